@@ -1,0 +1,35 @@
+# One command to try it, one to test it. Both create ./.venv and install Jiesu into it first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo console test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make demo: install, then play the whole report -> grab -> resolve -> 双是 story in the console
+demo: $(STAMP)
+	rm -f demo.db demo.db-wal demo.db-shm
+	$(BIN)/jiesu console --db sqlite:///demo.db --script examples/story.txt
+
+## make console: install, then chat with the bot yourself (type lines like "r1: 你好")
+console: $(STAMP)
+	$(BIN)/jiesu console
+
+## make test: install, then lint, type-check and run the tests (PostgreSQL too if JIESU_TEST_POSTGRES_URL is set)
+test: $(STAMP)
+	$(BIN)/ruff check jiesu tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/grab.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info demo.db*

@@ -1,0 +1,1 @@
+"""Jiesu (接诉): neighbourhood problem reports as tracked work orders."""

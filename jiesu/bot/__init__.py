@@ -1,0 +1,1 @@
+"""Application wiring: the app, the CLI, the channels and the outbox sender."""

@@ -1,0 +1,178 @@
+"""Configuration: a TOML file, with secrets and the database URL overridable from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from jiesu.models.policy import Limits, PointsPolicy, SlaPolicy
+from jiesu.models.unit import Rules
+
+DEFAULT_DB_URL = "sqlite+aiosqlite:///jiesu.db"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class ConfigError(ValueError):
+    """The config file says something that cannot be used; the message says what to fix."""
+
+
+def parse_duration(value: str | int | float, key: str = "duration") -> timedelta:
+    """'30m', '2h', '3d' (or a number of seconds) as a timedelta."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    m = _DURATION.match(str(value))
+    if not m:
+        raise ConfigError(f"{key}: expected a duration like '30m', '2h' or '3d', got {value!r}")
+    return timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
+
+
+@dataclass
+class TelegramConfig:
+    """[telegram]"""
+
+    token: str | None = None
+    webhook_url: str | None = None
+    secret_token: str | None = None
+    base_url: str | None = None
+    admins: list[int] = field(default_factory=list)
+
+
+@dataclass
+class WechatConfig:
+    """[wechat]"""
+
+    token: str | None = None
+    app_id: str | None = None
+    app_secret: str | None = None
+    encoding_aes_key: str | None = None
+    admins: list[str] = field(default_factory=list)
+    api_base_url: str | None = None
+    template_id: str | None = None
+
+
+@dataclass
+class Config:
+    """Everything Jiesu reads from its config file."""
+
+    database_url: str = DEFAULT_DB_URL
+    database_pool_size: int = 8
+    rules: Rules = field(default_factory=Rules)
+    console_admins: list[str] = field(default_factory=lambda: ["admin"])
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    wechat: WechatConfig = field(default_factory=WechatConfig)
+    http_listen: str = "127.0.0.1:8080"
+    seed_demo: bool = True
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    return value
+
+
+def _dates(values: list[Any], key: str) -> frozenset[date]:
+    out = set()
+    for v in values:
+        try:
+            out.add(v if isinstance(v, date) else date.fromisoformat(str(v)))
+        except ValueError:
+            raise ConfigError(f"{key}: {v!r} is not a date (YYYY-MM-DD)") from None
+    return frozenset(out)
+
+
+def _sla(raw: dict[str, Any]) -> SlaPolicy:
+    s = _section(raw, "sla")
+    base = SlaPolicy()
+    fractions = tuple(float(f) for f in s.get("reminders", base.reminder_fractions))
+    if any(not 0 < f < 1 for f in fractions):
+        raise ConfigError("sla.reminders: each fraction must be between 0 and 1, e.g. [0.5, 0.8]")
+    days = {k: int(s.get(k, getattr(base, k))) for k in ("simple_days", "difficult_days", "pending_days")}
+    if any(v < 1 for v in days.values()):
+        raise ConfigError("sla: simple_days, difficult_days and pending_days must be at least 1")
+    return SlaPolicy(
+        claim_within=parse_duration(s.get("claim_within", "2h"), "sla.claim_within"),
+        reminder_fractions=tuple(sorted(fractions)),
+        followup_reminder_after=parse_duration(
+            s.get("followup_reminder_after", "24h"), "sla.followup_reminder_after"
+        ),
+        followup_autoclose_after=parse_duration(
+            s.get("followup_autoclose_after", "3d"), "sla.followup_autoclose_after"
+        ),
+        progress_push_after=parse_duration(s.get("progress_push_after", "24h"), "sla.progress_push_after"),
+        progress_push_every=parse_duration(s.get("progress_push_every", "1d"), "sla.progress_push_every"),
+        working_days=bool(s.get("working_days", False)),
+        holidays=_dates(s.get("holidays", []), "sla.holidays"),
+        workdays_extra=_dates(s.get("extra_workdays", []), "sla.extra_workdays"),
+        timezone=str(s.get("timezone", base.timezone)),
+        **days,
+    )
+
+
+def _points(raw: dict[str, Any]) -> PointsPolicy:
+    p = _section(raw, "points")
+    base = PointsPolicy()
+    try:
+        return PointsPolicy(
+            **{k: int(p.get(k, getattr(base, k))) for k in ("close", "double_yes", "grab", "meet", "overdue")}
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[points]: every value must be a whole number ({exc})") from None
+
+
+def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read a config file (or the built-in defaults) and apply environment overrides."""
+    env = dict(os.environ) if env is None else env
+    raw: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file not found: {p}")
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    db = _section(raw, "database")
+    sub = _section(raw, "subdistrict")
+    tg = _section(raw, "telegram")
+    wx = _section(raw, "wechat")
+    console = _section(raw, "console")
+    rules = Rules(
+        sla=_sla(raw),
+        points=_points(raw),
+        limits=Limits(),
+        subdistrict_name=str(sub.get("name", "北苑街道")),
+        nearest_grid_km=float(sub.get("nearest_grid_km", 3.0)),
+    )
+    return Config(
+        database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),
+        database_pool_size=int(db.get("pool_size", 8)),
+        rules=rules,
+        console_admins=[str(a) for a in console.get("admins", ["admin"])],
+        telegram=TelegramConfig(
+            token=env.get("JIESU_TELEGRAM_TOKEN") or tg.get("token"),
+            webhook_url=tg.get("webhook_url"),
+            secret_token=env.get("JIESU_TELEGRAM_SECRET_TOKEN") or tg.get("secret_token"),
+            base_url=tg.get("base_url"),
+            admins=[int(a) for a in tg.get("admins", [])],
+        ),
+        wechat=WechatConfig(
+            token=env.get("JIESU_WECHAT_TOKEN") or wx.get("token"),
+            app_id=wx.get("app_id"),
+            app_secret=env.get("JIESU_WECHAT_APP_SECRET") or wx.get("app_secret"),
+            encoding_aes_key=env.get("JIESU_WECHAT_AES_KEY") or wx.get("encoding_aes_key"),
+            admins=[str(a) for a in wx.get("admins", [])],
+            api_base_url=wx.get("api_base_url"),
+            template_id=wx.get("template_id"),
+        ),
+        http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
+        seed_demo=bool(sub.get("demo", True)),
+        raw=raw,
+    )

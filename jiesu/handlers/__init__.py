@@ -1,0 +1,1 @@
+"""Chat flows, independent of any channel: they read Inbound and write to the outbox."""

@@ -1,0 +1,233 @@
+"""Admin commands: assign, reject, merge, roles, group binding, overdue list, statistics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from jiesu import texts
+from jiesu.models import stats as stats_mod
+from jiesu.models import tickets
+from jiesu.models.errors import BadInput, NotAllowed, NotFound
+from jiesu.models.notify import area_label
+from jiesu.models.people import admin_scopes, find_person, grant, revoke
+from jiesu.models.render import category_name, fmt_duration, person_name
+from jiesu.models.tables import Area, ChatBinding, Person, Role
+from jiesu.models.territory import binding_of
+
+from .textclean import parse_id
+from .turn import Turn
+
+
+def _scopes(turn: Turn) -> list[int]:
+    """The admin's scopes; refuses everyone else without revealing anything."""
+    scopes = admin_scopes(turn.u.session, turn.person.id)
+    if not scopes:
+        raise NotAllowed(texts.NOT_ADMIN)
+    return scopes
+
+
+def _area_ids(turn: Turn) -> set[int] | None:
+    """Every area under the admin's scopes (None: the whole subdistrict)."""
+    scopes = _scopes(turn)
+    top = turn.u.tree.top()
+    if top.id in scopes:
+        return None
+    ids: set[int] = set()
+    for scope in scopes:
+        ids |= turn.u.tree.subtree_ids(scope)
+    return ids
+
+
+def _person(turn: Turn, ref: str) -> Person:
+    person = find_person(turn.u.session, ref, turn.msg.channel)
+    if person is None:
+        raise NotFound(texts.USER_NOT_FOUND.format(user=ref))
+    return person
+
+
+def _area(turn: Turn, code: str) -> Area:
+    area = turn.u.tree.by_code(code)
+    if area is None:
+        raise NotFound(texts.AREA_NOT_FOUND.format(code=code))
+    return area
+
+
+def _require_over(turn: Turn, area: Area) -> None:
+    if not any(turn.u.tree.is_within(area.id, s) for s in _scopes(turn)):
+        names = "、".join(turn.u.tree.by_id[s].name for s in _scopes(turn))
+        raise NotAllowed(texts.GRANT_OUTSIDE.format(area=names))
+
+
+def _ticket_id(args: list[str], usage: str, min_args: int) -> int:
+    ticket_id = parse_id(args[0]) if args else None
+    if ticket_id is None or len(args) < min_args:
+        raise BadInput(texts.USAGE.format(usage=usage))
+    return ticket_id
+
+
+def assign(turn: Turn, args: list[str]) -> None:
+    """/assign ID USER."""
+    _scopes(turn)
+    ticket_id = _ticket_id(args, "/assign 编号 用户", 2)
+    worker = _person(turn, args[1])
+    tickets.assign(turn.u, ticket_id, turn.person, worker)
+    turn.reply(texts.ASSIGN_DONE.format(id=ticket_id, handler=worker.name))
+
+
+def reject(turn: Turn, args: list[str]) -> None:
+    """/reject ID REASON."""
+    _scopes(turn)
+    ticket_id = _ticket_id(args, "/reject 编号 理由", 2)
+    tickets.reject(turn.u, ticket_id, turn.person, " ".join(args[1:]))
+    turn.reply(texts.REJECT_DONE.format(id=ticket_id))
+
+
+def merge(turn: Turn, args: list[str]) -> None:
+    """/merge ID INTO."""
+    _scopes(turn)
+    usage = "/merge 编号 目标编号"
+    ticket_id = _ticket_id(args, usage, 2)
+    into = parse_id(args[1])
+    if into is None:
+        raise BadInput(texts.USAGE.format(usage=usage))
+    tickets.merge(turn.u, ticket_id, into, turn.person)
+    turn.reply(texts.MERGE_DONE.format(id=ticket_id, into=into))
+
+
+def _role(word: str) -> Role:
+    try:
+        return Role(word.lower())
+    except ValueError:
+        mapped = {"网格员": Role.WORKER, "管理员": Role.ADMIN}.get(word)
+        if mapped is None:
+            raise BadInput(texts.ROLE_INVALID) from None
+        return mapped
+
+
+def grant_role(turn: Turn, args: list[str]) -> None:
+    """/grant USER worker|admin SCOPE."""
+    _scopes(turn)
+    if len(args) != 3:
+        raise BadInput(texts.USAGE.format(usage="/grant 用户 worker|admin 范围代码"))
+    role = _role(args[1])
+    area = _area(turn, args[2])
+    _require_over(turn, area)
+    person = _person(turn, args[0])
+    name = texts.ROLE_NAME[role]
+    if grant(turn.u.session, person, role, area.id, turn.person, turn.u.now):
+        turn.reply(texts.GRANT_DONE.format(user=person.name, role=name, area=area_label(turn.u, area.id)))
+    else:
+        turn.reply(texts.GRANT_EXISTS.format(user=person.name, role=name, area=area_label(turn.u, area.id)))
+
+
+def revoke_role(turn: Turn, args: list[str]) -> None:
+    """/revoke USER ROLE [SCOPE]."""
+    _scopes(turn)
+    if len(args) not in (2, 3):
+        raise BadInput(texts.USAGE.format(usage="/revoke 用户 worker|admin [范围代码]"))
+    role = _role(args[1])
+    area = _area(turn, args[2]) if len(args) == 3 else None
+    if area is not None:
+        _require_over(turn, area)
+    elif turn.u.tree.top().id not in _scopes(turn):
+        raise BadInput(texts.USAGE.format(usage="/revoke 用户 worker|admin 范围代码"))
+    person = _person(turn, args[0])
+    count = revoke(turn.u.session, person, role, area.id if area else None)
+    name = texts.ROLE_NAME[role]
+    if count:
+        turn.reply(texts.REVOKE_DONE.format(user=person.name, role=name, count=count))
+    else:
+        turn.reply(texts.REVOKE_NONE.format(user=person.name, role=name))
+
+
+def bind(turn: Turn, args: list[str]) -> None:
+    """/bind SCOPE, sent in a group: that area's cards and alerts go to this group."""
+    _scopes(turn)
+    if turn.private:
+        turn.reply(texts.GROUP_ONLY)
+        return
+    if len(args) != 1:
+        raise BadInput(texts.USAGE.format(usage="/bind 范围代码（如 siji-1）"))
+    area = _area(turn, args[0])
+    _require_over(turn, area)
+    u = turn.u
+    existing = binding_of(u.session, turn.msg.channel, turn.msg.chat_id)
+    label = area_label(u, area.id)
+    if existing is not None and existing.area_id != area.id:
+        old = area_label(u, existing.area_id)
+        existing.area_id = area.id
+        turn.reply(texts.BIND_MOVED.format(old=old, area=label, code=area.code))
+        return
+    if existing is None:
+        u.session.add(
+            ChatBinding(channel=turn.msg.channel, chat_id=turn.msg.chat_id, area_id=area.id, created_at=u.now)
+        )
+    turn.reply(texts.BIND_DONE.format(area=label, code=area.code))
+
+
+def areas(turn: Turn, args: list[str]) -> None:
+    """/areas: the codes to use in /grant and /bind."""
+    _scopes(turn)
+    tree = turn.u.tree
+    lines = [texts.AREAS_HEADER]
+
+    def walk(area: Area, depth: int) -> None:
+        lines.append(texts.AREAS_LINE.format(indent="  " * depth, code=area.code, name=area.name))
+        for child in tree.children(area.id):
+            walk(child, depth + 1)
+
+    walk(tree.top(), 0)
+    turn.reply("\n".join(lines))
+
+
+def overdue(turn: Turn, args: list[str]) -> None:
+    """/overdue: claimed tickets past their deadline and open ones past the claim window."""
+    area_ids = _area_ids(turn)
+    u = turn.u
+    late = stats_mod.overdue(u.session, u.now, area_ids)
+    waiting = stats_mod.unclaimed_since(u.session, u.now - u.rules.sla.claim_within, area_ids)
+    rows = [(t, u.now - t.due_at) for t in late if t.due_at is not None]
+    rows += [(t, u.now - t.created_at - u.rules.sla.claim_within) for t in waiting]
+    if not rows:
+        turn.reply(texts.OVERDUE_EMPTY)
+        return
+    lines = [texts.OVERDUE_HEADER.format(count=len(rows))]
+    for t, late_by in rows:
+        lines.append(
+            texts.OVERDUE_LINE.format(
+                id=t.id,
+                category=category_name(u.session, t.category_code),
+                area=area_label(u, t.area_id),
+                handler=person_name(u.session, t.handler_id),
+                late=fmt_duration(late_by),
+            )
+        )
+    turn.reply("\n".join(lines))
+
+
+def _pct(rate: float | None) -> str:
+    return texts.STATS_NA if rate is None else f"{rate * 100:.1f}%"
+
+
+def stats(turn: Turn, args: list[str]) -> None:
+    """/stats [week|month]: counts by status and category, and the 三率."""
+    area_ids = _area_ids(turn)
+    u = turn.u
+    period = args[0].lower() if args else "all"
+    if period not in texts.PERIOD:
+        raise BadInput(texts.USAGE.format(usage="/stats [week|month]"))
+    since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
+    s = stats_mod.compute(u.session, area_ids, since)
+    by_status = "，".join(f"{texts.STATUS[k]} {v}" for k, v in s.by_status.items()) or "0"
+    by_category = "，".join(f"{category_name(u.session, k)} {v}" for k, v in s.by_category.items()) or "0"
+    turn.reply(
+        texts.STATS.format(
+            period=texts.PERIOD[period],
+            total=s.total,
+            by_status=by_status,
+            by_category=by_category,
+            response=_pct(s.response_rate),
+            resolution=_pct(s.resolution_rate),
+            satisfaction=_pct(s.satisfaction_rate),
+        )
+    )

@@ -1,0 +1,128 @@
+"""The inbound pipeline: dedupe, load the person and dialog, dispatch, refuse cleanly."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from jiesu import texts
+from jiesu.models.dialogs import load_dialog
+from jiesu.models.errors import DomainError
+from jiesu.models.messages import ChatKind, HandleResult, Inbound, Reply, find_button
+from jiesu.models.outbox import latest_buttons
+from jiesu.models.people import get_or_create_person
+from jiesu.models.seen import first_time
+from jiesu.models.unit import Unit
+
+from . import resident, staff, wizard
+from .commands import COMMANDS, parse
+from .textclean import parse_id
+from .turn import Turn
+
+
+def handle(u: Unit, msg: Inbound) -> HandleResult:
+    """Apply one inbound message inside the caller's transaction; never half-apply."""
+    if msg.message_id is not None and not first_time(u.session, f"in:{msg.channel}", msg.message_id, u.now):
+        return HandleResult(duplicate=True)
+    limit = u.rules.limits.text_max
+    if len(msg.text) > limit:
+        u.send(Reply(msg.channel, msg.chat_id, texts.TOO_LONG.format(limit=limit)))
+        return HandleResult(outbox_ids=[r.id for r in u.sent])
+    person = get_or_create_person(
+        u.session,
+        msg.channel,
+        msg.user_id,
+        u.now,
+        name=msg.user_name,
+        handle=msg.user_handle,
+        chat_id=msg.chat_id if msg.chat_kind == ChatKind.PRIVATE else None,
+    )
+    dialog = load_dialog(u.session, msg.channel, msg.chat_id, msg.user_id, u.now)
+    turn = Turn(u, msg, person, dialog)
+    mark = len(u.sent)
+    savepoint = u.session.begin_nested()
+    try:
+        dispatch(turn)
+        savepoint.commit()
+    except DomainError as exc:
+        savepoint.rollback()
+        del u.sent[mark:]
+        turn.refuse(str(exc))
+    turn.result.outbox_ids = [r.id for r in u.sent]
+    return turn.result
+
+
+def dispatch(turn: Turn) -> None:
+    """Send the message to the flow it belongs to."""
+    msg = turn.msg
+    if msg.payload is None and msg.text and len(msg.text) <= 20 and not msg.text.startswith("/"):
+        # A typed label counts as a tap on the latest button with that label.
+        button = find_button(latest_buttons(turn.u.session, msg.channel, msg.chat_id), msg.text)
+        if button is not None and _bare_equal(button.label, msg.text):
+            turn.msg = msg = _with_payload(msg, button.payload)
+    if msg.payload is not None:
+        on_button(turn, msg.payload)
+        return
+    command = parse(msg.text, aliases=not wizard.in_wizard(turn) or msg.text.strip() == "取消")
+    if command is not None:
+        run_command(turn, *command)
+        return
+    if turn.dialog.state == staff.AWAIT_RESULT_PHOTO and staff.result_photo(turn):
+        return
+    if wizard.in_wizard(turn):
+        wizard.step(turn)
+    elif turn.private:
+        if msg.other_file is not None:
+            turn.reply(texts.PHOTO_ONLY)
+        resident.greet(turn, [])
+
+
+def _bare_equal(label: str, text: str) -> bool:
+    """Typed text counts as a tap only when it is the whole label (emoji aside), not a part."""
+    return label.strip() == text.strip() or label.strip().endswith(" " + text.strip())
+
+
+def _with_payload(msg: Inbound, payload: str) -> Inbound:
+    return replace(msg, payload=payload, text="")
+
+
+def run_command(turn: Turn, name: str, args: list[str]) -> None:
+    """Run a slash command (or its Chinese alias)."""
+    if name == "cancel":
+        if wizard.in_wizard(turn):
+            wizard.cancel(turn)
+        else:
+            turn.reply(texts.NOTHING_TO_CANCEL)
+        return
+    func = COMMANDS.get(name)
+    if func is None:
+        if turn.private:
+            turn.reply(texts.UNKNOWN_COMMAND.format(command="/" + name[:30]))
+        return
+    func(turn, args)
+
+
+def on_button(turn: Turn, payload: str) -> None:
+    """Handle a button press; the payload is checked, never trusted."""
+    head, _, rest = payload.partition(":")
+    if head == "menu":
+        action = {"report": resident.report, "my": resident.my_tickets, "help": resident.help_}.get(rest)
+        if action is None:
+            turn.refuse(texts.BUTTON_EXPIRED)
+        else:
+            action(turn, [])
+    elif head == "wz":
+        if wizard.in_wizard(turn):
+            wizard.step(turn)
+        else:
+            turn.refuse(texts.BUTTON_EXPIRED)
+    elif head == "grab" and (ticket_id := parse_id(rest)) is not None:
+        staff.grab_by_id(turn, ticket_id)
+    elif head in ("fu1", "fu2"):
+        ticket_token, _, answer = rest.partition(":")
+        ticket_id = parse_id(ticket_token)
+        if ticket_id is None or answer not in ("y", "n"):
+            turn.refuse(texts.BUTTON_EXPIRED)
+            return
+        resident.followup(turn, 1 if head == "fu1" else 2, ticket_id, answer == "y")
+    else:
+        turn.refuse(texts.BUTTON_EXPIRED)

@@ -1,0 +1,1 @@
+"""SQLAlchemy models and domain operations; imports nothing else of Jiesu's."""

@@ -1,0 +1,115 @@
+"""Engine, sessions and the one-transaction-per-step runner."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Async driver names are accepted in URLs for compatibility and mapped to the
+# synchronous drivers this project runs in worker threads (see README, "Data path").
+_DRIVERS = {
+    "sqlite+aiosqlite": "sqlite+pysqlite",
+    "sqlite": "sqlite+pysqlite",
+    "postgresql+asyncpg": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+}
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def normalise_url(url: str) -> str:
+    """Map async or bare driver names to the synchronous driver used here."""
+    u = make_url(url)
+    driver = _DRIVERS.get(u.drivername, u.drivername)
+    return u.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    """Tell whether a URL points at SQLite."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Take the write lock up front: a deferred transaction that upgrades to a
+        # writer later fails with SQLITE_BUSY that busy_timeout cannot wait out.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None)
+    if state in _RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(orig)
+
+
+class Database:
+    """Owns the engine and runs each unit of work in one transaction off the event loop."""
+
+    def __init__(self, url: str, pool_size: int = 8) -> None:
+        self.url = normalise_url(url)
+        self.sqlite = is_sqlite(self.url)
+        if self.sqlite:
+            self.engine = _sqlite_engine(self.url)
+            workers = 1  # SQLite has one writer: queue in-process instead of spinning on locks
+        else:
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=4, pool_pre_ping=True)
+            workers = pool_size
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+
+    @property
+    def dialect(self) -> str:
+        """Name of the backend: 'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    def run_sync(self, fn: Callable[[Session], T], attempts: int = 4) -> T:
+        """Run fn in one transaction, retrying on deadlock or lock timeouts."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.sessions() as session, session.begin():
+                    return fn(session)
+            except DBAPIError as exc:
+                if attempt == attempts or not _is_retryable(exc):
+                    raise
+                log.warning("retrying transaction after %s", exc.orig)
+                time.sleep(0.01 * attempt)
+        raise AssertionError("unreachable")
+
+    async def run(self, fn: Callable[[Session], T]) -> T:
+        """Run fn in one transaction on a database worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.run_sync, fn)
+
+    def close(self) -> None:
+        """Release threads and connections."""
+        self._executor.shutdown(wait=True)
+        self.engine.dispose()

@@ -1,0 +1,128 @@
+"""The outbox: every message the bot sends is a row first, delivered after commit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from .messages import Button, Reply
+from .tables import Outbox, OutboxStatus
+
+
+def _buttons_json(buttons: tuple[Button, ...]) -> list[list[str]] | None:
+    return [[b.label, b.payload] for b in buttons] if buttons else None
+
+
+def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
+    """Queue one message; a card update replaces or edits the card already sent."""
+    previous = None
+    if reply.card_of is not None:
+        previous = session.scalar(
+            select(Outbox)
+            .where(
+                Outbox.card_of == reply.card_of,
+                Outbox.channel == reply.channel,
+                Outbox.chat_id == reply.chat_id,
+                Outbox.edit_of.is_(None),
+            )
+            .order_by(Outbox.id.desc())
+            .limit(1)
+        )
+    if previous is not None and previous.status == OutboxStatus.PENDING:
+        # Not sent yet: send the newest version instead of a post then an edit.
+        previous.text = reply.text
+        previous.buttons = _buttons_json(reply.buttons)
+        return previous
+    row = Outbox(
+        channel=reply.channel,
+        chat_id=reply.chat_id,
+        text=reply.text,
+        buttons=_buttons_json(reply.buttons),
+        photo=reply.photo,
+        keyboard=reply.keyboard,
+        ticket_id=reply.ticket_id,
+        card_of=reply.card_of,
+        edit_of=previous.id if previous is not None else None,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    *,
+    channels: list[str] | None = None,
+    limit: int = 50,
+    lease: timedelta = timedelta(seconds=60),
+    ids: list[int] | None = None,
+) -> list[Outbox]:
+    """Atomically take due rows (pending, or sending with an expired lease) for delivery."""
+    due = or_(
+        and_(Outbox.status == OutboxStatus.PENDING, Outbox.next_attempt_at <= now),
+        and_(Outbox.status == OutboxStatus.SENDING, Outbox.lease_until < now),
+    )
+    pick = select(Outbox.id).where(due).order_by(Outbox.id).limit(limit)
+    if channels is not None:
+        pick = pick.where(Outbox.channel.in_(channels))
+    if ids is not None:
+        pick = pick.where(Outbox.id.in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    claimed = session.scalars(
+        update(Outbox)
+        .where(Outbox.id.in_(pick.scalar_subquery()), due)
+        .values(status=OutboxStatus.SENDING, lease_until=now + lease, attempts=Outbox.attempts + 1)
+        .returning(Outbox)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(claimed, key=lambda r: r.id)
+
+
+def mark_sent(session: Session, row_id: int, now: datetime, remote_id: str | None) -> None:
+    """Record a delivery the channel acknowledged."""
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id)
+        .values(status=OutboxStatus.SENT, sent_at=now, remote_id=remote_id, lease_until=None)
+    )
+
+
+def mark_retry(session: Session, row_id: int, at: datetime, error: str) -> None:
+    """Put a row back to be tried again at a later time."""
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id)
+        .values(status=OutboxStatus.PENDING, next_attempt_at=at, error=error[:1000], lease_until=None)
+    )
+
+
+def mark_failed(session: Session, row_id: int, error: str) -> None:
+    """Give up on a row for good (blocked bot, chat gone), keeping the reason."""
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id)
+        .values(status=OutboxStatus.FAILED, error=error[:1000], lease_until=None)
+    )
+
+
+def remote_id_of(session: Session, row_id: int) -> str | None:
+    """The channel's own message id of a delivered row (for edits)."""
+    return session.scalar(select(Outbox.remote_id).where(Outbox.id == row_id))
+
+
+def latest_buttons(session: Session, channel: str, chat_id: str) -> list[Button]:
+    """The buttons of the newest message with buttons in a chat."""
+    row = session.scalar(
+        select(Outbox.buttons)
+        .where(Outbox.channel == channel, Outbox.chat_id == chat_id, Outbox.buttons.is_not(None))
+        .order_by(Outbox.id.desc())
+        .limit(1)
+    )
+    return [Button(label, payload) for label, payload in row or []]

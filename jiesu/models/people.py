@@ -1,0 +1,140 @@
+"""People, their staff roles and the scope of those roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .tables import Person, Role, RoleGrant, Ticket
+from .territory import AreaTree
+
+
+def get_or_create_person(
+    session: Session,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    *,
+    name: str | None = None,
+    handle: str | None = None,
+    chat_id: str | None = None,
+) -> Person:
+    """Find the person behind a channel user id, creating or refreshing the row."""
+    person = session.scalar(
+        select(Person).where(Person.channel == channel, Person.external_id == external_id)
+    )
+    if person is None:
+        person = Person(
+            channel=channel,
+            external_id=external_id,
+            name=(name or handle or external_id)[:100],
+            handle=handle[:100] if handle else None,
+            chat_id=chat_id,
+            created_at=now,
+        )
+        session.add(person)
+        session.flush()
+        return person
+    if name and person.name != name[:100]:
+        person.name = name[:100]
+    if handle and person.handle != handle[:100]:
+        person.handle = handle[:100]
+    if chat_id and person.chat_id != chat_id:
+        person.chat_id = chat_id
+    return person
+
+
+def find_person(session: Session, ref: str, channel: str | None = None) -> Person | None:
+    """Find a person by @handle or channel user id; the asker's channel first."""
+    ref = ref.strip().removeprefix("@")
+    if not ref:
+        return None
+    rows = list(
+        session.scalars(select(Person).where((Person.handle == ref) | (Person.external_id == ref)).limit(10))
+    )
+    rows.sort(key=lambda p: (p.channel != channel, p.id))
+    return rows[0] if rows else None
+
+
+def grants_of(session: Session, person_id: int) -> list[RoleGrant]:
+    """Every role grant a person holds."""
+    return list(session.scalars(select(RoleGrant).where(RoleGrant.person_id == person_id)))
+
+
+def has_role(
+    session: Session, person_id: int, role: Role, tree: AreaTree, area_id: int | None = None
+) -> bool:
+    """Tell whether the person holds role over area_id (or anywhere, when area_id is None)."""
+    for g in grants_of(session, person_id):
+        if g.role != role:
+            continue
+        if area_id is None or tree.is_within(area_id, g.area_id):
+            return True
+    return False
+
+
+def is_staff(session: Session, person_id: int) -> bool:
+    """Tell whether the person holds any staff role."""
+    return bool(grants_of(session, person_id))
+
+
+def admin_scopes(session: Session, person_id: int) -> list[int]:
+    """Areas over which the person is an admin."""
+    return [g.area_id for g in grants_of(session, person_id) if g.role == Role.ADMIN]
+
+
+def can_handle(session: Session, person_id: int, ticket: Ticket, tree: AreaTree) -> bool:
+    """Staff whose scope holds the ticket, or a worker inside a community-level ticket's area."""
+    for g in grants_of(session, person_id):
+        if tree.is_within(ticket.area_id, g.area_id):
+            return True
+        if g.role == Role.WORKER and tree.is_within(g.area_id, ticket.area_id):
+            return True
+    return False
+
+
+def grant(
+    session: Session, person: Person, role: Role, area_id: int, by: Person | None, now: datetime
+) -> bool:
+    """Give a role; return False when the person already had it there."""
+    exists = session.scalar(
+        select(RoleGrant).where(
+            RoleGrant.person_id == person.id, RoleGrant.role == role, RoleGrant.area_id == area_id
+        )
+    )
+    if exists:
+        return False
+    session.add(
+        RoleGrant(
+            person_id=person.id,
+            role=role,
+            area_id=area_id,
+            granted_by_id=by.id if by else None,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return True
+
+
+def revoke(session: Session, person: Person, role: Role, area_id: int | None = None) -> int:
+    """Take a role away (in one area, or everywhere); return how many grants went."""
+    stmt = delete(RoleGrant).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
+    if area_id is not None:
+        stmt = stmt.where(RoleGrant.area_id == area_id)
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def admins_over(session: Session, tree: AreaTree, area_id: int) -> list[Person]:
+    """People who are admins of this area or of anything above it."""
+    scope_ids = [a.id for a in tree.ancestors(area_id)]
+    return list(
+        session.scalars(
+            select(Person)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(RoleGrant.role == Role.ADMIN, RoleGrant.area_id.in_(scope_ids))
+            .distinct()
+        )
+    )

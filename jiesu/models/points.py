@@ -1,0 +1,42 @@
+"""The points ledger (积分链): every change is a row with its reason and ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .tables import PointsEntry, RoleGrant
+
+
+def award(
+    session: Session, person_id: int, ticket_id: int | None, delta: int, reason: str, now: datetime
+) -> None:
+    """Add a ledger row (a zero rule writes nothing)."""
+    if delta:
+        session.add(PointsEntry(person_id=person_id, ticket_id=ticket_id, delta=delta, reason=reason, at=now))
+
+
+def total(session: Session, person_id: int, since: datetime | None = None) -> int:
+    """A person's points, all time or since a moment."""
+    stmt = select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(PointsEntry.person_id == person_id)
+    if since is not None:
+        stmt = stmt.where(PointsEntry.at >= since)
+    return int(session.scalar(stmt) or 0)
+
+
+def ranking(
+    session: Session, since: datetime | None, area_ids: set[int] | None = None, limit: int = 10
+) -> list[tuple[int, int]]:
+    """(person_id, points) best first; limited to people with a role in area_ids when given."""
+    stmt = select(PointsEntry.person_id, func.sum(PointsEntry.delta).label("pts")).group_by(
+        PointsEntry.person_id
+    )
+    if since is not None:
+        stmt = stmt.where(PointsEntry.at >= since)
+    if area_ids is not None:
+        staff = select(RoleGrant.person_id).where(RoleGrant.area_id.in_(area_ids))
+        stmt = stmt.where(PointsEntry.person_id.in_(staff))
+    stmt = stmt.order_by(func.sum(PointsEntry.delta).desc(), PointsEntry.person_id).limit(limit)
+    return [(int(pid), int(pts)) for pid, pts in session.execute(stmt)]

@@ -1,0 +1,48 @@
+"""Tunable rules: SLA windows and points, built from the config file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """The "135" deadlines and the reminder/escalation timing."""
+
+    claim_within: timedelta = timedelta(hours=2)
+    simple_days: int = 1
+    difficult_days: int = 3
+    pending_days: int = 5
+    reminder_fractions: tuple[float, ...] = (0.5, 0.8)
+    followup_reminder_after: timedelta = timedelta(hours=24)
+    followup_autoclose_after: timedelta = timedelta(days=3)
+    progress_push_after: timedelta = timedelta(hours=24)
+    progress_push_every: timedelta = timedelta(days=1)
+    working_days: bool = False
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    workdays_extra: frozenset[date] = field(default_factory=frozenset)
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class PointsPolicy:
+    """The 积分链 rules: how many points each event is worth."""
+
+    close: int = 10
+    double_yes: int = 20
+    grab: int = 2
+    meet: int = 3
+    overdue: int = -5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits that keep one message from filling the database."""
+
+    description_min: int = 4
+    description_max: int = 1000
+    note_max: int = 500
+    address_max: int = 200
+    name_max: int = 40
+    text_max: int = 4000

@@ -1,0 +1,106 @@
+"""Counts, the 三率 and the overdue list, straight from the tickets table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from .tables import ACTIVE, Rating, Status, Ticket
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Figures for /stats."""
+
+    total: int
+    by_status: dict[str, int]
+    by_category: dict[str, int]
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def compute(session: Session, area_ids: set[int] | None, since: datetime | None) -> Stats:
+    """Response = claimed ever / counted; resolution = resolved or closed / counted;
+    satisfaction = 双是 / rated closes. Withdrawn, rejected and merged are not counted."""
+    where: list[ColumnElement[bool]] = []
+    if area_ids is not None:
+        where.append(Ticket.area_id.in_(area_ids))
+    if since is not None:
+        where.append(Ticket.created_at >= since)
+    by_status = {
+        str(s): int(n)
+        for s, n in session.execute(select(Ticket.status, func.count()).where(*where).group_by(Ticket.status))
+    }
+    by_category = {
+        str(c): int(n)
+        for c, n in session.execute(
+            select(Ticket.category_code, func.count())
+            .where(*where)
+            .group_by(Ticket.category_code)
+            .order_by(func.count().desc(), Ticket.category_code)
+        )
+    }
+    counted_states = (*ACTIVE, Status.CLOSED)
+    counted = sum(n for s, n in by_status.items() if s in counted_states)
+    responded = int(
+        session.scalar(
+            select(func.count()).where(
+                *where, Ticket.status.in_(counted_states), Ticket.claimed_at.is_not(None)
+            )
+        )
+        or 0
+    )
+    solved = by_status.get(Status.RESOLVED, 0) + by_status.get(Status.CLOSED, 0)
+    rated = dict(
+        session.execute(
+            select(Ticket.rating, func.count())
+            .where(*where, Ticket.status == Status.CLOSED)
+            .group_by(Ticket.rating)
+        ).all()
+    )
+    rated_total = int(rated.get(Rating.DOUBLE_YES, 0)) + int(rated.get(Rating.UNSATISFIED, 0))
+    return Stats(
+        total=sum(by_status.values()),
+        by_status=by_status,
+        by_category=by_category,
+        response_rate=_rate(responded, counted),
+        resolution_rate=_rate(solved, counted),
+        satisfaction_rate=_rate(int(rated.get(Rating.DOUBLE_YES, 0)), rated_total),
+    )
+
+
+def overdue(session: Session, now: datetime, area_ids: set[int] | None, limit: int = 50) -> list[Ticket]:
+    """Active tickets past their deadline (claimed) or past the claim window (open)."""
+    stmt = (
+        select(Ticket)
+        .where(Ticket.status == Status.CLAIMED, Ticket.due_at.is_not(None), Ticket.due_at < now)
+        .order_by(Ticket.due_at)
+        .limit(limit)
+    )
+    if area_ids is not None:
+        stmt = stmt.where(Ticket.area_id.in_(area_ids))
+    return list(session.scalars(stmt))
+
+
+def unclaimed_since(
+    session: Session, before: datetime, area_ids: set[int] | None, limit: int = 50
+) -> list[Ticket]:
+    """Open tickets created before a moment (not grabbed in time)."""
+    stmt = (
+        select(Ticket)
+        .where(Ticket.status == Status.OPEN, Ticket.created_at < before)
+        .order_by(Ticket.created_at)
+        .limit(limit)
+    )
+    if area_ids is not None:
+        stmt = stmt.where(Ticket.area_id.in_(area_ids))
+    return list(session.scalars(stmt))

@@ -1,0 +1,270 @@
+"""SQLAlchemy models: territory, people, tickets, dialogs, outbox, ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class AreaLevel(StrEnum):
+    """Levels of territory (and the departments of the subdistrict)."""
+
+    SUBDISTRICT = "subdistrict"
+    COMMUNITY = "community"
+    GRID = "grid"
+    DEPARTMENT = "department"
+
+
+class Status(StrEnum):
+    """Ticket states (DESIGN §4)."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+    MERGED = "merged"
+
+
+ACTIVE = (Status.OPEN, Status.CLAIMED, Status.RESOLVED)
+FINAL = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED, Status.MERGED)
+
+
+class Tier(StrEnum):
+    """The 135 tiers."""
+
+    SIMPLE = "simple"
+    DIFFICULT = "difficult"
+    PENDING = "pending"
+    NONE = "none"  # suggestions: no deadline
+
+
+class Role(StrEnum):
+    """Staff roles."""
+
+    WORKER = "worker"
+    ADMIN = "admin"
+
+
+class Rating(StrEnum):
+    """How a closed ticket was rated by its resident."""
+
+    DOUBLE_YES = "double_yes"
+    UNSATISFIED = "unsatisfied"
+    UNRATED = "unrated"
+
+
+class Area(Base):
+    """A subdistrict, community, grid or department, with its code for commands."""
+
+    __tablename__ = "areas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    level: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+
+
+class Category(Base):
+    """A problem category with its owner department and default tier."""
+
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    parent_code: Mapped[str | None] = mapped_column(String(40))
+    default_tier: Mapped[str] = mapped_column(String(20), default=Tier.SIMPLE)
+    department_code: Mapped[str | None] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Person(Base):
+    """Someone who talks to the bot on one channel."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    chat_id: Mapped[str | None] = mapped_column(String(100))
+    handle: Mapped[str | None] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+
+
+class RoleGrant(Base):
+    """A staff role of a person within an area (and everything below it)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("person_id", "role", "area_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+class ChatBinding(Base):
+    """A group chat bound to an area: where that area's cards and alerts go."""
+
+    __tablename__ = "chat_bindings"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class Ticket(Base):
+    """One reported problem (工单) and where it stands."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_resident_status", "resident_id", "status"),
+        Index("ix_tickets_handler_status", "handler_id", "status"),
+        Index("ix_tickets_next_check", "next_check_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    source: Mapped[str] = mapped_column(String(20), default="self")
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    category_code: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(500))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=Status.OPEN, index=True)
+    tier: Mapped[str] = mapped_column(String(20))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    level: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    met_at: Mapped[datetime | None]
+    window_started_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    next_check_at: Mapped[datetime | None]
+    next_push_at: Mapped[datetime | None]
+    plan_note: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolution_photo: Mapped[str | None] = mapped_column(String(500))
+    followup_stage: Mapped[int] = mapped_column(default=0)
+    followup_asked_at: Mapped[datetime | None]
+    followup_reminded: Mapped[bool] = mapped_column(default=False)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    overdue_count: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None]
+    rating: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+
+class TicketEvent(Base):
+    """Audit trail: who changed what on a ticket, when, and why."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PointsEntry(Base):
+    """One change of a worker's points, with its reason and ticket."""
+
+    __tablename__ = "points_ledger"
+    __table_args__ = (Index("ix_points_person_at", "person_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    delta: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime]
+
+
+class Dialog(Base):
+    """Where one person stands in a conversation in one chat."""
+
+    __tablename__ = "dialogs"
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(30), default="idle")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+class SeenKey(Base):
+    """Keys already processed: inbound message ids, replay nonces."""
+
+    __tablename__ = "seen_keys"
+    namespace: Mapped[str] = mapped_column(String(30), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KeyValue(Base):
+    """Small shared values with an expiry (e.g. a channel's access token)."""
+
+    __tablename__ = "kv"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class OutboxStatus(StrEnum):
+    """Delivery states of an outgoing message."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Outbox(Base):
+    """A message waiting to be (or already) delivered to a chat."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_chat", "channel", "chat_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any] | None]
+    photo: Mapped[str | None] = mapped_column(String(500))
+    keyboard: Mapped[str | None] = mapped_column(String(20))
+    ticket_id: Mapped[int | None]
+    card_of: Mapped[int | None]
+    edit_of: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    remote_id: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

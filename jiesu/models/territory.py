@@ -1,0 +1,105 @@
+"""Areas (subdistrict, communities, grids, departments) and the chats bound to them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .tables import Area, AreaLevel, ChatBinding
+
+
+@dataclass(frozen=True)
+class AreaTree:
+    """All areas in memory: a small table, walked up and down often."""
+
+    by_id: dict[int, Area]
+
+    @classmethod
+    def load(cls, session: Session) -> AreaTree:
+        """Read every area."""
+        return cls({a.id: a for a in session.scalars(select(Area))})
+
+    def by_code(self, code: str) -> Area | None:
+        """Find an area by its command code (case-insensitive) or exact name."""
+        code = code.strip().lower()
+        for area in self.by_id.values():
+            if area.code.lower() == code or area.name == code:
+                return area
+        return None
+
+    def ancestors(self, area_id: int) -> list[Area]:
+        """The area itself, then its parent, up to the top."""
+        chain: list[Area] = []
+        current: int | None = area_id
+        while current is not None and current in self.by_id:
+            area = self.by_id[current]
+            chain.append(area)
+            current = area.parent_id
+        return chain
+
+    def is_within(self, area_id: int, scope_id: int) -> bool:
+        """Tell whether area_id is scope_id or lies below it."""
+        return any(a.id == scope_id for a in self.ancestors(area_id))
+
+    def subtree_ids(self, scope_id: int) -> set[int]:
+        """Ids of the scope and everything below it."""
+        return {a for a in self.by_id if self.is_within(a, scope_id)}
+
+    def level(self, level: AreaLevel) -> list[Area]:
+        """Areas of one level, ordered by code."""
+        return sorted((a for a in self.by_id.values() if a.level == level), key=lambda a: a.code)
+
+    def community_of(self, area_id: int) -> Area | None:
+        """The community an area belongs to, if any."""
+        return next((a for a in self.ancestors(area_id) if a.level == AreaLevel.COMMUNITY), None)
+
+    def top(self) -> Area:
+        """The subdistrict at the root."""
+        return next(a for a in self.by_id.values() if a.parent_id is None)
+
+    def children(self, area_id: int) -> list[Area]:
+        """Direct children, ordered by code."""
+        return sorted((a for a in self.by_id.values() if a.parent_id == area_id), key=lambda a: a.code)
+
+    def nearest_grid(self, lat: float, lon: float, max_km: float) -> Area | None:
+        """The grid whose centre is nearest, if within max_km."""
+        best: tuple[float, Area] | None = None
+        for grid in self.level(AreaLevel.GRID):
+            if grid.lat is None or grid.lon is None:
+                continue
+            d = distance_km(lat, lon, grid.lat, grid.lon)
+            if best is None or d < best[0]:
+                best = (d, grid)
+        return best[1] if best and best[0] <= max_km else None
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+def bound_chats(session: Session, area_id: int) -> list[ChatBinding]:
+    """Group chats bound to exactly this area."""
+    return list(session.scalars(select(ChatBinding).where(ChatBinding.area_id == area_id)))
+
+
+def chats_up_from(session: Session, tree: AreaTree, area_id: int) -> list[ChatBinding]:
+    """The chats of the nearest area, walking up, that has any bound."""
+    for area in tree.ancestors(area_id):
+        chats = bound_chats(session, area.id)
+        if chats:
+            return chats
+    return []
+
+
+def binding_of(session: Session, channel: str, chat_id: str) -> ChatBinding | None:
+    """The binding of a group chat, if it has one."""
+    return session.scalar(
+        select(ChatBinding).where(ChatBinding.channel == channel, ChatBinding.chat_id == chat_id)
+    )

@@ -1,0 +1,49 @@
+"""A unit of work: the session, the time and the rules every domain operation needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from .messages import Reply
+from .outbox import enqueue
+from .policy import Limits, PointsPolicy, SlaPolicy
+from .tables import Outbox
+from .territory import AreaTree
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything configurable that domain operations consult."""
+
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+    points: PointsPolicy = field(default_factory=PointsPolicy)
+    limits: Limits = field(default_factory=Limits)
+    subdistrict_name: str = "北苑街道"
+    nearest_grid_km: float = 3.0
+
+
+@dataclass
+class Unit:
+    """One transaction's worth of context; functions below it never commit."""
+
+    session: Session
+    now: datetime
+    rules: Rules
+    _tree: AreaTree | None = None
+    sent: list[Outbox] = field(default_factory=list)
+
+    @property
+    def tree(self) -> AreaTree:
+        """The area tree, read once per unit."""
+        if self._tree is None:
+            self._tree = AreaTree.load(self.session)
+        return self._tree
+
+    def send(self, reply: Reply) -> Outbox:
+        """Queue a message in the outbox as part of this transaction."""
+        row = enqueue(self.session, reply, self.now)
+        self.sent.append(row)
+        return row

@@ -1,0 +1,263 @@
+"""The message catalogue: every sentence a resident, worker or admin reads (zh-CN)."""
+
+from __future__ import annotations
+
+# --- status and tier names -------------------------------------------------
+STATUS = {
+    "open": "待接单",
+    "claimed": "办理中",
+    "resolved": "已办结，待您确认",
+    "closed": "已销号",
+    "withdrawn": "已撤回",
+    "rejected": "已驳回",
+    "merged": "已合并",
+}
+CARD_STATUS = {**STATUS, "resolved": "已办结，待居民确认"}
+TIER = {
+    "simple": "简单事项（1天内办结）",
+    "difficult": "复杂事项（3天内办结）",
+    "pending": "暂难解决事项（5天内出具初步方案）",
+    "none": "建议类（不设办结时限）",
+}
+TIER_SHORT = {"simple": "简单", "difficult": "复杂", "pending": "暂难解决", "none": "建议"}
+TIER_WORDS = {
+    "simple": "simple",
+    "简单": "simple",
+    "1": "simple",
+    "difficult": "difficult",
+    "复杂": "difficult",
+    "困难": "difficult",
+    "3": "difficult",
+    "pending": "pending",
+    "暂难解决": "pending",
+    "暂缓": "pending",
+    "5": "pending",
+}
+RATING = {"double_yes": "双是（已解决、满意）", "unsatisfied": "已解决但不满意", "unrated": "未评价"}
+SOURCE = {"self": "本人反映", "visit": "夜访", "phone": "电话", "walkin": "来访", "other": "其他"}
+LEVEL = {0: "网格", 1: "社区", 2: "街道科室", 3: "街道领导"}
+
+# --- menu and help ---------------------------------------------------------
+BTN_REPORT = "📝 反映问题"
+BTN_MY = "📋 我的工单"
+BTN_HELP = "❓ 使用帮助"
+BTN_BACK = "↩️ 返回上一步"
+BTN_CANCEL = "✖️ 取消"
+BTN_SKIP = "跳过"
+BTN_SUBMIT = "✅ 确认提交"
+BTN_GRAB = "🙋 抢单"
+BTN_YES = "是"
+BTN_NO = "否"
+BTN_SATISFIED = "满意"
+BTN_UNSATISFIED = "不满意"
+BTN_SEND_LOCATION = "📍 发送位置"
+BTN_SHARE_PHONE = "📱 分享手机号"
+
+GREETING = (
+    "您好！这里是{subdistrict}「接诉即办」服务。\n"
+    "路面破损、违章停车、物业不回应、邻里纠纷……有事您找我，件件有落实，事事有回音。\n"
+    "请选择："
+)
+HELP_RESIDENT = (
+    "使用帮助：\n"
+    "· 反映问题：点「反映问题」或发送 /report，按提示选择类别、描述问题、发送照片和位置。\n"
+    "· 我的工单：/my 查看您反映的全部问题；/status 编号 查看某一件的进展。\n"
+    "· 撤回：/withdraw 编号（问题已自行解决时）。\n"
+    "· 填写过程中随时发送 /cancel 取消，或点「返回上一步」修改。\n"
+    "办理时限（“135”）：简单事项1天办结，复杂事项3天办结，暂难解决的5天内给出初步方案。"
+)
+HELP_STAFF = (
+    "网格员命令：\n"
+    "抢单 编号 · 见面 编号 · 进展 编号 内容 · 定级 编号 简单|复杂|暂难解决 理由\n"
+    "方案 编号 日期(YYYY-MM-DD) 内容 · 办结 编号 说明 · 我的任务 · 我的积分 · 排行\n"
+    "/proxy 代居民登记（夜访、电话）"
+)
+HELP_ADMIN = (
+    "管理员命令：\n"
+    "/assign 编号 用户 · /reject 编号 理由 · /merge 编号 目标编号 · /tier 编号 档位 理由\n"
+    "/grant 用户 worker|admin 范围 · /revoke 用户 角色 [范围] · /bind 范围（在群内发送）\n"
+    "/areas 查看范围代码 · /overdue 超期工单 · /stats [week|month] 统计"
+)
+UNKNOWN_PRIVATE = "没太明白您的意思。想反映问题请点「反映问题」，查看进展请点「我的工单」。"
+UNKNOWN_COMMAND = "没有这个命令：{command}。发送 /help 查看可用命令。"
+TOO_LONG = "消息太长了（最多 {limit} 字），请精简后再发。"
+NOT_ADMIN = "该命令仅限管理员使用。"
+NOT_STAFF = "该命令仅限网格员和管理员使用。"
+GROUP_ONLY = "请在要绑定的群里发送这条命令。"
+PRIVATE_ONLY = "为保护居民隐私，请在与我的私聊中使用这条命令。"
+USAGE = "格式不对。用法：{usage}"
+BAD_ID = "工单编号应为数字，例如：{example}"
+BUTTON_EXPIRED = "这个按钮已失效，请按最新的消息操作。"
+
+# --- report wizard ---------------------------------------------------------
+ASK_CATEGORY = "请选择问题类别："
+ASK_SUBCATEGORY = "「{parent}」下请再选择具体类别："
+ASK_DESCRIPTION = (
+    "类别：{category}\n请用文字描述问题（{min}–{max} 字），例如：春晗路12号门口人行道沉降破损约2平方米。"
+)
+DESCRIPTION_SHORT = "描述太短了，请至少写 {min} 个字，说清楚是什么问题、在哪里。"
+DESCRIPTION_LONG = "描述太长了（{length} 字），请控制在 {max} 字以内。"
+DESCRIPTION_EMPTY = "请用文字描述问题。"
+ASK_PHOTO = "如方便，请发送一张现场照片；没有照片请点「跳过」。"
+PHOTO_ONLY = "只能接收照片（jpg、png、gif、webp），这个文件无法使用。"
+PHOTO_EXPECTED = "这一步请发送照片，或点「跳过」。"
+ASK_LOCATION = "请发送位置（点「📍 发送位置」），或直接输入详细地址（如：春晗路12号3单元）。"
+LOCATION_HINT_GRID = "已根据您扫码的位置确定网格：{grid}。"
+ADDRESS_LONG = "地址太长了，请控制在 {max} 字以内。"
+ASK_COMMUNITY = "请选择问题所在的社区："
+ASK_PHONE = "请留下联系电话，方便网格员联系您（仅办理人员可见）；不愿留请点「跳过」。"
+PHONE_INVALID = "电话号码格式不对，请输入11位手机号或带区号的座机号，或点「跳过」。"
+CONFIRM = "请确认您反映的问题：\n{summary}\n确认无误请点「确认提交」。"
+CONFIRM_EXPECTED = "请点「确认提交」，或「返回上一步」修改，或「取消」。"
+CANCELLED = "已取消，本次填写的内容未提交。需要时随时再来找我。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+SUBMITTED = (
+    "已受理！工单编号 #{id}。\n类别：{category}\n办理时限：{tier}\n"
+    "已转交 {area} 的网格员，接单后会第一时间告诉您。发送 /status {id} 可随时查看进展。"
+)
+SUBMITTED_PROXY = "已为居民 {name} 登记工单 #{id}（{source}）。办理进展会发给您，请及时转告居民。"
+CHOICE_EXPECTED = "请点选上面的选项，或发送 /cancel 取消。"
+
+# --- proxy filing (代办) ---------------------------------------------------
+ASK_PROXY_NAME = "代居民登记：请输入居民姓名（或称呼，如“王阿姨”）。"
+ASK_PROXY_SOURCE = "请选择来源："
+NAME_INVALID = "姓名请在 1–{max} 字之间。"
+
+# --- summaries -------------------------------------------------------------
+SUMMARY_CATEGORY = "类别：{category}"
+SUMMARY_DESCRIPTION = "描述：{description}"
+SUMMARY_PHOTO = "照片：已附 1 张"
+SUMMARY_LOCATION = "位置：已定位（{area}）"
+SUMMARY_ADDRESS = "地址：{address}"
+SUMMARY_AREA = "所属：{area}"
+SUMMARY_PHONE = "电话：{phone}"
+SUMMARY_PROXY = "代办：{name}（{source}）"
+
+# --- cards in group chats (no phone, no exact address) ----------------------
+CARD = "【新工单 #{id}】{category}\n{description}\n区域：{area}\n时限：{tier}\n提交时间：{created}"
+CARD_CLAIMED = "【工单 #{id} · {status}】{category}\n{description}\n区域：{area}\n办理人：{handler}"
+CARD_CLOSED = "【工单 #{id} · {status}】{category}\n区域：{area}"
+CARD_NO_CHAT = "工单 #{id}（{area}）没有绑定的群可以派单，请在对应的群里发送 /bind {code}。"
+CARD_REPOST = "【待接单提醒 #{id}】{category}\n{description}\n区域：{area}\n已等待 {age}，请尽快抢单。"
+
+# --- grabbing and handling -------------------------------------------------
+GRAB_WON = "抢单成功！工单 #{id} 由您办理。"
+ALREADY_CLAIMED = "手慢了，工单 #{id} 已被 {handler} 抢单。"
+NOT_OPEN = "工单 #{id} 当前状态为「{status}」，不能这样操作。"
+NOT_IN_SCOPE = "工单 #{id} 不在您负责的范围内。"
+NOT_HANDLER = "工单 #{id} 不是由您办理的。"
+NOT_FOUND = "没有找到工单 #{id}。"
+DETAILS = (
+    "工单 #{id} 详情（含居民隐私信息，请勿外传）：\n类别：{category}\n描述：{description}\n"
+    "区域：{area}\n地址：{address}\n定位：{location}\n联系人：{contact}\n电话：{phone}\n"
+    "时限：{tier}，截止 {due}\n"
+    "办理命令：见面 {id} · 进展 {id} 内容 · 定级 {id} 档位 理由 · 办结 {id} 说明"
+)
+DETAILS_PHOTO = "居民上传的现场照片（工单 #{id}）"
+NONE = "未提供"
+MEET_DONE = "已记录：您与居民见面（工单 #{id}）。"
+NOTE_DONE = "已记录进展（工单 #{id}），居民会收到通知。"
+TIER_DONE = "工单 #{id} 已改为：{tier}，新的截止时间 {due}。"
+PLAN_DONE = "已记录工单 #{id} 的初步方案，新的截止时间 {due}。"
+PLAN_NOT_PENDING = "只有「暂难解决」的工单需要提交初步方案；请先用 定级 {id} 暂难解决 理由。"
+DATE_INVALID = "日期格式应为 YYYY-MM-DD，且不早于今天，例如 {example}。"
+RESOLVE_DONE = "工单 #{id} 已办结，正在请居民确认。如有现场照片，请直接发送给我。"
+RESOLVE_PHOTO_SAVED = "已将办结照片附到工单 #{id}。"
+REASON_REQUIRED = "请写明理由。"
+NOTE_REQUIRED = "请写明内容。"
+MINE_EMPTY = "您目前没有正在办理的工单。"
+MINE_HEADER = "您正在办理的工单："
+MINE_LINE = "#{id} {category} · {status} · 截止 {due}"
+
+# --- resident notices ------------------------------------------------------
+R_CLAIMED = "您反映的问题（#{id}）已由网格员 {handler} 接单办理，时限：{tier}，预计 {due} 前办结。"
+R_ASSIGNED = "您反映的问题（#{id}）已交办给 {handler} 办理，预计 {due} 前办结。"
+R_MET = "网格员 {handler} 已与您见面了解情况（工单 #{id}）。"
+R_NOTE = "工单 #{id} 有新进展：{note}"
+R_TIER = "工单 #{id} 的办理时限调整为：{tier}，原因：{reason}。新的截止时间 {due}。"
+R_PLAN = "工单 #{id} 的初步方案：{plan}\n预计 {due} 前落实。"
+R_RESOLVED = "工单 #{id} 已办结：{note}\n请您确认：问题解决了吗？"
+R_RESOLVED_PHOTO = "工单 #{id} 的办结现场照片"
+R_ASK_SATISFIED = "您对这次办理满意吗？"
+R_CLOSED_DOUBLE_YES = "感谢您的确认！工单 #{id} 已销号。有事随时找我。"
+R_CLOSED_UNSATISFIED = "工单 #{id} 已销号。您的不满意评价已记录，街道会据此改进工作。"
+R_REOPENED = "抱歉问题还没解决。工单 #{id} 已重新交回 {handler} 继续办理，并已上报督办。"
+R_WITHDRAWN = "工单 #{id} 已撤回。"
+R_REJECTED = "很抱歉，工单 #{id} 未能受理，原因：{reason}。如有疑问可重新反映。"
+R_MERGED = "您反映的问题与工单 #{into} 相同，已合并办理，进展会一并通知您。"
+R_FOLLOWUP_REMINDER = "提醒：工单 #{id} 已办结，请您抽空确认问题是否解决。"
+R_AUTOCLOSED = "工单 #{id} 办结后 {days} 天未收到您的确认，已自动销号。如问题仍在，欢迎再次反映。"
+R_PROGRESS = "工单 #{id} 进展：{status}。{latest}截止时间 {due}。我们没有忘记您的问题。"
+R_PROGRESS_LATEST = "最新情况：{note}。"
+
+# --- worker notices --------------------------------------------------------
+W_ASSIGNED = "管理员把工单 #{id} 交给您办理。"
+W_UNASSIGNED = "工单 #{id} 已改由 {handler} 办理。"
+W_REOPENED = "居民反馈工单 #{id} 的问题未解决，已退回您继续办理，并已上报督办。"
+W_CLOSED = "工单 #{id} 已销号（{rating}），积分 +{points}。"
+W_REJECTED = "工单 #{id} 已被驳回：{reason}。"
+W_MERGED = "工单 #{id} 已合并到 #{into}。"
+W_WITHDRAWN = "居民已撤回工单 #{id}，无需继续办理。"
+
+# --- resident commands -----------------------------------------------------
+MY_EMPTY = "您还没有反映过问题。点「反映问题」开始。"
+MY_HEADER = "您反映的问题："
+MY_LINE = "#{id} {category} · {status} · {created}"
+STATUS_TEXT = "工单 #{id}\n类别：{category}\n状态：{status}\n时限：{tier}\n提交：{created}{extra}"
+STATUS_HANDLER = "\n办理人：{handler}"
+STATUS_DUE = "\n截止：{due}"
+STATUS_HISTORY = "\n进展：\n{lines}"
+WITHDRAW_CONFIRMED = "工单 #{id} 已撤回。"
+FOLLOWUP_NOT_NOW = "工单 #{id} 目前不需要您确认。"
+FOLLOWUP_NOT_YOURS = "这不是您的工单。"
+
+# --- admin -----------------------------------------------------------------
+ASSIGN_DONE = "已将工单 #{id} 交给 {handler}。"
+REJECT_DONE = "已驳回工单 #{id}。"
+MERGE_DONE = "已将工单 #{id} 合并到 #{into}。"
+MERGE_SELF = "不能把工单合并到它自己。"
+MERGE_TARGET_FINAL = "目标工单 #{into} 已结束（{status}），不能合并进去。"
+USER_NOT_FOUND = "没有找到用户 {user}。请对方先给我发一条私信，或检查拼写。"
+AREA_NOT_FOUND = "没有找到范围代码 {code}。发送 /areas 查看全部代码。"
+ROLE_INVALID = "角色只能是 worker（网格员）或 admin（管理员）。"
+GRANT_DONE = "已授予 {user} {role} 角色，范围：{area}。"
+GRANT_EXISTS = "{user} 已有 {role} 角色（{area}），无需重复授予。"
+REVOKE_DONE = "已撤销 {user} 的 {role} 角色（{count} 项）。"
+REVOKE_NONE = "{user} 没有 {role} 角色可撤销。"
+GRANT_OUTSIDE = "您只能在自己的管理范围（{area}）内授权。"
+ROLE_NAME = {"worker": "网格员", "admin": "管理员"}
+BIND_DONE = "本群已绑定到 {area}（{code}）。该范围的新工单会发到这里，网格员可直接抢单。"
+BIND_MOVED = "本群原绑定 {old}，现改为 {area}（{code}）。"
+AREAS_HEADER = "范围代码："
+AREAS_LINE = "{indent}{code} · {name}"
+OVERDUE_EMPTY = "目前没有超期工单。"
+OVERDUE_HEADER = "超期工单（{count} 件）："
+OVERDUE_LINE = "#{id} {category} · {area} · {handler} · 超期 {late}"
+UNCLAIMED = "未接单"
+STATS = (
+    "统计（{period}）：\n工单总数 {total}\n按状态：{by_status}\n按类别：{by_category}\n"
+    "响应率 {response}\n解决率 {resolution}\n满意率 {satisfaction}"
+)
+STATS_NA = "—"
+PERIOD = {"all": "全部", "week": "近7天", "month": "近30天"}
+
+# --- points ----------------------------------------------------------------
+POINTS = "您的积分：{total} 分（本周 {week}，本月 {month}）。"
+POINTS_REASON = {
+    "close": "办结销号",
+    "double_yes": "双是加分",
+    "grab": "抢单",
+    "meet": "见面",
+    "overdue": "超期扣分",
+}
+RANK_HEADER = "积分排行（{period}）："
+RANK_LINE = "{pos}. {name} {points} 分"
+RANK_EMPTY = "这段时间还没有积分记录。"
+
+# --- admin / system notices ------------------------------------------------
+ADMIN_NO_GRANT = "您在 {subdistrict} 的管理员身份已生效。发送 /help 查看命令。"
+
+# --- misc ------------------------------------------------------------------
+DURATION_DAYS = "{days}天{hours}小时"
+DURATION_HOURS = "{hours}小时{minutes}分"
+DURATION_MINUTES = "{minutes}分钟"

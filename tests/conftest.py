@@ -1,0 +1,75 @@
+"""Fixtures: every database test runs on SQLite and, when configured, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from jiesu.migrations import upgrade
+from jiesu.models.base import Base
+from jiesu.models.db import normalise_url
+
+from .harness import Harness
+
+PG_URL = os.environ.get("JIESU_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which databases the run covers."""
+    if PG_URL:
+        return f"databases: sqlite, postgresql ({PG_URL})"
+    return "databases: sqlite only (set JIESU_TEST_POSTGRES_URL to include PostgreSQL)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI the PostgreSQL half is required, never silently dropped."""
+    if os.environ.get("CI") and not PG_URL:
+        raise pytest.UsageError(
+            "CI is set but JIESU_TEST_POSTGRES_URL is not: PostgreSQL tests would not run"
+        )
+
+
+_pg_ready = False
+
+
+def _reset_postgres() -> str:
+    """Empty every table of the test database (schema migrated once per session)."""
+    global _pg_ready
+    assert PG_URL is not None
+    url = normalise_url(PG_URL)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if not _pg_ready:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    if not _pg_ready:
+        upgrade(engine)
+        _pg_ready = True
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/jiesu-test.db"
+    else:
+        yield _reset_postgres()
+
+
+@pytest.fixture
+async def h(db_url: str) -> AsyncIterator[Harness]:
+    """The demo subdistrict on a fresh database, driven through the console channel."""
+    harness = await Harness.create(db_url)
+    try:
+        yield harness
+    finally:
+        harness.close()
