@@ -1,0 +1,272 @@
+"""Inbound throughput: N residents file reports concurrently through the whole pipeline.
+
+Each resident sends the nine messages of the report wizard (/start … 确认提交), waiting for each
+answer before the next, all residents at once; every message is one `App.handle` transaction
+(dedupe, person, dialog, step, ticket, outbox rows). Latency is the time of one `send(step)`.
+The outbox is then delivered to recording null transports and timed on its own (--deliver after),
+or delivered by the background sender while the residents type (--deliver during).
+
+    .venv/bin/python bench/ingest.py [--paths core,telegram] [--backends sqlite,postgresql]
+                                     [--residents 50] [--rounds 3] [--rate 0] [--deliver after]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import inspect
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    BACKENDS,
+    Timings,
+    add_null_transports,
+    bind_group,
+    fresh_database,
+    start_app,
+    table,
+    wizard_steps,
+)
+from jiesu.bot.app import App  # noqa: E402
+from jiesu.models.tables import Outbox, Ticket  # noqa: E402
+
+FLOOR_RATE = 500.0
+FLOOR_P99_MS = 50.0
+
+
+def discover() -> dict[str, ModuleType]:
+    """Every bench/path_*.py module, by its NAME, the core path first."""
+    found: dict[str, ModuleType] = {}
+    for file in sorted((ROOT / "bench").glob("path_*.py")):
+        try:
+            module = importlib.import_module(f"bench.{file.stem}")
+        except Exception as exc:  # a path whose channel cannot load is reported, not fatal
+            print(f"skipping {file.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            continue
+        found[getattr(module, "NAME", file.stem.removeprefix("path_"))] = module
+    return dict(sorted(found.items(), key=lambda kv: (kv[0] != "core", kv[0])))
+
+
+async def _maybe_await(value: Any) -> None:
+    if inspect.isawaitable(value):
+        await value
+
+
+@dataclass
+class Result:
+    """What one path on one backend measured."""
+
+    path: str
+    backend: str
+    timings: Timings
+    tickets: int
+    outbox_rows: int
+    delivered: int
+    deliver_seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+async def _resident(user: str, send: Any, into: list[float], interval: float, phase: float) -> None:
+    """One resident's wizard; with an interval, message k is sent no earlier than phase + k*interval."""
+    loop = asyncio.get_running_loop()
+    for k, step in enumerate(wizard_steps(user)):
+        if interval:
+            delay = phase + k * interval - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        start = time.perf_counter()
+        await send(step)
+        into.append(time.perf_counter() - start)
+
+
+async def _round(send: Any, prefix: str, residents: int, rate: float) -> Timings:
+    """All residents of one round at once; return their latencies and the wall time."""
+    interval = residents / rate if rate else 0.0
+    latencies: list[float] = []
+    origin = asyncio.get_running_loop().time()
+    start = time.perf_counter()
+    await asyncio.gather(
+        *(
+            _resident(f"{prefix}n{i}", send, latencies, interval, origin + i * interval / residents)
+            for i in range(residents)
+        )
+    )
+    return Timings(latencies, time.perf_counter() - start)
+
+
+def _counts(session: Session) -> tuple[int, int, int]:
+    tickets = session.scalar(select(func.count()).select_from(Ticket)) or 0
+    residents = session.scalar(select(func.count(func.distinct(Ticket.resident_id)))) or 0
+    rows = session.scalar(select(func.count()).select_from(Outbox)) or 0
+    return tickets, residents, rows
+
+
+async def run_path(module: ModuleType, backend: str, args: argparse.Namespace) -> Result:
+    """Measure one path on one fresh database of the backend."""
+    name = getattr(module, "NAME", module.__name__)
+    url = fresh_database(backend, args.pg_url)
+    app: App = await start_app(url, args.pool_size)
+    sender_task: asyncio.Task[None] | None = None
+    try:
+        send, close = await module.make_sender(app)
+        add_null_transports(app)
+        await bind_group(app)
+        await app.sender.flush()
+        for w in range(args.warmup):  # warm statement caches and pools; not measured
+            await _round(send, f"w{w}", min(args.residents, 10), 0)
+        await app.sender.flush()
+        if args.deliver == "during":
+            sender_task = asyncio.create_task(app.sender.run_forever(interval=0.05))
+        timings = Timings()
+        for r in range(args.rounds):
+            timings.merge(await _round(send, f"r{r}", args.residents, args.rate))
+        if sender_task is not None:
+            sender_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender_task
+        before = sum(len(t.delivered) for t in app.sender.transports.values() if hasattr(t, "delivered"))
+        start = time.perf_counter()
+        await app.sender.flush()
+        deliver_seconds = time.perf_counter() - start
+        after = sum(len(t.delivered) for t in app.sender.transports.values() if hasattr(t, "delivered"))
+        await _maybe_await(close())
+        tickets, distinct, rows = await app.db.run(_counts)
+    finally:
+        app.close()
+    expected = (args.warmup * min(args.residents, 10)) + args.rounds * args.residents
+    result = Result(name, backend, timings, tickets, rows, after - before, deliver_seconds)
+    if tickets != expected or distinct != expected:
+        result.warnings.append(
+            f"{name}/{backend}: expected {expected} tickets from {expected} residents, "
+            f"found {tickets} from {distinct}"
+        )
+    return result
+
+
+def report(results: list[Result], args: argparse.Namespace) -> str:
+    """The table of results, the ratios to the core path and the floor verdict."""
+    core = {r.backend: r for r in results if r.path == "core"}
+    rows = []
+    for r in results:
+        t = r.timings
+        base = core.get(r.backend)
+        ratio = f"{t.rate / base.timings.rate:.2f}x" if base is not None and r is not base else "-"
+        deliver = r.delivered / r.deliver_seconds if r.deliver_seconds and r.delivered else 0.0
+        rows.append(
+            [
+                r.path,
+                r.backend,
+                t.count,
+                t.rate,
+                t.ms(50),
+                t.ms(99),
+                t.ms(100),
+                ratio,
+                r.tickets,
+                r.outbox_rows,
+                deliver if args.deliver == "after" else "(during)",
+            ]
+        )
+    headers = [
+        "path",
+        "backend",
+        "messages",
+        "msg/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "vs core",
+        "tickets",
+        "outbox rows",
+        "deliver rows/s",
+    ]
+    lines = [table(headers, rows), ""]
+    for r in results:
+        if r.path != "core":
+            continue
+        ok = r.timings.rate >= FLOOR_RATE and r.timings.ms(99) < FLOOR_P99_MS
+        lines.append(
+            f"floor ({FLOOR_RATE:.0f} msg/s, p99 < {FLOOR_P99_MS:.0f} ms) on {r.backend}: "
+            f"{'met' if ok else 'MISSED'} ({r.timings.rate:.0f} msg/s, p99 {r.timings.ms(99):.1f} ms)"
+        )
+    for r in results:
+        lines += [f"WARNING: {w}" for w in r.warnings]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command line options."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--paths", help="comma-separated path names (default: every bench/path_*.py found)")
+    p.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgresql (default: both)")
+    p.add_argument("--residents", type=int, default=50, help="concurrent residents (default 50)")
+    p.add_argument("--rounds", type=int, default=3, help="rounds of fresh residents measured (default 3)")
+    p.add_argument("--warmup", type=int, default=1, help="unmeasured rounds of 10 residents first")
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="offered load in messages/s across all residents; 0 = each sends as soon as answered",
+    )
+    p.add_argument(
+        "--deliver",
+        choices=("after", "during"),
+        default="after",
+        help="deliver the outbox after the residents are done (timed apart) or while they type",
+    )
+    p.add_argument("--pool-size", type=int, default=None, help="PostgreSQL pool size / worker threads")
+    p.add_argument(
+        "--pg-url", default=None, help="PostgreSQL URL (default: $JIESU_BENCH_POSTGRES_URL or test_bench)"
+    )
+    return p.parse_args(argv)
+
+
+async def main(argv: list[str] | None = None) -> int:
+    """Run the selected paths on the selected backends and print the table."""
+    args = parse_args(argv)
+    modules = discover()
+    if args.paths:
+        wanted = [p.strip() for p in args.paths.split(",") if p.strip()]
+        missing = [p for p in wanted if p not in modules]
+        if missing:
+            print(f"unknown path(s): {', '.join(missing)}; found: {', '.join(modules)}", file=sys.stderr)
+            return 2
+        modules = {p: modules[p] for p in wanted}
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    mode = f"offered {args.rate:.0f} msg/s" if args.rate else "closed loop (no think time)"
+    print(
+        f"{args.residents} residents x 9 messages x {args.rounds} rounds, {mode}, "
+        f"outbox delivered {args.deliver}",
+        flush=True,
+    )
+    results = []
+    for backend in backends:
+        for module in modules.values():
+            results.append(await run_path(module, backend, args))
+            r = results[-1]
+            print(
+                f"  {r.path}/{r.backend}: {r.timings.rate:.0f} msg/s, p99 {r.timings.ms(99):.1f} ms, "
+                f"{r.tickets} tickets",
+                flush=True,
+            )
+    print()
+    print(report(results, args))
+    return 1 if any(r.warnings for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
