@@ -360,8 +360,8 @@ def submit(turn: Turn) -> None:
     # For a proxy filing the staff member is recorded as the resident of record, so the
     # notices reach someone who can pass them on; the real resident's name is on the ticket.
     ticket = tickets.create(u, turn.person, draft, filed_by=turn.person if proxy else None)
-    keep = {k: v for k, v in data.items() if k == "deeplink"}
-    set_state(turn.dialog, "idle", u.now, keep)
+    # The scanned grid was for this report; the next one may be elsewhere.
+    set_state(turn.dialog, "idle", u.now, {})
     if proxy:
         turn.reply(
             texts.SUBMITTED_PROXY.format(
