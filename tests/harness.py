@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +17,23 @@ from jiesu.bot.app import App
 from jiesu.bot.channels.console import Console, ConsoleTransport
 from jiesu.config import Config, load
 from jiesu.models.clock import FakeClock
-from jiesu.models.tables import Ticket
+from jiesu.models.messages import ChatKind, HandleResult, Inbound
+from jiesu.models.tables import Ticket, TicketEvent
+
+
+def write_png(path: Path, rgb: tuple[int, int, int] = (255, 0, 0)) -> Path:
+    """Write a real 1x1 PNG picture and return its path."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes([0, *rgb]))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+    return path
 
 
 @dataclass
@@ -122,3 +141,69 @@ class Harness:
     def close(self) -> None:
         """Release the database."""
         self.app.close()
+
+    # --- additions for the core suite -------------------------------------------
+
+    @property
+    def transcript(self) -> list[dict[str, Any]]:
+        """Every message delivered so far, in order."""
+        return self.transport.transcript
+
+    def group_messages(self) -> list[dict[str, Any]]:
+        """Every message delivered to a group chat so far."""
+        return [m for m in self.transport.transcript if str(m["chat"]).startswith("@")]
+
+    async def send(
+        self,
+        user: str,
+        *,
+        group: str | None = None,
+        message_id: str | None = None,
+        **fields: Any,
+    ) -> tuple[HandleResult, list[dict[str, Any]]]:
+        """Hand one raw Inbound (e.g. a forged button payload) to the app; return result and messages."""
+        start = len(self.transport.transcript)
+        msg = Inbound(
+            channel="console",
+            chat_id=f"@{group}" if group else user,
+            user_id=user,
+            chat_kind=ChatKind.GROUP if group else ChatKind.PRIVATE,
+            message_id=message_id,
+            user_name=fields.pop("user_name", user),
+            user_handle=fields.pop("user_handle", user),
+            **fields,
+        )
+        result = await self.app.handle_and_deliver(msg)
+        return result, self.transport.transcript[start:]
+
+    def count(self, model: Any, *where: Any) -> int:
+        """How many rows of a table (matching the conditions) are stored."""
+        from sqlalchemy import func
+
+        return int(self.query(lambda s: s.scalar(select(func.count()).select_from(model).where(*where))))
+
+    def events(self, ticket_id: int) -> list[str]:
+        """The kinds of a ticket's audit events, oldest first."""
+
+        def read(s: Session) -> list[str]:
+            rows = s.scalars(
+                select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+            )
+            return list(rows)
+
+        return self.query(read)  # type: ignore[no-any-return]
+
+    async def claimed(self, user: str = "r1", worker: str = "w1", group: str = "siji1", **report: Any) -> int:
+        """Set up the grid, file a ticket and let a worker grab it; return its number."""
+        await self.setup_grid(group=group)
+        tid = await self.report(user, **report)
+        await self.say(f"{worker}: 抢单 {tid}")
+        assert self.ticket(tid).status == "claimed"
+        return tid
+
+    async def resolved(self, user: str = "r1", worker: str = "w1", **report: Any) -> int:
+        """A ticket grabbed and resolved by the worker, waiting for the resident's answer."""
+        tid = await self.claimed(user, worker, **report)
+        await self.say(f"{worker}: 办结 {tid} 已修复")
+        assert self.ticket(tid).status == "resolved"
+        return tid
