@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,11 @@ from sqlalchemy.orm import Session
 from jiesu import texts
 
 from .tables import Category, Person, Status, Ticket
+
+# Phone numbers people type into free text: mobiles (with +86, spaces or dashes) and landlines.
+_PHONE_IN_TEXT = re.compile(
+    r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d{4}){2}|[(（]?0\d{2,3}[)）]?[\s-]?\d{7,8})(?!\d)"
+)
 
 
 def fmt_time(when: datetime | None, tz: str = "Asia/Shanghai") -> str:
@@ -58,8 +64,14 @@ def status_name(ticket: Ticket) -> str:
     return texts.STATUS[ticket.status]
 
 
+def mask_phones(text: str) -> str:
+    """Replace the digits of every phone number in free text with '*'."""
+    return _PHONE_IN_TEXT.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
+
+
 def short_description(text: str, limit: int = 80) -> str:
-    """A description cut for a card."""
+    """A description cut for a group card, with phone numbers masked (cards are seen by the whole group)."""
+    text = mask_phones(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
