@@ -6,8 +6,8 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select

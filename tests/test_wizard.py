@@ -106,7 +106,7 @@ async def test_description_limits(h: Harness) -> None:
 
 
 async def test_photo_is_attached_and_shown_to_the_handler(h: Harness, tmp_path: Path) -> None:
-    """A real PNG sent at the photo step is stored on the ticket and sent privately to the worker who grabs it."""
+    """A real PNG sent at the photo step is stored and sent privately to the worker who grabs the ticket."""
     png = write_png(tmp_path / "pothole.png")
     await h.setup_grid()
     await h.run("r1: /report", "r1: [tap 大城管]", "r1: [tap 道路破损]", "r1: 人行道破了一个大坑")
@@ -227,7 +227,7 @@ async def test_phone_numbers_mobile_landline_and_contact(h: Harness) -> None:
 
 
 async def test_garbage_phone_is_refused_and_changes_nothing(h: Harness) -> None:
-    """A phone number that is neither mobile nor landline is refused and the wizard stays at the phone step."""
+    """A phone number neither mobile nor landline is refused and the wizard stays at the phone step."""
     await h.run("r1: /report", "r1: [tap 其他]", "r1: 井盖丢失了很危险", "r1: [tap 跳过]")
     await h.say("r1: [location 29.3451,120.0752]")
     for bad in ("12345", "1380013800", "phone me", "23800138000", "138001380001"):
@@ -308,7 +308,8 @@ async def test_going_back_corrects_earlier_steps(h: Harness) -> None:
     await h.run("r1: [tap 设施缺失]", "r1: 人行道破了两个大坑，井盖也没了", "r1: [tap 跳过]")
     out = await h.run("r1: [location 29.3451,120.0752]", "r1: [tap 跳过]")
     assert out[-1]["text"] == texts.CONFIRM.format(
-        summary="类别：大城管/设施缺失\n描述：人行道破了两个大坑，井盖也没了\n位置：已定位（四季社区 第一网格）"
+        summary="类别：大城管/设施缺失\n描述：人行道破了两个大坑，井盖也没了\n"
+        "位置：已定位（四季社区 第一网格）"
     )
     out = await h.say("r1: [tap 确认提交]")
     t = h.ticket(1)
@@ -323,7 +324,7 @@ async def test_going_back_corrects_earlier_steps(h: Harness) -> None:
 async def test_back_at_the_first_step_repeats_the_question(h: Harness) -> None:
     """A back button with nowhere to go repeats the current question (forged: the first step has none)."""
     await h.say("r1: /report")
-    result, out = await h.send("r1", payload="wz:back")
+    _, out = await h.send("r1", payload="wz:back")
     assert h.to("r1", out) == [texts.ASK_CATEGORY]
     assert state(h) == "category"
 
