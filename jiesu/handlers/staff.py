@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -88,7 +89,8 @@ def plan(turn: Turn, args: list[str]) -> None:
     try:
         when = date.fromisoformat(normalise_command(args[1]))
     except ValueError:
-        raise BadInput(texts.DATE_INVALID.format(example=turn.u.now.date().isoformat())) from None
+        today = turn.u.now.astimezone(ZoneInfo(turn.u.rules.sla.timezone)).date()
+        raise BadInput(texts.DATE_INVALID.format(example=today.isoformat())) from None
     ticket = tickets.set_plan(turn.u, ticket_id, turn.person, when, " ".join(args[2:]))
     turn.reply(texts.PLAN_DONE.format(id=ticket.id, due=due_text(turn.u, ticket)))
 
