@@ -261,3 +261,9 @@ ADMIN_NO_GRANT = "您在 {subdistrict} 的管理员身份已生效。发送 /hel
 DURATION_DAYS = "{days}天{hours}小时"
 DURATION_HOURS = "{hours}小时{minutes}分"
 DURATION_MINUTES = "{minutes}分钟"
+
+# --- core: deadlines that do not exist yet (issue 2) ----------------------------
+R_CLAIMED_NO_DUE = "您反映的问题（#{id}）已由网格员 {handler} 接单办理（{tier}）。"
+R_ASSIGNED_NO_DUE = "您反映的问题（#{id}）已交办给 {handler} 办理（{tier}）。"
+DUE_NONE = "不设时限"
+DUE_AFTER_CLAIM = "接单后 {days} 天内"

@@ -113,7 +113,8 @@ def refresh_card(u: Unit, ticket: Ticket) -> None:
 
 
 def due_text(u: Unit, ticket: Ticket) -> str:
-    """The deadline in local time, or the words for none."""
-    if ticket.due_at is None and tier_days(ticket.tier, u.rules.sla) is None:
-        return texts.TIER_SHORT["none"]
-    return fmt_time(ticket.due_at, u.rules.sla.timezone)
+    """The deadline in local time; else when it will be (open ticket) or that there is none."""
+    if ticket.due_at is not None:
+        return fmt_time(ticket.due_at, u.rules.sla.timezone)
+    days = tier_days(ticket.tier, u.rules.sla)
+    return texts.DUE_NONE if days is None else texts.DUE_AFTER_CLAIM.format(days=days)

@@ -190,13 +190,14 @@ def grab(u: Unit, ticket_id: int, worker: Person) -> Ticket:
     points.award(u.session, worker.id, ticket.id, u.rules.points.grab, "grab", u.now)
     notify.refresh_card(u, ticket)
     _send_details(u, ticket, worker)
-    notify.to_resident(
-        u,
-        ticket,
-        texts.R_CLAIMED.format(
-            id=ticket.id, handler=worker.name, tier=texts.TIER[ticket.tier], due=notify.due_text(u, ticket)
-        ),
-    )
+    tier = texts.TIER[ticket.tier]
+    if ticket.due_at is None:  # a suggestion: no deadline to promise
+        told = texts.R_CLAIMED_NO_DUE.format(id=ticket.id, handler=worker.name, tier=tier)
+    else:
+        told = texts.R_CLAIMED.format(
+            id=ticket.id, handler=worker.name, tier=tier, due=notify.due_text(u, ticket)
+        )
+    notify.to_resident(u, ticket, told)
     return ticket
 
 
@@ -224,9 +225,11 @@ def assign(u: Unit, ticket_id: int, admin: Person, worker: Person) -> Ticket:
     notify.to_person(u, worker, texts.W_ASSIGNED.format(id=ticket.id), ticket_id=ticket.id)
     _send_details(u, ticket, worker)
     notify.refresh_card(u, ticket)
-    notify.to_resident(
-        u, ticket, texts.R_ASSIGNED.format(id=ticket.id, handler=worker.name, due=notify.due_text(u, ticket))
-    )
+    if ticket.due_at is None:  # a suggestion: no deadline to promise
+        told = texts.R_ASSIGNED_NO_DUE.format(id=ticket.id, handler=worker.name, tier=texts.TIER[ticket.tier])
+    else:
+        told = texts.R_ASSIGNED.format(id=ticket.id, handler=worker.name, due=notify.due_text(u, ticket))
+    notify.to_resident(u, ticket, told)
     return ticket
 
 
