@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,17 @@ def _dates(values: list[Any], key: str) -> frozenset[date]:
     return frozenset(out)
 
 
+def parse_clock_time(value: Any, key: str) -> time:
+    """'08:30' (local time of day) as a time."""
+    if isinstance(value, time):
+        return value
+    try:
+        hours, minutes = (int(part) for part in str(value).strip().split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ConfigError(f"{key}: expected a time of day like '08:30', got {value!r}") from None
+
+
 def _sla(raw: dict[str, Any]) -> SlaPolicy:
     s = _section(raw, "sla")
     base = SlaPolicy()
@@ -97,8 +108,21 @@ def _sla(raw: dict[str, Any]) -> SlaPolicy:
     days = {k: int(s.get(k, getattr(base, k))) for k in ("simple_days", "difficult_days", "pending_days")}
     if any(v < 1 for v in days.values()):
         raise ConfigError("sla: simple_days, difficult_days and pending_days must be at least 1")
+    positive = {
+        key: parse_duration(s.get(key, default), f"sla.{key}")
+        for key, default in (
+            ("claim_within", "2h"),
+            ("progress_push_every", "1d"),
+            ("overdue_repeat", "1d"),
+            ("scan_every", "1m"),
+        )
+    }
+    if any(v <= timedelta(0) for v in positive.values()):
+        raise ConfigError(
+            "sla: claim_within, progress_push_every, overdue_repeat and scan_every must be longer than zero"
+        )
     return SlaPolicy(
-        claim_within=parse_duration(s.get("claim_within", "2h"), "sla.claim_within"),
+        claim_within=positive["claim_within"],
         reminder_fractions=tuple(sorted(fractions)),
         followup_reminder_after=parse_duration(
             s.get("followup_reminder_after", "24h"), "sla.followup_reminder_after"
@@ -107,11 +131,14 @@ def _sla(raw: dict[str, Any]) -> SlaPolicy:
             s.get("followup_autoclose_after", "3d"), "sla.followup_autoclose_after"
         ),
         progress_push_after=parse_duration(s.get("progress_push_after", "24h"), "sla.progress_push_after"),
-        progress_push_every=parse_duration(s.get("progress_push_every", "1d"), "sla.progress_push_every"),
+        progress_push_every=positive["progress_push_every"],
         working_days=bool(s.get("working_days", False)),
         holidays=_dates(s.get("holidays", []), "sla.holidays"),
         workdays_extra=_dates(s.get("extra_workdays", []), "sla.extra_workdays"),
         timezone=str(s.get("timezone", base.timezone)),
+        overdue_repeat=positive["overdue_repeat"],
+        digest_time=parse_clock_time(s.get("digest_time", "08:30"), "sla.digest_time"),
+        scan_every=positive["scan_every"],
         **days,
     )
 
@@ -150,6 +177,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         limits=Limits(),
         subdistrict_name=str(sub.get("name", "北苑街道")),
         nearest_grid_km=float(sub.get("nearest_grid_km", 3.0)),
+        chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),
     )
     return Config(
         database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),

@@ -262,8 +262,73 @@ DURATION_DAYS = "{days}天{hours}小时"
 DURATION_HOURS = "{hours}小时{minutes}分"
 DURATION_MINUTES = "{minutes}分钟"
 
+# --- sla ---------------------------------------------------------------------
+# Reminders, escalation (督办), follow-up, progress pushes, digest and /stats extras.
+SLA_LEVEL_AREA = "{level}（{area}）"
+SLA_REMINDER = "提醒：工单 #{id}（{category}）办理时限已过 {percent}%，请在 {due} 前办结，还剩 {left}。"
+SLA_ESCALATED = (
+    "【督办 · {level}】工单 #{id} {category}\n{description}\n区域：{area}\n"
+    "已受理 {age}，办理人：{handler}\n原因：{reason}"
+)
+SLA_ESCALATED_DUE = "\n新的截止时间：{due}"
+SLA_REASON_OVERDUE = "超过办结时限（{deadline}）未办结"
+SLA_REASON_UNCLAIMED = "提交后 {waited} 无人接单"
+SLA_REASON_REOPENED = "居民反馈问题未解决（第 {count} 次退回）"
+SLA_STILL_OVERDUE = (
+    "【督办 · {level}】工单 #{id} {category} 已超期 {late}，仍未办结。\n区域：{area}\n办理人：{handler}"
+)
+SLA_STILL_UNCLAIMED = "【督办 · {level}】工单 #{id} {category} 提交已 {age}，仍无人接单。\n区域：{area}"
+SLA_PENALTY = "，积分 {points}"
+W_OVERDUE = "工单 #{id} 已超过办结时限，已升级至{level}督办{penalty}。新的截止时间 {due}，请抓紧办理。"
+W_OVERDUE_TOP = "工单 #{id} 已超过办结时限，已由{level}督办{penalty}。请尽快办结。"
+W_STILL_OVERDUE = "提醒：工单 #{id} 已超期 {late}，仍未办结，请尽快处理。"
+R_ESCALATED = "工单 #{id} 未能在时限内办结，已升级由{level}督办，新的截止时间 {due}。给您添麻烦了。"
+R_UNCLAIMED_ESCALATED = "工单 #{id} 暂时还没有网格员接单，已提请{level}协调办理，请您稍候。"
+R_FOLLOWUP_REMINDER_RATE = "提醒：请您对工单 #{id} 的办理结果做个评价。"
+PROGRESS_DUE_UNSET = "接单后确定"
+PROGRESS_NO_DEADLINE = "不设时限"
+DIGEST_HEADER = (
+    "【每日督办简报 · {date}】\n在办 {active} 件（待接单 {open}，办理中 {claimed}，待居民确认 {resolved}）\n"
+    "昨日新增 {new} 件，办结 {solved} 件"
+)
+DIGEST_OVERDUE = "超期 {count} 件："
+DIGEST_NONE = "目前没有超期工单。"
+DIGEST_MORE = "……另有 {count} 件，发送 /overdue 查看全部。"
+STATS_ON_TIME = "按期办结率：{rates}"
+STATS_ON_TIME_ITEM = "{tier} {rate}（{on_time}/{decided}）"
+STATS_SLOW_GRIDS = "办结最慢的网格：{grids}"
+STATS_SLOW_GRID_ITEM = "{area} 平均 {avg}（{count} 件）"
+STATS_NONE = "暂无"
+CHART_TITLE = "{subdistrict} 接诉即办统计（{period}）"
+CHART_DAILY = "每日新增与办结"
+CHART_NEW = "新增"
+CHART_SOLVED = "办结"
+CHART_ON_TIME = "按期办结率（%）"
+CHART_CATEGORIES = "主要问题类别（件）"
+CHART_SLOW_GRIDS = "平均办结用时（小时）"
+CHART_EMPTY = "暂无数据"
+CHART_CAPTION = "统计图（{period}）"
+
+# --- wechat ------------------------------------------------------------------
+# The WeChat official account has no buttons: options are numbered and answered by number or label.
+WX_OPTION = "回复 {n}：{label}"
+WX_LOCATION_HINT = "发送位置：点输入框右侧的「+」，选「位置」；也可以直接输入地址。"
+WX_UNSUPPORTED = "暂时无法处理语音、视频、文件或链接消息。请直接输入文字，或发送照片。"
+WX_PHOTO_LINK = "照片：{url}"
+WX_PHOTO_ELSEWHERE = "（附有一张照片，微信中暂无法显示）"
+WX_TEMPLATE_REMARK = "在公众号里发送「查询 {id}」可查看最新进展。"
+WX_TEMPLATE_NO_TICKET = "—"
+WX_BIND_DONE = "已订阅 {area}（{code}）的新工单：有新工单会发到这里，回复选项前的数字即可抢单。"
+WX_BIND_MOVED = "已改为订阅 {area}（{code}）的新工单（原为 {old}）。"
+WX_BIND_OUTSIDE = "您不负责 {area}，只能订阅自己负责范围内的新工单。"
+
 # --- core: deadlines that do not exist yet (issue 2) ----------------------------
 R_CLAIMED_NO_DUE = "您反映的问题（#{id}）已由网格员 {handler} 接单办理（{tier}）。"
 R_ASSIGNED_NO_DUE = "您反映的问题（#{id}）已交办给 {handler} 办理（{tier}）。"
 DUE_NONE = "不设时限"
 DUE_AFTER_CLAIM = "接单后 {days} 天内"
+
+# --- telegram ----------------------------------------------------------------
+# Sent before a message with inline buttons when a 📍/📱 reply keyboard is still open, to close it.
+TG_KEYBOARD_CLOSED = "好的。"
+TG_PHOTO_UNAVAILABLE = "（附有一张照片，无法在 Telegram 中显示。）"

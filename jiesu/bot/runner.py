@@ -10,6 +10,7 @@ import sys
 import uvicorn
 
 from jiesu.config import Config
+from jiesu.scheduler import install
 
 from .app import App
 from .runtime import ChannelRuntime, StartupError
@@ -39,11 +40,7 @@ def _listen(config: Config) -> tuple[str, int]:
 async def serve(config: Config) -> int:
     """Run until Ctrl-C or SIGTERM; stop cleanly with nothing lost."""
     app = App(config)
-    try:
-        from jiesu.scheduler import install
-    except ImportError:  # pragma: no cover - the scheduler ships with Jiesu
-        install = None
-    scheduler = install(app) if install is not None else None
+    scheduler = install(app)
     await app.start()
     runtimes = _channels(app, config)
     stop = asyncio.Event()
@@ -69,14 +66,12 @@ async def serve(config: Config) -> int:
         )
         tasks.append(asyncio.create_task(server.serve(), name="http"))
         log.warning("listening on http://%s:%s", host, port)
-    if scheduler is not None:
-        scheduler.start()
+    scheduler.start()
     names = ", ".join(rt.name for rt in runtimes)
     print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr)
     await stop.wait()
     print("stopping…", file=sys.stderr)
-    if scheduler is not None:
-        scheduler.shutdown(wait=False)
+    scheduler.shutdown(wait=False)
     for runtime in runtimes:
         await runtime.stop()
     if server is not None:

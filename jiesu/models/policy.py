@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,12 @@ class SlaPolicy:
     holidays: frozenset[date] = field(default_factory=frozenset)
     workdays_extra: frozenset[date] = field(default_factory=frozenset)
     timezone: str = "Asia/Shanghai"
+    # After the last escalation level, remind this often until the ticket is done.
+    overdue_repeat: timedelta = timedelta(days=1)
+    # Local time of the daily digest to the subdistrict admins.
+    digest_time: time = time(8, 30)
+    # How often the scheduler scans for due deadlines (`jiesu run`).
+    scan_every: timedelta = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,15 @@
-"""Deadline arithmetic for the "135" tiers, calendar or working days."""
+"""Deadline arithmetic for the "135" tiers, calendar or working days, and when to look at a ticket next."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .policy import SlaPolicy
-from .tables import Tier
+from .tables import Status, Ticket, Tier
+
+# The escalation ladder: 0 grid, 1 community, 2 subdistrict department, 3 subdistrict leadership.
+MAX_LEVEL = 3
 
 
 def tier_days(tier: str, policy: SlaPolicy) -> int | None:
@@ -18,24 +21,76 @@ def tier_days(tier: str, policy: SlaPolicy) -> int | None:
     }.get(Tier(tier))
 
 
+def is_working_day(day: date, policy: SlaPolicy) -> bool:
+    """Tell whether a date counts in the working-day calendar."""
+    if day in policy.holidays:
+        return False
+    return day.weekday() < 5 or day in policy.workdays_extra
+
+
 def add_days(start: datetime, days: int, policy: SlaPolicy) -> datetime:
-    """Start plus days: calendar days, or working days skipping weekends and holidays."""
+    """Start plus days: calendar days, or working days skipping weekends and holidays.
+
+    Working days keep the local time of day: a ticket claimed on Friday 10:00 with a
+    one-day window is due on Monday 10:00 (or later when Monday is a holiday)."""
     if not policy.working_days:
         return start + timedelta(days=days)
     tz = ZoneInfo(policy.timezone)
-    local = start.astimezone(tz)
+    local = start.astimezone(tz).replace(tzinfo=None)
     remaining = days
     while remaining > 0:
         local += timedelta(days=1)
-        d = local.date()
-        weekend = d.weekday() >= 5
-        if (d in policy.holidays) or (weekend and d not in policy.workdays_extra):
-            continue
-        remaining -= 1
-    return local.astimezone(start.tzinfo)
+        if is_working_day(local.date(), policy):
+            remaining -= 1
+    # Wall-clock arithmetic, then back to an aware instant (DST-safe for zones that have it).
+    return local.replace(tzinfo=tz).astimezone(start.tzinfo)
 
 
 def deadline(start: datetime, tier: str, policy: SlaPolicy) -> datetime | None:
     """When a ticket of this tier, claimed at start, must be done (or planned)."""
     days = tier_days(tier, policy)
     return None if days is None else add_days(start, days, policy)
+
+
+def reminder_time(start: datetime, due: datetime, fraction: float) -> datetime:
+    """The moment a given fraction of the window has passed."""
+    return start + (due - start) * fraction
+
+
+def window_check(start: datetime, due: datetime, steps: int, policy: SlaPolicy) -> datetime:
+    """Next moment of a resolution window after `steps` steps (reminders, then the deadline, then repeats)."""
+    fractions = policy.reminder_fractions
+    if steps < len(fractions):
+        return reminder_time(start, due, fractions[steps])
+    if steps == len(fractions):
+        return due
+    return due + (steps - len(fractions)) * policy.overdue_repeat
+
+
+def unclaimed_check(created: datetime, level: int, repeats: int, policy: SlaPolicy) -> datetime:
+    """Next moment for an unclaimed ticket: one level up per claim window, then repeats at the top."""
+    if level < MAX_LEVEL:
+        return created + (level + 1) * policy.claim_within
+    return created + MAX_LEVEL * policy.claim_within + (repeats + 1) * policy.overdue_repeat
+
+
+def next_check(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
+    """When the scan must next look at a ticket, derived from its state alone (None: never)."""
+    if ticket.status == Status.OPEN:
+        if tier_days(ticket.tier, policy) is None:
+            return None  # suggestions are under no deadline
+        return unclaimed_check(ticket.created_at, ticket.level, ticket.reminders_sent, policy)
+    if ticket.status == Status.CLAIMED:
+        if ticket.due_at is None:
+            return None
+        start = ticket.window_started_at or ticket.due_at
+        return window_check(start, ticket.due_at, ticket.reminders_sent, policy)
+    if ticket.status == Status.RESOLVED:
+        asked = ticket.followup_asked_at or ticket.resolved_at
+        if asked is None:
+            return None
+        remind = policy.followup_reminder_after < policy.followup_autoclose_after
+        if remind and not ticket.followup_reminded:
+            return asked + policy.followup_reminder_after
+        return asked + policy.followup_autoclose_after
+    return None

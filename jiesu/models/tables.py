@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -133,7 +133,19 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_resident_status", "resident_id", "status"),
         Index("ix_tickets_handler_status", "handler_id", "status"),
-        Index("ix_tickets_next_check", "next_check_at"),
+        # The SLA scans walk these from the oldest due value; closed tickets (NULL) stay out.
+        Index(
+            "ix_tickets_next_check",
+            "next_check_at",
+            postgresql_where=text("next_check_at IS NOT NULL"),
+            sqlite_where=text("next_check_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_tickets_next_push",
+            "next_push_at",
+            postgresql_where=text("next_push_at IS NOT NULL"),
+            sqlite_where=text("next_push_at IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

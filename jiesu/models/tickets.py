@@ -10,16 +10,14 @@ from sqlalchemy import select, update
 
 from jiesu import texts
 
-from . import notify, points
+from . import escalation, notify, points
 from .errors import AlreadyClaimed, BadInput, InvalidTransition, NotAllowed, NotFound
 from .messages import Button
 from .people import can_handle, has_role
 from .render import category_name, fmt_time, person_name
-from .sla import deadline
+from .sla import MAX_LEVEL, deadline, next_check, window_check
 from .tables import FINAL, Category, Person, Rating, Role, Status, Ticket, TicketEvent, Tier
 from .unit import Unit
-
-MAX_LEVEL = 3
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,7 @@ def _start_window(u: Unit, ticket: Ticket) -> None:
     ticket.window_started_at = u.now
     ticket.due_at = deadline(u.now, ticket.tier, u.rules.sla)
     ticket.reminders_sent = 0
-    ticket.next_check_at = ticket.due_at
+    ticket.next_check_at = next_check(ticket, u.rules.sla)
 
 
 def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = None) -> Ticket:
@@ -117,10 +115,11 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
         status=Status.OPEN,
         tier=category.default_tier,
         level=0,
+        reminders_sent=0,
         created_at=u.now,
-        next_check_at=u.now + u.rules.sla.claim_within,
         next_push_at=u.now + u.rules.sla.progress_push_after,
     )
+    ticket.next_check_at = next_check(ticket, u.rules.sla)
     u.session.add(ticket)
     u.session.flush()
     event(u, ticket, filed_by or resident, "created", note=draft.source)
@@ -170,7 +169,7 @@ def grab(u: Unit, ticket_id: int, worker: Person) -> Ticket:
                 window_started_at=u.now,
                 due_at=due,
                 reminders_sent=0,
-                next_check_at=due,
+                next_check_at=None if due is None else window_check(u.now, due, 0, u.rules.sla),
             )
             .returning(Ticket.id)
             .execution_options(synchronize_session=False)
@@ -269,7 +268,7 @@ def change_tier(u: Unit, ticket_id: int, actor: Person, tier: str, reason: str) 
     if ticket.window_started_at is not None:
         ticket.due_at = deadline(ticket.window_started_at, ticket.tier, u.rules.sla)
         ticket.reminders_sent = 0
-        ticket.next_check_at = ticket.due_at
+        ticket.next_check_at = next_check(ticket, u.rules.sla)
     event(u, ticket, actor, "tier", note=f"{old}->{tier}: {reason}")
     notify.to_resident(
         u,
@@ -293,9 +292,10 @@ def set_plan(u: Unit, ticket_id: int, actor: Person, due: date, plan: str) -> Ti
     if due < u.now.astimezone(tz).date():
         raise BadInput(texts.DATE_INVALID.format(example=u.now.astimezone(tz).date().isoformat()))
     ticket.plan_note = plan
+    ticket.window_started_at = u.now
     ticket.due_at = datetime.combine(due, time(23, 59, 59), tz).astimezone(u.now.tzinfo)
     ticket.reminders_sent = 0
-    ticket.next_check_at = ticket.due_at
+    ticket.next_check_at = next_check(ticket, u.rules.sla)
     event(u, ticket, actor, "plan", note=f"{due.isoformat()}: {plan}")
     notify.to_resident(
         u, ticket, texts.R_PLAN.format(id=ticket.id, plan=plan, due=notify.due_text(u, ticket))
@@ -315,7 +315,8 @@ def resolve(u: Unit, ticket_id: int, actor: Person, note: str) -> Ticket:
     ticket.followup_stage = 1
     ticket.followup_asked_at = u.now
     ticket.followup_reminded = False
-    ticket.next_check_at = u.now + u.rules.sla.followup_reminder_after
+    ticket.next_check_at = next_check(ticket, u.rules.sla)
+    ticket.next_push_at = None  # the follow-up questions take over from progress pushes
     event(u, ticket, actor, "resolved", from_status=Status.CLAIMED, note=note)
     notify.refresh_card(u, ticket)
     notify.to_resident(
@@ -369,8 +370,10 @@ def reopen(u: Unit, ticket: Ticket, actor: Person | None) -> Ticket:
     ticket.reopen_count += 1
     ticket.level = min(MAX_LEVEL, ticket.level + 1)
     _start_window(u, ticket)
+    ticket.next_push_at = u.now + u.rules.sla.progress_push_after
     event(u, ticket, actor, "reopened", from_status=Status.RESOLVED)
     notify.refresh_card(u, ticket)
+    escalation.announce_reopened(u, ticket)
     notify.to_handler(u, ticket, texts.W_REOPENED.format(id=ticket.id))
     notify.to_resident(
         u, ticket, texts.R_REOPENED.format(id=ticket.id, handler=person_name(u.session, ticket.handler_id))
@@ -483,7 +486,7 @@ def history_lines(u: Unit, ticket: Ticket, limit: int = 6) -> list[str]:
     rows = list(
         u.session.scalars(
             select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket.id)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind.not_in(escalation.STAFF_ONLY_EVENTS))
             .order_by(TicketEvent.id.desc())
             .limit(limit)
         )
@@ -504,6 +507,8 @@ def history_lines(u: Unit, ticket: Ticket, limit: int = 6) -> list[str]:
         "rejected": "驳回",
         "merged": "合并",
         "escalated": "升级督办",
+        "overdue": "超期，街道领导督办",
+        "progress": "进展提醒",
         "result_photo": "补充办结照片",
     }
     out = []

@@ -23,6 +23,7 @@ class Rules:
     limits: Limits = field(default_factory=Limits)
     subdistrict_name: str = "北苑街道"
     nearest_grid_km: float = 3.0
+    chart_dir: str = "out/charts"
 
 
 @dataclass

@@ -1,0 +1,41 @@
+"""sla scan indexes
+
+Partial indexes on the two deadline columns the SLA scans walk (`next_check_at` and
+`next_push_at`): only tickets with something still to happen are in them, so a scan costs
+the number of due rows, not the number of tickets ever filed.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22 04:10:56.339866
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _partial(column: str) -> dict[str, sa.TextClause]:
+    where = sa.text(f"{column} IS NOT NULL")
+    return {"postgresql_where": where, "sqlite_where": where}
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    op.drop_index("ix_tickets_next_check", table_name="tickets")
+    op.create_index("ix_tickets_next_check", "tickets", ["next_check_at"], **_partial("next_check_at"))
+    op.create_index("ix_tickets_next_push", "tickets", ["next_push_at"], **_partial("next_push_at"))
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    op.drop_index("ix_tickets_next_push", table_name="tickets")
+    op.drop_index("ix_tickets_next_check", table_name="tickets")
+    op.create_index("ix_tickets_next_check", "tickets", ["next_check_at"])
