@@ -209,7 +209,6 @@ STATUS_DUE = "\n截止：{due}"
 STATUS_HISTORY = "\n进展：\n{lines}"
 WITHDRAW_CONFIRMED = "工单 #{id} 已撤回。"
 FOLLOWUP_NOT_NOW = "工单 #{id} 目前不需要您确认。"
-FOLLOWUP_NOT_YOURS = "这不是您的工单。"
 
 # --- admin -----------------------------------------------------------------
 ASSIGN_DONE = "已将工单 #{id} 交给 {handler}。"

@@ -349,8 +349,8 @@ def attach_resolution_photo(u: Unit, ticket_id: int, actor: Person, photo: str) 
 def answer_followup(u: Unit, ticket_id: int, resident: Person, stage: int, yes: bool) -> Ticket:
     """Take the resident's 是/否 or 满意/不满意 answer."""
     ticket = get(u, ticket_id, lock=True)
-    if ticket.resident_id != resident.id:
-        raise NotAllowed(texts.FOLLOWUP_NOT_YOURS)
+    if ticket.resident_id != resident.id:  # a forged press: reveal nothing about the ticket
+        raise NotFound(texts.NOT_FOUND.format(id=ticket_id))
     if ticket.status != Status.RESOLVED or ticket.followup_stage != stage:
         raise InvalidTransition(texts.FOLLOWUP_NOT_NOW.format(id=ticket.id))
     if stage == 1 and not yes:
