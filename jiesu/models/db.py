@@ -64,6 +64,8 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def _is_retryable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:  # a pooled connection had died (server restart): the pool drops it
+        return True
     orig = exc.orig
     state = getattr(orig, "sqlstate", None)
     if state in _RETRYABLE_SQLSTATES:
@@ -81,7 +83,9 @@ class Database:
             self.engine = _sqlite_engine(self.url)
             workers = 1  # SQLite has one writer: queue in-process instead of spinning on locks
         else:
-            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=4, pool_pre_ping=True)
+            # No pool_pre_ping: it costs a round trip per transaction; a dead pooled connection
+            # is invalidated by the failing statement and run_sync retries on a fresh one.
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=4)
             workers = pool_size
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
