@@ -184,7 +184,7 @@ R_CLOSED_UNSATISFIED = "工单 #{id} 已销号。您的不满意评价已记录�
 R_REOPENED = "抱歉问题还没解决。工单 #{id} 已重新交回 {handler} 继续办理，并已上报督办。"
 R_WITHDRAWN = "工单 #{id} 已撤回。"
 R_REJECTED = "很抱歉，工单 #{id} 未能受理，原因：{reason}。如有疑问可重新反映。"
-R_MERGED = "您反映的问题与工单 #{into} 相同，已合并办理，进展会一并通知您。"
+R_MERGED = "您反映的问题与工单 #{into} 相同，已合并办理。发送 /status {id} 可随时查看办理进展。"
 R_FOLLOWUP_REMINDER = "提醒：工单 #{id} 已办结，请您抽空确认问题是否解决。"
 R_AUTOCLOSED = "工单 #{id} 办结后 {days} 天未收到您的确认，已自动销号。如问题仍在，欢迎再次反映。"
 R_PROGRESS = "工单 #{id} 进展：{status}。{latest}截止时间 {due}。我们没有忘记您的问题。"
@@ -326,6 +326,7 @@ R_CLAIMED_NO_DUE = "您反映的问题（#{id}）已由网格员 {handler} 接�
 R_ASSIGNED_NO_DUE = "您反映的问题（#{id}）已交办给 {handler} 办理（{tier}）。"
 DUE_NONE = "不设时限"
 DUE_AFTER_CLAIM = "接单后 {days} 天内"
+ASSIGN_NOT_IN_SCOPE = "{user} 不负责工单 #{id} 所在的范围，不能交办。可先用 /grant 授权。"
 
 # --- telegram ----------------------------------------------------------------
 # Sent before a message with inline buttons when a 📍/📱 reply keyboard is still open, to close it.

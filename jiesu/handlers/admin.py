@@ -218,7 +218,9 @@ def stats(turn: Turn, args: list[str]) -> None:
         raise BadInput(texts.USAGE.format(usage="/stats [week|month]"))
     since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
     s = stats_mod.compute(u.session, area_ids, since)
-    by_status = "，".join(f"{texts.STATUS[k]} {v}" for k, v in s.by_status.items()) or "0"
+    # In the order of the ticket's life, the same on every database.
+    by_status = "，".join(f"{name} {s.by_status[k]}" for k, name in texts.STATUS.items() if k in s.by_status)
+    by_status = by_status or "0"
     by_category = "，".join(f"{category_name(u.session, k)} {v}" for k, v in s.by_category.items()) or "0"
     turn.reply(
         texts.STATS.format(

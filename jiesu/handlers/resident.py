@@ -116,7 +116,7 @@ def status(turn: Turn, args: list[str]) -> None:
     ):
         # Phone and address go to the handler and admins only, and only in private.
         to_person(u, turn.person, tickets.details_text(u, shown), ticket_id=shown.id)
-    elif shown.status == Status.RESOLVED and shown.followup_stage:
+    elif shown.resident_id == turn.person.id and shown.status == Status.RESOLVED and shown.followup_stage:
         turn.reply(
             texts.R_ASK_SATISFIED
             if shown.followup_stage == 2

@@ -207,7 +207,7 @@ def assign(u: Unit, ticket_id: int, admin: Person, worker: Person) -> Ticket:
         raise NotAllowed(texts.NOT_ADMIN)
     _require_state(ticket, Status.OPEN, Status.CLAIMED)
     if not can_handle(u.session, worker.id, ticket, u.tree):
-        raise NotAllowed(texts.NOT_IN_SCOPE.format(id=ticket_id) + f"（{worker.name}）")
+        raise NotAllowed(texts.ASSIGN_NOT_IN_SCOPE.format(id=ticket_id, user=worker.name))
     previous, before = ticket.handler_id, ticket.status
     ticket.handler_id = worker.id
     ticket.status = Status.CLAIMED
