@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jiesu import texts
+from jiesu.models import chart, performance, tickets
 from jiesu.models import stats as stats_mod
-from jiesu.models import tickets
 from jiesu.models.errors import BadInput, NotAllowed, NotFound
 from jiesu.models.notify import area_label
-from jiesu.models.people import admin_scopes, find_person, grant, revoke
+from jiesu.models.people import admin_scopes, find_person, grant, grants_of, is_staff, revoke
 from jiesu.models.render import category_name, fmt_duration, person_name
 from jiesu.models.tables import Area, ChatBinding, Person, Role
 from jiesu.models.territory import binding_of
 
 from .textclean import parse_id
 from .turn import Turn
+
+log = logging.getLogger(__name__)
+
+# Channels without group chats (WeChat official accounts): staff bind their own private chat.
+PRIVATE_BIND_CHANNELS = frozenset({"wechat"})
 
 
 def _scopes(turn: Turn) -> list[int]:
@@ -140,29 +148,48 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
         turn.reply(texts.REVOKE_NONE.format(user=person.name, role=name))
 
 
+def _require_role_over(turn: Turn, area: Area) -> None:
+    """Staff may subscribe their own chat only to an area inside one of their roles."""
+    if not any(turn.u.tree.is_within(area.id, g.area_id) for g in grants_of(turn.u.session, turn.person.id)):
+        raise NotAllowed(texts.WX_BIND_OUTSIDE.format(area=area_label(turn.u, area.id)))
+
+
 def bind(turn: Turn, args: list[str]) -> None:
-    """/bind SCOPE, sent in a group: that area's cards and alerts go to this group."""
-    _scopes(turn)
-    if turn.private:
-        turn.reply(texts.GROUP_ONLY)
-        return
+    """/bind SCOPE, sent in a group: that area's cards and alerts go to this group.
+
+    On a channel without group chats a worker or admin sends it in their private chat instead,
+    and the cards of that area come to them there.
+    """
+    own_chat = turn.private and turn.msg.channel in PRIVATE_BIND_CHANNELS
+    if own_chat:
+        if not is_staff(turn.u.session, turn.person.id):
+            raise NotAllowed(texts.NOT_STAFF)
+    else:
+        _scopes(turn)
+        if turn.private:
+            turn.reply(texts.GROUP_ONLY)
+            return
     if len(args) != 1:
         raise BadInput(texts.USAGE.format(usage="/bind 范围代码（如 siji-1）"))
     area = _area(turn, args[0])
-    _require_over(turn, area)
+    if own_chat:
+        _require_role_over(turn, area)
+    else:
+        _require_over(turn, area)
     u = turn.u
     existing = binding_of(u.session, turn.msg.channel, turn.msg.chat_id)
     label = area_label(u, area.id)
     if existing is not None and existing.area_id != area.id:
         old = area_label(u, existing.area_id)
         existing.area_id = area.id
-        turn.reply(texts.BIND_MOVED.format(old=old, area=label, code=area.code))
+        moved = texts.WX_BIND_MOVED if own_chat else texts.BIND_MOVED
+        turn.reply(moved.format(old=old, area=label, code=area.code))
         return
     if existing is None:
         u.session.add(
             ChatBinding(channel=turn.msg.channel, chat_id=turn.msg.chat_id, area_id=area.id, created_at=u.now)
         )
-    turn.reply(texts.BIND_DONE.format(area=label, code=area.code))
+    turn.reply((texts.WX_BIND_DONE if own_chat else texts.BIND_DONE).format(area=label, code=area.code))
 
 
 def areas(turn: Turn, args: list[str]) -> None:
@@ -210,7 +237,7 @@ def _pct(rate: float | None) -> str:
 
 
 def stats(turn: Turn, args: list[str]) -> None:
-    """/stats [week|month]: counts by status and category, and the 三率."""
+    """/stats [week|month]: counts, the 三率, on-time rate per tier, slowest grids, and a chart."""
     area_ids = _area_ids(turn)
     u = turn.u
     period = args[0].lower() if args else "all"
@@ -218,11 +245,25 @@ def stats(turn: Turn, args: list[str]) -> None:
         raise BadInput(texts.USAGE.format(usage="/stats [week|month]"))
     since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
     s = stats_mod.compute(u.session, area_ids, since)
+    on_time = performance.on_time_by_tier(u.session, area_ids, since)
+    grids = performance.slowest_grids(u.session, area_ids, since)
     # In the order of the ticket's life, the same on every database.
     by_status = "，".join(f"{name} {s.by_status[k]}" for k, name in texts.STATUS.items() if k in s.by_status)
     by_status = by_status or "0"
     by_category = "，".join(f"{category_name(u.session, k)} {v}" for k, v in s.by_category.items()) or "0"
-    turn.reply(
+    rates = "，".join(
+        texts.STATS_ON_TIME_ITEM.format(
+            tier=texts.TIER_SHORT[t.tier], rate=_pct(t.rate), on_time=t.on_time, decided=t.decided
+        )
+        for t in on_time
+    )
+    slow = "，".join(
+        texts.STATS_SLOW_GRID_ITEM.format(
+            area=area_label(u, g.area_id), avg=fmt_duration(g.avg), count=g.resolved
+        )
+        for g in grids
+    )
+    lines = [
         texts.STATS.format(
             period=texts.PERIOD[period],
             total=s.total,
@@ -231,5 +272,32 @@ def stats(turn: Turn, args: list[str]) -> None:
             response=_pct(s.response_rate),
             resolution=_pct(s.resolution_rate),
             satisfaction=_pct(s.satisfaction_rate),
-        )
-    )
+        ),
+        texts.STATS_ON_TIME.format(rates=rates),
+        texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
+    ]
+    turn.reply("\n".join(lines))
+    path = _chart(turn, period, s, on_time, grids)
+    if path is not None:
+        turn.reply(texts.CHART_CAPTION.format(period=texts.PERIOD[period]), photo=str(path))
+
+
+def _chart(
+    turn: Turn,
+    period: str,
+    s: stats_mod.Stats,
+    on_time: list[performance.TierOnTime],
+    grids: list[performance.GridSpeed],
+) -> Path | None:
+    """Draw the /stats chart; a chart that cannot be written leaves the text answer alone."""
+    u = turn.u
+    today = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).date()
+    first = today - timedelta(days=6 if period == "week" else 29)
+    series = performance.daily(u.session, _area_ids(turn), first, today, u.rules.sla.timezone)
+    title = texts.CHART_TITLE.format(subdistrict=u.rules.subdistrict_name, period=texts.PERIOD[period])
+    data = performance.chart_data(u.session, u.tree, title, s, on_time, grids, series)
+    try:
+        return chart.write_png(data, Path(u.rules.chart_dir), f"stats-{period}-{u.now:%Y%m%d%H%M%S}")
+    except OSError:
+        log.exception("cannot write the /stats chart under %s", u.rules.chart_dir)
+        return None
