@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from jiesu import texts
 
 from . import escalation, points, tickets
+from .base import UTCDateTime
 from .notify import to_resident
 from .render import fmt_time
 from .sla import MAX_LEVEL, deadline, next_check, reminder_time, tier_days
@@ -68,15 +69,17 @@ def claim_due(
     return sorted(ids)
 
 
+# Two index probes in one round trip; plain SQL because this runs on every scheduler tick.
+_DUE_NOW = text(
+    "SELECT EXISTS (SELECT 1 FROM tickets WHERE next_check_at <= :now),"
+    " EXISTS (SELECT 1 FROM tickets WHERE next_push_at <= :now)"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 def due_now(session: Session, now: datetime) -> tuple[bool, bool]:
-    """Cheap look: is any deadline check due, is any progress push due? (two index probes)"""
-    row = session.execute(
-        select(
-            exists().where(Ticket.next_check_at <= now),
-            exists().where(Ticket.next_push_at <= now),
-        )
-    ).one()
-    return bool(row[0]), bool(row[1])
+    """Cheap look: is any deadline check due, is any progress push due?"""
+    checks, pushes = session.execute(_DUE_NOW, {"now": now}).one()
+    return bool(checks), bool(pushes)
 
 
 def _each(u: Unit, ids: list[int], act: Callable[[Unit, Ticket], None]) -> None:

@@ -22,16 +22,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _partial(column: str) -> dict[str, sa.TextClause]:
+def _create_partial(name: str, column: str) -> None:
     where = sa.text(f"{column} IS NOT NULL")
-    return {"postgresql_where": where, "sqlite_where": where}
+    op.create_index(name, "tickets", [column], postgresql_where=where, sqlite_where=where)
 
 
 def upgrade() -> None:
     """Apply this revision."""
     op.drop_index("ix_tickets_next_check", table_name="tickets")
-    op.create_index("ix_tickets_next_check", "tickets", ["next_check_at"], **_partial("next_check_at"))
-    op.create_index("ix_tickets_next_push", "tickets", ["next_push_at"], **_partial("next_push_at"))
+    _create_partial("ix_tickets_next_check", "next_check_at")
+    _create_partial("ix_tickets_next_push", "next_push_at")
 
 
 def downgrade() -> None:
