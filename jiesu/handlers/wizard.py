@@ -5,14 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
-
 from jiesu import texts
 from jiesu.models import tickets
 from jiesu.models.dialogs import set_state
 from jiesu.models.errors import BadInput
 from jiesu.models.messages import Button
 from jiesu.models.notify import area_label, post_card
+from jiesu.models.refdata import catalogue
 from jiesu.models.render import category_name
 from jiesu.models.tables import AreaLevel, Category
 
@@ -79,13 +78,7 @@ def _goto(turn: Turn, step: Step, push: bool = True, **changes: Any) -> None:
 
 
 def _categories(turn: Turn, parent: str | None) -> list[Category]:
-    return list(
-        turn.u.session.scalars(
-            select(Category)
-            .where(Category.parent_code.is_(None) if parent is None else Category.parent_code == parent)
-            .order_by(Category.position)
-        )
-    )
+    return catalogue(turn.u.session).children(parent)
 
 
 def _ask(turn: Turn, step: Step) -> None:

@@ -6,12 +6,12 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiesu import texts
 
-from .tables import Category, Person, Status, Ticket
+from .refdata import catalogue
+from .tables import Person, Status, Ticket
 
 # Phone numbers people type into free text: mobiles (with +86, spaces or dashes) and landlines.
 _PHONE_IN_TEXT = re.compile(
@@ -41,14 +41,7 @@ def fmt_duration(delta: timedelta) -> str:
 
 def category_name(session: Session, code: str) -> str:
     """Full name of a category, with its parent: 大城管 / 道路破损."""
-    cat = session.scalar(select(Category).where(Category.code == code))
-    if cat is None:
-        return code
-    if cat.parent_code:
-        parent = session.scalar(select(Category).where(Category.code == cat.parent_code))
-        if parent is not None:
-            return f"{parent.name}/{cat.name}"
-    return cat.name
+    return catalogue(session).full_name(code)
 
 
 def person_name(session: Session, person_id: int | None) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from .messages import Reply
 from .outbox import enqueue
 from .policy import Limits, PointsPolicy, SlaPolicy
+from .refdata import area_tree
 from .tables import Outbox
 from .territory import AreaTree
 
@@ -38,9 +39,9 @@ class Unit:
 
     @property
     def tree(self) -> AreaTree:
-        """The area tree, read once per unit."""
+        """The area tree (a snapshot shared between units, see refdata)."""
         if self._tree is None:
-            self._tree = AreaTree.load(self.session)
+            self._tree = area_tree(self.session)
         return self._tree
 
     def send(self, reply: Reply) -> Outbox:

@@ -1,0 +1,103 @@
+"""Reference data (areas, categories): read once per engine and shared by every transaction.
+
+Nothing in the running bot writes these tables (the demo seed and migrations do, before
+serving), so each message need not read them again. A snapshot is kept for at most
+REFRESH_SECONDS, so an edit made out of band (SQL, another process) is seen within a minute;
+code that changes them in-process calls forget() after its commit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .tables import Area, Category
+from .territory import AreaTree
+
+REFRESH_SECONDS = 60.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The category tree: lookups by code, children in display order, full names."""
+
+    by_code: dict[str, Category]
+    _children: dict[str | None, list[Category]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, categories: list[Category]) -> Catalogue:
+        """Index a list of categories."""
+        children: dict[str | None, list[Category]] = {}
+        for c in sorted(categories, key=lambda c: (c.position, c.id)):
+            children.setdefault(c.parent_code, []).append(c)
+        return cls({c.code: c for c in categories}, children)
+
+    def get(self, code: str) -> Category | None:
+        """The category with this code, if any."""
+        return self.by_code.get(code)
+
+    def children(self, parent: str | None) -> list[Category]:
+        """Top-level categories (parent None) or the subcategories of one, by position."""
+        return list(self._children.get(parent, []))
+
+    def full_name(self, code: str) -> str:
+        """大城管/道路破损 for a subcategory, the name for a top category, the code when unknown."""
+        cat = self.by_code.get(code)
+        if cat is None:
+            return code
+        parent = self.by_code.get(cat.parent_code) if cat.parent_code else None
+        return f"{parent.name}/{cat.name}" if parent is not None else cat.name
+
+
+# engine -> {kind: (loaded_at, value)}
+_cache: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, Any]]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _cached(session: Session, kind: str, load: Callable[[Session], T], empty: Callable[[T], bool]) -> T:
+    bind = session.get_bind()
+    now = time.monotonic()
+    with _lock:
+        entry = _cache.get(bind, {}).get(kind)
+    if entry is not None and now - entry[0] < REFRESH_SECONDS:
+        return entry[1]
+    value = load(session)
+    if not empty(value):  # an empty table is not cached: the seed may be about to fill it
+        with _lock:
+            _cache.setdefault(bind, {})[kind] = (now, value)
+    return value
+
+
+def _load_areas(session: Session) -> AreaTree:
+    # Plain rows made into transient objects: never attached to, nor expired by, any session.
+    rows = session.execute(select(Area.__table__)).mappings()
+    return AreaTree({r["id"]: Area(**r) for r in rows})
+
+
+def _load_categories(session: Session) -> Catalogue:
+    rows = session.execute(select(Category.__table__)).mappings()
+    return Catalogue.of([Category(**r) for r in rows])
+
+
+def area_tree(session: Session) -> AreaTree:
+    """Every area, from the shared snapshot."""
+    return _cached(session, "areas", _load_areas, lambda t: not t.by_id)
+
+
+def catalogue(session: Session) -> Catalogue:
+    """Every category, from the shared snapshot."""
+    return _cached(session, "categories", _load_categories, lambda c: not c.by_code)
+
+
+def forget(session: Session) -> None:
+    """Drop the snapshots of this session's database (after changing areas or categories)."""
+    with _lock:
+        _cache.pop(session.get_bind(), None)
