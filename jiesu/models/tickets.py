@@ -14,9 +14,10 @@ from . import escalation, notify, points
 from .errors import AlreadyClaimed, BadInput, InvalidTransition, NotAllowed, NotFound
 from .messages import Button
 from .people import can_handle, has_role
+from .refdata import catalogue
 from .render import category_name, fmt_time, person_name
 from .sla import MAX_LEVEL, deadline, next_check, window_check
-from .tables import FINAL, Category, Person, Rating, Role, Status, Ticket, TicketEvent, Tier
+from .tables import FINAL, Person, Rating, Role, Status, Ticket, TicketEvent, Tier
 from .unit import Unit
 
 
@@ -96,7 +97,7 @@ def _start_window(u: Unit, ticket: Ticket) -> None:
 
 def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = None) -> Ticket:
     """Turn a confirmed draft into an open ticket (the caller then posts its card)."""
-    category = u.session.scalar(select(Category).where(Category.code == draft.category_code))
+    category = catalogue(u.session).get(draft.category_code)
     if category is None:
         raise BadInput(texts.CHOICE_EXPECTED)
     ticket = Ticket(
