@@ -15,7 +15,7 @@ from jiesu.models.unit import Unit
 
 from . import resident, staff, wizard
 from .commands import COMMANDS, parse
-from .textclean import parse_id
+from .textclean import clean, parse_id
 from .turn import Turn
 
 
@@ -27,6 +27,8 @@ def handle(u: Unit, msg: Inbound) -> HandleResult:
     if len(msg.text) > limit:
         u.send(Reply(msg.channel, msg.chat_id, texts.TOO_LONG.format(limit=limit)))
         return HandleResult(outbox_ids=[r.id for r in u.sent])
+    # Every flow below sees text without control, bidi-override or zero-width characters.
+    msg = replace(msg, text=clean(msg.text), user_name=clean(msg.user_name) if msg.user_name else None)
     person = get_or_create_person(
         u.session,
         msg.channel,

@@ -7,8 +7,11 @@ import unicodedata
 
 # C0/C1 controls except tab and newline, bidi overrides and isolates, zero-width marks.
 _STRIP = re.compile(
-    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
 )
+# The zero-width joiner is kept only inside emoji sequences (a family emoji), where it is part of the picture.
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf"
+_STRAY_ZWJ = re.compile(f"(?<![{_EMOJI}\ufe0f])\u200d|\u200d(?![{_EMOJI}])")
 _PHONE_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _PHONE_LANDLINE = re.compile(r"^0\d{9,11}$")
 _ID = re.compile(r"^[#＃]?(\d{1,12})$")
@@ -16,7 +19,8 @@ _ID = re.compile(r"^[#＃]?(\d{1,12})$")
 
 def clean(text: str) -> str:
     """NFC-normalise, drop invisible and control characters, trim each line."""
-    text = _STRIP.sub("", unicodedata.normalize("NFC", text)).replace("\t", " ")
+    text = _STRIP.sub("", unicodedata.normalize("NFC", text))
+    text = _STRAY_ZWJ.sub("", text).replace("\t", " ")
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return "\n".join(line for line in lines if line).strip()
 
