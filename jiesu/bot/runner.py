@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -37,52 +39,104 @@ def _listen(config: Config) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal capture: the runner decides when and in which order to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Leave SIGINT/SIGTERM to the runner (uvicorn would swallow them, then re-raise on exit)."""
+        yield
+
+
+async def _close(runtime: ChannelRuntime) -> None:
+    """Release a channel's clients, for channels that hold any."""
+    close = getattr(runtime, "close", None)
+    if close is not None:
+        await close()
+
+
+async def _stop_sender(app: App, task: asyncio.Task[None]) -> None:
+    """Stop the background sender between two deliveries, never in the middle of one."""
+    # flush() holds the sender's lock while it delivers; once we hold it the loop is idle, so
+    # a message the channel acknowledged has always been marked sent.
+    async with app.sender._lock:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def serve(config: Config) -> int:
     """Run until Ctrl-C or SIGTERM; stop cleanly with nothing lost."""
     app = App(config)
     scheduler = install(app)
     await app.start()
-    runtimes = _channels(app, config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    main = asyncio.current_task()
+
+    def on_signal() -> None:
+        if stop.is_set():  # a second Ctrl-C: stop waiting for the clean shutdown
+            print("forced stop", file=sys.stderr)
+            if main is not None:
+                main.cancel()
+        stop.set()
+
+    runtimes: list[ChannelRuntime] = []
     try:
+        runtimes = _channels(app, config)
         for runtime in runtimes:
             await runtime.start()
     except StartupError as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         for line in exc.details:
             print(f"  {line}", file=sys.stderr)
+        for runtime in runtimes:
+            await _close(runtime)
         app.close()
         return 2
-    routes = [r for rt in runtimes for r in rt.routes()]
-    tasks = [asyncio.create_task(app.sender.run_forever(), name="outbox")]
-    server = None
-    if routes:
-        host, port = _listen(config)
-        server = uvicorn.Server(
-            uvicorn.Config(build_asgi(routes), host=host, port=port, log_level="warning", lifespan="off")
-        )
-        tasks.append(asyncio.create_task(server.serve(), name="http"))
-        log.warning("listening on http://%s:%s", host, port)
-    scheduler.start()
-    names = ", ".join(rt.name for rt in runtimes)
-    print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr)
-    await stop.wait()
-    print("stopping…", file=sys.stderr)
-    scheduler.shutdown(wait=False)
-    for runtime in runtimes:
-        await runtime.stop()
-    if server is not None:
-        server.should_exit = True
-    tasks[0].cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await app.sender.flush()
-    app.close()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        routes = [r for rt in runtimes for r in rt.routes()]
+        sender = asyncio.create_task(app.sender.run_forever(), name="outbox")
+        server: _Server | None = None
+        http: asyncio.Task[None] | None = None
+        if routes:
+            host, port = _listen(config)
+            server = _Server(
+                uvicorn.Config(build_asgi(routes), host=host, port=port, log_level="warning", lifespan="off")
+            )
+            http = asyncio.create_task(server.serve(), name="http")
+            log.warning("listening on http://%s:%s", host, port)
+        scheduler.start()
+        names = ", ".join(rt.name for rt in runtimes)
+        print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)
+        await stop.wait()
+        print("stopping…", file=sys.stderr, flush=True)
+        # 1. Stop taking messages in; what is being handled finishes and its replies are queued.
+        for runtime in runtimes:
+            await runtime.stop()
+        if server is not None and http is not None:
+            server.should_exit = True
+            await http
+        # 2. No new work from the clock either.
+        scheduler.shutdown(wait=False)
+        # 3. Deliver what is queued, then release the channels' clients and the database.
+        await _stop_sender(app, sender)
+        await app.sender.flush()
+        for runtime in runtimes:
+            await _close(runtime)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        app.close()
+    print("stopped", file=sys.stderr, flush=True)
     return 0
 
 
 def run(config: Config) -> int:
-    """Blocking entry point used by the CLI."""
-    return asyncio.run(serve(config))
+    """Blocking entry point used by the CLI; 130 when a second Ctrl-C forced the stop."""
+    try:
+        return asyncio.run(serve(config))
+    except asyncio.CancelledError:
+        return 130
