@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from functools import partial
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -72,6 +73,10 @@ class WechatChannel:
         fields = {**DEFAULT_TEMPLATE_FIELDS, **dict(options.get("template_fields", {}))}
         self.transport = WechatTransport(app, self.client, wx.template_id, fields)
         self._background: set[asyncio.Task[None]] = set()
+        self._sent: list[int] = []  # answered passively, to be marked sent
+        self._release: list[int] = []  # claimed but not answered passively: back to the outbox
+        self._wake = False
+        self._acks: asyncio.Task[None] | None = None
 
     def routes(self) -> list[BaseRoute]:
         """GET /wechat answers the server verification; POST /wechat takes the pushes."""
@@ -154,11 +159,25 @@ class WechatChannel:
 
     async def _after(self, sent: list[int], release: list[int], queued: bool) -> None:
         """Once the answer is out: mark the passive replies sent, hand the rest to the outbox."""
-        if sent or release:
-            now = self.app.clock.now()
-            await self.app.db.run(lambda s: finish(s, sent, release, now))
-        if release or queued:
-            self.app.sender.wake()
+        self._sent += sent
+        self._release += release
+        self._wake = self._wake or bool(release) or queued
+        if self._acks is None or self._acks.done():
+            self._acks = self._spawn(self._record())
+
+    async def _record(self) -> None:
+        """Record outcomes in batches: one transaction for all the answers given meanwhile."""
+        while self._sent or self._release or self._wake:
+            sent, release, wake = self._sent, self._release, self._wake
+            self._sent, self._release, self._wake = [], [], False
+            if sent or release:
+                now = self.app.clock.now()
+                try:
+                    await self.app.db.run(partial(finish, sent=sent, release=release, now=now))
+                except Exception:  # the rows' lease runs out and the outbox sends them again
+                    log.exception("could not record %d passive WeChat replies", len(sent) + len(release))
+            if wake:
+                self.app.sender.wake()
 
     async def _hand_over_late(self, work: asyncio.Future[Outcome]) -> None:
         """A push answered `success` before it was handled: its replies go through the outbox."""
@@ -169,10 +188,11 @@ class WechatChannel:
             return
         await self._after([], [r.id for r in outcome.claimed], outcome.queued)
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[None]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def drain(self) -> None:
         """Wait for pushes answered late to finish (tests and shutdown)."""

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
 from jiesu import texts
 from jiesu.handlers import router
 from jiesu.models.messages import Button, Reply
-from jiesu.models.outbox import claim_due, mark_sent
 from jiesu.models.seen import first_time
 from jiesu.models.tables import Outbox, OutboxStatus
 from jiesu.models.unit import Unit
@@ -24,6 +24,8 @@ from .wechat_store import close_window, open_window
 
 NONCE_NAMESPACE = "wx-nonce"
 PASSIVE_REMOTE_ID = "passive"
+OUTBOX = cast(Table, Outbox.__table__)
+LEASE = timedelta(seconds=60)  # if the answer never goes out, the outbox sender takes over then
 
 
 @dataclass
@@ -84,26 +86,29 @@ def process(app: App, parsed: Parsed, nonce_key: str, deadline: Deadline) -> Cal
 
 def _claim(u: Unit, openid: str, now: datetime, deadline: Deadline, first: int | None) -> Outcome:
     """Take this chat's new replies for the passive answer, so no other sender sends them meanwhile."""
-    own = {r.id for r in u.sent if r.channel == CHANNEL and r.chat_id == openid and r.edit_of is None}
+    own = {r.id: r for r in u.sent if r.channel == CHANNEL and r.chat_id == openid and r.edit_of is None}
     others = any(r.id not in own for r in u.sent)
     if deadline.passed or not own:
         return Outcome(queued=bool(u.sent))
-    rows = claim_due(u.session, now, channels=[CHANNEL], ids=sorted(own), limit=len(own))
-    rows.sort(key=lambda r: (r.id != first, r.id))
-    claimed = [
-        Row(
-            r.id,
-            render(
-                r.text,
-                tuple(Button(label, payload) for label, payload in r.buttons or []),
-                r.keyboard,
-                r.photo,
-            ),
-            media_id(r.photo) is not None,
+    # Rows made by this transaction are invisible to other senders until commit; a pending card row
+    # it re-used may not be, hence the status condition (the only contested case).
+    table = OUTBOX
+    taken = set(
+        u.session.scalars(
+            update(table)
+            .where(table.c.id.in_(list(own)), table.c.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, lease_until=now + LEASE, attempts=table.c.attempts + 1)
+            .returning(table.c.id)
         )
-        for r in rows
-    ]
-    return Outcome(claimed=claimed, queued=others or len(rows) < len(own))
+    )
+    order = sorted(taken, key=lambda i: (i != first, i))
+    claimed = [_row(own[i]) for i in order]
+    return Outcome(claimed=claimed, queued=others or len(taken) < len(own))
+
+
+def _row(r: Outbox) -> Row:
+    buttons = tuple(Button(label, payload) for label, payload in r.buttons or [])
+    return Row(r.id, render(r.text, buttons, r.keyboard, r.photo), media_id(r.photo) is not None)
 
 
 def split(claimed: list[Row]) -> tuple[list[Row], list[Row]]:
@@ -125,17 +130,22 @@ def joined_text(rows: list[Row]) -> str:
 
 
 def finish(session: Session, sent: list[int], release: list[int], now: datetime) -> None:
-    """After the HTTP answer: passive replies are sent; the others go back to the outbox, due now."""
-    for row_id in sent:
-        mark_sent(session, row_id, now, PASSIVE_REMOTE_ID)
+    """After the HTTP answers: passive replies are sent; the others go back to the outbox, due now."""
+    table = OUTBOX
+    if sent:
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(sent))
+            .values(status=OutboxStatus.SENT, sent_at=now, remote_id=PASSIVE_REMOTE_ID, lease_until=None)
+        )
     if release:
         session.execute(
-            update(Outbox)
-            .where(Outbox.id.in_(release), Outbox.status == OutboxStatus.SENDING)
+            update(table)
+            .where(table.c.id.in_(release), table.c.status == OutboxStatus.SENDING)
             .values(
                 status=OutboxStatus.PENDING,
                 next_attempt_at=now,
                 lease_until=None,
-                attempts=Outbox.attempts - 1,  # the claim was ours, not a delivery attempt
+                attempts=table.c.attempts - 1,  # the claim was ours, not a delivery attempt
             )
         )

@@ -30,10 +30,10 @@ def _insert(session: Session) -> Callable[..., Insert]:
 def put(session: Session, key: str, value: str, expires_at: datetime | None, now: datetime) -> None:
     """Insert or overwrite one shared value."""
     values = {"key": key, "value": value, "expires_at": expires_at, "updated_at": now}
-    stmt = _insert(session)(KeyValue).values(values)
+    stmt = _insert(session)(KeyValue.__table__).values(values)
     session.execute(
         stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=[KeyValue.key],
+            index_elements=[KeyValue.__table__.c.key],
             set_={"value": value, "expires_at": expires_at, "updated_at": now},
         )
     )
