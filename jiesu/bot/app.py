@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -88,10 +89,17 @@ class App:
 
     async def handle(self, msg: Inbound) -> HandleResult:
         """Run the inbound pipeline for one message in one transaction."""
-        result = await self.db.run(lambda s: router.handle(self.unit(s), msg))
+        try:
+            result = await self.db.run(lambda s: router.handle(self.unit(s), msg, isolated=False))
+        except router.Refused as refusal:  # rolled back: record the refusal alone
+            result = await self.db.run(functools.partial(self._refuse, refusal))
         if result.outbox_ids:
             self.sender.wake()
         return result
+
+    def _refuse(self, refusal: router.Refused, session: Session) -> HandleResult:
+        """The second transaction of a refused message."""
+        return router.refuse(self.unit(session), refusal)
 
     async def handle_and_deliver(self, msg: Inbound) -> HandleResult:
         """Handle a message, then deliver whatever is due (console and tests)."""
