@@ -19,8 +19,58 @@ from .textclean import clean, parse_id
 from .turn import Turn
 
 
-def handle(u: Unit, msg: Inbound) -> HandleResult:
-    """Apply one inbound message inside the caller's transaction; never half-apply."""
+class Refused(Exception):
+    """A step was refused (DomainError) in handle(isolated=False): roll back, then call refuse()."""
+
+    def __init__(self, text: str, msg: Inbound) -> None:
+        super().__init__(text)
+        self.text = text
+        self.msg = msg  # as dispatch saw it (a typed label may have become a button press)
+
+
+def handle(u: Unit, msg: Inbound, *, isolated: bool = True) -> HandleResult:
+    """Apply one inbound message inside the caller's transaction; never half-apply.
+
+    isolated=True refuses a DomainError inside a savepoint, so the caller's transaction goes on.
+    isolated=False saves the savepoint (two statements per message) and raises Refused instead:
+    the caller rolls the whole transaction back and runs refuse() in a new one (App.handle).
+    """
+    start = _begin(u, msg)
+    if isinstance(start, HandleResult):
+        return start
+    turn = start
+    if not isolated:
+        try:
+            dispatch(turn)
+        except DomainError as exc:
+            raise Refused(str(exc), turn.msg) from exc
+        turn.result.outbox_ids = [r.id for r in u.sent]
+        return turn.result
+    mark = len(u.sent)
+    savepoint = u.session.begin_nested()
+    try:
+        dispatch(turn)
+        savepoint.commit()
+    except DomainError as exc:
+        savepoint.rollback()
+        del u.sent[mark:]
+        turn.refuse(str(exc))
+    turn.result.outbox_ids = [r.id for r in u.sent]
+    return turn.result
+
+
+def refuse(u: Unit, refusal: Refused) -> HandleResult:
+    """The transaction after a Refused one: record the message as seen and say no, nothing else."""
+    start = _begin(u, refusal.msg)
+    if isinstance(start, HandleResult):
+        return start
+    start.refuse(refusal.text)
+    start.result.outbox_ids = [r.id for r in u.sent]
+    return start.result
+
+
+def _begin(u: Unit, msg: Inbound) -> Turn | HandleResult:
+    """Dedupe, length check, person and dialog: a Turn to dispatch, or the result when there is none."""
     if msg.message_id is not None and not first_time(u.session, f"in:{msg.channel}", msg.message_id, u.now):
         return HandleResult(duplicate=True)
     limit = u.rules.limits.text_max
@@ -39,18 +89,7 @@ def handle(u: Unit, msg: Inbound) -> HandleResult:
         chat_id=msg.chat_id if msg.chat_kind == ChatKind.PRIVATE else None,
     )
     dialog = load_dialog(u.session, msg.channel, msg.chat_id, msg.user_id, u.now)
-    turn = Turn(u, msg, person, dialog)
-    mark = len(u.sent)
-    savepoint = u.session.begin_nested()
-    try:
-        dispatch(turn)
-        savepoint.commit()
-    except DomainError as exc:
-        savepoint.rollback()
-        del u.sent[mark:]
-        turn.refuse(str(exc))
-    turn.result.outbox_ids = [r.id for r in u.sent]
-    return turn.result
+    return Turn(u, msg, person, dialog)
 
 
 def dispatch(turn: Turn) -> None:
