@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,17 @@ async def test_replayed_nonce_is_refused(wx: WxEnv) -> None:
     again = await wx.push(hello(wx, "/start", "5"), nonce="same-nonce")
     other_message = await wx.push(hello(wx, "/help", "6"), nonce="same-nonce")
     assert (again.status_code, other_message.status_code) == (403, 403)
+    assert snapshot(wx) == before
+
+
+async def test_old_nonces_are_forgotten_and_their_replays_still_refused(wx: WxEnv) -> None:
+    """Housekeeping drops nonces older than the timestamp window; replaying one is refused as stale."""
+    ts = int(wx.clock.now().timestamp())
+    assert (await wx.push(hello(wx), nonce="n-old", timestamp=ts)).status_code == 200
+    wx.clock.advance(timedelta(minutes=11))
+    assert await wx.channel.housekeep() == 1
+    before = snapshot(wx)
+    assert (await wx.push(hello(wx), nonce="n-old", timestamp=ts)).status_code == 403
     assert snapshot(wx) == before
 
 

@@ -29,11 +29,13 @@ from .wechat_inbound import CHANNEL, Parsed, read_message
 from .wechat_passive import Deadline, Outcome, finish, joined_text, process, split
 from .wechat_render import text_reply
 from .wechat_security import MAX_BODY, Cipher, Envelope, Guard, Refused, aes_key_problem, read_body
+from .wechat_store import housekeep
 from .wechat_transport import DEFAULT_TEMPLATE_FIELDS, WechatTransport
 
 log = logging.getLogger(__name__)
 PASSIVE_BUDGET = 4.0  # seconds; WeChat gives up (and retries) after 5
 SUCCESS = "success"  # "received, no passive reply": WeChat neither retries nor shows an error
+HOUSEKEEPING_EVERY = 600.0  # seconds
 CREDENTIAL_ERRORS = frozenset({40001, 40013, 40125, 40164, 41002, 41004})
 
 
@@ -77,6 +79,7 @@ class WechatChannel:
         self._release: list[int] = []  # claimed but not answered passively: back to the outbox
         self._wake = False
         self._acks: asyncio.Task[None] | None = None
+        self._housekeeper: asyncio.Task[None] | None = None
 
     def routes(self) -> list[BaseRoute]:
         """GET /wechat answers the server verification; POST /wechat takes the pushes."""
@@ -100,11 +103,29 @@ class WechatChannel:
             log.warning("could not get a WeChat access token yet: %s", exc)
         except Exception as exc:  # network trouble at startup is not fatal: tokens are fetched on demand
             log.warning("could not reach the WeChat API yet: %s", exc)
+        self._housekeeper = asyncio.create_task(self._housekeep_forever(), name="wechat-housekeeping")
 
     async def stop(self) -> None:
         """Let late pushes finish handing their replies to the outbox; close connections."""
+        if self._housekeeper is not None:
+            self._housekeeper.cancel()
+            await asyncio.gather(self._housekeeper, return_exceptions=True)
         await self.drain()
         self.client.close()
+
+    async def housekeep(self) -> int:
+        """Drop nonces older than the timestamp window and expired service windows."""
+        now = self.app.clock.now()
+        horizon = now - 2 * self.guard.skew
+        return await self.app.db.run(lambda s: housekeep(s, now, horizon))
+
+    async def _housekeep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_EVERY)
+            try:
+                await self.housekeep()
+            except Exception:
+                log.exception("WeChat housekeeping failed; trying again later")
 
     async def verify(self, request: Request) -> Response:
         """Echo echostr when the signature is right (the 'server URL' check of the WeChat console)."""

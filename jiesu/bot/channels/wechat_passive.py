@@ -20,9 +20,8 @@ from jiesu.models.unit import Unit
 from ..app import App
 from .wechat_inbound import CHANNEL, Kind, Parsed, answer_by_number
 from .wechat_render import fits, media_id, render
-from .wechat_store import close_window, open_window
+from .wechat_store import NONCE_NAMESPACE, close_window, open_window
 
-NONCE_NAMESPACE = "wx-nonce"
 PASSIVE_REMOTE_ID = "passive"
 OUTBOX = cast(Table, Outbox.__table__)
 LEASE = timedelta(seconds=60)  # if the answer never goes out, the outbox sender takes over then

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from jiesu.models.clock import Clock
 from jiesu.models.db import Database
+from jiesu.models.seen import forget_before
 from jiesu.models.tables import KeyValue
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=48)  # customer-service messages are allowed this long after the user's last push
 WINDOW_MARGIN = timedelta(minutes=1)
+NONCE_NAMESPACE = "wx-nonce"
 TOKEN_KEY = "wechat:access_token"
 TOKEN_MARGIN = timedelta(minutes=5)  # refresh this long before WeChat's expiry
 
@@ -57,6 +59,15 @@ def window_is_open(session: Session, openid: str, now: datetime) -> bool:
     """Tell whether a customer-service message may still be sent to this user."""
     expires = session.scalar(select(KeyValue.expires_at).where(KeyValue.key == _window_key(openid)))
     return expires is not None and expires - WINDOW_MARGIN > now
+
+
+def housekeep(session: Session, now: datetime, nonces_before: datetime) -> int:
+    """Forget nonces too old to be replayed (their timestamps fail anyway) and expired windows."""
+    gone = forget_before(session, NONCE_NAMESPACE, nonces_before)
+    result = session.execute(
+        delete(KeyValue).where(KeyValue.key.like(_window_key("%")), KeyValue.expires_at < now)
+    )
+    return gone + int(result.rowcount)  # type: ignore[attr-defined]
 
 
 Fetch = Callable[[], tuple[str, int]]
