@@ -207,3 +207,86 @@ class Harness:
         await self.say(f"{worker}: 办结 {tid} 已修复")
         assert self.ticket(tid).status == "resolved"
         return tid
+
+    # --- quick set-ups: the same end state as the scripted ones, in one transaction ------
+    # For tests whose subject is not the set-up itself; they run the same domain operations
+    # the chat flows run, without the greeting and confirmation chatter.
+
+    async def quick_grid(
+        self, group: str = "siji1", grid: str = "siji-1", workers: tuple[str, ...] = ("w1", "w2")
+    ) -> None:
+        """Bind a group to a grid and make workers (like setup_grid, without the messages)."""
+        from jiesu.models.people import get_or_create_person, grant
+        from jiesu.models.tables import ChatBinding, Role
+        from jiesu.models.territory import binding_of
+
+        def write(s: Session) -> None:
+            u = self.app.unit(s)
+            area = u.tree.by_code(grid)
+            assert area is not None, grid
+            if binding_of(s, "console", f"@{group}") is None:
+                s.add(ChatBinding(channel="console", chat_id=f"@{group}", area_id=area.id, created_at=u.now))
+            for w in workers:
+                person = get_or_create_person(s, "console", w, u.now, name=w, handle=w, chat_id=w)
+                grant(s, person, Role.WORKER, area.id, None, u.now)
+
+        await self.app.db.run(write)
+
+    async def quick_report(
+        self,
+        user: str = "r1",
+        *,
+        category: str = "road",
+        description: str = "春晗路12号门口人行道沉降破损约2平方米",
+        location: tuple[float, float] | None = (29.3451, 120.0752),
+        area: str | None = None,
+        address: str | None = None,
+        phone: str | None = "13800138000",
+    ) -> int:
+        """File a ticket and post its card as the wizard's submit does; return its number."""
+        from jiesu.models import notify, tickets
+        from jiesu.models.people import get_or_create_person
+
+        def write(s: Session) -> int:
+            u = self.app.unit(s)
+            if area is not None:
+                found = u.tree.by_code(area)
+                assert found is not None, area
+                area_id = found.id
+            else:
+                assert location is not None
+                grid = u.tree.nearest_grid(*location, u.rules.nearest_grid_km)
+                assert grid is not None, location
+                area_id = grid.id
+            resident = get_or_create_person(s, "console", user, u.now, name=user, handle=user, chat_id=user)
+            draft = tickets.Draft(
+                category_code=category,
+                description=description,
+                area_id=area_id,
+                lat=location[0] if location else None,
+                lon=location[1] if location else None,
+                address=address,
+                phone=phone,
+            )
+            ticket = tickets.create(u, resident, draft)
+            notify.post_card(u, ticket)
+            return ticket.id
+
+        tid = int(await self.app.db.run(write))
+        await self.app.sender.flush()
+        return tid
+
+    async def quick_claimed(self, user: str = "r1", worker: str = "w1", **report: Any) -> int:
+        """A quick grid and ticket, grabbed by a worker through the chat; return its number."""
+        await self.quick_grid()
+        tid = await self.quick_report(user, **report)
+        await self.say(f"{worker}: 抢单 {tid}")
+        assert self.ticket(tid).status == "claimed"
+        return tid
+
+    async def quick_resolved(self, user: str = "r1", worker: str = "w1", **report: Any) -> int:
+        """A quick claimed ticket, resolved by the worker through the chat."""
+        tid = await self.quick_claimed(user, worker, **report)
+        await self.say(f"{worker}: 办结 {tid} 已修复")
+        assert self.ticket(tid).status == "resolved"
+        return tid

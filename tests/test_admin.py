@@ -12,8 +12,8 @@ from .harness import Harness
 
 async def test_assign_hands_an_open_ticket_to_a_worker(h: Harness) -> None:
     """/assign ID USER gives the ticket to a worker, who gets the details; resident and card are told."""
-    await h.setup_grid()
-    tid = await h.report()
+    await h.quick_grid()
+    tid = await h.quick_report()
     out = await h.say(f"admin: /assign {tid} w2")
     assert h.to("admin", out) == [texts.ASSIGN_DONE.format(id=tid, handler="w2")]
     w2 = h.to("w2", out)
@@ -27,7 +27,7 @@ async def test_assign_hands_an_open_ticket_to_a_worker(h: Harness) -> None:
 
 async def test_reassign_tells_the_previous_worker(h: Harness) -> None:
     """Moving a claimed ticket to another worker tells the first one who has it now (交办 alias, @handle)."""
-    tid = await h.claimed()
+    tid = await h.quick_claimed()
     out = await h.say(f"admin: 交办 {tid} @w2")
     assert h.to("w1", out) == [texts.W_UNASSIGNED.format(id=tid, handler="w2")]
     assert h.ticket(tid).handler_id != h.ticket(tid).resident_id
@@ -37,9 +37,9 @@ async def test_reassign_tells_the_previous_worker(h: Harness) -> None:
 
 async def test_assign_refusals(h: Harness) -> None:
     """Assigning to an unknown user, to someone outside the ticket's area or a closed ticket is refused."""
-    await h.setup_grid()
+    await h.quick_grid()
     await h.run("j1: 你好", "admin: /grant j1 worker jingfa-1")
-    tid = await h.report()
+    tid = await h.quick_report()
     assert h.to("admin", await h.say(f"admin: /assign {tid} nobody")) == [
         texts.USER_NOT_FOUND.format(user="nobody")
     ]
@@ -58,7 +58,7 @@ async def test_assign_refusals(h: Harness) -> None:
 
 async def test_reject_with_reason(h: Harness) -> None:
     """/reject ID REASON ends the ticket and tells resident and handler why; no reason is refused."""
-    tid = await h.claimed()
+    tid = await h.quick_claimed()
     out = await h.say(f"admin: /reject {tid}")
     assert h.to("admin", out) == [texts.USAGE.format(usage="/reject 编号 理由")]
     out = await h.say(f"admin: 驳回 {tid} 不属于本街道管辖范围")
@@ -73,8 +73,8 @@ async def test_reject_with_reason(h: Harness) -> None:
 
 async def test_merge_a_duplicate_and_status_shows_the_survivor(h: Harness) -> None:
     """/merge ID INTO folds a duplicate; its resident is told and /status of it shows the survivor."""
-    keep = await h.claimed()
-    dup = await h.report("r2", description="春晗路12号人行道坏了")
+    keep = await h.quick_claimed()
+    dup = await h.quick_report("r2", description="春晗路12号人行道坏了")
     out = await h.say(f"admin: /merge {dup} {keep}")
     assert h.to("admin", out) == [texts.MERGE_DONE.format(id=dup, into=keep)]
     assert h.to("r2", out) == [texts.R_MERGED.format(id=dup, into=keep)]
@@ -89,8 +89,8 @@ async def test_merge_a_duplicate_and_status_shows_the_survivor(h: Harness) -> No
 
 async def test_merged_residents_status_offers_no_foreign_followup_buttons(h: Harness) -> None:
     """The merged ticket's resident is not offered the survivor's follow-up buttons."""
-    keep = await h.claimed()
-    dup = await h.report("r2")
+    keep = await h.quick_claimed()
+    dup = await h.quick_report("r2")
     await h.run(f"admin: /merge {dup} {keep}", f"w1: 办结 {keep} 已修复")
     out = await h.say(f"r2: /status {dup}")
     assert [m["buttons"] for m in out] == [[]]
@@ -98,9 +98,9 @@ async def test_merged_residents_status_offers_no_foreign_followup_buttons(h: Har
 
 async def test_merge_refusals(h: Harness) -> None:
     """Merging into itself, into a finished or a missing ticket is refused and changes nothing."""
-    await h.setup_grid()
-    a = await h.report("r1")
-    b = await h.report("r2")
+    await h.quick_grid()
+    a = await h.quick_report("r1")
+    b = await h.quick_report("r2")
     assert h.to("admin", await h.say(f"admin: /merge {a} {a}")) == [texts.MERGE_SELF]
     await h.say(f"r2: /withdraw {b}")
     assert h.to("admin", await h.say(f"admin: /merge {a} {b}")) == [
@@ -127,7 +127,7 @@ async def test_grant_and_revoke_roles(h: Harness) -> None:
     assert h.to("admin", out) == [texts.REVOKE_DONE.format(user="x1", role="网格员", count=1)]
     out = await h.say("admin: /revoke x1 worker")
     assert h.to("admin", out) == [texts.REVOKE_NONE.format(user="x1", role="网格员")]
-    tid = await h.report()
+    tid = await h.quick_report()
     assert h.to("x1", await h.say("x1@siji1: [tap 抢单]")) == [texts.NOT_STAFF]
     assert h.ticket(tid).status == "open"
 
@@ -158,16 +158,16 @@ async def test_bind_only_in_a_group_and_rebind_moves_it(h: Harness) -> None:
     ]
     assert h.count(ChatBinding) == 1
     assert h.to("@g", await h.say("admin@g: /bind nowhere")) == [texts.AREA_NOT_FOUND.format(code="nowhere")]
-    tid = await h.report(location="[location 29.3381,120.0901]")
+    tid = await h.quick_report(location=(29.3381, 120.0901))
     assert h.last("@g")["text"].startswith(f"【新工单 #{tid}】")
 
 
 async def test_overdue_lists_late_and_unclaimed_tickets(h: Harness) -> None:
     """/overdue lists claimed tickets past their deadline and open ones past the claim window, by how late."""
-    late = await h.claimed()
+    late = await h.quick_claimed()
     assert h.to("admin", await h.say("admin: /overdue")) == [texts.OVERDUE_EMPTY]
     h.clock.advance(timedelta(hours=22))
-    waiting = await h.report("r2", category=("其他",), description="小区门口井盖丢失")
+    waiting = await h.quick_report("r2", category="other", description="小区门口井盖丢失")
     h.clock.advance(timedelta(hours=5))  # ticket 1 is 3 h past its 1-day deadline; ticket 2 waited 5 h
     out = await h.say("admin: 超期")
     assert h.to("admin", out) == [
@@ -183,12 +183,12 @@ async def test_overdue_lists_late_and_unclaimed_tickets(h: Harness) -> None:
 
 async def test_stats_counts_and_three_rates(h: Harness) -> None:
     """/stats counts by status and category and computes response, resolution and satisfaction rates."""
-    await h.setup_grid()
-    t1 = await h.report("r1")
-    t2 = await h.report("r2")
-    t3 = await h.report("r3", category=("住房物业", "电梯"), description="电梯坏了三天")
-    await h.report("r4", category=("其他",), description="路边井盖丢失")
-    t5 = await h.report("r5")
+    await h.quick_grid()
+    t1 = await h.quick_report("r1")
+    t2 = await h.quick_report("r2")
+    t3 = await h.quick_report("r3", category="elevator", description="电梯坏了三天")
+    await h.quick_report("r4", category="other", description="路边井盖丢失")
+    t5 = await h.quick_report("r5")
     await h.run(f"w1: 抢单 {t1}", f"w1: 办结 {t1} 修好了", "r1: 是", "r1: 满意")
     await h.run(f"w1: 抢单 {t2}", f"w1: 办结 {t2} 修好了", "r2: 是", "r2: 不满意")
     await h.run(f"w2: 抢单 {t3}", f"r5: /withdraw {t5}")

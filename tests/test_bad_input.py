@@ -46,7 +46,7 @@ async def test_over_long_description_note_address_and_name(h: Harness) -> None:
     assert h.to("r1", await h.say("r1: " + "路" * 201)) == [texts.ADDRESS_LONG.format(max=200)]
     assert dialog(h)[0] == "location"
     await h.say("r1: /cancel")
-    tid = await h.claimed(user="r2")
+    tid = await h.quick_claimed(user="r2")
     assert h.to("w1", await h.say(f"w1: 进展 {tid} " + "修" * 501)) == [texts.TOO_LONG.format(limit=500)]
     assert h.to("w1", await h.say(f"w1: 办结 {tid} " + "修" * 501)) == [texts.TOO_LONG.format(limit=500)]
     assert h.events(tid) == ["created", "grabbed"]
@@ -65,10 +65,10 @@ async def test_invisible_and_control_characters_are_stripped_emoji_and_chinese_k
 
 async def test_notes_reasons_and_names_are_cleaned_too(h: Harness) -> None:
     """Progress notes, reject reasons and display names lose bidi overrides and zero-width characters."""
-    tid = await h.claimed()
+    tid = await h.quick_claimed()
     await h.say(f"w1: 进展 {tid} 已联系\u202e施工队\u200b明天修")
     assert h.to("r1")[-1] == texts.R_NOTE.format(id=tid, note="已联系施工队明天修")
-    other = await h.report("r2")
+    other = await h.quick_report("r2")
     await h.say(f"admin: /reject {other} 重复\u2066反映\u2069")
     assert h.ticket(other).reason == "重复反映"
     await h.send("w9", text="你好", user_name="王\u202e五\u200b")
@@ -77,8 +77,8 @@ async def test_notes_reasons_and_names_are_cleaned_too(h: Harness) -> None:
 
 async def test_forged_payloads_outside_the_wizard_are_expired_buttons(h: Harness) -> None:
     """Garbage, wizard buttons outside the wizard and malformed ticket buttons get 'button expired'."""
-    await h.setup_grid()
-    tid = await h.report()
+    await h.quick_grid()
+    tid = await h.quick_report()
     rows, events = h.count(Outbox), h.count(TicketEvent)
     for payload in (
         "xyz",
@@ -101,7 +101,7 @@ async def test_forged_payloads_outside_the_wizard_are_expired_buttons(h: Harness
 
 async def test_forged_payload_for_a_missing_ticket(h: Harness) -> None:
     """A grab button for a ticket that does not exist answers 'not found'."""
-    await h.setup_grid()
+    await h.quick_grid()
     result, out = await h.send("w1", group="siji1", payload="grab:999")
     assert (result.alert, out) == (texts.NOT_FOUND.format(id=999), [])
 
@@ -139,7 +139,7 @@ async def test_forged_wizard_buttons_inside_the_wizard_change_nothing(h: Harness
 
 async def test_forged_proxy_source_is_refused(h: Harness) -> None:
     """A proxy-source button that is not offered is refused and the step stays."""
-    await h.setup_grid()
+    await h.quick_grid()
     await h.run("w1: /proxy", "w1: 王阿姨")
     result, _ = await h.send("w1", payload="wz:src:hacker")
     assert result.alert == texts.BUTTON_EXPIRED
@@ -160,7 +160,7 @@ async def test_unknown_commands(h: Harness) -> None:
 
 async def test_malformed_ticket_ids(h: Harness) -> None:
     """Ids that are not whole numbers get the usage line; a well-formed unknown id is 'not found'."""
-    await h.setup_grid()
+    await h.quick_grid()
     cases = {
         "w1: 抢单 abc": "抢单 编号",
         "w1: 见面 #x": "见面 编号",

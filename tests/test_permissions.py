@@ -50,9 +50,9 @@ def snapshot(h: Harness) -> tuple[Any, ...]:
 
 async def two_tickets(h: Harness) -> None:
     """Two open tickets in 四季社区 第一网格, a bound group and two workers."""
-    await h.setup_grid()
-    await h.report("r1")
-    await h.report("r2")
+    await h.quick_grid()
+    await h.quick_report("r1")
+    await h.quick_report("r2")
 
 
 async def test_admin_commands_from_residents_and_workers_get_one_generic_refusal(h: Harness) -> None:
@@ -99,10 +99,10 @@ async def test_refusals_write_nothing_but_the_answer(h: Harness) -> None:
 
 async def test_scoped_admin_acts_only_inside_its_community(h: Harness) -> None:
     """A community admin acts on tickets inside the community only; outside gets the generic refusal."""
-    await h.setup_grid()
+    await h.quick_grid()
     await h.run("ca: 你好", "admin: /grant ca admin siji", "x1: 你好")
-    inside = await h.report("r1")
-    outside = await h.report("r2", location="[location 29.3381,120.0901]")
+    inside = await h.quick_report("r1")
+    outside = await h.quick_report("r2", location=(29.3381, 120.0901))
     before = snapshot(h)
     for line in (
         f"/assign {outside} w1",
@@ -139,10 +139,10 @@ async def test_scoped_admin_cannot_grant_or_bind_outside_its_scope(h: Harness) -
 
 async def test_scoped_admin_sees_only_its_own_figures(h: Harness) -> None:
     """/stats and /overdue of a community admin count only that community's tickets."""
-    await h.setup_grid()
+    await h.quick_grid()
     await h.run("ca: 你好", "admin: /grant ca admin jingfa")
-    await h.report("r1")
-    await h.report("r2", location="[location 29.3381,120.0901]")
+    await h.quick_report("r1")
+    await h.quick_report("r2", location=(29.3381, 120.0901))
     mine = h.to("ca", await h.say("ca: /stats"))[0]
     everyone = h.to("admin", await h.say("admin: /stats"))[0]
     assert "工单总数 1\n" in mine and "工单总数 2\n" in everyone
@@ -150,9 +150,9 @@ async def test_scoped_admin_sees_only_its_own_figures(h: Harness) -> None:
 
 async def test_workers_act_only_on_tickets_of_their_scope(h: Harness) -> None:
     """A worker of another community can neither grab nor see a ticket; it is 'not found' to them."""
-    await h.setup_grid()
+    await h.quick_grid()
     await h.run("j1: 你好", "admin: /grant j1 worker jingfa-1")
-    tid = await h.report()
+    tid = await h.quick_report()
     before = snapshot(h)
     assert h.to("j1", await h.say(f"j1: 抢单 {tid}")) == [texts.NOT_IN_SCOPE.format(id=tid)]
     assert h.to("j1", await h.say(f"j1: /status {tid}")) == [texts.NOT_FOUND.format(id=tid)]

@@ -24,7 +24,7 @@ def ledger(h: Harness) -> list[tuple[str, int]]:
 
 async def test_default_points_grab_meet_close_double_yes(h: Harness) -> None:
     """A 双是 ticket pays grab +2, meet +3 (once), close +10 and 双是 +20, one ledger row each."""
-    tid = await h.claimed()
+    tid = await h.quick_claimed()
     await h.run(
         f"w1: 见面 {tid}", f"w1: 见面 {tid}", f"w1: 办结 {tid} 已修复", "r1: [tap 是]", "r1: [tap 满意]"
     )
@@ -36,15 +36,15 @@ async def test_default_points_grab_meet_close_double_yes(h: Harness) -> None:
 
 async def test_unsatisfied_close_pays_only_the_base(h: Harness) -> None:
     """An unsatisfied close pays the +10 base but not the 双是 bonus."""
-    await h.resolved()
+    await h.quick_resolved()
     await h.run("r1: [tap 是]", "r1: [tap 不满意]")
     assert ledger(h) == [("grab", 2), ("close", 10)]
 
 
 async def test_assigned_ticket_pays_no_grab_bonus(h: Harness) -> None:
     """A ticket an admin assigned pays its handler on close, without the grab bonus."""
-    await h.setup_grid()
-    tid = await h.report()
+    await h.quick_grid()
+    tid = await h.quick_report()
     await h.run(f"admin: /assign {tid} w2", f"w2: 办结 {tid} 已修复", "r1: 是", "r1: 满意")
     assert ledger(h) == [("close", 10), ("double_yes", 20)]
     assert h.to("w2", await h.say("w2: 我的积分")) == [texts.POINTS.format(total=30, week=30, month=30)]
@@ -56,7 +56,7 @@ async def test_points_rules_come_from_the_config_file(db_url: str, tmp_path: Pat
     cfg.write_text("[points]\nclose = 5\ndouble_yes = 7\ngrab = 0\nmeet = 1\n", encoding="utf-8")
     h = await Harness.create(db_url, config=load(cfg, env={}))
     try:
-        tid = await h.claimed()
+        tid = await h.quick_claimed()
         await h.run(f"w1: 见面 {tid}", f"w1: 办结 {tid} 已修复", "r1: 是", "r1: 满意")
         assert ledger(h) == [("meet", 1), ("close", 5), ("double_yes", 7)]
         assert h.to("w1", await h.say("w1: /points")) == [texts.POINTS.format(total=13, week=13, month=13)]
@@ -66,7 +66,7 @@ async def test_points_rules_come_from_the_config_file(db_url: str, tmp_path: Pat
 
 async def test_points_week_and_month_windows(h: Harness) -> None:
     """/points splits the total into the last 7 and 30 days."""
-    tid = await h.claimed()
+    tid = await h.quick_claimed()
     h.clock.advance(timedelta(days=10))
     await h.run(f"w1: 办结 {tid} 已修复", "r1: 是", "r1: 满意")
     assert h.to("w1", await h.say("w1: /points")) == [texts.POINTS.format(total=32, week=30, month=32)]
@@ -81,11 +81,11 @@ async def test_residents_have_zero_points(h: Harness) -> None:
 
 async def test_rank_orders_workers_and_is_limited_to_the_groups_area(h: Harness) -> None:
     """/rank lists workers best first; in a bound group only the staff of that area appear."""
-    await h.setup_grid()
+    await h.quick_grid()
     await h.run("j1: 你好", "admin@jf1: /bind jingfa-1", "admin: /grant j1 worker jingfa-1")
-    a = await h.report("r1")
-    b = await h.report("r2")
-    c = await h.report("r3", location="[location 29.3381,120.0901]")
+    a = await h.quick_report("r1")
+    b = await h.quick_report("r2")
+    c = await h.quick_report("r3", location=(29.3381, 120.0901))
     await h.run(f"w1: 抢单 {a}", f"w1: 抢单 {b}", f"w2: 见面 {a}", f"j1: 抢单 {c}", f"j1: 见面 {c}")
     out = await h.say("admin: /rank")
     assert h.to("admin", out) == [

@@ -10,10 +10,10 @@ from .harness import Harness
 
 async def test_my_lists_only_my_tickets_newest_first(h: Harness) -> None:
     """/my (我的工单) lists the resident's own tickets, newest first, with their status."""
-    await h.setup_grid()
-    first = await h.report("r1")
-    await h.report("r2")
-    third = await h.report("r1", category=("矛盾纠纷",), description="楼上邻居夜里装修")
+    await h.quick_grid()
+    first = await h.quick_report("r1")
+    await h.quick_report("r2")
+    third = await h.quick_report("r1", category="dispute", description="楼上邻居夜里装修")
     await h.say(f"w1: 抢单 {first}")
     for line in ("r1: /my", "r1: 我的工单"):
         out = await h.say(line)
@@ -31,7 +31,7 @@ async def test_my_lists_only_my_tickets_newest_first(h: Harness) -> None:
 
 async def test_status_shows_my_ticket_with_handler_due_and_history(h: Harness) -> None:
     """/status ID shows the resident's ticket: status, tier, handler, deadline and what happened so far."""
-    tid = await h.claimed()
+    tid = await h.quick_claimed()
     await h.say(f"w1: 进展 {tid} 已联系施工队")
     out = await h.say(f"r1: /status {tid}")
     assert h.to("r1", out) == [
@@ -43,8 +43,8 @@ async def test_status_shows_my_ticket_with_handler_due_and_history(h: Harness) -
 
 async def test_status_of_someone_elses_ticket_is_not_found(h: Harness) -> None:
     """Another resident's ticket answers exactly like a ticket that does not exist."""
-    await h.setup_grid()
-    tid = await h.report("r1")
+    await h.quick_grid()
+    tid = await h.quick_report("r1")
     theirs = h.to("r2", await h.say(f"r2: /status {tid}"))
     missing = h.to("r2", await h.say("r2: /status 4242"))
     assert theirs == [texts.NOT_FOUND.format(id=tid)]
@@ -53,8 +53,8 @@ async def test_status_of_someone_elses_ticket_is_not_found(h: Harness) -> None:
 
 async def test_status_aliases_and_full_width_forms(h: Harness) -> None:
     """查询 1, ／ｓｔａｔｕｓ　１ and /status #1 all show ticket 1."""
-    await h.setup_grid()
-    tid = await h.report("r1")
+    await h.quick_grid()
+    tid = await h.quick_report("r1")
     for line in (
         f"r1: 查询 {tid}",
         "r1: ／ｓｔａｔｕｓ　１",
@@ -74,8 +74,8 @@ async def test_status_without_or_with_a_malformed_id(h: Harness) -> None:
 
 async def test_withdraw_my_open_ticket(h: Harness) -> None:
     """/withdraw ID takes back an open ticket: the card says so, an event is written, the resident is told."""
-    await h.setup_grid()
-    tid = await h.report()
+    await h.quick_grid()
+    tid = await h.quick_report()
     out = await h.say(f"r1: /withdraw {tid}")
     assert h.to("r1", out) == [texts.WITHDRAW_CONFIRMED.format(id=tid)]
     assert h.to("@siji1", out)[0].startswith(f"【工单 #{tid} · 已撤回】")
@@ -85,7 +85,7 @@ async def test_withdraw_my_open_ticket(h: Harness) -> None:
 
 async def test_withdraw_claimed_ticket_tells_the_handler(h: Harness) -> None:
     """Withdrawing a ticket someone is handling tells that worker to stop (撤回 alias)."""
-    tid = await h.claimed()
+    tid = await h.quick_claimed()
     out = await h.say(f"r1: 撤回 {tid}")
     assert h.to("w1", out) == [texts.W_WITHDRAWN.format(id=tid)]
     assert h.ticket(tid).status == "withdrawn"
@@ -93,7 +93,7 @@ async def test_withdraw_claimed_ticket_tells_the_handler(h: Harness) -> None:
 
 async def test_withdraw_refusals(h: Harness) -> None:
     """Someone else's ticket is 'not found'; a resolved or already withdrawn one cannot be withdrawn."""
-    tid = await h.resolved()
+    tid = await h.quick_resolved()
     events, rows = h.count(TicketEvent), h.count(Outbox)
     assert h.to("r2", await h.say(f"r2: /withdraw {tid}")) == [texts.NOT_FOUND.format(id=tid)]
     out = await h.say(f"r1: /withdraw {tid}")
@@ -102,7 +102,7 @@ async def test_withdraw_refusals(h: Harness) -> None:
     assert h.ticket(tid).status == "resolved"
     assert h.count(TicketEvent) == events
     assert h.count(Outbox) == rows + 3  # only the three refusals
-    other = await h.report("r3")
+    other = await h.quick_report("r3")
     await h.say(f"r3: /withdraw {other}")
     out = await h.say(f"r3: /withdraw {other}")
     assert h.to("r3", out) == [texts.NOT_OPEN.format(id=other, status=texts.STATUS["withdrawn"])]
@@ -110,7 +110,7 @@ async def test_withdraw_refusals(h: Harness) -> None:
 
 async def test_help_shows_staff_commands_only_to_staff(h: Harness) -> None:
     """/help shows residents their help; staff also see the worker and admin commands."""
-    await h.setup_grid()
+    await h.quick_grid()
     assert h.to("r1", await h.say("r1: /help")) == [texts.HELP_RESIDENT]
     staff_help = h.to("w1", await h.say("w1: 帮助"))[0]
     assert texts.HELP_STAFF in staff_help and texts.HELP_RESIDENT in staff_help
