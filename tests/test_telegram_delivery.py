@@ -97,6 +97,17 @@ async def test_5xx_and_timeouts_are_retried_with_backoff(tg: Tg) -> None:
     assert [c.status for c in tg.api.attempts("sendMessage")] == [502, 0, 200]
 
 
+async def test_a_failed_message_keeps_the_next_ones_behind_it(tg: Tg) -> None:
+    """When the first of two answers times out, the second waits: the resident reads them in order."""
+    r1 = cast(tg.u).r1
+    tg.api.fail_network("sendMessage")
+    await tg.send(tg.u.document(r1, "application/pdf", "a.pdf")[0])  # 'photos only', then the menu
+    assert tg.api.sent(r1["id"]) == []
+    await tg.advance(2)
+    sent = tg.api.texts(r1["id"])
+    assert len(sent) == 2 and sent[0] == texts.PHOTO_ONLY and sent[1].startswith("您好！")
+
+
 async def test_a_chat_gets_a_short_burst_then_one_message_a_second(tg: Tg) -> None:
     """Eight answers to one chat: three go at once, the rest one second apart."""
     r1 = cast(tg.u).r1

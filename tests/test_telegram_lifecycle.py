@@ -298,3 +298,17 @@ async def test_jiesu_run_with_a_bad_token_exits_2(db_url: str, tmp_path: Path) -
     assert process.returncode == 2
     assert "cannot start: Telegram rejected the bot token 123:rev… (Unauthorized)" in err
     assert "JIESU_TELEGRAM_TOKEN" in err
+
+
+async def test_jiesu_run_with_the_port_taken_exits_2_before_registering(db_url: str, tmp_path: Path) -> None:
+    """When [http] listen is taken, `jiesu run` says so and exits 2 without registering the webhook."""
+    api = FakeBotApi()
+    with socket.socket() as taken, serve_http(api) as base_url:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start_jiesu(write_config(tmp_path, base_url, webhook_port=port), db_url)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert f"cannot start: cannot listen on 127.0.0.1:{port}" in err
+    assert api.of("setWebhook") == []

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 
 import uvicorn
+from starlette.routing import BaseRoute
 
 from jiesu.config import Config
 from jiesu.scheduler import install
@@ -36,7 +38,19 @@ def _channels(app: App, config: Config) -> list[ChannelRuntime]:
 
 def _listen(config: Config) -> tuple[str, int]:
     host, _, port = config.http_listen.rpartition(":")
-    return host or "127.0.0.1", int(port)
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Listen before the channels start: a taken port is a start-up error, not a crash later."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            ["set [http] listen to a free address, e.g. 127.0.0.1:8080 behind your HTTPS proxy"],
+        ) from None
 
 
 class _Server(uvicorn.Server):
@@ -82,14 +96,25 @@ async def serve(config: Config) -> int:
         stop.set()
 
     runtimes: list[ChannelRuntime] = []
+    started: list[ChannelRuntime] = []
+    routes: list[BaseRoute] = []
+    listener: socket.socket | None = None
     try:
         runtimes = _channels(app, config)
+        routes = [r for rt in runtimes for r in rt.routes()]
+        if routes:
+            listener = _bind(*_listen(config))
         for runtime in runtimes:
             await runtime.start()
+            started.append(runtime)
     except StartupError as exc:
+        if listener is not None:
+            listener.close()
         print(f"cannot start: {exc}", file=sys.stderr)
         for line in exc.details:
             print(f"  {line}", file=sys.stderr)
+        for runtime in started:  # another channel is already receiving: stop it first
+            await runtime.stop()
         for runtime in runtimes:
             await _close(runtime)
         app.close()
@@ -97,16 +122,15 @@ async def serve(config: Config) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
     try:
-        routes = [r for rt in runtimes for r in rt.routes()]
         sender = asyncio.create_task(app.sender.run_forever(), name="outbox")
         server: _Server | None = None
         http: asyncio.Task[None] | None = None
-        if routes:
+        if listener is not None:
             host, port = _listen(config)
             server = _Server(
                 uvicorn.Config(build_asgi(routes), host=host, port=port, log_level="warning", lifespan="off")
             )
-            http = asyncio.create_task(server.serve(), name="http")
+            http = asyncio.create_task(server.serve(sockets=[listener]), name="http")
             log.warning("listening on http://%s:%s", host, port)
         scheduler.start()
         names = ", ".join(rt.name for rt in runtimes)

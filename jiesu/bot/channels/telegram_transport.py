@@ -36,7 +36,7 @@ from jiesu.models.db import Database
 from jiesu.models.messages import Button
 from jiesu.models.tables import ChatBinding, KeyValue, Outbox, OutboxStatus
 
-from ..outbox_sender import Delivery, OutgoingMessage
+from ..outbox_sender import Delivery, OutgoingMessage, backoff
 from .telegram_inbound import CHANNEL
 from .telegram_limits import RateLimiter
 
@@ -165,10 +165,14 @@ class TelegramTransport:
         except BadRequest as exc:  # chat not found, or a request Telegram will never accept
             return Delivery(ok=False, permanent=True, error=f"400: {exc}")
         except NetworkError as exc:  # timeouts, connection errors and 5xx: try again later
-            return Delivery(ok=False, error=f"network: {exc}")
+            error = f"network: {exc}"
         except TelegramError as exc:  # a wrong token, a conflict: not this message's fault
-            return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
-        return Delivery(ok=True, remote_id=remote)
+            error = f"{type(exc).__name__}: {exc}"
+        else:
+            return Delivery(ok=True, remote_id=remote)
+        # Keep the chat's order: nothing newer goes to this chat before the retry of this one.
+        self.limiter.hold(message.chat_id, backoff(message.attempts).total_seconds())
+        return Delivery(ok=False, error=error)
 
     # ------------------------------------------------------------------ rendering
 

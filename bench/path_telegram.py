@@ -1,0 +1,122 @@
+"""The Telegram path: Update JSON POSTed to the webhook endpoint through the ASGI app, in-process.
+
+Each step becomes the update Telegram would send (a message, or a callback query for a button
+payload), is parsed by PTB, handled by the PTB Application's handlers and committed before the
+endpoint answers 200. Replies go out through the real Telegram transport to the fake Bot API of
+the tests (a `telegram.request.BaseRequest`), with the rate limiter off.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+
+from jiesu.bot.app import App
+from jiesu.bot.channels.telegram import SECRET_HEADER, setup
+from jiesu.bot.channels.telegram_limits import RateLimiter
+from jiesu.bot.outbox_sender import Delivery, OutgoingMessage, Transport
+from jiesu.bot.web import build_asgi
+from jiesu.config import TelegramConfig
+from tests.tgfake import BOT, SECRET, TOKEN, FakeBotApi, FakeRequest
+
+from .common import Step
+
+NAME = "telegram"
+FIRST_USER_ID = 710_000_000
+
+
+@dataclass
+class Counted:
+    """The real Telegram transport, counting what it delivered (the bench reads `delivered`)."""
+
+    inner: Transport
+    channel: str = NAME
+    delivered: list[OutgoingMessage] = field(default_factory=list)
+
+    async def deliver(self, message: OutgoingMessage) -> Delivery:
+        """Deliver through the real transport and remember the successes."""
+        result = await self.inner.deliver(message)
+        if result.ok:
+            self.delivered.append(message)
+        return result
+
+
+async def make_sender(app: App) -> tuple[Callable[[Step], Awaitable[None]], Callable[[], Awaitable[None]]]:
+    """send(step) POSTs the update of one user action to /telegram/webhook; close() stops the channel."""
+    config = replace(
+        app.config,
+        telegram=TelegramConfig(
+            token=TOKEN, webhook_url="https://bench.example.org/telegram/webhook", secret_token=SECRET
+        ),
+    )
+    api = FakeBotApi()
+    channel = setup(app, config, request=FakeRequest(api), limiter=RateLimiter.unlimited())
+    await channel.start()
+    app.add_transport(Counted(channel.transport))
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_asgi(channel.routes())), base_url="https://bench.example.org"
+    )
+    headers = {SECRET_HEADER: SECRET}
+    update_ids = itertools.count(1)
+    user_ids: dict[str, int] = {}
+    bot = {k: BOT[k] for k in ("id", "is_bot", "first_name", "username")}
+
+    def user_of(name: str) -> dict[str, Any]:
+        uid = user_ids.setdefault(name, FIRST_USER_ID + len(user_ids))
+        api.chats.setdefault(str(uid), {"id": uid, "type": "private", "first_name": name})
+        return {"id": uid, "is_bot": False, "first_name": name, "username": name}
+
+    def update_of(step: Step) -> dict[str, Any]:
+        user = user_of(step.user)
+        chat = {"id": user["id"], "type": "private", "first_name": step.user}
+        update_id = next(update_ids)
+        if step.payload is not None:
+            query_id = f"b{update_id}"
+            api.queries.add(query_id)
+            shown = {"message_id": 1, "date": int(time.time()), "chat": chat, "from": bot, "text": "…"}
+            query = {
+                "id": query_id,
+                "from": user,
+                "chat_instance": "b",
+                "message": shown,
+                "data": step.payload,
+            }
+            return {"update_id": update_id, "callback_query": query}
+        message: dict[str, Any] = {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+        }
+        if step.location is not None:
+            message["location"] = {"latitude": step.location[0], "longitude": step.location[1]}
+        elif step.contact is not None:
+            message["contact"] = {
+                "phone_number": step.contact,
+                "first_name": step.user,
+                "user_id": user["id"],
+            }
+        else:
+            message["text"] = step.text
+            if step.text.startswith("/"):
+                message["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": len(step.text.split()[0])}
+                ]
+        return {"update_id": update_id, "message": message}
+
+    async def send(step: Step) -> None:
+        response = await http.post(channel.webhook_path, json=update_of(step), headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"webhook answered {response.status_code} to {step}")
+
+    async def close() -> None:
+        await http.aclose()
+        await channel.stop()
+        await channel.close()
+
+    return send, close
