@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jiesu.models.policy import Limits, PointsPolicy, SlaPolicy
 from jiesu.models.unit import Rules
@@ -71,6 +72,29 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+def _whole(value: Any, key: str) -> int:
+    """A whole number from the file (true, 1.5 and "10" are not)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+    return value
+
+
+def _number(value: Any, key: str) -> float:
+    """A number from the file, whole or not."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _timezone(value: Any, key: str) -> str:
+    """An IANA time zone name that this system knows."""
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{key}: unknown time zone {value!r}, e.g. 'Asia/Shanghai'") from None
+    return str(value)
+
+
 def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
     value = raw.get(name, {})
     if not isinstance(value, dict):
@@ -102,10 +126,15 @@ def parse_clock_time(value: Any, key: str) -> time:
 def _sla(raw: dict[str, Any]) -> SlaPolicy:
     s = _section(raw, "sla")
     base = SlaPolicy()
-    fractions = tuple(float(f) for f in s.get("reminders", base.reminder_fractions))
-    if any(not 0 < f < 1 for f in fractions):
+    given = s.get("reminders", base.reminder_fractions)
+    if not isinstance(given, list | tuple) or any(
+        isinstance(f, bool) or not isinstance(f, int | float) or not 0 < f < 1 for f in given
+    ):
         raise ConfigError("sla.reminders: each fraction must be between 0 and 1, e.g. [0.5, 0.8]")
-    days = {k: int(s.get(k, getattr(base, k))) for k in ("simple_days", "difficult_days", "pending_days")}
+    fractions = tuple(float(f) for f in given)
+    days = {
+        k: _whole(s.get(k, getattr(base, k)), f"sla.{k}") for k in ("simple_days", "difficult_days", "pending_days")
+    }
     if any(v < 1 for v in days.values()):
         raise ConfigError("sla: simple_days, difficult_days and pending_days must be at least 1")
     positive = {
@@ -135,7 +164,7 @@ def _sla(raw: dict[str, Any]) -> SlaPolicy:
         working_days=bool(s.get("working_days", False)),
         holidays=_dates(s.get("holidays", []), "sla.holidays"),
         workdays_extra=_dates(s.get("extra_workdays", []), "sla.extra_workdays"),
-        timezone=str(s.get("timezone", base.timezone)),
+        timezone=_timezone(s.get("timezone", base.timezone), "sla.timezone"),
         overdue_repeat=positive["overdue_repeat"],
         digest_time=parse_clock_time(s.get("digest_time", "08:30"), "sla.digest_time"),
         scan_every=positive["scan_every"],
@@ -146,12 +175,17 @@ def _sla(raw: dict[str, Any]) -> SlaPolicy:
 def _points(raw: dict[str, Any]) -> PointsPolicy:
     p = _section(raw, "points")
     base = PointsPolicy()
+    return PointsPolicy(
+        **{k: _whole(p.get(k, getattr(base, k)), f"points.{k}") for k in ("close", "double_yes", "grab", "meet", "overdue")}
+    )
+
+
+def _telegram_ids(values: Any, key: str) -> list[int]:
+    """Telegram user ids: numbers (or strings of digits), not @usernames."""
     try:
-        return PointsPolicy(
-            **{k: int(p.get(k, getattr(base, k))) for k in ("close", "double_yes", "grab", "meet", "overdue")}
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"[points]: every value must be a whole number ({exc})") from None
+        return [int(v) for v in values if not isinstance(v, bool)]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}: expected numeric Telegram user ids, got {values!r}") from None
 
 
 def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
@@ -176,12 +210,12 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         points=_points(raw),
         limits=Limits(),
         subdistrict_name=str(sub.get("name", "北苑街道")),
-        nearest_grid_km=float(sub.get("nearest_grid_km", 3.0)),
+        nearest_grid_km=_number(sub.get("nearest_grid_km", 3.0), "subdistrict.nearest_grid_km"),
         chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),
     )
     return Config(
         database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),
-        database_pool_size=int(db.get("pool_size", 8)),
+        database_pool_size=_whole(db.get("pool_size", 8), "database.pool_size"),
         rules=rules,
         console_admins=[str(a) for a in console.get("admins", ["admin"])],
         telegram=TelegramConfig(
@@ -189,7 +223,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
             webhook_url=tg.get("webhook_url"),
             secret_token=env.get("JIESU_TELEGRAM_SECRET_TOKEN") or tg.get("secret_token"),
             base_url=tg.get("base_url"),
-            admins=[int(a) for a in tg.get("admins", [])],
+            admins=_telegram_ids(tg.get("admins", []), "telegram.admins"),
         ),
         wechat=WechatConfig(
             token=env.get("JIESU_WECHAT_TOKEN") or wx.get("token"),

@@ -44,9 +44,6 @@ class KeyedLocks:
             else:
                 self._locks[key] = (lock, users - 1)
 
-    def __len__(self) -> int:
-        return len(self._locks)
-
 
 class TelegramIngress:
     """The handlers registered on the PTB Application; dialog state stays in the database."""
