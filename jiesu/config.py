@@ -133,7 +133,8 @@ def _sla(raw: dict[str, Any]) -> SlaPolicy:
         raise ConfigError("sla.reminders: each fraction must be between 0 and 1, e.g. [0.5, 0.8]")
     fractions = tuple(float(f) for f in given)
     days = {
-        k: _whole(s.get(k, getattr(base, k)), f"sla.{k}") for k in ("simple_days", "difficult_days", "pending_days")
+        k: _whole(s.get(k, getattr(base, k)), f"sla.{k}")
+        for k in ("simple_days", "difficult_days", "pending_days")
     }
     if any(v < 1 for v in days.values()):
         raise ConfigError("sla: simple_days, difficult_days and pending_days must be at least 1")
@@ -176,7 +177,10 @@ def _points(raw: dict[str, Any]) -> PointsPolicy:
     p = _section(raw, "points")
     base = PointsPolicy()
     return PointsPolicy(
-        **{k: _whole(p.get(k, getattr(base, k)), f"points.{k}") for k in ("close", "double_yes", "grab", "meet", "overdue")}
+        **{
+            k: _whole(p.get(k, getattr(base, k)), f"points.{k}")
+            for k in ("close", "double_yes", "grab", "meet", "overdue")
+        }
     )
 
 
