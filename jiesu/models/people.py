@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .tables import Person, Role, RoleGrant, Ticket
@@ -34,8 +35,15 @@ def get_or_create_person(
             chat_id=chat_id,
             created_at=now,
         )
-        session.add(person)
-        session.flush()
+        try:
+            with session.begin_nested():  # two first messages at once: the other may insert first
+                session.add(person)
+        except IntegrityError:
+            found = session.scalar(
+                select(Person).where(Person.channel == channel, Person.external_id == external_id)
+            )
+            assert found is not None
+            return found
         return person
     if name and person.name != name[:100]:
         person.name = name[:100]
