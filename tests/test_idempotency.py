@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jiesu import texts
 from jiesu.models.messages import ChatKind, Inbound
-from jiesu.models.tables import Dialog, Outbox, PointsEntry, SeenKey, Ticket, TicketEvent
+from jiesu.models.tables import Dialog, Outbox, Person, PointsEntry, SeenKey, Ticket, TicketEvent
 
 from .harness import Harness, write_png
 
@@ -103,3 +103,12 @@ async def test_refused_message_is_still_remembered(h: Harness) -> None:
     second, out2 = await h.send("r1", message_id="x9", text=f"抢单 {tid}")
     assert h.to("r1", out1) == [texts.NOT_STAFF]
     assert second.duplicate and out2 == []
+
+
+async def test_first_messages_of_a_new_person_arriving_at_once(h: Harness) -> None:
+    """Several first messages of a new user handled at once create one person, and each is answered."""
+    results = await asyncio.gather(*(h.send("newbie", text=f"你好 {i}") for i in range(6)))
+    assert h.count(Person, Person.external_id == "newbie") == 1
+    assert all(not result.duplicate for result, _ in results)
+    greetings = h.to("newbie")
+    assert len(greetings) == 6 and all(t.startswith("您好！") for t in greetings)
