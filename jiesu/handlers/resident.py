@@ -9,7 +9,7 @@ from jiesu.models import tickets
 from jiesu.models.dialogs import update_data
 from jiesu.models.messages import Button
 from jiesu.models.notify import area_label, to_person
-from jiesu.models.people import is_staff
+from jiesu.models.people import admin_scopes, is_staff
 from jiesu.models.render import category_name, fmt_time, person_name
 from jiesu.models.tables import AreaLevel, Status, Ticket
 
@@ -41,10 +41,12 @@ def greet(turn: Turn, args: list[str]) -> None:
 
 
 def help_(turn: Turn, args: list[str]) -> None:
-    """Explain what can be done; staff also see their commands."""
+    """Explain what can be done; workers also see their commands, admins theirs."""
     text = texts.HELP_RESIDENT
     if is_staff(turn.u.session, turn.person.id):
-        text += "\n\n" + texts.HELP_STAFF + "\n\n" + texts.HELP_ADMIN
+        text += "\n\n" + texts.HELP_STAFF
+        if admin_scopes(turn.u.session, turn.person.id):
+            text += "\n\n" + texts.HELP_ADMIN
     turn.reply(text, MENU if turn.private else ())
 
 
