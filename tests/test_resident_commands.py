@@ -109,8 +109,10 @@ async def test_withdraw_refusals(h: Harness) -> None:
 
 
 async def test_help_shows_staff_commands_only_to_staff(h: Harness) -> None:
-    """/help shows residents their help; staff also see the worker and admin commands."""
+    """/help shows residents their help; workers also see theirs, admins the admin commands too."""
     await h.quick_grid()
     assert h.to("r1", await h.say("r1: /help")) == [texts.HELP_RESIDENT]
     staff_help = h.to("w1", await h.say("w1: 帮助"))[0]
-    assert texts.HELP_STAFF in staff_help and texts.HELP_RESIDENT in staff_help
+    assert staff_help == texts.HELP_RESIDENT + "\n\n" + texts.HELP_STAFF
+    admin_help = h.to("admin", await h.say("admin: /help"))[0]
+    assert admin_help == texts.HELP_RESIDENT + "\n\n" + texts.HELP_STAFF + "\n\n" + texts.HELP_ADMIN
