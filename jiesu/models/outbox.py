@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from .messages import Button, Reply
@@ -117,12 +117,19 @@ def remote_id_of(session: Session, row_id: int) -> str | None:
     return session.scalar(select(Outbox.remote_id).where(Outbox.id == row_id))
 
 
+_LATEST_BUTTONS = (
+    select(Outbox.buttons)
+    .where(
+        Outbox.channel == bindparam("channel"),
+        Outbox.chat_id == bindparam("chat_id"),
+        Outbox.buttons.is_not(None),
+    )
+    .order_by(Outbox.id.desc())
+    .limit(1)
+)
+
+
 def latest_buttons(session: Session, channel: str, chat_id: str) -> list[Button]:
     """The buttons of the newest message with buttons in a chat."""
-    row = session.scalar(
-        select(Outbox.buttons)
-        .where(Outbox.channel == channel, Outbox.chat_id == chat_id, Outbox.buttons.is_not(None))
-        .order_by(Outbox.id.desc())
-        .limit(1)
-    )
+    row = session.scalar(_LATEST_BUTTONS, {"channel": channel, "chat_id": chat_id})
     return [Button(label, payload) for label, payload in row or []]

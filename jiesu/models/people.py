@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
+
+# Built once: runs on every inbound message (building a statement costs more than running it).
+_BY_EXTERNAL_ID = select(Person).where(
+    Person.channel == bindparam("channel"), Person.external_id == bindparam("external_id")
+)
 
 
 def get_or_create_person(
@@ -23,9 +28,7 @@ def get_or_create_person(
     chat_id: str | None = None,
 ) -> Person:
     """Find the person behind a channel user id, creating or refreshing the row."""
-    person = session.scalar(
-        select(Person).where(Person.channel == channel, Person.external_id == external_id)
-    )
+    person = session.scalar(_BY_EXTERNAL_ID, {"channel": channel, "external_id": external_id})
     if person is None:
         person = Person(
             channel=channel,

@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Insert, delete, insert
+from sqlalchemy import Insert, Table, delete, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .tables import SeenKey
 
+# Built once per dialect: constructing an upsert costs more than running it (on every message).
+_INSERTS: dict[str, Insert] = {}
+
+
+def _insert(dialect: str) -> Insert:
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        table = cast(Table, SeenKey.__table__)  # the table, not the entity: no ORM bulk-insert path
+        if dialect == "postgresql":
+            stmt = pg_insert(table).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            stmt = sqlite_insert(table).on_conflict_do_nothing()
+        else:  # pragma: no cover - other dialects are not supported
+            stmt = insert(table)
+        # RETURNING says reliably whether the row went in (rowcount is not portable here).
+        stmt = _INSERTS[dialect] = stmt.returning(table.c.key)
+    return stmt
+
 
 def first_time(session: Session, namespace: str, key: str, now: datetime) -> bool:
     """Record key; return False when it was already recorded (by anyone, committed)."""
     values = {"namespace": namespace, "key": key[:200], "at": now}
-    name = session.get_bind().dialect.name
-    stmt: Insert
-    if name == "postgresql":
-        stmt = pg_insert(SeenKey).values(values).on_conflict_do_nothing()
-    elif name == "sqlite":
-        stmt = sqlite_insert(SeenKey).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - other dialects are not supported
-        stmt = insert(SeenKey).values(values)
-    # RETURNING says reliably whether the row went in (rowcount is not portable here).
-    return session.execute(stmt.returning(SeenKey.key)).first() is not None
+    return session.execute(_insert(session.get_bind().dialect.name), values).first() is not None
 
 
 def forget_before(session: Session, namespace: str, before: datetime) -> int:
