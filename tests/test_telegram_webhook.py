@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from jiesu import texts
 from jiesu.models.tables import Outbox, Person, SeenKey
 
-from .tgfake import SECRET, WEBHOOK_URL, FakeBotApi, Tg, Updates, cast
+from .tgfake import GROUP_ID, SECRET, WEBHOOK_URL, FakeBotApi, Tg, Updates, cast, report, setup_grid
 
 
 @pytest.fixture
@@ -113,3 +113,25 @@ async def test_failed_transaction_answers_500_and_the_retry_is_handled(db_url: s
         assert api.texts(r1["id"]) == [texts.ASK_CATEGORY]
     finally:
         await healthy.close()
+
+
+async def test_button_tap_by_webhook_is_answered_in_the_response(tg: Tg) -> None:
+    """A tap that came by webhook is answered in the HTTP response (answerCallbackQuery), alert included."""
+    c = await setup_grid(tg)
+    tid = await report(tg, c.r1)
+    before = len(tg.api.attempts("answerCallbackQuery"))
+    message, data = tg.api.button(GROUP_ID, "抢单")
+    refused = tg.u.callback(c.r1, message, data)  # a resident has no worker role
+    response = await tg.post(refused)
+    assert response.status_code == 200
+    assert response.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": refused["callback_query"]["id"],
+        "text": texts.NOT_STAFF,
+        "show_alert": True,
+    }
+    won = await tg.post(tg.u.callback(c.w1, message, data))
+    assert won.json()["text"] == texts.GRAB_WON.format(id=tid)
+    assert len(tg.api.attempts("answerCallbackQuery")) == before  # no request of our own
+    await tg.app.sender.flush()
+    assert len(tg.api.of("editMessageText")) == 1

@@ -16,7 +16,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import (
     BotCommand,
@@ -248,6 +248,16 @@ class TelegramRuntime:
             return False
         return True
 
+    async def _process_webhook(self, update: Update) -> tuple[bool, dict[str, object] | None]:
+        """Process an update that came by webhook; also return the Bot API call to answer with."""
+        replies = self.ingress.replies
+        replies[update.update_id] = None
+        try:
+            ok = await self.process(update)
+        finally:
+            reply = replies.pop(update.update_id, None)
+        return ok, reply
+
     async def webhook(self, request: Request) -> Response:
         """The webhook endpoint: secret checked in constant time, 200 only after the commit."""
         given = request.headers.get(SECRET_HEADER, "")
@@ -259,9 +269,10 @@ class TelegramRuntime:
             update = Update.de_json(await request.json(), self.application.bot)
         except Exception:  # not JSON, or not an update
             return PlainTextResponse("bad update", status_code=400)
-        if not await self.process(update):
+        ok, reply = await self._process_webhook(update)
+        if not ok:
             return PlainTextResponse("failed", status_code=500)  # Telegram delivers it again later
-        return Response(status_code=200)
+        return JSONResponse(reply) if reply is not None else Response(status_code=200)
 
     async def _wait_or_stop(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -52,6 +52,9 @@ class TelegramIngress:
         self.app = app
         self.me: Me | None = None  # known after getMe
         self.failed: set[int] = set()  # update ids whose processing raised (webhook answers 500)
+        # Update ids arriving by webhook: their callback answer rides on the webhook's HTTP response
+        # (a Bot API call Telegram performs for us) instead of a request of our own.
+        self.replies: dict[int, dict[str, object] | None] = {}
         self._locks = KeyedLocks()
 
     def register(self, application: Application) -> None:
@@ -87,17 +90,22 @@ class TelegramIngress:
         assert query is not None
         inbound = callback_inbound(update, self._me())
         if inbound is None:
-            await self._answer(query, texts.BUTTON_EXPIRED)
+            await self._answer(update, query, texts.BUTTON_EXPIRED)
             return
         if inbound.payload is not None and inbound.payload.startswith(LONG_PAYLOAD):
             data = inbound.payload
             inbound = replace(inbound, payload=await self.app.db.run(lambda s: resolve_long_payload(s, data)))
         result = await self._handle(update, inbound)
-        await self._answer(query, result.alert)
+        await self._answer(update, query, result.alert)
 
-    @staticmethod
-    async def _answer(query: CallbackQuery, alert: str | None) -> None:
+    async def _answer(self, update: Update, query: CallbackQuery, alert: str | None) -> None:
         """Stop the client's spinner; a refusal is shown as an alert only to who tapped."""
+        if update.update_id in self.replies:
+            answer: dict[str, object] = {"method": "answerCallbackQuery", "callback_query_id": query.id}
+            if alert:
+                answer.update(text=alert[:ALERT_MAX], show_alert=True)
+            self.replies[update.update_id] = answer
+            return
         try:
             if alert:
                 await query.answer(alert[:ALERT_MAX], show_alert=True)
