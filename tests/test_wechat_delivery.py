@@ -69,7 +69,7 @@ def rows_to(wx: WxEnv, chat: str) -> list[Outbox]:
 
 
 async def test_slow_handling_answers_success_then_sends_a_service_message(db_url: str) -> None:
-    """When the database is too slow for the budget, WeChat gets `success`; the reply follows by CS message."""
+    """When the database is too slow for the budget, WeChat gets `success`; the reply follows by CS."""
     wx = await WxEnv.create(db_url, budget=0.3)
     try:
         with database_held(db_url):
