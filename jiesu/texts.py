@@ -319,6 +319,7 @@ WX_TEMPLATE_REMARK = "在公众号里发送「查询 {id}」可查看最新进�
 WX_TEMPLATE_NO_TICKET = "—"
 WX_BIND_DONE = "已订阅 {area}（{code}）的新工单：有新工单会发到这里，回复选项前的数字即可抢单。"
 WX_BIND_MOVED = "已改为订阅 {area}（{code}）的新工单（原为 {old}）。"
+WX_BIND_NOT_STAFF = "您还不是网格员。请把您的用户编号 {id} 发给管理员，授权后再发送 /bind 范围代码。"
 WX_BIND_OUTSIDE = "您不负责 {area}，只能订阅自己负责范围内的新工单。"
 
 # --- core: deadlines that do not exist yet (issue 2) ----------------------------

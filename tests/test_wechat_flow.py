@@ -175,7 +175,7 @@ async def test_private_bind_is_for_staff_within_their_grid(wx: WxEnv) -> None:
     """A resident cannot subscribe to cards, nor a worker to a grid outside their role; nothing is bound."""
     await wx.text(W1, "你好")
     await wx.text(ADMIN, f"/grant {W1} worker siji-1")
-    assert await wx.text(R1, "/bind siji-1") == texts.NOT_STAFF
+    assert await wx.text(R1, "/bind siji-1") == texts.WX_BIND_NOT_STAFF.format(id=R1)
     assert await wx.text(W1, "/bind siji-2") == texts.WX_BIND_OUTSIDE.format(area="四季社区 第二网格")
     assert await wx.text(W1, "/bind nowhere") == texts.AREA_NOT_FOUND.format(code="nowhere")
     count = wx.app.db.run_sync(lambda s: s.scalar(select(func.count()).select_from(ChatBinding)))

@@ -163,7 +163,8 @@ def bind(turn: Turn, args: list[str]) -> None:
     own_chat = turn.private and turn.msg.channel in PRIVATE_BIND_CHANNELS
     if own_chat:
         if not is_staff(turn.u.session, turn.person.id):
-            raise NotAllowed(texts.NOT_STAFF)
+            # The user id is what an admin needs for /grant; WeChat shows it nowhere else.
+            raise NotAllowed(texts.WX_BIND_NOT_STAFF.format(id=turn.person.external_id))
     else:
         _scopes(turn)
         if turn.private:
