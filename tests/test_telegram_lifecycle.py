@@ -17,6 +17,7 @@ import pytest
 
 from jiesu import texts
 from jiesu.bot import cli
+from jiesu.bot.channels.telegram import build_application
 from jiesu.bot.runtime import StartupError
 from jiesu.config import TelegramConfig
 from jiesu.handlers.commands import ADMIN_MENU, RESIDENT_MENU, WORKER_MENU
@@ -312,3 +313,13 @@ async def test_jiesu_run_with_the_port_taken_exits_2_before_registering(db_url: 
     assert process.returncode == 2
     assert f"cannot start: cannot listen on 127.0.0.1:{port}" in err
     assert api.of("setWebhook") == []
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://127.0.0.1:8081", "http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"]
+)
+def test_base_url_points_the_bot_at_a_local_bot_api_server(base_url: str) -> None:
+    """[telegram] base_url, with or without the /bot suffix, is where every Bot API call and file goes."""
+    application = build_application(TelegramConfig(token=TOKEN, base_url=base_url))
+    assert application.bot.base_url == f"http://127.0.0.1:8081/bot{TOKEN}"
+    assert application.bot.base_file_url == f"http://127.0.0.1:8081/file/bot{TOKEN}"
