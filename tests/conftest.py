@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -65,9 +67,32 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
         yield _reset_postgres()
 
 
+_sqlite_template: Path | None = None
+
+
+async def _copy_sqlite_template(db_url: str, factory: pytest.TempPathFactory) -> None:
+    """Start an SQLite test database as a copy of one that was migrated and seeded once per session.
+
+    The copy holds exactly what Harness.create would write into an empty file (same code, same
+    fake clock); migrating a fresh file for every test was the largest cost of the suite.
+    """
+    global _sqlite_template
+    target = Path(db_url.removeprefix("sqlite:///"))
+    if target.exists():
+        return
+    if _sqlite_template is None:
+        path = factory.mktemp("sqlite-template") / "jiesu-template.db"
+        harness = await Harness.create(f"sqlite:///{path}")
+        harness.close()  # the last connection checkpoints the WAL into the main file
+        _sqlite_template = path
+    shutil.copyfile(_sqlite_template, target)
+
+
 @pytest.fixture
-async def h(db_url: str) -> AsyncIterator[Harness]:
+async def h(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
     """The demo subdistrict on a fresh database, driven through the console channel."""
+    if db_url.startswith("sqlite:///"):
+        await _copy_sqlite_template(db_url, tmp_path_factory)
     harness = await Harness.create(db_url)
     try:
         yield harness
