@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .messages import Button, Reply
@@ -13,6 +14,10 @@ from .tables import Outbox, OutboxStatus
 
 def _buttons_json(buttons: tuple[Button, ...]) -> list[list[str]] | None:
     return [[b.label, b.payload] for b in buttons] if buttons else None
+
+
+_TABLE = cast(Table, Outbox.__table__)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
 
 def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
@@ -35,23 +40,25 @@ def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
         previous.text = reply.text
         previous.buttons = _buttons_json(reply.buttons)
         return previous
-    row = Outbox(
-        channel=reply.channel,
-        chat_id=reply.chat_id,
-        text=reply.text,
-        buttons=_buttons_json(reply.buttons),
-        photo=reply.photo,
-        keyboard=reply.keyboard,
-        ticket_id=reply.ticket_id,
-        card_of=reply.card_of,
-        edit_of=previous.id if previous is not None else None,
-        status=OutboxStatus.PENDING,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
+    values = {
+        "channel": reply.channel,
+        "chat_id": reply.chat_id,
+        "text": reply.text,
+        "buttons": _buttons_json(reply.buttons),
+        "photo": reply.photo,
+        "keyboard": reply.keyboard,
+        "ticket_id": reply.ticket_id,
+        "card_of": reply.card_of,
+        "edit_of": previous.id if previous is not None else None,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    # A plain INSERT … RETURNING id instead of add() + flush(): the unit of work cost more than
+    # the statement. The row handed back is a copy for reading (id, chat, text), not tracked.
+    new_id = session.execute(_INSERT, values).scalar_one()
+    return Outbox(id=new_id, **values)
 
 
 def claim_due(
