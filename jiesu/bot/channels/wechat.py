@@ -30,7 +30,7 @@ from .wechat_inbound import CHANNEL, Parsed, read_message
 from .wechat_passive import Deadline, Outcome, finish, joined_text, process, split
 from .wechat_render import text_reply
 from .wechat_security import MAX_BODY, Cipher, Envelope, Guard, Refused, aes_key_problem, read_body
-from .wechat_store import housekeep
+from .wechat_store import WindowWrites, housekeep
 from .wechat_transport import DEFAULT_TEMPLATE_FIELDS, WechatTransport
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ class WechatChannel:
         self._wake = False
         self._acks: asyncio.Task[None] | None = None
         self._housekeeper: asyncio.Task[None] | None = None
+        self.windows = WindowWrites()
 
     def routes(self) -> list[BaseRoute]:
         """GET /wechat answers the server verification; POST /wechat takes the pushes."""
@@ -140,6 +141,7 @@ class WechatChannel:
         """Drop nonces older than the timestamp window and expired service windows."""
         now = self.app.clock.now()
         horizon = now - 2 * self.guard.skew
+        self.windows.prune(now)
         return await self.app.db.run(lambda s: housekeep(s, now, horizon))
 
     async def _housekeep_forever(self) -> None:
@@ -173,12 +175,13 @@ class WechatChannel:
                 "forbidden" if exc.status == 403 else "bad request", status_code=exc.status
             )
         deadline = Deadline()
-        work = asyncio.ensure_future(self.app.db.run(process(self.app, parsed, envelope.nonce_key, deadline)))
+        unit = process(self.app, parsed, envelope.nonce_key, deadline, self.windows)
+        work = asyncio.ensure_future(self.app.db.run(unit))
         budget = max(0.0, self.passive_budget - (loop.time() - started))
         done, _ = await asyncio.wait({work}, timeout=budget)
         if not done:
             deadline.passed = True
-            self._spawn(self._hand_over_late(work))
+            self._spawn(self._hand_over_late(parsed, work))
             return PlainTextResponse(SUCCESS)
         try:
             outcome = work.result()
@@ -188,6 +191,7 @@ class WechatChannel:
         if outcome.replay:
             log.warning("refused WeChat push: nonce already used")
             return PlainTextResponse("forbidden", status_code=403)
+        self._committed(parsed, outcome)
         return self._answer(parsed, envelope, outcome)
 
     def _answer(self, parsed: Parsed, envelope: Envelope, outcome: Outcome) -> Response:
@@ -223,13 +227,18 @@ class WechatChannel:
             if wake:
                 self.app.sender.wake()
 
-    async def _hand_over_late(self, work: asyncio.Future[Outcome]) -> None:
+    def _committed(self, parsed: Parsed, outcome: Outcome) -> None:
+        if outcome.window_at is not None:
+            self.windows.wrote(parsed.openid, outcome.window_at)
+
+    async def _hand_over_late(self, parsed: Parsed, work: asyncio.Future[Outcome]) -> None:
         """A push answered `success` before it was handled: its replies go through the outbox."""
         try:
             outcome = await work
         except Exception:
             log.exception("late WeChat push failed")
             return
+        self._committed(parsed, outcome)
         await self._after([], [r.id for r in outcome.claimed], outcome.queued)
 
     def _spawn(self, coro: Any) -> asyncio.Task[None]:

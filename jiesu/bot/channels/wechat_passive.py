@@ -20,7 +20,7 @@ from jiesu.models.unit import Unit
 from ..app import App
 from .wechat_inbound import CHANNEL, Kind, Parsed, answer_by_number
 from .wechat_render import fits, media_id, render
-from .wechat_store import NONCE_NAMESPACE, close_window, open_window
+from .wechat_store import NONCE_NAMESPACE, WindowWrites, close_window, open_window
 
 PASSIVE_REMOTE_ID = "passive"
 OUTBOX = cast(Table, Outbox.__table__)
@@ -51,36 +51,49 @@ class Outcome:
     duplicate: bool = False
     claimed: list[Row] = field(default_factory=list)
     queued: bool = False  # rows left to the outbox sender (other chats, or ours that were not claimed)
+    window_at: datetime | None = None  # when the service window row was rewritten
 
 
-def process(app: App, parsed: Parsed, nonce_key: str, deadline: Deadline) -> Callable[[Session], Outcome]:
+def process(
+    app: App, parsed: Parsed, nonce_key: str, deadline: Deadline, windows: WindowWrites
+) -> Callable[[Session], Outcome]:
     """The unit of work of one checked push (run with app.db.run)."""
 
     def run(session: Session) -> Outcome:
         now = app.clock.now()
         if not first_time(session, NONCE_NAMESPACE, nonce_key, now):
             return Outcome(replay=True)
-        if parsed.window is True:
+        window_at = None
+        if parsed.window is True and not windows.fresh(parsed.openid, now):
             open_window(session, parsed.openid, now)
+            window_at = now
         elif parsed.window is False:
             close_window(session, parsed.openid)
-        if parsed.kind == Kind.IGNORE:
-            return Outcome()
-        u = app.unit(session)
-        alert_id = None
-        if parsed.kind == Kind.UNSUPPORTED or parsed.inbound is None:
-            if not first_time(session, f"in:{CHANNEL}", parsed.message_id, now):
-                return Outcome(duplicate=True)
-            u.send(Reply(CHANNEL, parsed.openid, texts.WX_UNSUPPORTED))
-        else:
-            result = router.handle(u, answer_by_number(session, parsed.inbound))
-            if result.duplicate:
-                return Outcome(duplicate=True)
-            if result.alert:  # no pop-ups on WeChat: the answer to a choice is a message, said first
-                alert_id = u.send(Reply(CHANNEL, parsed.openid, result.alert)).id
-        return _claim(u, parsed.openid, now, deadline, alert_id)
+            windows.forget(parsed.openid)
+        outcome = _handle(app, session, parsed, now, deadline)
+        outcome.window_at = window_at
+        return outcome
 
     return run
+
+
+def _handle(app: App, session: Session, parsed: Parsed, now: datetime, deadline: Deadline) -> Outcome:
+    """The message itself: through the core, or the friendly answer to what cannot be read."""
+    if parsed.kind == Kind.IGNORE:
+        return Outcome()
+    u = app.unit(session)
+    alert_id = None
+    if parsed.kind == Kind.UNSUPPORTED or parsed.inbound is None:
+        if not first_time(session, f"in:{CHANNEL}", parsed.message_id, now):
+            return Outcome(duplicate=True)
+        u.send(Reply(CHANNEL, parsed.openid, texts.WX_UNSUPPORTED))
+    else:
+        result = router.handle(u, answer_by_number(session, parsed.inbound))
+        if result.duplicate:
+            return Outcome(duplicate=True)
+        if result.alert:  # no pop-ups on WeChat: the answer to a choice is a message, said first
+            alert_id = u.send(Reply(CHANNEL, parsed.openid, result.alert)).id
+    return _claim(u, parsed.openid, now, deadline, alert_id)
 
 
 def _claim(u: Unit, openid: str, now: datetime, deadline: Deadline, first: int | None) -> Outcome:

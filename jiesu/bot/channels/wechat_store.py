@@ -20,6 +20,7 @@ from jiesu.models.tables import KeyValue
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=48)  # customer-service messages are allowed this long after the user's last push
 WINDOW_MARGIN = timedelta(minutes=1)
+WINDOW_REFRESH = timedelta(minutes=10)
 NONCE_NAMESPACE = "wx-nonce"
 TOKEN_KEY = "wechat:access_token"
 TOKEN_MARGIN = timedelta(minutes=5)  # refresh this long before WeChat's expiry
@@ -53,6 +54,34 @@ def open_window(session: Session, openid: str, now: datetime) -> None:
 def close_window(session: Session, openid: str) -> None:
     """The user unsubscribed: no more customer-service messages."""
     session.execute(delete(KeyValue).where(KeyValue.key == _window_key(openid)))
+
+
+class WindowWrites:
+    """Users whose window row this process rewrote lately: rewritten at most every few minutes.
+
+    The stored expiry then lags by up to WINDOW_REFRESH, so the window looks shut slightly early:
+    the safe side (a template instead of a refused customer-service message).
+    """
+
+    def __init__(self) -> None:
+        self._at: dict[str, datetime] = {}
+
+    def fresh(self, openid: str, now: datetime) -> bool:
+        """Tell whether the row was rewritten (and committed) recently enough to skip it."""
+        at = self._at.get(openid)
+        return at is not None and now - at < WINDOW_REFRESH
+
+    def wrote(self, openid: str, now: datetime) -> None:
+        """Remember a committed rewrite."""
+        self._at[openid] = now
+
+    def forget(self, openid: str) -> None:
+        """The window was closed (unsubscribe)."""
+        self._at.pop(openid, None)
+
+    def prune(self, now: datetime) -> None:
+        """Drop entries too old to matter."""
+        self._at = {k: at for k, at in self._at.items() if now - at < WINDOW_REFRESH}
 
 
 def window_is_open(session: Session, openid: str, now: datetime) -> bool:
