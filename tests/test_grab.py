@@ -73,7 +73,7 @@ async def test_card_never_shows_phone_or_typed_address(h: Harness) -> None:
 
 async def test_phone_number_typed_into_the_description_is_masked_on_the_card(h: Harness) -> None:
     """A phone number written into the description is hidden on the group card, not from the handler."""
-    await h.setup_grid()
+    await h.quick_grid()
     tid = await h.report(description="楼道灯坏了，联系我13912345678或0579-85123456", phone=None)
     card = h.last("@siji1")["text"]
     assert "13912345678" not in card and "85123456" not in card
@@ -86,7 +86,7 @@ async def test_phone_number_typed_into_the_description_is_masked_on_the_card(h: 
 async def test_grid_without_group_goes_up_to_the_community_group(h: Harness) -> None:
     """A ticket in a grid with no bound group is posted to its community's group."""
     await h.run("w1: 你好", "admin@siji: /bind siji", "admin: /grant w1 worker siji-1")
-    tid = await h.report()
+    tid = await h.quick_report()
     assert h.last("@siji")["text"].startswith(f"【新工单 #{tid}】")
     out = await h.say("w1@siji: [tap 抢单]")
     assert h.ticket(tid).status == "claimed"
@@ -109,7 +109,7 @@ async def test_community_ticket_goes_to_the_community_group_else_the_subdistrict
 async def test_nothing_bound_tells_the_admins(h: Harness) -> None:
     """When no group up the tree is bound, the admins over the area are told how to bind one."""
     await h.run("ca: 你好", "admin: /grant ca admin siji", "other: 你好", "admin: /grant other admin jingfa")
-    tid = await h.report()
+    tid = await h.quick_report()
     warning = texts.CARD_NO_CHAT.format(id=tid, area="四季社区 第一网格", code="siji-1")
     assert h.to("admin")[-1] == warning
     assert h.to("ca")[-1] == warning
@@ -119,8 +119,8 @@ async def test_nothing_bound_tells_the_admins(h: Harness) -> None:
 
 async def test_two_workers_tap_at_once_exactly_one_wins(h: Harness) -> None:
     """Two simultaneous 抢单 taps: one winner, one polite refusal, one card update, details to the winner."""
-    await h.setup_grid()
-    tid = await h.report()
+    await h.quick_grid()
+    tid = await h.quick_report()
     out = await grab_at_once(h, ["w1@siji1: [tap 抢单]", "w2@siji1: [tap 抢单]"])
     t = h.ticket(tid)
     assert t.status == "claimed"
@@ -148,8 +148,8 @@ async def test_two_workers_tap_at_once_exactly_one_wins(h: Harness) -> None:
 async def test_twenty_workers_grab_at_once_exactly_one_wins(h: Harness) -> None:
     """Twenty simultaneous grabs: one winner, nineteen refusals naming the winner, one card update."""
     workers = tuple(f"g{i}" for i in range(20))
-    await h.setup_grid(workers=workers)
-    tid = await h.report()
+    await h.quick_grid(workers=workers)
+    tid = await h.quick_report()
     out = await grab_at_once(h, [f"{w}@siji1: [tap 抢单]" for w in workers])
     t = h.ticket(tid)
     winner = next(w for w in workers if texts.GRAB_WON.format(id=tid) in h.to(w, out))
@@ -164,8 +164,8 @@ async def test_twenty_workers_grab_at_once_exactly_one_wins(h: Harness) -> None:
 
 async def test_two_app_instances_on_one_database_one_winner(h: Harness, db_url: str) -> None:
     """Two App instances (processes) on one database: a simultaneous grab still has exactly one winner."""
-    await h.setup_grid()
-    tid = await h.report()
+    await h.quick_grid()
+    tid = await h.quick_report()
     other = await Harness.create(db_url)
     try:
         start_a, start_b = len(h.transcript), len(other.transcript)
@@ -188,8 +188,8 @@ async def test_two_app_instances_on_one_database_one_winner(h: Harness, db_url: 
 
 async def test_grab_by_command_and_full_width_digits(h: Harness) -> None:
     """`抢单 １` with a full-width digit grabs, and the group hears who took it."""
-    await h.setup_grid()
-    tid = await h.report()
+    await h.quick_grid()
+    tid = await h.quick_report()
     out = await h.say("w2@siji1: 抢单 １")
     assert h.ticket(tid).handler_id is not None
     assert h.to("@siji1", out)[-1] == texts.GRAB_WON.format(id=tid)
@@ -198,8 +198,8 @@ async def test_grab_by_command_and_full_width_digits(h: Harness) -> None:
 
 async def test_late_tap_on_a_taken_ticket_is_refused(h: Harness) -> None:
     """Tapping 抢单 after someone has the ticket is refused politely and changes nothing."""
-    await h.setup_grid()
-    tid = await h.report()
+    await h.quick_grid()
+    tid = await h.quick_report()
     await h.say("w1@siji1: [tap 抢单]")
     out = await h.say("w2@siji1: [tap 抢单]")
     assert out == [
@@ -217,9 +217,9 @@ async def test_late_tap_on_a_taken_ticket_is_refused(h: Harness) -> None:
 
 async def test_grab_outside_scope_or_without_role_is_refused(h: Harness) -> None:
     """A worker of another grid, or a resident, cannot grab; the ticket stays open."""
-    await h.setup_grid()
+    await h.quick_grid()
     await h.run("far: 你好", "admin: /grant far worker jingfa-1")
-    tid = await h.report()
+    tid = await h.quick_report()
     out = await h.say(f"far: 抢单 {tid}")
     assert h.to("far", out) == [texts.NOT_IN_SCOPE.format(id=tid)]
     out = await h.say("r2@siji1: [tap 抢单]")
@@ -230,19 +230,19 @@ async def test_grab_outside_scope_or_without_role_is_refused(h: Harness) -> None
 
 async def test_community_worker_can_grab_tickets_of_its_grids(h: Harness) -> None:
     """A worker granted a whole community may grab tickets of any of its grids."""
-    await h.setup_grid(workers=())
+    await h.quick_grid(workers=())
     await h.run("cw: 你好", "admin: /grant cw worker siji")
-    tid = await h.report(location="[location 29.3480,120.0800]")
+    tid = await h.quick_report(location=(29.3480, 120.0800))
     assert area_of(h, tid) == "siji-2"
     await h.say(f"cw: 抢单 {tid}")
     assert h.ticket(tid).status == "claimed"
-    other = await h.report("r2", location="[location 29.3352,120.0948]")
+    other = await h.quick_report("r2", location=(29.3352, 120.0948))
     assert h.to("cw", await h.say(f"cw: 抢单 {other}")) == [texts.NOT_IN_SCOPE.format(id=other)]
 
 
 async def test_grid_worker_can_grab_a_community_level_ticket(h: Harness) -> None:
     """A ticket filed for a whole community (typed address) may be grabbed by a worker of one of its grids."""
-    await h.setup_grid()
+    await h.quick_grid()
     await h.run("r1: /report", "r1: [tap 其他]", "r1: 小区门口井盖丢失", "r1: [tap 跳过]", "r1: 春晗路1号")
     await h.run("r1: [tap 四季社区]", "r1: [tap 跳过]", "r1: [tap 确认提交]")
     assert h.to("admin")[-1].startswith("工单 #1（四季社区）没有绑定的群")

@@ -14,10 +14,9 @@ def private_details(texts: list[str]) -> list[str]:
 
 
 async def ticket_with_details(h: Harness) -> int:
-    """A ticket in siji-1 with a typed address (via a scanned code) and a phone number."""
-    await h.setup_grid()
-    await h.say("r1: /start siji-1")
-    return await h.report(location=ADDRESS, phone=PHONE)
+    """A ticket in siji-1 with a typed address and a phone number."""
+    await h.quick_grid()
+    return await h.quick_report(location=None, area="siji-1", address=ADDRESS, phone=PHONE)
 
 
 async def test_status_in_a_group_shows_no_details_there(h: Harness) -> None:
