@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from jiesu import texts
-from jiesu.models.dialogs import load_dialog
+from jiesu.models.dialogs import OpenDialog, open_dialog, save_dialog
 from jiesu.models.errors import DomainError
 from jiesu.models.messages import ChatKind, HandleResult, Inbound, Reply, find_button
 from jiesu.models.outbox import latest_buttons
@@ -38,14 +38,13 @@ def handle(u: Unit, msg: Inbound, *, isolated: bool = True) -> HandleResult:
     start = _begin(u, msg)
     if isinstance(start, HandleResult):
         return start
-    turn = start
+    turn, opened = start
     if not isolated:
         try:
             dispatch(turn)
         except DomainError as exc:
             raise Refused(str(exc), turn.msg) from exc
-        turn.result.outbox_ids = [r.id for r in u.sent]
-        return turn.result
+        return _finish(turn, opened)
     mark = len(u.sent)
     savepoint = u.session.begin_nested()
     try:
@@ -53,10 +52,10 @@ def handle(u: Unit, msg: Inbound, *, isolated: bool = True) -> HandleResult:
         savepoint.commit()
     except DomainError as exc:
         savepoint.rollback()
+        opened.reset()
         del u.sent[mark:]
         turn.refuse(str(exc))
-    turn.result.outbox_ids = [r.id for r in u.sent]
-    return turn.result
+    return _finish(turn, opened)
 
 
 def refuse(u: Unit, refusal: Refused) -> HandleResult:
@@ -64,12 +63,19 @@ def refuse(u: Unit, refusal: Refused) -> HandleResult:
     start = _begin(u, refusal.msg)
     if isinstance(start, HandleResult):
         return start
-    start.refuse(refusal.text)
-    start.result.outbox_ids = [r.id for r in u.sent]
-    return start.result
+    turn, opened = start
+    turn.refuse(refusal.text)
+    return _finish(turn, opened)
 
 
-def _begin(u: Unit, msg: Inbound) -> Turn | HandleResult:
+def _finish(turn: Turn, opened: OpenDialog) -> HandleResult:
+    """Write the dialog back and say which outbox rows the message queued."""
+    save_dialog(turn.u.session, opened)
+    turn.result.outbox_ids = [r.id for r in turn.u.sent]
+    return turn.result
+
+
+def _begin(u: Unit, msg: Inbound) -> tuple[Turn, OpenDialog] | HandleResult:
     """Dedupe, length check, person and dialog: a Turn to dispatch, or the result when there is none."""
     if msg.message_id is not None and not first_time(u.session, f"in:{msg.channel}", msg.message_id, u.now):
         return HandleResult(duplicate=True)
@@ -88,8 +94,8 @@ def _begin(u: Unit, msg: Inbound) -> Turn | HandleResult:
         handle=msg.user_handle,
         chat_id=msg.chat_id if msg.chat_kind == ChatKind.PRIVATE else None,
     )
-    dialog = load_dialog(u.session, msg.channel, msg.chat_id, msg.user_id, u.now)
-    return Turn(u, msg, person, dialog)
+    opened = open_dialog(u.session, msg.channel, msg.chat_id, msg.user_id, u.now)
+    return Turn(u, msg, person, opened.dialog), opened
 
 
 def dispatch(turn: Turn) -> None:

@@ -2,37 +2,114 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from .tables import Dialog
 
+# The inbound pipeline reads and writes the dialog with prebuilt Core statements (open_dialog,
+# save_dialog): building them, and the ORM unit of work, cost more than the statements.
+_T = cast(Table, Dialog.__table__)
+_KEY = and_(
+    _T.c.channel == bindparam("k_channel"),
+    _T.c.chat_id == bindparam("k_chat_id"),
+    _T.c.user_id == bindparam("k_user_id"),
+)
+_COLUMNS = (_T.c.state, _T.c.data, _T.c.updated_at)
+_SELECT = select(*_COLUMNS).where(_KEY)
+_SELECT_LOCKED = _SELECT.with_for_update()
+_INSERT = insert(_T)
+_PG_INSERT = pg_insert(_T).on_conflict_do_nothing().returning(*_COLUMNS)
+_UPDATE = (
+    update(_T)
+    .where(_KEY)
+    .values(
+        state=bindparam("b_state", type_=_T.c.state.type),
+        data=bindparam("b_data", type_=_T.c.data.type),
+        updated_at=bindparam("b_updated_at", type_=_T.c.updated_at.type),
+    )
+)
 
-def load_dialog(session: Session, channel: str, chat_id: str, user_id: str, now: datetime) -> Dialog:
-    """Fetch (and on PostgreSQL lock) the dialog row, creating it when new."""
-    key = (channel, chat_id, user_id)
+
+@dataclass
+class OpenDialog:
+    """A dialog row read for one message: an untracked copy the flows change, and what was read."""
+
+    dialog: Dialog
+    state: str
+    data: Any  # the object read: a new dict assigned with other content is a change
+    updated_at: datetime
+    new: bool  # not in the table yet (SQLite: inserted by save_dialog)
+
+    def reset(self) -> None:
+        """Forget the changes made to the copy (the step was refused)."""
+        self.dialog.state, self.dialog.data, self.dialog.updated_at = self.state, self.data, self.updated_at
+
+
+def open_dialog(session: Session, channel: str, chat_id: str, user_id: str, now: datetime) -> OpenDialog:
+    """Fetch (and on PostgreSQL lock) the dialog row, creating it when new; save_dialog writes it back."""
+    key = {"k_channel": channel, "k_chat_id": chat_id, "k_user_id": user_id}
+    new = False
     if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(_SELECT_LOCKED, key).first()
+        if row is None:  # insert it now, which locks it too; a concurrent first message may win
+            values = {"channel": channel, "chat_id": chat_id, "user_id": user_id}
+            row = session.execute(
+                _PG_INSERT, {**values, "state": "idle", "data": {}, "updated_at": now}
+            ).first()
+            row = row or session.execute(_SELECT_LOCKED, key).first()
+            assert row is not None
+        state, data, updated_at = row
+    else:  # SQLite: BEGIN IMMEDIATE already serialises writers; a new row is inserted on save
+        row = session.execute(_SELECT, key).first()
+        if row is None:
+            state, data, updated_at, new = "idle", {}, now, True
+        else:
+            state, data, updated_at = row
+    dialog = Dialog(
+        channel=channel, chat_id=chat_id, user_id=user_id, state=state, data=data, updated_at=updated_at
+    )
+    return OpenDialog(dialog, state, data, updated_at, new)
+
+
+def save_dialog(session: Session, opened: OpenDialog) -> None:
+    """Write the dialog back when the flow changed it (or it is new)."""
+    d = opened.dialog
+    if opened.new:
         session.execute(
-            pg_insert(Dialog)
-            .values(channel=channel, chat_id=chat_id, user_id=user_id, state="idle", data={}, updated_at=now)
-            .on_conflict_do_nothing()
+            _INSERT,
+            {
+                "channel": d.channel,
+                "chat_id": d.chat_id,
+                "user_id": d.user_id,
+                "state": d.state,
+                "data": d.data,
+                "updated_at": d.updated_at,
+            },
         )
-        row = session.scalar(
-            select(Dialog)
-            .where(Dialog.channel == channel, Dialog.chat_id == chat_id, Dialog.user_id == user_id)
-            .with_for_update()
+        opened.new = False
+    elif (
+        d.state != opened.state
+        or d.updated_at != opened.updated_at
+        or (d.data is not opened.data and d.data != opened.data)
+    ):
+        session.execute(
+            _UPDATE,
+            {
+                "k_channel": d.channel,
+                "k_chat_id": d.chat_id,
+                "k_user_id": d.user_id,
+                "b_state": d.state,
+                "b_data": d.data,
+                "b_updated_at": d.updated_at,
+            },
         )
-        assert row is not None
-        return row
-    row = session.get(Dialog, key)
-    if row is None:
-        row = Dialog(channel=channel, chat_id=chat_id, user_id=user_id, state="idle", data={}, updated_at=now)
-        session.add(row)
-    return row
+    opened.state, opened.data, opened.updated_at = d.state, d.data, d.updated_at
 
 
 def set_state(dialog: Dialog, state: str, now: datetime, data: dict[str, Any] | None = None) -> None:
