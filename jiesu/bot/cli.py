@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
 from jiesu.config import Config, ConfigError, load
 from jiesu.migrations import upgrade
 from jiesu.models.clock import FakeClock
@@ -130,6 +132,16 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except (ArgumentError, NoSuchModuleError) as exc:
+        print(
+            f"config error: database URL {exc}; expected sqlite:///FILE or postgresql://USER@HOST/DATABASE",
+            file=sys.stderr,
+        )
+        return 2
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        print(f"database error: cannot open the database: {reason}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
