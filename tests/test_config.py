@@ -111,3 +111,34 @@ def test_cli_reports_config_errors_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == "config error: points.meet: expected a whole number, got 'a lot'\n"
     assert not (tmp_path / "jiesu.db").exists()
+
+
+def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `jiesu` command with empty standard input."""
+    return subprocess.run(
+        [sys.executable, "-m", "jiesu.bot.cli", *args],
+        input="r1: 你好\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("url", ["foo://bar", "not a url"])
+def test_cli_reports_a_malformed_database_url(tmp_path: Path, url: str) -> None:
+    """A database URL of an unknown kind is a one-line config error, not a traceback."""
+    result = run_cli(tmp_path, "console", "--db", url)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("config error: database URL ")
+    assert "sqlite:///" in lines[0] and "postgresql://" in lines[0]
+
+
+def test_cli_reports_a_database_it_cannot_open(tmp_path: Path) -> None:
+    """A database that cannot be opened is named in a one-line error, not a traceback."""
+    result = run_cli(tmp_path, "db", "upgrade", "--db", f"sqlite:///{tmp_path}/no/such/dir/x.db")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines == ["database error: cannot open the database: unable to open database file"]
