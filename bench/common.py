@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import sys
@@ -28,7 +29,9 @@ from jiesu.models.messages import ChatKind, HandleResult, Inbound  # noqa: E402
 BACKENDS = ("sqlite", "postgresql")
 # Benchmarks never touch the `test` database: their own, overridable by environment or --pg-url.
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench"
-PG_SCHEMA = "bench"  # a schema of its own, so a test run in the same database is not disturbed
+# Each run works in schemas of its own (bench_<pid>_<n>), so tests or another benchmark run in the
+# same database are not disturbed; they are dropped at exit (and when their process is gone).
+PG_SCHEMA_PREFIX = "bench_"
 
 GRID = "siji-1"
 GROUP = "@bench_g1"  # console group chat bound to GRID: where the ticket cards go
@@ -165,13 +168,53 @@ def fresh_database(backend: str, pg: str | None = None) -> str:
     if backend != "postgresql":
         raise ValueError(f"unknown backend {backend!r}: expected one of {', '.join(BACKENDS)}")
     base = normalise_url(pg_url(pg))
+    schema = f"{PG_SCHEMA_PREFIX}{os.getpid()}_{next(_schemas)}"
     engine = create_engine(base)
     with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+        for (name,) in conn.execute(
+            text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
+            {"p": PG_SCHEMA_PREFIX.replace("_", "\\_") + "%"},
+        ):
+            if not _alive(name):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
+    if not _created:
+        atexit.register(_drop_created)
+    _created.append((base, schema))
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{PG_SCHEMA}"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+_schemas = itertools.count(1)
+_created: list[tuple[str, str]] = []
+
+
+def _alive(schema: str) -> bool:
+    """Tell whether the benchmark process that made a schema still runs (then it is left alone)."""
+    pid = schema.removeprefix(PG_SCHEMA_PREFIX).split("_")[0]
+    if not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_created() -> None:
+    """Drop the schemas this process made (at exit)."""
+    for base, schema in _created:
+        engine = create_engine(base)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        except Exception as exc:  # pragma: no cover - best effort at exit
+            print(f"could not drop schema {schema}: {exc}", file=sys.stderr)
+        finally:
+            engine.dispose()
 
 
 @dataclass
