@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -98,3 +99,16 @@ async def h(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncItera
         yield harness
     finally:
         harness.close()
+
+
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+@pytest.fixture
+def group_privacy(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Opt-in check after a test: no group message its harness delivered holds a mobile number."""
+    harness = request.getfixturevalue("h") if "h" in request.fixturenames else None
+    yield
+    if harness is not None:
+        for message in harness.group_messages():
+            assert not _MOBILE.search(str(message["text"])), f"phone number in a group: {message}"

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from jiesu import texts
 from jiesu.models.tables import ChatBinding, RoleGrant
 
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 async def test_assign_hands_an_open_ticket_to_a_worker(h: Harness) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from jiesu import texts
 from jiesu.models.tables import Dialog, Outbox, Person, Ticket, TicketEvent
 
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 def dialog(h: Harness, user: str = "r1") -> tuple[str, dict[str, Any]]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jiesu import texts
 from jiesu.models.tables import Outbox, PointsEntry, TicketEvent
 
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 async def test_yes_and_satisfied_close_the_ticket_double_yes(h: Harness) -> None:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from jiesu import texts
 from jiesu.models.tables import Area, PointsEntry, TicketEvent
 
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 PHONE = "13800138000"
 ADDRESS = "春晗路12号3单元502室"

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from jiesu import texts
 from jiesu.models.tables import PointsEntry, TicketEvent
 
 from .harness import Harness, write_png
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 async def test_meet_tells_the_resident_and_pays_the_bonus_once(h: Harness) -> None:

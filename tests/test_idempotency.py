@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from jiesu import texts
 from jiesu.models.messages import ChatKind, Inbound
 from jiesu.models.tables import Dialog, Outbox, Person, PointsEntry, SeenKey, Ticket, TicketEvent
 
 from .harness import Harness, write_png
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 async def test_redelivered_submit_files_one_ticket(h: Harness) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from jiesu import texts
 from jiesu.models.tables import ChatBinding, Outbox, PointsEntry, RoleGrant, Ticket, TicketEvent
 
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 ADMIN_LINES = [
     "/assign 1 w1",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from jiesu import texts
@@ -12,6 +13,9 @@ from jiesu.config import load
 from jiesu.models.tables import PointsEntry
 
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 def ledger(h: Harness) -> list[tuple[str, int]]:

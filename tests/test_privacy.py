@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 PHONE = "13800138000"
 ADDRESS = "春晗路12号3单元502室"

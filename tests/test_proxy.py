@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from jiesu import texts
 from jiesu.models.tables import Person
 
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 def person_id(h: Harness, external_id: str) -> int:

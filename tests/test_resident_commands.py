@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jiesu import texts
 from jiesu.models.tables import Outbox, TicketEvent
 
 from .harness import Harness
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 async def test_my_lists_only_my_tickets_newest_first(h: Harness) -> None:

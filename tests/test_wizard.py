@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from jiesu import texts
 from jiesu.models.tables import Area, Dialog, Ticket
 
 from .harness import Harness, write_png
+
+# Whatever else each test checks, no group message may carry a phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 MENU_LABELS = [texts.BTN_REPORT, texts.BTN_MY, texts.BTN_HELP]
 TOP_CATEGORIES = ["大城管", "住房物业", "矛盾纠纷", "民生服务", "公共安全", "建议 金点子", "其他"]
