@@ -214,7 +214,7 @@ def overdue(turn: Turn, args: list[str]) -> None:
     u = turn.u
     late = stats_mod.overdue(u.session, u.now, area_ids)
     waiting = stats_mod.unclaimed_since(u.session, u.now - u.rules.sla.claim_within, area_ids)
-    rows = [(t, u.now - t.due_at) for t in late if t.due_at is not None]
+    rows = [(t, u.now - missed) for t in late if (missed := stats_mod.late_since(t)) is not None]
     rows += [(t, u.now - t.created_at - u.rules.sla.claim_within) for t in waiting]
     if not rows:
         turn.reply(texts.OVERDUE_EMPTY)

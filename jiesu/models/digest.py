@@ -29,7 +29,7 @@ def overdue_lines(u: Unit, limit: int = 200) -> list[str]:
     """Late claimed tickets, then open ones past the claim window, as /overdue lines."""
     late = stats.overdue(u.session, u.now, None, limit)
     waiting = stats.unclaimed_since(u.session, u.now - u.rules.sla.claim_within, None, limit)
-    rows = [(t, u.now - t.due_at) for t in late if t.due_at is not None]
+    rows = [(t, u.now - missed) for t in late if (missed := stats.late_since(t)) is not None]
     rows += [(t, u.now - t.created_at - u.rules.sla.claim_within) for t in waiting]
     return [
         texts.OVERDUE_LINE.format(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from jiesu import texts
@@ -69,17 +69,20 @@ def claim_due(
     return sorted(ids)
 
 
-# Two index probes in one round trip; plain SQL because this runs on every scheduler tick.
-_DUE_NOW = text(
-    "SELECT EXISTS (SELECT 1 FROM tickets WHERE next_check_at <= :now),"
-    " EXISTS (SELECT 1 FROM tickets WHERE next_push_at <= :now)"
-).bindparams(bindparam("now", type_=UTCDateTime()))
+# The earliest pending moment of each kind: two index probes (the partial indexes) in one round
+# trip; plain SQL because this runs on every scheduler tick.
+_EARLIEST = text(
+    "SELECT (SELECT next_check_at FROM tickets WHERE next_check_at IS NOT NULL"
+    " ORDER BY next_check_at LIMIT 1) AS next_check,"
+    " (SELECT next_push_at FROM tickets WHERE next_push_at IS NOT NULL"
+    " ORDER BY next_push_at LIMIT 1) AS next_push"
+).columns(next_check=UTCDateTime(), next_push=UTCDateTime())
 
 
-def due_now(session: Session, now: datetime) -> tuple[bool, bool]:
-    """Cheap look: is any deadline check due, is any progress push due?"""
-    checks, pushes = session.execute(_DUE_NOW, {"now": now}).one()
-    return bool(checks), bool(pushes)
+def earliest(session: Session) -> tuple[datetime | None, datetime | None]:
+    """The earliest deadline check and progress push still to happen (None: nothing pending)."""
+    row = session.execute(_EARLIEST).one()
+    return row.next_check, row.next_push
 
 
 def _each(u: Unit, ids: list[int], act: Callable[[Unit, Ticket], None]) -> None:
@@ -159,6 +162,8 @@ def _window(u: Unit, ticket: Ticket) -> None:
         return
     penalty = 0
     ticket.overdue_count += 1
+    if ticket.overdue_since is None:
+        ticket.overdue_since = due
     if ticket.handler_id is not None:
         penalty = u.rules.points.overdue
         points.award(u.session, ticket.handler_id, ticket.id, penalty, "overdue", u.now)

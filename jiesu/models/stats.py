@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -79,16 +79,25 @@ def compute(session: Session, area_ids: set[int] | None, since: datetime | None)
 
 
 def overdue(session: Session, now: datetime, area_ids: set[int] | None, limit: int = 50) -> list[Ticket]:
-    """Active tickets past their deadline (claimed) or past the claim window (open)."""
+    """Claimed tickets that missed a deadline (escalated ones included), most overdue first."""
+    since = func.coalesce(Ticket.overdue_since, Ticket.due_at)
     stmt = (
         select(Ticket)
-        .where(Ticket.status == Status.CLAIMED, Ticket.due_at.is_not(None), Ticket.due_at < now)
-        .order_by(Ticket.due_at)
+        .where(
+            Ticket.status == Status.CLAIMED,
+            or_(Ticket.overdue_since.is_not(None), Ticket.due_at < now),
+        )
+        .order_by(since, Ticket.id)
         .limit(limit)
     )
     if area_ids is not None:
         stmt = stmt.where(Ticket.area_id.in_(area_ids))
     return list(session.scalars(stmt))
+
+
+def late_since(ticket: Ticket) -> datetime | None:
+    """The deadline a late ticket first missed (escalation moves due_at, not this)."""
+    return ticket.overdue_since or ticket.due_at
 
 
 def unclaimed_since(

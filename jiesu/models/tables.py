@@ -181,6 +181,8 @@ class Ticket(Base):
     followup_reminded: Mapped[bool] = mapped_column(default=False)
     reopen_count: Mapped[int] = mapped_column(default=0)
     overdue_count: Mapped[int] = mapped_column(default=0)
+    # The first deadline missed since the ticket was last claimed or reopened (None: on time).
+    overdue_since: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rating: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)

@@ -316,6 +316,7 @@ def resolve(u: Unit, ticket_id: int, actor: Person, note: str) -> Ticket:
     ticket.followup_stage = 1
     ticket.followup_asked_at = u.now
     ticket.followup_reminded = False
+    ticket.overdue_since = None
     ticket.next_check_at = next_check(ticket, u.rules.sla)
     ticket.next_push_at = None  # the follow-up questions take over from progress pushes
     event(u, ticket, actor, "resolved", from_status=Status.CLAIMED, note=note)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from jiesu.models import digest
@@ -20,6 +22,11 @@ log = logging.getLogger(__name__)
 # Upper bound of batches per run, so one run cannot starve inbound messages for long;
 # whatever is left is due again on the next run.
 MAX_BATCHES = 50
+# How long (real seconds) "nothing is due before T" is trusted without asking the database.
+# Only fake-time runs (console `!advance`, tests) tick faster than this; with the real clock
+# the scheduler's interval is longer, so every real scan asks the database.
+QUIET_TTL = 0.5
+_TICKET_WRITES = ("INSERT INTO tickets ", "UPDATE tickets ")
 
 
 class SlaJobs:
@@ -29,18 +36,47 @@ class SlaJobs:
         self.app = app
         self.batch = batch
         self._last_digest_look: datetime = app.clock.now()
+        self._quiet_until: datetime | None = None
+        self._quiet_since = 0.0
+        self._quiet_writes = 0
+        self._writes = 0
+        event.listen(app.db.engine, "before_cursor_execute", self._on_sql)
+
+    def _on_sql(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        """Count this process's writes to tickets: any of them may bring a deadline forward."""
+        if statement.startswith(_TICKET_WRITES):
+            self._writes += 1
+
+    def _quiet(self, now: datetime) -> bool:
+        """Tell whether the last look proved nothing can be due yet (cheap, no database)."""
+        return (
+            self._quiet_until is not None
+            and now < self._quiet_until
+            and self._writes == self._quiet_writes
+            and time.monotonic() - self._quiet_since < QUIET_TTL
+        )
 
     async def scan(self) -> int:
         """Look cheaply for due work; if any, handle due checks and pushes in batches."""
         app = self.app
-        checks, pushes = await app.db.run(lambda s: scans.due_now(s, app.clock.now()))
+        now = app.clock.now()
+        if self._quiet(now):
+            return 0
+        writes = self._writes
+        next_check, next_push = await app.db.run(scans.earliest)
         done = 0
-        if checks:
+        if next_check is not None and next_check <= now:
             done += await self._batches(scans.run_checks)
-        if pushes:
+        if next_push is not None and next_push <= now:
             done += await self._batches(scans.run_pushes)
         if done:
+            self._quiet_until = None
             app.sender.wake()
+        else:
+            pending = [t for t in (next_check, next_push) if t is not None]
+            self._quiet_until = min(pending) if pending else datetime.max.replace(tzinfo=now.tzinfo)
+            self._quiet_since = time.monotonic()
+            self._quiet_writes = writes
         return done
 
     async def _batches(self, fn: scans.BatchFn) -> int:
@@ -59,8 +95,7 @@ class SlaJobs:
     async def digest(self) -> bool:
         """Send today's digest now (the scheduler's daily trigger); once a day across processes."""
         app = self.app
-        tz = app.rules.sla.timezone
-        day = app.clock.now().astimezone(ZoneInfo(tz)).date()
+        day = app.clock.now().astimezone(ZoneInfo(app.rules.sla.timezone)).date()
         sent = await app.db.run(lambda s: digest.send(app.unit(s), day))
         if sent:
             app.sender.wake()
@@ -70,9 +105,8 @@ class SlaJobs:
         """Send the digest when the configured time of day passed since the last look (fake time)."""
         app = self.app
         now = app.clock.now()
-        day = digest.due_between(
-            self._last_digest_look, now, app.rules.sla.digest_time, app.rules.sla.timezone
-        )
+        sla = app.rules.sla
+        day = digest.due_between(self._last_digest_look, now, sla.digest_time, sla.timezone)
         self._last_digest_look = now
         if day is None:
             return False

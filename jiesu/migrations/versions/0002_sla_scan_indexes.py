@@ -1,6 +1,7 @@
 """sla scan indexes
 
-Partial indexes on the two deadline columns the SLA scans walk (`next_check_at` and
+Ticket.overdue_since (the first missed deadline, kept while the ticket climbs the ladder), and
+partial indexes on the two deadline columns the SLA scans walk (`next_check_at` and
 `next_push_at`): only tickets with something still to happen are in them, so a scan costs
 the number of due rows, not the number of tickets ever filed.
 
@@ -16,6 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import jiesu.models.base
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -29,6 +32,7 @@ def _create_partial(name: str, column: str) -> None:
 
 def upgrade() -> None:
     """Apply this revision."""
+    op.add_column("tickets", sa.Column("overdue_since", jiesu.models.base.UTCDateTime(), nullable=True))
     op.drop_index("ix_tickets_next_check", table_name="tickets")
     _create_partial("ix_tickets_next_check", "next_check_at")
     _create_partial("ix_tickets_next_push", "next_push_at")
@@ -39,3 +43,5 @@ def downgrade() -> None:
     op.drop_index("ix_tickets_next_push", table_name="tickets")
     op.drop_index("ix_tickets_next_check", table_name="tickets")
     op.create_index("ix_tickets_next_check", "tickets", ["next_check_at"])
+    with op.batch_alter_table("tickets") as batch_op:
+        batch_op.drop_column("overdue_since")
