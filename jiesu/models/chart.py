@@ -76,7 +76,8 @@ def figure(data: ChartData) -> Figure:
         step = max(1, len(x) // 10)
         daily.set_xticks(x[::step], data.days[::step])
         daily.yaxis.set_major_locator(MaxNLocator(integer=True))
-        daily.legend()
+        daily.set_ylim(0, max([*data.new, *data.solved, 1]) * 1.3)  # room for the legend
+        daily.legend(loc="upper left", ncols=2)
         daily.set_title(texts.CHART_DAILY)
     else:
         _empty(daily, texts.CHART_DAILY)
