@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from jiesu.migrations import upgrade
 from jiesu.models.base import Base
@@ -53,10 +54,35 @@ def _reset_postgres() -> str:
         upgrade(engine)
         _pg_ready = True
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    try:
+        # Same effect as TRUNCATE … RESTART IDENTITY on these few small tables, several times faster.
+        with engine.begin() as conn:
+            conn.exec_driver_sql(_emptying_sql(conn))
+    except DBAPIError:
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
+
+
+_pg_emptying: str | None = None
+
+
+def _emptying_sql(conn: Connection) -> str:
+    """DELETE every table (children first) and restart every id sequence, as one script."""
+    global _pg_emptying
+    if _pg_emptying is None:
+        tables = list(reversed(Base.metadata.sorted_tables))
+        statements = [f'DELETE FROM "{t.name}"' for t in tables]
+        for t in tables:
+            for column in t.primary_key.columns:
+                seq = conn.execute(
+                    text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": t.name, "c": column.name}
+                ).scalar()
+                if seq:
+                    statements.append(f"ALTER SEQUENCE {seq} RESTART")
+        _pg_emptying = "; ".join(statements)
+    return _pg_emptying
 
 
 @pytest.fixture(params=BACKENDS)
