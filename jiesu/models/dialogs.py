@@ -55,18 +55,17 @@ def open_dialog(session: Session, channel: str, chat_id: str, user_id: str, now:
     """Fetch (and on PostgreSQL lock) the dialog row, creating it when new; save_dialog writes it back."""
     key = {"k_channel": channel, "k_chat_id": chat_id, "k_user_id": user_id}
     new = False
+    conn = session.connection()  # Core statements on a table of its own: no ORM layer needed
     if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(_SELECT_LOCKED, key).first()
+        row = conn.execute(_SELECT_LOCKED, key).first()
         if row is None:  # insert it now, which locks it too; a concurrent first message may win
             values = {"channel": channel, "chat_id": chat_id, "user_id": user_id}
-            row = session.execute(
-                _PG_INSERT, {**values, "state": "idle", "data": {}, "updated_at": now}
-            ).first()
-            row = row or session.execute(_SELECT_LOCKED, key).first()
+            row = conn.execute(_PG_INSERT, {**values, "state": "idle", "data": {}, "updated_at": now}).first()
+            row = row or conn.execute(_SELECT_LOCKED, key).first()
             assert row is not None
         state, data, updated_at = row
     else:  # SQLite: BEGIN IMMEDIATE already serialises writers; a new row is inserted on save
-        row = session.execute(_SELECT, key).first()
+        row = conn.execute(_SELECT, key).first()
         if row is None:
             state, data, updated_at, new = "idle", {}, now, True
         else:
@@ -80,8 +79,9 @@ def open_dialog(session: Session, channel: str, chat_id: str, user_id: str, now:
 def save_dialog(session: Session, opened: OpenDialog) -> None:
     """Write the dialog back when the flow changed it (or it is new)."""
     d = opened.dialog
+    conn = session.connection()
     if opened.new:
-        session.execute(
+        conn.execute(
             _INSERT,
             {
                 "channel": d.channel,
@@ -98,7 +98,7 @@ def save_dialog(session: Session, opened: OpenDialog) -> None:
         or d.updated_at != opened.updated_at
         or (d.data is not opened.data and d.data != opened.data)
     ):
-        session.execute(
+        conn.execute(
             _UPDATE,
             {
                 "k_channel": d.channel,

@@ -57,7 +57,7 @@ def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
     }
     # A plain INSERT … RETURNING id instead of add() + flush(): the unit of work cost more than
     # the statement. The row handed back is a copy for reading (id, chat, text), not tracked.
-    new_id = session.execute(_INSERT, values).scalar_one()
+    new_id = session.connection().execute(_INSERT, values).scalar_one()
     return Outbox(id=new_id, **values)
 
 

@@ -34,7 +34,9 @@ def _insert(dialect: str) -> Insert:
 def first_time(session: Session, namespace: str, key: str, now: datetime) -> bool:
     """Record key; return False when it was already recorded (by anyone, committed)."""
     values = {"namespace": namespace, "key": key[:200], "at": now}
-    return session.execute(_insert(session.get_bind().dialect.name), values).first() is not None
+    # On the session's connection: no ORM layer (nor autoflush) needed for a table of its own.
+    stmt = _insert(session.get_bind().dialect.name)
+    return session.connection().execute(stmt, values).first() is not None
 
 
 def forget_before(session: Session, namespace: str, before: datetime) -> int:
