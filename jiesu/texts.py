@@ -103,6 +103,7 @@ PHOTO_ONLY = "只能接收照片（jpg、png、gif、webp），这个文件无�
 PHOTO_EXPECTED = "这一步请发送照片，或点「跳过」。"
 ASK_LOCATION = "请发送位置（点「📍 发送位置」），或直接输入详细地址（如：春晗路12号3单元）。"
 LOCATION_HINT_GRID = "已根据您扫码的位置确定网格：{grid}。"
+LOCATION_HINT_COMMUNITY = "已根据您扫码的位置确定社区：{grid}。"
 ADDRESS_LONG = "地址太长了，请控制在 {max} 字以内。"
 ASK_COMMUNITY = "请选择问题所在的社区："
 ASK_PHONE = "请留下联系电话，方便网格员联系您（仅办理人员可见）；不愿留请点「跳过」。"
@@ -111,6 +112,7 @@ CONFIRM = "请确认您反映的问题：\n{summary}\n确认无误请点「确�
 CONFIRM_EXPECTED = "请点「确认提交」，或「返回上一步」修改，或「取消」。"
 CANCELLED = "已取消，本次填写的内容未提交。需要时随时再来找我。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+RESULT_PHOTO_CANCELLED = "好的，不再等待办结照片。"
 SUBMITTED = (
     "已受理！工单编号 #{id}。\n类别：{category}\n办理时限：{tier}\n"
     "已转交 {area} 的网格员，接单后会第一时间告诉您。发送 /status {id} 可随时查看进展。"

@@ -8,7 +8,7 @@ from jiesu import texts
 from jiesu.models import tickets
 from jiesu.models.dialogs import update_data
 from jiesu.models.messages import Button
-from jiesu.models.notify import area_label, to_person
+from jiesu.models.notify import to_person
 from jiesu.models.people import admin_scopes, is_staff
 from jiesu.models.render import category_name, fmt_time, person_name
 from jiesu.models.tables import AreaLevel, Status, Ticket
@@ -32,7 +32,7 @@ def greet(turn: Turn, args: list[str]) -> None:
         area = u.tree.by_code(args[0])
         if area is not None and area.level in (AreaLevel.GRID, AreaLevel.COMMUNITY):
             update_data(turn.dialog, u.now, deeplink=area.id)
-            hint = texts.LOCATION_HINT_GRID.format(grid=area_label(u, area.id)) + "\n"
+            hint = wizard.deeplink_hint(turn, area.id) + "\n"
     if wizard.in_wizard(turn):
         data = {k: v for k, v in turn.dialog.data.items() if k == "deeplink"}
         turn.dialog.state = "idle"
@@ -59,8 +59,11 @@ def report(turn: Turn, args: list[str]) -> None:
 
 
 def my_tickets(turn: Turn, args: list[str]) -> None:
-    """List the resident's own tickets, newest first."""
+    """List the resident's own tickets, newest first (in private: a group must not see them)."""
     u = turn.u
+    if not turn.private:
+        turn.reply(texts.PRIVATE_ONLY)
+        return
     rows = list(
         u.session.scalars(
             select(Ticket).where(Ticket.resident_id == turn.person.id).order_by(Ticket.id.desc()).limit(20)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from jiesu import texts
-from jiesu.models.dialogs import OpenDialog, open_dialog, save_dialog
+from jiesu.models.dialogs import OpenDialog, open_dialog, save_dialog, set_state
 from jiesu.models.errors import DomainError
 from jiesu.models.messages import ChatKind, HandleResult, Inbound, Reply, find_button
 from jiesu.models.outbox import latest_buttons
-from jiesu.models.people import get_or_create_person
+from jiesu.models.people import get_or_create_person, is_staff
 from jiesu.models.seen import first_time
 from jiesu.models.unit import Unit
 
@@ -110,6 +110,14 @@ def dispatch(turn: Turn) -> None:
         on_button(turn, msg.payload)
         return
     command = parse(msg.text, aliases=not wizard.in_wizard(turn) or msg.text.strip() == "取消")
+    # In a group, everyday words like 统计 or 取消 are chat between neighbours unless staff say them.
+    if (
+        command is not None
+        and not turn.private
+        and not _is_slash(msg.text)
+        and not is_staff(turn.u.session, turn.person.id)
+    ):
+        command = None
     if command is not None:
         run_command(turn, *command)
         return
@@ -132,11 +140,18 @@ def _with_payload(msg: Inbound, payload: str) -> Inbound:
     return replace(msg, payload=payload, text="")
 
 
+def _is_slash(text: str) -> bool:
+    return text.lstrip().startswith(("/", "／"))
+
+
 def run_command(turn: Turn, name: str, args: list[str]) -> None:
     """Run a slash command (or its Chinese alias)."""
     if name == "cancel":
         if wizard.in_wizard(turn):
             wizard.cancel(turn)
+        elif turn.dialog.state == staff.AWAIT_RESULT_PHOTO:
+            set_state(turn.dialog, "idle", turn.u.now, {})
+            turn.reply(texts.RESULT_PHOTO_CANCELLED)
         else:
             turn.reply(texts.NOTHING_TO_CANCEL)
         return

@@ -116,7 +116,7 @@ def _ask(turn: Turn, step: Step) -> None:
     elif step == Step.LOCATION:
         hint = ""
         if data.get("deeplink") and data["deeplink"] in u.tree.by_id:
-            hint = texts.LOCATION_HINT_GRID.format(grid=area_label(u, data["deeplink"])) + "\n"
+            hint = deeplink_hint(turn, data["deeplink"]) + "\n"
         turn.reply(hint + texts.ASK_LOCATION, nav, keyboard="location")
     elif step == Step.COMMUNITY:
         comms = u.tree.level(AreaLevel.COMMUNITY)
@@ -133,6 +133,13 @@ def _ask(turn: Turn, step: Step) -> None:
             (Button(texts.BTN_SUBMIT, "wz:submit"), BACK, CANCEL),
             keyboard="remove",
         )
+
+
+def deeplink_hint(turn: Turn, area_id: int) -> str:
+    """Say which grid (or community) a scanned code filled in."""
+    area = turn.u.tree.by_id[area_id]
+    template = texts.LOCATION_HINT_GRID if area.level == AreaLevel.GRID else texts.LOCATION_HINT_COMMUNITY
+    return template.format(grid=area_label(turn.u, area_id))
 
 
 def summary(turn: Turn) -> str:

@@ -50,8 +50,6 @@ class ConsoleTransport:
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             self.out.write(f"[{chat}] {text}\n")
-            if photo:
-                self.out.write(f"  (photo: {photo})\n")
             if buttons:
                 self.out.write("  " + "  ".join(f"[{i}] {b}" for i, b in enumerate(buttons, 1)) + "\n")
         self.out.flush()

@@ -1,0 +1,64 @@
+"""How the bot behaves among neighbours in a group, and small courtesies around 办结 and deep links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jiesu import texts
+from jiesu.models.tables import TicketEvent
+
+from .harness import Harness, write_png
+
+pytestmark = pytest.mark.usefixtures("group_privacy")
+
+
+async def test_everyday_words_in_group_from_residents_get_no_reply(h: Harness) -> None:
+    """A neighbour saying 统计, 取消 or 积分 in a grid group is not answered as if it were a command."""
+    await h.quick_grid()
+    out = await h.run("r1@siji1: 统计一下今天谁值班", "r1@siji1: 取消", "r1@siji1: 积分", "r1@siji1: 查询 1")
+    assert out == []
+
+
+async def test_staff_aliases_still_work_in_group(h: Harness) -> None:
+    """A worker's 抢单 12 typed in the group still grabs the ticket."""
+    await h.quick_grid()
+    tid = await h.quick_report()
+    out = await h.say(f"w1@siji1: 抢单 {tid}")
+    assert h.ticket(tid).handler_id is not None
+    assert texts.GRAB_WON.format(id=tid) in h.to("@siji1", out)
+
+
+async def test_slash_commands_from_residents_in_group_are_still_answered(h: Harness) -> None:
+    """A resident who types /stats in a group is told it is for admins, as in private."""
+    await h.quick_grid()
+    out = await h.say("r1@siji1: /stats")
+    assert h.to("@siji1", out) == [texts.NOT_ADMIN]
+
+
+async def test_my_tickets_in_group_answers_privately_only(h: Harness) -> None:
+    """/my in a group does not list the resident's tickets to the group."""
+    await h.quick_grid()
+    await h.quick_report()
+    out = await h.say("r1@siji1: /my")
+    assert h.to("@siji1", out) == [texts.PRIVATE_ONLY]
+    assert all("#1" not in t for t in h.to("@siji1", out))
+
+
+async def test_cancel_after_resolve_stops_waiting_for_the_photo(h: Harness, tmp_path: Path) -> None:
+    """/cancel after 办结 ends the wait for a result photo; a later photo is not attached."""
+    await h.quick_grid()
+    tid = await h.quick_claimed()
+    await h.say(f"w1: 办结 {tid} 已修复")
+    out = await h.say("w1: /cancel")
+    assert h.to("w1", out) == [texts.RESULT_PHOTO_CANCELLED]
+    await h.say(f"w1: [photo {write_png(tmp_path / 'after.png')}]")
+    assert h.count(TicketEvent, TicketEvent.kind == "result_photo") == 0
+    assert h.ticket(tid).resolution_photo is None
+
+
+async def test_community_deep_link_names_the_community(h: Harness) -> None:
+    """A QR code for a community says the community was filled in, not a grid."""
+    out = await h.say("r1: /start siji")
+    assert out[0]["text"].startswith("已根据您扫码的位置确定社区：四季社区。")
