@@ -85,7 +85,10 @@ async def test_text_output_format_errors_and_exit_code(db_url: str, tmp_path: Pa
         "  [1] 📝 反映问题  [2] 📋 我的工单  [3] ❓ 使用帮助",
     ]
     assert f"[@siji1] {texts.BIND_DONE.format(area='四季社区 第一网格', code='siji-1')}" in lines
-    assert "[admin] 已授予 w1 网格员 角色，范围：四季社区 第一网格。" in lines
+    assert (
+        "[admin] 已授予 w1 网格员 角色，范围：四季社区 第一网格。"
+        "请对方先私聊我一次（发送 /start），才能收到工单详情。" in lines
+    )
     i = lines.index("[r1] 请选择问题类别：")
     assert lines[i + 1] == (
         "  [1] 大城管  [2] 住房物业  [3] 矛盾纠纷  [4] 民生服务  [5] 公共安全"
