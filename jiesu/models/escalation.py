@@ -11,9 +11,10 @@ from jiesu import texts
 from .messages import Button, Reply
 from .notify import area_label, grab_button, to_handler, to_person, to_resident
 from .people import admins_over
+from .refdata import catalogue
 from .render import category_name, fmt_duration, fmt_time, person_name, short_description
 from .sla import MAX_LEVEL
-from .tables import Area, AreaLevel, Category, ChatBinding, Person, Role, RoleGrant, Ticket
+from .tables import Area, AreaLevel, ChatBinding, Person, Role, RoleGrant, Ticket
 from .territory import bound_chats, chats_up_from
 from .unit import Unit
 
@@ -23,18 +24,14 @@ STAFF_ONLY_EVENTS = ("reminded", "followup_reminded", "progress", "overdue_remin
 
 def department_of(u: Unit, ticket: Ticket) -> Area | None:
     """The subdistrict department that owns the ticket's category (or its parent's)."""
-    code: str | None = ticket.category_code
-    for _ in range(3):  # the category tree is shallow
-        if code is None:
-            return None
-        cat = u.session.scalar(select(Category).where(Category.code == code))
-        if cat is None:
-            return None
-        if cat.department_code:
-            area = u.tree.by_code(cat.department_code)
-            return area if area is not None and area.level == AreaLevel.DEPARTMENT else None
-        code = cat.parent_code
-    return None
+    cats = catalogue(u.session)
+    cat = cats.get(ticket.category_code)
+    while cat is not None and not cat.department_code and cat.parent_code:
+        cat = cats.get(cat.parent_code)
+    if cat is None or not cat.department_code:
+        return None
+    area = u.tree.by_code(cat.department_code)
+    return area if area is not None and area.level == AreaLevel.DEPARTMENT else None
 
 
 def level_area(u: Unit, ticket: Ticket, level: int) -> Area:

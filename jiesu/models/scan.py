@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Update, func, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from jiesu import texts
@@ -22,7 +22,7 @@ from .base import UTCDateTime
 from .notify import to_resident
 from .render import fmt_time
 from .sla import MAX_LEVEL, deadline, next_check, reminder_time, tier_days
-from .tables import Rating, Status, Ticket, TicketEvent
+from .tables import Person, Rating, Status, Ticket, TicketEvent
 from .unit import Unit
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,26 @@ RESIDENT_NEWS = (
 )
 
 
+def claim_statement(
+    dialect: str,
+    column: InstrumentedAttribute[datetime | None],
+    now: datetime,
+    limit: int,
+    retry_at: datetime,
+) -> Update:
+    """UPDATE … WHERE id IN (due ids, oldest first, locked rows skipped) RETURNING id."""
+    pick = select(Ticket.id).where(column <= now).order_by(column, Ticket.id).limit(limit)
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    return (
+        update(Ticket)
+        .where(Ticket.id.in_(pick.scalar_subquery()), column <= now)
+        .values({column: retry_at})
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def claim_due(
     session: Session,
     column: InstrumentedAttribute[datetime | None],
@@ -56,17 +76,8 @@ def claim_due(
     retry_at: datetime | None = None,
 ) -> list[int]:
     """Atomically take up to `limit` tickets whose `column` is due, moving it to a retry time."""
-    pick = select(Ticket.id).where(column <= now).order_by(column, Ticket.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    ids = session.scalars(
-        update(Ticket)
-        .where(Ticket.id.in_(pick.scalar_subquery()), column <= now)
-        .values({column: retry_at or now + RETRY_AFTER})
-        .returning(Ticket.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(ids)
+    stmt = claim_statement(session.get_bind().dialect.name, column, now, limit, retry_at or now + RETRY_AFTER)
+    return sorted(session.scalars(stmt).all())
 
 
 # The earliest pending moment of each kind: two index probes (the partial indexes) in one round
@@ -90,6 +101,10 @@ def _each(u: Unit, ids: list[int], act: Callable[[Unit, Ticket], None]) -> None:
     if not ids:
         return
     rows = u.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)).all()
+    # Load the residents and handlers of the batch at once and hold them: the session's identity
+    # map is weak, so without this every notice would read its person again.
+    people = {t.resident_id for t in rows} | {t.handler_id for t in rows if t.handler_id is not None}
+    held = u.session.scalars(select(Person).where(Person.id.in_(people))).all()
     for ticket in rows:
         mark = len(u.sent)
         try:
@@ -98,6 +113,7 @@ def _each(u: Unit, ids: list[int], act: Callable[[Unit, Ticket], None]) -> None:
         except Exception:
             del u.sent[mark:]
             log.exception("SLA action failed for ticket #%s; retrying after %s", ticket.id, RETRY_AFTER)
+    del held
 
 
 def run_checks(u: Unit, limit: int = BATCH) -> int:

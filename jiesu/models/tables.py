@@ -133,16 +133,19 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_resident_status", "resident_id", "status"),
         Index("ix_tickets_handler_status", "handler_id", "status"),
-        # The SLA scans walk these from the oldest due value; closed tickets (NULL) stay out.
+        # The SLA scans walk these from the oldest due value (ties by id, so no sort is needed);
+        # closed tickets (NULL) stay out.
         Index(
             "ix_tickets_next_check",
             "next_check_at",
+            "id",
             postgresql_where=text("next_check_at IS NOT NULL"),
             sqlite_where=text("next_check_at IS NOT NULL"),
         ),
         Index(
             "ix_tickets_next_push",
             "next_push_at",
+            "id",
             postgresql_where=text("next_push_at IS NOT NULL"),
             sqlite_where=text("next_push_at IS NOT NULL"),
         ),

@@ -2,7 +2,7 @@
 
 Ticket.overdue_since (the first missed deadline, kept while the ticket climbs the ladder), and
 partial indexes on the two deadline columns the SLA scans walk (`next_check_at` and
-`next_push_at`): only tickets with something still to happen are in them, so a scan costs
+`next_push_at`, then id): only tickets with something still to happen are in them, so a scan costs
 the number of due rows, not the number of tickets ever filed.
 
 Revision ID: 0002
@@ -27,7 +27,7 @@ depends_on: str | Sequence[str] | None = None
 
 def _create_partial(name: str, column: str) -> None:
     where = sa.text(f"{column} IS NOT NULL")
-    op.create_index(name, "tickets", [column], postgresql_where=where, sqlite_where=where)
+    op.create_index(name, "tickets", [column, "id"], postgresql_where=where, sqlite_where=where)
 
 
 def upgrade() -> None:
