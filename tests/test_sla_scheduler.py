@@ -1,0 +1,82 @@
+"""Issue 5: the APScheduler wiring that `jiesu run` starts, with the real clock."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jiesu.bot.app import App
+from jiesu.config import load
+from jiesu.models import tickets
+from jiesu.models.people import get_or_create_person
+from jiesu.models.tables import Ticket, TicketEvent
+from jiesu.scheduler import install
+
+
+async def test_install_adds_the_scans_and_a_daily_digest(db_url: str) -> None:
+    """install() fills app.periodic and returns an unstarted scheduler: interval scan, 08:30 digest."""
+    config = load(None, env={})
+    config.database_url = db_url
+    app = App(config)
+    try:
+        scheduler = install(app)
+        assert len(app.periodic) == 2 and not scheduler.running
+        scan, digest = scheduler.get_job("sla-scan"), scheduler.get_job("daily-digest")
+        assert isinstance(scan.trigger, IntervalTrigger)
+        assert scan.trigger.interval == timedelta(minutes=1)
+        assert isinstance(digest.trigger, CronTrigger)
+        fields = {f.name: str(f) for f in digest.trigger.fields}
+        assert (fields["hour"], fields["minute"], str(digest.trigger.timezone)) == (
+            "8",
+            "30",
+            "Asia/Shanghai",
+        )
+    finally:
+        app.close()
+
+
+async def test_started_scheduler_escalates_a_late_ticket_with_the_real_clock(db_url: str) -> None:
+    """With the scheduler running on the real clock, a ticket unclaimed for 3 h is escalated at once."""
+    config = load(None, env={})
+    config.database_url = db_url
+    config.rules = replace(config.rules, sla=replace(config.rules.sla, scan_every=timedelta(seconds=0.05)))
+    app = App(config)
+    await app.start()
+    scheduler = install(app)
+
+    def file_late(s: Session) -> int:
+        u = app.unit(s)
+        u.now = datetime.now(UTC) - timedelta(hours=3)
+        resident = get_or_create_person(s, "console", "r1", u.now, chat_id="r1")
+        grid = u.tree.by_code("siji-1")
+        assert grid is not None
+        draft = tickets.Draft(category_code="road", description="春晗路人行道破损", area_id=grid.id)
+        return tickets.create(u, resident, draft).id
+
+    tid = await app.db.run(file_late)
+
+    def escalated(s: Session) -> list[str | None]:
+        rows = s.scalars(
+            select(TicketEvent.note).where(TicketEvent.ticket_id == tid, TicketEvent.kind == "escalated")
+        )
+        return list(rows)
+
+    scheduler.start()
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if await app.db.run(escalated):
+                break
+    finally:
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # let the shutdown run on the loop
+    assert await app.db.run(escalated) == ["unclaimed:1"]  # 2 h have passed, 4 h not yet
+    level = await app.db.run(lambda s: s.scalar(select(Ticket.level).where(Ticket.id == tid)))
+    assert level == 1
+    app.close()
