@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -158,6 +159,8 @@ def grab(u: Unit, ticket_id: int, worker: Person) -> Ticket:
     ticket = get(u, ticket_id)
     if not can_handle(u.session, worker.id, ticket, u.tree):
         raise NotAllowed(texts.NOT_IN_SCOPE.format(id=ticket_id))
+    if ticket.status != Status.OPEN:  # taken already: no need to race for it (a burst's late taps)
+        _refuse_grab(u, ticket)
     due = deadline(u.now, ticket.tier, u.rules.sla)
     won = (
         u.session.execute(
@@ -179,13 +182,7 @@ def grab(u: Unit, ticket_id: int, worker: Person) -> Ticket:
     )
     u.session.refresh(ticket)
     if not won:
-        if ticket.status == Status.OPEN:  # pragma: no cover - only if the row vanished
-            raise InvalidTransition(texts.NOT_OPEN.format(id=ticket_id, status=texts.STATUS["open"]))
-        if ticket.handler_id is not None and ticket.status in (Status.CLAIMED, Status.RESOLVED):
-            raise AlreadyClaimed(
-                texts.ALREADY_CLAIMED.format(id=ticket_id, handler=person_name(u.session, ticket.handler_id))
-            )
-        raise InvalidTransition(texts.NOT_OPEN.format(id=ticket_id, status=texts.STATUS[ticket.status]))
+        _refuse_grab(u, ticket)
     event(u, ticket, worker, "grabbed", from_status=Status.OPEN)
     points.award(u.session, worker.id, ticket.id, u.rules.points.grab, "grab", u.now)
     notify.refresh_card(u, ticket)
@@ -199,6 +196,17 @@ def grab(u: Unit, ticket_id: int, worker: Person) -> Ticket:
         )
     notify.to_resident(u, ticket, told)
     return ticket
+
+
+def _refuse_grab(u: Unit, ticket: Ticket) -> NoReturn:
+    """Say why a ticket cannot be grabbed: who was faster, or what state it is in."""
+    if ticket.status == Status.OPEN:  # pragma: no cover - only if the row vanished
+        raise InvalidTransition(texts.NOT_OPEN.format(id=ticket.id, status=texts.STATUS["open"]))
+    if ticket.handler_id is not None and ticket.status in (Status.CLAIMED, Status.RESOLVED):
+        raise AlreadyClaimed(
+            texts.ALREADY_CLAIMED.format(id=ticket.id, handler=person_name(u.session, ticket.handler_id))
+        )
+    raise InvalidTransition(texts.NOT_OPEN.format(id=ticket.id, status=texts.STATUS[ticket.status]))
 
 
 def assign(u: Unit, ticket_id: int, admin: Person, worker: Person) -> Ticket:
