@@ -7,7 +7,7 @@ deadline), the tickets are bulk-loaded (SQLite executemany, PostgreSQL COPY), th
 - claim: the claim statement alone for 100 due tickets (rolled back, median of 5);
 - batch: one claim of 100 due tickets plus its actions (escalation notices to the community,
   the handler and the resident, a -5 points row, an event) in one transaction;
-- full: `SlaJobs.scan()` handling every due ticket (batches of 100 until none is due);
+- full: `SlaJobs.scan()` runs until every due ticket is handled (batches of 100);
 - the plan the database uses for the claim statement (EXPLAIN), which names the partial index
   `ix_tickets_next_check`.
 
@@ -34,14 +34,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.common import BACKENDS, fresh_database, start_app, table  # noqa: E402
+from bench.common import BACKENDS, add_null_transports, fresh_database, start_app, table  # noqa: E402
 from jiesu.bot.app import App  # noqa: E402
-from jiesu.models import scan  # noqa: E402
+from jiesu.models import scan, tickets  # noqa: E402
 from jiesu.models.people import get_or_create_person, grant  # noqa: E402
-from jiesu.models.tables import ChatBinding, Role, Ticket  # noqa: E402
-from jiesu.scheduler import SlaJobs  # noqa: E402
+from jiesu.models.tables import ChatBinding, Person, Role, Ticket, TicketEvent  # noqa: E402
+from jiesu.scheduler import SlaJobs, install  # noqa: E402
 
 DUE_EVERY = 100  # 1% of the tickets are due
 COLUMNS = (
@@ -222,11 +223,55 @@ async def measure(backend: str, size: int, args: argparse.Namespace) -> Row:
         if size <= args.full_up_to:
             jobs = SlaJobs(app)
             t = time.perf_counter()
-            handled = await jobs.scan()
+            handled = 0
+            while done := await jobs.scan():  # one run does at most MAX_BATCHES batches
+                handled += done
             full_s = time.perf_counter() - t + batch_ms / 1000
             assert handled + claimed == size // DUE_EVERY, (handled, claimed)
         peek_ms = statistics.median(peeks) * 1000
         return Row(backend, size, size // DUE_EVERY, load_s, peek_ms, claim_ms, batch_ms, full_s, plan)
+    finally:
+        app.close()
+
+
+async def advance_cost(backend: str, args: argparse.Namespace) -> tuple[float, float, int]:
+    """Seconds for App.advance over 3 fake days (864 ticks) with 60 live tickets, and the scans' share."""
+    app = await start_app(fresh_database(backend, args.pg_url))
+    try:
+        install(app)
+        add_null_transports(app)  # the outbox is delivered every tick, as in the console
+        resident, worker, grid = _people(app)
+
+        def seed(s: Session) -> None:
+            u = app.unit(s)
+            people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_((resident, worker))))}
+            for i in range(60):
+                draft = tickets.Draft(category_code="road", description=f"第{i}处人行道破损", area_id=grid)
+                t = tickets.create(u, people[resident], draft)
+                if i % 3:
+                    tickets.grab(u, t.id, people[worker])
+                if i % 3 == 2:
+                    tickets.resolve(u, t.id, people[worker], "已修复")
+
+        app.db.run_sync(seed)
+        spent = [0.0]
+
+        def timed(job: Any) -> Any:
+            async def run() -> Any:
+                t = time.perf_counter()
+                try:
+                    return await job()
+                finally:
+                    spent[0] += time.perf_counter() - t
+
+            return run
+
+        app.periodic[:] = [timed(j) for j in app.periodic]
+        t = time.perf_counter()
+        await app.advance(timedelta(days=3))
+        total = time.perf_counter() - t
+        events = app.db.run_sync(lambda s: s.scalar(select(func.count()).select_from(TicketEvent)))
+        return total, spent[0], int(events or 0)
     finally:
         app.close()
 
@@ -236,6 +281,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--backends", default=",".join(BACKENDS))
     p.add_argument("--sizes", default="10000,100000,1000000")
+    p.add_argument("--no-advance", dest="advance", action="store_false", help="skip the App.advance timing")
     p.add_argument("--full-up-to", type=int, default=100_000, help="largest size whose full scan is timed")
     p.add_argument(
         "--pg-url", default=None, help="PostgreSQL URL (default: JIESU_BENCH_POSTGRES_URL or test_bench)"
@@ -280,6 +326,13 @@ async def main(argv: list[str] | None = None) -> int:
             ],
         )
     )
+    if args.advance:
+        lines = []
+        for backend in args.backends.split(","):
+            total, scans, events = await advance_cost(backend, args)
+            lines.append([backend, total, scans, events])
+        print("\nApp.advance(3 days) = 864 ticks of 5 min, 60 live tickets:")
+        print(table(["backend", "total s", "of which SLA jobs s", "audit events"], lines))
     for backend in dict.fromkeys(r.backend for r in rows):
         biggest = max((r for r in rows if r.backend == backend), key=lambda r: r.size)
         print(f"\nclaim plan on {backend} ({biggest.size:,} tickets):\n{biggest.plan}")
