@@ -105,6 +105,12 @@ class Timings:
 
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
+    cpu: float = 0.0  # CPU time of this process (all threads) meanwhile
+
+    @property
+    def cpu_ms(self) -> float:
+        """Milliseconds of this process's CPU per message."""
+        return self.cpu / self.count * 1000 if self.count else float("nan")
 
     @property
     def count(self) -> int:
@@ -124,6 +130,7 @@ class Timings:
         """Add another run's messages and time to this one."""
         self.latencies += other.latencies
         self.wall += other.wall
+        self.cpu += other.cpu
 
 
 async def timed(fn: Callable[[], Awaitable[Any]], into: list[float]) -> Any:

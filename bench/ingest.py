@@ -107,6 +107,7 @@ async def _round(send: Any, prefix: str, residents: int, rate: float) -> Timings
     interval = residents / rate if rate else 0.0
     latencies: list[float] = []
     origin = asyncio.get_running_loop().time()
+    cpu = time.process_time()
     start = time.perf_counter()
     await asyncio.gather(
         *(
@@ -114,7 +115,7 @@ async def _round(send: Any, prefix: str, residents: int, rate: float) -> Timings
             for i in range(residents)
         )
     )
-    return Timings(latencies, time.perf_counter() - start)
+    return Timings(latencies, time.perf_counter() - start, time.process_time() - cpu)
 
 
 def _counts(session: Session) -> tuple[int, int, int]:
@@ -195,6 +196,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
                     t.ms(50),
                     t.ms(99),
                     t.ms(100),
+                    t.cpu_ms,
                     ratio,
                     r.tickets if n == 0 else "",
                     r.outbox_rows if n == 0 else "",
@@ -210,6 +212,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         "p50 ms",
         "p99 ms",
         "max ms",
+        "CPU ms/msg",
         "vs core",
         "tickets",
         "outbox rows",
