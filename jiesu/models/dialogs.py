@@ -10,10 +10,12 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from .fastsql import Prepared
 from .tables import Dialog
 
-# The inbound pipeline reads and writes the dialog with prebuilt Core statements (open_dialog,
-# save_dialog): building them, and the ORM unit of work, cost more than the statements.
+# The inbound pipeline reads and writes the dialog with prebuilt statements run straight on the
+# driver (open_dialog, save_dialog): building them, the ORM unit of work and SQLAlchemy's execution
+# machinery cost more than the statements.
 _T = cast(Table, Dialog.__table__)
 _KEY = and_(
     _T.c.channel == bindparam("k_channel"),
@@ -22,10 +24,11 @@ _KEY = and_(
 )
 _COLUMNS = (_T.c.state, _T.c.data, _T.c.updated_at)
 _SELECT = select(*_COLUMNS).where(_KEY)
-_SELECT_LOCKED = _SELECT.with_for_update()
-_INSERT = insert(_T)
-_PG_INSERT = pg_insert(_T).on_conflict_do_nothing().returning(*_COLUMNS)
-_UPDATE = (
+_SELECT_LOCKED = Prepared(_SELECT.with_for_update())
+_SELECT_PLAIN = Prepared(_SELECT)
+_INSERT = Prepared(insert(_T))
+_PG_INSERT = Prepared(pg_insert(_T).on_conflict_do_nothing().returning(*_COLUMNS))
+_UPDATE = Prepared(
     update(_T)
     .where(_KEY)
     .values(
@@ -55,17 +58,16 @@ def open_dialog(session: Session, channel: str, chat_id: str, user_id: str, now:
     """Fetch (and on PostgreSQL lock) the dialog row, creating it when new; save_dialog writes it back."""
     key = {"k_channel": channel, "k_chat_id": chat_id, "k_user_id": user_id}
     new = False
-    conn = session.connection()  # Core statements on a table of its own: no ORM layer needed
     if session.get_bind().dialect.name == "postgresql":
-        row = conn.execute(_SELECT_LOCKED, key).first()
+        row = _SELECT_LOCKED.first(session, key)
         if row is None:  # insert it now, which locks it too; a concurrent first message may win
             values = {"channel": channel, "chat_id": chat_id, "user_id": user_id}
-            row = conn.execute(_PG_INSERT, {**values, "state": "idle", "data": {}, "updated_at": now}).first()
-            row = row or conn.execute(_SELECT_LOCKED, key).first()
+            row = _PG_INSERT.first(session, {**values, "state": "idle", "data": {}, "updated_at": now})
+            row = row or _SELECT_LOCKED.first(session, key)
             assert row is not None
         state, data, updated_at = row
     else:  # SQLite: BEGIN IMMEDIATE already serialises writers; a new row is inserted on save
-        row = conn.execute(_SELECT, key).first()
+        row = _SELECT_PLAIN.first(session, key)
         if row is None:
             state, data, updated_at, new = "idle", {}, now, True
         else:
@@ -79,10 +81,9 @@ def open_dialog(session: Session, channel: str, chat_id: str, user_id: str, now:
 def save_dialog(session: Session, opened: OpenDialog) -> None:
     """Write the dialog back when the flow changed it (or it is new)."""
     d = opened.dialog
-    conn = session.connection()
     if opened.new:
-        conn.execute(
-            _INSERT,
+        _INSERT.rows(
+            session,
             {
                 "channel": d.channel,
                 "chat_id": d.chat_id,
@@ -98,8 +99,8 @@ def save_dialog(session: Session, opened: OpenDialog) -> None:
         or d.updated_at != opened.updated_at
         or (d.data is not opened.data and d.data != opened.data)
     ):
-        conn.execute(
-            _UPDATE,
+        _UPDATE.rows(
+            session,
             {
                 "k_channel": d.channel,
                 "k_chat_id": d.chat_id,

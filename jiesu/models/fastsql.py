@@ -1,0 +1,109 @@
+"""Prebuilt Core statements run straight on the driver's cursor, inside the session's transaction.
+
+The inbound path runs the same few statements on every message (seen key, dialog row, outbox
+row), and SQLAlchemy's execution machinery around one of them costs more CPU than the statement
+itself (~50 us on SQLite, ~90 us on PostgreSQL, measured here). A Prepared statement is compiled
+once per dialect and parameter names, keeps SQLAlchemy's own type processors (UTC datetimes,
+JSON) and SQL (PostgreSQL bind casts included), and sends it to the DBAPI cursor of the session's
+connection. Errors come back as SQLAlchemy DBAPIError, as from Connection.execute; engine
+events (before_cursor_execute) do not see these statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import ValuesBase
+from sqlalchemy.sql.selectable import Select
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    positional: tuple[str, ...] | None  # parameter order for qmark drivers (SQLite)
+    binds: dict[str, Processor]
+    results: tuple[Processor | None, ...] | None
+
+
+class Prepared:
+    """A Core statement compiled once per dialect, executed on the session's DBAPI connection."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
+
+    def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
+        plan = self._plans.get((dialect.name, keys))
+        if plan is None:
+            dml = isinstance(self.statement, ValuesBase)
+            compiled = cast(
+                SQLCompiler,
+                self.statement.compile(dialect=dialect, column_keys=list(keys) if dml else None),
+            )
+            binds: dict[str, Processor] = {}
+            for param, name in compiled.bind_names.items():
+                proc = param.type.dialect_impl(dialect).bind_processor(dialect)
+                if proc is not None:
+                    binds[name] = proc
+            columns: list[Any] = list(
+                self.statement.selected_columns
+                if isinstance(self.statement, Select)
+                else getattr(self.statement, "exported_columns", ())
+            )
+            results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+            positional = getattr(compiled, "positiontup", None)
+            plan = _Plan(
+                compiled.string,
+                tuple(positional) if positional else None,
+                binds,
+                results if any(results) else None,
+            )
+            self._plans[(dialect.name, keys)] = plan
+        return plan
+
+    def rows(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run the statement with these parameters; return its rows (none for plain DML)."""
+        conn = session.connection()
+        dialect = conn.dialect
+        plan = self._plan(dialect, tuple(params))
+        binds = plan.binds
+        values = {k: (binds[k](v) if k in binds else v) for k, v in params.items()}
+        args: Any = [values[k] for k in plan.positional] if plan.positional else values
+        dbapi_conn = conn.connection.driver_connection
+        assert dbapi_conn is not None
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute(plan.sql, args)
+            rows = cursor.fetchall() if cursor.description else []
+        except dialect.loaded_dbapi.Error as exc:
+            gone = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+            if gone:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(
+                plan.sql,
+                args,
+                exc,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=gone,
+                dialect=dialect,
+            ) from exc
+        finally:
+            cursor.close()
+        if plan.results is None:
+            return [tuple(r) for r in rows]
+        procs = plan.results
+        return [tuple(p(v) if p else v for p, v in zip(procs, r, strict=True)) for r in rows]
+
+    def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """Run the statement; return its first row, if any."""
+        rows = self.rows(session, params)
+        return rows[0] if rows else None
