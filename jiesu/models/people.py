@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from .fastsql import Prepared
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
 
-# Built once: runs on every inbound message (building a statement costs more than running it).
-_BY_EXTERNAL_ID = select(Person).where(
-    Person.channel == bindparam("channel"), Person.external_id == bindparam("external_id")
+# Runs on every inbound message: prebuilt, straight to the driver (fastsql), and the row is
+# attached to the session as if a query had loaded it (the ORM select cost ~3x more).
+_T = cast(Table, Person.__table__)
+_COLUMNS = tuple(c.key for c in _T.c)
+_BY_EXTERNAL_ID = Prepared(
+    select(_T).where(_T.c.channel == bindparam("channel"), _T.c.external_id == bindparam("external_id"))
 )
+
+
+def _loaded(session: Session, row: tuple[Any, ...]) -> Person:
+    """The session's Person for a row read with _BY_EXTERNAL_ID (the one it has, if any)."""
+    values = dict(zip(_COLUMNS, row, strict=True))
+    known = session.identity_map.get(session.identity_key(Person, values["id"]))
+    if known is not None:
+        return cast(Person, known)  # as a query would: the session's own copy wins
+    person = Person(**values)
+    make_transient_to_detached(person)  # clean and persistent once added: no INSERT, no UPDATE
+    session.add(person)
+    return person
 
 
 def get_or_create_person(
@@ -28,8 +45,8 @@ def get_or_create_person(
     chat_id: str | None = None,
 ) -> Person:
     """Find the person behind a channel user id, creating or refreshing the row."""
-    person = session.scalar(_BY_EXTERNAL_ID, {"channel": channel, "external_id": external_id})
-    if person is None:
+    row = _BY_EXTERNAL_ID.first(session, {"channel": channel, "external_id": external_id})
+    if row is None:
         person = Person(
             channel=channel,
             external_id=external_id,
@@ -48,6 +65,7 @@ def get_or_create_person(
             assert found is not None
             return found
         return person
+    person = _loaded(session, row)
     if name and person.name != name[:100]:
         person.name = name[:100]
     if handle and person.handle != handle[:100]:
