@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -58,7 +59,13 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_begin(conn: Any) -> None:
         # Take the write lock up front: a deferred transaction that upgrades to a
         # writer later fails with SQLITE_BUSY that busy_timeout cannot wait out.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver (once per message, ~30 us less than exec_driver_sql).
+        try:
+            conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:  # e.g. still locked after busy_timeout: retried by run_sync
+            raise DBAPIError.instance(
+                "BEGIN IMMEDIATE", (), exc, sqlite3.Error, dialect=conn.dialect
+            ) from exc
 
     return engine
 
