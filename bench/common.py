@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -171,6 +172,7 @@ def fresh_database(backend: str, pg: str | None = None) -> str:
     """An empty database of the backend: a new SQLite file, or a dropped-and-recreated PG schema."""
     if backend == "sqlite":
         folder = tempfile.mkdtemp(prefix="jiesu-bench-")
+        atexit.register(shutil.rmtree, folder, True)
         return f"sqlite:///{folder}/bench.db"
     if backend != "postgresql":
         raise ValueError(f"unknown backend {backend!r}: expected one of {', '.join(BACKENDS)}")
