@@ -31,6 +31,7 @@ class _Plan:
     sql: str
     positional: tuple[str, ...] | None  # parameter order for qmark drivers (SQLite)
     binds: dict[str, Processor]
+    fixed: dict[str, Any]  # values written into the statement (e.g. LIMIT 1), not passed by callers
     results: tuple[Processor | None, ...] | None
 
 
@@ -50,10 +51,13 @@ class Prepared:
                 self.statement.compile(dialect=dialect, column_keys=list(keys) if dml else None),
             )
             binds: dict[str, Processor] = {}
+            fixed: dict[str, Any] = {}
             for param, name in compiled.bind_names.items():
                 proc = param.type.dialect_impl(dialect).bind_processor(dialect)
                 if proc is not None:
                     binds[name] = proc
+                if not param.required and name not in keys:
+                    fixed[name] = param.effective_value
             columns: list[Any] = list(
                 self.statement.selected_columns
                 if isinstance(self.statement, Select)
@@ -65,6 +69,7 @@ class Prepared:
                 compiled.string,
                 tuple(positional) if positional else None,
                 binds,
+                fixed,
                 results if any(results) else None,
             )
             self._plans[(dialect.name, keys)] = plan
@@ -76,6 +81,8 @@ class Prepared:
         dialect = conn.dialect
         plan = self._plan(dialect, tuple(params))
         binds = plan.binds
+        if plan.fixed:
+            params = {**plan.fixed, **params}
         values = {k: (binds[k](v) if k in binds else v) for k, v in params.items()}
         args: Any = [values[k] for k in plan.positional] if plan.positional else values
         dbapi_conn = conn.connection.driver_connection

@@ -19,28 +19,34 @@ def _buttons_json(buttons: tuple[Button, ...]) -> list[list[str]] | None:
 
 _TABLE = cast(Table, Outbox.__table__)
 _INSERT = Prepared(insert(_TABLE).returning(_TABLE.c.id))
+_LAST_CARD = Prepared(
+    select(_TABLE.c.id, _TABLE.c.status)
+    .where(
+        _TABLE.c.card_of == bindparam("card_of"),
+        _TABLE.c.channel == bindparam("channel"),
+        _TABLE.c.chat_id == bindparam("chat_id"),
+        _TABLE.c.edit_of.is_(None),
+    )
+    .order_by(_TABLE.c.id.desc())
+    .limit(1)
+)
 
 
 def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
     """Queue one message; a card update replaces or edits the card already sent."""
-    previous = None
+    previous_id = None
     if reply.card_of is not None:
-        previous = session.scalar(
-            select(Outbox)
-            .where(
-                Outbox.card_of == reply.card_of,
-                Outbox.channel == reply.channel,
-                Outbox.chat_id == reply.chat_id,
-                Outbox.edit_of.is_(None),
-            )
-            .order_by(Outbox.id.desc())
-            .limit(1)
+        card = _LAST_CARD.first(
+            session, {"card_of": reply.card_of, "channel": reply.channel, "chat_id": reply.chat_id}
         )
-    if previous is not None and previous.status == OutboxStatus.PENDING:
-        # Not sent yet: send the newest version instead of a post then an edit.
-        previous.text = reply.text
-        previous.buttons = _buttons_json(reply.buttons)
-        return previous
+        if card is not None and card[1] == OutboxStatus.PENDING:
+            # Not sent yet: send the newest version instead of a post then an edit.
+            previous = session.get(Outbox, card[0])
+            assert previous is not None
+            previous.text = reply.text
+            previous.buttons = _buttons_json(reply.buttons)
+            return previous
+        previous_id = card[0] if card is not None else None
     values = {
         "channel": reply.channel,
         "chat_id": reply.chat_id,
@@ -50,7 +56,7 @@ def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
         "keyboard": reply.keyboard,
         "ticket_id": reply.ticket_id,
         "card_of": reply.card_of,
-        "edit_of": previous.id if previous is not None else None,
+        "edit_of": previous_id,
         "status": OutboxStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
