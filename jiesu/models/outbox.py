@@ -133,19 +133,20 @@ def remote_id_of(session: Session, row_id: int) -> str | None:
     return session.scalar(select(Outbox.remote_id).where(Outbox.id == row_id))
 
 
-_LATEST_BUTTONS = (
-    select(Outbox.buttons)
+_LATEST_BUTTONS = Prepared(
+    select(_TABLE.c.buttons)
     .where(
-        Outbox.channel == bindparam("channel"),
-        Outbox.chat_id == bindparam("chat_id"),
-        Outbox.buttons.is_not(None),
+        _TABLE.c.channel == bindparam("channel"),
+        _TABLE.c.chat_id == bindparam("chat_id"),
+        _TABLE.c.buttons.is_not(None),
     )
-    .order_by(Outbox.id.desc())
+    .order_by(_TABLE.c.id.desc())
     .limit(1)
 )
 
 
 def latest_buttons(session: Session, channel: str, chat_id: str) -> list[Button]:
     """The buttons of the newest message with buttons in a chat."""
-    row = session.scalar(_LATEST_BUTTONS, {"channel": channel, "chat_id": chat_id})
-    return [Button(label, payload) for label, payload in row or []]
+    session.flush()  # as a query would: rows changed in this transaction count
+    row = _LATEST_BUTTONS.first(session, {"channel": channel, "chat_id": chat_id})
+    return [Button(label, payload) for label, payload in (row[0] if row else None) or []]
