@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Table, bindparam, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from .fastsql import Prepared
@@ -20,6 +21,24 @@ _COLUMNS = tuple(c.key for c in _T.c)
 _BY_EXTERNAL_ID = Prepared(
     select(_T).where(_T.c.channel == bindparam("channel"), _T.c.external_id == bindparam("external_id"))
 )
+
+
+_INSERTS: dict[str, Prepared] = {}
+
+
+def _insert(dialect: str) -> Prepared:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the row (nothing when someone else made it)."""
+    prepared = _INSERTS.get(dialect)
+    if prepared is None:
+        stmt: Insert
+        if dialect == "postgresql":
+            stmt = pg_insert(_T).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            stmt = sqlite_insert(_T).on_conflict_do_nothing()
+        else:  # pragma: no cover - other dialects are not supported
+            stmt = insert(_T)
+        prepared = _INSERTS[dialect] = Prepared(stmt.returning(*_T.c))
+    return prepared
 
 
 def _loaded(session: Session, row: tuple[Any, ...]) -> Person:
@@ -45,26 +64,21 @@ def get_or_create_person(
     chat_id: str | None = None,
 ) -> Person:
     """Find the person behind a channel user id, creating or refreshing the row."""
-    row = _BY_EXTERNAL_ID.first(session, {"channel": channel, "external_id": external_id})
+    key = {"channel": channel, "external_id": external_id}
+    row = _BY_EXTERNAL_ID.first(session, key)
     if row is None:
-        person = Person(
-            channel=channel,
-            external_id=external_id,
-            name=(name or handle or external_id)[:100],
-            handle=handle[:100] if handle else None,
-            chat_id=chat_id,
-            created_at=now,
-        )
-        try:
-            with session.begin_nested():  # two first messages at once: the other may insert first
-                session.add(person)
-        except IntegrityError:
-            found = session.scalar(
-                select(Person).where(Person.channel == channel, Person.external_id == external_id)
-            )
-            assert found is not None
-            return found
-        return person
+        values = {
+            **key,
+            "name": (name or handle or external_id)[:100],
+            "handle": handle[:100] if handle else None,
+            "chat_id": chat_id,
+            "created_at": now,
+        }
+        # Two first messages at once: the other transaction may insert first; then take its row.
+        row = _insert(session.get_bind().dialect.name).first(session, values)
+        row = row or _BY_EXTERNAL_ID.first(session, key)
+        assert row is not None
+        return _loaded(session, row)
     person = _loaded(session, row)
     if name and person.name != name[:100]:
         person.name = name[:100]
