@@ -10,7 +10,7 @@ from jiesu.models.errors import DomainError
 from jiesu.models.messages import ChatKind, HandleResult, Inbound, Reply, find_button
 from jiesu.models.outbox import latest_buttons
 from jiesu.models.people import get_or_create_person, is_staff
-from jiesu.models.seen import first_time
+from jiesu.models.prelude import first_reads
 from jiesu.models.unit import Unit
 
 from . import resident, staff, wizard
@@ -77,7 +77,10 @@ def _finish(turn: Turn, opened: OpenDialog) -> HandleResult:
 
 def _begin(u: Unit, msg: Inbound) -> tuple[Turn, OpenDialog] | HandleResult:
     """Dedupe, length check, person and dialog: a Turn to dispatch, or the result when there is none."""
-    if msg.message_id is not None and not first_time(u.session, f"in:{msg.channel}", msg.message_id, u.now):
+    reads = first_reads(
+        u.session, msg.channel, msg.message_id, u.now, user_id=msg.user_id, chat_id=msg.chat_id
+    )
+    if not reads.fresh:
         return HandleResult(duplicate=True)
     limit = u.rules.limits.text_max
     if len(msg.text) > limit:
@@ -93,8 +96,9 @@ def _begin(u: Unit, msg: Inbound) -> tuple[Turn, OpenDialog] | HandleResult:
         name=msg.user_name,
         handle=msg.user_handle,
         chat_id=msg.chat_id if msg.chat_kind == ChatKind.PRIVATE else None,
+        row=reads.person,
     )
-    opened = open_dialog(u.session, msg.channel, msg.chat_id, msg.user_id, u.now)
+    opened = open_dialog(u.session, msg.channel, msg.chat_id, msg.user_id, u.now, reads.dialog)
     return Turn(u, msg, person, opened.dialog), opened
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from .fastsql import Prepared
+from .fastsql import UNREAD, Prepared, Unread
 from .tables import Dialog
 
 # The inbound pipeline reads and writes the dialog with prebuilt statements run straight on the
@@ -54,12 +54,23 @@ class OpenDialog:
         self.dialog.state, self.dialog.data, self.dialog.updated_at = self.state, self.data, self.updated_at
 
 
-def open_dialog(session: Session, channel: str, chat_id: str, user_id: str, now: datetime) -> OpenDialog:
-    """Fetch (and on PostgreSQL lock) the dialog row, creating it when new; save_dialog writes it back."""
+def open_dialog(
+    session: Session,
+    channel: str,
+    chat_id: str,
+    user_id: str,
+    now: datetime,
+    row: tuple[Any, ...] | Unread | None = UNREAD,
+) -> OpenDialog:
+    """Fetch (and on PostgreSQL lock) the dialog row, creating it when new; save_dialog writes it back.
+
+    row: (state, data, updated_at) when the caller has read (and locked) it already.
+    """
     key = {"k_channel": channel, "k_chat_id": chat_id, "k_user_id": user_id}
     new = False
     if session.get_bind().dialect.name == "postgresql":
-        row = _SELECT_LOCKED.first(session, key)
+        if row is UNREAD:
+            row = _SELECT_LOCKED.first(session, key)
         if row is None:  # insert it now, which locks it too; a concurrent first message may win
             values = {"channel": channel, "chat_id": chat_id, "user_id": user_id}
             row = _PG_INSERT.first(session, {**values, "state": "idle", "data": {}, "updated_at": now})
@@ -67,7 +78,8 @@ def open_dialog(session: Session, channel: str, chat_id: str, user_id: str, now:
             assert row is not None
         state, data, updated_at = row
     else:  # SQLite: BEGIN IMMEDIATE already serialises writers; a new row is inserted on save
-        row = _SELECT_PLAIN.first(session, key)
+        if row is UNREAD:
+            row = _SELECT_PLAIN.first(session, key)
         if row is None:
             state, data, updated_at, new = "idle", {}, now, True
         else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
@@ -24,6 +25,15 @@ from sqlalchemy.sql.dml import ValuesBase
 from sqlalchemy.sql.selectable import Select
 
 Processor = Callable[[Any], Any]
+
+
+class Unread(Enum):
+    """Marks a row not read yet (as opposed to None: read, and absent)."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from .fastsql import Prepared
+from .fastsql import UNREAD, Prepared, Unread
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
 
@@ -62,10 +62,15 @@ def get_or_create_person(
     name: str | None = None,
     handle: str | None = None,
     chat_id: str | None = None,
+    row: tuple[Any, ...] | Unread | None = UNREAD,
 ) -> Person:
-    """Find the person behind a channel user id, creating or refreshing the row."""
+    """Find the person behind a channel user id, creating or refreshing the row.
+
+    row: the person's row when the caller has read it already (prelude.first_reads).
+    """
     key = {"channel": channel, "external_id": external_id}
-    row = _BY_EXTERNAL_ID.first(session, key)
+    if row is UNREAD:
+        row = _BY_EXTERNAL_ID.first(session, key)
     if row is None:
         values = {
             **key,
