@@ -89,33 +89,60 @@ class Result:
     warnings: list[str] = field(default_factory=list)
 
 
-async def _resident(user: str, send: Any, into: list[float], interval: float, phase: float) -> None:
-    """One resident's wizard; with an interval, message k is sent no earlier than phase + k*interval."""
-    loop = asyncio.get_running_loop()
-    for k, step in enumerate(wizard_steps(user)):
-        if interval:
-            delay = phase + k * interval - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+async def _resident(user: str, send: Any, into: list[float]) -> None:
+    """One resident's wizard, each message sent as soon as the previous one is answered."""
+    for step in wizard_steps(user):
         start = time.perf_counter()
         await send(step)
         into.append(time.perf_counter() - start)
 
 
-async def _round(send: Any, prefix: str, residents: int, rate: float) -> Timings:
-    """All residents of one round at once; return their latencies and the wall time."""
-    interval = residents / rate if rate else 0.0
+async def _round(send: Any, prefix: str, residents: int) -> Timings:
+    """Closed loop: all residents of one round at once; their latencies and the wall time."""
     latencies: list[float] = []
-    origin = asyncio.get_running_loop().time()
     cpu = time.process_time()
     start = time.perf_counter()
-    await asyncio.gather(
-        *(
-            _resident(f"{prefix}n{i}", send, latencies, interval, origin + i * interval / residents)
-            for i in range(residents)
-        )
-    )
+    await asyncio.gather(*(_resident(f"{prefix}n{i}", send, latencies) for i in range(residents)))
     return Timings(latencies, time.perf_counter() - start, time.process_time() - cpu)
+
+
+async def _paced(send: Any, prefix: str, residents: int, rate: float, wizards: int) -> Timings:
+    """Offered load: each resident files `wizards` reports, one message every residents/rate seconds.
+
+    Residents start spread over one wizard's length, so at any moment they are at different
+    steps (not all submitting at once). Only messages sent while every resident is active count.
+    """
+    loop = asyncio.get_running_loop()
+    interval = residents / rate
+    span = 9 * interval  # one wizard
+    origin = loop.time() + 0.05
+    window = (origin + span, origin + wizards * span)
+    counted: list[float] = []
+
+    async def resident(i: int) -> None:
+        start_at = origin + span * i / residents
+        k = 0
+        for w in range(wizards):
+            for step in wizard_steps(f"{prefix}n{i}w{w}"):
+                delay = start_at + k * interval - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                k += 1
+                sent_at = loop.time()
+                start = time.perf_counter()
+                await send(step)
+                if window[0] <= sent_at < window[1]:
+                    counted.append(time.perf_counter() - start)
+
+    cpu: list[float] = []
+
+    async def meter() -> None:  # this process's CPU over the steady window
+        for edge in window:
+            await asyncio.sleep(max(0.0, edge - loop.time()))
+            cpu.append(time.process_time())
+
+    await asyncio.gather(meter(), *(resident(i) for i in range(residents)))
+    return Timings(counted, window[1] - window[0], cpu[1] - cpu[0])
 
 
 def _counts(session: Session) -> tuple[int, int, int]:
@@ -137,18 +164,16 @@ async def run_path(module: ModuleType, backend: str, args: argparse.Namespace) -
         await bind_group(app)
         await app.sender.flush()
         for w in range(args.warmup):  # warm statement caches and pools; not measured
-            await _round(send, f"w{w}", min(args.residents, 10), 0)
+            await _round(send, f"w{w}", min(args.residents, 10))
         await app.sender.flush()
         if args.deliver == "during":
             sender_task = asyncio.create_task(app.sender.run_forever(interval=0.05))
         timings = Timings()
         for r in range(args.rounds):
-            timings.merge(await _round(send, f"r{r}", args.residents, 0))
+            timings.merge(await _round(send, f"r{r}", args.residents))
         paced = None
         if args.rate:
-            paced = Timings()
-            for r in range(args.rounds):
-                paced.merge(await _round(send, f"p{r}", args.residents, args.rate))
+            paced = await _paced(send, "p", args.residents, args.rate, args.paced_wizards)
         if sender_task is not None:
             sender_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -162,7 +187,9 @@ async def run_path(module: ModuleType, backend: str, args: argparse.Namespace) -
         tickets, distinct, rows = await app.db.run(_counts)
     finally:
         app.close()
-    expected = args.warmup * min(args.residents, 10) + args.rounds * args.residents * (2 if args.rate else 1)
+    expected = args.warmup * min(args.residents, 10) + args.rounds * args.residents
+    if args.rate:
+        expected += args.residents * args.paced_wizards
     result = Result(name, backend, timings, paced, tickets, rows, after - before, deliver_seconds)
     if tickets != expected or distinct != expected:
         result.warnings.append(
@@ -256,6 +283,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=FLOOR_RATE,
         help="offered load (messages/s, all residents) of the second run; 0 = closed loop only",
+    )
+    p.add_argument(
+        "--paced-wizards",
+        type=int,
+        default=3,
+        help="reports each resident files in the offered-rate run (default 3)",
     )
     p.add_argument(
         "--deliver",
