@@ -62,3 +62,12 @@ async def test_community_deep_link_names_the_community(h: Harness) -> None:
     """A QR code for a community says the community was filled in, not a grid."""
     out = await h.say("r1: /start siji")
     assert out[0]["text"].startswith("已根据您扫码的位置确定社区：四季社区。")
+
+
+async def test_stats_speaks_of_the_resident_in_the_third_person(h: Harness) -> None:
+    """An admin's /stats calls a resolved ticket 待居民确认, not 待您确认 as the resident's view does."""
+    await h.quick_grid()
+    await h.quick_resolved()
+    out = await h.say("admin: /stats")
+    assert "已办结，待居民确认 1" in h.to("admin", out)[0]
+    assert "待您确认" not in h.to("admin", out)[0]

@@ -249,7 +249,9 @@ def stats(turn: Turn, args: list[str]) -> None:
     on_time = performance.on_time_by_tier(u.session, area_ids, since)
     grids = performance.slowest_grids(u.session, area_ids, since)
     # In the order of the ticket's life, the same on every database.
-    by_status = "，".join(f"{name} {s.by_status[k]}" for k, name in texts.STATUS.items() if k in s.by_status)
+    by_status = "，".join(
+        f"{name} {s.by_status[k]}" for k, name in texts.CARD_STATUS.items() if k in s.by_status
+    )
     by_status = by_status or "0"
     by_category = "，".join(f"{category_name(u.session, k)} {v}" for k, v in s.by_category.items()) or "0"
     rates = "，".join(
