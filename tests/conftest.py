@@ -17,6 +17,8 @@ from jiesu.models.base import Base
 from jiesu.models.db import normalise_url
 
 from .harness import Harness
+from .tgfake import Tg
+from .wxfake import WxEnv, openid
 
 PG_URL = os.environ.get("JIESU_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -138,3 +140,23 @@ def group_privacy(request: pytest.FixtureRequest) -> Iterator[None]:
     if harness is not None:
         for message in harness.group_messages():
             assert not _MOBILE.search(str(message["text"])), f"phone number in a group: {message}"
+
+
+@pytest.fixture
+async def tg(db_url: str) -> AsyncIterator[Tg]:
+    """The app and the Telegram channel on a fresh database, Telegram faked under PTB."""
+    t = await Tg.create(db_url)
+    try:
+        yield t
+    finally:
+        await t.close()
+
+
+@pytest.fixture
+async def wx(db_url: str) -> AsyncIterator[WxEnv]:
+    """The app with the WeChat channel, a WeChat admin (openid of 'admin'), and the fake WeChat."""
+    env = await WxEnv.create(db_url, admins=(openid("admin"),))
+    try:
+        yield env
+    finally:
+        await env.close()

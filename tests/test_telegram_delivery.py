@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,16 +15,6 @@ from jiesu.models.messages import Button, ChatKind, Inbound
 from jiesu.models.tables import Category, Outbox, Ticket
 
 from .tgfake import GROUP_ID, NEAR_GRID, Tg, VirtualTime, cast, report, setup_grid
-
-
-@pytest.fixture
-async def tg(db_url: str) -> AsyncIterator[Tg]:
-    """The app and the Telegram channel on a fresh database, Telegram faked under PTB."""
-    t = await Tg.create(db_url)
-    try:
-        yield t
-    finally:
-        await t.close()
 
 
 def rows(tg: Tg, chat_id: int | str) -> list[Outbox]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from telegram import Update
 
@@ -14,16 +12,6 @@ from jiesu import texts
 from jiesu.models.tables import ChatBinding, Outbox, Person, PointsEntry, Ticket, TicketEvent
 
 from .tgfake import GROUP_ID, Cast, Tg, report, setup_grid
-
-
-@pytest.fixture
-async def tg(db_url: str) -> AsyncIterator[Tg]:
-    """The app and the Telegram channel on a fresh database, Telegram faked under PTB."""
-    t = await Tg.create(db_url)
-    try:
-        yield t
-    finally:
-        await t.close()
 
 
 def snapshot(tg: Tg) -> tuple[Any, ...]:

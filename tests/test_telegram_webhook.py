@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,16 +9,6 @@ from jiesu import texts
 from jiesu.models.tables import Outbox, Person, SeenKey
 
 from .tgfake import GROUP_ID, SECRET, WEBHOOK_URL, FakeBotApi, Tg, Updates, cast, report, setup_grid
-
-
-@pytest.fixture
-async def tg(db_url: str) -> AsyncIterator[Tg]:
-    """The app and the Telegram channel (webhook mode) on a fresh database."""
-    t = await Tg.create(db_url)
-    try:
-        yield t
-    finally:
-        await t.close()
 
 
 def stored(tg: Tg) -> tuple[int, int, int]:

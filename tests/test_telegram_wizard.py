@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import func, select
 
 from jiesu import texts
 from jiesu.models.tables import Area, Dialog, Outbox, Person, SeenKey, Ticket
 
 from .tgfake import DESCRIPTION, NEAR_GRID, FakeBotApi, Tg, Updates, cast, setup_grid
-
-
-@pytest.fixture
-async def tg(db_url: str) -> AsyncIterator[Tg]:
-    """The app and the Telegram channel on a fresh database, Telegram faked under PTB."""
-    t = await Tg.create(db_url)
-    try:
-        yield t
-    finally:
-        await t.close()
 
 
 def wizard_state(tg: Tg, user_id: int) -> str:

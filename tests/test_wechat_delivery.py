@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from jiesu import texts
@@ -20,16 +19,6 @@ ADMIN = openid("admin")
 R1 = openid("r1")
 W1 = openid("w1")
 PHOTO = "https://mmbiz.qpic.cn/test/photo.jpg"
-
-
-@pytest.fixture
-async def wx(db_url: str) -> AsyncIterator[WxEnv]:
-    """The app with the WeChat channel, a WeChat admin and a template configured."""
-    env = await WxEnv.create(db_url, admins=(ADMIN,))
-    try:
-        yield env
-    finally:
-        await env.close()
 
 
 @contextmanager

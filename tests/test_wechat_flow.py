@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import func, select
 
@@ -17,16 +15,6 @@ R1 = openid("r1")
 W1 = openid("w1")
 DESCRIPTION = "春晗路12号门口人行道沉降破损约2平方米"
 PHOTO = "https://mmbiz.qpic.cn/test/photo.jpg"
-
-
-@pytest.fixture
-async def wx(db_url: str) -> AsyncIterator[WxEnv]:
-    """The app with the WeChat channel, a WeChat admin, and the fake WeChat."""
-    env = await WxEnv.create(db_url, admins=(ADMIN,))
-    try:
-        yield env
-    finally:
-        await env.close()
 
 
 def tickets(wx: WxEnv) -> list[Ticket]:
