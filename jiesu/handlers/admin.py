@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from jiesu import texts
 from jiesu.models import chart, performance, tickets
 from jiesu.models import stats as stats_mod
+from jiesu.models.digest import overdue_lines
 from jiesu.models.errors import BadInput, NotAllowed, NotFound
 from jiesu.models.notify import area_label
 from jiesu.models.people import admin_scopes, find_person, grant, grants_of, is_staff, revoke
-from jiesu.models.render import category_name, fmt_duration, person_name
+from jiesu.models.render import category_name, fmt_duration
 from jiesu.models.tables import Area, ChatBinding, Person, Role
 from jiesu.models.territory import binding_of
 
@@ -211,26 +212,11 @@ def areas(turn: Turn, args: list[str]) -> None:
 def overdue(turn: Turn, args: list[str]) -> None:
     """/overdue: claimed tickets past their deadline and open ones past the claim window."""
     area_ids = _area_ids(turn)
-    u = turn.u
-    late = stats_mod.overdue(u.session, u.now, area_ids)
-    waiting = stats_mod.unclaimed_since(u.session, u.now - u.rules.sla.claim_within, area_ids)
-    rows = [(t, u.now - missed) for t in late if (missed := stats_mod.late_since(t)) is not None]
-    rows += [(t, u.now - t.created_at - u.rules.sla.claim_within) for t in waiting]
-    if not rows:
+    lines = overdue_lines(turn.u, area_ids, limit=50)
+    if not lines:
         turn.reply(texts.OVERDUE_EMPTY)
         return
-    lines = [texts.OVERDUE_HEADER.format(count=len(rows))]
-    for t, late_by in rows:
-        lines.append(
-            texts.OVERDUE_LINE.format(
-                id=t.id,
-                category=category_name(u.session, t.category_code),
-                area=area_label(u, t.area_id),
-                handler=person_name(u.session, t.handler_id),
-                late=fmt_duration(late_by),
-            )
-        )
-    turn.reply("\n".join(lines))
+    turn.reply("\n".join([texts.OVERDUE_HEADER.format(count=len(lines)), *lines]))
 
 
 def _pct(rate: float | None) -> str:

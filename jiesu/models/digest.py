@@ -25,10 +25,10 @@ def moment(day: date, at: time, tz: str) -> datetime:
     return datetime.combine(day, at, ZoneInfo(tz))
 
 
-def overdue_lines(u: Unit, limit: int = 200) -> list[str]:
+def overdue_lines(u: Unit, area_ids: set[int] | None = None, limit: int = 200) -> list[str]:
     """Late claimed tickets, then open ones past the claim window, as /overdue lines."""
-    late = stats.overdue(u.session, u.now, None, limit)
-    waiting = stats.unclaimed_since(u.session, u.now - u.rules.sla.claim_within, None, limit)
+    late = stats.overdue(u.session, u.now, area_ids, limit)
+    waiting = stats.unclaimed_since(u.session, u.now - u.rules.sla.claim_within, area_ids, limit)
     rows = [(t, u.now - missed) for t in late if (missed := stats.late_since(t)) is not None]
     rows += [(t, u.now - t.created_at - u.rules.sla.claim_within) for t in waiting]
     return [
