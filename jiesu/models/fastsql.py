@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
 
+from sqlalchemy import ColumnElement, Insert, Table, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -124,3 +127,27 @@ class Prepared:
         """Run the statement; return its first row, if any."""
         rows = self.rows(session, params)
         return rows[0] if rows else None
+
+
+class InsertIgnoring:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING …, built once per dialect (building costs more)."""
+
+    def __init__(self, table: Table, *returning: ColumnElement[Any]) -> None:
+        self.table = table
+        self.returning = returning
+        self._by_dialect: dict[str, Prepared] = {}
+
+    def on(self, session: Session) -> Prepared:
+        """The prepared statement for the session's database."""
+        name = session.get_bind().dialect.name
+        prepared = self._by_dialect.get(name)
+        if prepared is None:
+            stmt: Insert
+            if name == "postgresql":
+                stmt = pg_insert(self.table).on_conflict_do_nothing()
+            elif name == "sqlite":
+                stmt = sqlite_insert(self.table).on_conflict_do_nothing()
+            else:  # pragma: no cover - other dialects are not supported
+                stmt = insert(self.table)
+            prepared = self._by_dialect[name] = Prepared(stmt.returning(*self.returning))
+        return prepared

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from .fastsql import UNREAD, Prepared, Unread
+from .fastsql import UNREAD, InsertIgnoring, Prepared, Unread
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
 
@@ -23,22 +21,8 @@ _BY_EXTERNAL_ID = Prepared(
 )
 
 
-_INSERTS: dict[str, Prepared] = {}
-
-
-def _insert(dialect: str) -> Prepared:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING the row (nothing when someone else made it)."""
-    prepared = _INSERTS.get(dialect)
-    if prepared is None:
-        stmt: Insert
-        if dialect == "postgresql":
-            stmt = pg_insert(_T).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            stmt = sqlite_insert(_T).on_conflict_do_nothing()
-        else:  # pragma: no cover - other dialects are not supported
-            stmt = insert(_T)
-        prepared = _INSERTS[dialect] = Prepared(stmt.returning(*_T.c))
-    return prepared
+# INSERT … ON CONFLICT DO NOTHING RETURNING the row (nothing when someone else made it).
+_INSERT = InsertIgnoring(_T, *_T.c)
 
 
 def _loaded(session: Session, row: tuple[Any, ...]) -> Person:
@@ -80,7 +64,7 @@ def get_or_create_person(
             "created_at": now,
         }
         # Two first messages at once: the other transaction may insert first; then take its row.
-        row = _insert(session.get_bind().dialect.name).first(session, values)
+        row = _INSERT.on(session).first(session, values)
         row = row or _BY_EXTERNAL_ID.first(session, key)
         assert row is not None
         return _loaded(session, row)

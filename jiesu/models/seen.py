@@ -5,39 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Insert, Table, delete, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
-from .fastsql import Prepared
+from .fastsql import InsertIgnoring
 from .tables import SeenKey
 
-# Built once per dialect: constructing an upsert costs more than running it (on every message).
-_INSERTS: dict[str, Prepared] = {}
-
-
-def _insert(dialect: str) -> Prepared:
-    prepared = _INSERTS.get(dialect)
-    if prepared is None:
-        table = cast(Table, SeenKey.__table__)  # the table, not the entity: no ORM bulk-insert path
-        stmt: Insert
-        if dialect == "postgresql":
-            stmt = pg_insert(table).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            stmt = sqlite_insert(table).on_conflict_do_nothing()
-        else:  # pragma: no cover - other dialects are not supported
-            stmt = insert(table)
-        # RETURNING says reliably whether the row went in (rowcount is not portable here).
-        prepared = _INSERTS[dialect] = Prepared(stmt.returning(table.c.key))
-    return prepared
+# RETURNING says reliably whether the row went in (rowcount is not portable here); the
+# table, not the entity, so the ORM bulk-insert path is not taken.
+_TABLE = cast(Table, SeenKey.__table__)
+_INSERT = InsertIgnoring(_TABLE, _TABLE.c.key)
 
 
 def first_time(session: Session, namespace: str, key: str, now: datetime) -> bool:
     """Record key; return False when it was already recorded (by anyone, committed)."""
     values = {"namespace": namespace, "key": key[:200], "at": now}
     # Straight to the driver (fastsql): no ORM layer (nor autoflush) needed for a table of its own.
-    return _insert(session.get_bind().dialect.name).first(session, values) is not None
+    return _INSERT.on(session).first(session, values) is not None
 
 
 def forget_before(session: Session, namespace: str, before: datetime) -> int:
