@@ -23,7 +23,7 @@ console: $(STAMP)
 
 ## make test: install, then lint, type-check and run the tests (PostgreSQL too if JIESU_TEST_POSTGRES_URL is set)
 test: $(STAMP)
-	$(BIN)/ruff check jiesu tests bench
+	$(BIN)/ruff check bot handlers models scheduler tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

@@ -20,12 +20,12 @@ if str(ROOT) not in sys.path:  # run as `python bench/x.py` from a checkout
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from jiesu.bot.app import App  # noqa: E402
-from jiesu.bot.outbox_sender import Delivery, OutgoingMessage  # noqa: E402
-from jiesu.config import load  # noqa: E402
-from jiesu.models.clock import FakeClock  # noqa: E402
-from jiesu.models.db import normalise_url  # noqa: E402
-from jiesu.models.messages import ChatKind, HandleResult, Inbound  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.config import load  # noqa: E402
+from bot.outbox_sender import Delivery, OutgoingMessage  # noqa: E402
+from models.clock import FakeClock  # noqa: E402
+from models.db import normalise_url  # noqa: E402
+from models.messages import ChatKind, HandleResult, Inbound  # noqa: E402
 
 BACKENDS = ("sqlite", "postgresql")
 # Benchmarks never touch the `test` database: their own, overridable by environment or --pg-url.

@@ -44,10 +44,10 @@ from bench.common import (  # noqa: E402
     table,
     wizard_steps,
 )
-from jiesu import texts  # noqa: E402
-from jiesu.bot.app import App  # noqa: E402
-from jiesu.models.messages import HandleResult, Inbound  # noqa: E402
-from jiesu.models.tables import Person, PointsEntry, Status, Ticket, TicketEvent  # noqa: E402
+from bot.app import App  # noqa: E402
+from handlers import texts  # noqa: E402
+from models.messages import HandleResult, Inbound  # noqa: E402
+from models.tables import Person, PointsEntry, Status, Ticket, TicketEvent  # noqa: E402
 
 
 @dataclass

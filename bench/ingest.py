@@ -49,8 +49,8 @@ from bench.common import (  # noqa: E402
     table,
     wizard_steps,
 )
-from jiesu.bot.app import App  # noqa: E402
-from jiesu.models.tables import Outbox, Ticket  # noqa: E402
+from bot.app import App  # noqa: E402
+from models.tables import Outbox, Ticket  # noqa: E402
 
 FLOOR_RATE = 500.0
 FLOOR_P99_MS = 50.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from jiesu.bot.app import App
+from bot.app import App
 
 from .common import Step, console_inbound
 

@@ -18,12 +18,12 @@ from typing import Any
 
 import httpx
 
-from jiesu.bot.app import App
-from jiesu.bot.channels.telegram import SECRET_HEADER, setup
-from jiesu.bot.channels.telegram_limits import RateLimiter
-from jiesu.bot.outbox_sender import Delivery, OutgoingMessage, Transport
-from jiesu.bot.web import build_asgi
-from jiesu.config import TelegramConfig
+from bot.app import App
+from bot.channels.telegram import SECRET_HEADER, setup
+from bot.channels.telegram_limits import RateLimiter
+from bot.config import TelegramConfig
+from bot.outbox_sender import Delivery, OutgoingMessage, Transport
+from bot.web import build_asgi
 from tests.tgfake import BOT, SECRET, TOKEN, FakeBotApi, FakeRequest
 
 from .common import Step

@@ -14,13 +14,13 @@ import httpx
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from jiesu.bot.app import App
-from jiesu.bot.channels.wechat import setup
-from jiesu.bot.channels.wechat_security import signature
-from jiesu.bot.web import build_asgi
-from jiesu.config import WechatConfig
-from jiesu.models.messages import Button
-from jiesu.models.outbox import latest_buttons
+from bot.app import App
+from bot.channels.wechat import setup
+from bot.channels.wechat_security import signature
+from bot.config import WechatConfig
+from bot.web import build_asgi
+from models.messages import Button
+from models.outbox import latest_buttons
 
 from .common import Step
 

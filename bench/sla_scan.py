@@ -38,11 +38,11 @@ from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.common import BACKENDS, add_null_transports, fresh_database, start_app, table  # noqa: E402
-from jiesu.bot.app import App  # noqa: E402
-from jiesu.models import scan, tickets  # noqa: E402
-from jiesu.models.people import get_or_create_person, grant  # noqa: E402
-from jiesu.models.tables import ChatBinding, Person, Role, Ticket, TicketEvent  # noqa: E402
-from jiesu.scheduler import SlaJobs, install  # noqa: E402
+from bot.app import App  # noqa: E402
+from models import scan, tickets  # noqa: E402
+from models.people import get_or_create_person, grant  # noqa: E402
+from models.tables import ChatBinding, Person, Role, Ticket, TicketEvent  # noqa: E402
+from scheduler import SlaJobs, install  # noqa: E402
 
 DUE_EVERY = 100  # 1% of the tickets are due
 COLUMNS = (

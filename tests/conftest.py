@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from jiesu.migrations import upgrade
-from jiesu.models.base import Base
-from jiesu.models.db import normalise_url
+from models.base import Base
+from models.db import normalise_url
+from models.migrations import upgrade
 
 from .harness import Harness
 from .tgfake import Tg

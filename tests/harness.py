@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiesu.bot.app import App
-from jiesu.bot.channels.console import Console, ConsoleTransport
-from jiesu.config import Config, load
-from jiesu.models.clock import FakeClock
-from jiesu.models.messages import ChatKind, HandleResult, Inbound
-from jiesu.models.tables import Ticket, TicketEvent
+from bot.app import App
+from bot.channels.console import Console, ConsoleTransport
+from bot.config import Config, load
+from models.clock import FakeClock
+from models.messages import ChatKind, HandleResult, Inbound
+from models.tables import Ticket, TicketEvent
 
 
 def write_png(path: Path, rgb: tuple[int, int, int] = (255, 0, 0)) -> Path:
@@ -54,7 +54,7 @@ class Harness:
         clock = FakeClock()
         app = App(config, clock=clock, transports={"console": transport}, **app_kwargs)
         try:
-            from jiesu.scheduler import install
+            from scheduler import install
         except ImportError:
             pass
         else:
@@ -216,9 +216,9 @@ class Harness:
         self, group: str = "siji1", grid: str = "siji-1", workers: tuple[str, ...] = ("w1", "w2")
     ) -> None:
         """Bind a group to a grid and make workers (like setup_grid, without the messages)."""
-        from jiesu.models.people import get_or_create_person, grant
-        from jiesu.models.tables import ChatBinding, Role
-        from jiesu.models.territory import binding_of
+        from models.people import get_or_create_person, grant
+        from models.tables import ChatBinding, Role
+        from models.territory import binding_of
 
         def write(s: Session) -> None:
             u = self.app.unit(s)
@@ -244,8 +244,8 @@ class Harness:
         phone: str | None = "13800138000",
     ) -> int:
         """File a ticket and post its card as the wizard's submit does; return its number."""
-        from jiesu.models import notify, tickets
-        from jiesu.models.people import get_or_create_person
+        from models import notify, tickets
+        from models.people import get_or_create_person
 
         def write(s: Session) -> int:
             u = self.app.unit(s)

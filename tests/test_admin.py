@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from jiesu import texts
-from jiesu.models.tables import ChatBinding, RoleGrant
+from handlers import texts
+from models.tables import ChatBinding, RoleGrant
 
 from .harness import Harness
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jiesu.models.tables import Person, TicketEvent
+from models.tables import Person, TicketEvent
 
 from .harness import Harness
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jiesu import texts
-from jiesu.models.tables import Dialog, Outbox, Person, Ticket, TicketEvent
+from handlers import texts
+from models.tables import Dialog, Outbox, Person, Ticket, TicketEvent
 
 from .harness import Harness
 

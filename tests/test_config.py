@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jiesu.config import DEFAULT_DB_URL, ConfigError, load
-from jiesu.models.policy import PointsPolicy
+from bot.config import DEFAULT_DB_URL, ConfigError, load
+from models.policy import PointsPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,7 +100,7 @@ def test_cli_reports_config_errors_without_a_traceback(tmp_path: Path) -> None:
     """`jiesu console --config bad.toml` prints one 'config error' line and exits 2."""
     path = write(tmp_path, '[points]\nmeet = "a lot"\n')
     result = subprocess.run(
-        [sys.executable, "-m", "jiesu.bot.cli", "console", "--config", str(path)],
+        [sys.executable, "-m", "bot.cli", "console", "--config", str(path)],
         input="",
         capture_output=True,
         text=True,
@@ -116,7 +116,7 @@ def test_cli_reports_config_errors_without_a_traceback(tmp_path: Path) -> None:
 def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the `jiesu` command with empty standard input."""
     return subprocess.run(
-        [sys.executable, "-m", "jiesu.bot.cli", *args],
+        [sys.executable, "-m", "bot.cli", *args],
         input="r1: 你好\n",
         capture_output=True,
         text=True,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jiesu import texts
+from handlers import texts
 
 from .harness import write_png
 
@@ -54,7 +54,7 @@ def console(
 ) -> subprocess.CompletedProcess[str]:
     """Run `jiesu console` on a database and return its exit code and output."""
     return subprocess.run(
-        [sys.executable, "-m", "jiesu.bot.cli", "console", "--db", db_url, *args],
+        [sys.executable, "-m", "bot.cli", "console", "--db", db_url, *args],
         input=stdin,
         capture_output=True,
         text=True,

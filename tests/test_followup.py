@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jiesu import texts
-from jiesu.models.tables import Outbox, PointsEntry, TicketEvent
+from handlers import texts
+from models.tables import Outbox, PointsEntry, TicketEvent
 
 from .harness import Harness
 

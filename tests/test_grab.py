@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from jiesu import texts
-from jiesu.models.tables import Area, PointsEntry, TicketEvent
+from handlers import texts
+from models.tables import Area, PointsEntry, TicketEvent
 
 from .harness import Harness
 

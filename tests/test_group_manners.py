@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from jiesu import texts
-from jiesu.models.tables import TicketEvent
+from handlers import texts
+from models.tables import TicketEvent
 
 from .harness import Harness, write_png
 

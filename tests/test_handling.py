@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from jiesu import texts
-from jiesu.models.tables import PointsEntry, TicketEvent
+from handlers import texts
+from models.tables import PointsEntry, TicketEvent
 
 from .harness import Harness, write_png
 

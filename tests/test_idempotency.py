@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jiesu import texts
-from jiesu.models.messages import ChatKind, Inbound
-from jiesu.models.tables import Dialog, Outbox, Person, PointsEntry, SeenKey, Ticket, TicketEvent
+from handlers import texts
+from models.messages import ChatKind, Inbound
+from models.tables import Dialog, Outbox, Person, PointsEntry, SeenKey, Ticket, TicketEvent
 
 from .harness import Harness, write_png
 

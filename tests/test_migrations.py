@@ -16,12 +16,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from jiesu.bot.app import App
-from jiesu.config import load
-from jiesu.migrations import alembic_config, current
-from jiesu.models.base import Base
-from jiesu.models.db import normalise_url
-from jiesu.models.tables import Area, Category
+from bot.app import App
+from bot.config import load
+from models.base import Base
+from models.db import normalise_url
+from models.migrations import alembic_config, current
+from models.tables import Area, Category
 
 HEAD = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://"))).get_current_head()
 
@@ -49,7 +49,7 @@ def jiesu(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run the `jiesu` command line."""
     env = {k: v for k, v in os.environ.items() if k != "JIESU_DATABASE_URL"}
     return subprocess.run(
-        [sys.executable, "-m", "jiesu.bot.cli", *args],
+        [sys.executable, "-m", "bot.cli", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -80,7 +80,7 @@ def test_db_upgrade_takes_the_url_from_the_environment(tmp_path: Path) -> None:
     target = tmp_path / "from-env.db"
     env = {**os.environ, "JIESU_DATABASE_URL": f"sqlite+aiosqlite:///{target}"}
     result = subprocess.run(
-        [sys.executable, "-m", "jiesu.bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -96,7 +96,7 @@ def test_alembic_head_matches_the_models(empty_db_url: str) -> None:
     """After upgrading to head, autogenerate finds no difference between the database and the models."""
     engine = create_engine(normalise_url(empty_db_url))
     try:
-        from jiesu.migrations import upgrade
+        from models.migrations import upgrade
 
         upgrade(engine)
         with engine.connect() as conn:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from jiesu import texts
-from jiesu.models.tables import ChatBinding, Outbox, PointsEntry, RoleGrant, Ticket, TicketEvent
+from handlers import texts
+from models.tables import ChatBinding, Outbox, PointsEntry, RoleGrant, Ticket, TicketEvent
 
 from .harness import Harness
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from jiesu import texts
-from jiesu.config import load
-from jiesu.models.tables import PointsEntry
+from bot.config import load
+from handlers import texts
+from models.tables import PointsEntry
 
 from .harness import Harness
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from jiesu import texts
-from jiesu.models.tables import Person
+from handlers import texts
+from models.tables import Person
 
 from .harness import Harness
 

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiesu.bot.app import App
-from jiesu.config import load
-from jiesu.models import notify, tickets
-from jiesu.models.clock import FakeClock
-from jiesu.models.people import find_person, get_or_create_person
-from jiesu.models.tables import Outbox, PointsEntry, TicketEvent
-from jiesu.scheduler import SlaJobs
+from bot.app import App
+from bot.config import load
+from models import notify, tickets
+from models.clock import FakeClock
+from models.people import find_person, get_or_create_person
+from models.tables import Outbox, PointsEntry, TicketEvent
+from scheduler import SlaJobs
 
 from .conftest import PG_URL, _reset_postgres
 from .harness import Harness

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jiesu import texts
-from jiesu.models import scan
-from jiesu.models.tables import PointsEntry, TicketEvent
+from handlers import texts
+from models import scan
+from models.tables import PointsEntry, TicketEvent
 
 from .harness import Harness
 
@@ -34,7 +34,7 @@ async def until(h: Harness, start: datetime, offset: timedelta) -> list[dict[str
 
 def points_of(h: Harness, user: str) -> int:
     """A person's total points, straight from the ledger."""
-    from jiesu.models.tables import Person
+    from models.tables import Person
 
     def read(s: Any) -> int:
         pid = s.scalar(select(Person.id).where(Person.external_id == user))

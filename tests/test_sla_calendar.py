@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jiesu import texts
-from jiesu.config import ConfigError, load
-from jiesu.models.policy import SlaPolicy
-from jiesu.models.sla import add_days, next_check
+from bot.config import ConfigError, load
+from handlers import texts
+from models.policy import SlaPolicy
+from models.sla import add_days, next_check
 
 from .harness import Harness
 from .test_sla import COMMUNITY, until

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from jiesu import texts
-from jiesu.models.tables import PointsEntry, Ticket, TicketEvent
-from jiesu.scheduler import SlaJobs
+from handlers import texts
+from models.tables import PointsEntry, Ticket, TicketEvent
+from scheduler import SlaJobs
 
 from .harness import Harness
 from .test_sla import COMMUNITY, bind_ladder, notes, points_of, until

@@ -11,12 +11,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiesu.bot.app import App
-from jiesu.config import load
-from jiesu.models import tickets
-from jiesu.models.people import get_or_create_person
-from jiesu.models.tables import Ticket, TicketEvent
-from jiesu.scheduler import install
+from bot.app import App
+from bot.config import load
+from models import tickets
+from models.people import get_or_create_person
+from models.tables import Ticket, TicketEvent
+from scheduler import install
 
 
 async def test_install_adds_the_scans_and_a_daily_digest(db_url: str) -> None:

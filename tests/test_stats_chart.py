@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jiesu import texts
-from jiesu.config import load
-from jiesu.models import chart, performance, stats
-from jiesu.models.unit import Unit
+from bot.config import load
+from handlers import texts
+from models import chart, performance, stats
+from models.unit import Unit
 
 from .harness import Harness
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jiesu import texts
-from jiesu.bot.channels.telegram_limits import RateLimiter
-from jiesu.bot.outbox_sender import OutgoingMessage
-from jiesu.models.messages import Button, ChatKind, Inbound
-from jiesu.models.tables import Category, Outbox, Ticket
+from bot.channels.telegram_limits import RateLimiter
+from bot.outbox_sender import OutgoingMessage
+from handlers import texts
+from models.messages import Button, ChatKind, Inbound
+from models.tables import Category, Outbox, Ticket
 
 from .tgfake import GROUP_ID, NEAR_GRID, Tg, VirtualTime, cast, report, setup_grid
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from telegram import Update
 
-from jiesu import texts
-from jiesu.models.tables import ChatBinding, Outbox, Person, PointsEntry, Ticket, TicketEvent
+from handlers import texts
+from models.tables import ChatBinding, Outbox, Person, PointsEntry, Ticket, TicketEvent
 
 from .tgfake import GROUP_ID, Cast, Tg, report, setup_grid
 

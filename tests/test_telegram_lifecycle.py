@@ -15,12 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jiesu import texts
-from jiesu.bot import cli
-from jiesu.bot.channels.telegram import build_application
-from jiesu.bot.runtime import StartupError
-from jiesu.config import TelegramConfig
-from jiesu.handlers.commands import ADMIN_MENU, RESIDENT_MENU, WORKER_MENU
+from bot import cli
+from bot.channels.telegram import build_application
+from bot.config import TelegramConfig
+from bot.runtime import StartupError
+from handlers import texts
+from handlers.commands import ADMIN_MENU, RESIDENT_MENU, WORKER_MENU
 
 from .tgfake import ADMIN_ID, SECRET, TOKEN, FakeBotApi, Tg, Updates, cast, serve_http, telegram_config
 
@@ -200,7 +200,7 @@ def start_jiesu(config: Path, db_url: str) -> subprocess.Popen[str]:
     """`jiesu run --config FILE --db URL` as an operator would start it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIESU_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "jiesu.bot.cli", "run", "--config", str(config), "--db", db_url],
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", db_url],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

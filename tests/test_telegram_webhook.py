@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from jiesu import texts
-from jiesu.models.tables import Outbox, Person, SeenKey
+from handlers import texts
+from models.tables import Outbox, Person, SeenKey
 
 from .tgfake import GROUP_ID, SECRET, WEBHOOK_URL, FakeBotApi, Tg, Updates, cast, report, setup_grid
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from jiesu import texts
-from jiesu.models.tables import Area, Dialog, Outbox, Person, SeenKey, Ticket
+from handlers import texts
+from models.tables import Area, Dialog, Outbox, Person, SeenKey, Ticket
 
 from .tgfake import DESCRIPTION, NEAR_GRID, FakeBotApi, Tg, Updates, cast, setup_grid
 

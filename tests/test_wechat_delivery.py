@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from jiesu import texts
-from jiesu.models.db import Database
-from jiesu.models.tables import Outbox, OutboxStatus
+from handlers import texts
+from models.db import Database
+from models.tables import Outbox, OutboxStatus
 
 from .wxfake import FakeWeChatAPI, WxEnv, openid
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from jiesu import texts
-from jiesu.models.tables import Area, ChatBinding, Ticket
+from handlers import texts
+from models.tables import Area, ChatBinding, Ticket
 
 from .wxfake import WxEnv, openid
 

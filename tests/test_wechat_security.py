@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from jiesu import texts
-from jiesu.bot.app import App
-from jiesu.bot.channels.wechat import setup
-from jiesu.bot.runtime import StartupError
-from jiesu.config import WechatConfig, load
-from jiesu.models.base import Base
-from jiesu.models.clock import FakeClock
-from jiesu.models.tables import KeyValue
+from bot.app import App
+from bot.channels.wechat import setup
+from bot.config import WechatConfig, load
+from bot.runtime import StartupError
+from handlers import texts
+from models.base import Base
+from models.clock import FakeClock
+from models.tables import KeyValue
 
 from .wxfake import ACCOUNT, APP_ID, APP_SECRET, TOKEN, FakeWeChatAPI, WxEnv, openid, sign
 

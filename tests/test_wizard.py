@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from jiesu import texts
-from jiesu.models.tables import Area, Dialog, Ticket
+from handlers import texts
+from models.tables import Area, Dialog, Ticket
 
 from .harness import Harness, write_png
 

@@ -27,12 +27,12 @@ from telegram import Update
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from jiesu.bot.app import App
-from jiesu.bot.channels.telegram import SECRET_HEADER, TelegramRuntime, setup
-from jiesu.bot.channels.telegram_limits import RateLimiter
-from jiesu.bot.web import build_asgi
-from jiesu.config import Config, TelegramConfig, load
-from jiesu.models.clock import FakeClock
+from bot.app import App
+from bot.channels.telegram import SECRET_HEADER, TelegramRuntime, setup
+from bot.channels.telegram_limits import RateLimiter
+from bot.config import Config, TelegramConfig, load
+from bot.web import build_asgi
+from models.clock import FakeClock
 
 TOKEN = "7000000001:AAF4k3-t0ken_for-jiesu-tests"
 BOT = {

@@ -25,12 +25,12 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 from wechatpy.crypto import PrpCrypto
 
-from jiesu.bot.app import App
-from jiesu.bot.channels.console import ConsoleTransport
-from jiesu.bot.channels.wechat import WechatChannel, setup
-from jiesu.bot.web import build_asgi
-from jiesu.config import WechatConfig, load
-from jiesu.models.clock import FakeClock
+from bot.app import App
+from bot.channels.console import ConsoleTransport
+from bot.channels.wechat import WechatChannel, setup
+from bot.config import WechatConfig, load
+from bot.web import build_asgi
+from models.clock import FakeClock
 
 APP_ID = "wx0123456789abcdef"
 APP_SECRET = "test-app-secret"

@@ -1,0 +1,129 @@
+"""The application: database, rules, clock, inbound pipeline and outbox sender in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from handlers import router
+from models import demo
+from models.clock import Clock, FakeClock, SystemClock
+from models.db import Database
+from models.messages import HandleResult, Inbound
+from models.migrations import upgrade
+from models.people import get_or_create_person, grant
+from models.tables import Role
+from models.territory import AreaTree
+from models.unit import Unit
+
+from .outbox_sender import OutboxSender, Transport
+
+Job = Callable[[], Awaitable[Any]]
+
+
+class App:
+    """Everything a channel needs to turn an inbound message into delivered replies."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        transports: dict[str, Transport] | None = None,
+        db: Database | None = None,
+    ) -> None:
+        self.config = config
+        self.rules = config.rules
+        self.clock = clock or SystemClock()
+        self.db = db or Database(config.database_url, config.database_pool_size)
+        self.sender = OutboxSender(self.db, self.clock, dict(transports or {}))
+        # Periodic jobs (SLA scans …): run by the scheduler in production and by advance() in
+        # the console and tests, so both paths execute the same code.
+        self.periodic: list[Job] = []
+        self.tick = timedelta(minutes=5)
+
+    def add_transport(self, transport: Transport) -> None:
+        """Register the sender of one channel."""
+        self.sender.transports[transport.channel] = transport
+
+    def prepare(self) -> None:
+        """Migrate the schema, seed the demo subdistrict if empty, and make the configured admins."""
+        upgrade(self.db.engine)
+        self.db.run_sync(self._seed_and_bootstrap)
+
+    def _seed_and_bootstrap(self, session: Session) -> None:
+        if self.config.seed_demo:
+            demo.seed(session)
+        tree = AreaTree.load(session)
+        if not tree.by_id:
+            return
+        top = tree.top()
+        now = self.clock.now()
+        wanted = [("console", a) for a in self.config.console_admins]
+        wanted += [("telegram", str(a)) for a in self.config.telegram.admins]
+        wanted += [("wechat", a) for a in self.config.wechat.admins]
+        for channel, external_id in wanted:
+            person = get_or_create_person(
+                session,
+                channel,
+                external_id,
+                now,
+                chat_id=external_id,
+                handle=external_id if channel == "console" else None,
+            )
+            grant(session, person, Role.ADMIN, top.id, None, now)
+
+    async def start(self) -> None:
+        """Prepare the database off the event loop."""
+        await asyncio.to_thread(self.prepare)
+
+    def unit(self, session: Session) -> Unit:
+        """A unit of work at the current time."""
+        return Unit(session, self.clock.now(), self.rules)
+
+    async def handle(self, msg: Inbound) -> HandleResult:
+        """Run the inbound pipeline for one message in one transaction."""
+        try:
+            result = await self.db.run(lambda s: router.handle(self.unit(s), msg, isolated=False))
+        except router.Refused as refusal:  # rolled back: record the refusal alone
+            result = await self.db.run(functools.partial(self._refuse, refusal))
+        if result.outbox_ids:
+            self.sender.wake()
+        return result
+
+    def _refuse(self, refusal: router.Refused, session: Session) -> HandleResult:
+        """The second transaction of a refused message."""
+        return router.refuse(self.unit(session), refusal)
+
+    async def handle_and_deliver(self, msg: Inbound) -> HandleResult:
+        """Handle a message, then deliver whatever is due (console and tests)."""
+        result = await self.handle(msg)
+        await self.sender.flush()
+        return result
+
+    async def run_periodic(self) -> None:
+        """Run every periodic job once, then deliver."""
+        for job in self.periodic:
+            await job()
+        await self.sender.flush()
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move a fake clock forward in ticks, running what would have run meanwhile."""
+        if not isinstance(self.clock, FakeClock):
+            raise TypeError("advance() needs a FakeClock")
+        remaining = delta
+        while remaining > timedelta(0):
+            step = min(self.tick, remaining)
+            self.clock.advance(step)
+            remaining -= step
+            await self.run_periodic()
+
+    def close(self) -> None:
+        """Release the database."""
+        self.db.close()

@@ -1,0 +1,310 @@
+"""Deliver outbox rows to Telegram: keyboards, photos, card edits, limits, retries and failures."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import warnings
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from handlers import texts
+from models.clock import Clock
+from models.db import Database
+from models.messages import Button
+from models.tables import ChatBinding, KeyValue, Outbox, OutboxStatus
+
+from ..outbox_sender import Delivery, OutgoingMessage, backoff
+from .telegram_inbound import CHANNEL
+from .telegram_limits import RateLimiter
+
+log = logging.getLogger(__name__)
+# Opt in to PTB's coming timedelta durations: otherwise PTB warns (deprecation) whenever it builds a
+# RetryAfter for a 429. Our code reads retry_after as either type (see `seconds`).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+TEXT_MAX = 4096
+CAPTION_MAX = 1024
+CALLBACK_DATA_MAX = 64  # bytes, a Bot API limit
+LONG_PAYLOAD = "~"  # callback data "~<hash>" stands for a payload kept in the kv table
+NAV_PAYLOADS = frozenset({"wz:back", "wz:cancel"})
+_FILE_REF = re.compile(r"^[A-Za-z0-9_\-]{20,}$")
+_MARKUP = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def payload_key(payload: str) -> str:
+    """The kv key under which a payload too long for callback data is kept."""
+    return "tg:cb:" + hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def resolve_long_payload(session: Session, data: str) -> str:
+    """The payload a '~hash' callback data stands for (unchanged when unknown)."""
+    value = session.scalar(select(KeyValue.value).where(KeyValue.key == "tg:cb:" + data[1:]))
+    return value if value is not None else data
+
+
+def migrate_chat(session: Session, old: str, new: str) -> None:
+    """A group became a supergroup with a new id: move its binding and queued messages along."""
+    taken = session.scalar(
+        select(ChatBinding.id).where(ChatBinding.channel == CHANNEL, ChatBinding.chat_id == new)
+    )
+    if taken is not None:
+        session.execute(delete(ChatBinding).where(ChatBinding.channel == CHANNEL, ChatBinding.chat_id == old))
+    else:
+        session.execute(
+            update(ChatBinding)
+            .where(ChatBinding.channel == CHANNEL, ChatBinding.chat_id == old)
+            .values(chat_id=new)
+        )
+    session.execute(
+        update(Outbox)
+        .where(Outbox.channel == CHANNEL, Outbox.chat_id == old, Outbox.status == OutboxStatus.PENDING)
+        .values(chat_id=new)
+    )
+
+
+def seconds(value: int | float | timedelta) -> float:
+    """retry_after as seconds, whichever type this PTB version hands out."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def retry_after_of(exc: RetryAfter) -> float:
+    """How long Telegram asked us to wait (without PTB's int-vs-timedelta deprecation warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        return seconds(exc.retry_after)
+
+
+def _chat(chat_id: str) -> int | str:
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id  # '@channelname'
+
+
+def _remote(message: Message) -> str:
+    return f"{message.chat_id}:{message.message_id}"
+
+
+def _split(text: str, limit: int = TEXT_MAX) -> list[str]:
+    """Cut a long text at line ends into pieces Telegram accepts."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*pieces, text or "…"]
+
+
+def layout(buttons: list[Button]) -> list[list[Button]]:
+    """Rows of buttons: short labels two to a row, long ones alone, back/cancel together last."""
+    nav = [b for b in buttons if b.payload in NAV_PAYLOADS]
+    rows: list[list[Button]] = []
+    for b in (b for b in buttons if b.payload not in NAV_PAYLOADS):
+        short = len(b.label) <= 8
+        if short and rows and len(rows[-1]) == 1 and len(rows[-1][0].label) <= 8:
+            rows[-1].append(b)
+        else:
+            rows.append([b])
+    return [*rows, nav] if nav else rows
+
+
+class TelegramTransport:
+    """Sends (or edits) one outbox row through the Bot API and reports how it went."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot, db: Database, clock: Clock, limiter: RateLimiter | None = None) -> None:
+        self.bot = bot
+        self.db = db
+        self.clock = clock
+        self.limiter = limiter or RateLimiter()
+
+    async def deliver(self, message: OutgoingMessage) -> Delivery:
+        """Send or edit one message, keeping to the limits; classify what went wrong."""
+        later = await self.limiter.acquire(message.chat_id, message.id)
+        if later is not None:
+            return Delivery(ok=False, retry_after=later, error="waiting for Telegram's rate limit")
+        try:
+            try:
+                remote = await self._edit(message) if message.is_edit else await self._send(message)
+            except ChatMigrated as exc:
+                new = str(exc.new_chat_id)
+                await self.db.run(lambda s: migrate_chat(s, message.chat_id, new))
+                log.warning("chat %s became supergroup %s; bindings moved", message.chat_id, new)
+                remote = await self._send(message, chat_id=new)
+        except RetryAfter as exc:
+            wait = retry_after_of(exc)
+            self.limiter.hold(message.chat_id, wait)
+            return Delivery(ok=False, retry_after=wait, error=f"429: {exc}")
+        except Forbidden as exc:  # blocked by the user, kicked from the group, never started
+            return Delivery(ok=False, permanent=True, error=f"403: {exc}")
+        except BadRequest as exc:  # chat not found, or a request Telegram will never accept
+            return Delivery(ok=False, permanent=True, error=f"400: {exc}")
+        except NetworkError as exc:  # timeouts, connection errors and 5xx: try again later
+            error = f"network: {exc}"
+        except TelegramError as exc:  # a wrong token, a conflict: not this message's fault
+            error = f"{type(exc).__name__}: {exc}"
+        else:
+            return Delivery(ok=True, remote_id=remote)
+        # Keep the chat's order: nothing newer goes to this chat before the retry of this one.
+        self.limiter.hold(message.chat_id, backoff(message.attempts).total_seconds())
+        return Delivery(ok=False, error=error)
+
+    # ------------------------------------------------------------------ rendering
+
+    async def _callback_data(self, payload: str) -> str:
+        """The payload itself, or a short key to it when it exceeds Telegram's 64 bytes."""
+        if len(payload.encode()) <= CALLBACK_DATA_MAX and not payload.startswith(LONG_PAYLOAD):
+            return payload
+        key = payload_key(payload)
+        now = self.clock.now()
+
+        def keep(session: Session) -> None:
+            if session.get(KeyValue, key) is None:
+                session.add(KeyValue(key=key, value=payload, expires_at=None, updated_at=now))
+
+        await self.db.run(keep)
+        return LONG_PAYLOAD + key.removeprefix("tg:cb:")
+
+    async def _inline(self, buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+        if not buttons:
+            return None
+        rows = []
+        for row in layout(list(buttons)):
+            rows.append(
+                [
+                    InlineKeyboardButton(b.label, callback_data=await self._callback_data(b.payload))
+                    for b in row
+                ]
+            )
+        return InlineKeyboardMarkup(rows)
+
+    @staticmethod
+    def _request_keyboard(message: OutgoingMessage) -> ReplyKeyboardMarkup:
+        """The 📍 or 📱 keyboard; the step's other buttons become typed labels the core understands."""
+        if message.keyboard == "location":
+            first = KeyboardButton(texts.BTN_SEND_LOCATION, request_location=True)
+        else:
+            first = KeyboardButton(texts.BTN_SHARE_PHONE, request_contact=True)
+        rows = [[first]] + [[KeyboardButton(b.label) for b in row] for row in layout(list(message.buttons))]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+
+    async def _markup(self, message: OutgoingMessage) -> _MARKUP | None:
+        if message.keyboard in ("location", "contact"):
+            return self._request_keyboard(message)
+        inline = await self._inline(message.buttons)
+        if inline is not None:
+            return inline
+        return ReplyKeyboardRemove() if message.keyboard == "remove" else None
+
+    async def _keyboard_open(self, message: OutgoingMessage) -> bool:
+        """Tell whether the last keyboard this chat got was a 📍/📱 one (inline buttons cannot close it)."""
+
+        def last(session: Session) -> str | None:
+            return session.scalar(
+                select(Outbox.keyboard)
+                .where(
+                    Outbox.channel == CHANNEL,
+                    Outbox.chat_id == message.chat_id,
+                    Outbox.keyboard.is_not(None),
+                    Outbox.status == OutboxStatus.SENT,
+                    Outbox.id < message.id,
+                )
+                .order_by(Outbox.id.desc())
+                .limit(1)
+            )
+
+        return await self.db.run(last) in ("location", "contact")
+
+    # ------------------------------------------------------------------ sending
+
+    async def _send(self, message: OutgoingMessage, chat_id: str | None = None) -> str:
+        chat = _chat(chat_id or message.chat_id)
+        markup = await self._markup(message)
+        if message.keyboard == "remove" and message.buttons and await self._keyboard_open(message):
+            await self.bot.send_message(chat, texts.TG_KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove())
+        text = message.text
+        if message.photo:
+            sent = await self._send_photo(chat, message.photo, text, markup)
+            if sent is not None:
+                return sent
+            log.warning(
+                "outbox row %s: photo %r is not usable on Telegram; text only", message.id, message.photo
+            )
+            text = f"{text}\n{texts.TG_PHOTO_UNAVAILABLE}"
+        pieces = _split(text)
+        for piece in pieces[:-1]:
+            await self.bot.send_message(chat, piece)
+        return _remote(await self.bot.send_message(chat, pieces[-1], reply_markup=markup))
+
+    async def _send_photo(self, chat: int | str, photo: str, text: str, markup: _MARKUP | None) -> str | None:
+        """Send a photo by file id (or URL); None when Telegram cannot use the reference."""
+        if not (_FILE_REF.match(photo) or photo.startswith(("http://", "https://"))):
+            return None  # a local path or another channel's reference
+        fits = len(text) <= CAPTION_MAX
+        caption, photo_markup = (text, markup) if fits else (None, None)
+        try:
+            try:
+                sent = await self.bot.send_photo(chat, photo, caption=caption, reply_markup=photo_markup)
+            except BadRequest as exc:
+                if "type of file mismatch" not in str(exc).lower():
+                    raise
+                # A picture the resident sent "as a file" has a document file id.
+                sent = await self.bot.send_document(chat, photo, caption=caption, reply_markup=photo_markup)
+        except BadRequest as exc:
+            if any(w in str(exc).lower() for w in ("file", "photo", "url", "image", "web page")):
+                return None
+            raise
+        if fits:
+            return _remote(sent)
+        pieces = _split(text)
+        for piece in pieces[:-1]:
+            await self.bot.send_message(chat, piece)
+        return _remote(await self.bot.send_message(chat, pieces[-1], reply_markup=markup))
+
+    async def _edit(self, message: OutgoingMessage) -> str:
+        """Edit a card in place; post it anew when the original is gone or never arrived."""
+        chat_id, _, message_id = (message.edit_remote_id or "").partition(":")
+        if not message_id.isdigit():
+            return await self._send(message)
+        inline = await self._inline(message.buttons)  # None removes the old buttons
+        try:
+            await self.bot.edit_message_text(
+                message.text[:TEXT_MAX],
+                chat_id=_chat(chat_id),
+                message_id=int(message_id),
+                reply_markup=inline,
+            )
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                return message.edit_remote_id or ""
+            gone = ("message to edit not found", "can't be edited", "no text in the message")
+            if any(g in reason for g in gone):
+                return await self._send(message)
+            raise
+        return message.edit_remote_id or ""

@@ -1,0 +1,151 @@
+"""The `jiesu` command: console demo, bot runner and database upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from bot.config import Config, ConfigError, load
+from models.clock import FakeClock
+from models.db import Database
+from models.migrations import upgrade
+
+from .app import App
+from .channels.console import Console, ConsoleLineError, ConsoleTransport
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load(args.config)
+    if getattr(args, "db", None):
+        config.database_url = args.db
+    return config
+
+
+async def run_console(config: Config, source: TextIO, out: TextIO, err: TextIO, jsonl: bool) -> int:
+    """Feed lines to the console until the input ends."""
+    transport = ConsoleTransport(out, jsonl=jsonl)
+    app = App(config, clock=FakeClock(), transports={"console": transport})
+    _extend(app)
+    await app.start()
+    console = Console(app, transport)
+    interactive = source.isatty()
+    try:
+        while True:
+            if interactive:
+                err.write("> ")
+                err.flush()
+            line = await asyncio.to_thread(source.readline)
+            if not line:
+                return 0
+            try:
+                await console.run_line(line)
+            except ConsoleLineError as exc:
+                err.write(f"error: {exc}\n")
+                err.flush()
+    finally:
+        app.close()
+
+
+def _extend(app: App) -> None:
+    """Attach optional parts (the SLA scheduler) when they are installed."""
+    try:
+        from scheduler import install
+    except ImportError:
+        return
+    install(app)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """jiesu console."""
+    config = _config(args)
+    if args.script:
+        path = Path(args.script)
+        if not path.is_file():
+            print(f"error: script not found: {path}", file=sys.stderr)
+            return 2
+        with path.open(encoding="utf-8") as fh:
+            return asyncio.run(run_console(config, fh, sys.stdout, sys.stderr, args.jsonl))
+    return asyncio.run(run_console(config, sys.stdin, sys.stdout, sys.stderr, args.jsonl))
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """jiesu db upgrade."""
+    config = _config(args)
+    db = Database(config.database_url)
+    try:
+        upgrade(db.engine)
+    finally:
+        db.close()
+    print(f"database at {db.engine.url.render_as_string(hide_password=True)} is up to date")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """jiesu run: serve the configured channels."""
+    config = _config(args)
+    if not (config.telegram.token or config.wechat.token):
+        print(
+            "No channel is configured. Set [telegram] token (or JIESU_TELEGRAM_TOKEN) or a [wechat] "
+            "section in the config file, see config.example.toml.\n"
+            "To try Jiesu without any account, run: jiesu console",
+            file=sys.stderr,
+        )
+        return 2
+    from .runner import run
+
+    return run(config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="jiesu", description="接诉 Jiesu: neighbourhood problems as work orders"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="config file (TOML); defaults to the built-in demo settings")
+    common.add_argument("--db", help="database URL (overrides [database] url and JIESU_DATABASE_URL)")
+    console = sub.add_parser("console", parents=[common], help="chat with the bot in the terminal")
+    console.add_argument("--jsonl", action="store_true", help="one JSON object per bot message")
+    console.add_argument("--script", help="read lines from this file instead of standard input")
+    console.set_defaults(func=cmd_console)
+    run = sub.add_parser("run", parents=[common], help="serve Telegram / WeChat")
+    run.set_defaults(func=cmd_run)
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    up = dbsub.add_parser("upgrade", parents=[common], help="create or migrate the schema")
+    up.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `jiesu` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except (ArgumentError, NoSuchModuleError) as exc:
+        print(
+            f"config error: database URL {exc}; expected sqlite:///FILE or postgresql://USER@HOST/DATABASE",
+            file=sys.stderr,
+        )
+        return 2
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        print(f"database error: cannot open the database: {reason}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

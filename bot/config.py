@@ -1,0 +1,244 @@
+"""Configuration: a TOML file, with secrets and the database URL overridable from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.policy import Limits, PointsPolicy, SlaPolicy
+from models.unit import Rules
+
+DEFAULT_DB_URL = "sqlite+aiosqlite:///jiesu.db"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class ConfigError(ValueError):
+    """The config file says something that cannot be used; the message says what to fix."""
+
+
+def parse_duration(value: str | int | float, key: str = "duration") -> timedelta:
+    """'30m', '2h', '3d' (or a number of seconds) as a timedelta."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    m = _DURATION.match(str(value))
+    if not m:
+        raise ConfigError(f"{key}: expected a duration like '30m', '2h' or '3d', got {value!r}")
+    return timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
+
+
+@dataclass
+class TelegramConfig:
+    """[telegram]"""
+
+    token: str | None = None
+    webhook_url: str | None = None
+    secret_token: str | None = None
+    base_url: str | None = None
+    admins: list[int] = field(default_factory=list)
+
+
+@dataclass
+class WechatConfig:
+    """[wechat]"""
+
+    token: str | None = None
+    app_id: str | None = None
+    app_secret: str | None = None
+    encoding_aes_key: str | None = None
+    admins: list[str] = field(default_factory=list)
+    api_base_url: str | None = None
+    template_id: str | None = None
+
+
+@dataclass
+class Config:
+    """Everything Jiesu reads from its config file."""
+
+    database_url: str = DEFAULT_DB_URL
+    database_pool_size: int = 8
+    rules: Rules = field(default_factory=Rules)
+    console_admins: list[str] = field(default_factory=lambda: ["admin"])
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    wechat: WechatConfig = field(default_factory=WechatConfig)
+    http_listen: str = "127.0.0.1:8080"
+    seed_demo: bool = True
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _whole(value: Any, key: str) -> int:
+    """A whole number from the file (true, 1.5 and "10" are not)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+    return value
+
+
+def _number(value: Any, key: str) -> float:
+    """A number from the file, whole or not."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _timezone(value: Any, key: str) -> str:
+    """An IANA time zone name that this system knows."""
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{key}: unknown time zone {value!r}, e.g. 'Asia/Shanghai'") from None
+    return str(value)
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    return value
+
+
+def _dates(values: list[Any], key: str) -> frozenset[date]:
+    out = set()
+    for v in values:
+        try:
+            out.add(v if isinstance(v, date) else date.fromisoformat(str(v)))
+        except ValueError:
+            raise ConfigError(f"{key}: {v!r} is not a date (YYYY-MM-DD)") from None
+    return frozenset(out)
+
+
+def parse_clock_time(value: Any, key: str) -> time:
+    """'08:30' (local time of day) as a time."""
+    if isinstance(value, time):
+        return value
+    try:
+        hours, minutes = (int(part) for part in str(value).strip().split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ConfigError(f"{key}: expected a time of day like '08:30', got {value!r}") from None
+
+
+def _sla(raw: dict[str, Any]) -> SlaPolicy:
+    s = _section(raw, "sla")
+    base = SlaPolicy()
+    given = s.get("reminders", base.reminder_fractions)
+    if not isinstance(given, list | tuple) or any(
+        isinstance(f, bool) or not isinstance(f, int | float) or not 0 < f < 1 for f in given
+    ):
+        raise ConfigError("sla.reminders: each fraction must be between 0 and 1, e.g. [0.5, 0.8]")
+    fractions = tuple(float(f) for f in given)
+    days = {
+        k: _whole(s.get(k, getattr(base, k)), f"sla.{k}")
+        for k in ("simple_days", "difficult_days", "pending_days")
+    }
+    if any(v < 1 for v in days.values()):
+        raise ConfigError("sla: simple_days, difficult_days and pending_days must be at least 1")
+    positive = {
+        key: parse_duration(s.get(key, default), f"sla.{key}")
+        for key, default in (
+            ("claim_within", "2h"),
+            ("progress_push_every", "1d"),
+            ("overdue_repeat", "1d"),
+            ("scan_every", "1m"),
+        )
+    }
+    if any(v <= timedelta(0) for v in positive.values()):
+        raise ConfigError(
+            "sla: claim_within, progress_push_every, overdue_repeat and scan_every must be longer than zero"
+        )
+    return SlaPolicy(
+        claim_within=positive["claim_within"],
+        reminder_fractions=tuple(sorted(fractions)),
+        followup_reminder_after=parse_duration(
+            s.get("followup_reminder_after", "24h"), "sla.followup_reminder_after"
+        ),
+        followup_autoclose_after=parse_duration(
+            s.get("followup_autoclose_after", "3d"), "sla.followup_autoclose_after"
+        ),
+        progress_push_after=parse_duration(s.get("progress_push_after", "24h"), "sla.progress_push_after"),
+        progress_push_every=positive["progress_push_every"],
+        working_days=bool(s.get("working_days", False)),
+        holidays=_dates(s.get("holidays", []), "sla.holidays"),
+        workdays_extra=_dates(s.get("extra_workdays", []), "sla.extra_workdays"),
+        timezone=_timezone(s.get("timezone", base.timezone), "sla.timezone"),
+        overdue_repeat=positive["overdue_repeat"],
+        digest_time=parse_clock_time(s.get("digest_time", "08:30"), "sla.digest_time"),
+        scan_every=positive["scan_every"],
+        **days,
+    )
+
+
+def _points(raw: dict[str, Any]) -> PointsPolicy:
+    p = _section(raw, "points")
+    base = PointsPolicy()
+    return PointsPolicy(
+        **{
+            k: _whole(p.get(k, getattr(base, k)), f"points.{k}")
+            for k in ("close", "double_yes", "grab", "meet", "overdue")
+        }
+    )
+
+
+def _telegram_ids(values: Any, key: str) -> list[int]:
+    """Telegram user ids: numbers (or strings of digits), not @usernames."""
+    try:
+        return [int(v) for v in values if not isinstance(v, bool)]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}: expected numeric Telegram user ids, got {values!r}") from None
+
+
+def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read a config file (or the built-in defaults) and apply environment overrides."""
+    env = dict(os.environ) if env is None else env
+    raw: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file not found: {p}")
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    db = _section(raw, "database")
+    sub = _section(raw, "subdistrict")
+    tg = _section(raw, "telegram")
+    wx = _section(raw, "wechat")
+    console = _section(raw, "console")
+    rules = Rules(
+        sla=_sla(raw),
+        points=_points(raw),
+        limits=Limits(),
+        subdistrict_name=str(sub.get("name", "北苑街道")),
+        nearest_grid_km=_number(sub.get("nearest_grid_km", 3.0), "subdistrict.nearest_grid_km"),
+        chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),
+    )
+    return Config(
+        database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),
+        database_pool_size=_whole(db.get("pool_size", 8), "database.pool_size"),
+        rules=rules,
+        console_admins=[str(a) for a in console.get("admins", ["admin"])],
+        telegram=TelegramConfig(
+            token=env.get("JIESU_TELEGRAM_TOKEN") or tg.get("token"),
+            webhook_url=tg.get("webhook_url"),
+            secret_token=env.get("JIESU_TELEGRAM_SECRET_TOKEN") or tg.get("secret_token"),
+            base_url=tg.get("base_url"),
+            admins=_telegram_ids(tg.get("admins", []), "telegram.admins"),
+        ),
+        wechat=WechatConfig(
+            token=env.get("JIESU_WECHAT_TOKEN") or wx.get("token"),
+            app_id=wx.get("app_id"),
+            app_secret=env.get("JIESU_WECHAT_APP_SECRET") or wx.get("app_secret"),
+            encoding_aes_key=env.get("JIESU_WECHAT_AES_KEY") or wx.get("encoding_aes_key"),
+            admins=[str(a) for a in wx.get("admins", [])],
+            api_base_url=wx.get("api_base_url"),
+            template_id=wx.get("template_id"),
+        ),
+        http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
+        seed_demo=bool(sub.get("demo", True)),
+        raw=raw,
+    )

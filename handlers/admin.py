@@ -1,0 +1,292 @@
+"""Admin commands: assign, reject, merge, roles, group binding, overdue list, statistics."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from handlers import texts
+from models import chart, performance, tickets
+from models import stats as stats_mod
+from models.digest import overdue_lines
+from models.errors import BadInput, NotAllowed, NotFound
+from models.notify import area_label
+from models.people import admin_scopes, find_person, grant, grants_of, is_staff, revoke
+from models.render import category_name, fmt_duration
+from models.tables import Area, ChatBinding, Person, Role
+from models.territory import binding_of
+
+from .textclean import parse_id
+from .turn import Turn
+
+log = logging.getLogger(__name__)
+
+# Channels without group chats (WeChat official accounts): staff bind their own private chat.
+PRIVATE_BIND_CHANNELS = frozenset({"wechat"})
+
+
+def _scopes(turn: Turn) -> list[int]:
+    """The admin's scopes; refuses everyone else without revealing anything."""
+    scopes = admin_scopes(turn.u.session, turn.person.id)
+    if not scopes:
+        raise NotAllowed(texts.NOT_ADMIN)
+    return scopes
+
+
+def _area_ids(turn: Turn) -> set[int] | None:
+    """Every area under the admin's scopes (None: the whole subdistrict)."""
+    scopes = _scopes(turn)
+    top = turn.u.tree.top()
+    if top.id in scopes:
+        return None
+    ids: set[int] = set()
+    for scope in scopes:
+        ids |= turn.u.tree.subtree_ids(scope)
+    return ids
+
+
+def _person(turn: Turn, ref: str) -> Person:
+    person = find_person(turn.u.session, ref, turn.msg.channel)
+    if person is None:
+        raise NotFound(texts.USER_NOT_FOUND.format(user=ref))
+    return person
+
+
+def _area(turn: Turn, code: str) -> Area:
+    area = turn.u.tree.by_code(code)
+    if area is None:
+        raise NotFound(texts.AREA_NOT_FOUND.format(code=code))
+    return area
+
+
+def _require_over(turn: Turn, area: Area) -> None:
+    if not any(turn.u.tree.is_within(area.id, s) for s in _scopes(turn)):
+        names = "、".join(turn.u.tree.by_id[s].name for s in _scopes(turn))
+        raise NotAllowed(texts.GRANT_OUTSIDE.format(area=names))
+
+
+def _ticket_id(args: list[str], usage: str, min_args: int) -> int:
+    ticket_id = parse_id(args[0]) if args else None
+    if ticket_id is None or len(args) < min_args:
+        raise BadInput(texts.USAGE.format(usage=usage))
+    return ticket_id
+
+
+def assign(turn: Turn, args: list[str]) -> None:
+    """/assign ID USER."""
+    _scopes(turn)
+    ticket_id = _ticket_id(args, "/assign 编号 用户", 2)
+    worker = _person(turn, args[1])
+    tickets.assign(turn.u, ticket_id, turn.person, worker)
+    turn.reply(texts.ASSIGN_DONE.format(id=ticket_id, handler=worker.name))
+
+
+def reject(turn: Turn, args: list[str]) -> None:
+    """/reject ID REASON."""
+    _scopes(turn)
+    ticket_id = _ticket_id(args, "/reject 编号 理由", 2)
+    tickets.reject(turn.u, ticket_id, turn.person, " ".join(args[1:]))
+    turn.reply(texts.REJECT_DONE.format(id=ticket_id))
+
+
+def merge(turn: Turn, args: list[str]) -> None:
+    """/merge ID INTO."""
+    _scopes(turn)
+    usage = "/merge 编号 目标编号"
+    ticket_id = _ticket_id(args, usage, 2)
+    into = parse_id(args[1])
+    if into is None:
+        raise BadInput(texts.USAGE.format(usage=usage))
+    tickets.merge(turn.u, ticket_id, into, turn.person)
+    turn.reply(texts.MERGE_DONE.format(id=ticket_id, into=into))
+
+
+def _role(word: str) -> Role:
+    try:
+        return Role(word.lower())
+    except ValueError:
+        mapped = {"网格员": Role.WORKER, "管理员": Role.ADMIN}.get(word)
+        if mapped is None:
+            raise BadInput(texts.ROLE_INVALID) from None
+        return mapped
+
+
+def grant_role(turn: Turn, args: list[str]) -> None:
+    """/grant USER worker|admin SCOPE."""
+    _scopes(turn)
+    if len(args) != 3:
+        raise BadInput(texts.USAGE.format(usage="/grant 用户 worker|admin 范围代码"))
+    role = _role(args[1])
+    area = _area(turn, args[2])
+    _require_over(turn, area)
+    person = _person(turn, args[0])
+    name = texts.ROLE_NAME[role]
+    if grant(turn.u.session, person, role, area.id, turn.person, turn.u.now):
+        turn.reply(texts.GRANT_DONE.format(user=person.name, role=name, area=area_label(turn.u, area.id)))
+    else:
+        turn.reply(texts.GRANT_EXISTS.format(user=person.name, role=name, area=area_label(turn.u, area.id)))
+
+
+def revoke_role(turn: Turn, args: list[str]) -> None:
+    """/revoke USER ROLE [SCOPE]."""
+    _scopes(turn)
+    if len(args) not in (2, 3):
+        raise BadInput(texts.USAGE.format(usage="/revoke 用户 worker|admin [范围代码]"))
+    role = _role(args[1])
+    area = _area(turn, args[2]) if len(args) == 3 else None
+    if area is not None:
+        _require_over(turn, area)
+    elif turn.u.tree.top().id not in _scopes(turn):
+        raise BadInput(texts.USAGE.format(usage="/revoke 用户 worker|admin 范围代码"))
+    person = _person(turn, args[0])
+    count = revoke(turn.u.session, person, role, area.id if area else None)
+    name = texts.ROLE_NAME[role]
+    if count:
+        turn.reply(texts.REVOKE_DONE.format(user=person.name, role=name, count=count))
+    else:
+        turn.reply(texts.REVOKE_NONE.format(user=person.name, role=name))
+
+
+def _require_role_over(turn: Turn, area: Area) -> None:
+    """Staff may subscribe their own chat only to an area inside one of their roles."""
+    if not any(turn.u.tree.is_within(area.id, g.area_id) for g in grants_of(turn.u.session, turn.person.id)):
+        raise NotAllowed(texts.WX_BIND_OUTSIDE.format(area=area_label(turn.u, area.id)))
+
+
+def bind(turn: Turn, args: list[str]) -> None:
+    """/bind SCOPE, sent in a group: that area's cards and alerts go to this group.
+
+    On a channel without group chats a worker or admin sends it in their private chat instead,
+    and the cards of that area come to them there.
+    """
+    own_chat = turn.private and turn.msg.channel in PRIVATE_BIND_CHANNELS
+    if own_chat:
+        if not is_staff(turn.u.session, turn.person.id):
+            # The user id is what an admin needs for /grant; WeChat shows it nowhere else.
+            raise NotAllowed(texts.WX_BIND_NOT_STAFF.format(id=turn.person.external_id))
+    else:
+        _scopes(turn)
+        if turn.private:
+            turn.reply(texts.GROUP_ONLY)
+            return
+    if len(args) != 1:
+        raise BadInput(texts.USAGE.format(usage="/bind 范围代码（如 siji-1）"))
+    area = _area(turn, args[0])
+    if own_chat:
+        _require_role_over(turn, area)
+    else:
+        _require_over(turn, area)
+    u = turn.u
+    existing = binding_of(u.session, turn.msg.channel, turn.msg.chat_id)
+    label = area_label(u, area.id)
+    if existing is not None and existing.area_id != area.id:
+        old = area_label(u, existing.area_id)
+        existing.area_id = area.id
+        moved = texts.WX_BIND_MOVED if own_chat else texts.BIND_MOVED
+        turn.reply(moved.format(old=old, area=label, code=area.code))
+        return
+    if existing is None:
+        u.session.add(
+            ChatBinding(channel=turn.msg.channel, chat_id=turn.msg.chat_id, area_id=area.id, created_at=u.now)
+        )
+    turn.reply((texts.WX_BIND_DONE if own_chat else texts.BIND_DONE).format(area=label, code=area.code))
+
+
+def areas(turn: Turn, args: list[str]) -> None:
+    """/areas: the codes to use in /grant and /bind."""
+    _scopes(turn)
+    tree = turn.u.tree
+    lines = [texts.AREAS_HEADER]
+
+    def walk(area: Area, depth: int) -> None:
+        lines.append(texts.AREAS_LINE.format(indent="  " * depth, code=area.code, name=area.name))
+        for child in tree.children(area.id):
+            walk(child, depth + 1)
+
+    walk(tree.top(), 0)
+    turn.reply("\n".join(lines))
+
+
+def overdue(turn: Turn, args: list[str]) -> None:
+    """/overdue: claimed tickets past their deadline and open ones past the claim window."""
+    area_ids = _area_ids(turn)
+    lines = overdue_lines(turn.u, area_ids, limit=50)
+    if not lines:
+        turn.reply(texts.OVERDUE_EMPTY)
+        return
+    turn.reply("\n".join([texts.OVERDUE_HEADER.format(count=len(lines)), *lines]))
+
+
+def _pct(rate: float | None) -> str:
+    return texts.STATS_NA if rate is None else f"{rate * 100:.1f}%"
+
+
+def stats(turn: Turn, args: list[str]) -> None:
+    """/stats [week|month]: counts, the 三率, on-time rate per tier, slowest grids, and a chart."""
+    area_ids = _area_ids(turn)
+    u = turn.u
+    period = args[0].lower() if args else "all"
+    if period not in texts.PERIOD:
+        raise BadInput(texts.USAGE.format(usage="/stats [week|month]"))
+    since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
+    s = stats_mod.compute(u.session, area_ids, since)
+    on_time = performance.on_time_by_tier(u.session, area_ids, since)
+    grids = performance.slowest_grids(u.session, area_ids, since)
+    # In the order of the ticket's life, the same on every database.
+    by_status = "，".join(
+        f"{name} {s.by_status[k]}" for k, name in texts.CARD_STATUS.items() if k in s.by_status
+    )
+    by_status = by_status or "0"
+    by_category = "，".join(f"{category_name(u.session, k)} {v}" for k, v in s.by_category.items()) or "0"
+    rates = "，".join(
+        texts.STATS_ON_TIME_ITEM.format(
+            tier=texts.TIER_SHORT[t.tier], rate=_pct(t.rate), on_time=t.on_time, decided=t.decided
+        )
+        for t in on_time
+    )
+    slow = "，".join(
+        texts.STATS_SLOW_GRID_ITEM.format(
+            area=area_label(u, g.area_id), avg=fmt_duration(g.avg), count=g.resolved
+        )
+        for g in grids
+    )
+    lines = [
+        texts.STATS.format(
+            period=texts.PERIOD[period],
+            total=s.total,
+            by_status=by_status,
+            by_category=by_category,
+            response=_pct(s.response_rate),
+            resolution=_pct(s.resolution_rate),
+            satisfaction=_pct(s.satisfaction_rate),
+        ),
+        texts.STATS_ON_TIME.format(rates=rates),
+        texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
+    ]
+    turn.reply("\n".join(lines))
+    path = _chart(turn, period, s, on_time, grids)
+    if path is not None:
+        turn.reply(texts.CHART_CAPTION.format(period=texts.PERIOD[period]), photo=str(path))
+
+
+def _chart(
+    turn: Turn,
+    period: str,
+    s: stats_mod.Stats,
+    on_time: list[performance.TierOnTime],
+    grids: list[performance.GridSpeed],
+) -> Path | None:
+    """Draw the /stats chart; a chart that cannot be written leaves the text answer alone."""
+    u = turn.u
+    today = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).date()
+    first = today - timedelta(days=6 if period == "week" else 29)
+    series = performance.daily(u.session, _area_ids(turn), first, today, u.rules.sla.timezone)
+    title = texts.CHART_TITLE.format(subdistrict=u.rules.subdistrict_name, period=texts.PERIOD[period])
+    data = performance.chart_data(u.session, u.tree, title, s, on_time, grids, series)
+    try:
+        return chart.write_png(data, Path(u.rules.chart_dir), f"stats-{period}-{u.now:%Y%m%d%H%M%S}")
+    except OSError:
+        log.exception("cannot write the /stats chart under %s", u.rules.chart_dir)
+        return None

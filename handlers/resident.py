@@ -1,0 +1,145 @@
+"""Resident commands: menu, help, my tickets, status, withdraw, follow-up answers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers import texts
+from models import tickets
+from models.dialogs import update_data
+from models.messages import Button
+from models.notify import to_person
+from models.people import admin_scopes, is_staff
+from models.render import category_name, fmt_time, person_name
+from models.tables import AreaLevel, Status, Ticket
+
+from . import wizard
+from .textclean import parse_id
+from .turn import Turn
+
+MENU = (
+    Button(texts.BTN_REPORT, "menu:report"),
+    Button(texts.BTN_MY, "menu:my"),
+    Button(texts.BTN_HELP, "menu:help"),
+)
+
+
+def greet(turn: Turn, args: list[str]) -> None:
+    """Greet with the menu; a deep-link argument names the grid to pre-fill."""
+    u = turn.u
+    hint = ""
+    if args:
+        area = u.tree.by_code(args[0])
+        if area is not None and area.level in (AreaLevel.GRID, AreaLevel.COMMUNITY):
+            update_data(turn.dialog, u.now, deeplink=area.id)
+            hint = wizard.deeplink_hint(turn, area.id) + "\n"
+    if wizard.in_wizard(turn):
+        data = {k: v for k, v in turn.dialog.data.items() if k == "deeplink"}
+        turn.dialog.state = "idle"
+        turn.dialog.data = data
+    turn.reply(hint + texts.GREETING.format(subdistrict=u.rules.subdistrict_name), MENU, keyboard="remove")
+
+
+def help_(turn: Turn, args: list[str]) -> None:
+    """Explain what can be done; workers also see their commands, admins theirs."""
+    text = texts.HELP_RESIDENT
+    if is_staff(turn.u.session, turn.person.id):
+        text += "\n\n" + texts.HELP_STAFF
+        if admin_scopes(turn.u.session, turn.person.id):
+            text += "\n\n" + texts.HELP_ADMIN
+    turn.reply(text, MENU if turn.private else ())
+
+
+def report(turn: Turn, args: list[str]) -> None:
+    """Start the report wizard (in a private chat only: reports carry private details)."""
+    if not turn.private:
+        turn.reply(texts.PRIVATE_ONLY)
+        return
+    wizard.start(turn)
+
+
+def my_tickets(turn: Turn, args: list[str]) -> None:
+    """List the resident's own tickets, newest first (in private: a group must not see them)."""
+    u = turn.u
+    if not turn.private:
+        turn.reply(texts.PRIVATE_ONLY)
+        return
+    rows = list(
+        u.session.scalars(
+            select(Ticket).where(Ticket.resident_id == turn.person.id).order_by(Ticket.id.desc()).limit(20)
+        )
+    )
+    if not rows:
+        turn.reply(texts.MY_EMPTY, MENU if turn.private else ())
+        return
+    lines = [texts.MY_HEADER] + [
+        texts.MY_LINE.format(
+            id=t.id,
+            category=category_name(u.session, t.category_code),
+            status=texts.STATUS[t.status],
+            created=fmt_time(t.created_at, u.rules.sla.timezone),
+        )
+        for t in rows
+    ]
+    turn.reply("\n".join(lines))
+
+
+def status(turn: Turn, args: list[str]) -> None:
+    """Show one ticket the person may see; staff in scope get the private details privately."""
+    u = turn.u
+    ticket_id = parse_id(args[0]) if args else None
+    if ticket_id is None:
+        turn.reply(texts.USAGE.format(usage="/status 编号"))
+        return
+    ticket = u.session.get(Ticket, ticket_id)
+    if ticket is None or not tickets.visible_to(u, ticket, turn.person):
+        turn.reply(texts.NOT_FOUND.format(id=ticket_id))
+        return
+    shown = ticket
+    if ticket.status == Status.MERGED and ticket.merged_into_id is not None:
+        shown = u.session.get(Ticket, ticket.merged_into_id) or ticket
+    extra = ""
+    if shown.handler_id is not None:
+        extra += texts.STATUS_HANDLER.format(handler=person_name(u.session, shown.handler_id))
+    if shown.due_at is not None and shown.status in (Status.OPEN, Status.CLAIMED):
+        extra += texts.STATUS_DUE.format(due=fmt_time(shown.due_at, u.rules.sla.timezone))
+    history = tickets.history_lines(u, shown)
+    if history:
+        extra += texts.STATUS_HISTORY.format(lines="\n".join(history))
+    turn.reply(
+        texts.STATUS_TEXT.format(
+            id=shown.id,
+            category=category_name(u.session, shown.category_code),
+            status=texts.STATUS[shown.status],
+            tier=texts.TIER[shown.tier],
+            created=fmt_time(shown.created_at, u.rules.sla.timezone),
+            extra=extra,
+        )
+    )
+    if shown.resident_id != turn.person.id and (
+        shown.handler_id == turn.person.id or tickets.is_admin_over(u, turn.person, shown)
+    ):
+        # Phone and address go to the handler and admins only, and only in private.
+        to_person(u, turn.person, tickets.details_text(u, shown), ticket_id=shown.id)
+    elif shown.resident_id == turn.person.id and shown.status == Status.RESOLVED and shown.followup_stage:
+        turn.reply(
+            texts.R_ASK_SATISFIED
+            if shown.followup_stage == 2
+            else texts.R_RESOLVED.format(id=shown.id, note=shown.resolution_note or ""),
+            tickets.followup_buttons(shown),
+        )
+
+
+def withdraw(turn: Turn, args: list[str]) -> None:
+    """Take back one's own ticket."""
+    ticket_id = parse_id(args[0]) if args else None
+    if ticket_id is None:
+        turn.reply(texts.USAGE.format(usage="/withdraw 编号"))
+        return
+    tickets.withdraw(turn.u, ticket_id, turn.person)
+    turn.reply(texts.WITHDRAW_CONFIRMED.format(id=ticket_id))
+
+
+def followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
+    """Take a 是/否 or 满意/不满意 button press."""
+    tickets.answer_followup(turn.u, ticket_id, turn.person, stage, yes)

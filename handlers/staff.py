@@ -1,0 +1,191 @@
+"""Grid worker commands: grab, meet, progress, tier, plan, resolve, queue, points, ranking."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from handlers import texts
+from models import points, tickets
+from models.dialogs import set_state
+from models.errors import BadInput, NotAllowed
+from models.notify import due_text
+from models.people import is_staff
+from models.render import category_name
+from models.tables import Person, Status, Ticket
+from models.territory import binding_of
+
+from . import wizard
+from .textclean import normalise_command, parse_id
+from .turn import Turn
+
+AWAIT_RESULT_PHOTO = "await_result_photo"
+
+
+def _require_staff(turn: Turn) -> None:
+    if not is_staff(turn.u.session, turn.person.id):
+        raise NotAllowed(texts.NOT_STAFF)
+
+
+def _ticket_arg(turn: Turn, args: list[str], usage: str, min_args: int = 1) -> int:
+    ticket_id = parse_id(args[0]) if args else None
+    if ticket_id is None or len(args) < min_args:
+        raise BadInput(texts.USAGE.format(usage=usage))
+    return ticket_id
+
+
+def grab_by_id(turn: Turn, ticket_id: int) -> None:
+    """Grab a ticket (button or command); the loser hears who was faster."""
+    _require_staff(turn)
+    ticket = tickets.grab(turn.u, ticket_id, turn.person)
+    text = texts.GRAB_WON.format(id=ticket.id)
+    if turn.msg.payload is not None:
+        turn.result.alert = text
+    elif not turn.private:
+        turn.reply(text)
+
+
+def grab(turn: Turn, args: list[str]) -> None:
+    """抢单 ID."""
+    _require_staff(turn)
+    grab_by_id(turn, _ticket_arg(turn, args, "抢单 编号"))
+
+
+def meet(turn: Turn, args: list[str]) -> None:
+    """见面 ID: record an on-site meeting with the resident."""
+    _require_staff(turn)
+    ticket = tickets.meet(turn.u, _ticket_arg(turn, args, "见面 编号"), turn.person)
+    turn.reply(texts.MEET_DONE.format(id=ticket.id))
+
+
+def note(turn: Turn, args: list[str]) -> None:
+    """进展 ID 内容: record progress."""
+    _require_staff(turn)
+    ticket_id = _ticket_arg(turn, args, "进展 编号 内容", 2)
+    tickets.add_note(turn.u, ticket_id, turn.person, " ".join(args[1:]))
+    turn.reply(texts.NOTE_DONE.format(id=ticket_id))
+
+
+def tier(turn: Turn, args: list[str]) -> None:
+    """定级 ID 简单|复杂|暂难解决 理由: change the 135 tier."""
+    _require_staff(turn)
+    usage = "定级 编号 简单|复杂|暂难解决 理由"
+    ticket_id = _ticket_arg(turn, args, usage, 3)
+    new_tier = texts.TIER_WORDS.get(normalise_command(args[1]).lower())
+    if new_tier is None:
+        raise BadInput(texts.USAGE.format(usage=usage))
+    ticket = tickets.change_tier(turn.u, ticket_id, turn.person, new_tier, " ".join(args[2:]))
+    turn.reply(
+        texts.TIER_DONE.format(id=ticket.id, tier=texts.TIER[ticket.tier], due=due_text(turn.u, ticket))
+    )
+
+
+def plan(turn: Turn, args: list[str]) -> None:
+    """方案 ID YYYY-MM-DD 内容: the initial plan of a pending ticket."""
+    _require_staff(turn)
+    ticket_id = _ticket_arg(turn, args, "方案 编号 日期(YYYY-MM-DD) 内容", 3)
+    try:
+        when = date.fromisoformat(normalise_command(args[1]))
+    except ValueError:
+        today = turn.u.now.astimezone(ZoneInfo(turn.u.rules.sla.timezone)).date()
+        raise BadInput(texts.DATE_INVALID.format(example=today.isoformat())) from None
+    ticket = tickets.set_plan(turn.u, ticket_id, turn.person, when, " ".join(args[2:]))
+    turn.reply(texts.PLAN_DONE.format(id=ticket.id, due=due_text(turn.u, ticket)))
+
+
+def resolve(turn: Turn, args: list[str]) -> None:
+    """办结 ID 说明: report done; a photo sent next is attached as the result."""
+    _require_staff(turn)
+    ticket_id = _ticket_arg(turn, args, "办结 编号 说明", 2)
+    tickets.resolve(turn.u, ticket_id, turn.person, " ".join(args[1:]))
+    set_state(turn.dialog, AWAIT_RESULT_PHOTO, turn.u.now, {"ticket": ticket_id})
+    turn.reply(texts.RESOLVE_DONE.format(id=ticket_id))
+
+
+def result_photo(turn: Turn) -> bool:
+    """Attach a photo sent right after 办结; return False when the message is something else."""
+    ticket_id = int(turn.dialog.data.get("ticket", 0))
+    set_state(turn.dialog, "idle", turn.u.now, {})
+    if not turn.msg.photo:
+        return False
+    tickets.attach_resolution_photo(turn.u, ticket_id, turn.person, turn.msg.photo)
+    turn.reply(texts.RESOLVE_PHOTO_SAVED.format(id=ticket_id))
+    return True
+
+
+def mine(turn: Turn, args: list[str]) -> None:
+    """我的任务: the worker's open queue."""
+    _require_staff(turn)
+    u = turn.u
+    rows = list(
+        u.session.scalars(
+            select(Ticket)
+            .where(Ticket.handler_id == turn.person.id, Ticket.status.in_((Status.CLAIMED, Status.RESOLVED)))
+            .order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
+            .limit(30)
+        )
+    )
+    if not rows:
+        turn.reply(texts.MINE_EMPTY)
+        return
+    turn.reply(
+        "\n".join(
+            [texts.MINE_HEADER]
+            + [
+                texts.MINE_LINE.format(
+                    id=t.id,
+                    category=category_name(u.session, t.category_code),
+                    status=texts.STATUS[t.status],
+                    due=due_text(u, t),
+                )
+                for t in rows
+            ]
+        )
+    )
+
+
+def my_points(turn: Turn, args: list[str]) -> None:
+    """我的积分: totals from the ledger."""
+    u, pid = turn.u, turn.person.id
+    turn.reply(
+        texts.POINTS.format(
+            total=points.total(u.session, pid),
+            week=points.total(u.session, pid, u.now - timedelta(days=7)),
+            month=points.total(u.session, pid, u.now - timedelta(days=30)),
+        )
+    )
+
+
+def rank(turn: Turn, args: list[str]) -> None:
+    """排行 [week|month]: the ranking of the group's area (or everyone, in private)."""
+    u = turn.u
+    period = args[0].lower() if args else "week"
+    period = {"周": "week", "本周": "week", "月": "month", "本月": "month", "全部": "all"}.get(period, period)
+    if period not in texts.PERIOD:
+        raise BadInput(texts.USAGE.format(usage="排行 week|month"))
+    since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
+    area_ids = None
+    if not turn.private:
+        binding = binding_of(u.session, turn.msg.channel, turn.msg.chat_id)
+        if binding is not None:
+            area_ids = u.tree.subtree_ids(binding.area_id)
+    rows = points.ranking(u.session, since, area_ids)
+    if not rows:
+        turn.reply(texts.RANK_EMPTY)
+        return
+    lines = [texts.RANK_HEADER.format(period=texts.PERIOD[period])]
+    for pos, (pid, pts) in enumerate(rows, 1):
+        person = u.session.get(Person, pid)
+        lines.append(texts.RANK_LINE.format(pos=pos, name=person.name if person else pid, points=pts))
+    turn.reply("\n".join(lines))
+
+
+def proxy(turn: Turn, args: list[str]) -> None:
+    """/proxy: file a ticket on a resident's behalf (代办), in private."""
+    _require_staff(turn)
+    if not turn.private:
+        turn.reply(texts.PRIVATE_ONLY)
+        return
+    wizard.start(turn, proxy=True)

@@ -1,0 +1,43 @@
+"""One inbound message being handled: who sent it, their dialog, and how to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.messages import Button, ChatKind, HandleResult, Inbound, Reply
+from models.tables import Dialog, Person
+from models.unit import Unit
+
+
+@dataclass
+class Turn:
+    """The sender, their dialog row and the reply channel for one message."""
+
+    u: Unit
+    msg: Inbound
+    person: Person
+    dialog: Dialog
+    result: HandleResult = field(default_factory=HandleResult)
+
+    @property
+    def private(self) -> bool:
+        """Tell whether the message came from a private chat."""
+        return self.msg.chat_kind == ChatKind.PRIVATE
+
+    def reply(
+        self,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        *,
+        photo: str | None = None,
+        keyboard: str | None = None,
+    ) -> None:
+        """Answer in the chat the message came from."""
+        self.u.send(Reply(self.msg.channel, self.msg.chat_id, text, buttons, photo, keyboard=keyboard))
+
+    def refuse(self, text: str) -> None:
+        """Say no: as a short alert to a button press, else as a reply."""
+        if self.msg.payload is not None:
+            self.result.alert = text
+        else:
+            self.reply(text)

@@ -1,1 +1,0 @@
-"""Jiesu (接诉): neighbourhood problem reports as tracked work orders."""

@@ -1,0 +1,161 @@
+"""How well the 135 deadlines are kept: on-time rate per tier, slowest grids, a daily series."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from handlers import texts
+
+from .render import category_name
+from .stats import Stats
+from .tables import ACTIVE, Status, Ticket, Tier
+from .territory import AreaTree
+
+TIERS = (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING)
+COUNTED = (*ACTIVE, Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class TierOnTime:
+    """Tickets of one tier whose outcome is known, and how many of them kept every deadline."""
+
+    tier: str
+    on_time: int
+    decided: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share resolved without a missed deadline."""
+        return self.on_time / self.decided if self.decided else None
+
+
+@dataclass(frozen=True)
+class GridSpeed:
+    """Average time from report to 办结 in one area."""
+
+    area_id: int
+    resolved: int
+    avg: timedelta
+
+
+@dataclass(frozen=True)
+class DailyCount:
+    """Tickets reported and resolved on one local day."""
+
+    day: date
+    new: int
+    solved: int
+
+
+def _where(area_ids: set[int] | None, since: datetime | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Ticket.status.in_(COUNTED)]
+    if area_ids is not None:
+        where.append(Ticket.area_id.in_(area_ids))
+    if since is not None:
+        where.append(Ticket.created_at >= since)
+    return where
+
+
+def on_time_by_tier(session: Session, area_ids: set[int] | None, since: datetime | None) -> list[TierOnTime]:
+    """Decided = resolved or already late; on time = resolved without any missed deadline."""
+    resolved = Ticket.resolved_at.is_not(None)
+    decided = func.sum(case((resolved | (Ticket.overdue_count > 0), 1), else_=0))
+    on_time = func.sum(case((resolved & (Ticket.overdue_count == 0), 1), else_=0))
+    rows = {
+        str(tier): (int(ok or 0), int(n or 0))
+        for tier, ok, n in session.execute(
+            select(Ticket.tier, on_time, decided).where(*_where(area_ids, since)).group_by(Ticket.tier)
+        )
+    }
+    return [TierOnTime(str(t), *rows.get(str(t), (0, 0))) for t in TIERS]
+
+
+def slowest_grids(
+    session: Session, area_ids: set[int] | None, since: datetime | None, limit: int = 5
+) -> list[GridSpeed]:
+    """Areas by average report-to-办结 time, slowest first."""
+    spans: dict[int, list[timedelta]] = defaultdict(list)
+    rows = session.execute(
+        select(Ticket.area_id, Ticket.created_at, Ticket.resolved_at).where(
+            *_where(area_ids, since), Ticket.resolved_at.is_not(None)
+        )
+    )
+    for area_id, created, resolved in rows:
+        if resolved is not None:
+            spans[int(area_id)].append(resolved - created)
+    speeds = [GridSpeed(a, len(v), sum(v, timedelta()) / len(v)) for a, v in spans.items()]
+    speeds.sort(key=lambda g: (-g.avg, g.area_id))
+    return speeds[:limit]
+
+
+def daily(session: Session, area_ids: set[int] | None, first: date, last: date, tz: str) -> list[DailyCount]:
+    """New and resolved tickets per local day from first to last (inclusive)."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(first, datetime.min.time(), zone)
+    where: list[ColumnElement[bool]] = []
+    if area_ids is not None:
+        where.append(Ticket.area_id.in_(area_ids))
+    new: dict[date, int] = defaultdict(int)
+    solved: dict[date, int] = defaultdict(int)
+    for (created,) in session.execute(select(Ticket.created_at).where(*where, Ticket.created_at >= start)):
+        new[created.astimezone(zone).date()] += 1
+    for resolved in session.scalars(select(Ticket.resolved_at).where(*where, Ticket.resolved_at >= start)):
+        if resolved is not None:
+            solved[resolved.astimezone(zone).date()] += 1
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [DailyCount(d, new[d], solved[d]) for d in days]
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Exactly the series drawn in the /stats chart, with their Chinese labels."""
+
+    title: str
+    days: list[str]
+    new: list[int]
+    solved: list[int]
+    tiers: list[str]
+    on_time_pct: list[float]
+    categories: list[str]
+    category_counts: list[int]
+    grids: list[str]
+    grid_hours: list[float]
+
+
+def chart_data(
+    session: Session,
+    tree: AreaTree,
+    title: str,
+    stats: Stats,
+    on_time: list[TierOnTime],
+    grids: list[GridSpeed],
+    series: list[DailyCount],
+    top: int = 5,
+) -> ChartData:
+    """Turn the figures into labelled series (tiers without a decided ticket are left out)."""
+    known = [t for t in on_time if t.rate is not None]
+    cats = list(stats.by_category.items())[:top]
+
+    def grid_name(area_id: int) -> str:
+        chain = [a.name for a in reversed(tree.ancestors(area_id)) if a.parent_id is not None]
+        return " ".join(chain) or tree.by_id[area_id].name
+
+    return ChartData(
+        title=title,
+        days=[f"{d.day.month}/{d.day.day}" for d in series],
+        new=[d.new for d in series],
+        solved=[d.solved for d in series],
+        tiers=[texts.TIER_SHORT[t.tier] for t in known],
+        on_time_pct=[round(100 * (t.rate or 0.0), 1) for t in known],
+        categories=[category_name(session, code) for code, _ in cats],
+        category_counts=[n for _, n in cats],
+        grids=[grid_name(g.area_id) for g in grids],
+        grid_hours=[round(g.avg.total_seconds() / 3600, 1) for g in grids],
+    )

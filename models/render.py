@@ -1,0 +1,73 @@
+"""Turn tickets into the Chinese text people read (cards, details, status)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from handlers import texts
+
+from .refdata import catalogue
+from .tables import Person, Status, Ticket
+
+# Phone numbers people type into free text: mobiles (with +86, spaces or dashes) and landlines.
+_PHONE_IN_TEXT = re.compile(
+    r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d{4}){2}|[(（]?0\d{2,3}[)）]?[\s-]?\d{7,8})(?!\d)"
+)
+
+
+def fmt_time(when: datetime | None, tz: str = "Asia/Shanghai") -> str:
+    """Local date and time, e.g. 11月23日 09:00."""
+    if when is None:
+        return texts.NONE
+    local = when.astimezone(ZoneInfo(tz))
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def fmt_duration(delta: timedelta) -> str:
+    """A duration in days and hours, or hours and minutes."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return texts.DURATION_DAYS.format(days=days, hours=hours)
+    if hours:
+        return texts.DURATION_HOURS.format(hours=hours, minutes=mins)
+    return texts.DURATION_MINUTES.format(minutes=mins)
+
+
+def category_name(session: Session, code: str) -> str:
+    """Full name of a category, with its parent: 大城管 / 道路破损."""
+    return catalogue(session).full_name(code)
+
+
+def person_name(session: Session, person_id: int | None) -> str:
+    """Display name of a person, or the 'unclaimed' word."""
+    if person_id is None:
+        return texts.UNCLAIMED
+    person = session.get(Person, person_id)
+    return person.name if person else texts.UNCLAIMED
+
+
+def status_name(ticket: Ticket) -> str:
+    """Chinese name of the ticket's status."""
+    return texts.STATUS[ticket.status]
+
+
+def mask_phones(text: str) -> str:
+    """Replace the digits of every phone number in free text with '*'."""
+    return _PHONE_IN_TEXT.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
+
+
+def short_description(text: str, limit: int = 80) -> str:
+    """A description cut for a group card, with phone numbers masked (cards are seen by the whole group)."""
+    text = mask_phones(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_open(ticket: Ticket) -> bool:
+    """Tell whether the ticket can still be grabbed."""
+    return ticket.status == Status.OPEN

@@ -1,0 +1,251 @@
+"""Deadline scans: claim due tickets with one atomic statement, act on each, set when to look next.
+
+Exactly-once across processes: the claim (`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
+LOCKED) RETURNING id`), the actions, the outbox rows and the new `next_*_at` are one
+transaction. Another process skips rows locked by it and, after it commits, no longer sees
+them as due. A process killed mid-scan rolls back: the rows are still due for the next scan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Update, func, select, text, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from handlers import texts
+
+from . import escalation, points, tickets
+from .base import UTCDateTime
+from .notify import to_resident
+from .render import fmt_time
+from .sla import MAX_LEVEL, deadline, next_check, reminder_time, tier_days
+from .tables import Person, Rating, Status, Ticket, TicketEvent
+from .unit import Unit
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+BatchFn = Callable[[Unit, int], int]
+# A claimed row whose action failed is looked at again after this long (a poison ticket
+# must not block the others, nor be retried on every tick).
+RETRY_AFTER = timedelta(minutes=10)
+# Events after which the resident has just heard from us (no progress push needed yet).
+RESIDENT_NEWS = (
+    "created",
+    "grabbed",
+    "assigned",
+    "met",
+    "note",
+    "tier",
+    "plan",
+    "reopened",
+    "escalated",
+    "progress",
+)
+
+
+def claim_statement(
+    dialect: str,
+    column: InstrumentedAttribute[datetime | None],
+    now: datetime,
+    limit: int,
+    retry_at: datetime,
+) -> Update:
+    """UPDATE … WHERE id IN (due ids, oldest first, locked rows skipped) RETURNING id."""
+    pick = select(Ticket.id).where(column <= now).order_by(column, Ticket.id).limit(limit)
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    return (
+        update(Ticket)
+        .where(Ticket.id.in_(pick.scalar_subquery()), column <= now)
+        .values({column: retry_at})
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_due(
+    session: Session,
+    column: InstrumentedAttribute[datetime | None],
+    now: datetime,
+    *,
+    limit: int = BATCH,
+    retry_at: datetime | None = None,
+) -> list[int]:
+    """Atomically take up to `limit` tickets whose `column` is due, moving it to a retry time."""
+    stmt = claim_statement(session.get_bind().dialect.name, column, now, limit, retry_at or now + RETRY_AFTER)
+    return sorted(session.scalars(stmt).all())
+
+
+# The earliest pending moment of each kind: two index probes (the partial indexes) in one round
+# trip; plain SQL because this runs on every scheduler tick.
+_EARLIEST = text(
+    "SELECT (SELECT next_check_at FROM tickets WHERE next_check_at IS NOT NULL"
+    " ORDER BY next_check_at LIMIT 1) AS next_check,"
+    " (SELECT next_push_at FROM tickets WHERE next_push_at IS NOT NULL"
+    " ORDER BY next_push_at LIMIT 1) AS next_push"
+).columns(next_check=UTCDateTime(), next_push=UTCDateTime())
+
+
+def earliest(session: Session) -> tuple[datetime | None, datetime | None]:
+    """The earliest deadline check and progress push still to happen (None: nothing pending)."""
+    row = session.execute(_EARLIEST).one()
+    return row.next_check, row.next_push
+
+
+def _each(u: Unit, ids: list[int], act: Callable[[Unit, Ticket], None]) -> None:
+    """Act on each claimed ticket in its own savepoint, so one failure loses only itself."""
+    if not ids:
+        return
+    rows = u.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)).all()
+    # Load the residents and handlers of the batch at once and hold them: the session's identity
+    # map is weak, so without this every notice would read its person again.
+    people = {t.resident_id for t in rows} | {t.handler_id for t in rows if t.handler_id is not None}
+    held = u.session.scalars(select(Person).where(Person.id.in_(people))).all()
+    for ticket in rows:
+        mark = len(u.sent)
+        try:
+            with u.session.begin_nested():
+                act(u, ticket)
+        except Exception:
+            del u.sent[mark:]
+            log.exception("SLA action failed for ticket #%s; retrying after %s", ticket.id, RETRY_AFTER)
+    del held
+
+
+def run_checks(u: Unit, limit: int = BATCH) -> int:
+    """Claim and handle one batch of due deadline checks; return how many were claimed."""
+    ids = claim_due(u.session, Ticket.next_check_at, u.now, limit=limit)
+    _each(u, ids, check)
+    return len(ids)
+
+
+def run_pushes(u: Unit, limit: int = BATCH) -> int:
+    """Claim and send one batch of due progress pushes; return how many were claimed."""
+    ids = claim_due(u.session, Ticket.next_push_at, u.now, limit=limit)
+    _each(u, ids, push)
+    return len(ids)
+
+
+def check(u: Unit, ticket: Ticket) -> None:
+    """Do what is due for one ticket (one step), then set its next check from its new state."""
+    due = next_check(ticket, u.rules.sla)
+    if due is not None and due <= u.now:
+        if ticket.status == Status.OPEN:
+            _unclaimed(u, ticket)
+        elif ticket.status == Status.CLAIMED:
+            _window(u, ticket)
+        elif ticket.status == Status.RESOLVED:
+            _followup(u, ticket)
+    ticket.next_check_at = next_check(ticket, u.rules.sla)
+
+
+def _unclaimed(u: Unit, ticket: Ticket) -> None:
+    """Nobody grabbed it: one level up per claim window, then a daily reminder at the top."""
+    if ticket.level < MAX_LEVEL:
+        ticket.level += 1
+        tickets.event(u, ticket, None, "escalated", note=f"unclaimed:{ticket.level}")
+        escalation.announce_unclaimed(u, ticket)
+        return
+    ticket.reminders_sent += 1
+    tickets.event(u, ticket, None, "overdue_reminded", note=f"unclaimed:{ticket.reminders_sent}")
+    escalation.announce_still_unclaimed(u, ticket)
+
+
+def _window(u: Unit, ticket: Ticket) -> None:
+    """Reminders at fractions of the window; at the deadline, a deduction and one level up."""
+    policy = u.rules.sla
+    due = ticket.due_at
+    assert due is not None
+    fractions = policy.reminder_fractions
+    if u.now < due:
+        start = ticket.window_started_at or due
+        passed = sum(1 for f in fractions if reminder_time(start, due, f) <= u.now)
+        if passed > ticket.reminders_sent:
+            # After a pause several may be due: send only the latest, each fraction at most once.
+            ticket.reminders_sent = passed
+            fraction = fractions[passed - 1]
+            tickets.event(u, ticket, None, "reminded", note=f"{ticket.level}:{fraction:g}")
+            escalation.remind_handler(u, ticket, fraction)
+        return
+    if ticket.reminders_sent > len(fractions):
+        ticket.reminders_sent += 1
+        tickets.event(u, ticket, None, "overdue_reminded", note=f"{ticket.level}:{ticket.reminders_sent}")
+        escalation.announce_still_overdue(u, ticket, due)
+        return
+    penalty = 0
+    ticket.overdue_count += 1
+    if ticket.overdue_since is None:
+        ticket.overdue_since = due
+    if ticket.handler_id is not None:
+        penalty = u.rules.points.overdue
+        points.award(u.session, ticket.handler_id, ticket.id, penalty, "overdue", u.now)
+    if ticket.level < MAX_LEVEL:
+        # The next level's window starts at the missed deadline, so the schedule does not
+        # depend on when the scan happened to run.
+        ticket.level += 1
+        ticket.window_started_at = due
+        ticket.due_at = deadline(due, ticket.tier, policy)
+        ticket.reminders_sent = 0
+        tickets.event(u, ticket, None, "escalated", note=f"overdue:{ticket.level}")
+        escalation.announce_overdue(u, ticket, due, penalty)
+        return
+    ticket.reminders_sent = len(fractions) + 1
+    tickets.event(u, ticket, None, "overdue", note=f"{ticket.level}")
+    escalation.announce_overdue_top(u, ticket, due, penalty)
+
+
+def _followup(u: Unit, ticket: Ticket) -> None:
+    """No answer to 回访: one reminder, then close as unrated."""
+    policy = u.rules.sla
+    asked = ticket.followup_asked_at or ticket.resolved_at
+    assert asked is not None
+    if u.now < asked + policy.followup_autoclose_after:
+        ticket.followup_reminded = True
+        tickets.event(u, ticket, None, "followup_reminded", note=str(ticket.followup_stage))
+        text = texts.R_FOLLOWUP_REMINDER if ticket.followup_stage == 1 else texts.R_FOLLOWUP_REMINDER_RATE
+        to_resident(u, ticket, text.format(id=ticket.id), buttons=tickets.followup_buttons(ticket))
+        return
+    tickets.close(u, ticket, None, Rating.UNRATED)
+    days = policy.followup_autoclose_after / timedelta(days=1)
+    to_resident(u, ticket, texts.R_AUTOCLOSED.format(id=ticket.id, days=f"{days:g}"))
+
+
+def push(u: Unit, ticket: Ticket) -> None:
+    """Tell a waiting resident where their ticket stands, unless they heard from us recently."""
+    every = u.rules.sla.progress_push_every
+    if ticket.status not in (Status.OPEN, Status.CLAIMED):
+        ticket.next_push_at = None
+        return
+    last = u.session.scalar(
+        select(func.max(TicketEvent.at)).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(RESIDENT_NEWS)
+        )
+    )
+    if last is not None and u.now - last < every:
+        ticket.next_push_at = last + every
+        return
+    to_resident(u, ticket, progress_text(u, ticket))
+    tickets.event(u, ticket, None, "progress")
+    ticket.next_push_at = u.now + every
+
+
+def progress_text(u: Unit, ticket: Ticket) -> str:
+    """The short progress message: status, latest note, deadline."""
+    note = u.session.scalar(
+        select(TicketEvent.note)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "note")
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    latest = texts.R_PROGRESS_LATEST.format(note=note) if note else ""
+    if tier_days(ticket.tier, u.rules.sla) is None:
+        due = texts.PROGRESS_NO_DEADLINE
+    elif ticket.due_at is None:
+        due = texts.PROGRESS_DUE_UNSET
+    else:
+        due = fmt_time(ticket.due_at, u.rules.sla.timezone)
+    return texts.R_PROGRESS.format(id=ticket.id, status=texts.STATUS[ticket.status], latest=latest, due=due)

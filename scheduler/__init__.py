@@ -1,0 +1,46 @@
+"""APScheduler wiring: short periodic scans of deadlines stored in the tickets table, and the daily digest.
+
+Deadlines live in ticket columns, not in a job store (APScheduler's stores cannot be shared
+between processes), so every process may run the same jobs: the scans claim rows atomically.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .jobs import SlaJobs
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+__all__ = ["SlaJobs", "install"]
+
+
+def install(app: App) -> AsyncIOScheduler:
+    """Add the jobs to app.periodic (console `!advance`, tests) and return a scheduler (not started)."""
+    jobs = SlaJobs(app)
+    app.periodic.append(jobs.scan)
+    app.periodic.append(jobs.digest_if_crossed)
+    sla = app.rules.sla
+    scheduler = AsyncIOScheduler(timezone=sla.timezone)
+    scheduler.add_job(
+        jobs.scan,
+        IntervalTrigger(seconds=sla.scan_every.total_seconds(), timezone=sla.timezone),
+        id="sla-scan",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    scheduler.add_job(
+        jobs.digest,
+        CronTrigger(hour=sla.digest_time.hour, minute=sla.digest_time.minute, timezone=sla.timezone),
+        id="daily-digest",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
+    return scheduler
