@@ -10,7 +10,7 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from .fastsql import UNREAD, Prepared, Unread
+from .store.prepared import UNREAD, Prepared, Unread
 from .tables import Dialog
 
 # The inbound pipeline reads and writes the dialog with prebuilt statements run straight on the

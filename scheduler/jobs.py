@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models import digest
+from handlers.reports import digest as digest_text
 from models import scan as scans
+from models.reports import digest
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -96,7 +97,7 @@ class SlaJobs:
         """Send today's digest now (the scheduler's daily trigger); once a day across processes."""
         app = self.app
         day = app.clock.now().astimezone(ZoneInfo(app.rules.sla.timezone)).date()
-        sent = await app.db.run(lambda s: digest.send(app.unit(s), day))
+        sent = await app.db.run(lambda s: digest_text.send(app.unit(s), day))
         if sent:
             app.sender.wake()
         return sent
@@ -110,7 +111,7 @@ class SlaJobs:
         self._last_digest_look = now
         if day is None:
             return False
-        sent = await app.db.run(lambda s: digest.send(app.unit(s), day))
+        sent = await app.db.run(lambda s: digest_text.send(app.unit(s), day))
         if sent:
             app.sender.wake()
         return sent

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.config import load
-from models import notify, tickets
+from handlers import notify
+from models import tickets
 from models.clock import FakeClock
 from models.people import find_person, get_or_create_person
 from models.tables import Outbox, PointsEntry, TicketEvent

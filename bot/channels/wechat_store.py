@@ -13,8 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models.clock import Clock
-from models.db import Database
-from models.seen import forget_before
+from models.store.database import Database
+from models.store.seen import forget_before
 from models.tables import KeyValue
 
 log = logging.getLogger(__name__)

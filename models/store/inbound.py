@@ -16,9 +16,9 @@ from sqlalchemy import Table, and_, bindparam, func, literal_column, select, tru
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from .fastsql import UNREAD, Prepared, Unread
+from ..tables import Dialog, Person, SeenKey
+from .prepared import UNREAD, Prepared, Unread
 from .seen import first_time
-from .tables import Dialog, Person, SeenKey
 
 _S = cast(Table, SeenKey.__table__)
 _P = cast(Table, Person.__table__)
