@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Insert, Table, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -26,6 +24,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ValuesBase
 from sqlalchemy.sql.selectable import Select
+
+from .upsert import insert_ignoring
 
 Processor = Callable[[Any], Any]
 
@@ -142,12 +142,6 @@ class InsertIgnoring:
         name = session.get_bind().dialect.name
         prepared = self._by_dialect.get(name)
         if prepared is None:
-            stmt: Insert
-            if name == "postgresql":
-                stmt = pg_insert(self.table).on_conflict_do_nothing()
-            elif name == "sqlite":
-                stmt = sqlite_insert(self.table).on_conflict_do_nothing()
-            else:  # pragma: no cover - other dialects are not supported
-                stmt = insert(self.table)
-            prepared = self._by_dialect[name] = Prepared(stmt.returning(*self.returning))
+            stmt = insert_ignoring(name, self.table).returning(*self.returning)
+            prepared = self._by_dialect[name] = Prepared(stmt)
         return prepared
