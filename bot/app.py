@@ -85,7 +85,11 @@ class App:
 
     def unit(self, session: Session) -> Unit:
         """A unit of work at the current time."""
-        return Unit(session, self.clock.now(), self.rules, listener=notify.announce)
+        return notify.unit_of_work(session, self.clock.now(), self.rules)
+
+    def wake(self) -> None:
+        """New outbox rows are waiting: deliver them soon."""
+        self.sender.wake()
 
     async def handle(self, msg: Inbound) -> HandleResult:
         """Run the inbound pipeline for one message in one transaction."""

@@ -225,7 +225,7 @@ def refuse_state(u: Unit, ticket: Ticket, action: Action) -> NoReturn:
     ):
         handler = u.session.get(Person, ticket.handler_id)
         raise AlreadyClaimed(Refusal.ALREADY_CLAIMED, id=ticket.id, handler=handler.name if handler else "")
-    raise InvalidTransition(Refusal.NOT_OPEN, id=ticket.id, status=Status(ticket.status))
+    raise InvalidTransition(Refusal.NOT_OPEN, id=ticket.id, status=ticket.status)
 
 
 def load(
@@ -261,7 +261,7 @@ def transition(
     concurrent grabs the database lets exactly one through; the other is refused.
     """
     step = TRANSITIONS[action]
-    before = Status(ticket.status)
+    before = ticket.status
     if before not in step.allowed:
         refuse_state(u, ticket, action)
     pending: dict[str, Any] = dict(changes or {})

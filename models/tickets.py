@@ -214,7 +214,7 @@ def merge(u: Unit, ticket_id: int, into_id: int, admin: Person) -> Ticket:
     if not allowed(ticket, Action.MERGE):
         refuse_state(u, ticket, Action.MERGE)
     if target.status in FINAL:
-        raise InvalidTransition(Refusal.MERGE_TARGET_FINAL, into=into_id, status=Status(target.status))
+        raise InvalidTransition(Refusal.MERGE_TARGET_FINAL, into=into_id, status=target.status)
     transition(u, ticket, Action.MERGE, admin, changes={"merged_into_id": target.id}, note=f"#{target.id}")
     return ticket
 

@@ -1,7 +1,7 @@
 """Who hears about a ticket, and in which words: events become outbox rows in the same transaction."""
 
 from .deliver import card_text, grab_button, post_card, refresh_card, to_handler, to_person, to_resident
-from .events import announce, send_details
+from .events import announce, send_details, unit_of_work
 
 __all__ = [
     "announce",
@@ -13,4 +13,5 @@ __all__ = [
     "to_handler",
     "to_person",
     "to_resident",
+    "unit_of_work",
 ]

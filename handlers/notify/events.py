@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from models.events import EventKind, Happened
-from models.store.unit_of_work import Unit
+from models.store.unit_of_work import Rules, Unit
 from models.tables import Person, Rating, Status, Ticket
 
 from .. import texts
@@ -207,3 +209,8 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
 def announce(u: Unit, happened: Happened) -> None:
     """The unit's listener: queue what this event tells people, in the same transaction."""
     SAY[happened.kind](u, happened)
+
+
+def unit_of_work(session: Session, now: datetime, rules: Rules) -> Unit:
+    """A unit of work whose events are told to the people concerned."""
+    return Unit(session, now, rules, listener=announce)
