@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models.refdata import catalogue
 from models.sla import tier_days
 from models.store.unit_of_work import Unit
-from models.tables import Person, Status, Ticket
+from models.tables import Person, Ticket
 
 from . import texts
 
@@ -54,11 +54,6 @@ def person_name(session: Session, person_id: int | None) -> str:
     return person.name if person else texts.UNCLAIMED
 
 
-def status_name(ticket: Ticket) -> str:
-    """Chinese name of the ticket's status."""
-    return texts.STATUS[ticket.status]
-
-
 def mask_phones(text: str) -> str:
     """Replace the digits of every phone number in free text with '*'."""
     return _PHONE_IN_TEXT.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
@@ -68,11 +63,6 @@ def short_description(text: str, limit: int = 80) -> str:
     """A description cut for a group card, with phone numbers masked (cards are seen by the whole group)."""
     text = mask_phones(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def is_open(ticket: Ticket) -> bool:
-    """Tell whether the ticket can still be grabbed."""
-    return ticket.status == Status.OPEN
 
 
 def area_label(u: Unit, area_id: int) -> str:

@@ -1,4 +1,4 @@
-"""Issue 5: several OS processes scanning one database send every reminder and escalation exactly once."""
+"""Several OS processes scanning one database send every reminder and escalation exactly once."""
 
 from __future__ import annotations
 

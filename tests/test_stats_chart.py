@@ -1,4 +1,4 @@
-"""Issue 5: /stats with on-time rate per tier, slowest grids and a PNG chart in Chinese."""
+"""/stats with on-time rate per tier, slowest grids and a PNG chart in Chinese."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The first reads of every inbound message: its seen key, its sender, its dialog.
 
-On PostgreSQL each statement is a round trip and ~250 us of client CPU, so the three are one
+On PostgreSQL each statement is a round trip and costs client CPU, so the three are one
 statement there: the seen key is inserted in a CTE, and the sender's row and the dialog row
 (locked FOR UPDATE, as open_dialog does) are read beside it. On SQLite a statement is a
 function call, so first_time, get_or_create_person and open_dialog simply read for themselves.
