@@ -4,8 +4,9 @@ The inbound path runs the same few statements on every message (seen key, dialog
 row), and SQLAlchemy's execution machinery around one of them costs more CPU than the statement
 itself (bench/ measures it). A Prepared statement is compiled once per dialect and parameter
 names, keeps SQLAlchemy's own type processors (UTC datetimes, JSON) and SQL (PostgreSQL bind
-casts included), and sends it to the DBAPI cursor of the session's connection. Errors come back as SQLAlchemy DBAPIError, as from Connection.execute; engine
-events (before_cursor_execute) do not see these statements.
+casts included), and sends it to the DBAPI cursor of the session's connection. Errors come back
+as SQLAlchemy DBAPIError, as from Connection.execute; engine events (before_cursor_execute) do
+not see these statements.
 """
 
 from __future__ import annotations
