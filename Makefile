@@ -21,10 +21,11 @@ demo: $(STAMP)
 console: $(STAMP)
 	$(BIN)/jiesu console
 
-## make test: install, then lint, type-check and run the tests (PostgreSQL too if JIESU_TEST_POSTGRES_URL is set)
+## make test: install, then lint, type-check, check the layers and run the tests (PostgreSQL too if JIESU_TEST_POSTGRES_URL is set)
 test: $(STAMP)
 	$(BIN)/ruff check bot handlers models scheduler tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

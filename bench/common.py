@@ -24,8 +24,8 @@ from bot.app import App  # noqa: E402
 from bot.config import load  # noqa: E402
 from bot.outbox_sender import Delivery, OutgoingMessage  # noqa: E402
 from models.clock import FakeClock  # noqa: E402
-from models.db import normalise_url  # noqa: E402
 from models.messages import ChatKind, HandleResult, Inbound  # noqa: E402
+from models.store.database import normalise_url  # noqa: E402
 
 BACKENDS = ("sqlite", "postgresql")
 # Benchmarks never touch the `test` database: their own, overridable by environment or --pg-url.

@@ -11,16 +11,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from handlers import router
+from handlers import notify, router
 from models import demo
 from models.clock import Clock, FakeClock, SystemClock
-from models.db import Database
 from models.messages import HandleResult, Inbound
 from models.migrations import upgrade
 from models.people import get_or_create_person, grant
+from models.store.database import Database
+from models.store.unit_of_work import Unit
 from models.tables import Role
 from models.territory import AreaTree
-from models.unit import Unit
 
 from .outbox_sender import OutboxSender, Transport
 
@@ -85,7 +85,11 @@ class App:
 
     def unit(self, session: Session) -> Unit:
         """A unit of work at the current time."""
-        return Unit(session, self.clock.now(), self.rules)
+        return notify.unit_of_work(session, self.clock.now(), self.rules)
+
+    def wake(self) -> None:
+        """New outbox rows are waiting: deliver them soon."""
+        self.sender.wake()
 
     async def handle(self, msg: Inbound) -> HandleResult:
         """Run the inbound pipeline for one message in one transaction."""

@@ -13,8 +13,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from bot.config import Config, ConfigError, load
 from models.clock import FakeClock
-from models.db import Database
 from models.migrations import upgrade
+from models.store.database import Database
 
 from .app import App
 from .channels.console import Console, ConsoleLineError, ConsoleTransport

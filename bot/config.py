@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.policy import Limits, PointsPolicy, SlaPolicy
-from models.unit import Rules
+from models.store.unit_of_work import Rules
 
 DEFAULT_DB_URL = "sqlite+aiosqlite:///jiesu.db"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from models import outbox
 from models.clock import Clock
-from models.db import Database
 from models.messages import Button
+from models.store.database import Database
 from models.tables import Outbox
 
 log = logging.getLogger(__name__)

@@ -8,16 +8,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from handlers import texts
-from models import chart, performance, tickets
-from models import stats as stats_mod
-from models.digest import overdue_lines
+from models import tickets
 from models.errors import BadInput, NotAllowed, NotFound
-from models.notify import area_label
 from models.people import admin_scopes, find_person, grant, grants_of, is_staff, revoke
-from models.render import category_name, fmt_duration
+from models.reports import on_time as performance
+from models.reports import stats as stats_mod
 from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
+from .render import area_label, category_name, fmt_duration
+from .reports import chart
+from .reports.digest import overdue_lines
 from .textclean import parse_id
 from .turn import Turn
 
@@ -284,7 +285,7 @@ def _chart(
     first = today - timedelta(days=6 if period == "week" else 29)
     series = performance.daily(u.session, _area_ids(turn), first, today, u.rules.sla.timezone)
     title = texts.CHART_TITLE.format(subdistrict=u.rules.subdistrict_name, period=texts.PERIOD[period])
-    data = performance.chart_data(u.session, u.tree, title, s, on_time, grids, series)
+    data = chart.chart_data(u, title, s, on_time, grids, series)
     try:
         return chart.write_png(data, Path(u.rules.chart_dir), f"stats-{period}-{u.now:%Y%m%d%H%M%S}")
     except OSError:

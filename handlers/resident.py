@@ -8,12 +8,12 @@ from handlers import texts
 from models import tickets
 from models.dialogs import update_data
 from models.messages import Button
-from models.notify import to_person
 from models.people import admin_scopes, is_staff
-from models.render import category_name, fmt_time, person_name
 from models.tables import AreaLevel, Status, Ticket
 
-from . import wizard
+from . import ticket_text, wizard
+from .notify import to_person
+from .render import category_name, fmt_time, person_name
 from .textclean import parse_id
 from .turn import Turn
 
@@ -103,7 +103,7 @@ def status(turn: Turn, args: list[str]) -> None:
         extra += texts.STATUS_HANDLER.format(handler=person_name(u.session, shown.handler_id))
     if shown.due_at is not None and shown.status in (Status.OPEN, Status.CLAIMED):
         extra += texts.STATUS_DUE.format(due=fmt_time(shown.due_at, u.rules.sla.timezone))
-    history = tickets.history_lines(u, shown)
+    history = ticket_text.history_lines(u, shown)
     if history:
         extra += texts.STATUS_HISTORY.format(lines="\n".join(history))
     turn.reply(
@@ -120,13 +120,13 @@ def status(turn: Turn, args: list[str]) -> None:
         shown.handler_id == turn.person.id or tickets.is_admin_over(u, turn.person, shown)
     ):
         # Phone and address go to the handler and admins only, and only in private.
-        to_person(u, turn.person, tickets.details_text(u, shown), ticket_id=shown.id)
+        to_person(u, turn.person, ticket_text.details_text(u, shown), ticket_id=shown.id)
     elif shown.resident_id == turn.person.id and shown.status == Status.RESOLVED and shown.followup_stage:
         turn.reply(
             texts.R_ASK_SATISFIED
             if shown.followup_stage == 2
             else texts.R_RESOLVED.format(id=shown.id, note=shown.resolution_note or ""),
-            tickets.followup_buttons(shown),
+            ticket_text.followup_buttons(shown),
         )
 
 

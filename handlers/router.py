@@ -10,11 +10,12 @@ from models.errors import DomainError
 from models.messages import ChatKind, HandleResult, Inbound, Reply, find_button
 from models.outbox import latest_buttons
 from models.people import get_or_create_person, is_staff
-from models.prelude import first_reads
-from models.unit import Unit
+from models.store.inbound import first_reads
+from models.store.unit_of_work import Unit
 
 from . import resident, staff, wizard
 from .commands import COMMANDS, parse
+from .refusals import refusal_text
 from .textclean import clean, parse_id
 from .turn import Turn
 
@@ -43,7 +44,7 @@ def handle(u: Unit, msg: Inbound, *, isolated: bool = True) -> HandleResult:
         try:
             dispatch(turn)
         except DomainError as exc:
-            raise Refused(str(exc), turn.msg) from exc
+            raise Refused(refusal_text(exc), turn.msg) from exc
         return _finish(turn, opened)
     mark = len(u.sent)
     savepoint = u.session.begin_nested()
@@ -54,7 +55,7 @@ def handle(u: Unit, msg: Inbound, *, isolated: bool = True) -> HandleResult:
         savepoint.rollback()
         opened.reset()
         del u.sent[mark:]
-        turn.refuse(str(exc))
+        turn.refuse(refusal_text(exc))
     return _finish(turn, opened)
 
 

@@ -11,13 +11,12 @@ from handlers import texts
 from models import points, tickets
 from models.dialogs import set_state
 from models.errors import BadInput, NotAllowed
-from models.notify import due_text
 from models.people import is_staff
-from models.render import category_name
 from models.tables import Person, Status, Ticket
 from models.territory import binding_of
 
 from . import wizard
+from .render import category_name, due_text
 from .textclean import normalise_command, parse_id
 from .turn import Turn
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from models.messages import Button, ChatKind, HandleResult, Inbound, Reply
+from models.store.unit_of_work import Unit
 from models.tables import Dialog, Person
-from models.unit import Unit
 
 
 @dataclass

@@ -10,11 +10,11 @@ from models import tickets
 from models.dialogs import set_state
 from models.errors import BadInput
 from models.messages import Button
-from models.notify import area_label, post_card
 from models.refdata import catalogue
-from models.render import category_name
 from models.tables import AreaLevel, Category
 
+from .notify import post_card
+from .render import area_label, category_name
 from .textclean import clean, parse_phone
 from .turn import Turn
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from .fastsql import UNREAD, Prepared, Unread
+from .store.prepared import UNREAD, Prepared, Unread
+from .store.upsert import insert_ignoring
 from .tables import Dialog
 
 # The inbound pipeline reads and writes the dialog with prebuilt statements run straight on the
@@ -27,7 +27,7 @@ _SELECT = select(*_COLUMNS).where(_KEY)
 _SELECT_LOCKED = Prepared(_SELECT.with_for_update())
 _SELECT_PLAIN = Prepared(_SELECT)
 _INSERT = Prepared(insert(_T))
-_PG_INSERT = Prepared(pg_insert(_T).on_conflict_do_nothing().returning(*_COLUMNS))
+_PG_INSERT = Prepared(insert_ignoring("postgresql", _T).returning(*_COLUMNS))
 _UPDATE = Prepared(
     update(_T)
     .where(_KEY)

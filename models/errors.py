@@ -1,8 +1,38 @@
-"""Domain errors whose message is fit to show to the person who caused them."""
+"""Refused domain operations: a typed reason and its facts; handlers put them into words."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Refusal(StrEnum):
+    """Why models refused an operation; the value names the catalogue entry that says it."""
+
+    NOT_FOUND = "NOT_FOUND"  # id
+    NOT_OPEN = "NOT_OPEN"  # id, status
+    NOT_HANDLER = "NOT_HANDLER"  # id
+    NOT_IN_SCOPE = "NOT_IN_SCOPE"  # id
+    NOT_ADMIN = "NOT_ADMIN"
+    ALREADY_CLAIMED = "ALREADY_CLAIMED"  # id, handler
+    ASSIGN_NOT_IN_SCOPE = "ASSIGN_NOT_IN_SCOPE"  # id, user
+    PLAN_NOT_PENDING = "PLAN_NOT_PENDING"  # id
+    DATE_INVALID = "DATE_INVALID"  # example
+    FOLLOWUP_NOT_NOW = "FOLLOWUP_NOT_NOW"  # id
+    MERGE_SELF = "MERGE_SELF"
+    MERGE_TARGET_FINAL = "MERGE_TARGET_FINAL"  # into, status
+    CHOICE_EXPECTED = "CHOICE_EXPECTED"
+    NOTE_REQUIRED = "NOTE_REQUIRED"
+    REASON_REQUIRED = "REASON_REQUIRED"
+    TOO_LONG = "TOO_LONG"  # limit
 
 
 class DomainError(Exception):
-    """A refused operation; str(error) is the Chinese message for the user."""
+    """A refused operation: a Refusal with its facts, or (raised by handlers) words already chosen."""
+
+    def __init__(self, reason: Refusal | str, **facts: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.facts = facts
 
 
 class NotFound(DomainError):

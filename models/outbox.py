@@ -8,8 +8,8 @@ from typing import cast
 from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from .fastsql import Prepared
 from .messages import Button, Reply
+from .store.prepared import Prepared
 from .tables import Outbox, OutboxStatus
 
 

@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from .fastsql import UNREAD, InsertIgnoring, Prepared, Unread
+from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
 

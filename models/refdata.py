@@ -13,7 +13,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,7 +68,7 @@ def _cached(session: Session, kind: str, load: Callable[[Session], T], empty: Ca
     with _lock:
         entry = _cache.get(bind, {}).get(kind)
     if entry is not None and now - entry[0] < REFRESH_SECONDS:
-        return entry[1]
+        return cast(T, entry[1])
     value = load(session)
     if not empty(value):  # an empty table is not cached: the seed may be about to fill it
         with _lock:

@@ -15,15 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Update, func, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from handlers import texts
-
-from . import escalation, points, tickets
+from . import points, tickets
 from .base import UTCDateTime
-from .notify import to_resident
-from .render import fmt_time
-from .sla import MAX_LEVEL, deadline, next_check, reminder_time, tier_days
+from .events import RESIDENT_NEWS, EventKind, Happened, record
+from .sla import MAX_LEVEL, deadline, next_check, reminder_time
+from .store.unit_of_work import Unit
 from .tables import Person, Rating, Status, Ticket, TicketEvent
-from .unit import Unit
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +29,6 @@ BatchFn = Callable[[Unit, int], int]
 # A claimed row whose action failed is looked at again after this long (a poison ticket
 # must not block the others, nor be retried on every tick).
 RETRY_AFTER = timedelta(minutes=10)
-# Events after which the resident has just heard from us (no progress push needed yet).
-RESIDENT_NEWS = (
-    "created",
-    "grabbed",
-    "assigned",
-    "met",
-    "note",
-    "tier",
-    "plan",
-    "reopened",
-    "escalated",
-    "progress",
-)
 
 
 def claim_statement(
@@ -147,12 +131,10 @@ def _unclaimed(u: Unit, ticket: Ticket) -> None:
     """Nobody grabbed it: one level up per claim window, then a daily reminder at the top."""
     if ticket.level < MAX_LEVEL:
         ticket.level += 1
-        tickets.event(u, ticket, None, "escalated", note=f"unclaimed:{ticket.level}")
-        escalation.announce_unclaimed(u, ticket)
+        record(u, Happened(EventKind.ESCALATED, ticket, note=f"unclaimed:{ticket.level}"))
         return
     ticket.reminders_sent += 1
-    tickets.event(u, ticket, None, "overdue_reminded", note=f"unclaimed:{ticket.reminders_sent}")
-    escalation.announce_still_unclaimed(u, ticket)
+    record(u, Happened(EventKind.OVERDUE_REMINDED, ticket, note=f"unclaimed:{ticket.reminders_sent}"))
 
 
 def _window(u: Unit, ticket: Ticket) -> None:
@@ -168,13 +150,13 @@ def _window(u: Unit, ticket: Ticket) -> None:
             # After a pause several may be due: send only the latest, each fraction at most once.
             ticket.reminders_sent = passed
             fraction = fractions[passed - 1]
-            tickets.event(u, ticket, None, "reminded", note=f"{ticket.level}:{fraction:g}")
-            escalation.remind_handler(u, ticket, fraction)
+            note = f"{ticket.level}:{fraction:g}"
+            record(u, Happened(EventKind.REMINDED, ticket, note=note, fraction=fraction))
         return
     if ticket.reminders_sent > len(fractions):
         ticket.reminders_sent += 1
-        tickets.event(u, ticket, None, "overdue_reminded", note=f"{ticket.level}:{ticket.reminders_sent}")
-        escalation.announce_still_overdue(u, ticket, due)
+        note = f"{ticket.level}:{ticket.reminders_sent}"
+        record(u, Happened(EventKind.OVERDUE_REMINDED, ticket, note=note, missed=due))
         return
     penalty = 0
     ticket.overdue_count += 1
@@ -190,12 +172,11 @@ def _window(u: Unit, ticket: Ticket) -> None:
         ticket.window_started_at = due
         ticket.due_at = deadline(due, ticket.tier, policy)
         ticket.reminders_sent = 0
-        tickets.event(u, ticket, None, "escalated", note=f"overdue:{ticket.level}")
-        escalation.announce_overdue(u, ticket, due, penalty)
+        note = f"overdue:{ticket.level}"
+        record(u, Happened(EventKind.ESCALATED, ticket, note=note, missed=due, points=penalty))
         return
     ticket.reminders_sent = len(fractions) + 1
-    tickets.event(u, ticket, None, "overdue", note=f"{ticket.level}")
-    escalation.announce_overdue_top(u, ticket, due, penalty)
+    record(u, Happened(EventKind.OVERDUE, ticket, note=f"{ticket.level}", missed=due, points=penalty))
 
 
 def _followup(u: Unit, ticket: Ticket) -> None:
@@ -205,13 +186,9 @@ def _followup(u: Unit, ticket: Ticket) -> None:
     assert asked is not None
     if u.now < asked + policy.followup_autoclose_after:
         ticket.followup_reminded = True
-        tickets.event(u, ticket, None, "followup_reminded", note=str(ticket.followup_stage))
-        text = texts.R_FOLLOWUP_REMINDER if ticket.followup_stage == 1 else texts.R_FOLLOWUP_REMINDER_RATE
-        to_resident(u, ticket, text.format(id=ticket.id), buttons=tickets.followup_buttons(ticket))
+        record(u, Happened(EventKind.FOLLOWUP_REMINDED, ticket, note=str(ticket.followup_stage)))
         return
     tickets.close(u, ticket, None, Rating.UNRATED)
-    days = policy.followup_autoclose_after / timedelta(days=1)
-    to_resident(u, ticket, texts.R_AUTOCLOSED.format(id=ticket.id, days=f"{days:g}"))
 
 
 def push(u: Unit, ticket: Ticket) -> None:
@@ -222,30 +199,11 @@ def push(u: Unit, ticket: Ticket) -> None:
         return
     last = u.session.scalar(
         select(func.max(TicketEvent.at)).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(RESIDENT_NEWS)
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_([k.value for k in RESIDENT_NEWS])
         )
     )
     if last is not None and u.now - last < every:
         ticket.next_push_at = last + every
         return
-    to_resident(u, ticket, progress_text(u, ticket))
-    tickets.event(u, ticket, None, "progress")
+    record(u, Happened(EventKind.PROGRESS, ticket))
     ticket.next_push_at = u.now + every
-
-
-def progress_text(u: Unit, ticket: Ticket) -> str:
-    """The short progress message: status, latest note, deadline."""
-    note = u.session.scalar(
-        select(TicketEvent.note)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "note")
-        .order_by(TicketEvent.id.desc())
-        .limit(1)
-    )
-    latest = texts.R_PROGRESS_LATEST.format(note=note) if note else ""
-    if tier_days(ticket.tier, u.rules.sla) is None:
-        due = texts.PROGRESS_NO_DEADLINE
-    elif ticket.due_at is None:
-        due = texts.PROGRESS_DUE_UNSET
-    else:
-        due = fmt_time(ticket.due_at, u.rules.sla.timezone)
-    return texts.R_PROGRESS.format(id=ticket.id, status=texts.STATUS[ticket.status], latest=latest, due=due)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -163,7 +163,12 @@ class Ticket(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=Status.OPEN, index=True)
+    # Stored as the same VARCHAR(20) strings as before (no constraint, no migration), read back as Status.
+    status: Mapped[Status] = mapped_column(
+        Enum(Status, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=Status.OPEN,
+        index=True,
+    )
     tier: Mapped[str] = mapped_column(String(20))
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     level: Mapped[int] = mapped_column(default=0)

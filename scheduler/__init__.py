@@ -6,21 +6,17 @@ between processes), so every process may run the same jobs: the scans claim rows
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .host import Host
 from .jobs import SlaJobs
 
-if TYPE_CHECKING:
-    from bot.app import App
-
-__all__ = ["SlaJobs", "install"]
+__all__ = ["Host", "SlaJobs", "install"]
 
 
-def install(app: App) -> AsyncIOScheduler:
+def install(app: Host) -> AsyncIOScheduler:
     """Add the jobs to app.periodic (console `!advance`, tests) and return a scheduler (not started)."""
     jobs = SlaJobs(app)
     app.periodic.append(jobs.scan)

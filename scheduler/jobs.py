@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models import digest
+from handlers.notify import unit_of_work
+from handlers.reports import digest as digest_text
 from models import scan as scans
+from models.reports import digest
+from models.store.unit_of_work import Unit
 
-if TYPE_CHECKING:
-    from bot.app import App
+from .host import Host
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ _TICKET_WRITES = ("INSERT INTO tickets ", "UPDATE tickets ")
 class SlaJobs:
     """Async jobs that each run a few short transactions; safe to run in several processes at once."""
 
-    def __init__(self, app: App, batch: int = scans.BATCH) -> None:
+    def __init__(self, app: Host, batch: int = scans.BATCH) -> None:
         self.app = app
         self.batch = batch
         self._last_digest_look: datetime = app.clock.now()
@@ -41,6 +43,9 @@ class SlaJobs:
         self._quiet_writes = 0
         self._writes = 0
         event.listen(app.db.engine, "before_cursor_execute", self._on_sql)
+
+    def _unit(self, session: Session) -> Unit:
+        return unit_of_work(session, self.app.clock.now(), self.app.rules)
 
     def _on_sql(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         """Count this process's writes to tickets: any of them may bring a deadline forward."""
@@ -71,7 +76,7 @@ class SlaJobs:
             done += await self._batches(scans.run_pushes)
         if done:
             self._quiet_until = None
-            app.sender.wake()
+            app.wake()
         else:
             pending = [t for t in (next_check, next_push) if t is not None]
             self._quiet_until = min(pending) if pending else datetime.max.replace(tzinfo=now.tzinfo)
@@ -84,7 +89,7 @@ class SlaJobs:
         for _ in range(MAX_BATCHES):
 
             def one(s: Session) -> int:
-                return fn(self.app.unit(s), self.batch)
+                return fn(self._unit(s), self.batch)
 
             claimed = await self.app.db.run(one)
             total += claimed
@@ -96,9 +101,9 @@ class SlaJobs:
         """Send today's digest now (the scheduler's daily trigger); once a day across processes."""
         app = self.app
         day = app.clock.now().astimezone(ZoneInfo(app.rules.sla.timezone)).date()
-        sent = await app.db.run(lambda s: digest.send(app.unit(s), day))
+        sent = await app.db.run(lambda s: digest_text.send(self._unit(s), day))
         if sent:
-            app.sender.wake()
+            app.wake()
         return sent
 
     async def digest_if_crossed(self) -> bool:
@@ -110,7 +115,7 @@ class SlaJobs:
         self._last_digest_look = now
         if day is None:
             return False
-        sent = await app.db.run(lambda s: digest.send(app.unit(s), day))
+        sent = await app.db.run(lambda s: digest_text.send(self._unit(s), day))
         if sent:
-            app.sender.wake()
+            app.wake()
         return sent

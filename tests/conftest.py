@@ -13,8 +13,8 @@ from sqlalchemy import Connection, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from models.base import Base
-from models.db import normalise_url
 from models.migrations import upgrade
+from models.store.database import normalise_url
 
 from .harness import Harness
 from .tgfake import Tg

@@ -244,7 +244,8 @@ class Harness:
         phone: str | None = "13800138000",
     ) -> int:
         """File a ticket and post its card as the wizard's submit does; return its number."""
-        from models import notify, tickets
+        from handlers import notify
+        from models import tickets
         from models.people import get_or_create_person
 
         def write(s: Session) -> int:

@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 from bot.app import App
 from bot.config import load
 from models.base import Base
-from models.db import normalise_url
 from models.migrations import alembic_config, current
+from models.store.database import normalise_url
 from models.tables import Area, Category
 
 HEAD = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://"))).get_current_head()

@@ -1,4 +1,4 @@
-"""Issue 5: several OS processes scanning one database send every reminder and escalation exactly once."""
+"""Several OS processes scanning one database send every reminder and escalation exactly once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.config import load
-from models import notify, tickets
+from handlers import notify
+from models import tickets
 from models.clock import FakeClock
 from models.people import find_person, get_or_create_person
 from models.tables import Outbox, PointsEntry, TicketEvent

@@ -1,4 +1,4 @@
-"""Issue 5: /stats with on-time rate per tier, slowest grids and a PNG chart in Chinese."""
+"""/stats with on-time rate per tier, slowest grids and a PNG chart in Chinese."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ import pytest
 
 from bot.config import load
 from handlers import texts
-from models import chart, performance, stats
-from models.unit import Unit
+from handlers.reports import chart
+from models.reports import on_time as performance
+from models.reports import stats
+from models.store.unit_of_work import Unit
 
 from .harness import Harness
 
@@ -84,7 +86,7 @@ async def test_chart_draws_the_expected_series(hc: Harness) -> None:
         on_time = performance.on_time_by_tier(u.session, None, None)
         grids = performance.slowest_grids(u.session, None, None)
         series = performance.daily(u.session, None, today - timedelta(days=6), today, "Asia/Shanghai")
-        data = performance.chart_data(u.session, u.tree, "统计", s, on_time, grids, series)
+        data = chart.chart_data(u, "统计", s, on_time, grids, series)
     finally:
         u.session.close()
     # Filed on 11/23; one resolved the same day, the other on 11/24 (created 09:00, now 11/24 21:00).

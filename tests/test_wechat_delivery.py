@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers import texts
-from models.db import Database
+from models.store.database import Database
 from models.tables import Outbox, OutboxStatus
 
 from .wxfake import FakeWeChatAPI, WxEnv, openid

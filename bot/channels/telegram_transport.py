@@ -32,8 +32,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 from handlers import texts
 from models.clock import Clock
-from models.db import Database
 from models.messages import Button
+from models.store.database import Database
 from models.tables import ChatBinding, KeyValue, Outbox, OutboxStatus
 
 from ..outbox_sender import Delivery, OutgoingMessage, backoff

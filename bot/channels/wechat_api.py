@@ -9,7 +9,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from models.clock import Clock
-from models.db import Database
+from models.store.database import Database
 
 from .wechat_store import TokenStore
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from handlers import router, texts
 from models.messages import Button, Reply
-from models.seen import first_time
+from models.store.seen import first_time
+from models.store.unit_of_work import Unit
 from models.tables import Outbox, OutboxStatus
-from models.unit import Unit
 
 from ..app import App
 from .wechat_inbound import CHANNEL, Kind, Parsed, answer_by_number

@@ -6,15 +6,15 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Insert, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from models.clock import Clock
-from models.db import Database
-from models.seen import forget_before
+from models.store.database import Database
+from models.store.seen import forget_before
+from models.store.upsert import insert_ignoring, upsert
 from models.tables import KeyValue
 
 log = logging.getLogger(__name__)
@@ -26,20 +26,11 @@ TOKEN_KEY = "wechat:access_token"
 TOKEN_MARGIN = timedelta(minutes=5)  # refresh this long before WeChat's expiry
 
 
-def _insert(session: Session) -> Callable[..., Insert]:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def put(session: Session, key: str, value: str, expires_at: datetime | None, now: datetime) -> None:
     """Insert or overwrite one shared value."""
-    values = {"key": key, "value": value, "expires_at": expires_at, "updated_at": now}
-    stmt = _insert(session)(KeyValue.__table__).values(values)
-    session.execute(
-        stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=[KeyValue.__table__.c.key],
-            set_={"value": value, "expires_at": expires_at, "updated_at": now},
-        )
-    )
+    table = cast(Table, KeyValue.__table__)
+    changed = {"value": value, "expires_at": expires_at, "updated_at": now}
+    upsert(session, table, {"key": key, **changed}, [table.c.key], changed)
 
 
 def _window_key(openid: str) -> str:
@@ -137,8 +128,9 @@ class TokenStore:
 
     def _ensure_row(self, session: Session) -> None:
         now = self.clock.now()
-        stmt = _insert(session)(KeyValue).values(key=TOKEN_KEY, value="", expires_at=now, updated_at=now)
-        session.execute(stmt.on_conflict_do_nothing())  # type: ignore[attr-defined]
+        table = cast(Table, KeyValue.__table__)
+        values = {"key": TOKEN_KEY, "value": "", "expires_at": now, "updated_at": now}
+        session.execute(insert_ignoring(session.get_bind().dialect.name, table).values(values))
 
     def _refresh_locked(self, session: Session, stale: str | None) -> tuple[str, datetime]:
         # FOR UPDATE holds the row on PostgreSQL; SQLite transactions here are BEGIN IMMEDIATE,

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine
 
 from models import tables  # noqa: F401  (registers every table)
 from models.base import Base
-from models.db import normalise_url
+from models.store.database import normalise_url
 
 config = context.config
 target_metadata = Base.metadata

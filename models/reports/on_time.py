@@ -11,12 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from handlers import texts
-
-from .render import category_name
-from .stats import Stats
-from .tables import ACTIVE, Status, Ticket, Tier
-from .territory import AreaTree
+from ..tables import ACTIVE, Status, Ticket, Tier
 
 TIERS = (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING)
 COUNTED = (*ACTIVE, Status.CLOSED)
@@ -111,51 +106,3 @@ def daily(session: Session, area_ids: set[int] | None, first: date, last: date, 
             solved[resolved.astimezone(zone).date()] += 1
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return [DailyCount(d, new[d], solved[d]) for d in days]
-
-
-@dataclass(frozen=True)
-class ChartData:
-    """Exactly the series drawn in the /stats chart, with their Chinese labels."""
-
-    title: str
-    days: list[str]
-    new: list[int]
-    solved: list[int]
-    tiers: list[str]
-    on_time_pct: list[float]
-    categories: list[str]
-    category_counts: list[int]
-    grids: list[str]
-    grid_hours: list[float]
-
-
-def chart_data(
-    session: Session,
-    tree: AreaTree,
-    title: str,
-    stats: Stats,
-    on_time: list[TierOnTime],
-    grids: list[GridSpeed],
-    series: list[DailyCount],
-    top: int = 5,
-) -> ChartData:
-    """Turn the figures into labelled series (tiers without a decided ticket are left out)."""
-    known = [t for t in on_time if t.rate is not None]
-    cats = list(stats.by_category.items())[:top]
-
-    def grid_name(area_id: int) -> str:
-        chain = [a.name for a in reversed(tree.ancestors(area_id)) if a.parent_id is not None]
-        return " ".join(chain) or tree.by_id[area_id].name
-
-    return ChartData(
-        title=title,
-        days=[f"{d.day.month}/{d.day.day}" for d in series],
-        new=[d.new for d in series],
-        solved=[d.solved for d in series],
-        tiers=[texts.TIER_SHORT[t.tier] for t in known],
-        on_time_pct=[round(100 * (t.rate or 0.0), 1) for t in known],
-        categories=[category_name(session, code) for code, _ in cats],
-        category_counts=[n for _, n in cats],
-        grids=[grid_name(g.area_id) for g in grids],
-        grid_hours=[round(g.avg.total_seconds() / 3600, 1) for g in grids],
-    )

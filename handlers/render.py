@@ -1,4 +1,4 @@
-"""Turn tickets into the Chinese text people read (cards, details, status)."""
+"""Small pieces of the Chinese text people read: times, durations, names, areas, deadlines."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from handlers import texts
+from models.refdata import catalogue
+from models.sla import tier_days
+from models.store.unit_of_work import Unit
+from models.tables import Person, Ticket
 
-from .refdata import catalogue
-from .tables import Person, Status, Ticket
+from . import texts
 
 # Phone numbers people type into free text: mobiles (with +86, spaces or dashes) and landlines.
 _PHONE_IN_TEXT = re.compile(
@@ -52,11 +54,6 @@ def person_name(session: Session, person_id: int | None) -> str:
     return person.name if person else texts.UNCLAIMED
 
 
-def status_name(ticket: Ticket) -> str:
-    """Chinese name of the ticket's status."""
-    return texts.STATUS[ticket.status]
-
-
 def mask_phones(text: str) -> str:
     """Replace the digits of every phone number in free text with '*'."""
     return _PHONE_IN_TEXT.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
@@ -68,6 +65,15 @@ def short_description(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def is_open(ticket: Ticket) -> bool:
-    """Tell whether the ticket can still be grabbed."""
-    return ticket.status == Status.OPEN
+def area_label(u: Unit, area_id: int) -> str:
+    """Community and grid names, e.g. 四季社区 第一网格 (the top area's name when it is the top)."""
+    chain = [a for a in u.tree.ancestors(area_id) if a.parent_id is not None]
+    return " ".join(a.name for a in reversed(chain)) or u.tree.by_id[area_id].name
+
+
+def due_text(u: Unit, ticket: Ticket) -> str:
+    """The deadline in local time; else when it will be (open ticket) or that there is none."""
+    if ticket.due_at is not None:
+        return fmt_time(ticket.due_at, u.rules.sla.timezone)
+    days = tier_days(ticket.tier, u.rules.sla)
+    return texts.DUE_NONE if days is None else texts.DUE_AFTER_CLAIM.format(days=days)

@@ -8,8 +8,8 @@ from typing import cast
 from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
-from .fastsql import InsertIgnoring
-from .tables import SeenKey
+from ..tables import SeenKey
+from .prepared import InsertIgnoring
 
 # RETURNING says reliably whether the row went in (rowcount is not portable here); the
 # table, not the entity, so the ORM bulk-insert path is not taken.

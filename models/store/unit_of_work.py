@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from .messages import Reply
-from .outbox import enqueue
-from .policy import Limits, PointsPolicy, SlaPolicy
-from .refdata import area_tree
-from .tables import Outbox
-from .territory import AreaTree
+from ..messages import Reply
+from ..outbox import enqueue
+from ..policy import Limits, PointsPolicy, SlaPolicy
+from ..refdata import area_tree
+from ..tables import Outbox
+from ..territory import AreaTree
+
+if TYPE_CHECKING:
+    from ..events import Happened
+
+Listener = Callable[["Unit", "Happened"], None]
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,8 @@ class Unit:
     rules: Rules
     _tree: AreaTree | None = None
     sent: list[Outbox] = field(default_factory=list)
+    # Told of every recorded event inside the transaction (handlers.notify turns events into messages).
+    listener: Listener | None = None
 
     @property
     def tree(self) -> AreaTree:

@@ -1,18 +1,17 @@
-"""Who hears about a ticket: the resident, the handler, the grid's group, the admins."""
+"""Queue messages to the resident, the handler, a person, and the ticket's cards in group chats."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers import texts
+from models.messages import Button, Reply
+from models.people import admins_over
+from models.store.unit_of_work import Unit
+from models.tables import Area, Outbox, Person, Status, Ticket
+from models.territory import chats_up_from
 
-from .messages import Button, Reply
-from .people import admins_over
-from .render import category_name, fmt_time, person_name, short_description
-from .sla import tier_days
-from .tables import Area, Outbox, Person, Status, Ticket
-from .territory import chats_up_from
-from .unit import Unit
+from .. import texts
+from ..render import area_label, category_name, fmt_time, person_name, short_description
 
 
 def to_person(
@@ -45,12 +44,6 @@ def to_handler(u: Unit, ticket: Ticket, text: str) -> None:
         person = u.session.get(Person, ticket.handler_id)
         if person is not None:
             to_person(u, person, text, ticket_id=ticket.id)
-
-
-def area_label(u: Unit, area_id: int) -> str:
-    """Community and grid names, e.g. 四季社区 第一网格."""
-    chain = [a for a in u.tree.ancestors(area_id) if a.parent_id is not None]
-    return " ".join(a.name for a in reversed(chain)) or u.tree.by_id[area_id].name
 
 
 def card_text(u: Unit, ticket: Ticket) -> str:
@@ -110,11 +103,3 @@ def refresh_card(u: Unit, ticket: Ticket) -> None:
     text = card_text(u, ticket)
     for channel, chat_id in places:
         u.send(Reply(channel, chat_id, text, grab_button(ticket), ticket_id=ticket.id, card_of=ticket.id))
-
-
-def due_text(u: Unit, ticket: Ticket) -> str:
-    """The deadline in local time; else when it will be (open ticket) or that there is none."""
-    if ticket.due_at is not None:
-        return fmt_time(ticket.due_at, u.rules.sla.timezone)
-    days = tier_days(ticket.tier, u.rules.sla)
-    return texts.DUE_NONE if days is None else texts.DUE_AFTER_CLAIM.format(days=days)

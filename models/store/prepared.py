@@ -2,11 +2,11 @@
 
 The inbound path runs the same few statements on every message (seen key, dialog row, outbox
 row), and SQLAlchemy's execution machinery around one of them costs more CPU than the statement
-itself (~50 us on SQLite, ~90 us on PostgreSQL, measured here). A Prepared statement is compiled
-once per dialect and parameter names, keeps SQLAlchemy's own type processors (UTC datetimes,
-JSON) and SQL (PostgreSQL bind casts included), and sends it to the DBAPI cursor of the session's
-connection. Errors come back as SQLAlchemy DBAPIError, as from Connection.execute; engine
-events (before_cursor_execute) do not see these statements.
+itself (bench/ measures it). A Prepared statement is compiled once per dialect and parameter
+names, keeps SQLAlchemy's own type processors (UTC datetimes, JSON) and SQL (PostgreSQL bind
+casts included), and sends it to the DBAPI cursor of the session's connection. Errors come back
+as SQLAlchemy DBAPIError, as from Connection.execute; engine events (before_cursor_execute) do
+not see these statements.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Insert, Table, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -26,6 +24,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ValuesBase
 from sqlalchemy.sql.selectable import Select
+
+from .upsert import insert_ignoring
 
 Processor = Callable[[Any], Any]
 
@@ -142,12 +142,6 @@ class InsertIgnoring:
         name = session.get_bind().dialect.name
         prepared = self._by_dialect.get(name)
         if prepared is None:
-            stmt: Insert
-            if name == "postgresql":
-                stmt = pg_insert(self.table).on_conflict_do_nothing()
-            elif name == "sqlite":
-                stmt = sqlite_insert(self.table).on_conflict_do_nothing()
-            else:  # pragma: no cover - other dialects are not supported
-                stmt = insert(self.table)
-            prepared = self._by_dialect[name] = Prepared(stmt.returning(*self.returning))
+            stmt = insert_ignoring(name, self.table).returning(*self.returning)
+            prepared = self._by_dialect[name] = Prepared(stmt)
         return prepared

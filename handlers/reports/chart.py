@@ -5,16 +5,64 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from handlers import texts
+from models.reports.on_time import DailyCount, GridSpeed, TierOnTime
+from models.reports.stats import Stats
+from models.store.unit_of_work import Unit
 
-from .performance import ChartData
+from .. import texts
+from ..render import area_label, category_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Exactly the series drawn in the /stats chart, with their Chinese labels."""
+
+    title: str
+    days: list[str]
+    new: list[int]
+    solved: list[int]
+    tiers: list[str]
+    on_time_pct: list[float]
+    categories: list[str]
+    category_counts: list[int]
+    grids: list[str]
+    grid_hours: list[float]
+
+
+def chart_data(
+    u: Unit,
+    title: str,
+    stats: Stats,
+    on_time: list[TierOnTime],
+    grids: list[GridSpeed],
+    series: list[DailyCount],
+    top: int = 5,
+) -> ChartData:
+    """Turn the figures into labelled series (tiers without a decided ticket are left out)."""
+    known = [t for t in on_time if t.rate is not None]
+    cats = list(stats.by_category.items())[:top]
+
+    return ChartData(
+        title=title,
+        days=[f"{d.day.month}/{d.day.day}" for d in series],
+        new=[d.new for d in series],
+        solved=[d.solved for d in series],
+        tiers=[texts.TIER_SHORT[t.tier] for t in known],
+        on_time_pct=[round(100 * (t.rate or 0.0), 1) for t in known],
+        categories=[category_name(u.session, code) for code, _ in cats],
+        category_counts=[n for _, n in cats],
+        grids=[area_label(u, g.area_id) for g in grids],
+        grid_hours=[round(g.avg.total_seconds() / 3600, 1) for g in grids],
+    )
+
 
 # matplotlib's rc settings and font cache are process-wide: draw one chart at a time.
 _LOCK = threading.Lock()

@@ -59,7 +59,7 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_begin(conn: Any) -> None:
         # Take the write lock up front: a deferred transaction that upgrades to a
         # writer later fails with SQLITE_BUSY that busy_timeout cannot wait out.
-        # Straight to the driver (once per message, ~30 us less than exec_driver_sql).
+        # Straight to the driver: this runs once per message.
         try:
             conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:  # e.g. still locked after busy_timeout: retried by run_sync

@@ -1,6 +1,6 @@
 """The first reads of every inbound message: its seen key, its sender, its dialog.
 
-On PostgreSQL each statement is a round trip and ~250 us of client CPU, so the three are one
+On PostgreSQL each statement is a round trip and costs client CPU, so the three are one
 statement there: the seen key is inserted in a CTE, and the sender's row and the dialog row
 (locked FOR UPDATE, as open_dialog does) are read beside it. On SQLite a statement is a
 function call, so first_time, get_or_create_person and open_dialog simply read for themselves.
@@ -13,24 +13,23 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, literal_column, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from .fastsql import UNREAD, Prepared, Unread
+from ..tables import Dialog, Person, SeenKey
+from .prepared import UNREAD, Prepared, Unread
 from .seen import first_time
-from .tables import Dialog, Person, SeenKey
+from .upsert import insert_ignoring
 
 _S = cast(Table, SeenKey.__table__)
 _P = cast(Table, Person.__table__)
 _D = cast(Table, Dialog.__table__)
 _SEEN = (
-    pg_insert(_S)
+    insert_ignoring("postgresql", _S)
     .values(
         namespace=bindparam("namespace", type_=_S.c.namespace.type),
         key=bindparam("key", type_=_S.c.key.type),
         at=bindparam("at", type_=_S.c.at.type),
     )
-    .on_conflict_do_nothing()
     .returning(_S.c.key)
     .cte("seen")
 )

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from .tables import ACTIVE, Rating, Status, Ticket
+from ..tables import ACTIVE, Rating, Status, Ticket
 
 
 @dataclass(frozen=True)

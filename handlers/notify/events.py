@@ -1,0 +1,216 @@
+"""Turn each domain event into the messages people get, inside the transaction that recorded it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from models.events import EventKind, Happened
+from models.store.unit_of_work import Rules, Unit
+from models.tables import Person, Rating, Status, Ticket
+
+from .. import texts
+from ..render import due_text, person_name
+from ..ticket_text import details_text, followup_buttons, progress_text
+from . import ladder
+from .deliver import refresh_card, to_handler, to_person, to_resident
+
+
+def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
+    """Give the worker the full details (phone and address included) and the report's photo."""
+    to_person(u, worker, details_text(u, ticket), ticket_id=ticket.id)
+    if ticket.photo:
+        to_person(
+            u, worker, texts.DETAILS_PHOTO.format(id=ticket.id), photo=ticket.photo, ticket_id=ticket.id
+        )
+
+
+def _actor_name(h: Happened) -> str:
+    return h.actor.name if h.actor is not None else ""
+
+
+def _grabbed(u: Unit, h: Happened) -> None:
+    ticket, worker = h.ticket, h.actor
+    assert worker is not None
+    refresh_card(u, ticket)
+    send_details(u, ticket, worker)
+    tier = texts.TIER[ticket.tier]
+    if ticket.due_at is None:  # a suggestion: no deadline to promise
+        told = texts.R_CLAIMED_NO_DUE.format(id=ticket.id, handler=worker.name, tier=tier)
+    else:
+        told = texts.R_CLAIMED.format(id=ticket.id, handler=worker.name, tier=tier, due=due_text(u, ticket))
+    to_resident(u, ticket, told)
+
+
+def _assigned(u: Unit, h: Happened) -> None:
+    ticket = h.ticket
+    worker = u.session.get(Person, ticket.handler_id)
+    assert worker is not None
+    previous = h.previous_handler_id
+    if previous is not None and previous != worker.id:
+        old = u.session.get(Person, previous)
+        if old is not None:
+            text = texts.W_UNASSIGNED.format(id=ticket.id, handler=worker.name)
+            to_person(u, old, text, ticket_id=ticket.id)
+    to_person(u, worker, texts.W_ASSIGNED.format(id=ticket.id), ticket_id=ticket.id)
+    send_details(u, ticket, worker)
+    refresh_card(u, ticket)
+    if ticket.due_at is None:  # a suggestion: no deadline to promise
+        tier = texts.TIER[ticket.tier]
+        told = texts.R_ASSIGNED_NO_DUE.format(id=ticket.id, handler=worker.name, tier=tier)
+    else:
+        told = texts.R_ASSIGNED.format(id=ticket.id, handler=worker.name, due=due_text(u, ticket))
+    to_resident(u, ticket, told)
+
+
+def _met(u: Unit, h: Happened) -> None:
+    to_resident(u, h.ticket, texts.R_MET.format(id=h.ticket.id, handler=_actor_name(h)))
+
+
+def _note(u: Unit, h: Happened) -> None:
+    to_resident(u, h.ticket, texts.R_NOTE.format(id=h.ticket.id, note=h.said))
+
+
+def _tier(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    tier = texts.TIER[t.tier]
+    to_resident(u, t, texts.R_TIER.format(id=t.id, tier=tier, reason=h.said, due=due_text(u, t)))
+
+
+def _plan(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    to_resident(u, t, texts.R_PLAN.format(id=t.id, plan=h.said, due=due_text(u, t)))
+
+
+def _resolved(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    refresh_card(u, t)
+    to_resident(u, t, texts.R_RESOLVED.format(id=t.id, note=h.said), buttons=followup_buttons(t))
+
+
+def _result_photo(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    to_resident(u, t, texts.R_RESOLVED_PHOTO.format(id=t.id), photo=t.resolution_photo)
+
+
+def _confirmed(u: Unit, h: Happened) -> None:
+    to_resident(u, h.ticket, texts.R_ASK_SATISFIED, buttons=followup_buttons(h.ticket))
+
+
+def _reopened(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    refresh_card(u, t)
+    ladder.announce_reopened(u, t)
+    to_handler(u, t, texts.W_REOPENED.format(id=t.id))
+    to_resident(u, t, texts.R_REOPENED.format(id=t.id, handler=person_name(u.session, t.handler_id)))
+
+
+def _closed(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    rating = h.rating or Rating.UNRATED
+    if t.handler_id is not None:
+        to_handler(u, t, texts.W_CLOSED.format(id=t.id, rating=texts.RATING[rating], points=h.points))
+    refresh_card(u, t)
+    if rating == Rating.DOUBLE_YES:
+        to_resident(u, t, texts.R_CLOSED_DOUBLE_YES.format(id=t.id))
+    elif rating == Rating.UNSATISFIED:
+        to_resident(u, t, texts.R_CLOSED_UNSATISFIED.format(id=t.id))
+    elif rating == Rating.UNRATED:  # nobody answered the follow-up in time
+        days = u.rules.sla.followup_autoclose_after / timedelta(days=1)
+        to_resident(u, t, texts.R_AUTOCLOSED.format(id=t.id, days=f"{days:g}"))
+
+
+def _withdrawn(u: Unit, h: Happened) -> None:
+    refresh_card(u, h.ticket)
+    to_handler(u, h.ticket, texts.W_WITHDRAWN.format(id=h.ticket.id))
+
+
+def _rejected(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    refresh_card(u, t)
+    to_handler(u, t, texts.W_REJECTED.format(id=t.id, reason=h.said))
+    to_resident(u, t, texts.R_REJECTED.format(id=t.id, reason=h.said))
+
+
+def _merged(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    refresh_card(u, t)
+    to_handler(u, t, texts.W_MERGED.format(id=t.id, into=t.merged_into_id))
+    to_resident(u, t, texts.R_MERGED.format(id=t.id, into=t.merged_into_id))
+
+
+def _escalated(u: Unit, h: Happened) -> None:
+    if h.ticket.status == Status.OPEN:
+        ladder.announce_unclaimed(u, h.ticket)
+    else:
+        assert h.missed is not None
+        ladder.announce_overdue(u, h.ticket, h.missed, h.points)
+
+
+def _overdue(u: Unit, h: Happened) -> None:
+    assert h.missed is not None
+    ladder.announce_overdue_top(u, h.ticket, h.missed, h.points)
+
+
+def _reminded(u: Unit, h: Happened) -> None:
+    assert h.fraction is not None
+    ladder.remind_handler(u, h.ticket, h.fraction)
+
+
+def _overdue_reminded(u: Unit, h: Happened) -> None:
+    if h.ticket.status == Status.OPEN:
+        ladder.announce_still_unclaimed(u, h.ticket)
+    else:
+        assert h.missed is not None
+        ladder.announce_still_overdue(u, h.ticket, h.missed)
+
+
+def _followup_reminded(u: Unit, h: Happened) -> None:
+    t = h.ticket
+    text = texts.R_FOLLOWUP_REMINDER if t.followup_stage == 1 else texts.R_FOLLOWUP_REMINDER_RATE
+    to_resident(u, t, text.format(id=t.id), buttons=followup_buttons(t))
+
+
+def _progress(u: Unit, h: Happened) -> None:
+    to_resident(u, h.ticket, progress_text(u, h.ticket))
+
+
+def _quiet(u: Unit, h: Happened) -> None:
+    """Recorded only: the flow that caused it answers for itself (a new ticket's card and receipt)."""
+
+
+SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
+    EventKind.CREATED: _quiet,
+    EventKind.GRABBED: _grabbed,
+    EventKind.ASSIGNED: _assigned,
+    EventKind.MET: _met,
+    EventKind.NOTE: _note,
+    EventKind.TIER: _tier,
+    EventKind.PLAN: _plan,
+    EventKind.RESOLVED: _resolved,
+    EventKind.RESULT_PHOTO: _result_photo,
+    EventKind.CONFIRMED_RESOLVED: _confirmed,
+    EventKind.REOPENED: _reopened,
+    EventKind.CLOSED: _closed,
+    EventKind.WITHDRAWN: _withdrawn,
+    EventKind.REJECTED: _rejected,
+    EventKind.MERGED: _merged,
+    EventKind.ESCALATED: _escalated,
+    EventKind.OVERDUE: _overdue,
+    EventKind.REMINDED: _reminded,
+    EventKind.OVERDUE_REMINDED: _overdue_reminded,
+    EventKind.FOLLOWUP_REMINDED: _followup_reminded,
+    EventKind.PROGRESS: _progress,
+}
+
+
+def announce(u: Unit, happened: Happened) -> None:
+    """The unit's listener: queue what this event tells people, in the same transaction."""
+    SAY[happened.kind](u, happened)
+
+
+def unit_of_work(session: Session, now: datetime, rules: Rules) -> Unit:
+    """A unit of work whose events are told to the people concerned."""
+    return Unit(session, now, rules, listener=announce)

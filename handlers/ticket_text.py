@@ -1,0 +1,88 @@
+"""What a ticket says about itself: full details, its trail, its progress, its follow-up buttons."""
+
+from __future__ import annotations
+
+from models import tickets
+from models.events import EventKind
+from models.messages import Button
+from models.sla import tier_days
+from models.store.unit_of_work import Unit
+from models.tables import Ticket
+
+from . import texts
+from .render import area_label, category_name, due_text, fmt_time, person_name
+
+# The audit trail in words a resident understands.
+EVENT_WORDS: dict[str, str] = {
+    EventKind.CREATED: "已受理",
+    EventKind.GRABBED: "网格员接单",
+    EventKind.ASSIGNED: "交办",
+    EventKind.MET: "网格员上门见面",
+    EventKind.NOTE: "进展",
+    EventKind.TIER: "调整时限",
+    EventKind.PLAN: "初步方案",
+    EventKind.RESOLVED: "办结",
+    EventKind.CONFIRMED_RESOLVED: "居民确认已解决",
+    EventKind.REOPENED: "居民反馈未解决，重新办理",
+    EventKind.CLOSED: "销号",
+    EventKind.WITHDRAWN: "撤回",
+    EventKind.REJECTED: "驳回",
+    EventKind.MERGED: "合并",
+    EventKind.ESCALATED: "升级督办",
+    EventKind.OVERDUE: "超期，街道领导督办",
+    EventKind.PROGRESS: "进展提醒",
+    EventKind.RESULT_PHOTO: "补充办结照片",
+}
+_WITH_NOTE = (EventKind.NOTE, EventKind.RESOLVED, EventKind.REJECTED)
+
+
+def details_text(u: Unit, ticket: Ticket) -> str:
+    """Full details, phone and address included: only for the handler and admins."""
+    location = f"{ticket.lat:.5f},{ticket.lon:.5f}" if ticket.lat is not None else texts.NONE
+    contact = ticket.contact_name or person_name(u.session, ticket.resident_id)
+    return texts.DETAILS.format(
+        id=ticket.id,
+        category=category_name(u.session, ticket.category_code),
+        description=ticket.description,
+        area=area_label(u, ticket.area_id),
+        address=ticket.address or texts.NONE,
+        location=location,
+        contact=contact,
+        phone=ticket.phone or texts.NONE,
+        tier=texts.TIER_SHORT[ticket.tier],
+        due=due_text(u, ticket),
+    )
+
+
+def history_lines(u: Unit, ticket: Ticket, limit: int = 6) -> list[str]:
+    """Recent events in words a resident understands."""
+    out = []
+    for ev in tickets.resident_trail(u, ticket, limit):
+        line = f"{fmt_time(ev.at, u.rules.sla.timezone)} {EVENT_WORDS.get(ev.kind, ev.kind)}"
+        if ev.kind in _WITH_NOTE and ev.note:
+            line += f"：{ev.note}"
+        out.append(line)
+    return out
+
+
+def followup_buttons(ticket: Ticket) -> tuple[Button, ...]:
+    """The buttons of the current follow-up question."""
+    if ticket.followup_stage == 1:
+        return (Button(texts.BTN_YES, f"fu1:{ticket.id}:y"), Button(texts.BTN_NO, f"fu1:{ticket.id}:n"))
+    return (
+        Button(texts.BTN_SATISFIED, f"fu2:{ticket.id}:y"),
+        Button(texts.BTN_UNSATISFIED, f"fu2:{ticket.id}:n"),
+    )
+
+
+def progress_text(u: Unit, ticket: Ticket) -> str:
+    """The short progress message: status, latest note, deadline."""
+    note = tickets.latest_note(u, ticket)
+    latest = texts.R_PROGRESS_LATEST.format(note=note) if note else ""
+    if tier_days(ticket.tier, u.rules.sla) is None:
+        due = texts.PROGRESS_NO_DEADLINE
+    elif ticket.due_at is None:
+        due = texts.PROGRESS_DUE_UNSET
+    else:
+        due = fmt_time(ticket.due_at, u.rules.sla.timezone)
+    return texts.R_PROGRESS.format(id=ticket.id, status=texts.STATUS[ticket.status], latest=latest, due=due)

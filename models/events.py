@@ -1,0 +1,105 @@
+"""Domain events: what happened to a ticket, recorded in its audit trail and handed to a listener."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, cast
+
+from sqlalchemy import Table, insert
+
+from .store.prepared import Prepared
+from .tables import Person, Rating, Status, Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from .store.unit_of_work import Unit
+
+
+class EventKind(StrEnum):
+    """Every kind of ticket event; the value is what the audit trail stores."""
+
+    CREATED = "created"
+    GRABBED = "grabbed"
+    ASSIGNED = "assigned"
+    MET = "met"
+    NOTE = "note"
+    TIER = "tier"
+    PLAN = "plan"
+    RESOLVED = "resolved"
+    RESULT_PHOTO = "result_photo"
+    CONFIRMED_RESOLVED = "confirmed_resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+    MERGED = "merged"
+    ESCALATED = "escalated"
+    OVERDUE = "overdue"
+    REMINDED = "reminded"
+    OVERDUE_REMINDED = "overdue_reminded"
+    FOLLOWUP_REMINDED = "followup_reminded"
+    PROGRESS = "progress"
+
+
+# Events after which the resident has just heard from us (no progress push needed yet).
+RESIDENT_NEWS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.GRABBED,
+        EventKind.ASSIGNED,
+        EventKind.MET,
+        EventKind.NOTE,
+        EventKind.TIER,
+        EventKind.PLAN,
+        EventKind.REOPENED,
+        EventKind.ESCALATED,
+        EventKind.PROGRESS,
+    }
+)
+# Events that concern staff only: kept in the trail, not shown in a resident's /status.
+STAFF_ONLY = frozenset(
+    {EventKind.REMINDED, EventKind.FOLLOWUP_REMINDED, EventKind.PROGRESS, EventKind.OVERDUE_REMINDED}
+)
+
+
+@dataclass(frozen=True)
+class Happened:
+    """One event of one ticket, with the facts the people told about it need."""
+
+    kind: EventKind
+    ticket: Ticket
+    actor: Person | None = None
+    from_status: Status | None = None
+    note: str | None = None  # the audit trail's note
+    said: str | None = None  # what the actor wrote for the resident: a note, a reason, a plan
+    previous_handler_id: int | None = None  # assigned: whom the ticket was taken from
+    points: int = 0  # closed: points earned; overdue/escalated: the penalty
+    fraction: float | None = None  # reminded: how much of the window is gone
+    missed: datetime | None = None  # a deadline that passed
+    rating: Rating | None = None  # closed: the resident's verdict
+
+
+_INSERT_EVENT = Prepared(insert(cast(Table, TicketEvent.__table__)))
+
+
+def record(u: Unit, happened: Happened) -> None:
+    """Append the event to the ticket's audit trail, then let the listener tell people (same transaction)."""
+    ticket, actor = happened.ticket, happened.actor
+    if ticket.id is None or (actor is not None and actor.id is None):
+        u.session.flush()  # the rows the event refers to must exist first
+    # Written at once with a prepared INSERT: nothing reads it back as an object.
+    _INSERT_EVENT.rows(
+        u.session,
+        {
+            "ticket_id": ticket.id,
+            "actor_id": actor.id if actor else None,
+            "at": u.now,
+            "kind": happened.kind.value,
+            "from_status": happened.from_status,
+            "to_status": ticket.status,
+            "note": happened.note,
+        },
+    )
+    if u.listener is not None:
+        u.listener(u, happened)

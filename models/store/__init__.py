@@ -1,0 +1,1 @@
+"""Storage plumbing: the database, prepared statements, inbound reads, seen keys, the unit of work."""

@@ -1,0 +1,294 @@
+"""The ticket state machine: one table of what each action may do, and the one transition() applying it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any, NoReturn, cast
+
+from sqlalchemy import select, update
+
+from .errors import AlreadyClaimed, InvalidTransition, NotAllowed, NotFound, Refusal
+from .events import EventKind, Happened, record
+from .people import can_handle, has_role
+from .sla import MAX_LEVEL, deadline, next_check
+from .store.unit_of_work import Unit
+from .tables import Person, Role, Status, Ticket
+
+
+class Action(StrEnum):
+    """Everything that can be done to a ticket by a person."""
+
+    GRAB = "grab"
+    ASSIGN = "assign"
+    MEET = "meet"
+    NOTE = "note"
+    TIER = "tier"
+    PLAN = "plan"
+    RESOLVE = "resolve"
+    RESULT_PHOTO = "result_photo"
+    CONFIRM = "confirm"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+    REJECT = "reject"
+    MERGE = "merge"
+
+
+class Right(Enum):
+    """Who may take an action."""
+
+    SCOPE = "a worker or admin whose areas include the ticket's"
+    ADMIN = "an admin over the ticket's area"
+    HANDLER_OR_ADMIN = "the ticket's handler or an admin over its area"
+    RESIDENT = "the resident who reported it"
+
+
+class Effect(Enum):
+    """The columns a transition sets or clears besides the status."""
+
+    CLAIM = "first claim: claimed_at, and a resolution window starts"
+    REDATE = "the window's deadline follows the new tier; reminders start again"
+    PLAN = "a new window from now; due_at is the planned date"
+    ASK_FOLLOWUP = "resolved_at, follow-up question 1 asked, no overdue mark, no progress pushes"
+    ASK_SATISFACTION = "follow-up question 2"
+    REOPEN = "no follow-up, reopened once more, one level up, a new window, pushes again"
+    FINISH = "closed_at; no more checks, pushes or follow-up"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of the table: from which statuses, to which, who may, what it sets, what it records."""
+
+    allowed: frozenset[Status]
+    to: Status | None  # None: the status stays
+    right: Right
+    effects: tuple[Effect, ...]
+    event: EventKind
+
+
+def _from(*statuses: Status) -> frozenset[Status]:
+    return frozenset(statuses)
+
+
+OPEN, CLAIMED, RESOLVED, CLOSED = Status.OPEN, Status.CLAIMED, Status.RESOLVED, Status.CLOSED
+TRANSITIONS: Mapping[Action, Step] = {
+    Action.GRAB: Step(_from(OPEN), CLAIMED, Right.SCOPE, (Effect.CLAIM,), EventKind.GRABBED),
+    Action.ASSIGN: Step(_from(OPEN, CLAIMED), CLAIMED, Right.ADMIN, (Effect.CLAIM,), EventKind.ASSIGNED),
+    Action.MEET: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (), EventKind.MET),
+    Action.NOTE: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (), EventKind.NOTE),
+    Action.TIER: Step(_from(OPEN, CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.REDATE,), EventKind.TIER),
+    Action.PLAN: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.PLAN,), EventKind.PLAN),
+    Action.RESOLVE: Step(
+        _from(CLAIMED), RESOLVED, Right.HANDLER_OR_ADMIN, (Effect.ASK_FOLLOWUP,), EventKind.RESOLVED
+    ),
+    Action.RESULT_PHOTO: Step(
+        _from(RESOLVED, CLOSED), None, Right.HANDLER_OR_ADMIN, (), EventKind.RESULT_PHOTO
+    ),
+    Action.CONFIRM: Step(
+        _from(RESOLVED), None, Right.RESIDENT, (Effect.ASK_SATISFACTION,), EventKind.CONFIRMED_RESOLVED
+    ),
+    Action.REOPEN: Step(_from(RESOLVED), CLAIMED, Right.RESIDENT, (Effect.REOPEN,), EventKind.REOPENED),
+    Action.CLOSE: Step(_from(RESOLVED), CLOSED, Right.RESIDENT, (Effect.FINISH,), EventKind.CLOSED),
+    Action.WITHDRAW: Step(
+        _from(OPEN, CLAIMED), Status.WITHDRAWN, Right.RESIDENT, (Effect.FINISH,), EventKind.WITHDRAWN
+    ),
+    Action.REJECT: Step(
+        _from(OPEN, CLAIMED, RESOLVED), Status.REJECTED, Right.ADMIN, (Effect.FINISH,), EventKind.REJECTED
+    ),
+    Action.MERGE: Step(
+        _from(OPEN, CLAIMED, RESOLVED), Status.MERGED, Right.ADMIN, (Effect.FINISH,), EventKind.MERGED
+    ),
+}
+
+
+class _Projected:
+    """The ticket as it will be after the pending changes (read by next_check before they are written)."""
+
+    def __init__(self, ticket: Ticket, changes: dict[str, Any]) -> None:
+        self._ticket = ticket
+        self._changes = changes
+
+    def __getattr__(self, name: str) -> Any:
+        return self._changes[name] if name in self._changes else getattr(self._ticket, name)
+
+
+def _window(u: Unit, now_view: _Projected, changes: dict[str, Any]) -> None:
+    changes["window_started_at"] = u.now
+    changes["due_at"] = deadline(u.now, now_view.tier, u.rules.sla)
+    changes["reminders_sent"] = 0
+
+
+def _recheck(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes["next_check_at"] = next_check(cast(Ticket, _Projected(ticket, changes)), u.rules.sla)
+
+
+def _claim(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    if ticket.claimed_at is None:
+        changes["claimed_at"] = u.now
+        _window(u, _Projected(ticket, changes), changes)
+        _recheck(u, ticket, changes)
+
+
+def _redate(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    view = _Projected(ticket, changes)
+    if view.window_started_at is not None:
+        changes["due_at"] = deadline(view.window_started_at, view.tier, u.rules.sla)
+        changes["reminders_sent"] = 0
+        _recheck(u, ticket, changes)
+
+
+def _plan(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes["window_started_at"] = u.now
+    changes["reminders_sent"] = 0
+    _recheck(u, ticket, changes)
+
+
+def _ask_followup(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes.update(
+        resolved_at=u.now,
+        followup_stage=1,
+        followup_asked_at=u.now,
+        followup_reminded=False,
+        overdue_since=None,
+    )
+    _recheck(u, ticket, changes)
+    changes["next_push_at"] = None  # the follow-up questions take over from progress pushes
+
+
+def _ask_satisfaction(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes["followup_stage"] = 2
+
+
+def _reopen(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes["followup_stage"] = 0
+    changes["reopen_count"] = ticket.reopen_count + 1
+    changes["level"] = min(MAX_LEVEL, ticket.level + 1)
+    _window(u, _Projected(ticket, changes), changes)
+    _recheck(u, ticket, changes)
+    changes["next_push_at"] = u.now + u.rules.sla.progress_push_after
+
+
+def _finish(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes.update(closed_at=u.now, followup_stage=0, next_check_at=None, next_push_at=None)
+
+
+_EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
+    Effect.CLAIM: _claim,
+    Effect.REDATE: _redate,
+    Effect.PLAN: _plan,
+    Effect.ASK_FOLLOWUP: _ask_followup,
+    Effect.ASK_SATISFACTION: _ask_satisfaction,
+    Effect.REOPEN: _reopen,
+    Effect.FINISH: _finish,
+}
+
+
+def get(u: Unit, ticket_id: int, *, lock: bool = False) -> Ticket:
+    """Load a ticket or raise NotFound."""
+    stmt = select(Ticket).where(Ticket.id == ticket_id)
+    if lock and u.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    ticket = u.session.scalar(stmt)
+    if ticket is None:
+        raise NotFound(Refusal.NOT_FOUND, id=ticket_id)
+    return ticket
+
+
+def is_admin_over(u: Unit, person: Person, ticket: Ticket) -> bool:
+    """Tell whether the person is an admin of the ticket's area."""
+    return has_role(u.session, person.id, Role.ADMIN, u.tree, ticket.area_id)
+
+
+def check_right(u: Unit, ticket: Ticket, right: Right, actor: Person) -> None:
+    """Refuse unless the actor holds the right over this ticket."""
+    if right == Right.SCOPE:
+        if not can_handle(u.session, actor.id, ticket, u.tree):
+            raise NotAllowed(Refusal.NOT_IN_SCOPE, id=ticket.id)
+    elif right == Right.ADMIN:
+        if not is_admin_over(u, actor, ticket):
+            raise NotAllowed(Refusal.NOT_ADMIN)
+    elif right == Right.HANDLER_OR_ADMIN:
+        if ticket.handler_id != actor.id and not is_admin_over(u, actor, ticket):
+            raise NotAllowed(Refusal.NOT_HANDLER, id=ticket.id)
+    elif ticket.resident_id != actor.id:  # someone else's ticket: reveal nothing about it
+        raise NotFound(Refusal.NOT_FOUND, id=ticket.id)
+
+
+def refuse_state(u: Unit, ticket: Ticket, action: Action) -> NoReturn:
+    """Say why the ticket's status does not allow the action (for a grab: who was faster)."""
+    if (
+        action == Action.GRAB
+        and ticket.handler_id is not None
+        and ticket.status in (Status.CLAIMED, Status.RESOLVED)
+    ):
+        handler = u.session.get(Person, ticket.handler_id)
+        raise AlreadyClaimed(Refusal.ALREADY_CLAIMED, id=ticket.id, handler=handler.name if handler else "")
+    raise InvalidTransition(Refusal.NOT_OPEN, id=ticket.id, status=ticket.status)
+
+
+def load(
+    u: Unit, ticket_id: int, action: Action, actor: Person, *, lock: bool = True, check_status: bool = True
+) -> Ticket:
+    """The shared preamble: load the ticket, check the actor's right, check its status allows the action."""
+    step = TRANSITIONS[action]
+    ticket = get(u, ticket_id, lock=lock)
+    check_right(u, ticket, step.right, actor)
+    if check_status and ticket.status not in step.allowed:
+        refuse_state(u, ticket, action)
+    return ticket
+
+
+def allowed(ticket: Ticket, action: Action) -> bool:
+    """Tell whether the ticket's status allows the action."""
+    return ticket.status in TRANSITIONS[action].allowed
+
+
+def transition(
+    u: Unit,
+    ticket: Ticket,
+    action: Action,
+    actor: Person | None,
+    *,
+    changes: Mapping[str, Any] | None = None,
+    race: bool = False,
+    **facts: Any,
+) -> Happened:
+    """Apply one row of the table: status, the given changes, the row's effects, then record its event.
+
+    race=True writes everything in one UPDATE guarded by the allowed statuses, so of two
+    concurrent grabs the database lets exactly one through; the other is refused.
+    """
+    step = TRANSITIONS[action]
+    before = ticket.status
+    if before not in step.allowed:
+        refuse_state(u, ticket, action)
+    pending: dict[str, Any] = dict(changes or {})
+    if step.to is not None:
+        pending["status"] = step.to
+    for effect in step.effects:
+        _EFFECTS[effect](u, ticket, pending)
+    if race:
+        won = u.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.status.in_(step.allowed))
+            .values(pending)
+            .returning(Ticket.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        u.session.refresh(ticket)
+        if won is None:
+            refuse_state(u, ticket, action)
+    else:
+        for name, value in pending.items():
+            setattr(ticket, name, value)
+    happened = Happened(
+        step.event,
+        ticket,
+        actor,
+        from_status=before if step.to is not None else None,
+        **facts,
+    )
+    record(u, happened)
+    return happened

@@ -1,0 +1,213 @@
+"""The ticket state machine: each allowed transition of the table, one refused per action, events in words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers import texts
+from handlers.notify import announce
+from handlers.refusals import refusal_text
+from models import tickets
+from models.errors import DomainError, Refusal
+from models.events import EventKind
+from models.people import find_person
+from models.store.unit_of_work import Unit
+from models.tables import Outbox, Person, Rating, Status, Ticket, TicketEvent, Tier
+from models.ticket_states import TRANSITIONS, Action
+
+from .harness import Harness
+
+STATUSES = tuple(Status)
+
+
+class People:
+    """The actors of these tests: the resident, the grid's workers and the subdistrict admin."""
+
+    def __init__(self, s: Session) -> None:
+        def one(ref: str) -> Person:
+            person = find_person(s, ref, "console")
+            assert person is not None, ref
+            return person
+
+        self.r1, self.w1, self.w2, self.admin = one("r1"), one("w1"), one("w2"), one("admin")
+
+
+Op = Callable[[Unit, Ticket, People], object]
+
+# Each action as the domain operation that performs it (actors chosen so the right is always held,
+# so only the status decides).
+OPS: dict[Action, Op] = {
+    Action.GRAB: lambda u, t, p: tickets.grab(u, t.id, p.w1),
+    Action.ASSIGN: lambda u, t, p: tickets.assign(u, t.id, p.admin, p.w2),
+    Action.MEET: lambda u, t, p: tickets.meet(u, t.id, p.admin),
+    Action.NOTE: lambda u, t, p: tickets.add_note(u, t.id, p.admin, "已联系施工队"),
+    Action.TIER: lambda u, t, p: tickets.change_tier(u, t.id, p.admin, "difficult", "需要协调"),
+    Action.PLAN: lambda u, t, p: tickets.set_plan(u, t.id, p.admin, date(2030, 1, 1), "先围挡"),
+    Action.RESOLVE: lambda u, t, p: tickets.resolve(u, t.id, p.admin, "已修复"),
+    Action.RESULT_PHOTO: lambda u, t, p: tickets.attach_resolution_photo(u, t.id, p.admin, "photo-1"),
+    Action.CONFIRM: lambda u, t, p: tickets.answer_followup(u, t.id, p.r1, 1, True),
+    Action.REOPEN: lambda u, t, p: tickets.reopen(u, t, p.r1),
+    Action.CLOSE: lambda u, t, p: tickets.close(u, t, p.r1, Rating.DOUBLE_YES),
+    Action.WITHDRAW: lambda u, t, p: tickets.withdraw(u, t.id, p.r1),
+    Action.REJECT: lambda u, t, p: tickets.reject(u, t.id, p.admin, "不属实"),
+    Action.MERGE: lambda u, t, p: tickets.merge(u, t.id, t.id - 1, p.admin),
+}
+
+# What each allowed transition must leave in the columns besides the status.
+CHECKS: dict[Action, Callable[[Ticket, Unit], bool]] = {
+    Action.GRAB: lambda t, u: t.handler_id is not None and t.claimed_at == u.now and t.due_at is not None,
+    Action.ASSIGN: lambda t, u: t.claimed_at is not None and t.due_at is not None,
+    Action.MEET: lambda t, u: t.met_at == u.now,
+    Action.NOTE: lambda t, u: True,
+    Action.TIER: lambda t, u: t.tier == Tier.DIFFICULT,
+    Action.PLAN: lambda t, u: (
+        t.plan_note == "先围挡" and t.window_started_at == u.now and t.reminders_sent == 0
+    ),
+    Action.RESOLVE: lambda t, u: (
+        t.resolved_at == u.now
+        and t.followup_stage == 1
+        and t.next_push_at is None
+        and t.next_check_at is not None
+    ),
+    Action.RESULT_PHOTO: lambda t, u: t.resolution_photo == "photo-1",
+    Action.CONFIRM: lambda t, u: t.followup_stage == 2,
+    Action.REOPEN: lambda t, u: (
+        t.followup_stage == 0 and t.reopen_count == 1 and t.level == 1 and t.window_started_at == u.now
+    ),
+    Action.CLOSE: lambda t, u: (
+        t.closed_at == u.now
+        and t.rating == Rating.DOUBLE_YES
+        and t.next_check_at is None
+        and t.next_push_at is None
+    ),
+    Action.WITHDRAW: lambda t, u: t.closed_at == u.now and t.next_check_at is None,
+    Action.REJECT: lambda t, u: t.reason == "不属实" and t.next_check_at is None,
+    Action.MERGE: lambda t, u: t.merged_into_id == t.id - 1 and t.next_check_at is None,
+}
+
+
+def bring_to(u: Unit, p: People, status: Status, *, pending: bool = False) -> Ticket:
+    """A ticket in the given status, reached by the domain operations (after an open one to merge into)."""
+    area = u.tree.by_code("siji-1")
+    assert area is not None
+    draft = tickets.Draft(category_code="road", description="人行道破损", area_id=area.id)
+    tickets.create(u, p.r1, draft)  # the target of a merge
+    ticket = tickets.create(u, p.r1, draft)
+    if pending:
+        ticket.tier = Tier.PENDING
+    steps: dict[Status, list[Callable[[], object]]] = {
+        Status.OPEN: [],
+        Status.CLAIMED: [lambda: tickets.grab(u, ticket.id, p.w1)],
+        Status.RESOLVED: [
+            lambda: tickets.grab(u, ticket.id, p.w1),
+            lambda: tickets.resolve(u, ticket.id, p.w1, "已修复"),
+        ],
+        Status.CLOSED: [
+            lambda: tickets.grab(u, ticket.id, p.w1),
+            lambda: tickets.resolve(u, ticket.id, p.w1, "已修复"),
+            lambda: tickets.close(u, ticket, p.r1, Rating.DOUBLE_YES),
+        ],
+        Status.WITHDRAWN: [lambda: tickets.withdraw(u, ticket.id, p.r1)],
+        Status.REJECTED: [lambda: tickets.reject(u, ticket.id, p.admin, "重复")],
+        Status.MERGED: [lambda: tickets.merge(u, ticket.id, ticket.id - 1, p.admin)],
+    }
+    for step in steps[status]:
+        step()
+    assert ticket.status == status
+    return ticket
+
+
+def _events(s: Session, ticket_id: int) -> list[TicketEvent]:
+    return list(
+        s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
+    )
+
+
+@pytest.mark.parametrize("action", list(Action))
+async def test_every_allowed_transition_and_a_refused_one(h: Harness, action: Action) -> None:
+    """From each allowed status the action lands where the table says and records its event;
+    from a status the table does not allow it is refused, and nothing changes."""
+    await h.quick_grid()
+    await h.say("r1: 你好")
+    step = TRANSITIONS[action]
+
+    def allowed_runs(s: Session) -> None:
+        p = People(s)
+        for before in step.allowed:
+            u = h.app.unit(s)
+            ticket = bring_to(u, p, before, pending=action == Action.PLAN)
+            OPS[action](u, ticket, p)
+            assert ticket.status == (step.to or before), (before, ticket.status)
+            assert CHECKS[action](ticket, u), (action, before)
+            last = _events(s, ticket.id)[-1]
+            assert last.kind == step.event.value
+            assert last.from_status == (before if step.to is not None else None)
+            assert last.to_status == ticket.status
+
+    h.query(allowed_runs)
+    refused_from = next(st for st in STATUSES if st not in step.allowed)
+
+    def refused_run(s: Session) -> None:
+        p = People(s)
+        u = h.app.unit(s)
+        ticket = bring_to(u, p, refused_from, pending=action == Action.PLAN)
+        s.flush()
+        trail, outbox = len(_events(s, ticket.id)), s.scalar(select(func.count()).select_from(Outbox))
+        with pytest.raises(DomainError) as refused:
+            OPS[action](u, ticket, p)
+        expected = {Action.CONFIRM: Refusal.FOLLOWUP_NOT_NOW, Action.GRAB: Refusal.ALREADY_CLAIMED}.get(
+            action, Refusal.NOT_OPEN
+        )
+        assert refused.value.reason == expected
+        assert ticket.status == refused_from
+        assert len(_events(s, ticket.id)) == trail
+        assert s.scalar(select(func.count()).select_from(Outbox)) == outbox
+        assert str(ticket.id) in refusal_text(refused.value)
+
+    h.query(refused_run)
+
+
+async def test_an_event_becomes_the_residents_notice(h: Harness) -> None:
+    """A progress note is recorded by models; handlers' listener turns it into the resident's message."""
+    tid = await h.quick_claimed()
+    out = await h.say(f"w1: 进展 {tid} 已联系施工队，明天上午施工")
+    assert h.to("r1", out) == [texts.R_NOTE.format(id=tid, note="已联系施工队，明天上午施工")]
+
+
+async def test_without_a_listener_events_are_recorded_but_nobody_is_told(h: Harness) -> None:
+    """models words nothing itself: a unit with no listener writes the trail and queues no message."""
+    tid = await h.quick_claimed()
+
+    def note(s: Session) -> tuple[int, list[str]]:
+        u = Unit(s, h.clock.now(), h.app.rules)
+        w1 = find_person(s, "w1", "console")
+        assert w1 is not None
+        tickets.add_note(u, tid, w1, "已联系施工队")
+        return len(u.sent), [e.kind for e in _events(s, tid)]
+
+    sent, kinds = h.query(note)
+    assert sent == 0 and kinds[-1] == EventKind.NOTE.value
+
+    def with_listener(s: Session) -> list[str]:
+        u = Unit(s, h.clock.now(), h.app.rules, listener=announce)
+        w1 = find_person(s, "w1", "console")
+        assert w1 is not None
+        tickets.add_note(u, tid, w1, "明天施工")
+        return [r.text for r in u.sent]
+
+    assert h.query(with_listener) == [texts.R_NOTE.format(id=tid, note="明天施工")]
+
+
+async def test_scan_events_tell_the_resident_too(h: Harness) -> None:
+    """An event recorded by the deadline scan (the ladder's first step) reaches the resident in words."""
+    await h.quick_grid()
+    tid = await h.quick_report()
+    out = await h.advance(h.app.rules.sla.claim_within + timedelta(minutes=5))
+    assert h.to("r1", out) == [texts.R_UNCLAIMED_ESCALATED.format(id=tid, level="社区（四季社区）")]
+    kinds = h.query(lambda s: [e.kind for e in _events(s, tid)])
+    assert EventKind.ESCALATED.value in kinds
