@@ -175,8 +175,8 @@ class WechatChannel:
                 "forbidden" if exc.status == 403 else "bad request", status_code=exc.status
             )
         deadline = Deadline()
-        unit = process(self.app, parsed, envelope.nonce_key, deadline, self.windows)
-        work = asyncio.ensure_future(self.app.db.run(unit))
+        unit = process(parsed, envelope.nonce_key, deadline, self.windows)
+        work = asyncio.ensure_future(self.app.run(unit))
         budget = max(0.0, self.passive_budget - (loop.time() - started))
         done, _ = await asyncio.wait({work}, timeout=budget)
         if not done:
