@@ -12,7 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Self, get_type_hints
+from typing import Any, ClassVar, Self, dataclass_transform, get_type_hints
 
 SEP = ":"
 SHOWN = 64  # how much of a bad payload an error message quotes
@@ -25,11 +25,21 @@ class PayloadError(ValueError):
     """A payload that no button of ours carries; the message says what is wrong with it."""
 
 
-@dataclass(frozen=True)
+@dataclass_transform(frozen_default=True)
 class Payload:
-    """Base of every button payload: a prefix, then the fields in order, joined by SEP."""
+    """Base of every button payload: a prefix, then the fields in order, joined by SEP.
+
+    A kind of button is declared as `class Grab(Payload, prefix="grab"): ticket_id: int`.
+    """
 
     prefix: ClassVar[str]
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # every subclass is made a dataclass
+
+    def __init_subclass__(cls, prefix: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if prefix is not None:
+            cls.prefix = prefix
+        dataclass(frozen=True)(cls)
 
     def pack(self) -> str:
         """The string a button carries."""
@@ -109,55 +119,42 @@ class ProxySource(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True)
-class Menu(Payload):
+class Menu(Payload, prefix="menu"):
     """menu:report — a main-menu entry."""
 
-    prefix: ClassVar[str] = "menu"
     action: MenuAction
 
 
-@dataclass(frozen=True)
-class WizardNav(Payload):
+class WizardNav(Payload, prefix="wz"):
     """wz:back, wz:cancel, wz:skip, wz:submit."""
 
-    prefix: ClassVar[str] = "wz"
     action: WizardAction
 
 
-@dataclass(frozen=True)
-class WizardSource(Payload):
+class WizardSource(Payload, prefix="wz:src"):
     """wz:src:phone — the proxy filing's source."""
 
-    prefix: ClassVar[str] = "wz:src"
     source: ProxySource
 
 
-@dataclass(frozen=True)
-class WizardCategory(Payload):
+class WizardCategory(Payload, prefix="wz:cat"):
     """wz:cat:CODE — a category (top level or below)."""
 
-    prefix: ClassVar[str] = "wz:cat"
     code: str
 
 
-@dataclass(frozen=True)
-class WizardCommunity(Payload):
+class WizardCommunity(Payload, prefix="wz:comm"):
     """wz:comm:CODE — the community of a report without a grid."""
 
-    prefix: ClassVar[str] = "wz:comm"
     code: str
 
 
-@dataclass(frozen=True)
-class Grab(Payload):
+class Grab(Payload, prefix="grab"):
     """grab:ID — a worker takes a ticket from a group card."""
 
-    prefix: ClassVar[str] = "grab"
     ticket_id: int
 
 
-@dataclass(frozen=True)
 class Followup(Payload):
     """The resident's answer to a follow-up question: is it solved (stage 1), satisfied (stage 2)."""
 
@@ -166,20 +163,16 @@ class Followup(Payload):
     yes: bool
 
 
-@dataclass(frozen=True)
-class FollowupSolved(Followup):
+class FollowupSolved(Followup, prefix="fu1"):
     """fu1:ID:y — 是/否: has the problem been solved."""
 
-    prefix: ClassVar[str] = "fu1"
-    stage: ClassVar[int] = 1
+    stage = 1
 
 
-@dataclass(frozen=True)
-class FollowupSatisfied(Followup):
+class FollowupSatisfied(Followup, prefix="fu2"):
     """fu2:ID:n — 满意/不满意 with the handling."""
 
-    prefix: ClassVar[str] = "fu2"
-    stage: ClassVar[int] = 2
+    stage = 2
 
 
 WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity
