@@ -34,9 +34,13 @@ def _merge(*tables: dict[str, V]) -> dict[str, V]:
 
 # Each dialog state that /cancel can leave, and how (the wizard's steps, 办结's photo wait).
 CANCELS = {**wizard.CANCELS, **staff.CANCELS}
-COMMANDS: dict[str, Command] = _merge({"cancel": cancel}, resident.COMMANDS, staff.COMMANDS, admin.COMMANDS)
+COMMANDS: dict[str, Command] = _merge(
+    {"cancel": cancel}, resident.COMMANDS, wizard.COMMANDS, staff.COMMANDS, admin.COMMANDS
+)
 # Everyday words staff and residents type without a slash.
-ALIASES: dict[str, str] = _merge({"取消": "cancel"}, resident.ALIASES, staff.ALIASES, admin.ALIASES)
+ALIASES: dict[str, str] = _merge(
+    {"取消": "cancel"}, resident.ALIASES, wizard.ALIASES, staff.ALIASES, admin.ALIASES
+)
 
 # Menu entries for channels that register them (Telegram setMyCommands).
 RESIDENT_MENU = [

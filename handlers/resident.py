@@ -49,14 +49,6 @@ def help_(turn: Turn, args: list[str]) -> None:
     turn.reply(text, MENU if turn.private else ())
 
 
-def report(turn: Turn, args: list[str]) -> None:
-    """Start the report wizard (in a private chat only: reports carry private details)."""
-    if not turn.private:
-        turn.reply(texts.PRIVATE_ONLY)
-        return
-    wizard.start(turn)
-
-
 def my_tickets(turn: Turn, args: list[str]) -> None:
     """List the resident's own tickets, newest first (in private: a group must not see them)."""
     u = turn.u
@@ -146,13 +138,12 @@ def followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
 
 def on_menu(turn: Turn, action: MenuAction) -> None:
     """A main-menu button."""
-    {MenuAction.REPORT: report, MenuAction.MY: my_tickets, MenuAction.HELP: help_}[action](turn, [])
+    {MenuAction.REPORT: wizard.report, MenuAction.MY: my_tickets, MenuAction.HELP: help_}[action](turn, [])
 
 
 COMMANDS: dict[str, Command] = {
     "start": greet,
     "help": help_,
-    "report": report,
     "my": my_tickets,
     "status": status,
     "withdraw": withdraw,
@@ -160,9 +151,6 @@ COMMANDS: dict[str, Command] = {
 ALIASES = {
     "帮助": "help",
     "菜单": "start",
-    "反映问题": "report",
-    "我要反映": "report",
-    "报事": "report",
     "我的工单": "my",
     "查询": "status",
     "撤回": "withdraw",

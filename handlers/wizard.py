@@ -27,7 +27,7 @@ from .payloads import (
     WizardSource,
 )
 from .textclean import clean, parse_phone
-from .turn import Turn
+from .turn import Command, Turn
 
 
 class Step(StrEnum):
@@ -92,6 +92,14 @@ def _kept(turn: Turn) -> WizardData:
     """What outlives a report: the grid of a scanned code."""
     data = _data(turn)
     return {"deeplink": data["deeplink"]} if "deeplink" in data else {}
+
+
+def report(turn: Turn, args: list[str]) -> None:
+    """Start the report wizard (in a private chat only: reports carry private details)."""
+    if not turn.private:
+        turn.reply(texts.PRIVATE_ONLY)
+        return
+    start(turn)
 
 
 def start(turn: Turn, *, proxy: bool = False) -> None:
@@ -450,6 +458,8 @@ def submit(turn: Turn) -> None:
     post_card(u, ticket)
 
 
+COMMANDS: dict[str, Command] = {"report": report}
+ALIASES = {"反映问题": "report", "我要反映": "report", "报事": "report"}
 # /cancel leaves the wizard from any step.
 CANCELS: dict[str, Callable[[Turn], None]] = {s.value: cancel for s in Step}
 STEPS: dict[Step, StepSpec] = {
