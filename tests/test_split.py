@@ -13,10 +13,10 @@ def test_short_text_is_one_piece_unchanged() -> None:
 
 
 def test_cuts_fall_at_line_ends_by_the_channels_measure() -> None:
-    """Ten lines of four Chinese characters: 14 characters hold 2 lines, 14 bytes only 1."""
+    """Ten lines of four Chinese characters: 13 characters hold 2 lines, 13 bytes only 1."""
     text = "\n".join(["工单进展"] * 10)
-    by_chars = split_text(text, 14)
-    by_bytes = split_text(text, 14, utf8_size)
+    by_chars = split_text(text, 13)
+    by_bytes = split_text(text, 13, utf8_size)
     assert by_chars == ["工单进展\n工单进展"] * 5
     assert by_bytes == ["工单进展"] * 10
 
