@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import load  # noqa: E402
 from bot.outbox_sender import Delivery, OutgoingMessage  # noqa: E402
+from handlers.payloads import Menu, MenuAction, WizardAction, WizardCategory, WizardNav  # noqa: E402
 from models.clock import FakeClock  # noqa: E402
 from models.messages import ChatKind, HandleResult, Inbound  # noqa: E402
 from models.store.database import normalise_url  # noqa: E402
@@ -57,14 +58,14 @@ def wizard_steps(user: str) -> list[Step]:
     """The nine messages of one resident filing a report, from /start to 确认提交."""
     return [
         Step(user, "/start"),
-        Step(user, payload="menu:report"),
-        Step(user, payload="wz:cat:city"),
-        Step(user, payload="wz:cat:road"),
+        Step(user, payload=Menu(MenuAction.REPORT).pack()),
+        Step(user, payload=WizardCategory("city").pack()),
+        Step(user, payload=WizardCategory("road").pack()),
         Step(user, DESCRIPTION),
-        Step(user, payload="wz:skip"),
+        Step(user, payload=WizardNav(WizardAction.SKIP).pack()),
         Step(user, location=NEAR_GRID),
         Step(user, PHONE),
-        Step(user, payload="wz:submit"),
+        Step(user, payload=WizardNav(WizardAction.SUBMIT).pack()),
     ]
 
 

@@ -46,6 +46,7 @@ from bench.common import (  # noqa: E402
 )
 from bot.app import App  # noqa: E402
 from handlers import texts  # noqa: E402
+from handlers.payloads import Grab  # noqa: E402
 from models.messages import HandleResult, Inbound  # noqa: E402
 from models.tables import Person, PointsEntry, Status, Ticket, TicketEvent  # noqa: E402
 
@@ -126,7 +127,7 @@ async def run(backend: str, n_apps: int, args: argparse.Namespace) -> Outcome:
         workers = await _make_workers(main, args.workers)
         for r in range(args.rounds):
             ticket_id = await _file_ticket(main, f"res{r}")
-            presses = [console_inbound(Step(w, payload=f"grab:{ticket_id}"), chat=GROUP) for w in workers]
+            presses = [console_inbound(Step(w, payload=Grab(ticket_id).pack()), chat=GROUP) for w in workers]
 
             start = time.perf_counter()
             answers = await asyncio.gather(

@@ -49,7 +49,6 @@ async def make_sender(app: App) -> tuple[Callable[[Step], Awaitable[None]], Call
             app_secret="unused",
             api_base_url="http://127.0.0.1:9/cgi-bin/",  # never called: replies go passively
         ),
-        raw={},
     )
     channel = setup(app, config)
     # Replies that miss the passive answer go to the bench's null transport, not to a WeChat API.

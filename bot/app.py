@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from models.territory import AreaTree
 from .outbox_sender import OutboxSender, Transport
 
 Job = Callable[[], Awaitable[Any]]
+T = TypeVar("T")
 
 
 class App:
@@ -91,19 +91,24 @@ class App:
         """New outbox rows are waiting: deliver them soon."""
         self.sender.wake()
 
-    async def handle(self, msg: Inbound) -> HandleResult:
-        """Run the inbound pipeline for one message in one transaction."""
+    async def run(self, body: Callable[[Unit, router.Handle], T]) -> T:
+        """The one inbound pipeline: a channel's unit of work around router.handle, in one transaction.
+
+        When the message is refused the transaction is rolled back and the body runs once more,
+        with a handle that records the message as seen and answers the refusal, nothing else.
+        """
         try:
-            result = await self.db.run(lambda s: router.handle(self.unit(s), msg, isolated=False))
-        except router.Refused as refusal:  # rolled back: record the refusal alone
-            result = await self.db.run(functools.partial(self._refuse, refusal))
+            return await self.db.run(lambda s: body(self.unit(s), router.handle))
+        except router.Refused as refusal:
+            handle = router.refuse(refusal)
+            return await self.db.run(lambda s: body(self.unit(s), handle))
+
+    async def handle(self, msg: Inbound) -> HandleResult:
+        """Run the inbound pipeline for one message."""
+        result = await self.run(lambda u, handle: handle(u, msg))
         if result.outbox_ids:
             self.sender.wake()
         return result
-
-    def _refuse(self, refusal: router.Refused, session: Session) -> HandleResult:
-        """The second transaction of a refused message."""
-        return router.refuse(self.unit(session), refusal)
 
     async def handle_and_deliver(self, msg: Inbound) -> HandleResult:
         """Handle a message, then deliver whatever is due (console and tests)."""

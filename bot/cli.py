@@ -15,13 +15,16 @@ from bot.config import Config, ConfigError, load
 from models.clock import FakeClock
 from models.migrations import upgrade
 from models.store.database import Database
+from scheduler import install
 
 from .app import App
 from .channels.console import Console, ConsoleLineError, ConsoleTransport
 
 
 def _config(args: argparse.Namespace) -> Config:
-    config = load(args.config)
+    config = load(args.config, log_warnings=False)
+    for warning in config.warnings:
+        print(f"config warning: {warning}", file=sys.stderr)
     if getattr(args, "db", None):
         config.database_url = args.db
     return config
@@ -31,7 +34,7 @@ async def run_console(config: Config, source: TextIO, out: TextIO, err: TextIO, 
     """Feed lines to the console until the input ends."""
     transport = ConsoleTransport(out, jsonl=jsonl)
     app = App(config, clock=FakeClock(), transports={"console": transport})
-    _extend(app)
+    install(app)
     await app.start()
     console = Console(app, transport)
     interactive = source.isatty()
@@ -50,15 +53,6 @@ async def run_console(config: Config, source: TextIO, out: TextIO, err: TextIO, 
                 err.flush()
     finally:
         app.close()
-
-
-def _extend(app: App) -> None:
-    """Attach optional parts (the SLA scheduler) when they are installed."""
-    try:
-        from scheduler import install
-    except ImportError:
-        return
-    install(app)
 
 
 def cmd_console(args: argparse.Namespace) -> int:

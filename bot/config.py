@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import re
 import tomllib
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from models.policy import Limits, PointsPolicy, SlaPolicy
 from models.store.unit_of_work import Rules
 
+log = logging.getLogger(__name__)
 DEFAULT_DB_URL = "sqlite+aiosqlite:///jiesu.db"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -55,6 +58,9 @@ class WechatConfig:
     admins: list[str] = field(default_factory=list)
     api_base_url: str | None = None
     template_id: str | None = None
+    passive_budget: float | None = None  # seconds to answer a push passively (None: the channel's default)
+    max_body: int | None = None  # bytes a push may have (None: the channel's default)
+    template_fields: dict[str, str] = field(default_factory=dict)  # our field -> the template's
 
 
 @dataclass
@@ -69,7 +75,7 @@ class Config:
     wechat: WechatConfig = field(default_factory=WechatConfig)
     http_listen: str = "127.0.0.1:8080"
     seed_demo: bool = True
-    raw: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # keys in the file that nothing reads
 
 
 def _whole(value: Any, key: str) -> int:
@@ -95,11 +101,45 @@ def _timezone(value: Any, key: str) -> str:
     return str(value)
 
 
-def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+class _Table(dict[str, Any]):
+    """A table of the file that remembers which keys the loader asked for."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def _section(raw: _Table, name: str) -> _Table:
     value = raw.get(name, {})
     if not isinstance(value, dict):
         raise ConfigError(f"[{name}] must be a table")
+    if not isinstance(value, _Table):
+        value = raw[name] = _Table(value)
     return value
+
+
+def _nearest(key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown_keys(raw: _Table) -> list[str]:
+    """One warning per key that the loader never read: a typo, or a setting Jiesu does not have."""
+    out = []
+    for name, value in raw.items():
+        if name not in raw.asked:
+            out.append(f"unknown section [{name}]{_nearest(name, raw.asked)}, ignored")
+        elif isinstance(value, _Table):
+            out += [
+                f"[{name}] unknown key {key!r}{_nearest(key, value.asked)}, ignored"
+                for key in value
+                if key not in value.asked
+            ]
+    return out
 
 
 def _dates(values: list[Any], key: str) -> frozenset[date]:
@@ -123,7 +163,7 @@ def parse_clock_time(value: Any, key: str) -> time:
         raise ConfigError(f"{key}: expected a time of day like '08:30', got {value!r}") from None
 
 
-def _sla(raw: dict[str, Any]) -> SlaPolicy:
+def _sla(raw: _Table) -> SlaPolicy:
     s = _section(raw, "sla")
     base = SlaPolicy()
     given = s.get("reminders", base.reminder_fractions)
@@ -173,7 +213,7 @@ def _sla(raw: dict[str, Any]) -> SlaPolicy:
     )
 
 
-def _points(raw: dict[str, Any]) -> PointsPolicy:
+def _points(raw: _Table) -> PointsPolicy:
     p = _section(raw, "points")
     base = PointsPolicy()
     return PointsPolicy(
@@ -192,16 +232,45 @@ def _telegram_ids(values: Any, key: str) -> list[int]:
         raise ConfigError(f"{key}: expected numeric Telegram user ids, got {values!r}") from None
 
 
-def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
-    """Read a config file (or the built-in defaults) and apply environment overrides."""
+def _template_fields(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError('wechat.template_fields: expected a table like { title = "first" }')
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _wechat(wx: _Table, env: dict[str, str]) -> WechatConfig:
+    budget, max_body = wx.get("passive_budget"), wx.get("max_body")
+    return WechatConfig(
+        token=env.get("JIESU_WECHAT_TOKEN") or wx.get("token"),
+        app_id=wx.get("app_id"),
+        app_secret=env.get("JIESU_WECHAT_APP_SECRET") or wx.get("app_secret"),
+        encoding_aes_key=env.get("JIESU_WECHAT_AES_KEY") or wx.get("encoding_aes_key"),
+        admins=[str(a) for a in wx.get("admins", [])],
+        api_base_url=wx.get("api_base_url"),
+        template_id=wx.get("template_id"),
+        passive_budget=None if budget is None else _number(budget, "wechat.passive_budget"),
+        max_body=None if max_body is None else _whole(max_body, "wechat.max_body"),
+        template_fields=_template_fields(wx.get("template_fields", {})),
+    )
+
+
+def load(
+    path: str | Path | None = None, env: dict[str, str] | None = None, *, log_warnings: bool = True
+) -> Config:
+    """Read a config file (or the built-in defaults) and apply environment overrides.
+
+    Keys that nothing reads are not an error (an older or newer file still starts) but each one
+    is listed in Config.warnings with the nearest key that exists, and logged unless the caller
+    says it shows them itself (`jiesu` prints them).
+    """
     env = dict(os.environ) if env is None else env
-    raw: dict[str, Any] = {}
+    raw = _Table({})
     if path is not None:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"config file not found: {p}")
         try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+            raw = _Table(tomllib.loads(p.read_text(encoding="utf-8")))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{p}: not valid TOML: {exc}") from None
     db = _section(raw, "database")
@@ -217,7 +286,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         nearest_grid_km=_number(sub.get("nearest_grid_km", 3.0), "subdistrict.nearest_grid_km"),
         chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),
     )
-    return Config(
+    config = Config(
         database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),
         database_pool_size=_whole(db.get("pool_size", 8), "database.pool_size"),
         rules=rules,
@@ -229,16 +298,11 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
             base_url=tg.get("base_url"),
             admins=_telegram_ids(tg.get("admins", []), "telegram.admins"),
         ),
-        wechat=WechatConfig(
-            token=env.get("JIESU_WECHAT_TOKEN") or wx.get("token"),
-            app_id=wx.get("app_id"),
-            app_secret=env.get("JIESU_WECHAT_APP_SECRET") or wx.get("app_secret"),
-            encoding_aes_key=env.get("JIESU_WECHAT_AES_KEY") or wx.get("encoding_aes_key"),
-            admins=[str(a) for a in wx.get("admins", [])],
-            api_base_url=wx.get("api_base_url"),
-            template_id=wx.get("template_id"),
-        ),
+        wechat=_wechat(wx, env),
         http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
         seed_demo=bool(sub.get("demo", True)),
-        raw=raw,
     )
+    config.warnings = _unknown_keys(raw)
+    for warning in config.warnings if log_warnings else ():
+        log.warning("config: %s", warning)
+    return config

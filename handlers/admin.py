@@ -16,11 +16,12 @@ from models.reports import stats as stats_mod
 from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
+from .arguments import ticket_arg
 from .render import area_label, category_name, fmt_duration
 from .reports import chart
 from .reports.digest import overdue_lines
 from .textclean import parse_id
-from .turn import Turn
+from .turn import Command, Turn
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +69,10 @@ def _require_over(turn: Turn, area: Area) -> None:
         raise NotAllowed(texts.GRANT_OUTSIDE.format(area=names))
 
 
-def _ticket_id(args: list[str], usage: str, min_args: int) -> int:
-    ticket_id = parse_id(args[0]) if args else None
-    if ticket_id is None or len(args) < min_args:
-        raise BadInput(texts.USAGE.format(usage=usage))
-    return ticket_id
-
-
 def assign(turn: Turn, args: list[str]) -> None:
     """/assign ID USER."""
     _scopes(turn)
-    ticket_id = _ticket_id(args, "/assign 编号 用户", 2)
+    ticket_id = ticket_arg(args, "/assign 编号 用户", 2)
     worker = _person(turn, args[1])
     tickets.assign(turn.u, ticket_id, turn.person, worker)
     turn.reply(texts.ASSIGN_DONE.format(id=ticket_id, handler=worker.name))
@@ -87,7 +81,7 @@ def assign(turn: Turn, args: list[str]) -> None:
 def reject(turn: Turn, args: list[str]) -> None:
     """/reject ID REASON."""
     _scopes(turn)
-    ticket_id = _ticket_id(args, "/reject 编号 理由", 2)
+    ticket_id = ticket_arg(args, "/reject 编号 理由", 2)
     tickets.reject(turn.u, ticket_id, turn.person, " ".join(args[1:]))
     turn.reply(texts.REJECT_DONE.format(id=ticket_id))
 
@@ -96,7 +90,7 @@ def merge(turn: Turn, args: list[str]) -> None:
     """/merge ID INTO."""
     _scopes(turn)
     usage = "/merge 编号 目标编号"
-    ticket_id = _ticket_id(args, usage, 2)
+    ticket_id = ticket_arg(args, usage, 2)
     into = parse_id(args[1])
     if into is None:
         raise BadInput(texts.USAGE.format(usage=usage))
@@ -291,3 +285,24 @@ def _chart(
     except OSError:
         log.exception("cannot write the /stats chart under %s", u.rules.chart_dir)
         return None
+
+
+COMMANDS: dict[str, Command] = {
+    "assign": assign,
+    "reject": reject,
+    "merge": merge,
+    "grant": grant_role,
+    "revoke": revoke_role,
+    "bind": bind,
+    "areas": areas,
+    "overdue": overdue,
+    "stats": stats,
+}
+ALIASES = {
+    "交办": "assign",
+    "驳回": "reject",
+    "合并": "merge",
+    "绑定": "bind",
+    "超期": "overdue",
+    "统计": "stats",
+}

@@ -2,71 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TypeVar
 
-from . import admin, resident, staff
+from handlers import texts
+
+from . import admin, resident, staff, wizard
 from .textclean import normalise_command
-from .turn import Turn
+from .turn import Command, Turn
 
-Command = Callable[[Turn, list[str]], None]
+V = TypeVar("V")
 
-COMMANDS: dict[str, Command] = {
-    "start": resident.greet,
-    "help": resident.help_,
-    "report": resident.report,
-    "my": resident.my_tickets,
-    "status": resident.status,
-    "withdraw": resident.withdraw,
-    "grab": staff.grab,
-    "meet": staff.meet,
-    "note": staff.note,
-    "tier": staff.tier,
-    "plan": staff.plan,
-    "resolve": staff.resolve,
-    "mine": staff.mine,
-    "points": staff.my_points,
-    "rank": staff.rank,
-    "proxy": staff.proxy,
-    "assign": admin.assign,
-    "reject": admin.reject,
-    "merge": admin.merge,
-    "grant": admin.grant_role,
-    "revoke": admin.revoke_role,
-    "bind": admin.bind,
-    "areas": admin.areas,
-    "overdue": admin.overdue,
-    "stats": admin.stats,
-}
 
+def cancel(turn: Turn, args: list[str]) -> None:
+    """/cancel (取消): leave whatever flow the chat is in, as that flow says."""
+    leave = CANCELS.get(turn.dialog.state)
+    if leave is None:
+        turn.reply(texts.NOTHING_TO_CANCEL)
+    else:
+        leave(turn)
+
+
+def _merge(*tables: dict[str, V]) -> dict[str, V]:
+    """One table from the feature modules' own; a name claimed twice is a programming error."""
+    merged: dict[str, V] = {}
+    for table in tables:
+        if clash := merged.keys() & table.keys():
+            raise RuntimeError(f"command names declared twice: {sorted(clash)}")
+        merged.update(table)
+    return merged
+
+
+# Each dialog state that /cancel can leave, and how (the wizard's steps, 办结's photo wait).
+CANCELS = {**wizard.CANCELS, **staff.CANCELS}
+COMMANDS: dict[str, Command] = _merge(
+    {"cancel": cancel}, resident.COMMANDS, wizard.COMMANDS, staff.COMMANDS, admin.COMMANDS
+)
 # Everyday words staff and residents type without a slash.
-ALIASES: dict[str, str] = {
-    "帮助": "help",
-    "菜单": "start",
-    "反映问题": "report",
-    "我要反映": "report",
-    "报事": "report",
-    "我的工单": "my",
-    "查询": "status",
-    "撤回": "withdraw",
-    "取消": "cancel",
-    "抢单": "grab",
-    "见面": "meet",
-    "进展": "note",
-    "定级": "tier",
-    "方案": "plan",
-    "办结": "resolve",
-    "我的任务": "mine",
-    "我的积分": "points",
-    "积分": "points",
-    "排行": "rank",
-    "代办": "proxy",
-    "交办": "assign",
-    "驳回": "reject",
-    "合并": "merge",
-    "绑定": "bind",
-    "超期": "overdue",
-    "统计": "stats",
-}
+ALIASES: dict[str, str] = _merge(
+    {"取消": "cancel"}, resident.ALIASES, wizard.ALIASES, staff.ALIASES, admin.ALIASES
+)
 
 # Menu entries for channels that register them (Telegram setMyCommands).
 RESIDENT_MENU = [

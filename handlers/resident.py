@@ -13,14 +13,15 @@ from models.tables import AreaLevel, Status, Ticket
 
 from . import ticket_text, wizard
 from .notify import to_person
+from .payloads import Menu, MenuAction
 from .render import category_name, fmt_time, person_name
 from .textclean import parse_id
-from .turn import Turn
+from .turn import Command, Turn
 
 MENU = (
-    Button(texts.BTN_REPORT, "menu:report"),
-    Button(texts.BTN_MY, "menu:my"),
-    Button(texts.BTN_HELP, "menu:help"),
+    Button(texts.BTN_REPORT, Menu(MenuAction.REPORT).pack()),
+    Button(texts.BTN_MY, Menu(MenuAction.MY).pack()),
+    Button(texts.BTN_HELP, Menu(MenuAction.HELP).pack()),
 )
 
 
@@ -34,9 +35,7 @@ def greet(turn: Turn, args: list[str]) -> None:
             update_data(turn.dialog, u.now, deeplink=area.id)
             hint = wizard.deeplink_hint(turn, area.id) + "\n"
     if wizard.in_wizard(turn):
-        data = {k: v for k, v in turn.dialog.data.items() if k == "deeplink"}
-        turn.dialog.state = "idle"
-        turn.dialog.data = data
+        wizard.leave(turn)
     turn.reply(hint + texts.GREETING.format(subdistrict=u.rules.subdistrict_name), MENU, keyboard="remove")
 
 
@@ -48,14 +47,6 @@ def help_(turn: Turn, args: list[str]) -> None:
         if admin_scopes(turn.u.session, turn.person.id):
             text += "\n\n" + texts.HELP_ADMIN
     turn.reply(text, MENU if turn.private else ())
-
-
-def report(turn: Turn, args: list[str]) -> None:
-    """Start the report wizard (in a private chat only: reports carry private details)."""
-    if not turn.private:
-        turn.reply(texts.PRIVATE_ONLY)
-        return
-    wizard.start(turn)
 
 
 def my_tickets(turn: Turn, args: list[str]) -> None:
@@ -143,3 +134,24 @@ def withdraw(turn: Turn, args: list[str]) -> None:
 def followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
     """Take a 是/否 or 满意/不满意 button press."""
     tickets.answer_followup(turn.u, ticket_id, turn.person, stage, yes)
+
+
+def on_menu(turn: Turn, action: MenuAction) -> None:
+    """A main-menu button."""
+    {MenuAction.REPORT: wizard.report, MenuAction.MY: my_tickets, MenuAction.HELP: help_}[action](turn, [])
+
+
+COMMANDS: dict[str, Command] = {
+    "start": greet,
+    "help": help_,
+    "my": my_tickets,
+    "status": status,
+    "withdraw": withdraw,
+}
+ALIASES = {
+    "帮助": "help",
+    "菜单": "start",
+    "我的工单": "my",
+    "查询": "status",
+    "撤回": "withdraw",
+}

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Protocol
 
 from handlers import texts
-from models.dialogs import OpenDialog, open_dialog, save_dialog, set_state
+from models.dialogs import OpenDialog, open_dialog, save_dialog
 from models.errors import DomainError
-from models.messages import ChatKind, HandleResult, Inbound, Reply, find_button
-from models.outbox import latest_buttons
+from models.messages import ChatKind, HandleResult, Inbound, Reply
 from models.people import get_or_create_person, is_staff
 from models.store.inbound import first_reads
 from models.store.unit_of_work import Unit
 
 from . import resident, staff, wizard
+from .answers import as_press
 from .commands import COMMANDS, parse
+from .payloads import Grab, Menu, PayloadError, WizardPress, unpack
 from .refusals import refusal_text
 from .textclean import clean, parse_id
 from .turn import Turn
 
 
 class Refused(Exception):
-    """A step was refused (DomainError) in handle(isolated=False): roll back, then call refuse()."""
+    """A step was refused (DomainError): the caller rolls the transaction back, then calls refuse()."""
 
     def __init__(self, text: str, msg: Inbound) -> None:
         super().__init__(text)
@@ -29,44 +31,42 @@ class Refused(Exception):
         self.msg = msg  # as dispatch saw it (a typed label may have become a button press)
 
 
-def handle(u: Unit, msg: Inbound, *, isolated: bool = True) -> HandleResult:
-    """Apply one inbound message inside the caller's transaction; never half-apply.
+class Handle(Protocol):
+    """handle(), or refuse() bound to a refusal: what a transaction does with one message."""
 
-    isolated=True refuses a DomainError inside a savepoint, so the caller's transaction goes on.
-    isolated=False saves the savepoint (two statements per message) and raises Refused instead:
-    the caller rolls the whole transaction back and runs refuse() in a new one (App.handle).
+    def __call__(self, u: Unit, msg: Inbound, *, numbered: bool = False) -> HandleResult: ...
+
+
+def handle(u: Unit, msg: Inbound, *, numbered: bool = False) -> HandleResult:
+    """Apply one inbound message inside the caller's transaction, or raise Refused.
+
+    A refused message must change nothing but be recorded as seen and answered: the caller
+    rolls back and runs the same transaction again with refuse(), which does only that (App.run).
+    numbered: the channel shows options as numbered lines, so a bare number picks one.
     """
     start = _begin(u, msg)
     if isinstance(start, HandleResult):
         return start
     turn, opened = start
-    if not isolated:
-        try:
-            dispatch(turn)
-        except DomainError as exc:
-            raise Refused(refusal_text(exc), turn.msg) from exc
-        return _finish(turn, opened)
-    mark = len(u.sent)
-    savepoint = u.session.begin_nested()
     try:
-        dispatch(turn)
-        savepoint.commit()
+        dispatch(turn, numbered=numbered)
     except DomainError as exc:
-        savepoint.rollback()
-        opened.reset()
-        del u.sent[mark:]
-        turn.refuse(refusal_text(exc))
+        raise Refused(refusal_text(exc), turn.msg) from exc
     return _finish(turn, opened)
 
 
-def refuse(u: Unit, refusal: Refused) -> HandleResult:
-    """The transaction after a Refused one: record the message as seen and say no, nothing else."""
-    start = _begin(u, refusal.msg)
-    if isinstance(start, HandleResult):
-        return start
-    turn, opened = start
-    turn.refuse(refusal.text)
-    return _finish(turn, opened)
+def refuse(refusal: Refused) -> Handle:
+    """The handle() of the transaction after a Refused one: record the message as seen and say no."""
+
+    def run(u: Unit, msg: Inbound, *, numbered: bool = False) -> HandleResult:
+        start = _begin(u, refusal.msg)
+        if isinstance(start, HandleResult):
+            return start
+        turn, opened = start
+        turn.refuse(refusal.text)
+        return _finish(turn, opened)
+
+    return run
 
 
 def _finish(turn: Turn, opened: OpenDialog) -> HandleResult:
@@ -103,14 +103,10 @@ def _begin(u: Unit, msg: Inbound) -> tuple[Turn, OpenDialog] | HandleResult:
     return Turn(u, msg, person, opened.dialog), opened
 
 
-def dispatch(turn: Turn) -> None:
+def dispatch(turn: Turn, *, numbered: bool = False) -> None:
     """Send the message to the flow it belongs to."""
-    msg = turn.msg
-    if msg.payload is None and msg.text and len(msg.text) <= 20 and not msg.text.startswith("/"):
-        # A typed label counts as a tap on the latest button with that label.
-        button = find_button(latest_buttons(turn.u.session, msg.channel, msg.chat_id), msg.text)
-        if button is not None and _bare_equal(button.label, msg.text):
-            turn.msg = msg = _with_payload(msg, button.payload)
+    # A typed label (or, where options are numbered, a number) counts as a tap on that button.
+    turn.msg = msg = as_press(turn.u.session, turn.msg, numbers=numbered)
     if msg.payload is not None:
         on_button(turn, msg.payload)
         return
@@ -136,30 +132,12 @@ def dispatch(turn: Turn) -> None:
         resident.greet(turn, [])
 
 
-def _bare_equal(label: str, text: str) -> bool:
-    """Typed text counts as a tap only when it is the whole label (emoji aside), not a part."""
-    return label.strip() == text.strip() or label.strip().endswith(" " + text.strip())
-
-
-def _with_payload(msg: Inbound, payload: str) -> Inbound:
-    return replace(msg, payload=payload, text="")
-
-
 def _is_slash(text: str) -> bool:
     return text.lstrip().startswith(("/", "／"))
 
 
 def run_command(turn: Turn, name: str, args: list[str]) -> None:
     """Run a slash command (or its Chinese alias)."""
-    if name == "cancel":
-        if wizard.in_wizard(turn):
-            wizard.cancel(turn)
-        elif turn.dialog.state == staff.AWAIT_RESULT_PHOTO:
-            set_state(turn.dialog, "idle", turn.u.now, {})
-            turn.reply(texts.RESULT_PHOTO_CANCELLED)
-        else:
-            turn.reply(texts.NOTHING_TO_CANCEL)
-        return
     func = COMMANDS.get(name)
     if func is None:
         if turn.private:
@@ -170,26 +148,19 @@ def run_command(turn: Turn, name: str, args: list[str]) -> None:
 
 def on_button(turn: Turn, payload: str) -> None:
     """Handle a button press; the payload is checked, never trusted."""
-    head, _, rest = payload.partition(":")
-    if head == "menu":
-        action = {"report": resident.report, "my": resident.my_tickets, "help": resident.help_}.get(rest)
-        if action is None:
-            turn.refuse(texts.BUTTON_EXPIRED)
-        else:
-            action(turn, [])
-    elif head == "wz":
+    try:
+        press = turn.button = unpack(payload)
+    except PayloadError:
+        turn.refuse(texts.BUTTON_EXPIRED)
+        return
+    if isinstance(press, Menu):
+        resident.on_menu(turn, press.action)
+    elif isinstance(press, WizardPress):
         if wizard.in_wizard(turn):
             wizard.step(turn)
         else:
             turn.refuse(texts.BUTTON_EXPIRED)
-    elif head == "grab" and (ticket_id := parse_id(rest)) is not None:
-        staff.grab_by_id(turn, ticket_id)
-    elif head in ("fu1", "fu2"):
-        ticket_token, _, answer = rest.partition(":")
-        ticket_id = parse_id(ticket_token)
-        if ticket_id is None or answer not in ("y", "n"):
-            turn.refuse(texts.BUTTON_EXPIRED)
-            return
-        resident.followup(turn, 1 if head == "fu1" else 2, ticket_id, answer == "y")
+    elif isinstance(press, Grab):
+        staff.grab_by_id(turn, press.ticket_id)
     else:
-        turn.refuse(texts.BUTTON_EXPIRED)
+        resident.followup(turn, press.stage, press.ticket_id, press.yes)

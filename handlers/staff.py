@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,13 +13,14 @@ from models import points, tickets
 from models.dialogs import set_state
 from models.errors import BadInput, NotAllowed
 from models.people import is_staff
-from models.tables import Person, Status, Ticket
+from models.tables import IDLE, Person, Status, Ticket
 from models.territory import binding_of
 
 from . import wizard
+from .arguments import ticket_arg
 from .render import category_name, due_text
-from .textclean import normalise_command, parse_id
-from .turn import Turn
+from .textclean import normalise_command
+from .turn import Command, Turn
 
 AWAIT_RESULT_PHOTO = "await_result_photo"
 
@@ -26,13 +28,6 @@ AWAIT_RESULT_PHOTO = "await_result_photo"
 def _require_staff(turn: Turn) -> None:
     if not is_staff(turn.u.session, turn.person.id):
         raise NotAllowed(texts.NOT_STAFF)
-
-
-def _ticket_arg(turn: Turn, args: list[str], usage: str, min_args: int = 1) -> int:
-    ticket_id = parse_id(args[0]) if args else None
-    if ticket_id is None or len(args) < min_args:
-        raise BadInput(texts.USAGE.format(usage=usage))
-    return ticket_id
 
 
 def grab_by_id(turn: Turn, ticket_id: int) -> None:
@@ -49,20 +44,20 @@ def grab_by_id(turn: Turn, ticket_id: int) -> None:
 def grab(turn: Turn, args: list[str]) -> None:
     """抢单 ID."""
     _require_staff(turn)
-    grab_by_id(turn, _ticket_arg(turn, args, "抢单 编号"))
+    grab_by_id(turn, ticket_arg(args, "抢单 编号"))
 
 
 def meet(turn: Turn, args: list[str]) -> None:
     """见面 ID: record an on-site meeting with the resident."""
     _require_staff(turn)
-    ticket = tickets.meet(turn.u, _ticket_arg(turn, args, "见面 编号"), turn.person)
+    ticket = tickets.meet(turn.u, ticket_arg(args, "见面 编号"), turn.person)
     turn.reply(texts.MEET_DONE.format(id=ticket.id))
 
 
 def note(turn: Turn, args: list[str]) -> None:
     """进展 ID 内容: record progress."""
     _require_staff(turn)
-    ticket_id = _ticket_arg(turn, args, "进展 编号 内容", 2)
+    ticket_id = ticket_arg(args, "进展 编号 内容", 2)
     tickets.add_note(turn.u, ticket_id, turn.person, " ".join(args[1:]))
     turn.reply(texts.NOTE_DONE.format(id=ticket_id))
 
@@ -71,7 +66,7 @@ def tier(turn: Turn, args: list[str]) -> None:
     """定级 ID 简单|复杂|暂难解决 理由: change the 135 tier."""
     _require_staff(turn)
     usage = "定级 编号 简单|复杂|暂难解决 理由"
-    ticket_id = _ticket_arg(turn, args, usage, 3)
+    ticket_id = ticket_arg(args, usage, 3)
     new_tier = texts.TIER_WORDS.get(normalise_command(args[1]).lower())
     if new_tier is None:
         raise BadInput(texts.USAGE.format(usage=usage))
@@ -84,7 +79,7 @@ def tier(turn: Turn, args: list[str]) -> None:
 def plan(turn: Turn, args: list[str]) -> None:
     """方案 ID YYYY-MM-DD 内容: the initial plan of a pending ticket."""
     _require_staff(turn)
-    ticket_id = _ticket_arg(turn, args, "方案 编号 日期(YYYY-MM-DD) 内容", 3)
+    ticket_id = ticket_arg(args, "方案 编号 日期(YYYY-MM-DD) 内容", 3)
     try:
         when = date.fromisoformat(normalise_command(args[1]))
     except ValueError:
@@ -97,7 +92,7 @@ def plan(turn: Turn, args: list[str]) -> None:
 def resolve(turn: Turn, args: list[str]) -> None:
     """办结 ID 说明: report done; a photo sent next is attached as the result."""
     _require_staff(turn)
-    ticket_id = _ticket_arg(turn, args, "办结 编号 说明", 2)
+    ticket_id = ticket_arg(args, "办结 编号 说明", 2)
     tickets.resolve(turn.u, ticket_id, turn.person, " ".join(args[1:]))
     set_state(turn.dialog, AWAIT_RESULT_PHOTO, turn.u.now, {"ticket": ticket_id})
     turn.reply(texts.RESOLVE_DONE.format(id=ticket_id))
@@ -106,7 +101,7 @@ def resolve(turn: Turn, args: list[str]) -> None:
 def result_photo(turn: Turn) -> bool:
     """Attach a photo sent right after 办结; return False when the message is something else."""
     ticket_id = int(turn.dialog.data.get("ticket", 0))
-    set_state(turn.dialog, "idle", turn.u.now, {})
+    set_state(turn.dialog, IDLE, turn.u.now, {})
     if not turn.msg.photo:
         return False
     tickets.attach_resolution_photo(turn.u, ticket_id, turn.person, turn.msg.photo)
@@ -188,3 +183,37 @@ def proxy(turn: Turn, args: list[str]) -> None:
         turn.reply(texts.PRIVATE_ONLY)
         return
     wizard.start(turn, proxy=True)
+
+
+def cancel_result_photo(turn: Turn) -> None:
+    """/cancel while a result photo is awaited: the ticket stays resolved without one."""
+    set_state(turn.dialog, IDLE, turn.u.now, {})
+    turn.reply(texts.RESULT_PHOTO_CANCELLED)
+
+
+CANCELS: dict[str, Callable[[Turn], None]] = {AWAIT_RESULT_PHOTO: cancel_result_photo}
+COMMANDS: dict[str, Command] = {
+    "grab": grab,
+    "meet": meet,
+    "note": note,
+    "tier": tier,
+    "plan": plan,
+    "resolve": resolve,
+    "mine": mine,
+    "points": my_points,
+    "rank": rank,
+    "proxy": proxy,
+}
+ALIASES = {
+    "抢单": "grab",
+    "见面": "meet",
+    "进展": "note",
+    "定级": "tier",
+    "方案": "plan",
+    "办结": "resolve",
+    "我的任务": "mine",
+    "我的积分": "points",
+    "积分": "points",
+    "排行": "rank",
+    "代办": "proxy",
+}

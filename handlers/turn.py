@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from models.messages import Button, ChatKind, HandleResult, Inbound, Reply
 from models.store.unit_of_work import Unit
 from models.tables import Dialog, Person
+
+from .payloads import Press
 
 
 @dataclass
@@ -18,6 +21,7 @@ class Turn:
     person: Person
     dialog: Dialog
     result: HandleResult = field(default_factory=HandleResult)
+    button: Press | None = None  # the checked payload of a button press
 
     @property
     def private(self) -> bool:
@@ -41,3 +45,7 @@ class Turn:
             self.result.alert = text
         else:
             self.reply(text)
+
+
+# A command: the turn and the words after the command name.
+Command = Callable[[Turn, list[str]], None]

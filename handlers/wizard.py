@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TypedDict, TypeVar, cast
 
 from handlers import texts
 from models import tickets
@@ -11,12 +13,21 @@ from models.dialogs import set_state
 from models.errors import BadInput
 from models.messages import Button
 from models.refdata import catalogue
-from models.tables import AreaLevel, Category
+from models.tables import IDLE, AreaLevel, Category
 
 from .notify import post_card
+from .payloads import (
+    Payload,
+    ProxySource,
+    WizardAction,
+    WizardCategory,
+    WizardCommunity,
+    WizardNav,
+    WizardSource,
+)
 from .render import area_label, category_name
 from .textclean import clean, parse_phone
-from .turn import Turn
+from .turn import Command, Turn
 
 
 class Step(StrEnum):
@@ -34,46 +45,96 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-STEPS = {s.value for s in Step}
-BACK = Button(texts.BTN_BACK, "wz:back")
-CANCEL = Button(texts.BTN_CANCEL, "wz:cancel")
-SKIP = Button(texts.BTN_SKIP, "wz:skip")
-PROXY_SOURCES = ("visit", "phone", "walkin", "other")
+class WizardData(TypedDict, total=False):
+    """What the wizard keeps in the dialog row between steps (stored as JSON)."""
+
+    back: list[str]  # the steps to return to with 返回, latest last
+    proxy: bool  # a worker files for a resident (代办)
+    deeplink: int  # the area of a scanned QR code
+    pname: str  # proxy: the resident's name
+    psrc: str  # proxy: how the resident reached the worker (a ProxySource)
+    top: str  # the top category chosen, when it has subcategories
+    cat: str
+    desc: str
+    photo: str | None
+    lat: float | None
+    lon: float | None
+    addr: str | None
+    area: int
+    phone: str | None
+
+
+Nav = tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step: how to ask its question, and what to do with the answer."""
+
+    ask: Callable[[Turn, WizardData, Nav], None]
+    on_answer: Callable[[Turn], None]
+
+
+STATES = {s.value for s in Step}
+BACK = Button(texts.BTN_BACK, WizardNav(WizardAction.BACK).pack())
+CANCEL = Button(texts.BTN_CANCEL, WizardNav(WizardAction.CANCEL).pack())
+SKIP = Button(texts.BTN_SKIP, WizardNav(WizardAction.SKIP).pack())
+SUBMIT = Button(texts.BTN_SUBMIT, WizardNav(WizardAction.SUBMIT).pack())
+P = TypeVar("P", bound=Payload)
 
 
 def in_wizard(turn: Turn) -> bool:
     """Tell whether this chat is in the middle of a report."""
-    return turn.dialog.state in STEPS
+    return turn.dialog.state in STATES
+
+
+def _kept(turn: Turn) -> WizardData:
+    """What outlives a report: the grid of a scanned code."""
+    data = _data(turn)
+    return {"deeplink": data["deeplink"]} if "deeplink" in data else {}
+
+
+def report(turn: Turn, args: list[str]) -> None:
+    """Start the report wizard (in a private chat only: reports carry private details)."""
+    if not turn.private:
+        turn.reply(texts.PRIVATE_ONLY)
+        return
+    start(turn)
 
 
 def start(turn: Turn, *, proxy: bool = False) -> None:
     """Begin a report (or a proxy filing), keeping a deep-link grid if one was scanned."""
-    keep = {k: v for k, v in (turn.dialog.data or {}).items() if k == "deeplink"}
-    set_state(turn.dialog, Step.CATEGORY, turn.u.now, {**keep, "back": [], "proxy": proxy})
+    set_state(turn.dialog, Step.CATEGORY, turn.u.now, {**_kept(turn), "back": [], "proxy": proxy})
     if proxy:
-        _goto(turn, Step.PROXY_NAME, push=False)
+        _goto(turn, Step.PROXY_NAME, {}, push=False)
     else:
         _ask(turn, Step.CATEGORY)
 
 
 def cancel(turn: Turn) -> None:
     """Leave the wizard, dropping what was typed."""
-    keep = {k: v for k, v in (turn.dialog.data or {}).items() if k == "deeplink"}
-    set_state(turn.dialog, "idle", turn.u.now, keep)
+    set_state(turn.dialog, IDLE, turn.u.now, dict(_kept(turn)))
     turn.reply(texts.CANCELLED, keyboard="remove")
 
 
-def _data(turn: Turn) -> dict[str, Any]:
-    return dict(turn.dialog.data or {})
+def leave(turn: Turn) -> None:
+    """Drop an unfinished report without a word (the main menu was asked for)."""
+    turn.dialog.state = IDLE
+    turn.dialog.data = dict(_kept(turn))
 
 
-def _goto(turn: Turn, step: Step, push: bool = True, **changes: Any) -> None:
+def _data(turn: Turn) -> WizardData:
+    return cast(WizardData, dict(turn.dialog.data or {}))
+
+
+def _goto(turn: Turn, step: Step, changes: WizardData, push: bool = True) -> None:
     data = _data(turn)
     back = list(data.get("back", []))
-    if push and turn.dialog.state in STEPS:
+    if push and turn.dialog.state in STATES:
         back.append(turn.dialog.state)
-    data.update(changes, back=back)
-    set_state(turn.dialog, step, turn.u.now, data)
+    data.update(changes)
+    data["back"] = back
+    set_state(turn.dialog, step, turn.u.now, dict(data))
     _ask(turn, step)
 
 
@@ -83,56 +144,75 @@ def _categories(turn: Turn, parent: str | None) -> list[Category]:
 
 def _ask(turn: Turn, step: Step) -> None:
     """Send the question of a step with its buttons."""
-    u, data = turn.u, _data(turn)
-    limits = u.rules.limits
+    data = _data(turn)
     nav = (BACK, CANCEL) if data.get("back") else (CANCEL,)
-    if step == Step.PROXY_NAME:
-        turn.reply(texts.ASK_PROXY_NAME, (CANCEL,))
-    elif step == Step.PROXY_SOURCE:
-        turn.reply(
-            texts.ASK_PROXY_SOURCE, tuple(Button(texts.SOURCE[s], f"wz:src:{s}") for s in PROXY_SOURCES) + nav
-        )
-    elif step == Step.CATEGORY:
-        cats = _categories(turn, None)
-        turn.reply(texts.ASK_CATEGORY, tuple(Button(c.name, f"wz:cat:{c.code}") for c in cats) + nav)
-    elif step == Step.SUBCATEGORY:
-        parent = data["top"]
-        cats = _categories(turn, parent)
-        turn.reply(
-            texts.ASK_SUBCATEGORY.format(parent=category_name(u.session, parent)),
-            tuple(Button(c.name, f"wz:cat:{c.code}") for c in cats) + nav,
-        )
-    elif step == Step.DESCRIPTION:
-        turn.reply(
-            texts.ASK_DESCRIPTION.format(
-                category=category_name(u.session, data["cat"]),
-                min=limits.description_min,
-                max=limits.description_max,
-            ),
-            nav,
-        )
-    elif step == Step.PHOTO:
-        turn.reply(texts.ASK_PHOTO, (SKIP, *nav))
-    elif step == Step.LOCATION:
-        hint = ""
-        if data.get("deeplink") and data["deeplink"] in u.tree.by_id:
-            hint = deeplink_hint(turn, data["deeplink"]) + "\n"
-        turn.reply(hint + texts.ASK_LOCATION, nav, keyboard="location")
-    elif step == Step.COMMUNITY:
-        comms = u.tree.level(AreaLevel.COMMUNITY)
-        turn.reply(
-            texts.ASK_COMMUNITY,
-            tuple(Button(c.name, f"wz:comm:{c.code}") for c in comms) + nav,
-            keyboard="remove",
-        )
-    elif step == Step.PHONE:
-        turn.reply(texts.ASK_PHONE, (SKIP, *nav), keyboard="contact")
-    elif step == Step.CONFIRM:
-        turn.reply(
-            texts.CONFIRM.format(summary=summary(turn)),
-            (Button(texts.BTN_SUBMIT, "wz:submit"), BACK, CANCEL),
-            keyboard="remove",
-        )
+    STEPS[step].ask(turn, data, nav)
+
+
+def _ask_proxy_name(turn: Turn, data: WizardData, nav: Nav) -> None:
+    turn.reply(texts.ASK_PROXY_NAME, (CANCEL,))
+
+
+def _ask_proxy_source(turn: Turn, data: WizardData, nav: Nav) -> None:
+    sources = tuple(Button(texts.SOURCE[s], WizardSource(s).pack()) for s in ProxySource)
+    turn.reply(texts.ASK_PROXY_SOURCE, sources + nav)
+
+
+def _category_buttons(turn: Turn, parent: str | None) -> Nav:
+    return tuple(Button(c.name, WizardCategory(c.code).pack()) for c in _categories(turn, parent))
+
+
+def _ask_category(turn: Turn, data: WizardData, nav: Nav) -> None:
+    turn.reply(texts.ASK_CATEGORY, _category_buttons(turn, None) + nav)
+
+
+def _ask_subcategory(turn: Turn, data: WizardData, nav: Nav) -> None:
+    parent = data["top"]
+    turn.reply(
+        texts.ASK_SUBCATEGORY.format(parent=category_name(turn.u.session, parent)),
+        _category_buttons(turn, parent) + nav,
+    )
+
+
+def _ask_description(turn: Turn, data: WizardData, nav: Nav) -> None:
+    limits = turn.u.rules.limits
+    turn.reply(
+        texts.ASK_DESCRIPTION.format(
+            category=category_name(turn.u.session, data["cat"]),
+            min=limits.description_min,
+            max=limits.description_max,
+        ),
+        nav,
+    )
+
+
+def _ask_photo(turn: Turn, data: WizardData, nav: Nav) -> None:
+    turn.reply(texts.ASK_PHOTO, (SKIP, *nav))
+
+
+def _ask_location(turn: Turn, data: WizardData, nav: Nav) -> None:
+    hint = ""
+    deeplink = data.get("deeplink")
+    if deeplink and deeplink in turn.u.tree.by_id:
+        hint = deeplink_hint(turn, deeplink) + "\n"
+    turn.reply(hint + texts.ASK_LOCATION, nav, keyboard="location")
+
+
+def _ask_community(turn: Turn, data: WizardData, nav: Nav) -> None:
+    comms = turn.u.tree.level(AreaLevel.COMMUNITY)
+    turn.reply(
+        texts.ASK_COMMUNITY,
+        tuple(Button(c.name, WizardCommunity(c.code).pack()) for c in comms) + nav,
+        keyboard="remove",
+    )
+
+
+def _ask_phone(turn: Turn, data: WizardData, nav: Nav) -> None:
+    turn.reply(texts.ASK_PHONE, (SKIP, *nav), keyboard="contact")
+
+
+def _ask_confirm(turn: Turn, data: WizardData, nav: Nav) -> None:
+    turn.reply(texts.CONFIRM.format(summary=summary(turn)), (SUBMIT, BACK, CANCEL), keyboard="remove")
 
 
 def deeplink_hint(turn: Turn, area_id: int) -> str:
@@ -168,21 +248,17 @@ def summary(turn: Turn) -> str:
 
 def step(turn: Turn) -> None:
     """Take the resident's answer to the current step."""
-    msg, payload = turn.msg, turn.msg.payload
-    if payload == "wz:cancel":
+    press = turn.button
+    if press == WizardNav(WizardAction.CANCEL):
         cancel(turn)
         return
-    if payload == "wz:back":
+    if press == WizardNav(WizardAction.BACK):
         _back(turn)
         return
-    if payload is not None and not payload.startswith("wz:"):
-        turn.refuse(texts.BUTTON_EXPIRED)
-        return
-    handler = _STEP_HANDLERS[Step(turn.dialog.state)]
-    if msg.other_file is not None:
+    if turn.msg.other_file is not None:
         turn.reply(texts.PHOTO_ONLY)
         return
-    handler(turn)
+    STEPS[Step(turn.dialog.state)].on_answer(turn)
 
 
 def _back(turn: Turn) -> None:
@@ -193,20 +269,23 @@ def _back(turn: Turn) -> None:
         return
     previous = Step(back.pop())
     data["back"] = back
-    set_state(turn.dialog, previous, turn.u.now, data)
+    set_state(turn.dialog, previous, turn.u.now, dict(data))
     _ask(turn, previous)
 
 
-def _expect_button(turn: Turn, prefix: str) -> str | None:
-    """The value of a wizard button of this step, or None after telling the user."""
-    payload = turn.msg.payload
-    if payload is None:
+def _expect_button(turn: Turn, kind: type[P]) -> P | None:
+    """The button of this step that was pressed, or None after telling the user."""
+    if turn.msg.payload is None:
         turn.reply(texts.CHOICE_EXPECTED)
         return None
-    if not payload.startswith(prefix):
+    if not isinstance(turn.button, kind):
         turn.refuse(texts.BUTTON_EXPIRED)
         return None
-    return payload[len(prefix) :]
+    return turn.button
+
+
+def _pressed(turn: Turn, action: WizardAction) -> bool:
+    return turn.button == WizardNav(action)
 
 
 def _on_proxy_name(turn: Turn) -> None:
@@ -218,32 +297,29 @@ def _on_proxy_name(turn: Turn) -> None:
     if not name or len(name) > limit or "\n" in name:
         turn.reply(texts.NAME_INVALID.format(max=limit))
         return
-    _goto(turn, Step.PROXY_SOURCE, pname=name)
+    _goto(turn, Step.PROXY_SOURCE, {"pname": name})
 
 
 def _on_proxy_source(turn: Turn) -> None:
-    value = _expect_button(turn, "wz:src:")
-    if value is None:
-        return
-    if value not in PROXY_SOURCES:
-        turn.refuse(texts.BUTTON_EXPIRED)
-        return
-    _goto(turn, Step.CATEGORY, psrc=value)
+    press = _expect_button(turn, WizardSource)
+    if press is not None:
+        _goto(turn, Step.CATEGORY, {"psrc": press.source.value})
 
 
 def _on_category(turn: Turn) -> None:
-    code = _expect_button(turn, "wz:cat:")
-    if code is None:
+    press = _expect_button(turn, WizardCategory)
+    if press is None:
         return
+    code = press.code
     parent = None if turn.dialog.state == Step.CATEGORY else _data(turn).get("top")
     valid = {c.code for c in _categories(turn, parent)}
     if code not in valid:
         turn.refuse(texts.BUTTON_EXPIRED)
         return
     if turn.dialog.state == Step.CATEGORY and _categories(turn, code):
-        _goto(turn, Step.SUBCATEGORY, top=code)
+        _goto(turn, Step.SUBCATEGORY, {"top": code})
     else:
-        _goto(turn, Step.DESCRIPTION, cat=code)
+        _goto(turn, Step.DESCRIPTION, {"cat": code})
 
 
 def _on_description(turn: Turn) -> None:
@@ -258,16 +334,17 @@ def _on_description(turn: Turn) -> None:
         turn.reply(texts.DESCRIPTION_SHORT.format(min=limits.description_min))
     elif len(desc) > limits.description_max:
         turn.reply(texts.DESCRIPTION_LONG.format(length=len(desc), max=limits.description_max))
+    elif turn.msg.photo:  # a photo with a caption answers two steps at once
+        _goto(turn, Step.LOCATION, {"desc": desc, "photo": turn.msg.photo})
     else:
-        extra: dict[str, Any] = {"photo": turn.msg.photo} if turn.msg.photo else {}
-        _goto(turn, Step.PHOTO if not extra else Step.LOCATION, desc=desc, **extra)
+        _goto(turn, Step.PHOTO, {"desc": desc})
 
 
 def _on_photo(turn: Turn) -> None:
-    if turn.msg.payload == "wz:skip":
-        _goto(turn, Step.LOCATION, photo=None)
+    if _pressed(turn, WizardAction.SKIP):
+        _goto(turn, Step.LOCATION, {"photo": None})
     elif turn.msg.photo:
-        _goto(turn, Step.LOCATION, photo=turn.msg.photo)
+        _goto(turn, Step.LOCATION, {"photo": turn.msg.photo})
     elif turn.msg.payload is not None:
         turn.refuse(texts.BUTTON_EXPIRED)
     else:
@@ -279,15 +356,18 @@ def _on_location(turn: Turn) -> None:
     if msg.payload is not None:
         turn.refuse(texts.BUTTON_EXPIRED)
         return
+    deeplink = data.get("deeplink")
+    if deeplink is not None and deeplink not in u.tree.by_id:
+        deeplink = None
     if msg.location is not None:
         lat, lon = msg.location
         grid = u.tree.nearest_grid(lat, lon, u.rules.nearest_grid_km)
-        area = grid.id if grid else data.get("deeplink")
-        changes: dict[str, Any] = {"lat": lat, "lon": lon, "addr": None}
+        area = grid.id if grid else deeplink
+        changes: WizardData = {"lat": lat, "lon": lon, "addr": None}
         if area is not None and area in u.tree.by_id:
-            _goto(turn, Step.PHONE, area=area, **changes)
+            _goto(turn, Step.PHONE, {**changes, "area": area})
         else:
-            _goto(turn, Step.COMMUNITY, **changes)
+            _goto(turn, Step.COMMUNITY, changes)
         return
     address = clean(msg.text).replace("\n", " ")
     if not address:
@@ -296,28 +376,27 @@ def _on_location(turn: Turn) -> None:
     if len(address) > u.rules.limits.address_max:
         turn.reply(texts.ADDRESS_LONG.format(max=u.rules.limits.address_max))
         return
-    deeplink = data.get("deeplink")
-    if deeplink is not None and deeplink in u.tree.by_id:
-        _goto(turn, Step.PHONE, addr=address, lat=None, lon=None, area=deeplink)
+    if deeplink is not None:
+        _goto(turn, Step.PHONE, {"addr": address, "lat": None, "lon": None, "area": deeplink})
     else:
-        _goto(turn, Step.COMMUNITY, addr=address, lat=None, lon=None)
+        _goto(turn, Step.COMMUNITY, {"addr": address, "lat": None, "lon": None})
 
 
 def _on_community(turn: Turn) -> None:
-    code = _expect_button(turn, "wz:comm:")
-    if code is None:
+    press = _expect_button(turn, WizardCommunity)
+    if press is None:
         return
-    area = turn.u.tree.by_code(code)
+    area = turn.u.tree.by_code(press.code)
     if area is None or area.level != AreaLevel.COMMUNITY:
         turn.refuse(texts.BUTTON_EXPIRED)
         return
-    _goto(turn, Step.PHONE, area=area.id)
+    _goto(turn, Step.PHONE, {"area": area.id})
 
 
 def _on_phone(turn: Turn) -> None:
     msg = turn.msg
-    if msg.payload == "wz:skip":
-        _goto(turn, Step.CONFIRM, phone=None)
+    if _pressed(turn, WizardAction.SKIP):
+        _goto(turn, Step.CONFIRM, {"phone": None})
         return
     if msg.payload is not None:
         turn.refuse(texts.BUTTON_EXPIRED)
@@ -326,17 +405,16 @@ def _on_phone(turn: Turn) -> None:
     if phone is None:
         turn.reply(texts.PHONE_INVALID, (SKIP, BACK, CANCEL))
         return
-    _goto(turn, Step.CONFIRM, phone=phone)
+    _goto(turn, Step.CONFIRM, {"phone": phone})
 
 
 def _on_confirm(turn: Turn) -> None:
-    if turn.msg.payload != "wz:submit":
-        if turn.msg.payload is not None:
-            turn.refuse(texts.BUTTON_EXPIRED)
-        else:
-            turn.reply(texts.CONFIRM_EXPECTED, (Button(texts.BTN_SUBMIT, "wz:submit"), BACK, CANCEL))
-        return
-    submit(turn)
+    if _pressed(turn, WizardAction.SUBMIT):
+        submit(turn)
+    elif turn.msg.payload is not None:
+        turn.refuse(texts.BUTTON_EXPIRED)
+    else:
+        turn.reply(texts.CONFIRM_EXPECTED, (SUBMIT, BACK, CANCEL))
 
 
 def submit(turn: Turn) -> None:
@@ -361,7 +439,7 @@ def submit(turn: Turn) -> None:
     # notices reach someone who can pass them on; the real resident's name is on the ticket.
     ticket = tickets.create(u, turn.person, draft, filed_by=turn.person if proxy else None)
     # The scanned grid was for this report; the next one may be elsewhere.
-    set_state(turn.dialog, "idle", u.now, {})
+    set_state(turn.dialog, IDLE, u.now, {})
     if proxy:
         turn.reply(
             texts.SUBMITTED_PROXY.format(
@@ -380,15 +458,19 @@ def submit(turn: Turn) -> None:
     post_card(u, ticket)
 
 
-_STEP_HANDLERS = {
-    Step.PROXY_NAME: _on_proxy_name,
-    Step.PROXY_SOURCE: _on_proxy_source,
-    Step.CATEGORY: _on_category,
-    Step.SUBCATEGORY: _on_category,
-    Step.DESCRIPTION: _on_description,
-    Step.PHOTO: _on_photo,
-    Step.LOCATION: _on_location,
-    Step.COMMUNITY: _on_community,
-    Step.PHONE: _on_phone,
-    Step.CONFIRM: _on_confirm,
+COMMANDS: dict[str, Command] = {"report": report}
+ALIASES = {"反映问题": "report", "我要反映": "report", "报事": "report"}
+# /cancel leaves the wizard from any step.
+CANCELS: dict[str, Callable[[Turn], None]] = {s.value: cancel for s in Step}
+STEPS: dict[Step, StepSpec] = {
+    Step.PROXY_NAME: StepSpec(_ask_proxy_name, _on_proxy_name),
+    Step.PROXY_SOURCE: StepSpec(_ask_proxy_source, _on_proxy_source),
+    Step.CATEGORY: StepSpec(_ask_category, _on_category),
+    Step.SUBCATEGORY: StepSpec(_ask_subcategory, _on_category),
+    Step.DESCRIPTION: StepSpec(_ask_description, _on_description),
+    Step.PHOTO: StepSpec(_ask_photo, _on_photo),
+    Step.LOCATION: StepSpec(_ask_location, _on_location),
+    Step.COMMUNITY: StepSpec(_ask_community, _on_community),
+    Step.PHONE: StepSpec(_ask_phone, _on_phone),
+    Step.CONFIRM: StepSpec(_ask_confirm, _on_confirm),
 }

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .store.prepared import UNREAD, Prepared, Unread
 from .store.upsert import insert_ignoring
-from .tables import Dialog
+from .tables import IDLE, Dialog
 
 # The inbound pipeline reads and writes the dialog with prebuilt statements run straight on the
 # driver (open_dialog, save_dialog): building them, the ORM unit of work and SQLAlchemy's execution
@@ -73,7 +73,7 @@ def open_dialog(
             row = _SELECT_LOCKED.first(session, key)
         if row is None:  # insert it now, which locks it too; a concurrent first message may win
             values = {"channel": channel, "chat_id": chat_id, "user_id": user_id}
-            row = _PG_INSERT.first(session, {**values, "state": "idle", "data": {}, "updated_at": now})
+            row = _PG_INSERT.first(session, {**values, "state": IDLE, "data": {}, "updated_at": now})
             row = row or _SELECT_LOCKED.first(session, key)
             assert row is not None
         state, data, updated_at = row
@@ -81,7 +81,7 @@ def open_dialog(
         if row is UNREAD:
             row = _SELECT_PLAIN.first(session, key)
         if row is None:
-            state, data, updated_at, new = "idle", {}, now, True
+            state, data, updated_at, new = IDLE, {}, now, True
         else:
             state, data, updated_at = row
     dialog = Dialog(

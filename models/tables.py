@@ -224,6 +224,9 @@ class PointsEntry(Base):
     at: Mapped[datetime]
 
 
+IDLE = "idle"  # the dialog state of a chat in no flow
+
+
 class Dialog(Base):
     """Where one person stands in a conversation in one chat."""
 
@@ -231,7 +234,7 @@ class Dialog(Base):
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    state: Mapped[str] = mapped_column(String(30), default="idle")
+    state: Mapped[str] = mapped_column(String(30), default=IDLE)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
 

@@ -19,6 +19,7 @@ from bot.config import Config, load
 from models.clock import FakeClock
 from models.messages import ChatKind, HandleResult, Inbound
 from models.tables import Ticket, TicketEvent
+from scheduler import install
 
 
 def write_png(path: Path, rgb: tuple[int, int, int] = (255, 0, 0)) -> Path:
@@ -53,12 +54,7 @@ class Harness:
         transport = ConsoleTransport(io.StringIO())
         clock = FakeClock()
         app = App(config, clock=clock, transports={"console": transport}, **app_kwargs)
-        try:
-            from scheduler import install
-        except ImportError:
-            pass
-        else:
-            install(app)
+        install(app)
         await app.start()
         return cls(app, Console(app, transport), transport, clock)
 

@@ -142,3 +142,47 @@ def test_cli_reports_a_database_it_cannot_open(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert lines == ["database error: cannot open the database: unable to open database file"]
+
+
+def test_unknown_keys_are_named_with_the_nearest_known_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A misspelt key or section still loads, but is warned about with what was probably meant."""
+    body = (
+        '[sla]\nclaim_whithin = "1h"\n[subdistrict]\nname = "北苑街道"\n'
+        '[wechatt]\ntoken = "t"\n[http]\nport = 1\n'
+    )
+    with caplog.at_level("WARNING", logger="bot.config"):
+        config = load(write(tmp_path, body), env={})
+    assert config.warnings == [
+        "[sla] unknown key 'claim_whithin' (did you mean 'claim_within'?), ignored",
+        "unknown section [wechatt] (did you mean 'wechat'?), ignored",
+        "[http] unknown key 'port', ignored",
+    ]
+    assert [r.getMessage() for r in caplog.records] == [f"config: {w}" for w in config.warnings]
+    assert config.rules.sla.claim_within.total_seconds() == 2 * 3600  # the default, not the typo's value
+
+
+def test_the_example_config_has_no_unknown_keys() -> None:
+    """Every key of config.example.toml is one the loader reads."""
+    assert load(ROOT / "config.example.toml", env={}).warnings == []
+
+
+def test_jiesu_prints_the_warnings_once(tmp_path: Path) -> None:
+    """`jiesu console` names an unknown key on stderr, once, and runs anyway."""
+    path = write(tmp_path, '[points]\nclsoe = 5\n[database]\nurl = "sqlite:///j.db"\n')
+    result = run_cli(tmp_path, "console", "--config", str(path))
+    assert result.returncode == 0
+    assert result.stderr == "config warning: [points] unknown key 'clsoe' (did you mean 'close'?), ignored\n"
+
+
+def test_wechat_options_are_typed_fields(tmp_path: Path) -> None:
+    """[wechat] passive_budget, max_body and template_fields are read once, and checked."""
+    body = '[wechat]\npassive_budget = 2.5\nmax_body = 4096\ntemplate_fields = { title = "first_x" }\n'
+    wx = load(write(tmp_path, body), env={}).wechat
+    assert (wx.passive_budget, wx.max_body, wx.template_fields) == (2.5, 4096, {"title": "first_x"})
+    assert load(None, env={}).wechat.passive_budget is None
+    assert error_of(tmp_path, '[wechat]\npassive_budget = "soon"\n') == (
+        "wechat.passive_budget: expected a number, got 'soon'"
+    )
+    assert error_of(tmp_path, "[wechat]\ntemplate_fields = 3\n").startswith("wechat.template_fields:")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
+from bot.channels.wechat_store import window_is_open
 from handlers import texts
-from models.tables import Area, ChatBinding, Ticket
+from models.tables import Area, ChatBinding, Ticket, TicketEvent
 
 from .wxfake import WxEnv, openid
 
 ADMIN = openid("admin")
 R1 = openid("r1")
+R2 = openid("r2")
 W1 = openid("w1")
 DESCRIPTION = "春晗路12号门口人行道沉降破损约2平方米"
 PHOTO = "https://mmbiz.qpic.cn/test/photo.jpg"
@@ -168,3 +172,25 @@ async def test_private_bind_is_for_staff_within_their_grid(wx: WxEnv) -> None:
     assert await wx.text(W1, "/bind nowhere") == texts.AREA_NOT_FOUND.format(code="nowhere")
     count = wx.app.db.run_sync(lambda s: s.scalar(select(func.count()).select_from(ChatBinding)))
     assert count == 0
+
+
+async def test_a_refused_message_changes_nothing_but_is_seen_and_answered(wx: WxEnv) -> None:
+    """Withdrawing someone else's ticket is answered passively, changes nothing, and is not redone."""
+    for step in ("/report", "1", "1", DESCRIPTION, "跳过", "春晗路12号3单元", "四季社区", "跳过", "1"):
+        await wx.text(R1, step)
+
+    def state() -> tuple[object, ...]:
+        def read(s: Any) -> tuple[object, ...]:
+            return (
+                [(t.status, t.handler_id) for t in s.scalars(select(Ticket))],
+                s.scalar(select(func.count()).select_from(TicketEvent)),
+            )
+
+        return wx.app.db.run_sync(read)  # type: ignore[no-any-return]
+
+    before = state()
+    assert await wx.text(R2, "撤回 1", msg_id=901) == texts.NOT_FOUND.format(id=1)
+    assert state() == before
+    assert await wx.text(R2, "撤回 1", msg_id=901) == ""  # WeChat's retry: seen, not answered again
+    # The push itself still counts: R2 may now be sent customer-service messages for 48 hours.
+    assert wx.app.db.run_sync(lambda s: window_is_open(s, R2, wx.app.clock.now()))

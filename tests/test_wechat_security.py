@@ -237,7 +237,7 @@ async def test_encrypted_push_without_a_key_is_refused(db_url: str) -> None:
         await env.close()
 
 
-async def _start_with(db_url: str, raw: dict[str, object] | None = None, **changes: object) -> str:
+async def _start_with(db_url: str, **changes: object) -> str:
     """Start the channel with a changed [wechat] section; return the startup error."""
     fake = FakeWeChatAPI()
     config = load(None, env={})
@@ -247,7 +247,6 @@ async def _start_with(db_url: str, raw: dict[str, object] | None = None, **chang
     )
     for key, value in changes.items():
         setattr(config.wechat, key, value)
-    config.raw = {"wechat": raw or {}}
     app = App(config, clock=FakeClock())
     await app.start()
     channel = setup(app, config)
@@ -266,5 +265,5 @@ async def test_unusable_config_stops_startup_with_a_reason(db_url: str) -> None:
     assert "encoding_aes_key must be 43 characters" in await _start_with(db_url, encoding_aes_key="short")
     assert "app_id is missing" in await _start_with(db_url, app_id=None)
     assert "errcode 40125" in await _start_with(db_url, app_secret="wrong")
-    assert "between 0 and 4.5 seconds" in await _start_with(db_url, raw={"passive_budget": 6})
-    assert "template_fields may only set" in await _start_with(db_url, raw={"template_fields": {"x": "y"}})
+    assert "between 0 and 4.5 seconds" in await _start_with(db_url, passive_budget=6)
+    assert "template_fields may only set" in await _start_with(db_url, template_fields={"x": "y"})

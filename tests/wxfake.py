@@ -194,8 +194,7 @@ class WxEnv:
             api_base_url=fake.base_url,
             template_id=template_id,
         )
-        if budget is not None:
-            config.raw = {"wechat": {"passive_budget": budget}}
+        config.wechat.passive_budget = budget
         clock = FakeClock()
         console = ConsoleTransport(io.StringIO())
         app = App(config, clock=clock, transports={"console": console})

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import ConfigError, parse_duration
-from models.messages import ChatKind, Inbound, find_button
+from handlers.answers import option_number, pick
+from models.messages import ChatKind, Inbound
 from models.outbox import latest_buttons
 
 from ..app import App
@@ -118,17 +119,12 @@ class Console:
             buttons = await self.app.db.run(lambda s: latest_buttons(s, CHANNEL, chat))
             if not buttons:
                 raise ConsoleLineError(f"no message with buttons in chat {chat} yet")
-            chosen = None
-            if arg.isdigit():
-                index = int(arg)
-                if not 1 <= index <= len(buttons):
-                    raise ConsoleLineError(f"[tap {arg}]: the latest buttons in {chat} are 1..{len(buttons)}")
-                chosen = buttons[index - 1]
-            else:
-                chosen = find_button(buttons, arg)
-                if chosen is None:
-                    labels = ", ".join(b.label for b in buttons)
-                    raise ConsoleLineError(f"[tap {arg}]: no such button in {chat} (have: {labels})")
+            chosen = pick(buttons, arg, numbers=True, whole=False)
+            if chosen is None and option_number(arg) is not None:
+                raise ConsoleLineError(f"[tap {arg}]: the latest buttons in {chat} are 1..{len(buttons)}")
+            if chosen is None:
+                labels = ", ".join(b.label for b in buttons)
+                raise ConsoleLineError(f"[tap {arg}]: no such button in {chat} (have: {labels})")
             return Inbound(payload=chosen.payload, **base)  # type: ignore[arg-type]
         if kind_name == "photo":
             path = Path(arg).expanduser()

@@ -31,12 +31,14 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers import texts
+from handlers.wizard import BACK, CANCEL
 from models.clock import Clock
 from models.messages import Button
 from models.store.database import Database
 from models.tables import ChatBinding, KeyValue, Outbox, OutboxStatus
 
 from ..outbox_sender import Delivery, OutgoingMessage, backoff
+from .split import split_text
 from .telegram_inbound import CHANNEL
 from .telegram_limits import RateLimiter
 
@@ -49,7 +51,7 @@ TEXT_MAX = 4096
 CAPTION_MAX = 1024
 CALLBACK_DATA_MAX = 64  # bytes, a Bot API limit
 LONG_PAYLOAD = "~"  # callback data "~<hash>" stands for a payload kept in the kv table
-NAV_PAYLOADS = frozenset({"wz:back", "wz:cancel"})
+NAV_PAYLOADS = frozenset({BACK.payload, CANCEL.payload})
 _FILE_REF = re.compile(r"^[A-Za-z0-9_\-]{20,}$")
 _MARKUP = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -109,14 +111,8 @@ def _remote(message: Message) -> str:
 
 
 def _split(text: str, limit: int = TEXT_MAX) -> list[str]:
-    """Cut a long text at line ends into pieces Telegram accepts."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*pieces, text or "…"]
+    """Cut a long text at line ends into pieces Telegram accepts (never an empty one)."""
+    return [piece or "…" for piece in split_text(text, limit)]
 
 
 def layout(buttons: list[Button]) -> list[list[Button]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -40,36 +39,18 @@ HOUSEKEEPING_EVERY = 600.0  # seconds
 CREDENTIAL_ERRORS = frozenset({40001, 40013, 40125, 40164, 41002, 41004})
 
 
-@dataclass
-class Options:
-    """The optional [wechat] keys that WechatConfig does not carry, read from the raw config."""
-
-    passive_budget: float = PASSIVE_BUDGET
-    max_body: int = MAX_BODY
-    template_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TEMPLATE_FIELDS))
-
-
-def _options(config: Config, problems: list[str]) -> Options:
-    raw = config.raw.get("wechat", {})
-    raw = raw if isinstance(raw, dict) else {}
-    out = Options()
-    try:
-        out.passive_budget = float(raw.get("passive_budget", PASSIVE_BUDGET))
-        out.max_body = int(raw.get("max_body", MAX_BODY))
-    except (TypeError, ValueError):
-        problems.append("[wechat] passive_budget (seconds) and max_body (bytes) must be numbers")
-    if not 0 <= out.passive_budget <= 4.5:
-        problems.append("[wechat] passive_budget must be between 0 and 4.5 seconds (WeChat waits 5)")
-    fields = raw.get("template_fields", {})
-    if not isinstance(fields, dict) or not set(fields) <= set(DEFAULT_TEMPLATE_FIELDS):
+def _template_fields(wx: WechatConfig, problems: list[str]) -> dict[str, str]:
+    """Our notice fields mapped to those of the configured template (defaults for the rest)."""
+    if not set(wx.template_fields) <= set(DEFAULT_TEMPLATE_FIELDS):
         problems.append(f"[wechat] template_fields may only set {', '.join(DEFAULT_TEMPLATE_FIELDS)}")
-    else:
-        out.template_fields.update({k: str(v) for k, v in fields.items()})
-    return out
+        return dict(DEFAULT_TEMPLATE_FIELDS)
+    return {**DEFAULT_TEMPLATE_FIELDS, **wx.template_fields}
 
 
 def _problems(wx: WechatConfig) -> list[str]:
     out = []
+    if wx.passive_budget is not None and not 0 <= wx.passive_budget <= 4.5:
+        out.append("[wechat] passive_budget must be between 0 and 4.5 seconds (WeChat waits 5)")
     if not wx.app_id:
         out.append("[wechat] app_id is missing (the AppID of the official account)")
     if not wx.app_secret:
@@ -88,15 +69,16 @@ class WechatChannel:
         wx = config.wechat
         self.app = app
         self.problems = _problems(wx)  # reported by start(): `jiesu run` prints them and stops
-        options = _options(config, self.problems)
         cipher = None
         if wx.encoding_aes_key and not aes_key_problem(wx.encoding_aes_key):
             cipher = Cipher(wx.token or "", wx.encoding_aes_key, wx.app_id or "")
         self.guard = Guard(wx.token or "", cipher)
-        self.max_body = options.max_body
-        self.passive_budget = options.passive_budget
+        self.max_body = MAX_BODY if wx.max_body is None else wx.max_body
+        self.passive_budget = PASSIVE_BUDGET if wx.passive_budget is None else wx.passive_budget
         self.client = ApiClient(wx.app_id or "", wx.app_secret or "", app.db, app.clock, wx.api_base_url)
-        self.transport = WechatTransport(app, self.client, wx.template_id, options.template_fields)
+        self.transport = WechatTransport(
+            app, self.client, wx.template_id, _template_fields(wx, self.problems)
+        )
         self._background: set[asyncio.Task[None]] = set()
         self._sent: list[int] = []  # answered passively, to be marked sent
         self._release: list[int] = []  # claimed but not answered passively: back to the outbox
@@ -175,8 +157,8 @@ class WechatChannel:
                 "forbidden" if exc.status == 403 else "bad request", status_code=exc.status
             )
         deadline = Deadline()
-        unit = process(self.app, parsed, envelope.nonce_key, deadline, self.windows)
-        work = asyncio.ensure_future(self.app.db.run(unit))
+        unit = process(parsed, envelope.nonce_key, deadline, self.windows)
+        work = asyncio.ensure_future(self.app.run(unit))
         budget = max(0.0, self.passive_budget - (loop.time() - started))
         done, _ = await asyncio.wait({work}, timeout=budget)
         if not done:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy.orm import Session
-
 from models.messages import ChatKind, Inbound
-from models.outbox import latest_buttons
 
 from .wechat_security import Refused
 
@@ -26,8 +23,6 @@ MENU_KEYS = {
     "rank": "/rank",
 }
 _SCENE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-_NUMBER = re.compile(r"^\s*([0-9０-９]{1,2})\s*[.。、)）]?\s*$")
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class Kind(StrEnum):
@@ -119,17 +114,3 @@ def read_message(f: dict[str, str]) -> Parsed:
     else:  # voice, video, shortvideo, link, file …
         return Parsed(Kind.UNSUPPORTED, openid, account, message_id, window=True)
     return Parsed(Kind.MESSAGE, openid, account, message_id, inbound, True)
-
-
-def answer_by_number(session: Session, msg: Inbound) -> Inbound:
-    """A bare number picks that option of the latest message with options in this chat."""
-    if msg.payload is not None:
-        return msg
-    m = _NUMBER.match(msg.text)
-    if m is None:
-        return msg
-    buttons = latest_buttons(session, msg.channel, msg.chat_id)
-    index = int(m.group(1).translate(_FULL_WIDTH))
-    if not 1 <= index <= len(buttons):
-        return msg
-    return replace(msg, payload=buttons[index - 1].payload, text="")

@@ -16,8 +16,7 @@ from models.store.seen import first_time
 from models.store.unit_of_work import Unit
 from models.tables import Outbox, OutboxStatus
 
-from ..app import App
-from .wechat_inbound import CHANNEL, Kind, Parsed, answer_by_number
+from .wechat_inbound import CHANNEL, Kind, Parsed
 from .wechat_render import fits, media_id, render
 from .wechat_store import NONCE_NAMESPACE, WindowWrites, close_window, open_window
 
@@ -54,12 +53,12 @@ class Outcome:
 
 
 def process(
-    app: App, parsed: Parsed, nonce_key: str, deadline: Deadline, windows: WindowWrites
-) -> Callable[[Session], Outcome]:
-    """The unit of work of one checked push (run with app.db.run)."""
+    parsed: Parsed, nonce_key: str, deadline: Deadline, windows: WindowWrites
+) -> Callable[[Unit, router.Handle], Outcome]:
+    """The unit of work of one checked push, around the core (run with App.run)."""
 
-    def run(session: Session) -> Outcome:
-        now = app.clock.now()
+    def run(u: Unit, handle: router.Handle) -> Outcome:
+        session, now = u.session, u.now
         if not first_time(session, NONCE_NAMESPACE, nonce_key, now):
             return Outcome(replay=True)
         window_at = None
@@ -69,30 +68,30 @@ def process(
         elif parsed.window is False:
             close_window(session, parsed.openid)
             windows.forget(parsed.openid)
-        outcome = _handle(app, session, parsed, now, deadline)
+        outcome = _handle(u, handle, parsed, deadline)
         outcome.window_at = window_at
         return outcome
 
     return run
 
 
-def _handle(app: App, session: Session, parsed: Parsed, now: datetime, deadline: Deadline) -> Outcome:
+def _handle(u: Unit, handle: router.Handle, parsed: Parsed, deadline: Deadline) -> Outcome:
     """The message itself: through the core, or the friendly answer to what cannot be read."""
     if parsed.kind == Kind.IGNORE:
         return Outcome()
-    u = app.unit(session)
     alert_id = None
     if parsed.kind == Kind.UNSUPPORTED or parsed.inbound is None:
-        if not first_time(session, f"in:{CHANNEL}", parsed.message_id, now):
+        if not first_time(u.session, f"in:{CHANNEL}", parsed.message_id, u.now):
             return Outcome(duplicate=True)
         u.send(Reply(CHANNEL, parsed.openid, texts.WX_UNSUPPORTED))
     else:
-        result = router.handle(u, answer_by_number(session, parsed.inbound))
+        # Options are shown as numbered lines (wechat_render), so a bare number picks one.
+        result = handle(u, parsed.inbound, numbered=True)
         if result.duplicate:
             return Outcome(duplicate=True)
         if result.alert:  # no pop-ups on WeChat: the answer to a choice is a message, said first
             alert_id = u.send(Reply(CHANNEL, parsed.openid, result.alert)).id
-    return _claim(u, parsed.openid, now, deadline, alert_id)
+    return _claim(u, parsed.openid, u.now, deadline, alert_id)
 
 
 def _claim(u: Unit, openid: str, now: datetime, deadline: Deadline, first: int | None) -> Outcome:

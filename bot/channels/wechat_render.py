@@ -5,6 +5,8 @@ from __future__ import annotations
 from handlers import texts
 from models.messages import Button
 
+from .split import split_text, utf8_size
+
 TEXT_MAX_BYTES = 2000  # WeChat takes text messages up to 2048 bytes
 MEDIA_PREFIX = "wxmedia:"
 
@@ -31,46 +33,14 @@ def render(
     return "\n\n".join(p for p in parts if p)
 
 
-def _size(text: str) -> int:
-    return len(text.encode())
-
-
-def _cut(line: str, limit: int) -> list[str]:
-    """One line in pieces of at most limit bytes, cut between characters."""
-    pieces, piece, size = [], "", 0
-    for ch in line:
-        n = _size(ch)
-        if size + n > limit:
-            pieces.append(piece)
-            piece, size = "", 0
-        piece += ch
-        size += n
-    pieces.append(piece)
-    return pieces
-
-
 def chunks(text: str, limit: int = TEXT_MAX_BYTES) -> list[str]:
     """Split a text into messages of at most limit bytes, at line ends where possible."""
-    out: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if _size(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            out.append(current)
-        pieces = _cut(line, limit)
-        out.extend(pieces[:-1])
-        current = pieces[-1]
-    if current or not out:
-        out.append(current)
-    return out
+    return split_text(text, limit, utf8_size)
 
 
 def fits(text: str, limit: int = TEXT_MAX_BYTES) -> bool:
     """Tell whether a text goes in one WeChat message."""
-    return _size(text) <= limit
+    return utf8_size(text) <= limit
 
 
 def _cdata(value: str) -> str:

@@ -1,0 +1,198 @@
+"""Typed button payloads: each kind of button packs its fields into a short string and back.
+
+Modelled on aiogram 3's CallbackData: a class names its prefix, its fields are typed, pack()
+joins them with the separator and unpack() checks every part, so a forged or malformed payload
+(which any client can send) is refused with a PayloadError that says why, never half-read.
+The wire format is the one Jiesu has always sent ("fu1:12:y", "wz:cat:road-damage" …).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar, Self, dataclass_transform, get_type_hints
+
+SEP = ":"
+SHOWN = 64  # how much of a bad payload an error message quotes
+_INT = re.compile(r"^[1-9][0-9]{0,11}$")
+_TOKEN = re.compile(r"^[^\s:]{1,48}$")  # a code: no blanks, no separator
+_BOOL = {"y": True, "n": False}
+
+
+class PayloadError(ValueError):
+    """A payload that no button of ours carries; the message says what is wrong with it."""
+
+
+@dataclass_transform(frozen_default=True)
+class Payload:
+    """Base of every button payload: a prefix, then the fields in order, joined by SEP.
+
+    A kind of button is declared as `class Grab(Payload, prefix="grab"): ticket_id: int`.
+    """
+
+    prefix: ClassVar[str]
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # every subclass is made a dataclass
+
+    def __init_subclass__(cls, prefix: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if prefix is not None:
+            cls.prefix = prefix
+        dataclass(frozen=True)(cls)
+
+    def pack(self) -> str:
+        """The string a button carries."""
+        parts = [self.prefix]
+        for f in dataclasses.fields(self):
+            parts.append(_encode(getattr(self, f.name), f.name))
+        return SEP.join(parts)  # a channel with a size limit keeps long ones aside (Telegram: 64 bytes)
+
+    @classmethod
+    def unpack(cls, payload: str) -> Self:
+        """Read a payload of this kind; raise PayloadError for anything else."""
+        head = cls.prefix + SEP
+        if not payload.startswith(head):
+            raise PayloadError(f"{payload[:SHOWN]!r} does not start with {head!r}")
+        fields = dataclasses.fields(cls)
+        parts = payload[len(head) :].split(SEP) if fields else []
+        if len(parts) != len(fields) or (not fields and payload != cls.prefix):
+            raise PayloadError(f"{payload[:SHOWN]!r}: expected {len(fields)} field(s) after {head!r}")
+        hints = get_type_hints(cls)
+        values = {f.name: _decode(part, hints[f.name], f.name) for f, part in zip(fields, parts, strict=True)}
+        return cls(**values)
+
+
+def _encode(value: Any, name: str) -> str:
+    if isinstance(value, bool):
+        return "y" if value else "n"
+    text = str(value)  # a StrEnum member is its value
+    if SEP in text or not text:
+        raise ValueError(f"field {name}: {text!r} is empty or holds {SEP!r}")
+    return text
+
+
+def _decode(part: str, kind: Any, name: str) -> Any:
+    if kind is bool:
+        if part not in _BOOL:
+            raise PayloadError(f"field {name}: {part!r} is not y or n")
+        return _BOOL[part]
+    if kind is int:
+        if not _INT.match(part):
+            raise PayloadError(f"field {name}: {part!r} is not a positive whole number")
+        return int(part)
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        try:
+            return kind(part)
+        except ValueError:
+            raise PayloadError(f"field {name}: {part!r} is not one of {[m.value for m in kind]}") from None
+    if kind is str:
+        if not _TOKEN.match(part):
+            raise PayloadError(f"field {name}: {part!r} is not a code")
+        return part
+    raise TypeError(f"field {name}: payloads cannot carry {kind!r}")
+
+
+class MenuAction(StrEnum):
+    """The entries of the resident's main menu."""
+
+    REPORT = "report"
+    MY = "my"
+    HELP = "help"
+
+
+class WizardAction(StrEnum):
+    """The wizard's own buttons."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    SKIP = "skip"
+    SUBMIT = "submit"
+
+
+class ProxySource(StrEnum):
+    """How a resident reached the worker who files for them (代办)."""
+
+    VISIT = "visit"
+    PHONE = "phone"
+    WALKIN = "walkin"
+    OTHER = "other"
+
+
+class Menu(Payload, prefix="menu"):
+    """menu:report — a main-menu entry."""
+
+    action: MenuAction
+
+
+class WizardNav(Payload, prefix="wz"):
+    """wz:back, wz:cancel, wz:skip, wz:submit."""
+
+    action: WizardAction
+
+
+class WizardSource(Payload, prefix="wz:src"):
+    """wz:src:phone — the proxy filing's source."""
+
+    source: ProxySource
+
+
+class WizardCategory(Payload, prefix="wz:cat"):
+    """wz:cat:CODE — a category (top level or below)."""
+
+    code: str
+
+
+class WizardCommunity(Payload, prefix="wz:comm"):
+    """wz:comm:CODE — the community of a report without a grid."""
+
+    code: str
+
+
+class Grab(Payload, prefix="grab"):
+    """grab:ID — a worker takes a ticket from a group card."""
+
+    ticket_id: int
+
+
+class Followup(Payload):
+    """The resident's answer to a follow-up question: is it solved (stage 1), satisfied (stage 2)."""
+
+    stage: ClassVar[int]
+    ticket_id: int
+    yes: bool
+
+
+class FollowupSolved(Followup, prefix="fu1"):
+    """fu1:ID:y — 是/否: has the problem been solved."""
+
+    stage = 1
+
+
+class FollowupSatisfied(Followup, prefix="fu2"):
+    """fu2:ID:n — 满意/不满意 with the handling."""
+
+    stage = 2
+
+
+WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity
+Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied
+# The longest prefix first, so wz:cat:… is not read as the wizard's own wz:… buttons.
+KINDS: tuple[type[Payload], ...] = (
+    WizardSource,
+    WizardCategory,
+    WizardCommunity,
+    WizardNav,
+    Menu,
+    Grab,
+    FollowupSolved,
+    FollowupSatisfied,
+)
+
+
+def unpack(payload: str) -> Press:
+    """The button a payload stands for; PayloadError for one that none of our buttons carries."""
+    for kind in KINDS:
+        if payload.startswith(kind.prefix + SEP) or payload == kind.prefix:
+            return kind.unpack(payload)  # type: ignore[return-value]
+    raise PayloadError(f"{payload[:SHOWN]!r} has no known prefix")
