@@ -18,7 +18,7 @@ from .answers import as_press
 from .commands import COMMANDS, parse
 from .payloads import Grab, Menu, PayloadError, WizardPress, unpack
 from .refusals import refusal_text
-from .textclean import clean, parse_id
+from .textclean import clean
 from .turn import Turn
 
 

@@ -21,7 +21,6 @@ from .tgfake import Tg
 from .wxfake import WxEnv, openid
 
 
-
 def _per_worker(url: str | None) -> str | None:
     """Under pytest-xdist each worker gets its own PostgreSQL database (NAME_gw0, NAME_gw1, …)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")

@@ -156,7 +156,7 @@ def write_png(data: ChartData, directory: Path, stem: str) -> Path:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         fig = figure(data)
-        FigureCanvasAgg(fig).print_png(str(path))
+        FigureCanvasAgg(fig).print_png(str(path))  # type: ignore[no-untyped-call]
     _prune(directory)
     return path
 
