@@ -10,6 +10,7 @@ from models.store.unit_of_work import Unit
 from models.tables import Ticket
 
 from . import texts
+from .payloads import FollowupSatisfied, FollowupSolved
 from .render import area_label, category_name, due_text, fmt_time, person_name
 
 # The audit trail in words a resident understands.
@@ -68,10 +69,13 @@ def history_lines(u: Unit, ticket: Ticket, limit: int = 6) -> list[str]:
 def followup_buttons(ticket: Ticket) -> tuple[Button, ...]:
     """The buttons of the current follow-up question."""
     if ticket.followup_stage == 1:
-        return (Button(texts.BTN_YES, f"fu1:{ticket.id}:y"), Button(texts.BTN_NO, f"fu1:{ticket.id}:n"))
+        return (
+            Button(texts.BTN_YES, FollowupSolved(ticket.id, True).pack()),
+            Button(texts.BTN_NO, FollowupSolved(ticket.id, False).pack()),
+        )
     return (
-        Button(texts.BTN_SATISFIED, f"fu2:{ticket.id}:y"),
-        Button(texts.BTN_UNSATISFIED, f"fu2:{ticket.id}:n"),
+        Button(texts.BTN_SATISFIED, FollowupSatisfied(ticket.id, True).pack()),
+        Button(texts.BTN_UNSATISFIED, FollowupSatisfied(ticket.id, False).pack()),
     )
 
 

@@ -11,6 +11,7 @@ from models.tables import Area, Outbox, Person, Status, Ticket
 from models.territory import chats_up_from
 
 from .. import texts
+from ..payloads import Grab
 from ..render import area_label, category_name, fmt_time, person_name, short_description
 
 
@@ -68,7 +69,7 @@ def card_text(u: Unit, ticket: Ticket) -> str:
 
 def grab_button(ticket: Ticket) -> tuple[Button, ...]:
     """The 抢单 button of an open ticket's card."""
-    return (Button(texts.BTN_GRAB, f"grab:{ticket.id}"),) if ticket.status == Status.OPEN else ()
+    return (Button(texts.BTN_GRAB, Grab(ticket.id).pack()),) if ticket.status == Status.OPEN else ()
 
 
 def post_card(u: Unit, ticket: Ticket, text: str | None = None) -> int:
