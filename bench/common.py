@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.app import App  # noqa: E402
 from bot.config import load  # noqa: E402
-from bot.outbox_sender import Delivery, OutgoingMessage  # noqa: E402
+from bot.delivery import Delivery, OutgoingMessage  # noqa: E402
 from models.clock import FakeClock  # noqa: E402
 from models.db import normalise_url  # noqa: E402
 from models.messages import ChatKind, HandleResult, Inbound  # noqa: E402

@@ -22,7 +22,8 @@ from models.tables import Role
 from models.territory import AreaTree
 from models.unit import Unit
 
-from .outbox_sender import OutboxSender, Transport
+from .delivery import Sender, Transport
+from .startlock import startup_lock
 
 Job = Callable[[], Awaitable[Any]]
 
@@ -42,7 +43,7 @@ class App:
         self.rules = config.rules
         self.clock = clock or SystemClock()
         self.db = db or Database(config.database_url, config.database_pool_size)
-        self.sender = OutboxSender(self.db, self.clock, dict(transports or {}))
+        self.sender = Sender(self.db, self.clock, dict(transports or {}))
         # Periodic jobs (SLA scans …): run by the scheduler in production and by advance() in
         # the console and tests, so both paths execute the same code.
         self.periodic: list[Job] = []
@@ -52,12 +53,18 @@ class App:
         """Register the sender of one channel."""
         self.sender.transports[transport.channel] = transport
 
-    def prepare(self) -> None:
-        """Migrate the schema, seed the demo subdistrict if empty, and make the configured admins."""
-        upgrade(self.db.engine)
-        self.db.run_sync(self._seed_and_bootstrap)
+    def prepare(self, *, console: bool = True) -> None:
+        """Migrate, seed the demo subdistrict if empty and make the configured admins, one process at a time.
 
-    def _seed_and_bootstrap(self, session: Session) -> None:
+        Several processes starting at once on an empty database queue on a database lock (a
+        PostgreSQL advisory lock, SQLite's write lock); the console's admins exist only when
+        the console runs (`console=False` under `jiesu run`, where nobody would read them).
+        """
+        with startup_lock(self.db.engine):
+            upgrade(self.db.engine)
+            self.db.run_sync(lambda s: self._seed_and_bootstrap(s, console))
+
+    def _seed_and_bootstrap(self, session: Session, console: bool = True) -> None:
         if self.config.seed_demo:
             demo.seed(session)
         tree = AreaTree.load(session)
@@ -65,7 +72,7 @@ class App:
             return
         top = tree.top()
         now = self.clock.now()
-        wanted = [("console", a) for a in self.config.console_admins]
+        wanted = [("console", a) for a in self.config.console_admins] if console else []
         wanted += [("telegram", str(a)) for a in self.config.telegram.admins]
         wanted += [("wechat", a) for a in self.config.wechat.admins]
         for channel, external_id in wanted:
@@ -79,9 +86,9 @@ class App:
             )
             grant(session, person, Role.ADMIN, top.id, None, now)
 
-    async def start(self) -> None:
+    async def start(self, *, console: bool = True) -> None:
         """Prepare the database off the event loop."""
-        await asyncio.to_thread(self.prepare)
+        await asyncio.to_thread(functools.partial(self.prepare, console=console))
 
     def unit(self, session: Session) -> Unit:
         """A unit of work at the current time."""

@@ -69,6 +69,7 @@ class Config:
     wechat: WechatConfig = field(default_factory=WechatConfig)
     http_listen: str = "127.0.0.1:8080"
     seed_demo: bool = True
+    delivery_grace: float = 10.0  # seconds SIGTERM waits for sends in flight
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -192,6 +193,14 @@ def _telegram_ids(values: Any, key: str) -> list[int]:
         raise ConfigError(f"{key}: expected numeric Telegram user ids, got {values!r}") from None
 
 
+def _grace(value: Any) -> float:
+    """[delivery] grace_seconds: how long a stop waits for sends in flight (0 to 300 s)."""
+    seconds = _number(value, "delivery.grace_seconds")
+    if not 0 <= seconds <= 300:
+        raise ConfigError(f"delivery.grace_seconds: expected 0 to 300 seconds, got {value!r}")
+    return seconds
+
+
 def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Read a config file (or the built-in defaults) and apply environment overrides."""
     env = dict(os.environ) if env is None else env
@@ -240,5 +249,6 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         ),
         http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
         seed_demo=bool(sub.get("demo", True)),
+        delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),
         raw=raw,
     )

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models import digest
+from models import digest, outbox
 from models import scan as scans
 
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ class SlaJobs:
         for _ in range(MAX_BATCHES):
 
             def one(s: Session) -> int:
+                outbox.bulk(s)  # reminders and pushes wait behind direct replies
                 return fn(self.app.unit(s), self.batch)
 
             claimed = await self.app.db.run(one)
@@ -96,7 +97,7 @@ class SlaJobs:
         """Send today's digest now (the scheduler's daily trigger); once a day across processes."""
         app = self.app
         day = app.clock.now().astimezone(ZoneInfo(app.rules.sla.timezone)).date()
-        sent = await app.db.run(lambda s: digest.send(app.unit(s), day))
+        sent = await app.db.run(lambda s: digest.send(_bulk(app, s), day))
         if sent:
             app.sender.wake()
         return sent
@@ -110,7 +111,13 @@ class SlaJobs:
         self._last_digest_look = now
         if day is None:
             return False
-        sent = await app.db.run(lambda s: digest.send(app.unit(s), day))
+        sent = await app.db.run(lambda s: digest.send(_bulk(app, s), day))
         if sent:
             app.sender.wake()
         return sent
+
+
+def _bulk(app: App, session: Session) -> Any:
+    """A unit whose messages are bulk notices (the digest)."""
+    outbox.bulk(session)
+    return app.unit(session)

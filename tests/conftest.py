@@ -20,6 +20,8 @@ from .harness import Harness
 from .tgfake import Tg
 from .wxfake import WxEnv, openid
 
+# As `jiesu` does at its entry point: PTB's timedelta durations, without its deprecation warning.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 PG_URL = os.environ.get("JIESU_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

@@ -35,10 +35,10 @@ from bot.config import Config, TelegramConfig
 from handlers.commands import ADMIN_MENU, RESIDENT_MENU, WORKER_MENU
 
 from ..app import App
+from ..delivery import ChannelLimits
 from ..runtime import StartupError
 from .telegram_inbound import Me
 from .telegram_ingress import TelegramIngress
-from .telegram_limits import RateLimiter
 from .telegram_transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -97,14 +97,14 @@ class TelegramRuntime:
         app: App,
         config: Config,
         application: Application,
-        limiter: RateLimiter | None = None,
+        limits: ChannelLimits | None = None,
     ) -> None:
         self.app = app
         self.tg = config.telegram
         self.application = application
         self.ingress = TelegramIngress(app)
         self.ingress.register(application)
-        self.transport = TelegramTransport(application.bot, app.db, app.clock, limiter)
+        self.transport = TelegramTransport(application.bot, app.db, app.clock, limits)
         app.add_transport(self.transport)
         self.webhook_url = self.tg.webhook_url or None
         self.webhook_path = (
@@ -333,8 +333,8 @@ def setup(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-    limiter: RateLimiter | None = None,
+    limits: ChannelLimits | None = None,
 ) -> TelegramRuntime:
-    """The Telegram channel of `jiesu run`; request and limiter are for tests and benchmarks."""
+    """The Telegram channel of `jiesu run`; request and limits are for tests and benchmarks."""
     application = build_application(config.telegram, request, get_updates_request)
-    return TelegramRuntime(app, config, application, limiter)
+    return TelegramRuntime(app, config, application, limits)
