@@ -61,6 +61,7 @@ class Sender:
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         owner: str | None = None,
+        backoff_scale: float = 1.0,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -71,6 +72,7 @@ class Sender:
         self.wall = wall  # the limits' clock (epoch seconds, shared by processes)
         self.sleep = sleep
         self.owner = owner or _default_owner()
+        self.backoff_scale = backoff_scale  # < 1 only in tests that run real processes briefly
         self.failures = QuietLog(log, "outbox delivery")
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()  # a lane finished: outcomes to record, a lane to refill
@@ -189,7 +191,7 @@ class Sender:
                 "giving up on outbox row %s after %d attempts: %s", message.id, attempts, result.error
             )
             return outbox.Outcome(message.id, OutboxStatus.FAILED, now, None, result.error or "failed", spent)
-        wait = backoff(attempts) if spent else timedelta(seconds=2)
+        wait = (backoff(attempts) if spent else timedelta(seconds=2)) * self.backoff_scale
         return outbox.Outcome(message.id, OutboxStatus.PENDING, now + wait, parts, result.error or "", spent)
 
     def _pause(self, message: OutgoingMessage, seconds: float) -> None:
