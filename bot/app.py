@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.config import Config
 from handlers import router
-from models import demo
+from models import demo, outbox
 from models.clock import Clock, FakeClock, SystemClock
 from models.db import Database
-from models.messages import HandleResult, Inbound
+from models.messages import HandleResult, Inbound, Reply
 from models.migrations import upgrade
 from models.people import get_or_create_person, grant
-from models.tables import Role
+from models.tables import Outbox, Role
 from models.territory import AreaTree
 from models.unit import Unit
 
@@ -95,11 +95,25 @@ class App:
         return Unit(session, self.clock.now(), self.rules)
 
     async def handle(self, msg: Inbound) -> HandleResult:
-        """Run the inbound pipeline for one message in one transaction."""
+        """Run the inbound pipeline for one message in one transaction, then its after-commit work."""
+        later: list[outbox.Later] = []
+
+        def work(session: Session) -> HandleResult:
+            later.clear()  # a retried transaction starts over
+            result = router.handle(self.unit(session), msg, isolated=False)
+            later.extend(outbox.take_after_commit(session))
+            return result
+
         try:
-            result = await self.db.run(lambda s: router.handle(self.unit(s), msg, isolated=False))
+            result = await self.db.run(work)
         except router.Refused as refusal:  # rolled back: record the refusal alone
             result = await self.db.run(functools.partial(self._refuse, refusal))
+            later.clear()
+        for job in later:  # slow work (a chart) runs with no transaction open
+            reply = await asyncio.to_thread(job)
+            if reply is not None:
+                row = await self.db.run(functools.partial(_queue, reply, self.clock.now()))
+                result.outbox_ids.append(row.id)
         if result.outbox_ids:
             self.sender.wake()
         return result
@@ -134,3 +148,8 @@ class App:
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+
+def _queue(reply: Reply, now: datetime, session: Session) -> Outbox:
+    """Queue one reply in a transaction of its own."""
+    return outbox.enqueue(session, reply, now)

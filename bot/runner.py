@@ -21,7 +21,7 @@ from scheduler import install
 
 from .app import App
 from .runtime import ChannelRuntime, StartupError
-from .web import build_asgi
+from .web import build_asgi, database_check
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,16 @@ def _bind(host: str, port: int) -> socket.socket:
     """Listen before the channels start: a taken port is a start-up error, not a crash later."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        return socket.create_server((host, port), family=family, backlog=2048)
+        sock = socket.create_server((host, port), family=family, backlog=2048)
     except OSError as exc:
         raise StartupError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             ["set [http] listen to a free address, e.g. 127.0.0.1:8080 behind your HTTPS proxy"],
         ) from None
+    # Accepted connections inherit it: a response's headers and body are not held back ~40 ms
+    # waiting for the client's delayed ACK (Nagle).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 class _Server(uvicorn.Server):
@@ -118,7 +122,7 @@ async def _scheduled(scheduler: AsyncIOScheduler) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def _http(
-    config: Config, listener: socket.socket | None, routes: list[BaseRoute]
+    app: App, config: Config, listener: socket.socket | None, routes: list[BaseRoute]
 ) -> AsyncIterator[None]:
     """The webhook server on the socket bound at start-up; it stops taking requests first."""
     if listener is None:
@@ -126,7 +130,13 @@ async def _http(
         return
     host, port = _listen(config)
     server = _Server(
-        uvicorn.Config(build_asgi(routes), host=host, port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            build_asgi(routes, {"database": database_check(app.db)}),
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
     )
     http = asyncio.create_task(server.serve(sockets=[listener]), name="http")
     log.warning("listening on http://%s:%s", host, port)
@@ -182,7 +192,7 @@ async def serve(config: Config) -> int:
             await stack.enter_async_context(_clients(runtimes))
             await stack.enter_async_context(_delivering(app, config.delivery_grace))
             await stack.enter_async_context(_scheduled(scheduler))
-            await stack.enter_async_context(_http(config, listener, routes))
+            await stack.enter_async_context(_http(app, config, listener, routes))
             await stack.enter_async_context(_receiving(runtimes))
             names = ", ".join(rt.name for rt in runtimes)
             print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)

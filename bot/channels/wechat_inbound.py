@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from models.messages import ChatKind, Inbound
 from models.outbox import latest_buttons
 
+from .boundary import clean_inbound
 from .wechat_security import Refused
 
 CHANNEL = "wechat"
@@ -56,13 +58,15 @@ def _start(scene: str) -> str:
 
 
 def _inbound(openid: str, message_id: str, **fields: object) -> Inbound:
-    return Inbound(
-        channel=CHANNEL,
-        chat_id=openid,
-        user_id=openid,
-        chat_kind=ChatKind.PRIVATE,
-        message_id=message_id,
-        **fields,  # type: ignore[arg-type]
+    return clean_inbound(
+        Inbound(
+            channel=CHANNEL,
+            chat_id=openid,
+            user_id=openid,
+            chat_kind=ChatKind.PRIVATE,
+            message_id=message_id,
+            **fields,  # type: ignore[arg-type]
+        )
     )
 
 
@@ -90,7 +94,7 @@ def _coordinate(value: str, bound: float) -> float:
         number = float(value)
     except ValueError:
         raise Refused(400, "location is not a number") from None
-    if not -bound <= number <= bound:
+    if not (math.isfinite(number) and -bound <= number <= bound):
         raise Refused(400, "location out of range")
     return number
 
