@@ -17,14 +17,12 @@ import sys
 from sqlalchemy import func, select
 from telegram.request import HTTPXRequest
 
-os.environ.setdefault("PTB_TIMEDELTA", "true")
-
-from bot.app import App  # noqa: E402
-from bot.channels.telegram import build_application  # noqa: E402
-from bot.channels.telegram_transport import TelegramTransport  # noqa: E402
-from bot.config import TelegramConfig, load  # noqa: E402
-from bot.delivery import UNLIMITED, ChannelLimits, Rate  # noqa: E402
-from models.tables import Outbox, OutboxStatus  # noqa: E402
+from bot.app import App
+from bot.channels.telegram import build_application
+from bot.channels.telegram_transport import TelegramTransport
+from bot.config import TelegramConfig, load
+from bot.delivery import UNLIMITED, ChannelLimits, Rate
+from models.tables import Outbox, OutboxStatus
 
 TOKEN = "7000000001:AAF4k3-t0ken_for-jiesu-tests"
 FAST = ChannelLimits(bot=Rate(300, 1.0), chat=Rate(3, 0.3), group=Rate(20, 6.0))
@@ -37,6 +35,7 @@ def _open_rows(session: object) -> int:
 
 async def main(args: argparse.Namespace) -> int:
     """Deliver until empty (or a signal); print what happened as one JSON line."""
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # as `jiesu` does at its entry point
     config = load(None, env={})
     config.database_url = args.db
     config.telegram = TelegramConfig(token=TOKEN, base_url=args.api)
