@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -71,15 +73,30 @@ def prepared(url: str, chats: int, per_chat: int) -> None:
 
 
 def worker(url: str, api: str, *args: str) -> subprocess.Popen[str]:
-    """Start one delivery process."""
-    return subprocess.Popen(
+    """Start one delivery process (its log goes to a file: a full pipe would block it)."""
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by log_of)
+    process = subprocess.Popen(
         [sys.executable, "-m", "tests.delivery_worker", url, api, *args],
         cwd=ROOT,
         env=_env(),
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
+    _logs[process.pid] = log
+    return process
+
+
+_logs: dict[int, Any] = {}
+
+
+def log_of(process: subprocess.Popen[str]) -> str:
+    """What a worker wrote to standard error (the end of it)."""
+    log = _logs.pop(process.pid)
+    log.seek(0)
+    text = str(log.read())
+    log.close()
+    return text[-3000:]
 
 
 def wait_ready(process: subprocess.Popen[str]) -> None:
@@ -136,7 +153,7 @@ def test_three_processes_deliver_2000_messages_through_a_faulty_api(fresh_url: s
             for p in procs:
                 if p.poll() is None:
                     p.kill()
-        errors = [p.stderr.read() if p.stderr else "" for p in procs]
+        errors = [log_of(p) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     lost, duplicated, reordered = counts(api, chats, per_chat)
     print(
@@ -173,7 +190,7 @@ def test_a_killed_processs_lanes_are_taken_over_in_order(fresh_url: str) -> None
             if second.poll() is None:
                 second.kill()
         took = time.monotonic() - killed_at
-        err = second.stderr.read() if second.stderr else ""
+        err = log_of(second)
     assert second.returncode == 0, err
     got = api.by_chat()
     for c in range(chats):
