@@ -9,9 +9,11 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     Table,
     Update,
     and_,
+    any_,
     bindparam,
     func,
     insert,
@@ -143,13 +145,12 @@ def claim_statement(
         # Each lane's head: the smallest open id per chat, read off the partial index in one pass
         # (no correlated probe per row, whose plan goes wrong on stale statistics).
         h = _TABLE.alias("h")
-        heads = (
+        grouped = (
             select(func.min(h.c.id).label("id"))
             .where(h.c.status.in_(_OPEN_SQL), h.c.channel.in_(channels))
             .group_by(h.c.channel, h.c.chat_id)
-            .subquery("heads")
         )
-        pick = select(o.c.id).join(heads, o.c.id == heads.c.id).where(_due(o, now))
+        pick = select(o.c.id).where(_in(o.c.id, grouped, dialect), _due(o, now))
         pick = pick.order_by(o.c.priority, o.c.id)
     else:
         pick = select(o.c.id).where(o.c.status.in_(_OPEN_SQL), o.c.channel.in_(channels), _due(o, now))
@@ -158,10 +159,18 @@ def claim_statement(
     values = {"status": OutboxStatus.SENDING, "lease_until": lease_until, "owner": owner}
     if dialect == "postgresql":
         cte = pick.with_for_update(of=o, skip_locked=True).cte("pick").prefix_with("MATERIALIZED")
-        stmt = update(_TABLE).where(_TABLE.c.id == cte.c.id)
+        stmt = update(_TABLE).where(_in(_TABLE.c.id, select(cte.c.id), dialect))
     else:  # SQLite: BEGIN IMMEDIATE already makes the transaction the only writer
         stmt = update(_TABLE).where(_TABLE.c.id.in_(pick.scalar_subquery()))
     return stmt.where(_due(_TABLE, now)).values(values).returning(*_TABLE.c)
+
+
+def _in(column: ColumnElement[int], ids: Select[Any], dialect: str) -> ColumnElement[bool]:
+    """column IN ids; on PostgreSQL `= ANY(ARRAY(…))`, an InitPlan run once whatever the statistics
+    say (a join or IN may be planned as a nested loop that re-runs the subquery per row)."""
+    if dialect == "postgresql":
+        return column == any_(func.array(ids.scalar_subquery()))
+    return column.in_(ids.scalar_subquery())
 
 
 def claim_due(
