@@ -28,10 +28,14 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
+## make bench: every benchmark on SQLite, and on PostgreSQL when reachable (JIESU_BENCH_POSTGRES_URL,
+## default postgresql://postgres@127.0.0.1:5432/test_bench, created if missing); one failing
+## benchmark does not stop the others
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/grab.py
-	$(BIN)/python bench/sla_scan.py
+	status=0; \
+	for b in ingest grab sla_scan delivery; do \
+		$(BIN)/python bench/$$b.py || { echo "bench/$$b.py failed" >&2; status=1; }; \
+	done; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info demo.db*

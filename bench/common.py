@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.app import App  # noqa: E402
 from bot.config import load  # noqa: E402
-from bot.outbox_sender import Delivery, OutgoingMessage  # noqa: E402
+from bot.delivery import Delivery, OutgoingMessage  # noqa: E402
 from handlers.payloads import Menu, MenuAction, WizardAction, WizardCategory, WizardNav  # noqa: E402
 from models.clock import FakeClock  # noqa: E402
 from models.messages import ChatKind, HandleResult, Inbound  # noqa: E402
@@ -167,6 +167,53 @@ def _cell(value: object) -> str:
 def pg_url(override: str | None = None) -> str:
     """The PostgreSQL URL of the benchmarks: --pg-url, else JIESU_BENCH_POSTGRES_URL, else test_bench."""
     return override or os.environ.get("JIESU_BENCH_POSTGRES_URL") or DEFAULT_PG_URL
+
+
+_checked: dict[str, bool] = {}
+
+
+def postgres_ready(pg: str | None = None) -> bool:
+    """Reach the benchmark's PostgreSQL database, creating it when only the database is missing.
+
+    When the server cannot be reached, say in one line how to point at one and return False: the
+    SQLite half still runs.
+    """
+    url = normalise_url(pg_url(pg))
+    if url in _checked:
+        return _checked[url]
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    target = make_url(url)
+    try:
+        create_engine(url).connect().close()
+        ok = True
+    except OperationalError as exc:
+        ok = False
+        if "does not exist" in str(exc.orig):
+            try:
+                admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+                admin.dispose()
+                print(f"created PostgreSQL database {target.database} for the benchmarks", file=sys.stderr)
+                ok = True
+            except Exception as create_exc:  # no right to create it: say so below
+                exc = create_exc  # type: ignore[assignment]
+        if not ok:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            print(
+                f"PostgreSQL half skipped ({target.render_as_string()}: {reason}); "
+                "point JIESU_BENCH_POSTGRES_URL or --pg-url at a database you may use",
+                file=sys.stderr,
+            )
+    _checked[url] = ok
+    return ok
+
+
+def usable_backends(requested: Sequence[str], pg: str | None = None) -> list[str]:
+    """The requested backends that can run here (SQLite always; PostgreSQL when reachable)."""
+    return [b for b in requested if b != "postgresql" or postgres_ready(pg)]
 
 
 def fresh_database(backend: str, pg: str | None = None) -> str:

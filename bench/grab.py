@@ -42,6 +42,7 @@ from bench.common import (  # noqa: E402
     say,
     start_app,
     table,
+    usable_backends,
     wizard_steps,
 )
 from bot.app import App  # noqa: E402
@@ -175,7 +176,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def main(argv: list[str] | None = None) -> int:
     """Run the race on each backend and App count; print latencies and the verdict."""
     args = parse_args(argv)
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    backends = usable_backends([b.strip() for b in args.backends.split(",") if b.strip()], args.pg_url)
     app_counts = [int(a) for a in args.apps.split(",") if a.strip()]
     print(
         f"{args.workers} workers press 抢单 at once on one ticket, {args.rounds} tickets per run", flush=True

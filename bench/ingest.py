@@ -47,6 +47,7 @@ from bench.common import (  # noqa: E402
     fresh_database,
     start_app,
     table,
+    usable_backends,
     wizard_steps,
 )
 from bot.app import App  # noqa: E402
@@ -314,7 +315,7 @@ async def main(argv: list[str] | None = None) -> int:
             print(f"unknown path(s): {', '.join(missing)}; found: {', '.join(modules)}", file=sys.stderr)
             return 2
         modules = {p: modules[p] for p in wanted}
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    backends = usable_backends([b.strip() for b in args.backends.split(",") if b.strip()], args.pg_url)
     mode = f"closed loop, then {args.rate:.0f} msg/s offered" if args.rate else "closed loop"
     print(
         f"{args.residents} residents x 9 messages x {args.rounds} rounds, {mode}, "

@@ -20,9 +20,8 @@ import httpx
 
 from bot.app import App
 from bot.channels.telegram import SECRET_HEADER, setup
-from bot.channels.telegram_limits import RateLimiter
 from bot.config import TelegramConfig
-from bot.outbox_sender import Delivery, OutgoingMessage, Transport
+from bot.delivery import UNLIMITED, Delivery, OutgoingMessage, Transport
 from bot.web import build_asgi
 from tests.tgfake import BOT, SECRET, TOKEN, FakeBotApi, FakeRequest
 
@@ -63,7 +62,7 @@ async def make_sender(app: App) -> tuple[Callable[[Step], Awaitable[None]], Call
         ),
     )
     api = FakeBotApi()
-    channel = setup(app, config, request=FakeRequest(api), limiter=RateLimiter.unlimited())
+    channel = setup(app, config, request=FakeRequest(api), limits=UNLIMITED)
     await channel.start()
     app.add_transport(Counted(channel.transport))
     http = httpx.AsyncClient(

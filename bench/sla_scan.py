@@ -37,7 +37,14 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.common import BACKENDS, add_null_transports, fresh_database, start_app, table  # noqa: E402
+from bench.common import (  # noqa: E402
+    BACKENDS,
+    add_null_transports,
+    fresh_database,
+    start_app,
+    table,
+    usable_backends,
+)
 from bot.app import App  # noqa: E402
 from models import scan, tickets  # noqa: E402
 from models.people import get_or_create_person, grant  # noqa: E402
@@ -292,6 +299,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def main(argv: list[str] | None = None) -> int:
     """Run every backend and size, print the table and the plans."""
     args = parse_args(argv)
+    args.backends = ",".join(usable_backends(args.backends.split(","), args.pg_url))
     rows: list[Row] = []
     for backend in args.backends.split(","):
         for size in (int(s) for s in args.sizes.split(",")):

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from bot.config import Config
 from handlers import notify, router
-from models import demo
+from models import demo, outbox
 from models.clock import Clock, FakeClock, SystemClock
-from models.messages import HandleResult, Inbound
+from models.messages import HandleResult, Inbound, Reply
 from models.migrations import upgrade
 from models.people import get_or_create_person, grant
 from models.store.database import Database
 from models.store.unit_of_work import Unit
-from models.tables import Role
+from models.tables import Outbox, Role
 from models.territory import AreaTree
 
-from .outbox_sender import OutboxSender, Transport
+from .delivery import Sender, Transport
+from .startlock import startup_lock
 
 Job = Callable[[], Awaitable[Any]]
 T = TypeVar("T")
@@ -42,7 +44,7 @@ class App:
         self.rules = config.rules
         self.clock = clock or SystemClock()
         self.db = db or Database(config.database_url, config.database_pool_size)
-        self.sender = OutboxSender(self.db, self.clock, dict(transports or {}))
+        self.sender = Sender(self.db, self.clock, dict(transports or {}))
         # Periodic jobs (SLA scans …): run by the scheduler in production and by advance() in
         # the console and tests, so both paths execute the same code.
         self.periodic: list[Job] = []
@@ -52,12 +54,18 @@ class App:
         """Register the sender of one channel."""
         self.sender.transports[transport.channel] = transport
 
-    def prepare(self) -> None:
-        """Migrate the schema, seed the demo subdistrict if empty, and make the configured admins."""
-        upgrade(self.db.engine)
-        self.db.run_sync(self._seed_and_bootstrap)
+    def prepare(self, *, console: bool = True) -> None:
+        """Migrate, seed the demo subdistrict if empty and make the configured admins, one process at a time.
 
-    def _seed_and_bootstrap(self, session: Session) -> None:
+        Several processes starting at once on an empty database queue on a database lock (a
+        PostgreSQL advisory lock, SQLite's write lock); the console's admins exist only when
+        the console runs (`console=False` under `jiesu run`, where nobody would read them).
+        """
+        with startup_lock(self.db.engine):
+            upgrade(self.db.engine)
+            self.db.run_sync(lambda s: self._seed_and_bootstrap(s, console))
+
+    def _seed_and_bootstrap(self, session: Session, console: bool = True) -> None:
         if self.config.seed_demo:
             demo.seed(session)
         tree = AreaTree.load(session)
@@ -65,7 +73,7 @@ class App:
             return
         top = tree.top()
         now = self.clock.now()
-        wanted = [("console", a) for a in self.config.console_admins]
+        wanted = [("console", a) for a in self.config.console_admins] if console else []
         wanted += [("telegram", str(a)) for a in self.config.telegram.admins]
         wanted += [("wechat", a) for a in self.config.wechat.admins]
         for channel, external_id in wanted:
@@ -79,9 +87,9 @@ class App:
             )
             grant(session, person, Role.ADMIN, top.id, None, now)
 
-    async def start(self) -> None:
+    async def start(self, *, console: bool = True) -> None:
         """Prepare the database off the event loop."""
-        await asyncio.to_thread(self.prepare)
+        await asyncio.to_thread(functools.partial(self.prepare, console=console))
 
     def unit(self, session: Session) -> Unit:
         """A unit of work at the current time."""
@@ -92,20 +100,46 @@ class App:
         self.sender.wake()
 
     async def run(self, body: Callable[[Unit, router.Handle], T]) -> T:
-        """The one inbound pipeline: a channel's unit of work around router.handle, in one transaction.
+        """The one inbound pipeline: a channel's unit of work around router.handle (see _run)."""
+        return (await self._run(body))[0]
+
+    async def _run(self, body: Callable[[Unit, router.Handle], T]) -> tuple[T, list[int]]:
+        """A channel's unit of work around router.handle, in one transaction.
 
         When the message is refused the transaction is rolled back and the body runs once more,
         with a handle that records the message as seen and answers the refusal, nothing else.
+        Slow work a step asked for after its commit (a chart) runs then, with no transaction
+        open; the ids of the replies it queued are returned beside the body's result.
         """
+        later: list[outbox.Later] = []
+
+        def work(handle: router.Handle) -> Callable[[Session], T]:
+            def transaction(session: Session) -> T:
+                later.clear()  # a retried transaction starts over
+                result = body(self.unit(session), handle)
+                later.extend(outbox.take_after_commit(session))
+                return result
+
+            return transaction
+
         try:
-            return await self.db.run(lambda s: body(self.unit(s), router.handle))
+            result = await self.db.run(work(router.handle))
         except router.Refused as refusal:
-            handle = router.refuse(refusal)
-            return await self.db.run(lambda s: body(self.unit(s), handle))
+            result = await self.db.run(work(router.refuse(refusal)))
+        queued: list[int] = []
+        for job in later:
+            reply = await asyncio.to_thread(job)
+            if reply is not None:
+                row = await self.db.run(functools.partial(_queue, reply, self.clock.now()))
+                queued.append(row.id)
+        if queued:
+            self.sender.wake()
+        return result, queued
 
     async def handle(self, msg: Inbound) -> HandleResult:
-        """Run the inbound pipeline for one message."""
-        result = await self.run(lambda u, handle: handle(u, msg))
+        """Run the inbound pipeline for one message, then its after-commit work."""
+        result, queued = await self._run(lambda u, handle: handle(u, msg))
+        result.outbox_ids.extend(queued)
         if result.outbox_ids:
             self.sender.wake()
         return result
@@ -136,3 +170,8 @@ class App:
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+
+def _queue(reply: Reply, now: datetime, session: Session) -> Outbox:
+    """Queue one reply in a transaction of its own."""
+    return outbox.enqueue(session, reply, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -120,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `jiesu` command."""
+    # Opt in to PTB's coming timedelta durations (else PTB warns whenever it builds a RetryAfter
+    # for a 429); the program decides this at its entry point, not a module at import time.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:

@@ -76,6 +76,7 @@ class Config:
     http_listen: str = "127.0.0.1:8080"
     seed_demo: bool = True
     warnings: list[str] = field(default_factory=list)  # keys in the file that nothing reads
+    delivery_grace: float = 10.0  # seconds SIGTERM waits for sends in flight
 
 
 def _whole(value: Any, key: str) -> int:
@@ -232,6 +233,14 @@ def _telegram_ids(values: Any, key: str) -> list[int]:
         raise ConfigError(f"{key}: expected numeric Telegram user ids, got {values!r}") from None
 
 
+def _grace(value: Any) -> float:
+    """[delivery] grace_seconds: how long a stop waits for sends in flight (0 to 300 s)."""
+    seconds = _number(value, "delivery.grace_seconds")
+    if not 0 <= seconds <= 300:
+        raise ConfigError(f"delivery.grace_seconds: expected 0 to 300 seconds, got {value!r}")
+    return seconds
+
+
 def _template_fields(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError('wechat.template_fields: expected a table like { title = "first" }')
@@ -301,6 +310,7 @@ def load(
         wechat=_wechat(wx, env),
         http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
         seed_demo=bool(sub.get("demo", True)),
+        delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),
     )
     config.warnings = _unknown_keys(raw)
     for warning in config.warnings if log_warnings else ():

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from starlette.routing import BaseRoute
 
 from bot.config import Config
@@ -18,7 +21,7 @@ from scheduler import install
 
 from .app import App
 from .runtime import ChannelRuntime, StartupError
-from .web import build_asgi
+from .web import build_asgi, database_check
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +48,16 @@ def _bind(host: str, port: int) -> socket.socket:
     """Listen before the channels start: a taken port is a start-up error, not a crash later."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        return socket.create_server((host, port), family=family, backlog=2048)
+        sock = socket.create_server((host, port), family=family, backlog=2048)
     except OSError as exc:
         raise StartupError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             ["set [http] listen to a free address, e.g. 127.0.0.1:8080 behind your HTTPS proxy"],
         ) from None
+    # Accepted connections inherit it: a response's headers and body are not held back ~40 ms
+    # waiting for the client's delayed ACK (Nagle).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 class _Server(uvicorn.Server):
@@ -69,98 +76,139 @@ async def _close(runtime: ChannelRuntime) -> None:
         await close()
 
 
-async def _stop_sender(app: App, task: asyncio.Task[None]) -> None:
-    """Stop the background sender between two deliveries, never in the middle of one."""
-    # flush() holds the sender's lock while it delivers; once we hold it the loop is idle, so
-    # a message the channel acknowledged has always been marked sent.
-    async with app.sender._lock:
+@asynccontextmanager
+async def _database(app: App) -> AsyncIterator[None]:
+    """The database, released last."""
+    try:
+        yield
+    finally:
+        app.close()
+
+
+@asynccontextmanager
+async def _clients(runtimes: list[ChannelRuntime]) -> AsyncIterator[None]:
+    """The channels' HTTP clients, closed after the last delivery."""
+    try:
+        yield
+    finally:
+        for runtime in runtimes:
+            await _close(runtime)
+
+
+@asynccontextmanager
+async def _delivering(app: App, grace: float) -> AsyncIterator[None]:
+    """The background sender; on exit, sends in flight get `grace` seconds and every lease is released."""
+    task = asyncio.create_task(app.sender.run_forever(), name="outbox")
+    try:
+        yield
+    finally:
+        released = await app.sender.stop(grace)
+        if released:
+            log.warning("%d queued messages left for the next start (or another process)", released)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
 
-async def serve(config: Config) -> int:
-    """Run until Ctrl-C or SIGTERM; stop cleanly with nothing lost."""
-    app = App(config)
-    scheduler = install(app)
-    await app.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
-
-    def on_signal() -> None:
-        if stop.is_set():  # a second Ctrl-C: stop waiting for the clean shutdown
-            print("forced stop", file=sys.stderr)
-            if main is not None:
-                main.cancel()
-        stop.set()
-
-    runtimes: list[ChannelRuntime] = []
-    started: list[ChannelRuntime] = []
-    routes: list[BaseRoute] = []
-    listener: socket.socket | None = None
+@asynccontextmanager
+async def _scheduled(scheduler: AsyncIOScheduler) -> AsyncIterator[None]:
+    """The clock's jobs (SLA scans, digest)."""
+    scheduler.start()
     try:
-        runtimes = _channels(app, config)
-        routes = [r for rt in runtimes for r in rt.routes()]
-        if routes:
-            listener = _bind(*_listen(config))
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@asynccontextmanager
+async def _http(
+    app: App, config: Config, listener: socket.socket | None, routes: list[BaseRoute]
+) -> AsyncIterator[None]:
+    """The webhook server on the socket bound at start-up; it stops taking requests first."""
+    if listener is None:
+        yield
+        return
+    host, port = _listen(config)
+    server = _Server(
+        uvicorn.Config(
+            build_asgi(routes, {"database": database_check(app.db)}),
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    http = asyncio.create_task(server.serve(sockets=[listener]), name="http")
+    log.warning("listening on http://%s:%s", host, port)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await http
+
+
+@asynccontextmanager
+async def _receiving(runtimes: list[ChannelRuntime]) -> AsyncIterator[None]:
+    """The channels take messages in; on exit what is being handled finishes (replies queued)."""
+    started: list[ChannelRuntime] = []
+    try:
         for runtime in runtimes:
             await runtime.start()
             started.append(runtime)
+        yield
+    finally:
+        for runtime in started:
+            await runtime.stop()
+
+
+def _signals(stop: asyncio.Event) -> Callable[[], None]:
+    """First Ctrl-C/SIGTERM: stop cleanly. Second: exit 130 at once (leases run out in seconds)."""
+
+    def on_signal() -> None:
+        if stop.is_set():
+            print("forced stop", file=sys.stderr, flush=True)
+            os._exit(130)
+        print("stopping…", file=sys.stderr, flush=True)
+        stop.set()
+
+    return on_signal
+
+
+async def serve(config: Config) -> int:
+    """Run until Ctrl-C or SIGTERM; stop in order, within the grace period, with nothing lost."""
+    app = App(config)
+    scheduler = install(app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _signals(stop))
+    try:
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(_database(app))
+            await app.start(console=False)
+            runtimes = _channels(app, config)
+            routes = [r for rt in runtimes for r in rt.routes()]
+            listener = _bind(*_listen(config)) if routes else None
+            await stack.enter_async_context(_clients(runtimes))
+            await stack.enter_async_context(_delivering(app, config.delivery_grace))
+            await stack.enter_async_context(_scheduled(scheduler))
+            await stack.enter_async_context(_http(app, config, listener, routes))
+            await stack.enter_async_context(_receiving(runtimes))
+            names = ", ".join(rt.name for rt in runtimes)
+            print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)
+            await stop.wait()
     except StartupError as exc:
-        if listener is not None:
-            listener.close()
         print(f"cannot start: {exc}", file=sys.stderr)
         for line in exc.details:
             print(f"  {line}", file=sys.stderr)
-        for runtime in started:  # another channel is already receiving: stop it first
-            await runtime.stop()
-        for runtime in runtimes:
-            await _close(runtime)
-        app.close()
         return 2
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
-    try:
-        sender = asyncio.create_task(app.sender.run_forever(), name="outbox")
-        server: _Server | None = None
-        http: asyncio.Task[None] | None = None
-        if listener is not None:
-            host, port = _listen(config)
-            server = _Server(
-                uvicorn.Config(build_asgi(routes), host=host, port=port, log_level="warning", lifespan="off")
-            )
-            http = asyncio.create_task(server.serve(sockets=[listener]), name="http")
-            log.warning("listening on http://%s:%s", host, port)
-        scheduler.start()
-        names = ", ".join(rt.name for rt in runtimes)
-        print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)
-        await stop.wait()
-        print("stopping…", file=sys.stderr, flush=True)
-        # 1. Stop taking messages in; what is being handled finishes and its replies are queued.
-        for runtime in runtimes:
-            await runtime.stop()
-        if server is not None and http is not None:
-            server.should_exit = True
-            await http
-        # 2. No new work from the clock either.
-        scheduler.shutdown(wait=False)
-        # 3. Deliver what is queued, then release the channels' clients and the database.
-        await _stop_sender(app, sender)
-        await app.sender.flush()
-        for runtime in runtimes:
-            await _close(runtime)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        app.close()
     print("stopped", file=sys.stderr, flush=True)
     return 0
 
 
 def run(config: Config) -> int:
-    """Blocking entry point used by the CLI; 130 when a second Ctrl-C forced the stop."""
-    try:
-        return asyncio.run(serve(config))
-    except asyncio.CancelledError:
-        return 130
+    """Blocking entry point used by the CLI (130 comes from a second signal, see _signals)."""
+    return asyncio.run(serve(config))

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from handlers import texts
 from models import tickets
 from models.errors import BadInput, NotAllowed, NotFound
+from models.messages import Reply
+from models.outbox import after_commit
 from models.people import admin_scopes, find_person, grant, grants_of, is_staff, revoke
 from models.reports import on_time as performance
 from models.reports import stats as stats_mod
@@ -261,9 +263,7 @@ def stats(turn: Turn, args: list[str]) -> None:
         texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
     ]
     turn.reply("\n".join(lines))
-    path = _chart(turn, period, s, on_time, grids)
-    if path is not None:
-        turn.reply(texts.CHART_CAPTION.format(period=texts.PERIOD[period]), photo=str(path))
+    _chart(turn, period, s, on_time, grids)
 
 
 def _chart(
@@ -272,19 +272,30 @@ def _chart(
     s: stats_mod.Stats,
     on_time: list[performance.TierOnTime],
     grids: list[performance.GridSpeed],
-) -> Path | None:
-    """Draw the /stats chart; a chart that cannot be written leaves the text answer alone."""
+) -> None:
+    """Gather the chart's data now; draw and send it after the commit (drawing takes a while).
+
+    A chart that cannot be written leaves the text answer alone.
+    """
     u = turn.u
     today = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).date()
     first = today - timedelta(days=6 if period == "week" else 29)
     series = performance.daily(u.session, _area_ids(turn), first, today, u.rules.sla.timezone)
     title = texts.CHART_TITLE.format(subdistrict=u.rules.subdistrict_name, period=texts.PERIOD[period])
     data = chart.chart_data(u, title, s, on_time, grids, series)
-    try:
-        return chart.write_png(data, Path(u.rules.chart_dir), f"stats-{period}-{u.now:%Y%m%d%H%M%S}")
-    except OSError:
-        log.exception("cannot write the /stats chart under %s", u.rules.chart_dir)
-        return None
+    directory, stem = Path(u.rules.chart_dir), f"stats-{period}-{u.now:%Y%m%d%H%M%S}"
+    caption = texts.CHART_CAPTION.format(period=texts.PERIOD[period])
+    channel, chat_id = turn.msg.channel, turn.msg.chat_id
+
+    def draw() -> Reply | None:
+        try:
+            path = chart.write_png(data, directory, stem)
+        except OSError:
+            log.exception("cannot write the /stats chart under %s", directory)
+            return None
+        return Reply(channel, chat_id, caption, photo=str(path))
+
+    after_commit(u.session, draw)
 
 
 COMMANDS: dict[str, Command] = {

@@ -102,6 +102,7 @@ ASK_PHOTO = "如方便，请发送一张现场照片；没有照片请点「跳�
 PHOTO_ONLY = "只能接收照片（jpg、png、gif、webp），这个文件无法使用。"
 PHOTO_EXPECTED = "这一步请发送照片，或点「跳过」。"
 ASK_LOCATION = "请发送位置（点「📍 发送位置」），或直接输入详细地址（如：春晗路12号3单元）。"
+LOCATION_INVALID = "收到的位置无效（经纬度不在有效范围内），请重新点「📍 发送位置」，或直接输入详细地址。"
 LOCATION_HINT_GRID = "已根据您扫码的位置确定网格：{grid}。"
 LOCATION_HINT_COMMUNITY = "已根据您扫码的位置确定社区：{grid}。"
 ADDRESS_LONG = "地址太长了，请控制在 {max} 字以内。"

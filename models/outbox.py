@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    Update,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from .messages import Button, Reply
@@ -58,6 +74,7 @@ def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
         "card_of": reply.card_of,
         "edit_of": previous_id,
         "status": OutboxStatus.PENDING,
+        "priority": session.info.get(_PRIORITY_KEY, REPLY),
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
@@ -70,61 +87,230 @@ def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
     return Outbox(id=row[0], **values)
 
 
+REPLY = 0  # a direct answer to what a person just did
+BULK = 1  # reminders, pushes, digests: they wait behind replies when the bot is at its limit
+_PRIORITY_KEY = "outbox_priority"
+OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# Written into the SQL, not bound: only then can the planner use the partial indexes over open rows.
+_OPEN_SQL: list[ColumnElement[str]] = [literal_column(f"'{s.value}'") for s in OPEN]
+
+
+_AFTER_COMMIT = "outbox_after_commit"
+Later = Callable[[], Reply | None]
+
+
+def after_commit(session: Session, job: Later) -> None:
+    """Run slow work (drawing a chart) after this transaction commits; the reply it returns is queued then."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(job)
+
+
+def take_after_commit(session: Session) -> list[Later]:
+    """The jobs a transaction left for after its commit."""
+    jobs: list[Later] = session.info.pop(_AFTER_COMMIT, [])
+    return jobs
+
+
+def bulk(session: Session) -> None:
+    """Mark every message this transaction queues as a bulk notice (periodic jobs)."""
+    session.info[_PRIORITY_KEY] = BULK
+
+
+def _due(table: Any, now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or sending under a lease that ran out (its process died)."""
+    return or_(
+        and_(table.c.status == OutboxStatus.PENDING, table.c.next_attempt_at <= now),
+        and_(table.c.status == OutboxStatus.SENDING, table.c.lease_until < now),
+    )
+
+
+def claim_statement(
+    dialect: str,
+    now: datetime,
+    *,
+    owner: str,
+    lease_until: datetime,
+    channels: list[str],
+    limit: int,
+    lanes: bool = True,
+) -> Update:
+    """UPDATE of at most `limit` due rows, each the oldest open row of its chat (its lane head).
+
+    On PostgreSQL the pick is a MATERIALIZED CTE joined once (`UPDATE … FROM pick`): an
+    `IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)` subquery may be re-run per outer row and
+    claim far more than `limit` rows. With `lanes=False` (the console) rows are taken in plain
+    id order: one process prints them one by one.
+    """
+    o = _TABLE.alias("o")
+    if lanes:
+        # Each lane's head: the smallest open id per chat, read off the partial index in one pass
+        # (no correlated probe per row, whose plan goes wrong on stale statistics).
+        h = _TABLE.alias("h")
+        grouped = (
+            select(func.min(h.c.id).label("id"))
+            .where(h.c.status.in_(_OPEN_SQL), h.c.channel.in_(channels))
+            .group_by(h.c.channel, h.c.chat_id)
+        )
+        pick = select(o.c.id).where(_in(o.c.id, grouped, dialect), _due(o, now))
+        pick = pick.order_by(o.c.priority, o.c.id)
+    else:
+        pick = select(o.c.id).where(o.c.status.in_(_OPEN_SQL), o.c.channel.in_(channels), _due(o, now))
+        pick = pick.order_by(o.c.id)
+    pick = pick.limit(limit)
+    values = {"status": OutboxStatus.SENDING, "lease_until": lease_until, "owner": owner}
+    if dialect == "postgresql":
+        cte = pick.with_for_update(of=o, skip_locked=True).cte("pick").prefix_with("MATERIALIZED")
+        stmt = update(_TABLE).where(_in(_TABLE.c.id, select(cte.c.id), dialect))
+    else:  # SQLite: BEGIN IMMEDIATE already makes the transaction the only writer
+        stmt = update(_TABLE).where(_TABLE.c.id.in_(pick.scalar_subquery()))
+    return stmt.where(_due(_TABLE, now)).values(values).returning(*_TABLE.c)
+
+
+def _in(column: ColumnElement[int], ids: Select[Any], dialect: str) -> ColumnElement[bool]:
+    """column IN ids; on PostgreSQL `= ANY(ARRAY(…))`, an InitPlan run once whatever the statistics
+    say (a join or IN may be planned as a nested loop that re-runs the subquery per row)."""
+    if dialect == "postgresql":
+        return column == any_(func.array(ids.scalar_subquery()))
+    return column.in_(ids.scalar_subquery())
+
+
 def claim_due(
     session: Session,
     now: datetime,
     *,
-    channels: list[str] | None = None,
+    owner: str,
+    channels: list[str],
     limit: int = 50,
-    lease: timedelta = timedelta(seconds=60),
-    ids: list[int] | None = None,
-) -> list[Outbox]:
-    """Atomically take due rows (pending, or sending with an expired lease) for delivery."""
-    due = or_(
-        and_(Outbox.status == OutboxStatus.PENDING, Outbox.next_attempt_at <= now),
-        and_(Outbox.status == OutboxStatus.SENDING, Outbox.lease_until < now),
+    lease: timedelta = timedelta(seconds=15),
+    lanes: bool = True,
+) -> list[Any]:
+    """Atomically lease up to `limit` due rows for delivery (rows as named tuples, by id)."""
+    if not channels:
+        return []
+    stmt = claim_statement(
+        session.get_bind().dialect.name,
+        now,
+        owner=owner,
+        lease_until=now + lease,
+        channels=channels,
+        limit=limit,
+        lanes=lanes,
     )
-    pick = select(Outbox.id).where(due).order_by(Outbox.id).limit(limit)
-    if channels is not None:
-        pick = pick.where(Outbox.channel.in_(channels))
+    return sorted(session.execute(stmt).all(), key=lambda r: r.id)
+
+
+_HELD = and_(
+    _TABLE.c.id == bindparam("b_id"),
+    _TABLE.c.owner == bindparam("b_owner"),
+    _TABLE.c.status == OutboxStatus.SENDING,
+)
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_HELD)
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("b_at"),
+        remote_id=bindparam("b_remote"),
+        lease_until=None,
+        owner=None,
+    )
+)
+_MARK_RETRY = (
+    update(_TABLE)
+    .where(_HELD)
+    .values(
+        status=OutboxStatus.PENDING,
+        next_attempt_at=bindparam("b_at"),
+        attempts=_TABLE.c.attempts + bindparam("b_spent"),
+        error=bindparam("b_error"),
+        remote_id=bindparam("b_remote"),
+        lease_until=None,
+        owner=None,
+    )
+)
+_MARK_FAILED = (
+    update(_TABLE)
+    .where(_HELD)
+    .values(
+        status=OutboxStatus.FAILED,
+        attempts=_TABLE.c.attempts + bindparam("b_spent"),
+        error=bindparam("b_error"),
+        lease_until=None,
+        owner=None,
+    )
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed row: sent, back to pending (retry), or failed for good."""
+
+    row_id: int
+    status: str
+    at: datetime
+    remote_id: str | None = None
+    error: str | None = None
+    spent: int = 0  # real API attempts this outcome used (0 or 1)
+
+
+def record(session: Session, owner: str, outcomes: list[Outcome]) -> int:
+    """Apply outcomes in one statement per kind, only to rows `owner` still holds; return how many."""
+    conn = session.connection()
+    applied = 0
+    kinds = (
+        (OutboxStatus.SENT, _MARK_SENT),
+        (OutboxStatus.PENDING, _MARK_RETRY),
+        (OutboxStatus.FAILED, _MARK_FAILED),
+    )
+    for status, stmt in kinds:
+        params = [
+            {
+                "b_id": o.row_id,
+                "b_owner": owner,
+                "b_at": o.at,
+                "b_remote": o.remote_id,
+                "b_error": (o.error or "")[:1000],
+                "b_spent": o.spent,
+            }
+            for o in outcomes
+            if o.status == status
+        ]
+        if params:
+            applied += conn.execute(stmt, params).rowcount
+    return applied
+
+
+def renew(session: Session, owner: str, ids: list[int], lease_until: datetime) -> int:
+    """Extend the lease of rows still in flight; return how many this process still holds."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id.in_(ids), _TABLE.c.owner == owner, _TABLE.c.status == OutboxStatus.SENDING)
+        .values(lease_until=lease_until)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def release(session: Session, owner: str, ids: list[int] | None = None) -> int:
+    """Give leased rows back unsent (shutdown, or a slot too far off): no attempt is spent."""
+    where = [_TABLE.c.owner == owner, _TABLE.c.status == OutboxStatus.SENDING]
     if ids is not None:
-        pick = pick.where(Outbox.id.in_(ids))
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    claimed = session.scalars(
-        update(Outbox)
-        .where(Outbox.id.in_(pick.scalar_subquery()), due)
-        .values(status=OutboxStatus.SENDING, lease_until=now + lease, attempts=Outbox.attempts + 1)
-        .returning(Outbox)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(claimed, key=lambda r: r.id)
-
-
-def mark_sent(session: Session, row_id: int, now: datetime, remote_id: str | None) -> None:
-    """Record a delivery the channel acknowledged."""
-    session.execute(
-        update(Outbox)
-        .where(Outbox.id == row_id)
-        .values(status=OutboxStatus.SENT, sent_at=now, remote_id=remote_id, lease_until=None)
+        where.append(_TABLE.c.id.in_(ids))
+    result = session.execute(
+        update(_TABLE).where(*where).values(status=OutboxStatus.PENDING, lease_until=None, owner=None)
     )
+    return int(getattr(result, "rowcount", 0))
 
 
-def mark_retry(session: Session, row_id: int, at: datetime, error: str) -> None:
-    """Put a row back to be tried again at a later time."""
-    session.execute(
-        update(Outbox)
-        .where(Outbox.id == row_id)
-        .values(status=OutboxStatus.PENDING, next_attempt_at=at, error=error[:1000], lease_until=None)
-    )
-
-
-def mark_failed(session: Session, row_id: int, error: str) -> None:
-    """Give up on a row for good (blocked bot, chat gone), keeping the reason."""
-    session.execute(
-        update(Outbox)
-        .where(Outbox.id == row_id)
-        .values(status=OutboxStatus.FAILED, error=error[:1000], lease_until=None)
+def defer(session: Session, owner: str, until: dict[int, datetime]) -> None:
+    """Give rows back to be tried at a later time (their rate-limit slot), spending no attempt."""
+    if not until:
+        return
+    session.connection().execute(
+        update(_TABLE)
+        .where(_HELD)
+        .values(status=OutboxStatus.PENDING, next_attempt_at=bindparam("b_at"), lease_until=None, owner=None),
+        [{"b_id": i, "b_owner": owner, "b_at": at} for i, at in until.items()],
     )
 
 

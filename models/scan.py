@@ -1,9 +1,10 @@
 """Deadline scans: claim due tickets with one atomic statement, act on each, set when to look next.
 
-Exactly-once across processes: the claim (`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
-LOCKED) RETURNING id`), the actions, the outbox rows and the new `next_*_at` are one
-transaction. Another process skips rows locked by it and, after it commits, no longer sees
-them as due. A process killed mid-scan rolls back: the rows are still due for the next scan.
+Exactly-once across processes: the claim (`WITH pick AS MATERIALIZED (SELECT … FOR UPDATE SKIP
+LOCKED) UPDATE … WHERE id = ANY(ARRAY(pick)) RETURNING id`), the actions, the outbox rows and the
+new `next_*_at` are one transaction. Another process skips rows locked by it and, after it
+commits, no longer sees them as due. A process killed mid-scan rolls back: the rows are still
+due for the next scan.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Update, func, select, text, update
+from sqlalchemy import Update, any_, func, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from . import points, tickets
@@ -38,13 +39,18 @@ def claim_statement(
     limit: int,
     retry_at: datetime,
 ) -> Update:
-    """UPDATE … WHERE id IN (due ids, oldest first, locked rows skipped) RETURNING id."""
+    """UPDATE of at most `limit` due ids (oldest first, locked rows skipped) RETURNING id."""
     pick = select(Ticket.id).where(column <= now).order_by(column, Ticket.id).limit(limit)
     if dialect == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+        # A MATERIALIZED CTE runs once; `IN (subquery … LIMIT … SKIP LOCKED)` may be re-run per
+        # outer row by the planner and then claims more than `limit` rows.
+        # `= ANY(ARRAY(…))`: an InitPlan, run once, whatever the statistics say.
+        cte = pick.with_for_update(skip_locked=True).cte("pick").prefix_with("MATERIALIZED")
+        stmt = update(Ticket).where(Ticket.id == any_(func.array(select(cte.c.id).scalar_subquery())))
+    else:
+        stmt = update(Ticket).where(Ticket.id.in_(pick.scalar_subquery()))
     return (
-        update(Ticket)
-        .where(Ticket.id.in_(pick.scalar_subquery()), column <= now)
+        stmt.where(column <= now)
         .values({column: retry_at})
         .returning(Ticket.id)
         .execution_options(synchronize_session=False)

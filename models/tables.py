@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Double, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -274,6 +274,23 @@ class Outbox(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_chat", "channel", "chat_id", "id"),
+        # Open rows only (pending, sending): lane heads and the claim order stay cheap however
+        # many rows were ever sent.
+        Index(
+            "ix_outbox_open_lane",
+            "channel",
+            "chat_id",
+            "id",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
+        Index(
+            "ix_outbox_open_order",
+            "priority",
+            "id",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -289,7 +306,19 @@ class Outbox(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
+    owner: Mapped[str | None] = mapped_column(String(80))  # the process holding the lease
+    priority: Mapped[int] = mapped_column(default=0, server_default="0")  # 0 reply, 1 bulk
     remote_id: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class DeliveryLimit(Base):
+    """One sending limit's recent sends (a bot, a chat, a group), shared by every process."""
+
+    __tablename__ = "delivery_limits"
+    scope: Mapped[str] = mapped_column(String(160), primary_key=True)
+    sends: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of epoch seconds, oldest first
+    paused_until: Mapped[float] = mapped_column(Double, default=0.0)  # a 429's retry_after, epoch seconds
+    touched: Mapped[float] = mapped_column(Double, default=0.0)

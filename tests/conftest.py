@@ -20,6 +20,9 @@ from .harness import Harness
 from .tgfake import Tg
 from .wxfake import WxEnv, openid
 
+# As `jiesu` does at its entry point: PTB's timedelta durations, without its deprecation warning.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 
 def _per_worker(url: str | None) -> str | None:
     """Under pytest-xdist each worker gets its own PostgreSQL database (NAME_gw0, NAME_gw1, …)."""

@@ -29,7 +29,6 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import App
 from bot.channels.telegram import SECRET_HEADER, TelegramRuntime, setup
-from bot.channels.telegram_limits import RateLimiter
 from bot.config import Config, TelegramConfig, load
 from bot.web import build_asgi
 from models.clock import FakeClock
@@ -697,8 +696,8 @@ class Tg:
         await app.start()
         vt = VirtualTime()
         api.clock = vt.now
-        limiter = RateLimiter(clock=vt.now, sleep=vt.sleep)
-        runtime = setup(app, config, request=FakeRequest(api), limiter=limiter)
+        app.sender.wall, app.sender.sleep = vt.now, vt.sleep  # the limits run on virtual time
+        runtime = setup(app, config, request=FakeRequest(api))
         tg = cls(app, runtime, api, updates or Updates(api), clock, vt)
         if start:
             await runtime.start()

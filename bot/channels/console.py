@@ -7,7 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from bot.config import ConfigError, parse_duration
 from handlers.answers import option_number, pick
@@ -15,7 +15,7 @@ from models.messages import ChatKind, Inbound
 from models.outbox import latest_buttons
 
 from ..app import App
-from ..outbox_sender import Delivery, OutgoingMessage
+from ..delivery import Delivery, OutgoingMessage
 
 CHANNEL = "console"
 _LINE = re.compile(r"^(?P<user>[A-Za-z0-9_]+)(?:@(?P<group>[A-Za-z0-9_]+))?:\s?(?P<text>.*)$")
@@ -41,6 +41,7 @@ class ConsoleTransport:
     out: TextIO
     jsonl: bool = False
     channel: str = CHANNEL
+    ordered: ClassVar[bool] = True  # one row after another in outbox order: transcripts are stable
     transcript: list[dict[str, object]] = field(default_factory=list)
 
     def emit(self, chat: str, text: str, buttons: list[str], photo: str | None) -> None:

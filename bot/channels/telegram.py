@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import re
 from datetime import timedelta
@@ -35,10 +36,11 @@ from bot.config import Config, TelegramConfig
 from handlers.commands import ADMIN_MENU, RESIDENT_MENU, WORKER_MENU
 
 from ..app import App
+from ..delivery import ChannelLimits
 from ..runtime import StartupError
+from .boundary import BodyTooLarge, read_body
 from .telegram_inbound import Me
 from .telegram_ingress import TelegramIngress
-from .telegram_limits import RateLimiter
 from .telegram_transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = timedelta(seconds=30)
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+MAX_BODY = 1 << 20  # an update is a few kilobytes; Telegram's own limit for a message is far below
 _SECRET = re.compile(r"^[A-Za-z0-9_\-]{1,256}$")
 
 
@@ -97,14 +100,14 @@ class TelegramRuntime:
         app: App,
         config: Config,
         application: Application,
-        limiter: RateLimiter | None = None,
+        limits: ChannelLimits | None = None,
     ) -> None:
         self.app = app
         self.tg = config.telegram
         self.application = application
         self.ingress = TelegramIngress(app)
         self.ingress.register(application)
-        self.transport = TelegramTransport(application.bot, app.db, app.clock, limiter)
+        self.transport = TelegramTransport(application.bot, app.db, app.clock, limits)
         app.add_transport(self.transport)
         self.webhook_url = self.tg.webhook_url or None
         self.webhook_path = (
@@ -243,10 +246,7 @@ class TelegramRuntime:
             self._inflight -= 1
             if self._inflight == 0:
                 self._idle.set()
-        if update.update_id in self.ingress.failed:
-            self.ingress.failed.discard(update.update_id)
-            return False
-        return True
+        return self.ingress.settle(update.update_id)
 
     async def _process_webhook(self, update: Update) -> tuple[bool, dict[str, object] | None]:
         """Process an update that came by webhook; also return the Bot API call to answer with."""
@@ -266,7 +266,12 @@ class TelegramRuntime:
         if not self.accepting:
             return PlainTextResponse("not accepting updates now", status_code=503)  # Telegram retries
         try:
-            update = Update.de_json(await request.json(), self.application.bot)
+            body = await read_body(request, MAX_BODY)
+        except BodyTooLarge:
+            log.warning("refused a webhook body over %d bytes", MAX_BODY)
+            return PlainTextResponse("too large", status_code=413)
+        try:
+            update = Update.de_json(json.loads(body), self.application.bot)
         except Exception:  # not JSON, or not an update
             return PlainTextResponse("bad update", status_code=400)
         ok, reply = await self._process_webhook(update)
@@ -333,8 +338,8 @@ def setup(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-    limiter: RateLimiter | None = None,
+    limits: ChannelLimits | None = None,
 ) -> TelegramRuntime:
-    """The Telegram channel of `jiesu run`; request and limiter are for tests and benchmarks."""
+    """The Telegram channel of `jiesu run`; request and limits are for tests and benchmarks."""
     application = build_application(config.telegram, request, get_updates_request)
-    return TelegramRuntime(app, config, application, limiter)
+    return TelegramRuntime(app, config, application, limits)

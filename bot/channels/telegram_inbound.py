@@ -8,6 +8,9 @@ from telegram import Chat, Message, Update, User
 
 from models.messages import ChatKind, Inbound
 
+from .boundary import clean_inbound
+from .boundary import location as checked_location
+
 CHANNEL = "telegram"
 # Pictures sent "as a file" (uncompressed) are still photos of the problem.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -69,8 +72,8 @@ def _message_fields(message: Message) -> dict[str, object] | None:
             fields["photo"] = message.document.file_id
         else:
             fields["other_file"] = message.document.file_name or message.document.file_id
-    elif message.location is not None:  # venues carry their location too
-        fields["location"] = (message.location.latitude, message.location.longitude)
+    elif message.location is not None:  # venues carry their location too; BadLocation if not on Earth
+        fields["location"] = checked_location(message.location.latitude, message.location.longitude)
     elif message.contact is not None:
         # Only the sender's own number counts; someone else's contact card is not a phone answer.
         if user is not None and message.contact.user_id == user.id:
@@ -103,7 +106,7 @@ def message_inbound(update: Update, me: Me) -> Inbound | None:
     fields = _message_fields(message)
     if fields is None or addressed_elsewhere(str(fields["text"]), me):
         return None
-    return Inbound(**base, **fields)  # type: ignore[arg-type]
+    return clean_inbound(Inbound(**base, **fields))  # type: ignore[arg-type]
 
 
 def callback_inbound(update: Update, me: Me) -> Inbound | None:
@@ -114,4 +117,4 @@ def callback_inbound(update: Update, me: Me) -> Inbound | None:
     base = _base(update, me, query.message.chat, query.from_user)
     if base is None:
         return None
-    return Inbound(**base, payload=query.data)  # type: ignore[arg-type]
+    return clean_inbound(Inbound(**base, payload=query.data))  # type: ignore[arg-type]

@@ -8,19 +8,30 @@ from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from handlers import texts
-from models.messages import HandleResult, Inbound
+from models import outbox
+from models.messages import HandleResult, Inbound, Reply
 
 from ..app import App
-from .telegram_inbound import Me, callback_inbound, message_inbound
+from ..quietlog import QuietLog, kind_of
+from .boundary import BadLocation
+from .telegram_inbound import CHANNEL, Me, callback_inbound, message_inbound
 from .telegram_transport import LONG_PAYLOAD, migrate_chat, resolve_long_payload
 
 log = logging.getLogger(__name__)
 ALERT_MAX = 200  # characters answerCallbackQuery shows
+REMEMBERED_FAILURES = 10_000
+
+
+def transient(exc: BaseException | None) -> bool:
+    """A failure of a dependency (the database is down or busy), not of this update."""
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout | TimeoutError | ConnectionError)
 
 
 class KeyedLocks:
@@ -56,6 +67,10 @@ class TelegramIngress:
         # (a Bot API call Telegram performs for us) instead of a request of our own.
         self.replies: dict[int, dict[str, object] | None] = {}
         self._locks = KeyedLocks()
+        self.first_failure: dict[int, str] = {}  # update id -> what its first failure was
+        self.poison: set[int] = set()  # failed twice the same way: answered 200, not retried
+        self.dropped = 0  # poison updates so far
+        self.outage = QuietLog(log, "telegram updates")
 
     def register(self, application: Application) -> None:
         """Add the handlers, in one group so exactly one of them runs per update."""
@@ -80,9 +95,26 @@ class TelegramIngress:
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Pass a message (text, command, photo, location, contact, file) to the core."""
-        inbound = message_inbound(update, self._me())
+        try:
+            inbound = message_inbound(update, self._me())
+        except BadLocation as exc:
+            log.warning("update %s: refused a location %s", update.update_id, exc)
+            await self._bad_location(update)
+            return
         if inbound is not None:
             await self._handle(update, inbound)
+
+    async def _bad_location(self, update: Update) -> None:
+        """Tell the sender the location could not be used (nothing else changes)."""
+        message = update.message
+        if message is None or message.from_user is None:
+            return
+        private = message.chat.type == "private"
+        chat_id = str(message.from_user.id) if private else str(message.chat.id)
+        reply = Reply(CHANNEL, chat_id, texts.LOCATION_INVALID)
+        now = self.app.clock.now()
+        await self.app.db.run(lambda s: outbox.enqueue(s, reply, now))
+        self.app.sender.wake()
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Pass a button tap to the core, then answer it, with an alert when the core refused."""
@@ -129,5 +161,42 @@ class TelegramIngress:
         log.warning("group %s became supergroup %s; bindings moved", old, new)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log what a handler raised; the update is not acknowledged and will come again."""
-        log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+        """Classify what a handler raised: the database down (comes again, one log line per kind),
+        a first failure (comes again, logged with its traceback), or the same failure a second time
+        (poison: answered 200 so Telegram stops retrying, counted and logged)."""
+        exc = context.error
+        update_id = getattr(update, "update_id", None)
+        if transient(exc):
+            self.outage.failed(exc or RuntimeError("unknown"))
+            return
+        if not isinstance(update_id, int):
+            log.error("update failed", exc_info=exc)
+            return
+        kind = kind_of(exc or RuntimeError("unknown"))
+        if self.first_failure.get(update_id) == kind:
+            self.first_failure.pop(update_id, None)
+            self.poison.add(update_id)
+            self.dropped += 1
+            log.error(
+                "update %s failed twice with %s: answered 200, not retried (%d dropped so far)",
+                update_id,
+                kind,
+                self.dropped,
+            )
+            return
+        if len(self.first_failure) >= REMEMBERED_FAILURES:
+            self.first_failure.pop(next(iter(self.first_failure)))
+        self.first_failure[update_id] = kind
+        log.error("update %s failed; Telegram will send it again", update_id, exc_info=exc)
+
+    def settle(self, update_id: int) -> bool:
+        """After processing: True when the update is done (handled, or poison), False to have it again."""
+        if update_id not in self.failed:
+            self.first_failure.pop(update_id, None)
+            self.outage.ok()
+            return True
+        self.failed.discard(update_id)
+        if update_id in self.poison:
+            self.poison.discard(update_id)
+            return True
+        return False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import warnings
 from datetime import timedelta
@@ -37,15 +36,12 @@ from models.messages import Button
 from models.store.database import Database
 from models.tables import ChatBinding, KeyValue, Outbox, OutboxStatus
 
-from ..outbox_sender import Delivery, OutgoingMessage, backoff
+from ..delivery import ChannelLimits, Delivery, OutgoingMessage
 from .split import split_text
 from .telegram_inbound import CHANNEL
-from .telegram_limits import RateLimiter
+from .telegram_limits import LIMITS
 
 log = logging.getLogger(__name__)
-# Opt in to PTB's coming timedelta durations: otherwise PTB warns (deprecation) whenever it builds a
-# RetryAfter for a 429. Our code reads retry_after as either type (see `seconds`).
-os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 TEXT_MAX = 4096
 CAPTION_MAX = 1024
@@ -133,17 +129,16 @@ class TelegramTransport:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, db: Database, clock: Clock, limiter: RateLimiter | None = None) -> None:
+    def __init__(self, bot: Bot, db: Database, clock: Clock, limits: ChannelLimits | None = None) -> None:
         self.bot = bot
         self.db = db
         self.clock = clock
-        self.limiter = limiter or RateLimiter()
+        self.limits = limits or LIMITS  # the sender books slots in these windows before each call
+        self._parts: dict[int, int] = {}  # row id -> leading parts delivered during this call
 
     async def deliver(self, message: OutgoingMessage) -> Delivery:
-        """Send or edit one message, keeping to the limits; classify what went wrong."""
-        later = await self.limiter.acquire(message.chat_id, message.id)
-        if later is not None:
-            return Delivery(ok=False, retry_after=later, error="waiting for Telegram's rate limit")
+        """Send or edit one message; classify what went wrong (the chat's lane keeps the order)."""
+        self._parts[message.id] = message.parts_done
         try:
             try:
                 remote = await self._edit(message) if message.is_edit else await self._send(message)
@@ -154,8 +149,7 @@ class TelegramTransport:
                 remote = await self._send(message, chat_id=new)
         except RetryAfter as exc:
             wait = retry_after_of(exc)
-            self.limiter.hold(message.chat_id, wait)
-            return Delivery(ok=False, retry_after=wait, error=f"429: {exc}")
+            return Delivery(ok=False, retry_after=wait, error=f"429: {exc}", parts_done=self._done(message))
         except Forbidden as exc:  # blocked by the user, kicked from the group, never started
             return Delivery(ok=False, permanent=True, error=f"403: {exc}")
         except BadRequest as exc:  # chat not found, or a request Telegram will never accept
@@ -165,10 +159,21 @@ class TelegramTransport:
         except TelegramError as exc:  # a wrong token, a conflict: not this message's fault
             error = f"{type(exc).__name__}: {exc}"
         else:
+            self._parts.pop(message.id, None)
             return Delivery(ok=True, remote_id=remote)
-        # Keep the chat's order: nothing newer goes to this chat before the retry of this one.
-        self.limiter.hold(message.chat_id, backoff(message.attempts).total_seconds())
-        return Delivery(ok=False, error=error)
+        return Delivery(ok=False, error=error, parts_done=self._done(message))
+
+    def _done(self, message: OutgoingMessage) -> int:
+        return self._parts.pop(message.id, 0)
+
+    async def _part(
+        self, message: OutgoingMessage, index: int, chat: int | str, text: str, **kw: object
+    ) -> None:
+        """Send a leading part (a notice or a piece of a long text) unless an earlier attempt did."""
+        if index < message.parts_done:
+            return
+        await self.bot.send_message(chat, text, **kw)  # type: ignore[arg-type]
+        self._parts[message.id] = index + 1
 
     # ------------------------------------------------------------------ rendering
 
@@ -242,7 +247,7 @@ class TelegramTransport:
         chat = _chat(chat_id or message.chat_id)
         markup = await self._markup(message)
         if message.keyboard == "remove" and message.buttons and await self._keyboard_open(message):
-            await self.bot.send_message(chat, texts.TG_KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove())
+            await self._part(message, 0, chat, texts.TG_KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove())
         text = message.text
         if message.photo:
             sent = await self._send_photo(chat, message.photo, text, markup)
@@ -253,8 +258,8 @@ class TelegramTransport:
             )
             text = f"{text}\n{texts.TG_PHOTO_UNAVAILABLE}"
         pieces = _split(text)
-        for piece in pieces[:-1]:
-            await self.bot.send_message(chat, piece)
+        for i, piece in enumerate(pieces[:-1], start=1):
+            await self._part(message, i, chat, piece)
         return _remote(await self.bot.send_message(chat, pieces[-1], reply_markup=markup))
 
     async def _send_photo(self, chat: int | str, photo: str, text: str, markup: _MARKUP | None) -> str | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from models.messages import ChatKind, Inbound
 
+from .boundary import clean_inbound
 from .wechat_security import Refused
 
 CHANNEL = "wechat"
@@ -51,13 +53,15 @@ def _start(scene: str) -> str:
 
 
 def _inbound(openid: str, message_id: str, **fields: object) -> Inbound:
-    return Inbound(
-        channel=CHANNEL,
-        chat_id=openid,
-        user_id=openid,
-        chat_kind=ChatKind.PRIVATE,
-        message_id=message_id,
-        **fields,  # type: ignore[arg-type]
+    return clean_inbound(
+        Inbound(
+            channel=CHANNEL,
+            chat_id=openid,
+            user_id=openid,
+            chat_kind=ChatKind.PRIVATE,
+            message_id=message_id,
+            **fields,  # type: ignore[arg-type]
+        )
     )
 
 
@@ -85,7 +89,7 @@ def _coordinate(value: str, bound: float) -> float:
         number = float(value)
     except ValueError:
         raise Refused(400, "location is not a number") from None
-    if not -bound <= number <= bound:
+    if not (math.isfinite(number) and -bound <= number <= bound):
         raise Refused(400, "location out of range")
     return number
 

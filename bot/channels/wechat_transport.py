@@ -16,7 +16,7 @@ from handlers import texts
 from models.tables import Outbox
 
 from ..app import App
-from ..outbox_sender import Delivery, OutgoingMessage
+from ..delivery import Delivery, OutgoingMessage
 from .wechat_api import ApiClient
 from .wechat_inbound import CHANNEL
 from .wechat_render import chunks, media_id, render

@@ -1,0 +1,304 @@
+"""Issue 9: the delivery engine in one process: exact claims, lanes, priority, takeover, limits, attempts."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.delivery import (
+    MAX_ATTEMPTS,
+    UNLIMITED,
+    ChannelLimits,
+    Delivery,
+    OutgoingMessage,
+    Rate,
+    Sender,
+    backoff,
+)
+from bot.delivery import limits as shared
+from models import outbox, scan
+from models.clock import FakeClock
+from models.messages import Reply
+from models.migrations import upgrade
+from models.store.database import Database
+from models.tables import Outbox, Ticket
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated, empty database."""
+    database = Database(db_url)
+    upgrade(database.engine)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def queue(db: Database, clock: FakeClock, chats: list[str], per_chat: int, *, bulk: bool = False) -> None:
+    """Queue per_chat numbered messages to each chat, interleaved across chats as traffic would be."""
+
+    def add(session: object) -> None:
+        if bulk:
+            outbox.bulk(session)  # type: ignore[arg-type]
+        for n in range(per_chat):
+            for chat in chats:
+                outbox.enqueue(session, Reply("telegram", chat, f"{chat}#{n}"), clock.now())  # type: ignore[arg-type]
+
+    db.run_sync(add)  # type: ignore[arg-type]
+
+
+@dataclass
+class Recorder:
+    """A transport that records each call; `plan` picks an outcome per call."""
+
+    channel: str = "telegram"
+    limits: ChannelLimits = UNLIMITED
+    plan: object = None
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    async def deliver(self, message: OutgoingMessage) -> Delivery:
+        """Record (chat, text), then answer as planned (default: delivered)."""
+        self.calls.append((message.chat_id, message.text))
+        if callable(self.plan):
+            result = self.plan(message)
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result is not None:
+                return result  # type: ignore[no-any-return]
+        return Delivery(ok=True, remote_id=f"r{message.id}")
+
+
+def statuses(db: Database) -> dict[str, int]:
+    """How many rows are in each status."""
+    rows = db.run_sync(lambda s: s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
+    return {status: n for status, n in rows}
+
+
+async def drain(
+    sender: Sender, clock: FakeClock, db: Database, step: timedelta = timedelta(minutes=11)
+) -> None:
+    """Flush, let fake time pass, until no row is open."""
+    for _ in range(40):
+        await sender.flush()
+        if not statuses(db).keys() & {"pending", "sending"}:
+            return
+        clock.advance(step)
+    raise AssertionError(f"rows still open: {statuses(db)}")
+
+
+def test_a_claim_takes_at_most_limit_rows_and_only_lane_heads(db: Database) -> None:
+    """600 due rows in 60 chats, limit 50: exactly 50 rows, each the oldest of its chat; then the other 10."""
+    clock = FakeClock()
+    chats = [str(1000 + i) for i in range(60)]
+    queue(db, clock, chats, 10)
+    first = db.run_sync(
+        lambda s: outbox.claim_due(s, clock.now(), owner="a", channels=["telegram"], limit=50)
+    )
+    assert len(first) == 50 and len({r.chat_id for r in first}) == 50
+    oldest = db.run_sync(
+        lambda s: dict(s.execute(select(Outbox.chat_id, func.min(Outbox.id)).group_by(Outbox.chat_id)).all())
+    )
+    assert all(r.id == oldest[r.chat_id] for r in first)
+    second = db.run_sync(
+        lambda s: outbox.claim_due(s, clock.now(), owner="b", channels=["telegram"], limit=50)
+    )
+    assert len(second) == 10 and {r.chat_id for r in second}.isdisjoint({r.chat_id for r in first})
+    assert (
+        db.run_sync(lambda s: outbox.claim_due(s, clock.now(), owner="c", channels=["telegram"], limit=50))
+        == []
+    )
+    assert statuses(db) == {"sending": 60, "pending": 540}
+
+
+def test_claim_plans_run_the_pick_once(db: Database) -> None:
+    """EXPLAIN: on PostgreSQL the pick is a CTE run once (one LockRows); SQLite uses the open-rows index."""
+    clock = FakeClock()
+    queue(db, clock, ["1"], 3)
+    dialect = db.dialect
+    claim = outbox.claim_statement(
+        dialect, clock.now(), owner="a", lease_until=clock.now(), channels=["telegram"], limit=50
+    )
+    tickets = scan.claim_statement(dialect, Ticket.next_check_at, clock.now(), 100, clock.now())
+    for stmt in (claim, tickets):
+        sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+        if dialect == "postgresql":
+            with db.engine.begin() as conn:
+                plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + sql)))
+                conn.rollback()
+            assert "CTE pick" in plan and plan.count("LockRows") == 1, plan
+            assert "SubPlan" not in plan.split("CTE pick")[0], plan  # the outer update does not re-run it
+        else:
+            with db.engine.connect() as conn:
+                plan = "\n".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            index = "ix_outbox_open" if stmt is claim else "ix_tickets_next_check"
+            assert index in plan, plan
+
+
+async def test_lanes_keep_each_chats_order_through_failures_and_hangs(db: Database) -> None:
+    """Random 500s, 429s and slow calls: every message arrives exactly once, in its chat's order."""
+    clock = FakeClock()
+    chats = [str(2000 + i) for i in range(20)]
+    queue(db, clock, chats, 15)
+    rng = random.Random(7)
+
+    async def flaky(message: OutgoingMessage) -> Delivery | None:
+        roll = rng.random()
+        if roll < 0.15:
+            return Delivery(ok=False, error="500")
+        if roll < 0.2:
+            return Delivery(ok=False, retry_after=1.0, error="429")
+        if roll < 0.3:
+            await asyncio.sleep(0.02)
+        return None
+
+    recorder = Recorder(plan=flaky)
+    sender = Sender(db, clock, {"telegram": recorder})
+    await drain(sender, clock, db)
+    delivered = [c for c in recorder.calls]
+    per_chat: dict[str, list[int]] = {}
+    sent_rows = db.run_sync(lambda s: s.execute(select(Outbox.chat_id, Outbox.text, Outbox.status)).all())
+    assert {st for _, _, st in sent_rows} == {"sent"}
+    ok_texts = {t for _, t, _ in sent_rows}
+    # The last call of each text is the delivery; calls of one chat never go backwards.
+    for chat, body in delivered:
+        per_chat.setdefault(chat, []).append(int(body.split("#")[1]))
+    for chat, numbers in per_chat.items():
+        firsts = [n for i, n in enumerate(numbers) if n not in numbers[:i]]
+        assert firsts == list(range(15)), (chat, numbers)
+        assert numbers == sorted(numbers), (chat, numbers)
+    assert len(ok_texts) == 300
+
+
+async def test_direct_replies_go_before_bulk_notices(db: Database) -> None:
+    """With the bot at its limit, three replies queued after three reminders still go first."""
+    clock = FakeClock()
+    queue(db, clock, ["11", "12", "13"], 1, bulk=True)
+    queue(db, clock, ["21", "22", "23"], 1)
+    recorder = Recorder(limits=ChannelLimits(bot=Rate(1, 0.1)))
+    await Sender(db, clock, {"telegram": recorder}).flush()
+    assert [chat for chat, _ in recorder.calls] == ["21", "22", "23", "11", "12", "13"]
+
+
+async def test_a_dead_processs_lane_is_taken_over_in_order_after_its_lease(db: Database) -> None:
+    """A process that claimed a head and died: after its short lease another sends the lane in order once."""
+    clock = FakeClock()
+    queue(db, clock, ["7", "8"], 3)
+    dead = Sender(db, clock, {"telegram": Recorder()}, owner="dead", lease=5)
+    held = db.run_sync(lambda s: dead._claim(s, 1))  # claimed, then the process "was killed"
+    assert [m.chat_id for m, _ in held] == ["7"]
+    recorder = Recorder()
+    alive = Sender(db, clock, {"telegram": recorder}, owner="alive", lease=5)
+    await alive.flush()
+    assert [t for c, t in recorder.calls if c == "7"] == []  # lane 7 waits for its lease
+    assert [t for c, t in recorder.calls if c == "8"] == ["8#0", "8#1", "8#2"]
+    clock.advance(timedelta(seconds=6))
+    await alive.flush()
+    assert [t for c, t in recorder.calls if c == "7"] == ["7#0", "7#1", "7#2"]
+    late = outbox.Outcome(held[0][0].id, "sent", clock.now(), remote_id="from-the-dead")
+    assert db.run_sync(lambda s: outbox.record(s, "dead", [late])) == 0  # no longer its row
+    remote = db.run_sync(lambda s: s.get(Outbox, held[0][0].id).remote_id)
+    assert remote == f"r{held[0][0].id}"
+
+
+async def test_eight_real_attempts_with_backoff_then_failed(db: Database) -> None:
+    """A message the API always refuses with 500: 8 calls, waits 2 s growing to 10 min, then failed."""
+    clock = FakeClock()
+    queue(db, clock, ["5"], 1)
+    recorder = Recorder(plan=lambda m: Delivery(ok=False, error="500: Internal Server Error"))
+    sender = Sender(db, clock, {"telegram": recorder})
+    waits = []
+    for _ in range(MAX_ATTEMPTS + 2):
+        await sender.flush()
+        row = db.run_sync(lambda s: s.scalars(select(Outbox)).one())
+        if row.status != "pending":
+            break
+        wait = row.next_attempt_at - clock.now()
+        waits.append(wait.total_seconds())
+        clock.advance(wait)
+    assert row.status == "failed" and row.attempts == MAX_ATTEMPTS and len(recorder.calls) == MAX_ATTEMPTS
+    assert waits == [backoff(n).total_seconds() for n in range(1, MAX_ATTEMPTS)]
+    assert waits[0] == 2 and waits[-1] == 600
+
+
+async def test_failures_without_an_api_call_spend_no_attempt(db: Database) -> None:
+    """A transport that could not even call the API (attempted=False) retries without spending attempts."""
+    clock = FakeClock()
+    queue(db, clock, ["6"], 1)
+    tries = iter([False] * 10 + [True])
+    recorder = Recorder(
+        plan=lambda m: None if next(tries) else Delivery(ok=False, attempted=False, error="db")
+    )
+    sender = Sender(db, clock, {"telegram": recorder})
+    await drain(sender, clock, db, step=timedelta(seconds=3))
+    row = db.run_sync(lambda s: s.scalars(select(Outbox)).one())
+    assert row.status == "sent" and row.attempts == 0 and len(recorder.calls) == 11
+
+
+def windows_hold(times: list[float], rate: Rate) -> bool:
+    """No sliding window of rate.per seconds holds more than rate.count of these send times."""
+    times = sorted(times)
+    return all(sum(1 for t in times if s <= t < s + rate.per) <= rate.count for s in times)
+
+
+def test_shared_limits_hold_in_every_sliding_window(db: Database) -> None:
+    """Two "processes" booking on a fake clock: bot 30/s, chat 3/3 s and group 20/min hold in every window."""
+    limits = ChannelLimits(bot=Rate(30, 1.0), chat=Rate(3, 3.0), group=Rate(20, 60.0))
+    chats = [str(3000 + i) for i in range(40)] + ["-100"]
+    pending = {0: list(range(600)), 1: list(range(600, 1200))}  # two processes' queues
+    booked: dict[str, list[float]] = {}
+    now = 1_000_000.0
+    while any(pending.values()) and now < 1_000_000.0 + 400:
+        for keys in pending.values():
+            batch = keys[:50]
+            reqs = [
+                shared.Request(k, limits.scopes("telegram", chats[k % 41], chats[k % 41] == "-100"))
+                for k in batch
+            ]
+            slots = db.run_sync(lambda s, reqs=reqs, now=now: shared.book(s, reqs, now, 0.5))
+            for k in batch:
+                if slots[k] - now <= 0.5:
+                    keys.remove(k)
+                    booked.setdefault(chats[k % 41], []).append(slots[k])
+        now += 0.25
+    everything = [t for ts in booked.values() for t in ts]
+    assert len(everything) > 1000
+    assert windows_hold(everything, Rate(30, 1.0))
+    assert all(windows_hold(ts, Rate(3, 3.0)) for ts in booked.values())
+    assert windows_hold(booked["-100"], Rate(20, 60.0))
+    private = [t for chat, ts in booked.items() if chat != "-100" for t in ts]
+    assert len(private) / (max(private) - min(private)) > 25  # and the bot is kept busy
+
+
+async def test_a_429_pauses_its_chat_and_429s_in_two_chats_pause_the_bot(db: Database) -> None:
+    """A 429 holds back only its chat; 429s from two chats within the pause hold back the whole bot."""
+    clock = FakeClock()
+    queue(db, clock, ["41", "42"], 2)
+    once = {"41": 1}
+
+    def limited(message: OutgoingMessage) -> Delivery | None:
+        if once.get(message.chat_id):
+            once[message.chat_id] -= 1
+            return Delivery(ok=False, retry_after=30, error="429")
+        return None
+
+    recorder = Recorder(limits=ChannelLimits(bot=Rate(30, 1.0), chat=Rate(3, 3.0)), plan=limited)
+    sender = Sender(db, clock, {"telegram": recorder})
+    await sender.flush()
+    assert [t for c, t in recorder.calls if c == "42"] == ["42#0", "42#1"]  # the other chat went on
+    now = sender.wall()
+    probe = [shared.Request(1, recorder.limits.scopes("telegram", "41", False))]
+    assert db.run_sync(lambda s: shared.book(s, probe, now, 0))[1] >= now + 29
+    other = [shared.Request(2, recorder.limits.scopes("telegram", "43", False))]
+    assert db.run_sync(lambda s: shared.book(s, other, now, 0))[2] < now + 1  # the bot is not paused
+    queue(db, clock, ["44"], 1)
+    once["44"] = 1
+    await sender.flush()
+    third = [shared.Request(3, recorder.limits.scopes("telegram", "45", False))]
+    assert db.run_sync(lambda s: shared.book(s, third, sender.wall(), 0))[3] >= now + 29  # bot paused
