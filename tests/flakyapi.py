@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -85,7 +85,10 @@ def _app(api: FlakyApi) -> Starlette:
     """The stand-in as an ASGI app (served by uvicorn: many concurrent calls, like the real API)."""
 
     async def method(request: Request) -> JSONResponse:
-        params = await _params(request)
+        try:
+            params = await _params(request)
+        except ClientDisconnect:  # the client gave up (its timeout, or it was stopped)
+            return JSONResponse({"ok": False}, status_code=499)
         name = request.path_params["method"]
         if name == "getMe":
             me = {"id": 7000000001, "is_bot": True, "first_name": "接诉", "username": "jiesu_test_bot"}
