@@ -16,6 +16,7 @@ from models.clock import FakeClock
 from models.db import Database
 from models.migrations import upgrade
 
+from . import cli_territory
 from .app import App
 from .channels.console import Console, ConsoleLineError, ConsoleTransport
 
@@ -64,6 +65,9 @@ def _extend(app: App) -> None:
 def cmd_console(args: argparse.Namespace) -> int:
     """jiesu console."""
     config = _config(args)
+    if (reason := cli_territory.not_ready(config)) is not None:
+        print(reason, file=sys.stderr)
+        return 2
     if args.script:
         path = Path(args.script)
         if not path.is_file():
@@ -97,6 +101,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if (reason := cli_territory.not_ready(config)) is not None:
+        print(reason, file=sys.stderr)
+        return 2
     from .runner import run
 
     return run(config)
@@ -121,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub = db.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade", parents=[common], help="create or migrate the schema")
     up.set_defaults(func=cmd_db_upgrade)
+    cli_territory.register(sub, common, _config)
     return parser
 
 

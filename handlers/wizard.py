@@ -13,8 +13,10 @@ from models.messages import Button
 from models.notify import area_label, post_card
 from models.refdata import catalogue
 from models.render import category_name
+from models.routing import How
 from models.tables import AreaLevel, Category
 
+from . import urgent
 from .textclean import clean, parse_phone
 from .turn import Turn
 
@@ -26,10 +28,12 @@ class Step(StrEnum):
     PROXY_SOURCE = "proxy_source"
     CATEGORY = "category"
     SUBCATEGORY = "subcategory"
+    SUBITEM = "subitem"  # the third level of the catalogue (category -> item -> sub-item)
     DESCRIPTION = "description"
     PHOTO = "photo"
     LOCATION = "location"
     COMMUNITY = "community"
+    GRID_PICK = "grid_pick"  # a typed address that names several grids: the resident picks
     PHONE = "phone"
     CONFIRM = "confirm"
 
@@ -95,8 +99,8 @@ def _ask(turn: Turn, step: Step) -> None:
     elif step == Step.CATEGORY:
         cats = _categories(turn, None)
         turn.reply(texts.ASK_CATEGORY, tuple(Button(c.name, f"wz:cat:{c.code}") for c in cats) + nav)
-    elif step == Step.SUBCATEGORY:
-        parent = data["top"]
+    elif step in (Step.SUBCATEGORY, Step.SUBITEM):
+        parent = data["top"] if step == Step.SUBCATEGORY else data["item"]
         cats = _categories(turn, parent)
         turn.reply(
             texts.ASK_SUBCATEGORY.format(parent=category_name(u.session, parent)),
@@ -123,6 +127,17 @@ def _ask(turn: Turn, step: Step) -> None:
         turn.reply(
             texts.ASK_COMMUNITY,
             tuple(Button(c.name, f"wz:comm:{c.code}") for c in comms) + nav,
+            keyboard="remove",
+        )
+    elif step == Step.GRID_PICK:
+        picks = [u.tree.by_code(code) for code in data.get("picks", [])]
+        turn.reply(
+            texts.ASK_GRID_PICK.format(address=data.get("addr", "")),
+            (
+                *(Button(area_label(u, a.id), f"wz:grid:{a.code}") for a in picks if a is not None),
+                Button(texts.BTN_NONE_OF_THESE, "wz:grid:none"),
+                *nav,
+            ),
             keyboard="remove",
         )
     elif step == Step.PHONE:
@@ -235,13 +250,16 @@ def _on_category(turn: Turn) -> None:
     code = _expect_button(turn, "wz:cat:")
     if code is None:
         return
-    parent = None if turn.dialog.state == Step.CATEGORY else _data(turn).get("top")
+    state, data = turn.dialog.state, _data(turn)
+    parent = None if state == Step.CATEGORY else data.get("top" if state == Step.SUBCATEGORY else "item")
     valid = {c.code for c in _categories(turn, parent)}
     if code not in valid:
         turn.refuse(texts.BUTTON_EXPIRED)
         return
-    if turn.dialog.state == Step.CATEGORY and _categories(turn, code):
+    if state == Step.CATEGORY and _categories(turn, code):
         _goto(turn, Step.SUBCATEGORY, top=code)
+    elif state == Step.SUBCATEGORY and _categories(turn, code):
+        _goto(turn, Step.SUBITEM, item=code)
     else:
         _goto(turn, Step.DESCRIPTION, cat=code)
 
@@ -281,12 +299,14 @@ def _on_location(turn: Turn) -> None:
         return
     if msg.location is not None:
         lat, lon = msg.location
-        grid = u.tree.nearest_grid(lat, lon, u.rules.nearest_grid_km)
-        area = grid.id if grid else data.get("deeplink")
+        route = u.tree.router.route_point(lat, lon, msg.datum, u.rules.nearest_grid_km)
+        area = route.area_id if route.area_id is not None else data.get("deeplink")
         changes: dict[str, Any] = {"lat": lat, "lon": lon, "addr": None}
         if area is not None and area in u.tree.by_id:
             _goto(turn, Step.PHONE, area=area, **changes)
         else:
+            if route.how == How.OUTSIDE:
+                turn.reply(texts.OUT_OF_AREA.format(subdistrict=u.tree.top().name))
             _goto(turn, Step.COMMUNITY, **changes)
         return
     address = clean(msg.text).replace("\n", " ")
@@ -299,8 +319,29 @@ def _on_location(turn: Turn) -> None:
     deeplink = data.get("deeplink")
     if deeplink is not None and deeplink in u.tree.by_id:
         _goto(turn, Step.PHONE, addr=address, lat=None, lon=None, area=deeplink)
+        return
+    match = u.tree.router.match_address(address)
+    found = [u.tree.by_id[a].code for a in match.area_ids if a in u.tree.by_id]
+    if len(found) == 1 and match.kind == "one":
+        _goto(turn, Step.PHONE, addr=address, lat=None, lon=None, area=match.area_ids[0])
+    elif found:
+        _goto(turn, Step.GRID_PICK, addr=address, lat=None, lon=None, picks=found)
     else:
         _goto(turn, Step.COMMUNITY, addr=address, lat=None, lon=None)
+
+
+def _on_grid_pick(turn: Turn) -> None:
+    code = _expect_button(turn, "wz:grid:")
+    if code is None:
+        return
+    if code == "none":
+        _goto(turn, Step.COMMUNITY)
+        return
+    area = turn.u.tree.by_code(code)
+    if area is None or code not in _data(turn).get("picks", []):
+        turn.refuse(texts.BUTTON_EXPIRED)
+        return
+    _goto(turn, Step.PHONE, area=area.id)
 
 
 def _on_community(turn: Turn) -> None:
@@ -378,6 +419,7 @@ def submit(turn: Turn) -> None:
             )
         )
     post_card(u, ticket)
+    urgent.alert_if_urgent(u, ticket)
 
 
 _STEP_HANDLERS = {
@@ -385,10 +427,12 @@ _STEP_HANDLERS = {
     Step.PROXY_SOURCE: _on_proxy_source,
     Step.CATEGORY: _on_category,
     Step.SUBCATEGORY: _on_category,
+    Step.SUBITEM: _on_category,
     Step.DESCRIPTION: _on_description,
     Step.PHOTO: _on_photo,
     Step.LOCATION: _on_location,
     Step.COMMUNITY: _on_community,
+    Step.GRID_PICK: _on_grid_pick,
     Step.PHONE: _on_phone,
     Step.CONFIRM: _on_confirm,
 }

@@ -169,7 +169,9 @@ def grab(u: Unit, ticket_id: int, worker: Person) -> Ticket:
         raise NotAllowed(texts.NOT_IN_SCOPE.format(id=ticket_id))
     if ticket.status != Status.OPEN:  # taken already: no need to race for it (a burst's late taps)
         _refuse_grab(u, ticket)
-    due = deadline(u.now, ticket.tier, u.rules.sla)
+    # A ticket moved after it was claimed keeps its window (moving is no reset of the 135 clock).
+    started = ticket.window_started_at or u.now
+    due = ticket.due_at or deadline(u.now, ticket.tier, u.rules.sla)
     won = (
         u.session.execute(
             update(Ticket)
@@ -178,10 +180,10 @@ def grab(u: Unit, ticket_id: int, worker: Person) -> Ticket:
                 status=Status.CLAIMED,
                 handler_id=worker.id,
                 claimed_at=u.now,
-                window_started_at=u.now,
+                window_started_at=started,
                 due_at=due,
                 reminders_sent=0,
-                next_check_at=None if due is None else window_check(u.now, due, 0, u.rules.sla),
+                next_check_at=None if due is None else window_check(started, due, 0, u.rules.sla),
             )
             .returning(Ticket.id)
             .execution_options(synchronize_session=False)
@@ -528,6 +530,8 @@ def history_lines(u: Unit, ticket: Ticket, limit: int = 6) -> list[str]:
         "overdue": "超期，街道领导督办",
         "progress": "进展提醒",
         "result_photo": "补充办结照片",
+        "moved": "转派",
+        "recategorised": "调整类别",
     }
     out = []
     for ev in reversed(rows):
