@@ -165,6 +165,13 @@ def _node(
         if not isinstance(department, str):
             c.error(c.at(table, index, "department"), "department", 'write a department code, e.g. "dept-cg"')
             department = None
+        elif depth == 0 and code is not None and owners.get(code, department) != department:
+            c.error(
+                c.at(table, index, "department"),
+                "department",
+                f"{department!r}, but the territory lists {code!r} under {owners[code]!r}; "
+                "write the same department in both files (or leave department out here)",
+            )
         elif departments is not None and department not in departments:
             known = ", ".join(sorted(departments)) or "none"
             c.error(
