@@ -13,7 +13,7 @@ from models.people import get_or_create_person, is_staff
 from models.prelude import first_reads
 from models.unit import Unit
 
-from . import resident, staff, wizard
+from . import resident, staff, staff_binding, wizard
 from .commands import COMMANDS, parse
 from .textclean import clean, parse_id
 from .turn import Turn
@@ -104,6 +104,7 @@ def _begin(u: Unit, msg: Inbound) -> tuple[Turn, OpenDialog] | HandleResult:
 
 def dispatch(turn: Turn) -> None:
     """Send the message to the flow it belongs to."""
+    staff_binding.bind_by_contact(turn)  # a listed worker sharing their phone: roles first
     msg = turn.msg
     if msg.payload is None and msg.text and len(msg.text) <= 20 and not msg.text.startswith("/"):
         # A typed label counts as a tap on the latest button with that label.

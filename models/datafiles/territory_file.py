@@ -132,15 +132,15 @@ def _valid(c: Collector, where: str, field_name: str, geom: BaseGeometry) -> dic
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
         c.error(where, field_name, f"a {geom.geom_type} is not an area; draw a Polygon or MultiPolygon")
         return None
-    if geom.is_empty or geom.area == 0:
-        c.error(where, field_name, "the polygon has no area; check that the corners are not all on one line")
-        return None
     if not geom.is_valid:
         c.error(
             where,
             field_name,
             f"the polygon is not valid ({explain_validity(geom)}); redraw it so its edges do not cross",
         )
+        return None
+    if geom.is_empty or geom.area == 0:
+        c.error(where, field_name, "the polygon has no area; check that the corners are not all on one line")
         return None
     # JSON round trip: plain lists, as stored in the database (so a re-import compares equal).
     result: dict[str, Any] = json.loads(json.dumps(mapping(geom)))
