@@ -90,12 +90,25 @@ class AddressIndex:
 
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = entries
+        # Exact: every listed key by itself, looked up for each substring of the address of a
+        # length that some key has (a few dozen dictionary lookups, whatever the number of names).
+        self._by_key: dict[str, list[Entry]] = {}
+        for e in entries:
+            self._by_key.setdefault(e.key, []).append(e)
+        self._lengths = sorted({len(k) for k in self._by_key})
         fuzzy: dict[str, set[int]] = {}
         for e in entries:
             if e.kind != Kind.STREET and len(e.key) >= FUZZY_MIN_LENGTH:
                 fuzzy.setdefault(e.key, set()).add(e.area_id)
         self._fuzzy_keys = list(fuzzy)
         self._fuzzy_areas = [sorted(fuzzy[k]) for k in self._fuzzy_keys]
+        # Near spellings: only keys sharing a two-character piece with the address are scored. One
+        # wrong character in a key of four or more leaves at least one of its pieces intact, and
+        # shorter keys with a wrong character stay under FUZZY_CUTOFF, so nothing is lost.
+        self._bigrams: dict[str, list[int]] = {}
+        for index, key in enumerate(self._fuzzy_keys):
+            for piece in {key[i : i + 2] for i in range(len(key) - 1)}:
+                self._bigrams.setdefault(piece, []).append(index)
 
     @classmethod
     def of(cls, names: dict[int, tuple[str, ...]]) -> AddressIndex:
@@ -114,24 +127,31 @@ class AddressIndex:
         if not q or not self.entries:
             return AddressMatch(MatchKind.NONE)
         best: dict[int, int] = {}
-        for e in self.entries:
-            at = q.find(e.key)
-            if at < 0:
-                continue
-            score = _score(e, q[at + len(e.key) :])
-            if score and score > best.get(e.area_id, 0):
-                best[e.area_id] = score
+        for start in range(len(q)):
+            for length in self._lengths:
+                end = start + length
+                if end > len(q):
+                    break
+                for e in self._by_key.get(q[start:end], ()):
+                    score = _score(e, q[end:])
+                    if score and score > best.get(e.area_id, 0):
+                        best[e.area_id] = score
         if best:
             top = max(best.values())
             winners = tuple(a for a, s in sorted(best.items(), key=lambda kv: (-kv[1], kv[0])) if s == top)
             kind = MatchKind.ONE if len(winners) == 1 else MatchKind.SEVERAL
             return AddressMatch(kind, winners[:limit])
+        candidates = sorted({i for j in range(len(q) - 1) for i in self._bigrams.get(q[j : j + 2], ())})
         hits = process.extract(
-            q, self._fuzzy_keys, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=limit
+            q,
+            [self._fuzzy_keys[i] for i in candidates],
+            scorer=fuzz.partial_ratio,
+            score_cutoff=FUZZY_CUTOFF,
+            limit=limit,
         )
         found: list[int] = []
         for _key, _score_value, index in hits:
-            for area_id in self._fuzzy_areas[index]:
+            for area_id in self._fuzzy_areas[candidates[index]]:
                 if area_id not in found:
                     found.append(area_id)
         if not found:
