@@ -31,7 +31,7 @@ LAT0, LON0 = 30.20, 120.10
 SURNAMES = (
     "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 )
-WORDS = "花园 家园 新村 名苑 公寓 雅苑 华庭 丽景 嘉园 景苑".split()
+WORDS = ["花园", "家园", "新村", "名苑", "公寓", "雅苑", "华庭", "丽景", "嘉园", "景苑"]
 
 
 def territory(grids: int, names_per_grid: int) -> AreaTree:
@@ -113,7 +113,8 @@ def main() -> None:
     some = tree.by_id[100].names or []
     place = str(some[0]).split()[0]
     typo = place[0] + "某" + place[2:]  # one wrong character: no exact name, a near one
-    for label, address in (("exact", f"{place}小区3幢2单元"), ("fuzzy", typo + "3幢"), ("none", "延安路100号3单元")):
+    samples = (("exact", f"{place}小区3幢2单元"), ("fuzzy", typo + "3幢"), ("none", "延安路100号3单元"))
+    for label, address in samples:
         print(f"  {label} case {address!r}: {router.match_address(address).kind}")
     cases: list[tuple[str, Callable[[], object]]] = [
         ("point, GCJ-02 (WeChat), in a polygon", lambda: router.route_point(mid_lat, mid_lon, "gcj02", 3.0)),

@@ -81,9 +81,9 @@ class AreaTree:
     @cached_property
     def router(self) -> Router:
         """Polygons, centres and names indexed for routing (built once per snapshot)."""
-        from .routing import Router
+        from .routing import router_for
 
-        return Router(self)
+        return router_for(self)
 
     def nearest_grid(self, lat: float, lon: float, max_km: float) -> Area | None:
         """The grid whose centre is nearest, if within max_km."""

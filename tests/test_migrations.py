@@ -129,7 +129,7 @@ async def test_first_start_seeds_once(empty_db_url: str) -> None:
 
 
 def test_upgrade_from_0002_keeps_areas_categories_and_tickets(empty_db_url: str) -> None:
-    """A database at 0002 with a territory and a ticket upgrades to head: rows kept, routing by centre works."""
+    """A database at 0002 with areas and a ticket upgrades to head: rows kept, routing by centre works."""
     from models.migrations import upgrade
     from models.refdata import area_tree, catalogue
 
@@ -147,8 +147,8 @@ def test_upgrade_from_0002_keeps_areas_categories_and_tickets(empty_db_url: str)
             )
             conn.execute(
                 text(
-                    "INSERT INTO categories (id, code, name, parent_code, default_tier, department_code, position) "
-                    "VALUES (1, 'road', '道路', NULL, 'simple', NULL, 0)"
+                    "INSERT INTO categories (id, code, name, parent_code, default_tier, department_code, "
+                    "position) VALUES (1, 'road', '道路', NULL, 'simple', NULL, 0)"
                 )
             )
             conn.execute(
@@ -159,10 +159,10 @@ def test_upgrade_from_0002_keeps_areas_categories_and_tickets(empty_db_url: str)
             )
             conn.execute(
                 text(
-                    "INSERT INTO tickets (id, resident_id, source, category_code, description, area_id, status, "
-                    "tier, level, created_at, reminders_sent, followup_stage, followup_reminded, reopen_count, "
-                    "overdue_count) VALUES (1, 1, 'self', 'road', '路面坏了', 3, 'open', 'simple', 0, "
-                    "'2026-11-01 09:00:00', 0, 0, false, 0, 0)"
+                    "INSERT INTO tickets (id, resident_id, source, category_code, description, area_id, "
+                    "status, tier, level, created_at, reminders_sent, followup_stage, followup_reminded, "
+                    "reopen_count, overdue_count) VALUES (1, 1, 'self', 'road', '路面坏了', 3, 'open', "
+                    "'simple', 0, '2026-11-01 09:00:00', 0, 0, false, 0, 0)"
                 )
             )
         upgrade(engine)

@@ -10,7 +10,7 @@ from .harness import Harness
 
 
 async def test_move_a_claimed_ticket_to_another_grid(h: Harness) -> None:
-    """The old card says moved, the new grid gets a card with 抢单, the worker is released, the resident told."""
+    """Old card marked moved, new grid's card with 抢单, the worker released and the resident told."""
     await h.setup_grid()
     await h.setup_grid(group="jingfa1", grid="jingfa-1", workers=("w3",))
     tid = await h.claimed()
@@ -52,7 +52,7 @@ async def test_move_with_the_chinese_alias_to_a_community(h: Harness) -> None:
 
 
 async def test_move_refusals(h: Harness) -> None:
-    """Bad usage, unknown scope, the subdistrict as target, same area, closed ticket and non-admins are refused."""
+    """Bad usage, unknown scope, the subdistrict as target, same area and non-admins are refused."""
     tid = await h.quick_report()
     cases = {
         "admin: /move": texts.USAGE.format(usage="/move 编号 范围代码（如 /move 12 jingfa-1）"),

@@ -71,7 +71,7 @@ async def test_points_inside_each_polygon_route_there_from_either_datum(town: Ha
 
 
 async def test_a_wgs84_point_near_a_border_needs_the_conversion(town: Harness) -> None:
-    """Near a border the WGS-84 reading, taken as map coordinates, is in the wrong grid; converted it is right."""
+    """Near a border the WGS-84 reading taken as map coordinates is in the wrong grid; converted, right."""
     reading = wgs(*BORDER_GCJ)
     assert route(town, *reading, "gcj02") == (How.GRID, "west-1")  # what no conversion would do
     assert route(town, *reading, "wgs84") == (How.GRID, "east-1")

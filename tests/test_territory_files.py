@@ -51,7 +51,8 @@ boundary = [[120.160, 30.250], [120.170, 30.250], [120.170, 30.260], [120.160, 3
 
 FEATURES = """{"type": "FeatureCollection", "features": [
  {"type": "Feature", "properties": {"code": "%s"},
-  "geometry": {"type": "Polygon", "coordinates": [[[120.1, 30.1], [120.2, 30.1], [120.2, 30.2], [120.1, 30.1]]]}}
+  "geometry": {"type": "Polygon",
+               "coordinates": [[[120.1, 30.1], [120.2, 30.1], [120.2, 30.2], [120.1, 30.1]]]}}
 ]}"""
 
 # (what is wrong, (old, new) edits of BASE, words the error must hold)
