@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .geo import distance_km
 from .tables import Area, AreaLevel, ChatBinding
 
 if TYPE_CHECKING:
@@ -85,16 +84,6 @@ class AreaTree:
 
         return router_for(self)
 
-    def nearest_grid(self, lat: float, lon: float, max_km: float) -> Area | None:
-        """The grid whose centre is nearest, if within max_km."""
-        best: tuple[float, Area] | None = None
-        for grid in self.level(AreaLevel.GRID):
-            if grid.lat is None or grid.lon is None:
-                continue
-            d = distance_km(lat, lon, grid.lat, grid.lon)
-            if best is None or d < best[0]:
-                best = (d, grid)
-        return best[1] if best and best[0] <= max_km else None
 
 
 def bound_chats(session: Session, area_id: int) -> list[ChatBinding]:
