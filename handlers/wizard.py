@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers import texts
 from models import tickets
+from models.datafiles.addresses import MatchKind
 from models.dialogs import set_state
 from models.errors import BadInput
 from models.messages import Button
@@ -322,7 +323,7 @@ def _on_location(turn: Turn) -> None:
         return
     match = u.tree.router.match_address(address)
     found = [u.tree.by_id[a].code for a in match.area_ids if a in u.tree.by_id]
-    if len(found) == 1 and match.kind == "one":
+    if len(found) == 1 and match.kind == MatchKind.ONE:
         _goto(turn, Step.PHONE, addr=address, lat=None, lon=None, area=match.area_ids[0])
     elif found:
         _goto(turn, Step.GRID_PICK, addr=address, lat=None, lon=None, picks=found)

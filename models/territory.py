@@ -85,7 +85,6 @@ class AreaTree:
         return router_for(self)
 
 
-
 def bound_chats(session: Session, area_id: int) -> list[ChatBinding]:
     """Group chats bound to exactly this area."""
     return list(session.scalars(select(ChatBinding).where(ChatBinding.area_id == area_id)))

@@ -121,10 +121,10 @@ def _ring(c: Collector, where: str, value: Any) -> dict[str, Any] | None:
         c.error(where, "boundary", "write at least three corners [[lon, lat], [lon, lat], [lon, lat], …]")
         return None
     points = [_point(c, where, "boundary", p) for p in value]
-    if any(p is None for p in points):
+    corners = [(p[1], p[0]) for p in points if p is not None]  # (lon, lat): x, y
+    if len(corners) != len(points):
         return None
-    coords = [(lon, lat) for lat, lon in points if True]  # type: ignore[misc]
-    return _valid(c, where, "boundary", Polygon(coords))
+    return _valid(c, where, "boundary", Polygon(corners))
 
 
 def _valid(c: Collector, where: str, field_name: str, geom: BaseGeometry) -> dict[str, Any] | None:
