@@ -13,6 +13,9 @@ CHANNEL = "telegram"
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 _KINDS = {Chat.PRIVATE: ChatKind.PRIVATE, Chat.GROUP: ChatKind.GROUP, Chat.SUPERGROUP: ChatKind.GROUP}
 
+# Telegram shares GPS positions as they are: WGS-84.
+DATUM = "wgs84"
+
 
 @dataclass(frozen=True)
 class Me:
@@ -71,6 +74,7 @@ def _message_fields(message: Message) -> dict[str, object] | None:
             fields["other_file"] = message.document.file_name or message.document.file_id
     elif message.location is not None:  # venues carry their location too
         fields["location"] = (message.location.latitude, message.location.longitude)
+        fields["datum"] = DATUM
     elif message.contact is not None:
         # Only the sender's own number counts; someone else's contact card is not a phone answer.
         if user is not None and message.contact.user_id == user.id:
