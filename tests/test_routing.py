@@ -123,6 +123,16 @@ async def test_wizard_lets_the_resident_pick_among_several_grids(town: Harness) 
     assert out[0]["text"] == texts.ASK_COMMUNITY
 
 
+async def test_wizard_refuses_a_grid_it_did_not_offer(town: Harness) -> None:
+    """A grid button for a grid not among those offered (stale or forged) is refused; the step stays."""
+    await town.run("r1: /report", "r1: [tap 其他]", "r1: 楼道灯坏了好几天", "r1: [tap 跳过]", "r1: 翠苑三区")
+    for payload in ("wz:grid:east-1", "wz:grid:nowhere", "wz:cat:other"):
+        result, out = await town.send("r1", payload=payload)
+        assert (result.alert, out) == (texts.BUTTON_EXPIRED, []), payload
+    out = await town.say("r1: [tap 东社区 东二网格]")
+    assert out[0]["text"] == texts.ASK_PHONE
+
+
 async def test_wizard_says_a_far_location_is_outside_the_subdistrict(town: Harness) -> None:
     """A location in another city is named as outside 测试街道, then the community is asked."""
     await town.run("r1: /report", "r1: [tap 其他]", "r1: 楼道灯坏了好几天", "r1: [tap 跳过]")
