@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers import texts
+from models.sla import window_check
 
 from .harness import Harness
 
@@ -36,7 +37,12 @@ async def test_move_a_claimed_ticket_to_another_grid(h: Harness) -> None:
     assert h.events(tid)[-1] == "moved"
     # The new grid grabs it: the deadline is still the one set at the first claim.
     await h.say("w3@jingfa1: [tap 抢单]")
-    assert h.ticket(tid).due_at == before.due_at
+    regrabbed = h.ticket(tid)
+    assert (regrabbed.window_started_at, regrabbed.due_at) == (before.window_started_at, before.due_at)
+    # Its reminders start again for the new handler, within the same window.
+    assert before.window_started_at is not None and before.due_at is not None
+    first = window_check(before.window_started_at, before.due_at, 0, h.app.rules.sla)
+    assert (regrabbed.reminders_sent, regrabbed.next_check_at) == (0, first)
     # Later changes edit the new card only: the old group keeps its "moved" note.
     assert h.last("@siji1")["text"].startswith(f"【工单 #{tid} · 已转派】")
 
