@@ -18,6 +18,7 @@ from models.migrations import upgrade
 from models.store.database import Database
 from scheduler import install
 
+from . import cli_territory
 from .app import App
 from .channels.console import Console, ConsoleLineError, ConsoleTransport
 
@@ -59,6 +60,9 @@ async def run_console(config: Config, source: TextIO, out: TextIO, err: TextIO, 
 def cmd_console(args: argparse.Namespace) -> int:
     """jiesu console."""
     config = _config(args)
+    if (reason := cli_territory.not_ready(config)) is not None:
+        print(reason, file=sys.stderr)
+        return 2
     if args.script:
         path = Path(args.script)
         if not path.is_file():
@@ -92,6 +96,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if (reason := cli_territory.not_ready(config)) is not None:
+        print(reason, file=sys.stderr)
+        return 2
     from .runner import run
 
     return run(config)
@@ -116,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub = db.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade", parents=[common], help="create or migrate the schema")
     up.set_defaults(func=cmd_db_upgrade)
+    cli_territory.register(sub, common, _config)
     return parser
 
 

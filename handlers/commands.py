@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, resident, staff, wizard
+from . import admin, moving, resident, staff, wizard
 from .textclean import normalise_command
 from .turn import Command, Turn
 
@@ -35,11 +35,16 @@ def _merge(*tables: dict[str, V]) -> dict[str, V]:
 # Each dialog state that /cancel can leave, and how (the wizard's steps, 办结's photo wait).
 CANCELS = {**wizard.CANCELS, **staff.CANCELS}
 COMMANDS: dict[str, Command] = _merge(
-    {"cancel": cancel}, resident.COMMANDS, wizard.COMMANDS, staff.COMMANDS, admin.COMMANDS
+    {"cancel": cancel},
+    resident.COMMANDS,
+    wizard.COMMANDS,
+    staff.COMMANDS,
+    admin.COMMANDS,
+    moving.COMMANDS,
 )
 # Everyday words staff and residents type without a slash.
 ALIASES: dict[str, str] = _merge(
-    {"取消": "cancel"}, resident.ALIASES, wizard.ALIASES, staff.ALIASES, admin.ALIASES
+    {"取消": "cancel"}, resident.ALIASES, wizard.ALIASES, staff.ALIASES, admin.ALIASES, moving.ALIASES
 )
 
 # Menu entries for channels that register them (Telegram setMyCommands).
@@ -69,6 +74,7 @@ ADMIN_MENU = [
     ("areas", "范围代码"),
     ("overdue", "超期工单"),
     ("stats", "统计"),
+    ("move", "转派"),
 ]
 
 

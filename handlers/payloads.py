@@ -108,6 +108,7 @@ class WizardAction(StrEnum):
     CANCEL = "cancel"
     SKIP = "skip"
     SUBMIT = "submit"
+    NONE_OF_THESE = "none"  # 都不是: none of the grids offered for a typed address
 
 
 class ProxySource(StrEnum):
@@ -126,7 +127,7 @@ class Menu(Payload, prefix="menu"):
 
 
 class WizardNav(Payload, prefix="wz"):
-    """wz:back, wz:cancel, wz:skip, wz:submit."""
+    """wz:back, wz:cancel, wz:skip, wz:submit, wz:none."""
 
     action: WizardAction
 
@@ -145,6 +146,12 @@ class WizardCategory(Payload, prefix="wz:cat"):
 
 class WizardCommunity(Payload, prefix="wz:comm"):
     """wz:comm:CODE — the community of a report without a grid."""
+
+    code: str
+
+
+class WizardGrid(Payload, prefix="wz:grid"):
+    """wz:grid:CODE — the grid a typed address belongs to, of those offered."""
 
     code: str
 
@@ -175,13 +182,14 @@ class FollowupSatisfied(Followup, prefix="fu2"):
     stage = 2
 
 
-WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity
+WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity | WizardGrid
 Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied
 # The longest prefix first, so wz:cat:… is not read as the wizard's own wz:… buttons.
 KINDS: tuple[type[Payload], ...] = (
     WizardSource,
     WizardCategory,
     WizardCommunity,
+    WizardGrid,
     WizardNav,
     Menu,
     Grab,

@@ -13,7 +13,7 @@ from models.people import get_or_create_person, is_staff
 from models.store.inbound import first_reads
 from models.store.unit_of_work import Unit
 
-from . import resident, staff, wizard
+from . import resident, staff, staff_binding, wizard
 from .answers import as_press
 from .commands import COMMANDS, parse
 from .payloads import Grab, Menu, PayloadError, WizardPress, unpack
@@ -105,6 +105,7 @@ def _begin(u: Unit, msg: Inbound) -> tuple[Turn, OpenDialog] | HandleResult:
 
 def dispatch(turn: Turn, *, numbered: bool = False) -> None:
     """Send the message to the flow it belongs to."""
+    staff_binding.bind_by_contact(turn)  # a listed worker sharing their phone: roles first
     # A typed label (or, where options are numbered, a number) counts as a tap on that button.
     turn.msg = msg = as_press(turn.u.session, turn.msg, numbers=numbered)
     if msg.payload is not None:

@@ -75,6 +75,7 @@ HELP_STAFF = (
 HELP_ADMIN = (
     "管理员命令：\n"
     "/assign 编号 用户 · /reject 编号 理由 · /merge 编号 目标编号 · /tier 编号 档位 理由\n"
+    "/move 编号 范围（转派到其他网格、社区或科室）\n"
     "/grant 用户 worker|admin 范围 · /revoke 用户 角色 [范围] · /bind 范围（在群内发送）\n"
     "/areas 查看范围代码 · /overdue 超期工单 · /stats [week|month] 统计"
 )
@@ -336,3 +337,20 @@ ASSIGN_NOT_IN_SCOPE = "{user} 不负责工单 #{id} 所在的范围，不能交�
 # Sent before a message with inline buttons when a 📍/📱 reply keyboard is still open, to close it.
 TG_KEYBOARD_CLOSED = "好的。"
 TG_PHOTO_UNAVAILABLE = "（附有一张照片，无法在 Telegram 中显示。）"
+
+# --- territory, catalogue and staff files (issue 10) ------------------------
+OUT_OF_AREA = (
+    "这个位置不在{subdistrict}的服务范围内。"
+    "如果问题确实在{subdistrict}，请选择所在社区；也可以点「返回上一步」重新发送位置。"
+)
+ASK_GRID_PICK = "您填写的地址「{address}」可能属于以下网格，请选择："
+BTN_NONE_OF_THESE = "都不是"
+URGENT_CARD = "【紧急】{card}"
+MOVE_DONE = "工单 #{id} 已从 {old} 转派至 {area}。"
+MOVE_SAME = "工单 #{id} 已在 {area}，无需转派。"
+MOVE_NOT_ACTIVE = "工单 #{id} 当前状态为「{status}」，不能转派。"
+MOVE_TARGET_LEVEL = "{code} 不是网格、社区或科室的代码，不能转派到这里。发送 /areas 查看全部代码。"
+CARD_MOVED = "【工单 #{id} · 已转派】{category}\n已转派至 {area}，本群无需处理。"
+R_MOVED = "您反映的问题（#{id}）已转交 {area} 办理，办理时限不变。"
+W_MOVED_AWAY = "工单 #{id} 已转派至 {area}，您无需再办理。"
+STAFF_BOUND = "您好，{name}！您已按街道人员名单登记为{role}，范围：{area}。"

@@ -33,6 +33,8 @@ EVENT_WORDS: dict[str, str] = {
     EventKind.OVERDUE: "超期，街道领导督办",
     EventKind.PROGRESS: "进展提醒",
     EventKind.RESULT_PHOTO: "补充办结照片",
+    EventKind.MOVED: "转派",
+    EventKind.RECATEGORISED: "调整类别",
 }
 _WITH_NOTE = (EventKind.NOTE, EventKind.RESOLVED, EventKind.REJECTED)
 

@@ -1,4 +1,4 @@
-"""The report wizard: category, description, photo, location, phone, confirm."""
+"""The report wizard: category (up to three levels), description, photo, location, phone, confirm."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from typing import TypedDict, TypeVar, cast
 
 from handlers import texts
 from models import tickets
+from models.datafiles.addresses import MatchKind
 from models.dialogs import set_state
 from models.errors import BadInput
 from models.messages import Button
 from models.refdata import catalogue
+from models.routing import How
 from models.tables import IDLE, AreaLevel, Category
 
+from . import urgent
 from .notify import post_card
 from .payloads import (
     Payload,
@@ -22,6 +25,7 @@ from .payloads import (
     WizardAction,
     WizardCategory,
     WizardCommunity,
+    WizardGrid,
     WizardNav,
     WizardSource,
 )
@@ -37,10 +41,12 @@ class Step(StrEnum):
     PROXY_SOURCE = "proxy_source"
     CATEGORY = "category"
     SUBCATEGORY = "subcategory"
+    SUBITEM = "subitem"  # the third level of the catalogue (category -> item -> sub-item)
     DESCRIPTION = "description"
     PHOTO = "photo"
     LOCATION = "location"
     COMMUNITY = "community"
+    GRID_PICK = "grid_pick"  # a typed address that names several grids: the resident picks
     PHONE = "phone"
     CONFIRM = "confirm"
 
@@ -54,6 +60,7 @@ class WizardData(TypedDict, total=False):
     pname: str  # proxy: the resident's name
     psrc: str  # proxy: how the resident reached the worker (a ProxySource)
     top: str  # the top category chosen, when it has subcategories
+    item: str  # the item chosen, when it has sub-items (the catalogue's third level)
     cat: str
     desc: str
     photo: str | None
@@ -61,6 +68,7 @@ class WizardData(TypedDict, total=False):
     lon: float | None
     addr: str | None
     area: int
+    picks: list[str]  # the grid codes a typed address may belong to, for the resident to pick
     phone: str | None
 
 
@@ -80,6 +88,7 @@ BACK = Button(texts.BTN_BACK, WizardNav(WizardAction.BACK).pack())
 CANCEL = Button(texts.BTN_CANCEL, WizardNav(WizardAction.CANCEL).pack())
 SKIP = Button(texts.BTN_SKIP, WizardNav(WizardAction.SKIP).pack())
 SUBMIT = Button(texts.BTN_SUBMIT, WizardNav(WizardAction.SUBMIT).pack())
+NONE_OF_THESE = Button(texts.BTN_NONE_OF_THESE, WizardNav(WizardAction.NONE_OF_THESE).pack())
 P = TypeVar("P", bound=Payload)
 
 
@@ -167,7 +176,14 @@ def _ask_category(turn: Turn, data: WizardData, nav: Nav) -> None:
 
 
 def _ask_subcategory(turn: Turn, data: WizardData, nav: Nav) -> None:
-    parent = data["top"]
+    _ask_below(turn, data["top"], nav)
+
+
+def _ask_subitem(turn: Turn, data: WizardData, nav: Nav) -> None:
+    _ask_below(turn, data["item"], nav)
+
+
+def _ask_below(turn: Turn, parent: str, nav: Nav) -> None:
     turn.reply(
         texts.ASK_SUBCATEGORY.format(parent=category_name(turn.u.session, parent)),
         _category_buttons(turn, parent) + nav,
@@ -203,6 +219,20 @@ def _ask_community(turn: Turn, data: WizardData, nav: Nav) -> None:
     turn.reply(
         texts.ASK_COMMUNITY,
         tuple(Button(c.name, WizardCommunity(c.code).pack()) for c in comms) + nav,
+        keyboard="remove",
+    )
+
+
+def _ask_grid_pick(turn: Turn, data: WizardData, nav: Nav) -> None:
+    u = turn.u
+    picks = [a for a in (u.tree.by_code(code) for code in data.get("picks", [])) if a is not None]
+    turn.reply(
+        texts.ASK_GRID_PICK.format(address=data.get("addr") or ""),
+        (
+            *(Button(area_label(u, a.id), WizardGrid(a.code).pack()) for a in picks),
+            NONE_OF_THESE,
+            *nav,
+        ),
         keyboard="remove",
     )
 
@@ -310,14 +340,17 @@ def _on_category(turn: Turn) -> None:
     press = _expect_button(turn, WizardCategory)
     if press is None:
         return
-    code = press.code
-    parent = None if turn.dialog.state == Step.CATEGORY else _data(turn).get("top")
+    code, state, data = press.code, turn.dialog.state, _data(turn)
+    parents = {Step.CATEGORY: None, Step.SUBCATEGORY: data.get("top"), Step.SUBITEM: data.get("item")}
+    parent = parents[Step(state)]
     valid = {c.code for c in _categories(turn, parent)}
     if code not in valid:
         turn.refuse(texts.BUTTON_EXPIRED)
         return
-    if turn.dialog.state == Step.CATEGORY and _categories(turn, code):
+    if state == Step.CATEGORY and _categories(turn, code):
         _goto(turn, Step.SUBCATEGORY, {"top": code})
+    elif state == Step.SUBCATEGORY and _categories(turn, code):
+        _goto(turn, Step.SUBITEM, {"item": code})
     else:
         _goto(turn, Step.DESCRIPTION, {"cat": code})
 
@@ -361,12 +394,14 @@ def _on_location(turn: Turn) -> None:
         deeplink = None
     if msg.location is not None:
         lat, lon = msg.location
-        grid = u.tree.nearest_grid(lat, lon, u.rules.nearest_grid_km)
-        area = grid.id if grid else deeplink
+        route = u.tree.router.route_point(lat, lon, msg.datum, u.rules.nearest_grid_km)
+        area = route.area_id if route.area_id is not None else deeplink
         changes: WizardData = {"lat": lat, "lon": lon, "addr": None}
         if area is not None and area in u.tree.by_id:
             _goto(turn, Step.PHONE, {**changes, "area": area})
         else:
+            if route.how == How.OUTSIDE:
+                turn.reply(texts.OUT_OF_AREA.format(subdistrict=u.tree.top().name))
             _goto(turn, Step.COMMUNITY, changes)
         return
     address = clean(msg.text).replace("\n", " ")
@@ -376,10 +411,32 @@ def _on_location(turn: Turn) -> None:
     if len(address) > u.rules.limits.address_max:
         turn.reply(texts.ADDRESS_LONG.format(max=u.rules.limits.address_max))
         return
+    typed: WizardData = {"addr": address, "lat": None, "lon": None}
     if deeplink is not None:
-        _goto(turn, Step.PHONE, {"addr": address, "lat": None, "lon": None, "area": deeplink})
+        _goto(turn, Step.PHONE, {**typed, "area": deeplink})
+        return
+    match = u.tree.router.match_address(address)
+    found = [u.tree.by_id[a].code for a in match.area_ids if a in u.tree.by_id]
+    if len(found) == 1 and match.kind == MatchKind.ONE:
+        _goto(turn, Step.PHONE, {**typed, "area": match.area_ids[0]})
+    elif found:
+        _goto(turn, Step.GRID_PICK, {**typed, "picks": found})
     else:
-        _goto(turn, Step.COMMUNITY, {"addr": address, "lat": None, "lon": None})
+        _goto(turn, Step.COMMUNITY, typed)
+
+
+def _on_grid_pick(turn: Turn) -> None:
+    if _pressed(turn, WizardAction.NONE_OF_THESE):
+        _goto(turn, Step.COMMUNITY, {})
+        return
+    press = _expect_button(turn, WizardGrid)
+    if press is None:
+        return
+    area = turn.u.tree.by_code(press.code)
+    if area is None or press.code not in _data(turn).get("picks", []):
+        turn.refuse(texts.BUTTON_EXPIRED)
+        return
+    _goto(turn, Step.PHONE, {"area": area.id})
 
 
 def _on_community(turn: Turn) -> None:
@@ -456,6 +513,7 @@ def submit(turn: Turn) -> None:
             )
         )
     post_card(u, ticket)
+    urgent.alert_if_urgent(u, ticket)
 
 
 COMMANDS: dict[str, Command] = {"report": report}
@@ -467,10 +525,12 @@ STEPS: dict[Step, StepSpec] = {
     Step.PROXY_SOURCE: StepSpec(_ask_proxy_source, _on_proxy_source),
     Step.CATEGORY: StepSpec(_ask_category, _on_category),
     Step.SUBCATEGORY: StepSpec(_ask_subcategory, _on_category),
+    Step.SUBITEM: StepSpec(_ask_subitem, _on_category),
     Step.DESCRIPTION: StepSpec(_ask_description, _on_description),
     Step.PHOTO: StepSpec(_ask_photo, _on_photo),
     Step.LOCATION: StepSpec(_ask_location, _on_location),
     Step.COMMUNITY: StepSpec(_ask_community, _on_community),
+    Step.GRID_PICK: StepSpec(_ask_grid_pick, _on_grid_pick),
     Step.PHONE: StepSpec(_ask_phone, _on_phone),
     Step.CONFIRM: StepSpec(_ask_confirm, _on_confirm),
 }

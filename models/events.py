@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     OVERDUE_REMINDED = "overdue_reminded"
     FOLLOWUP_REMINDED = "followup_reminded"
     PROGRESS = "progress"
+    MOVED = "moved"  # re-routed to another area (by an admin, or as its area was retired)
+    RECATEGORISED = "recategorised"  # given another category (its own was retired)
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).
@@ -55,6 +57,7 @@ RESIDENT_NEWS = frozenset(
         EventKind.REOPENED,
         EventKind.ESCALATED,
         EventKind.PROGRESS,
+        EventKind.MOVED,
     }
 )
 # Events that concern staff only: kept in the trail, not shown in a resident's /status.
@@ -73,7 +76,7 @@ class Happened:
     from_status: Status | None = None
     note: str | None = None  # the audit trail's note
     said: str | None = None  # what the actor wrote for the resident: a note, a reason, a plan
-    previous_handler_id: int | None = None  # assigned: whom the ticket was taken from
+    previous_handler_id: int | None = None  # assigned, moved: whom the ticket was taken from
     points: int = 0  # closed: points earned; overdue/escalated: the penalty
     fraction: float | None = None  # reminded: how much of the window is gone
     missed: datetime | None = None  # a deadline that passed

@@ -33,6 +33,7 @@ class Inbound:
     payload: str | None = None
     photo: str | None = None
     location: tuple[float, float] | None = None
+    datum: str = "wgs84"  # coordinate system of location: "wgs84" (GPS, Telegram) or "gcj02" (WeChat)
     contact: str | None = None
     other_file: str | None = None
     message_id: str | None = None

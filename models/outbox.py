@@ -336,3 +336,13 @@ def latest_buttons(session: Session, channel: str, chat_id: str) -> list[Button]
     session.flush()  # as a query would: rows changed in this transaction count
     row = _LATEST_BUTTONS.first(session, {"channel": channel, "chat_id": chat_id})
     return [Button(label, payload) for label, payload in (row[0] if row else None) or []]
+
+
+def detach_cards(session: Session, ticket_id: int) -> None:
+    """Stop editing the cards of a ticket already posted (a moved ticket's old cards keep their note)."""
+    session.execute(
+        update(Outbox)
+        .where(Outbox.card_of == ticket_id)
+        .values(card_of=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -45,16 +45,22 @@ class Catalogue:
         return self.by_code.get(code)
 
     def children(self, parent: str | None) -> list[Category]:
-        """Top-level categories (parent None) or the subcategories of one, by position."""
-        return list(self._children.get(parent, []))
+        """Live top-level categories (parent None) or the items of one, by position."""
+        return [c for c in self._children.get(parent, []) if not c.retired]
 
     def full_name(self, code: str) -> str:
-        """大城管/道路破损 for a subcategory, the name for a top category, the code when unknown."""
+        """物业/电梯/电梯困人 down the tree, the name for a top category, the code when unknown."""
+        names: list[str] = []
         cat = self.by_code.get(code)
-        if cat is None:
-            return code
-        parent = self.by_code.get(cat.parent_code) if cat.parent_code else None
-        return f"{parent.name}/{cat.name}" if parent is not None else cat.name
+        while cat is not None and len(names) < 3:
+            names.append(cat.name)
+            cat = self.by_code.get(cat.parent_code) if cat.parent_code else None
+        return "/".join(reversed(names)) or code
+
+    def is_urgent(self, code: str) -> bool:
+        """Tell whether tickets of this category bypass the grid queue (gas leaks, fire exits)."""
+        cat = self.by_code.get(code)
+        return bool(cat is not None and cat.urgent)
 
 
 # engine -> {kind: (loaded_at, value)}

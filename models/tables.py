@@ -72,6 +72,14 @@ class Area(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # From the territory file (0004): the map's coordinate system (on the subdistrict), the area as a
+    # GeoJSON geometry in it, the 小区 / street / building names of a grid, the top-level category
+    # codes a department owns, and whether the area was dropped from the file (tickets keep it).
+    datum: Mapped[str | None] = mapped_column(String(10))
+    boundary: Mapped[dict[str, Any] | None]
+    names: Mapped[list[Any] | None]
+    owns: Mapped[list[Any] | None]
+    retired: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class Category(Base):
@@ -85,6 +93,11 @@ class Category(Base):
     default_tier: Mapped[str] = mapped_column(String(20), default=Tier.SIMPLE)
     department_code: Mapped[str | None] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(default=0)
+    # From the catalogue file (0004): words that suggest it, urgent (straight to the community and
+    # the department, day and night), and whether it was dropped from the file (tickets keep it).
+    keywords: Mapped[list[Any] | None]
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    retired: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class Person(Base):
@@ -111,6 +124,20 @@ class RoleGrant(Base):
     role: Mapped[str] = mapped_column(String(20))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+class StaffInvite(Base):
+    """A role from the staff file for someone not yet known: bound when they first write."""
+
+    __tablename__ = "staff_invites"
+    __table_args__ = (UniqueConstraint("channel", "key", "role", "area_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(100))  # a phone number (Telegram) or a channel user id
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     created_at: Mapped[datetime]
 
 

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .tables import Area, AreaLevel, ChatBinding
 
+if TYPE_CHECKING:
+    from .routing import Router
+
 
 @dataclass(frozen=True)
 class AreaTree:
-    """All areas in memory: a small table, walked up and down often."""
+    """All areas in memory: a small table, walked up and down often.
+
+    Retired areas (dropped from the territory file) stay here so old tickets keep their names,
+    but codes, levels and children list live areas only."""
 
     by_id: dict[int, Area]
 
@@ -23,9 +30,11 @@ class AreaTree:
         return cls({a.id: a for a in session.scalars(select(Area))})
 
     def by_code(self, code: str) -> Area | None:
-        """Find an area by its command code (case-insensitive) or exact name."""
+        """Find a live area by its command code (case-insensitive) or exact name."""
         code = code.strip().lower()
         for area in self.by_id.values():
+            if area.retired:
+                continue
             if area.code.lower() == code or area.name == code:
                 return area
         return None
@@ -49,8 +58,10 @@ class AreaTree:
         return {a for a in self.by_id if self.is_within(a, scope_id)}
 
     def level(self, level: AreaLevel) -> list[Area]:
-        """Areas of one level, ordered by code."""
-        return sorted((a for a in self.by_id.values() if a.level == level), key=lambda a: a.code)
+        """Live areas of one level, ordered by code."""
+        return sorted(
+            (a for a in self.by_id.values() if a.level == level and not a.retired), key=lambda a: a.code
+        )
 
     def community_of(self, area_id: int) -> Area | None:
         """The community an area belongs to, if any."""
@@ -61,27 +72,17 @@ class AreaTree:
         return next(a for a in self.by_id.values() if a.parent_id is None)
 
     def children(self, area_id: int) -> list[Area]:
-        """Direct children, ordered by code."""
-        return sorted((a for a in self.by_id.values() if a.parent_id == area_id), key=lambda a: a.code)
+        """Live direct children, ordered by code."""
+        return sorted(
+            (a for a in self.by_id.values() if a.parent_id == area_id and not a.retired), key=lambda a: a.code
+        )
 
-    def nearest_grid(self, lat: float, lon: float, max_km: float) -> Area | None:
-        """The grid whose centre is nearest, if within max_km."""
-        best: tuple[float, Area] | None = None
-        for grid in self.level(AreaLevel.GRID):
-            if grid.lat is None or grid.lon is None:
-                continue
-            d = distance_km(lat, lon, grid.lat, grid.lon)
-            if best is None or d < best[0]:
-                best = (d, grid)
-        return best[1] if best and best[0] <= max_km else None
+    @cached_property
+    def router(self) -> Router:
+        """Polygons, centres and names indexed for routing (built once per snapshot)."""
+        from .routing import router_for
 
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
+        return router_for(self)
 
 
 def bound_chats(session: Session, area_id: int) -> list[ChatBinding]:

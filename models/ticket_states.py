@@ -34,6 +34,9 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     REJECT = "reject"
     MERGE = "merge"
+    MOVE = "move"
+    MOVE_RESOLVED = "move_resolved"
+    RECATEGORISE = "recategorise"
 
 
 class Right(Enum):
@@ -55,6 +58,7 @@ class Effect(Enum):
     ASK_SATISFACTION = "follow-up question 2"
     REOPEN = "no follow-up, reopened once more, one level up, a new window, pushes again"
     FINISH = "closed_at; no more checks, pushes or follow-up"
+    RELEASE = "no handler: the ticket is up for grabs again, its window and deadline run on"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,11 @@ TRANSITIONS: Mapping[Action, Step] = {
     Action.MERGE: Step(
         _from(OPEN, CLAIMED, RESOLVED), Status.MERGED, Right.ADMIN, (Effect.FINISH,), EventKind.MERGED
     ),
+    # Moved to another area: a held ticket is released for the new area to grab; a resolved one
+    # waits for the resident's answer where it is now.
+    Action.MOVE: Step(_from(OPEN, CLAIMED), OPEN, Right.ADMIN, (Effect.RELEASE,), EventKind.MOVED),
+    Action.MOVE_RESOLVED: Step(_from(RESOLVED), None, Right.ADMIN, (), EventKind.MOVED),
+    Action.RECATEGORISE: Step(_from(OPEN, CLAIMED, RESOLVED), None, Right.ADMIN, (), EventKind.RECATEGORISED),
 }
 
 
@@ -128,6 +137,9 @@ def _claim(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
     if ticket.claimed_at is None:
         changes["claimed_at"] = u.now
         _window(u, _Projected(ticket, changes), changes)
+        _recheck(u, ticket, changes)
+    elif ticket.status == Status.OPEN:  # released by a move: the first claim's window runs on
+        changes["reminders_sent"] = 0
         _recheck(u, ticket, changes)
 
 
@@ -174,6 +186,11 @@ def _finish(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
     changes.update(closed_at=u.now, followup_stage=0, next_check_at=None, next_push_at=None)
 
 
+def _release(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes["handler_id"] = None
+    _recheck(u, ticket, changes)
+
+
 _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.CLAIM: _claim,
     Effect.REDATE: _redate,
@@ -182,6 +199,7 @@ _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.ASK_SATISFACTION: _ask_satisfaction,
     Effect.REOPEN: _reopen,
     Effect.FINISH: _finish,
+    Effect.RELEASE: _release,
 }
 
 

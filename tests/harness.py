@@ -252,9 +252,9 @@ class Harness:
                 area_id = found.id
             else:
                 assert location is not None
-                grid = u.tree.nearest_grid(*location, u.rules.nearest_grid_km)
-                assert grid is not None, location
-                area_id = grid.id
+                route = u.tree.router.route_point(*location, "wgs84", u.rules.nearest_grid_km)
+                assert route.area_id is not None, location
+                area_id = route.area_id
             resident = get_or_create_person(s, "console", user, u.now, name=user, handle=user, chat_id=user)
             draft = tickets.Draft(
                 category_code=category,

@@ -203,7 +203,7 @@ async def test_stats_counts_and_three_rates(h: Harness) -> None:
             period="全部",
             total=5,
             by_status="待接单 1，办理中 1，已销号 2，已撤回 1",
-            by_category="大城管/道路破损 3，住房物业/电梯 1，其他 1",
+            by_category="大城管/道路破损 3，物业/电梯 1，其他 1",
             response="75.0%",
             resolution="50.0%",
             satisfaction="50.0%",

@@ -202,7 +202,7 @@ async def test_mine_lists_the_workers_queue(h: Harness) -> None:
             [
                 texts.MINE_HEADER,
                 f"#{tid} 大城管/道路破损 · {texts.STATUS['resolved']} · 截止 11月24日 09:00",
-                f"#{other} 住房物业/电梯 · 办理中 · 截止 11月26日 09:00",
+                f"#{other} 物业/电梯 · 办理中 · 截止 11月26日 09:00",
             ]
         )
     ]

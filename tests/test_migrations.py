@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.config import load
@@ -124,4 +125,55 @@ async def test_first_start_seeds_once(empty_db_url: str) -> None:
             )
         finally:
             app.close()
-        assert counts == (18, 16)  # 1 subdistrict, 5 departments, 5 communities, 7 grids
+        assert counts == (18, 44)  # 1 subdistrict, 5 departments, 5 communities, 7 grids; 44 categories
+
+
+def test_upgrade_from_0002_keeps_areas_categories_and_tickets(empty_db_url: str) -> None:
+    """A database at 0002 with areas and a ticket upgrades to head: rows kept, routing by centre works."""
+    from models.migrations import upgrade
+    from models.refdata import area_tree, catalogue
+
+    engine = create_engine(normalise_url(empty_db_url))
+    try:
+        upgrade(engine, "0002")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO areas (id, code, name, level, parent_id, lat, lon) VALUES "
+                    "(1, 'top', '老街道', 'subdistrict', NULL, NULL, NULL), "
+                    "(2, 'c1', '一社区', 'community', 1, NULL, NULL), "
+                    "(3, 'g1', '一网格', 'grid', 2, 29.345, 120.075)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO categories (id, code, name, parent_code, default_tier, department_code, "
+                    "position) VALUES (1, 'road', '道路', NULL, 'simple', NULL, 0)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO people (id, channel, external_id, name, created_at) "
+                    "VALUES (1, 'console', 'r1', 'r1', '2026-11-01 09:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO tickets (id, resident_id, source, category_code, description, area_id, "
+                    "status, tier, level, created_at, reminders_sent, followup_stage, followup_reminded, "
+                    "reopen_count, overdue_count) VALUES (1, 1, 'self', 'road', '路面坏了', 3, 'open', "
+                    "'simple', 0, '2026-11-01 09:00:00', 0, 0, false, 0, 0)"
+                )
+            )
+        upgrade(engine)
+        assert current(engine) == HEAD
+        with Session(engine) as s:
+            tree = area_tree(s)
+            assert [(a.code, a.retired, a.datum) for a in tree.level("grid")] == [("g1", False, None)]
+            route = tree.router.route_point(29.3451, 120.0752, "wgs84", 3.0)
+            assert tree.by_id[route.area_id or 0].code == "g1"  # no polygons yet: the nearest centre
+            cat = catalogue(s).get("road")
+            assert cat is not None and (cat.urgent, cat.retired, cat.keywords) == (False, False, None)
+            assert s.scalar(select(func.count()).select_from(text("tickets"))) == 1
+    finally:
+        engine.dispose()

@@ -27,11 +27,9 @@ async def test_proxy_runs_the_wizard_with_name_and_source(h: Harness) -> None:
     out = await h.say("w1: 王阿姨")
     assert out[0]["text"] == texts.ASK_PROXY_SOURCE
     assert out[0]["buttons"][:4] == ["夜访", "电话", "来访", "其他"]
-    await h.run("w1: [tap 夜访]", "w1: [tap 住房物业]", "w1: [tap 水电气暖]", "w1: 3号楼停水两天了")
+    await h.run("w1: [tap 夜访]", "w1: [tap 住房]", "w1: [tap 水电气暖]", "w1: 3号楼停水两天了")
     await h.run("w1: [tap 跳过]", "w1: [location 29.3451,120.0752]", "w1: 139 0013 9000")
-    assert h.last("w1")["text"].startswith(
-        "请确认您反映的问题：\n代办：王阿姨（夜访）\n类别：住房物业/水电气暖"
-    )
+    assert h.last("w1")["text"].startswith("请确认您反映的问题：\n代办：王阿姨（夜访）\n类别：住房/水电气暖")
     out = await h.say("w1: [tap 确认提交]")
     assert h.to("w1", out) == [texts.SUBMITTED_PROXY.format(name="王阿姨", id=1, source="夜访")]
     t = h.ticket(1)
@@ -44,7 +42,7 @@ async def test_proxy_runs_the_wizard_with_name_and_source(h: Harness) -> None:
         "13900139000",
     )
     assert h.events(1) == ["created"]
-    assert h.last("@siji1")["text"].startswith("【新工单 #1】住房物业/水电气暖")
+    assert h.last("@siji1")["text"].startswith("【新工单 #1】住房/水电气暖")
 
 
 async def test_proxy_ticket_details_name_the_resident_and_notices_reach_the_filer(h: Harness) -> None:

@@ -165,7 +165,7 @@ async def test_simple_ticket_reminds_then_escalates_each_level_once(h: Harness) 
 
 async def test_difficult_ticket_uses_its_three_day_window(h: Harness) -> None:
     """A difficult ticket reminds at 36 h and 57.6 h and first escalates at 72 h, not after one day."""
-    tid = await h.claimed(category=("住房物业", "物业服务"), description="物业不回应电梯维修问题")
+    tid = await h.claimed(category=("物业", "物业服务", "物业交接"), description="物业不回应电梯维修问题")
     c = h.clock.now()
     assert h.ticket(tid).due_at == c + timedelta(days=3)
     out = await until(h, c, timedelta(hours=35, minutes=55))

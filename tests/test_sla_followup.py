@@ -98,7 +98,7 @@ async def test_rank_in_the_group_shows_overdue_deductions(h: Harness) -> None:
 
 async def test_progress_push_after_a_day_then_daily_with_the_latest_note(h: Harness) -> None:
     """A waiting resident hears status, latest note and deadline 24 h after the last news, then daily."""
-    tid = await h.claimed(category=("住房物业", "物业服务"), description="物业不回应电梯维修问题")
+    tid = await h.claimed(category=("物业", "物业服务", "物业交接"), description="物业不回应电梯维修问题")
     c = h.clock.now()
     await until(h, c, timedelta(hours=3))
     await h.say(f"w1: 进展 {tid} 已联系电梯维保单位")

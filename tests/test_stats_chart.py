@@ -38,7 +38,7 @@ async def story(h: Harness) -> tuple[int, int, int]:
     await h.setup_grid()
     on_time = await h.report("r1")
     late = await h.report("r2", category=("大城管", "违章停车"), description="春晗路口长期违章停车")
-    waiting = await h.report("r3", category=("住房物业", "电梯"), description="3号楼电梯坏了三天")
+    waiting = await h.report("r3", category=("物业", "电梯"), description="3号楼电梯坏了三天")
     await h.run(f"w1: 抢单 {on_time}", f"w2: 抢单 {late}")
     await h.advance(timedelta(hours=6))
     await h.run(f"w1: 办结 {on_time} 已修复", "r1: 是", "r1: 满意")
@@ -94,7 +94,7 @@ async def test_chart_draws_the_expected_series(hc: Harness) -> None:
     assert data.new == [0, 0, 0, 0, 0, 3, 0]
     assert data.solved == [0, 0, 0, 0, 0, 1, 1]
     assert (data.tiers, data.on_time_pct) == (["简单"], [50.0])
-    assert data.categories == ["住房物业/电梯", "大城管/违章停车", "大城管/道路破损"]  # ties by code
+    assert data.categories == ["物业/电梯", "大城管/违章停车", "大城管/道路破损"]  # ties by code
     assert data.category_counts == [1, 1, 1]
     assert (data.grids, data.grid_hours) == (["四季社区 第一网格"], [21.0])
     fig = chart.figure(data)

@@ -16,7 +16,7 @@ from .harness import Harness, write_png
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
 MENU_LABELS = [texts.BTN_REPORT, texts.BTN_MY, texts.BTN_HELP]
-TOP_CATEGORIES = ["大城管", "住房物业", "矛盾纠纷", "民生服务", "公共安全", "建议 金点子", "其他"]
+TOP_CATEGORIES = ["大城管", "住房", "物业", "矛盾纠纷", "民生服务", "公共安全", "建议 金点子", "其他"]
 
 
 def state(h: Harness, user: str = "r1") -> str:
@@ -56,7 +56,7 @@ async def test_menu_buttons_open_report_my_tickets_and_help(h: Harness) -> None:
 
 
 async def test_category_tree_offers_top_level_then_subcategories(h: Harness) -> None:
-    """The wizard shows the seven top categories, then the subcategories of the chosen one."""
+    """The wizard shows the eight top categories, then the items of the chosen one (兜底 item last)."""
     out = await h.say("r1: /report")
     assert out[0]["buttons"] == [*TOP_CATEGORIES, texts.BTN_CANCEL]
     out = await h.say("r1: [tap 大城管]")
@@ -67,14 +67,15 @@ async def test_category_tree_offers_top_level_then_subcategories(h: Harness) -> 
         "环境卫生",
         "绿化",
         "设施缺失",
+        "其他城管问题",
         texts.BTN_BACK,
         texts.BTN_CANCEL,
     ]
     await h.say("r1: [tap 返回上一步]")
-    out = await h.say("r1: [tap 住房物业]")
-    assert out[0]["buttons"][:4] == ["水电气暖", "电梯", "物业服务", "房屋维修"]
+    out = await h.say("r1: [tap 物业]")
+    assert out[0]["buttons"][:4] == ["电梯", "物业服务", "物业费", "小区停车"]
     out = await h.say("r1: [tap 电梯]")
-    assert out[0]["text"].startswith("类别：住房物业/电梯\n请用文字描述问题（4–1000 字）")
+    assert out[0]["text"].startswith("类别：物业/电梯\n请用文字描述问题（4–1000 字）")
     assert state(h) == "description"
 
 
@@ -166,11 +167,12 @@ async def test_gps_location_routes_to_the_nearest_grid(h: Harness) -> None:
 
 
 async def test_far_away_location_asks_for_the_community(h: Harness) -> None:
-    """A location far from every grid asks the resident to choose the community."""
+    """A location outside the subdistrict says so, then asks the resident to choose the community."""
     await h.run("r1: /report", "r1: [tap 其他]", "r1: 井盖丢失了很危险", "r1: [tap 跳过]")
     out = await h.say("r1: [location 39.9042,116.4074]")
-    assert out[0]["text"] == texts.ASK_COMMUNITY
-    assert out[0]["buttons"][:5] == ["丹溪社区", "经发社区", "四季社区", "望道社区", "拥军社区"]
+    assert out[0]["text"].startswith("这个位置不在北苑街道的服务范围内。")
+    assert out[1]["text"] == texts.ASK_COMMUNITY
+    assert out[1]["buttons"][:5] == ["丹溪社区", "经发社区", "四季社区", "望道社区", "拥军社区"]
     await h.run("r1: [tap 望道社区]", "r1: [tap 跳过]", "r1: [tap 确认提交]")
     assert area_code(h, h.ticket(1).area_id) == "wangdao"
 
@@ -350,12 +352,12 @@ async def test_confirm_step_wants_the_button(h: Harness) -> None:
 
 async def test_confirm_tells_number_category_tier_and_area(h: Harness) -> None:
     """Submitting tells the ticket number, the category, the 135 tier and the grid it went to."""
-    await h.run("r1: /report", "r1: [tap 住房物业]", "r1: [tap 电梯]", "r1: 3号楼电梯困人，门打不开")
+    await h.run("r1: /report", "r1: [tap 物业]", "r1: [tap 电梯]", "r1: 3号楼电梯困人，门打不开")
     out = await h.run(
         "r1: [tap 跳过]", "r1: [location 29.3451,120.0752]", "r1: [tap 跳过]", "r1: [tap 确认提交]"
     )
     assert h.to("r1", out)[-1] == texts.SUBMITTED.format(
-        id=1, category="住房物业/电梯", tier=texts.TIER["difficult"], area="四季社区 第一网格"
+        id=1, category="物业/电梯", tier=texts.TIER["difficult"], area="四季社区 第一网格"
     )
     assert state(h) == "idle"
     t = h.ticket(1)

@@ -16,6 +16,9 @@ CHANNEL = "telegram"
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 _KINDS = {Chat.PRIVATE: ChatKind.PRIVATE, Chat.GROUP: ChatKind.GROUP, Chat.SUPERGROUP: ChatKind.GROUP}
 
+# Telegram shares GPS positions as they are: WGS-84.
+DATUM = "wgs84"
+
 
 @dataclass(frozen=True)
 class Me:
@@ -74,6 +77,7 @@ def _message_fields(message: Message) -> dict[str, object] | None:
             fields["other_file"] = message.document.file_name or message.document.file_id
     elif message.location is not None:  # venues carry their location too; BadLocation if not on Earth
         fields["location"] = checked_location(message.location.latitude, message.location.longitude)
+        fields["datum"] = DATUM
     elif message.contact is not None:
         # Only the sender's own number counts; someone else's contact card is not a phone answer.
         if user is not None and message.contact.user_id == user.id:

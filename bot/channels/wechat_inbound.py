@@ -84,6 +84,9 @@ def _event(f: dict[str, str], openid: str, account: str, created: str) -> Parsed
     return Parsed(Kind.MESSAGE, openid, account, message_id, _inbound(openid, message_id, text=text), True)
 
 
+DATUM = "gcj02"
+
+
 def _coordinate(value: str, bound: float) -> float:
     try:
         number = float(value)
@@ -114,7 +117,8 @@ def read_message(f: dict[str, str]) -> Parsed:
     elif msg_type == "location":
         lat = _coordinate(f.get("Location_X", ""), 90)
         lon = _coordinate(f.get("Location_Y", ""), 180)
-        inbound = _inbound(openid, message_id, location=(lat, lon))
+        # WeChat location messages are GCJ-02 (the map in the WeChat client is Tencent's).
+        inbound = _inbound(openid, message_id, location=(lat, lon), datum=DATUM)
     else:  # voice, video, shortvideo, link, file …
         return Parsed(Kind.UNSUPPORTED, openid, account, message_id, window=True)
     return Parsed(Kind.MESSAGE, openid, account, message_id, inbound, True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.messages import Button, Reply
+from models.outbox import detach_cards
 from models.people import admins_over
 from models.store.unit_of_work import Unit
 from models.tables import Area, Outbox, Person, Status, Ticket
@@ -94,13 +95,28 @@ def post_card(u: Unit, ticket: Ticket, text: str | None = None) -> int:
     return len(chats)
 
 
-def refresh_card(u: Unit, ticket: Ticket) -> None:
-    """Edit every card of this ticket to show its current state."""
-    places = u.session.execute(
+def _card_places(u: Unit, ticket: Ticket) -> list[tuple[str, str]]:
+    """The chats (channel, chat id) that show a card of this ticket."""
+    rows = u.session.execute(
         select(Outbox.channel, Outbox.chat_id)
         .where(Outbox.card_of == ticket.id, Outbox.edit_of.is_(None))
         .distinct()
     ).all()
+    return [(channel, chat_id) for channel, chat_id in rows]
+
+
+def refresh_card(u: Unit, ticket: Ticket) -> None:
+    """Edit every card of this ticket to show its current state."""
     text = card_text(u, ticket)
-    for channel, chat_id in places:
+    for channel, chat_id in _card_places(u, ticket):
         u.send(Reply(channel, chat_id, text, grab_button(ticket), ticket_id=ticket.id, card_of=ticket.id))
+
+
+def mark_moved(u: Unit, ticket: Ticket, area: str) -> None:
+    """Turn every card of a moved ticket into a note of where it went; later changes leave them be."""
+    text = texts.CARD_MOVED.format(
+        id=ticket.id, category=category_name(u.session, ticket.category_code), area=area
+    )
+    for channel, chat_id in _card_places(u, ticket):
+        u.send(Reply(channel, chat_id, text, (), ticket_id=ticket.id, card_of=ticket.id))
+    detach_cards(u.session, ticket.id)

@@ -12,10 +12,10 @@ from models.store.unit_of_work import Rules, Unit
 from models.tables import Person, Rating, Status, Ticket
 
 from .. import texts
-from ..render import due_text, person_name
+from ..render import area_label, due_text, person_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
-from .deliver import refresh_card, to_handler, to_person, to_resident
+from .deliver import mark_moved, post_card, refresh_card, to_handler, to_person, to_resident
 
 
 def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
@@ -177,6 +177,23 @@ def _progress(u: Unit, h: Happened) -> None:
     to_resident(u, h.ticket, progress_text(u, h.ticket))
 
 
+def _moved(u: Unit, h: Happened) -> None:
+    """Old cards say where it went, the new area gets the card, a released worker and the resident hear."""
+    t = h.ticket
+    area = area_label(u, t.area_id)
+    mark_moved(u, t, area)
+    post_card(u, t)
+    if h.previous_handler_id is not None:
+        worker = u.session.get(Person, h.previous_handler_id)
+        if worker is not None:
+            to_person(u, worker, texts.W_MOVED_AWAY.format(id=t.id, area=area), ticket_id=t.id)
+    to_resident(u, t, texts.R_MOVED.format(id=t.id, area=area))
+
+
+def _recategorised(u: Unit, h: Happened) -> None:
+    refresh_card(u, h.ticket)
+
+
 def _quiet(u: Unit, h: Happened) -> None:
     """Recorded only: the flow that caused it answers for itself (a new ticket's card and receipt)."""
 
@@ -203,6 +220,8 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.OVERDUE_REMINDED: _overdue_reminded,
     EventKind.FOLLOWUP_REMINDED: _followup_reminded,
     EventKind.PROGRESS: _progress,
+    EventKind.MOVED: _moved,
+    EventKind.RECATEGORISED: _recategorised,
 }
 
 

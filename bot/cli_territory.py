@@ -1,0 +1,239 @@
+"""`jiesu territory|catalogue|staff check|import FILE`, and the start-up check for an empty database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from handlers.moving import move_to_area, move_to_category
+from handlers.notify import unit_of_work
+from models.clock import SystemClock
+from models.datafiles import catalogue_file, staff_file, territory_file
+from models.datafiles.importing import Report, import_catalogue, import_territory, live_departments
+from models.datafiles.problems import DataFileError, Problem
+from models.datafiles.staff_import import import_staff
+from models.migrations import upgrade
+from models.refdata import forget
+from models.store.database import Database
+from models.store.unit_of_work import Unit
+from models.tables import Area, Category
+
+ConfigOf = Callable[[argparse.Namespace], Config]
+
+NOT_READY = (
+    "This database has no {missing} and [subdistrict] demo = false, so no report could be filed.\n"
+    "Import your office's files first:\n"
+    "  jiesu territory import TERRITORY.toml\n"
+    "  jiesu catalogue import CATALOGUE.toml\n"
+    "  jiesu staff import STAFF.toml        (optional)\n"
+    "(check them first with `jiesu territory check FILE`; examples/beiyuan/ has complete examples),\n"
+    "or set [subdistrict] demo = true to try the built-in 北苑街道 demo."
+)
+
+
+def not_ready(config: Config) -> str | None:
+    """Why the bot cannot take a report on this database (None: it can, or the demo will seed it)."""
+    if config.seed_demo:
+        return None
+    db = Database(config.database_url)
+    try:
+        upgrade(db.engine)
+
+        def counts(s: Session) -> tuple[int, int]:
+            areas = s.scalar(select(func.count()).select_from(Area).where(Area.retired.is_(False))) or 0
+            cats = (
+                s.scalar(select(func.count()).select_from(Category).where(Category.retired.is_(False))) or 0
+            )
+            return areas, cats
+
+        areas, cats = db.run_sync(counts)
+    finally:
+        db.close()
+    missing = [w for w, n in (("territory", areas), ("service catalogue", cats)) if not n]
+    return NOT_READY.format(missing=" and no ".join(missing)) if missing else None
+
+
+def _problems(problems: list[Problem], err: TextIO) -> None:
+    for p in problems:
+        err.write(f"{p}\n")
+
+
+def _summary_territory(checked: territory_file.Checked, out: TextIO) -> None:
+    t = checked.territory
+    grids = t.grids()
+    with_boundary = [g.code for _, g in grids if g.boundary is not None]
+    with_names = [g.code for _, g in grids if g.names]
+    out.write(f"{t.path}: subdistrict {t.code} ({t.name}), drawn in {t.datum}\n")
+    out.write(
+        f"  {len(t.departments)} departments, {len(t.communities)} communities, {len(grids)} grids "
+        f"({len(with_boundary)} with a boundary, {len(with_names)} with names)\n"
+    )
+    missing_boundary = [g.code for _, g in grids if g.boundary is None]
+    missing_names = [g.code for _, g in grids if not g.names]
+    out.write(f"  grids without a boundary: {', '.join(missing_boundary) or 'none'}\n")
+    out.write(f"  grids without names: {', '.join(missing_names) or 'none'}\n")
+    out.write("  overlapping polygons: none\n")
+    owned = [f"{d.code}: {', '.join(d.categories) or '-'}" for d in t.departments]
+    out.write(f"  categories owned: {'; '.join(owned) or 'none'}\n")
+
+
+def _summary_catalogue(checked: catalogue_file.CheckedCatalogue, out: TextIO) -> None:
+    nodes = checked.catalogue.nodes
+    by_depth = [sum(1 for n in nodes if n.depth == d) for d in range(3)]
+    out.write(
+        f"{checked.catalogue.path}: {by_depth[0]} categories, {by_depth[1]} items, {by_depth[2]} sub-items\n"
+    )
+    urgent = [n.code for n in nodes if n.urgent]
+    no_deadline = [n.code for n in nodes if n.tier == "none"]
+    catch_all = [n.code for n in nodes if n.catch_all]
+    out.write(f"  urgent: {', '.join(urgent) or 'none'}\n")
+    out.write(f"  no deadline: {', '.join(no_deadline) or 'none'}\n")
+    out.write(f"  catch-all (兜底): {', '.join(catch_all)}\n")
+
+
+def _print_report(report: Report, path: Path, dry_run: bool, out: TextIO) -> None:
+    for line in report.lines:
+        out.write(f"  {line}\n")
+    if not report.changed:
+        out.write(f"nothing to change: the database already matches {path}\n")
+    elif dry_run:
+        out.write(f"dry run: {len(report.lines)} changes listed, nothing was written\n")
+    else:
+        out.write(f"imported {path}: {len(report.lines)} changes\n")
+
+
+def _in_transaction(config: Config, dry_run: bool, work: Callable[[Unit], Report]) -> Report:
+    """Run an import in one transaction: committed, or rolled back for a dry run or an error."""
+    db = Database(config.database_url)
+    try:
+        upgrade(db.engine)
+        with db.sessions() as session:
+            session.begin()
+            try:
+                # The announcing unit: a ticket moved off a retired area is told like a /move.
+                report = work(unit_of_work(session, SystemClock().now(), config.rules))
+                session.flush()
+            except BaseException:
+                session.rollback()
+                raise
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+                forget(session)
+        return report
+    finally:
+        db.close()
+
+
+def _departments_for(config: Config, territory: str | None) -> dict[str, tuple[str, ...]] | None:
+    """Departments to check a catalogue against: from a territory file, else from the database."""
+    if territory is not None:
+        t = territory_file.parse(Path(territory)).territory
+        return {d.code: d.categories for d in t.departments}
+    db = Database(config.database_url)
+    try:
+        upgrade(db.engine)
+        return db.run_sync(lambda s: live_departments(Unit(s, SystemClock().now(), config.rules)))
+    finally:
+        db.close()
+
+
+def cmd(config_of: ConfigOf) -> Callable[[argparse.Namespace], int]:
+    """The function behind every territory / catalogue / staff sub-command."""
+
+    def run(args: argparse.Namespace) -> int:
+        out, err = sys.stdout, sys.stderr
+        path = Path(args.file)
+        try:
+            return _dispatch(args, config_of, path, out)
+        except DataFileError as exc:
+            _problems(exc.problems, err)
+            err.write(f"{path}: not imported, nothing was written ({len(exc.problems)} problems)\n")
+            return 1
+
+    return run
+
+
+def _dispatch(args: argparse.Namespace, config_of: ConfigOf, path: Path, out: TextIO) -> int:
+    kind, action = args.data_kind, args.data_action
+    importing = action == "import"
+    dry_run = bool(getattr(args, "dry_run", False))
+    move_to = getattr(args, "move_open_to", None)
+    if kind == "territory":
+        checked = territory_file.parse(path)
+        _warnings(checked.collector.problems, out)
+        if not importing:
+            _summary_territory(checked, out)
+            return 0
+        t = checked.territory
+        report = _in_transaction(
+            config_of(args), dry_run, lambda u: import_territory(u, t, move_to, move_to_area)
+        )
+    elif kind == "catalogue":
+        config = config_of(args)
+        departments = _departments_for(config, getattr(args, "territory", None))
+        cat = catalogue_file.parse(path, departments)
+        _warnings(cat.collector.problems, out)
+        if not importing:
+            _summary_catalogue(cat, out)
+            return 0
+        c = cat.catalogue
+        report = _in_transaction(config, dry_run, lambda u: import_catalogue(u, c, move_to, move_to_category))
+    else:
+        staff = staff_file.parse(path)
+        _warnings(staff.collector.problems, out)
+        if not importing:
+            out.write(f"{path}: {len(staff.people)} people\n")
+            return 0
+        people = staff.people
+        report = _in_transaction(config_of(args), dry_run, lambda u: import_staff(u, path, people))
+    _print_report(report, path, dry_run, out)
+    return 0
+
+
+def _warnings(problems: list[Problem], out: TextIO) -> None:
+    for p in problems:
+        if p.warning:
+            out.write(f"{p}\n")
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    config_of: ConfigOf,
+) -> None:
+    """Add `territory`, `catalogue` and `staff`, each with `check FILE` and `import FILE`."""
+    helps = {
+        "territory": "the territory file: communities, grids, departments",
+        "catalogue": "the service catalogue file: categories, items, sub-items",
+        "staff": "the staff file: grid workers and admins with their scopes",
+    }
+    for kind, text in helps.items():
+        parser = sub.add_parser(kind, help=text)
+        actions = parser.add_subparsers(dest="data_action", required=True)
+        check = actions.add_parser("check", parents=[common], help="validate the file and print a summary")
+        check.add_argument("file")
+        imp = actions.add_parser("import", parents=[common], help="bring the database in line with the file")
+        imp.add_argument("file")
+        imp.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
+        if kind in ("territory", "catalogue"):
+            imp.add_argument(
+                "--move-open-to",
+                metavar="CODE",
+                help="where the open tickets of a retired "
+                + ("grid, community or department" if kind == "territory" else "category")
+                + " go",
+            )
+        if kind == "catalogue":
+            for p in (check, imp):
+                p.add_argument("--territory", help="check department codes against this territory file")
+        for p in (check, imp):
+            p.set_defaults(func=cmd(config_of), data_kind=kind)

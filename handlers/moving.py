@@ -1,0 +1,60 @@
+"""Moving a ticket (/move, 转派, and retiring areas or categories); the notices come from its event."""
+
+from __future__ import annotations
+
+from handlers import texts
+from models import tickets
+from models.errors import BadInput, InvalidTransition, NotAllowed, NotFound
+from models.people import has_role
+from models.store.unit_of_work import Unit
+from models.tables import Area, AreaLevel, Category, Person, Role, Ticket
+from models.ticket_move import movable, recategorise, relocate
+
+from .arguments import ticket_arg
+from .render import area_label
+from .turn import Command, Turn
+
+TARGET_LEVELS = (AreaLevel.GRID, AreaLevel.COMMUNITY, AreaLevel.DEPARTMENT)
+USAGE = "/move 编号 范围代码（如 /move 12 jingfa-1）"
+
+
+def move_to_area(u: Unit, ticket: Ticket, area: Area, actor: Person | None = None) -> str:
+    """Re-route a ticket (everyone concerned is told through its event); return the old area's label."""
+    old_label = area_label(u, ticket.area_id)
+    relocate(u, ticket, area, actor)
+    return old_label
+
+
+def move_to_category(u: Unit, ticket: Ticket, category: Category, actor: Person | None = None) -> None:
+    """Give an open ticket another category (its own was retired); the card shows the new one."""
+    recategorise(u, ticket, category, actor)
+
+
+def move(turn: Turn, args: list[str]) -> None:
+    """/move ID SCOPE (转派): an admin re-routes a misrouted ticket to a grid, community or department."""
+    u = turn.u
+    ticket_id = ticket_arg(args, USAGE, 2)
+    if len(args) != 2:
+        raise BadInput(texts.USAGE.format(usage=USAGE))
+    area = u.tree.by_code(args[1])
+    if area is None:
+        raise NotFound(texts.AREA_NOT_FOUND.format(code=args[1]))
+    if area.level not in TARGET_LEVELS:
+        raise BadInput(texts.MOVE_TARGET_LEVEL.format(code=area.code))
+    ticket = tickets.get(u, ticket_id, lock=True)
+    over_ticket = tickets.is_admin_over(u, turn.person, ticket)
+    if not (over_ticket and has_role(u.session, turn.person.id, Role.ADMIN, u.tree, area.id)):
+        raise NotAllowed(texts.NOT_ADMIN)
+    if not movable(ticket):
+        raise InvalidTransition(
+            texts.MOVE_NOT_ACTIVE.format(id=ticket.id, status=texts.STATUS[ticket.status])
+        )
+    if ticket.area_id == area.id:
+        turn.reply(texts.MOVE_SAME.format(id=ticket.id, area=area_label(u, area.id)))
+        return
+    old = move_to_area(u, ticket, area, turn.person)
+    turn.reply(texts.MOVE_DONE.format(id=ticket.id, old=old, area=area_label(u, area.id)))
+
+
+COMMANDS: dict[str, Command] = {"move": move}
+ALIASES = {"转派": "move"}

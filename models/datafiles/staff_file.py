@@ -1,0 +1,109 @@
+"""The staff file (TOML): grid workers and admins, known by phone or channel id, with their scopes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..tables import Role
+from .problems import Collector, DataFileError, check_code, check_name, read_toml, unknown_keys
+
+PERSON_KEYS = {"name", "role", "scopes", "phone", "telegram", "wechat", "console"}
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """One person of the staff file."""
+
+    name: str
+    role: Role
+    scopes: tuple[str, ...]
+    phone: str | None
+    ids: tuple[tuple[str, str], ...]  # (channel, user id) known now
+    where: str
+
+
+@dataclass(frozen=True)
+class CheckedStaff:
+    """A parsed staff file and its warnings."""
+
+    people: tuple[StaffMember, ...]
+    collector: Collector
+
+
+def _phone(c: Collector, where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    digits = re.sub(r"[\s-]", "", str(value)).removeprefix("+86")
+    if not MOBILE.match(digits):
+        c.error(
+            where, "phone", f'{value!r} is not a mainland mobile number; write 11 digits, e.g. "13800138000"'
+        )
+        return None
+    return digits
+
+
+def parse(path: Path) -> CheckedStaff:
+    """Read and check a staff file; raise DataFileError listing every error."""
+    raw, locator = read_toml(path)
+    c = Collector(path, locator)
+    unknown_keys(c, "file", raw, {"people"}, "the staff file")
+    items = raw.get("people")
+    if not isinstance(items, list) or not items:
+        c.error(
+            "file", "[[people]]", "add [[people]] tables with name, role, scopes and a phone or channel id"
+        )
+        raise DataFileError(c.errors)
+    people = []
+    for index, item in enumerate(items):
+        where = c.at("people", index)
+        if not isinstance(item, dict):
+            c.error(where, "people", "expected a [[people]] table")
+            continue
+        unknown_keys(c, where, item, PERSON_KEYS, "a person")
+        name = check_name(c, c.at("people", index, "name"), item.get("name"))
+        role_raw = item.get("role")
+        role = None
+        if role_raw not in {r.value for r in Role}:
+            c.error(c.at("people", index, "role"), "role", f'{role_raw!r}: write role = "worker" or "admin"')
+        else:
+            role = Role(role_raw)
+        scopes_raw = item.get("scopes")
+        scopes: list[str] = []
+        if not isinstance(scopes_raw, list) or not scopes_raw:
+            c.error(
+                c.at("people", index, "scopes"), "scopes", 'write the area codes, e.g. scopes = ["siji-1"]'
+            )
+        else:
+            for s in scopes_raw:
+                code = check_code(c, c.at("people", index, "scopes"), s, "scopes")
+                if code:
+                    scopes.append(code)
+        phone = _phone(c, c.at("people", index, "phone"), item.get("phone"))
+        ids = []
+        for channel in ("telegram", "wechat", "console"):
+            value = item.get(channel)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
+                c.error(c.at("people", index, channel), channel, f"{value!r}: write the {channel} user id")
+                continue
+            if channel == "telegram" and not str(value).isdigit():
+                c.error(
+                    c.at("people", index, channel),
+                    channel,
+                    f"{value!r}: a Telegram user id is a number, not @name",
+                )
+                continue
+            ids.append((channel, str(value).strip()))
+        if phone is None and not ids and "phone" not in item:
+            c.error(
+                where, "phone", "give a phone (bound when they share it on Telegram) or telegram / wechat id"
+            )
+        if name and role and scopes and (phone or ids):
+            people.append(StaffMember(name, role, tuple(scopes), phone, tuple(ids), where))
+    c.raise_if_errors()
+    return CheckedStaff(tuple(people), c)
