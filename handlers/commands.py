@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import admin, resident, staff
+from . import admin, resident, staff, web
 from .textclean import normalise_command
 from .turn import Turn
 
@@ -36,6 +36,7 @@ COMMANDS: dict[str, Command] = {
     "areas": admin.areas,
     "overdue": admin.overdue,
     "stats": admin.stats,
+    "web": web.web,
 }
 
 # Everyday words staff and residents type without a slash.
@@ -66,6 +67,7 @@ ALIASES: dict[str, str] = {
     "绑定": "bind",
     "超期": "overdue",
     "统计": "stats",
+    "后台": "web",
 }
 
 # Menu entries for channels that register them (Telegram setMyCommands).

@@ -15,6 +15,7 @@ from models.refdata import catalogue
 from models.render import category_name
 from models.tables import AreaLevel, Category
 
+from . import web
 from .textclean import clean, parse_phone
 from .turn import Turn
 
@@ -376,6 +377,7 @@ def submit(turn: Turn) -> None:
                 tier=texts.TIER[ticket.tier],
                 area=area_label(u, ticket.area_id),
             )
+            + web.progress_line(u, ticket)
         )
     post_card(u, ticket)
 
