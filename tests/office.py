@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -76,3 +76,30 @@ async def post_form(c: httpx.AsyncClient, page_url: str, action: str, data: dict
     """Submit a form of a page as a browser would (with the page's CSRF token)."""
     page = await c.get(page_url)
     return await c.post(action, data={"csrftoken": csrf(page.text), **data})
+
+
+@asynccontextmanager
+async def served(h: Harness) -> AsyncIterator[str]:
+    """The office on a real local port (for clients that speak HTTP: georeport, Chromium)."""
+    import asyncio
+
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(asgi(h), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    server.capture_signals = _no_signals  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextmanager
+def _no_signals() -> Iterator[None]:
+    yield

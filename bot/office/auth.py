@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from handlers import texts
 from models import office
 from models.people import grants_of
-from models.tables import Role, Ticket
+from models.tables import AreaLevel, Role, Ticket
 from models.unit import Unit
 
 from .context import Office
@@ -65,7 +65,7 @@ def viewer_of(u: Unit, person_id: int, name: str) -> Viewer | None:
     everywhere = top in admin_areas
     communities = tuple(
         a.id
-        for a in tree.children(top)
+        for a in sorted(tree.level(AreaLevel.COMMUNITY), key=lambda a: a.id)  # in the order they were set up
         if everywhere or a.id in areas or any(tree.is_within(x, a.id) for x in areas)
     )
     return Viewer(
