@@ -18,7 +18,7 @@ from models import tickets
 from models.errors import BadInput, DomainError, NotAllowed
 from models.notify import area_label, due_text
 from models.refdata import catalogue
-from models.tables import ACTIVE, Person, Status, Ticket, Tier
+from models.tables import ACTIVE, AreaLevel, Person, Status, Ticket, Tier
 from models.unit import Unit
 
 from . import present, query
@@ -268,10 +268,17 @@ def map_page(office: Office) -> Any:
                 for a in u.tree.by_id.values()
                 if getattr(a, "boundary", None) and (viewer.everywhere or a.id in viewer.areas)
             ]
+            # Grid centres, so a map without tiles still shows where things are.
+            centres = [
+                {"name": area_label(u, a.id), "lat": a.lat, "lon": a.lon}
+                for a in u.tree.level(AreaLevel.GRID)
+                if a.lat is not None and a.lon is not None and (viewer.everywhere or a.id in viewer.areas)
+            ]
             top = u.tree.top()
             return {
                 "markers": markers,
                 "shapes": shapes,
+                "centres": centres,
                 "centre": [top.lat or 29.34, top.lon or 120.08],
             }
 

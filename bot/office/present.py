@@ -145,7 +145,7 @@ def timeline(u: Unit, t: Ticket) -> list[Event]:
             actor=people.get(e.actor_id, "") if e.actor_id else "系统",
             role=role_word(u, t, e.actor_id),
             what=EVENT_WORDS.get(e.kind, e.kind),
-            note=e.note or "",
+            note=texts.SOURCE.get(e.note or "", e.note or "") if e.kind == "created" else e.note or "",
             status=texts.CARD_STATUS.get(e.to_status or "", ""),
         )
         for e in events
