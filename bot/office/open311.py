@@ -83,13 +83,6 @@ def error(fmt: str, status: int, description: str) -> Response:
     )
 
 
-def iso(u: Unit, when: datetime | None) -> str | None:
-    """ISO 8601 with the local offset, e.g. 2026-11-30T14:05:00+08:00."""
-    if when is None:
-        return None
-    return when.astimezone(ZoneInfo(u.rules.sla.timezone)).isoformat(timespec="seconds")
-
-
 def parse_iso(value: str, field: str) -> datetime:
     """A W3C/ISO 8601 date-time from a query (a bare date counts as its start, in UTC)."""
     try:
@@ -125,25 +118,70 @@ def _service(u: Unit, c: Category) -> dict[str, Any]:
     }
 
 
-def public_request(u: Unit, t: Ticket, updated: datetime | None, token: str | None = None) -> dict[str, Any]:
+PUBLIC_COLUMNS = (
+    Ticket.id,
+    Ticket.status,
+    Ticket.reason,
+    Ticket.category_code,
+    Ticket.description,
+    Ticket.area_id,
+    Ticket.tier,
+    Ticket.created_at,
+    Ticket.due_at,
+    Ticket.lat,
+    Ticket.lon,
+)
+
+
+class Labels:
+    """Names of areas and services, looked up once per answer."""
+
+    def __init__(self, u: Unit) -> None:
+        self.u = u
+        self.zone = ZoneInfo(u.rules.sla.timezone)
+        self.cats = catalogue(u.session)
+        self._areas: dict[int, str] = {}
+        self._services: dict[str, str] = {}
+
+    def area(self, area_id: int) -> str:
+        """Community and grid, e.g. 四季社区 第一网格."""
+        if area_id not in self._areas:
+            self._areas[area_id] = area_label(self.u, area_id)
+        return self._areas[area_id]
+
+    def service(self, code: str) -> str:
+        """The service's full name."""
+        if code not in self._services:
+            self._services[code] = self.cats.full_name(code)
+        return self._services[code]
+
+    def iso(self, when: datetime | None) -> str | None:
+        """ISO 8601 with the local offset."""
+        return None if when is None else when.astimezone(self.zone).isoformat(timespec="seconds")
+
+
+def public_request(
+    labels: Labels, t: Any, updated: datetime | None, token: str | None = None
+) -> dict[str, Any]:
     """A ticket as GET answers it: never a phone, e-mail, name or exact address or point."""
     closed = t.status in FINAL
     notes = texts.CARD_STATUS[t.status]
-    if t.status in ("rejected",) and t.reason:
+    if t.status == "rejected" and t.reason:
         notes += f"：{t.reason}"
+    place = labels.area(t.area_id)
     out: dict[str, Any] = {
         "service_request_id": str(t.id),
         "status": "closed" if closed else "open",
         "status_notes": notes,
-        "service_name": catalogue(u.session).full_name(t.category_code),
+        "service_name": labels.service(t.category_code),
         "service_code": t.category_code,
         "description": mask_phones(t.description),
-        "agency_responsible": area_label(u, t.area_id),
+        "agency_responsible": place,
         "service_notice": texts.TIER[t.tier],
-        "requested_datetime": iso(u, t.created_at),
-        "updated_datetime": iso(u, updated or t.created_at),
-        "expected_datetime": iso(u, t.due_at),
-        "address": area_label(u, t.area_id),
+        "requested_datetime": labels.iso(t.created_at),
+        "updated_datetime": labels.iso(updated or t.created_at),
+        "expected_datetime": labels.iso(t.due_at),
+        "address": place,
         "address_id": None,
         "zipcode": None,
         # About 100 m: where on the map, not which door.
@@ -169,7 +207,7 @@ def _updated(u: Unit, ids: list[int]) -> dict[int, datetime]:
 
 def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
     """GET requests: by ids, or by service, dates and status (newest first, at most 1000)."""
-    stmt = select(Ticket)
+    stmt = select(*PUBLIC_COLUMNS)
     ids_raw = str(params.get("service_request_id", "")).strip()
     if ids_raw:
         ids = []
@@ -201,9 +239,10 @@ def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
                 stmt = stmt.where(Ticket.status.not_in(FINAL))
             elif wanted == {"closed"}:
                 stmt = stmt.where(Ticket.status.in_(FINAL))
-    found = list(u.session.scalars(stmt.order_by(Ticket.id.desc()).limit(MAX_RESULTS)))
+    found = u.session.execute(stmt.order_by(Ticket.id.desc()).limit(MAX_RESULTS)).all()
     updated = _updated(u, [t.id for t in found])
-    return [public_request(u, t, updated.get(t.id)) for t in found]
+    labels = Labels(u)
+    return [public_request(labels, t, updated.get(t.id)) for t in found]
 
 
 def _text(form: Any, name: str, limit: int) -> str:
@@ -347,10 +386,10 @@ def routes(office_: Office) -> list[BaseRoute]:
             raise ApiError(404, texts.O311_NOT_FOUND.format(id=raw))
 
         def read(u: Unit) -> list[dict[str, Any]]:
-            t = u.session.get(Ticket, int(raw))
+            t = u.session.execute(select(*PUBLIC_COLUMNS).where(Ticket.id == int(raw))).first()
             if t is None:
                 return []
-            return [public_request(u, t, _updated(u, [t.id]).get(t.id))]
+            return [public_request(Labels(u), t, _updated(u, [t.id]).get(t.id))]
 
         rows = await office_.run(read)
         if not rows:

@@ -18,7 +18,7 @@ from models import tickets
 from models.errors import BadInput, DomainError, NotAllowed
 from models.notify import area_label, due_text
 from models.refdata import catalogue
-from models.tables import ACTIVE, AreaLevel, Person, Status, Ticket, Tier
+from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Status, Ticket, Tier
 from models.unit import Unit
 
 from . import present, query
@@ -35,18 +35,13 @@ def _options(u: Unit, viewer: Viewer) -> dict[str, Any]:
     communities = [tree.by_id[c] for c in viewer.communities]
     grids = [g for c in communities for g in tree.children(c.id) if viewer.everywhere or g.id in viewer.areas]
     cats = catalogue(u.session)
-    handler_ids = (
-        {
-            int(pid)
-            for (pid,) in u.session.execute(
-                select(Ticket.handler_id).where(Ticket.handler_id.is_not(None)).distinct().limit(500)
-            )
-            if pid is not None
-        }
-        if viewer.admin
-        else {viewer.person_id}
-    )
-    handlers = sorted(present.names(u, handler_ids).items(), key=lambda kv: kv[1])
+    # Handlers to filter by: the workers of the viewer's areas (not a scan of the tickets).
+    workers = u.session.execute(
+        select(RoleGrant.person_id, RoleGrant.area_id).where(RoleGrant.role == Role.WORKER)
+    ).all()
+    handler_ids = {int(pid) for pid, area in workers if viewer.everywhere or area in viewer.areas}
+    handler_ids.add(viewer.person_id)
+    handlers = sorted(present.names(u, handler_ids).items(), key=lambda kv: (kv[1], kv[0]))
     return {
         "communities": communities,
         "grids": [(g, tree.by_id[g.parent_id].name if g.parent_id else "") for g in grids],
@@ -64,13 +59,13 @@ def tickets_page(office: Office) -> Any:
     async def page(request: Request, viewer: Viewer) -> Response:
         def read(u: Unit) -> dict[str, Any]:
             f = query.parse(request.query_params, u)
-            found, total = query.page(u, viewer, f)
+            found, total, per_status = query.page(u, viewer, f)
             return {
                 "f": f,
                 "rows": present.rows(u, found),
                 "total": total,
                 "pages": max(1, -(-total // query.PAGE_SIZE)),
-                "counts": query.counts(u, viewer, f),
+                "counts": per_status,
                 **_options(u, viewer),
             }
 

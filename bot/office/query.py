@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -190,12 +190,38 @@ def ordered(stmt: Select[Any], sort: str) -> Select[Any]:
     return stmt.order_by(Ticket.id.desc())
 
 
-def page(u: Unit, viewer: Viewer, f: Filters) -> tuple[list[Ticket], int]:
-    """One page of tickets and how many match in all."""
-    where = conditions(u, viewer, f)
-    total = int(u.session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0)
-    stmt = ordered(select(Ticket).where(*where), f.sort).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)
-    return list(u.session.scalars(stmt)), total
+def _sort_key(sort: str) -> Any:
+    if sort == "old":
+        return lambda r: r[0]
+    if sort == "due":
+        return lambda r: (r[2] is None, r[2] or datetime.min.replace(tzinfo=UTC), r[0])
+    return lambda r: -r[0]
+
+
+def page(u: Unit, viewer: Viewer, f: Filters) -> tuple[list[Ticket], int, dict[str, int]]:
+    """One page of tickets, how many match in all, and the counts per status.
+
+    The total comes from the counts (one scan, not two). A text search cannot use an index: its
+    matches are read once (number, status, deadline) and counted, filtered and paged from there.
+    """
+    offset = (f.page - 1) * PAGE_SIZE
+    if f.q:
+        found = u.session.execute(
+            select(Ticket.id, Ticket.status, Ticket.due_at).where(
+                *conditions(u, viewer, f, with_status=False)
+            )
+        ).all()
+        per_status: dict[str, int] = {}
+        for _, status, _ in found:
+            per_status[status] = per_status.get(status, 0) + 1
+        chosen = sorted((r for r in found if not f.status or r[1] == f.status), key=_sort_key(f.sort))
+        ids = [r[0] for r in chosen[offset : offset + PAGE_SIZE]]
+        by_id = {t.id: t for t in u.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
+        return [by_id[i] for i in ids], len(chosen), per_status
+    per_status = counts(u, viewer, f)
+    total = per_status.get(f.status, 0) if f.status else sum(per_status.values())
+    stmt = ordered(select(Ticket).where(*conditions(u, viewer, f)), f.sort).limit(PAGE_SIZE).offset(offset)
+    return list(u.session.scalars(stmt)), total, per_status
 
 
 def all_rows(u: Unit, viewer: Viewer, f: Filters, limit: int) -> list[Ticket]:
