@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from handlers import texts
 
 from .harness import Harness
-from .office import BASE, client, csrf, link_token, office_harness, sign_in
+from .office import BASE, asgi, client, csrf, link_token, office_harness, sign_in
 
 
 @pytest.fixture
@@ -93,3 +94,31 @@ async def test_forms_without_csrf_token_are_refused(web: Harness) -> None:
         forged = await c.post(f"/office/tickets/{tid}/reject", data={"reason": "重复", "csrftoken": "x"})
         assert forged.status_code == 403
     assert web.ticket(tid).status == "open"
+
+
+async def test_revoked_role_ends_access(web: Harness) -> None:
+    """Someone whose role is revoked loses the office at the next request, and their unused link too."""
+    async with client(web) as c:
+        await sign_in(web, c, "w1")
+        assert (await c.get("/office/tickets")).status_code == 200
+        token = await link_token(web, "w1")
+        await web.say("admin: /revoke w1 worker siji-1")
+        assert (await c.get("/office/tickets")).status_code == 401
+        page = await c.get(f"/office/login/{token}")
+        refused = await c.post(f"/office/login/{token}", data={"csrftoken": csrf(page.text)})
+        assert refused.status_code == 403 and texts.WEB_NOT_STAFF in refused.text
+
+
+async def test_https_base_url_makes_the_cookie_secure(db_url: str) -> None:
+    """Behind https the session cookie is marked Secure."""
+    h = await office_harness(db_url, base="https://jiesu.example.org")
+    try:
+        await h.quick_grid()
+        transport = httpx.ASGITransport(app=asgi(h))
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+            token = await link_token(h, "admin")
+            page = await c.get(f"/office/login/{token}")
+            signed = await c.post(f"/office/login/{token}", data={"csrftoken": csrf(page.text)})
+            assert signed.status_code == 303 and "Secure" in signed.headers["set-cookie"]
+    finally:
+        h.close()
