@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 from bot.config import Config
 from scheduler import install
 
+from . import office
 from .app import App
 from .runtime import ChannelRuntime, StartupError
 from .web import build_asgi
@@ -102,6 +103,7 @@ async def serve(config: Config) -> int:
     try:
         runtimes = _channels(app, config)
         routes = [r for rt in runtimes for r in rt.routes()]
+        routes += office.routes(app, config)  # web office, progress pages, Open311
         if routes:
             listener = _bind(*_listen(config))
         for runtime in runtimes:
@@ -133,7 +135,7 @@ async def serve(config: Config) -> int:
             http = asyncio.create_task(server.serve(sockets=[listener]), name="http")
             log.warning("listening on http://%s:%s", host, port)
         scheduler.start()
-        names = ", ".join(rt.name for rt in runtimes)
+        names = ", ".join(rt.name for rt in runtimes) or "web"
         print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)
         await stop.wait()
         print("stopping…", file=sys.stderr, flush=True)

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, resident, staff, wizard
+from . import admin, resident, staff, web, wizard
 from .textclean import normalise_command
 from .turn import Command, Turn
 
@@ -35,11 +35,11 @@ def _merge(*tables: dict[str, V]) -> dict[str, V]:
 # Each dialog state that /cancel can leave, and how (the wizard's steps, 办结's photo wait).
 CANCELS = {**wizard.CANCELS, **staff.CANCELS}
 COMMANDS: dict[str, Command] = _merge(
-    {"cancel": cancel}, resident.COMMANDS, wizard.COMMANDS, staff.COMMANDS, admin.COMMANDS
+    {"cancel": cancel}, resident.COMMANDS, wizard.COMMANDS, staff.COMMANDS, admin.COMMANDS, web.COMMANDS
 )
 # Everyday words staff and residents type without a slash.
 ALIASES: dict[str, str] = _merge(
-    {"取消": "cancel"}, resident.ALIASES, wizard.ALIASES, staff.ALIASES, admin.ALIASES
+    {"取消": "cancel"}, resident.ALIASES, wizard.ALIASES, staff.ALIASES, admin.ALIASES, web.ALIASES
 )
 
 # Menu entries for channels that register them (Telegram setMyCommands).

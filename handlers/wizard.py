@@ -15,6 +15,7 @@ from models.messages import Button
 from models.refdata import catalogue
 from models.tables import IDLE, AreaLevel, Category
 
+from . import web
 from .notify import post_card
 from .payloads import (
     Payload,
@@ -454,6 +455,7 @@ def submit(turn: Turn) -> None:
                 tier=texts.TIER[ticket.tier],
                 area=area_label(u, ticket.area_id),
             )
+            + web.progress_line(u, ticket)
         )
     post_card(u, ticket)
 
