@@ -1,4 +1,4 @@
-"""Issue 13: the [web] and [open311] sections of the config file."""
+"""The [web] and [open311] sections of the config file."""
 
 from __future__ import annotations
 
@@ -50,3 +50,26 @@ def test_bad_values_say_what_to_fix(tmp_path: Path, body: str, message: str) -> 
     """A value that cannot be used stops the start with a message naming the key."""
     with pytest.raises(ConfigError, match=message):
         load(write(tmp_path, body), env={})
+
+
+def test_office_keys_are_known_and_typos_are_named(tmp_path: Path) -> None:
+    """The office's keys raise no warning; a misspelt one is named with the key meant."""
+    good = load(
+        write(
+            tmp_path,
+            '[web]\nbase_url = "https://j.example.org"\nsecret = "s"\ntiles = "https://t/{z}/{x}/{y}.png"\n'
+            '[open311]\njurisdiction_id = "beiyuan"\napi_keys = [{ name = "12345", key = "k" }]\n',
+        ),
+        env={},
+        log_warnings=False,
+    )
+    assert good.warnings == []
+    typo = load(
+        write(tmp_path, '[web]\nbase_ulr = "https://j.example.org"\n[open311]\napi_key = []\n'),
+        env={},
+        log_warnings=False,
+    )
+    assert typo.warnings == [
+        "[web] unknown key 'base_ulr' (did you mean 'base_url'?), ignored",
+        "[open311] unknown key 'api_key' (did you mean 'api_keys'?), ignored",
+    ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -166,6 +168,35 @@ async def test_assign_form_does_what_assign_in_chat_does(web: Harness) -> None:
         assert texts.WEB_DONE["assign"].format(id=a, detail="w2") in page
         assert "交办</b> · admin（管理员） → 办理中" in page
     assert web.events(a) == ["created", "assigned"]
+
+
+async def test_web_and_chat_tell_the_resident_the_same(web: Harness) -> None:
+    """交办 and 驳回 from the web and from chat: the resident and the worker read the same words."""
+    by_chat = [await web.quick_report("r1"), await web.quick_report("r2")]
+    by_web = [await web.quick_report("r3"), await web.quick_report("r4")]
+    w2 = web.query(lambda s: s.query(Person).filter_by(external_id="w2").one().id)
+    start = len(web.transport.transcript)
+    await web.run(f"admin: /assign {by_chat[0]} w2", f"admin: /reject {by_chat[1]} 不属于本街道")
+    chat = web.transport.transcript[start:]
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        start = len(web.transport.transcript)
+        for ticket_id, action, data in (
+            (by_web[0], "assign", {"worker": str(w2)}),
+            (by_web[1], "reject", {"reason": "不属于本街道"}),
+        ):
+            url = f"/office/tickets/{ticket_id}"
+            assert (await post_form(http, url, f"{url}/{action}", data)).status_code == 303
+        await web.app.sender.flush()
+        office = web.transport.transcript[start:]
+
+    def said(out: list[Any], who: str, ticket_id: int, resident: str) -> list[str]:
+        """What one chat read, with the ticket's number and its resident's name made neutral."""
+        return [re.sub(rf"\b{ticket_id}\b", "N", t).replace(resident, "R") for t in web.to(who, out)]
+
+    assert said(office, "r3", by_web[0], "r3") == said(chat, "r1", by_chat[0], "r1") != []
+    assert said(office, "r4", by_web[1], "r4") == said(chat, "r2", by_chat[1], "r2") != []
+    assert said(office, "w2", by_web[0], "r3") == said(chat, "w2", by_chat[0], "r1") != []
 
 
 async def test_refusals_show_in_chinese_and_change_nothing(web: Harness) -> None:
