@@ -362,6 +362,31 @@ WEB_DONE = {
     "note": "工单 #{id} 的进展已记录，已转告居民。",
     "grab": "您已接单 #{id}，请尽快联系居民。",
 }
+# Each kind of ticket event (models.events.EventKind) in the office's timeline and progress page.
+EVENT_NAME = {
+    "created": "受理",
+    "grabbed": "接单",
+    "assigned": "交办",
+    "met": "上门见面",
+    "note": "进展",
+    "tier": "调整时限",
+    "plan": "初步方案",
+    "resolved": "办结",
+    "confirmed_resolved": "居民确认已解决",
+    "reopened": "居民反馈未解决，重新办理",
+    "closed": "销号",
+    "withdrawn": "撤回",
+    "rejected": "驳回",
+    "merged": "合并",
+    "escalated": "升级督办",
+    "overdue": "超期",
+    "progress": "进展提醒",
+    "result_photo": "补充办结照片",
+    "reminded": "办理提醒",
+    "overdue_reminded": "超期催办",
+    "followup_reminded": "回访提醒",
+}
+WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
 O311_BAD_KEY = "api_key 缺失或无效"
 O311_MISSING = "缺少必填参数 {field}"

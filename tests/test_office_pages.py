@@ -282,3 +282,10 @@ async def test_stats_page_shows_rates_ranking_and_chart(web: Harness) -> None:
         bad = await http.get("/office/stats?period=decade")
         assert bad.status_code == 400 and texts.WEB_BAD_FILTER.format(what="统计周期或社区") in bad.text
     assert web.ticket(a).status == "closed"
+
+
+def test_every_event_kind_has_a_chinese_name_in_the_timeline() -> None:
+    """The office's timeline names every kind of event (a reminder too), never its English key."""
+    from models.events import EventKind
+
+    assert set(texts.EVENT_NAME) == {k.value for k in EventKind}

@@ -13,27 +13,6 @@ from models.people import grants_of
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Person, Role, RoleGrant, Status, Ticket, TicketEvent
 
-EVENT_WORDS = {
-    "created": "受理",
-    "grabbed": "接单",
-    "assigned": "交办",
-    "met": "上门见面",
-    "note": "进展",
-    "tier": "调整时限",
-    "plan": "初步方案",
-    "resolved": "办结",
-    "confirmed_resolved": "居民确认已解决",
-    "reopened": "居民反馈未解决，重新办理",
-    "closed": "销号",
-    "withdrawn": "撤回",
-    "rejected": "驳回",
-    "merged": "合并",
-    "escalated": "升级督办",
-    "overdue": "超期",
-    "progress": "进展提醒",
-    "result_photo": "补充办结照片",
-}
-
 
 @dataclass(frozen=True)
 class Row:
@@ -122,15 +101,15 @@ class Event:
 def role_word(u: Unit, t: Ticket, person_id: int | None) -> str:
     """居民, 网格员, 管理员 or 系统, as the actor stood to this ticket."""
     if person_id is None:
-        return "系统"
+        return texts.WEB_ROLE["system"]
     if person_id == t.resident_id:
-        return "居民"
+        return texts.WEB_ROLE["resident"]
     roles = {g.role for g in grants_of(u.session, person_id)}
     if Role.ADMIN in roles:
-        return "管理员"
+        return texts.WEB_ROLE["admin"]
     if Role.WORKER in roles:
-        return "网格员"
-    return "居民"
+        return texts.WEB_ROLE["worker"]
+    return texts.WEB_ROLE["resident"]
 
 
 def timeline(u: Unit, t: Ticket) -> list[Event]:
@@ -142,9 +121,9 @@ def timeline(u: Unit, t: Ticket) -> list[Event]:
     return [
         Event(
             at=e.at,
-            actor=people.get(e.actor_id, "") if e.actor_id else "系统",
+            actor=people.get(e.actor_id, "") if e.actor_id else texts.WEB_ROLE["system"],
             role=role_word(u, t, e.actor_id),
-            what=EVENT_WORDS.get(e.kind, e.kind),
+            what=texts.EVENT_NAME[e.kind],
             note=texts.SOURCE.get(e.note or "", e.note or "") if e.kind == "created" else e.note or "",
             status=texts.CARD_STATUS.get(e.to_status or "", ""),
         )

@@ -16,7 +16,6 @@ from models.store.unit_of_work import Unit
 from models.tables import TicketEvent
 
 from .context import Office
-from .present import EVENT_WORDS
 
 # Notes a resident was told in chat anyway; other notes (staff-only reasons) stay inside.
 PUBLIC_NOTES = ("note", "resolved", "rejected", "plan")
@@ -50,7 +49,7 @@ def progress(office_: Office) -> Any:
                 "events": [
                     (
                         e.at,
-                        EVENT_WORDS.get(e.kind, e.kind),
+                        texts.EVENT_NAME[e.kind],
                         mask_phones(e.note) if e.kind in PUBLIC_NOTES and e.note else "",
                     )
                     for e in events
