@@ -35,6 +35,19 @@ async def office_harness(db_url: str, base: str = BASE) -> Harness:
     return await Harness.create(db_url, config=office_config(base))
 
 
+@asynccontextmanager
+async def office_with_grids(db_url: str, *, jingfa: bool = False) -> AsyncIterator[Harness]:
+    """The office on; grid siji-1 with workers w1 and w2 (and jingfa-1 with j1)."""
+    h = await office_harness(db_url)
+    try:
+        await h.quick_grid()
+        if jingfa:
+            await h.quick_grid(group="jingfa1", grid="jingfa-1", workers=("j1",))
+        yield h
+    finally:
+        h.close()
+
+
 def asgi(h: Harness) -> Starlette:
     """The office's routes as one ASGI app (as bot.web.build_asgi would carry them)."""
     return Starlette(routes=routes(h.app, h.app.config))

@@ -11,18 +11,14 @@ import pytest
 from handlers import texts
 
 from .harness import Harness
-from .office import BASE, asgi, client, csrf, link_token, office_harness, sign_in
+from .office import BASE, asgi, client, csrf, link_token, office_harness, office_with_grids, sign_in
 
 
 @pytest.fixture
 async def web(db_url: str) -> AsyncIterator[Harness]:
     """The demo subdistrict with the web office on, a grid with workers w1 and w2."""
-    h = await office_harness(db_url)
-    try:
-        await h.quick_grid()
+    async with office_with_grids(db_url) as h:
         yield h
-    finally:
-        h.close()
 
 
 async def test_link_signs_in_once(web: Harness) -> None:

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from handlers import texts
 
 from .harness import Harness
-from .office import link_token, office_harness, served
+from .office import link_token, office_with_grids, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "out" / "screenshots"
@@ -65,12 +65,8 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 async def web(db_url: str) -> AsyncIterator[Harness]:
     """The office on; workers w1, w2 in grid siji-1."""
-    h = await office_harness(db_url)
-    try:
-        await h.quick_grid()
+    async with office_with_grids(db_url) as h:
         yield h
-    finally:
-        h.close()
 
 
 async def test_sign_in_filter_assign_and_export_in_chromium(web: Harness, chromium: str, db_url: str) -> None:

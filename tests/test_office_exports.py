@@ -15,7 +15,7 @@ from handlers import texts
 from models.tables import Ticket
 
 from .harness import Harness
-from .office import BASE, client, office_harness, sign_in
+from .office import BASE, client, office_with_grids, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -25,13 +25,8 @@ HEADERS = ["编号", "状态", "类别", "社区", "网格", "问题描述", "�
 @pytest.fixture
 async def web(db_url: str) -> AsyncIterator[Harness]:
     """The office on; grids siji-1 (w1, w2) and jingfa-1 (j1)."""
-    h = await office_harness(db_url)
-    try:
-        await h.quick_grid()
-        await h.quick_grid(group="jingfa1", grid="jingfa-1", workers=("j1",))
+    async with office_with_grids(db_url, jingfa=True) as h:
         yield h
-    finally:
-        h.close()
 
 
 async def test_excel_export_of_the_filtered_list(web: Harness) -> None:

@@ -13,7 +13,7 @@ from handlers import texts
 from models.tables import Person
 
 from .harness import Harness
-from .office import client, office_harness, post_form, sign_in
+from .office import client, office_with_grids, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -21,14 +21,9 @@ pytestmark = pytest.mark.usefixtures("group_privacy")
 @pytest.fixture
 async def web(db_url: str) -> AsyncIterator[Harness]:
     """The office on; grid siji-1 with w1, w2; grid jingfa-1 with j1; community admin ca of 经发社区."""
-    h = await office_harness(db_url)
-    try:
-        await h.quick_grid()
-        await h.quick_grid(group="jingfa1", grid="jingfa-1", workers=("j1",))
+    async with office_with_grids(db_url, jingfa=True) as h:
         await h.run("ca: 你好", "admin: /grant ca admin jingfa")
         yield h
-    finally:
-        h.close()
 
 
 async def three_tickets(h: Harness) -> tuple[int, int, int]:

@@ -13,7 +13,7 @@ from handlers import texts
 from models.tables import Ticket, TicketLink
 
 from .harness import Harness
-from .office import API_KEY, client, office_harness, served
+from .office import API_KEY, client, office_with_grids, served
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -24,12 +24,8 @@ EMAIL = "zhang@example.com"
 @pytest.fixture
 async def web(db_url: str) -> AsyncIterator[Harness]:
     """The office with Open311 on and a grid group for the cards."""
-    h = await office_harness(db_url)
-    try:
-        await h.quick_grid()
+    async with office_with_grids(db_url) as h:
         yield h
-    finally:
-        h.close()
 
 
 FORM = {
