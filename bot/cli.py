@@ -88,10 +88,12 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """jiesu run: serve the configured channels."""
     config = _config(args)
-    if not (config.telegram.token or config.wechat.token):
+    from .office import enabled as web_enabled
+
+    if not (config.telegram.token or config.wechat.token or web_enabled(config)):
         print(
             "No channel is configured. Set [telegram] token (or JIESU_TELEGRAM_TOKEN) or a [wechat] "
-            "section in the config file, see config.example.toml.\n"
+            "section in the config file (or [web] base_url / [open311] api_keys), see config.example.toml.\n"
             "To try Jiesu without any account, run: jiesu console",
             file=sys.stderr,
         )
@@ -124,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = dbsub.add_parser("upgrade", parents=[common], help="create or migrate the schema")
     up.set_defaults(func=cmd_db_upgrade)
     cli_territory.register(sub, common, _config)
+    from .cli_web import add_parser as add_web_parser  # `jiesu web link USER`
+
+    add_web_parser(sub, common, _config)
     return parser
 
 

@@ -64,6 +64,24 @@ class WechatConfig:
 
 
 @dataclass
+class WebConfig:
+    """[web]: the web office (on when base_url is set) and its map tiles."""
+
+    base_url: str = ""
+    tiles_url: str = ""
+    tiles_attribution: str = ""
+    secret: str = ""  # signs CSRF tokens; a random one per start when empty
+
+
+@dataclass
+class Open311Config:
+    """[open311]: the GeoReport v2 API (on when at least one key is configured)."""
+
+    api_keys: dict[str, str] = field(default_factory=dict)  # key -> client name (the ticket's source)
+    jurisdiction_id: str = ""
+
+
+@dataclass
 class Config:
     """Everything Jiesu reads from its config file."""
 
@@ -74,6 +92,8 @@ class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     wechat: WechatConfig = field(default_factory=WechatConfig)
     http_listen: str = "127.0.0.1:8080"
+    web: WebConfig = field(default_factory=WebConfig)
+    open311: Open311Config = field(default_factory=Open311Config)
     seed_demo: bool = True
     warnings: list[str] = field(default_factory=list)  # keys in the file that nothing reads
     delivery_grace: float = 10.0  # seconds SIGTERM waits for sends in flight
@@ -241,6 +261,36 @@ def _grace(value: Any) -> float:
     return seconds
 
 
+def _web(raw: _Table, env: dict[str, str]) -> WebConfig:
+    w = _section(raw, "web")
+    tiles = w.get("tiles", {})
+    if isinstance(tiles, str):
+        tiles = {"url": tiles}
+    if not isinstance(tiles, dict):
+        raise ConfigError("web.tiles: expected a table like { url = '…/{z}/{x}/{y}.png', attribution = '…' }")
+    base = str(env.get("JIESU_WEB_BASE_URL") or w.get("base_url", "")).rstrip("/")
+    if base and not base.startswith(("http://", "https://")):
+        raise ConfigError(f"web.base_url: expected an http:// or https:// address, got {base!r}")
+    return WebConfig(
+        base_url=base,
+        tiles_url=str(tiles.get("url", "")),
+        tiles_attribution=str(tiles.get("attribution", "")),
+        secret=str(env.get("JIESU_WEB_SECRET") or w.get("secret", "")),
+    )
+
+
+def _open311(raw: _Table) -> Open311Config:
+    o = _section(raw, "open311")
+    keys: dict[str, str] = {}
+    for entry in o.get("api_keys", []):
+        if not isinstance(entry, dict) or not entry.get("key") or not entry.get("name"):
+            raise ConfigError(
+                "open311.api_keys: each entry needs a name and a key, e.g. {name='12345', key='…'}"
+            )
+        keys[str(entry["key"])] = str(entry["name"])[:80]
+    return Open311Config(api_keys=keys, jurisdiction_id=str(o.get("jurisdiction_id", "")))
+
+
 def _template_fields(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError('wechat.template_fields: expected a table like { title = "first" }')
@@ -287,6 +337,7 @@ def load(
     tg = _section(raw, "telegram")
     wx = _section(raw, "wechat")
     console = _section(raw, "console")
+    web = _web(raw, env)
     rules = Rules(
         sla=_sla(raw),
         points=_points(raw),
@@ -294,6 +345,7 @@ def load(
         subdistrict_name=str(sub.get("name", "北苑街道")),
         nearest_grid_km=_number(sub.get("nearest_grid_km", 3.0), "subdistrict.nearest_grid_km"),
         chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),
+        web_base_url=web.base_url,
     )
     config = Config(
         database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),
@@ -309,6 +361,8 @@ def load(
         ),
         wechat=_wechat(wx, env),
         http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
+        web=web,
+        open311=_open311(raw),
         seed_demo=bool(sub.get("demo", True)),
         delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),
     )

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 from bot.config import Config
 from scheduler import install
 
+from . import office
 from .app import App
 from .runtime import ChannelRuntime, StartupError
 from .web import build_asgi, database_check
@@ -188,13 +189,14 @@ async def serve(config: Config) -> int:
             await app.start(console=False)
             runtimes = _channels(app, config)
             routes = [r for rt in runtimes for r in rt.routes()]
+            routes += office.routes(app, config)  # web office, progress pages, Open311
             listener = _bind(*_listen(config)) if routes else None
             await stack.enter_async_context(_clients(runtimes))
             await stack.enter_async_context(_delivering(app, config.delivery_grace))
             await stack.enter_async_context(_scheduled(scheduler))
             await stack.enter_async_context(_http(app, config, listener, routes))
             await stack.enter_async_context(_receiving(runtimes))
-            names = ", ".join(rt.name for rt in runtimes)
+            names = ", ".join(rt.name for rt in runtimes) or "web"
             print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)
             await stop.wait()
     except StartupError as exc:

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, moving, resident, staff, wizard
+from . import admin, moving, resident, staff, web, wizard
 from .textclean import normalise_command
 from .turn import Command, Turn
 
@@ -41,10 +41,17 @@ COMMANDS: dict[str, Command] = _merge(
     staff.COMMANDS,
     admin.COMMANDS,
     moving.COMMANDS,
+    web.COMMANDS,
 )
 # Everyday words staff and residents type without a slash.
 ALIASES: dict[str, str] = _merge(
-    {"取消": "cancel"}, resident.ALIASES, wizard.ALIASES, staff.ALIASES, admin.ALIASES, moving.ALIASES
+    {"取消": "cancel"},
+    resident.ALIASES,
+    wizard.ALIASES,
+    staff.ALIASES,
+    admin.ALIASES,
+    moving.ALIASES,
+    web.ALIASES,
 )
 
 # Menu entries for channels that register them (Telegram setMyCommands).

@@ -70,7 +70,7 @@ HELP_STAFF = (
     "网格员命令：\n"
     "抢单 编号 · 见面 编号 · 进展 编号 内容 · 定级 编号 简单|复杂|暂难解决 理由\n"
     "方案 编号 日期(YYYY-MM-DD) 内容 · 办结 编号 说明 · 我的任务 · 我的积分 · 排行\n"
-    "/proxy 代居民登记（夜访、电话）"
+    "/proxy 代居民登记（夜访、电话） · 后台（/web，私聊发送）获取网页后台登录链接"
 )
 HELP_ADMIN = (
     "管理员命令：\n"
@@ -354,3 +354,63 @@ CARD_MOVED = "【工单 #{id} · 已转派】{category}\n已转派至 {area}，�
 R_MOVED = "您反映的问题（#{id}）已转交 {area} 办理，办理时限不变。"
 W_MOVED_AWAY = "工单 #{id} 已转派至 {area}，您无需再办理。"
 STAFF_BOUND = "您好，{name}！您已按街道人员名单登记为{role}，范围：{area}。"
+
+# --- web office, progress page and Open311 -------------------------------------------------
+WEB_LINK = "网页后台登录链接（10分钟内有效，仅可使用一次，请勿转发）：\n{url}"
+WEB_NOT_CONFIGURED = "网页后台尚未开通（未配置 [web] base_url），请联系系统管理员。"
+WEB_STAFF_ONLY = "网页后台仅供网格员和管理员使用。"
+WEB_PRIVATE_ONLY = "为保护账号安全，请在与机器人的私聊中发送 /web 获取登录链接。"
+TRACK_LINE = "\n随时查看办理进展：{url}"
+WEB_LINK_USED = "该登录链接已使用过。请在私聊中重新发送 /web 获取新链接。"
+WEB_LINK_EXPIRED = "该登录链接已过期（有效期10分钟）。请在私聊中重新发送 /web 获取新链接。"
+WEB_LINK_UNKNOWN = "登录链接无效。请在私聊中发送 /web 获取新链接。"
+WEB_NOT_STAFF = "您没有后台权限。网页后台仅供网格员和管理员使用。"
+WEB_SIGNED_OUT = "您已退出登录。"
+WEB_SESSION_GONE = "登录已失效（超过8小时未操作或已退出），请在私聊中发送 /web 重新获取登录链接。"
+WEB_FORBIDDEN = "您的角色无权查看此页面。"
+WEB_TICKET_HIDDEN = "未找到工单 #{id}，或不在您的管辖范围内。"
+WEB_BAD_FILTER = "筛选条件无效：{what}。已按其余条件显示。"
+WEB_WORKER_REQUIRED = "请选择要交办的网格员。"
+WEB_NUMBER_REQUIRED = "请填写有效的{what}。"
+WEB_UNKNOWN_ACTION = "不支持的操作。"
+WEB_DONE = {
+    "assign": "工单 #{id} 已交办给 {detail}，已通知网格员和居民。",
+    "reject": "工单 #{id} 已驳回，已告知居民理由。",
+    "merge": "工单 #{id} 已合并到 #{detail}，已告知居民。",
+    "tier": "工单 #{id} 的时限已调整，已告知居民。",
+    "note": "工单 #{id} 的进展已记录，已转告居民。",
+    "grab": "您已接单 #{id}，请尽快联系居民。",
+}
+# Each kind of ticket event (models.events.EventKind) in the office's timeline and progress page.
+EVENT_NAME = {
+    "created": "受理",
+    "grabbed": "接单",
+    "assigned": "交办",
+    "met": "上门见面",
+    "note": "进展",
+    "tier": "调整时限",
+    "plan": "初步方案",
+    "resolved": "办结",
+    "confirmed_resolved": "居民确认已解决",
+    "reopened": "居民反馈未解决，重新办理",
+    "closed": "销号",
+    "withdrawn": "撤回",
+    "rejected": "驳回",
+    "merged": "合并",
+    "escalated": "升级督办",
+    "overdue": "超期",
+    "progress": "进展提醒",
+    "result_photo": "补充办结照片",
+    "reminded": "办理提醒",
+    "overdue_reminded": "超期催办",
+    "followup_reminded": "回访提醒",
+}
+WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
+TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
+O311_BAD_KEY = "api_key 缺失或无效"
+O311_MISSING = "缺少必填参数 {field}"
+O311_BAD_VALUE = "参数 {field} 无效"
+O311_NO_SERVICE = "未知的 service_code：{code}"
+O311_NOT_FOUND = "未找到工单 {id}"
+O311_NO_TOKEN = "未找到 token：{token}"
+O311_NOTICE = "已受理，将按“135”时限办理"

@@ -17,7 +17,7 @@ from models.refdata import catalogue
 from models.routing import How
 from models.tables import IDLE, AreaLevel, Category
 
-from . import urgent
+from . import urgent, web
 from .notify import post_card
 from .payloads import (
     Payload,
@@ -511,6 +511,7 @@ def submit(turn: Turn) -> None:
                 tier=texts.TIER[ticket.tier],
                 area=area_label(u, ticket.area_id),
             )
+            + web.progress_line(u, ticket)
         )
     post_card(u, ticket)
     urgent.alert_if_urgent(u, ticket)

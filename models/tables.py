@@ -349,3 +349,40 @@ class DeliveryLimit(Base):
     sends: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of epoch seconds, oldest first
     paused_until: Mapped[float] = mapped_column(Double, default=0.0)  # a 429's retry_after, epoch seconds
     touched: Mapped[float] = mapped_column(Double, default=0.0)
+
+
+# --- Web office and Open311 -------------------------------------------------------------------
+
+
+class SignInLink(Base):
+    """A single-use sign-in link for the web office (only its hash is stored)."""
+
+    __tablename__ = "web_sign_in_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds the token, the table its hash."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class TicketLink(Base):
+    """A ticket's public tracking token (progress page) and the API client that filed it, if any."""
+
+    __tablename__ = "ticket_links"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    api_client: Mapped[str | None] = mapped_column(String(80), index=True)
+    created_at: Mapped[datetime]

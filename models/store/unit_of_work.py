@@ -32,6 +32,7 @@ class Rules:
     subdistrict_name: str = "北苑街道"
     nearest_grid_km: float = 3.0
     chart_dir: str = "out/charts"
+    web_base_url: str = ""  # [web] base_url: sign-in and progress links (none when empty)
 
 
 @dataclass

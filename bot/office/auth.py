@@ -1,0 +1,177 @@
+"""Sign-in by link, the session cookie, and what each signed-in person may see."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import or_
+from sqlalchemy.sql.elements import ColumnElement
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from handlers import texts
+from models import office
+from models.people import grants_of
+from models.store.unit_of_work import Unit
+from models.tables import AreaLevel, Role, Ticket
+
+from .context import Office
+
+COOKIE = "jiesu_session"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in staff member and the areas their roles cover."""
+
+    person_id: int
+    name: str
+    admin: bool
+    everywhere: bool  # an admin of the whole subdistrict
+    areas: frozenset[int]  # every area under any of their grants
+    admin_areas: frozenset[int]  # every area under their admin grants
+    communities: tuple[int, ...]  # communities they may filter by
+
+    def where(self) -> ColumnElement[bool] | None:
+        """The tickets this viewer may see, as a WHERE clause (None: all of them)."""
+        if self.everywhere:
+            return None
+        return or_(Ticket.area_id.in_(self.areas), Ticket.handler_id == self.person_id)
+
+    def sees(self, ticket: Ticket) -> bool:
+        """Tell whether this viewer may see the ticket."""
+        return self.everywhere or ticket.area_id in self.areas or ticket.handler_id == self.person_id
+
+    def admin_of(self, ticket: Ticket) -> bool:
+        """Tell whether this viewer is an admin over the ticket's area."""
+        return self.everywhere or ticket.area_id in self.admin_areas
+
+
+def viewer_of(u: Unit, person_id: int, name: str) -> Viewer | None:
+    """The viewer for a person, or None when they hold no staff role."""
+    grants = grants_of(u.session, person_id)
+    if not grants:
+        return None
+    tree = u.tree
+    areas: set[int] = set()
+    admin_areas: set[int] = set()
+    for g in grants:
+        sub = tree.subtree_ids(g.area_id)
+        areas |= sub
+        if g.role == Role.ADMIN:
+            admin_areas |= sub
+    top = tree.top().id
+    everywhere = top in admin_areas
+    communities = tuple(
+        a.id
+        for a in sorted(tree.level(AreaLevel.COMMUNITY), key=lambda a: a.id)  # in the order they were set up
+        if everywhere or a.id in areas or any(tree.is_within(x, a.id) for x in areas)
+    )
+    return Viewer(
+        person_id=person_id,
+        name=name,
+        admin=bool(admin_areas),
+        everywhere=everywhere,
+        areas=frozenset(areas),
+        admin_areas=frozenset(admin_areas),
+        communities=communities,
+    )
+
+
+async def current(office_: Office, request: Request) -> Viewer | None:
+    """The viewer behind the request's session cookie (None: not signed in, lapsed, or no role)."""
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+
+    def read(u: Unit) -> Viewer | None:
+        person = office.session_person(u.session, cookie, u.now)
+        if person is None:
+            return None
+        return viewer_of(u, person.id, person.name)
+
+    return await office_.run(read)
+
+
+Page = Callable[[Request, Viewer], Awaitable[Response]]
+
+
+def signed_in(
+    office_: Office, page: Page, *, admin: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a page: anyone not signed in is told how to sign in; admin pages refuse workers."""
+
+    async def endpoint(request: Request) -> Response:
+        viewer = await current(office_, request)
+        if viewer is None:
+            response = office_.page(request, "message.html", {"message": texts.WEB_SESSION_GONE}, 401)
+            response.delete_cookie(COOKIE, path="/")
+            return response
+        if admin and not viewer.admin:
+            return office_.page(
+                request, "message.html", {"message": texts.WEB_FORBIDDEN, "viewer": viewer}, 403
+            )
+        return await page(request, viewer)
+
+    return endpoint
+
+
+_LINK_TEXTS = {
+    "used": texts.WEB_LINK_USED,
+    "expired": texts.WEB_LINK_EXPIRED,
+    "unknown": texts.WEB_LINK_UNKNOWN,
+}
+
+
+def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Response]], ...]:
+    """GET shows a sign-in button (link previews must not spend the link); POST signs in; sign-out."""
+
+    async def show(request: Request) -> Response:
+        token = request.path_params["token"]
+        state = await office_.run(lambda u: office.check_link(u.session, token, u.now))
+        if state.kind != "ok":
+            return office_.page(
+                request,
+                "message.html",
+                {"message": _LINK_TEXTS[state.kind]},
+                410 if state.kind != "unknown" else 404,
+            )
+        return office_.page(request, "login.html", {"token": token})
+
+    async def spend(request: Request) -> Response:
+        token = request.path_params["token"]
+
+        def use(u: Unit) -> tuple[str, str | None, bool]:
+            state, cookie = office.use_link(u.session, token, u.now)
+            staff = state.person_id is not None and bool(grants_of(u.session, state.person_id))
+            return state.kind, cookie, staff
+
+        kind, cookie, staff = await office_.run(use)
+        if kind != "ok" or cookie is None:
+            return office_.page(
+                request, "message.html", {"message": _LINK_TEXTS[kind]}, 410 if kind != "unknown" else 404
+            )
+        if not staff:
+            return office_.page(request, "message.html", {"message": texts.WEB_NOT_STAFF}, 403)
+        response = RedirectResponse(request.url_for("tickets"), status_code=303)
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            max_age=int(office.SESSION_IDLE.total_seconds()),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=office_.secure,
+        )
+        return response
+
+    async def sign_out(request: Request) -> Response:
+        cookie = request.cookies.get(COOKIE)
+        if cookie:
+            await office_.run(lambda u: office.end_session(u.session, cookie, u.now))
+        response = office_.page(request, "message.html", {"message": texts.WEB_SIGNED_OUT})
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    return show, spend, sign_out

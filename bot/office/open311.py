@@ -1,0 +1,422 @@
+"""Open311 GeoReport v2 under /open311/v2/: discovery, services, requests (read and write), tokens."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from handlers import texts
+from handlers.notify import post_card
+from handlers.refusals import refusal_text
+from handlers.render import area_label, mask_phones
+from models import office, tickets
+from models.errors import DomainError
+from models.people import get_or_create_person
+from models.refdata import catalogue
+from models.routing import router_for
+from models.store.unit_of_work import Unit
+from models.tables import FINAL, Category, Ticket, TicketEvent, TicketLink
+
+from .context import Office
+
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+CHANNEL = "open311"
+MAX_RESULTS = 1000
+DEFAULT_WINDOW = timedelta(days=90)
+FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+# Element names of list items in the XML answers.
+ITEMS = {"services": "service", "service_requests": "request", "errors": "error"}
+
+
+class ApiError(Exception):
+    """An error answered in the GeoReport error format."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _xml(root: str, value: Any) -> bytes:
+    def fill(parent: ET.Element, name: str, v: Any) -> None:
+        if isinstance(v, list):
+            el = ET.SubElement(parent, name)
+            for item in v:
+                fill(el, ITEMS.get(name, name.rstrip("s")), item)
+        elif isinstance(v, dict):
+            el = ET.SubElement(parent, name)
+            for k, sub in v.items():
+                fill(el, k, sub)
+        else:
+            el = ET.SubElement(parent, name)
+            if v is not None:
+                el.text = str(v).lower() if isinstance(v, bool) else str(v)
+
+    top = ET.Element(root)
+    if isinstance(value, list):
+        for item in value:
+            fill(top, ITEMS.get(root, root), item)
+    else:
+        for k, v in value.items():
+            fill(top, k, v)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+
+
+def answer(fmt: str, root: str, value: Any, status: int = 200) -> Response:
+    """The same data as JSON or XML."""
+    if fmt == "xml":
+        return Response(_xml(root, value), status_code=status, media_type=FORMATS["xml"])
+    body = json.dumps(value, ensure_ascii=False)
+    return Response(body, status_code=status, media_type=FORMATS["json"])
+
+
+def error(fmt: str, status: int, description: str) -> Response:
+    """GeoReport's error list."""
+    return answer(
+        fmt if fmt in FORMATS else "json", "errors", [{"code": status, "description": description}], status
+    )
+
+
+def parse_iso(value: str, field: str) -> datetime:
+    """A W3C/ISO 8601 date-time from a query (a bare date counts as its start, in UTC)."""
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise ApiError(400, texts.O311_BAD_VALUE.format(field=field)) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo("UTC"))
+    return when
+
+
+def _leaves(u: Unit) -> list[Category]:
+    cats = catalogue(u.session)
+    out = []
+    for top in cats.children(None):
+        kids = cats.children(top.code)
+        out.extend(kids or [top])
+    return out
+
+
+def _service(u: Unit, c: Category) -> dict[str, Any]:
+    cats = catalogue(u.session)
+    parent = cats.get(c.parent_code) if c.parent_code else None
+    group = parent.name if parent is not None else c.name
+    return {
+        "service_code": c.code,
+        "service_name": cats.full_name(c.code),
+        "description": f"{cats.full_name(c.code)}（{texts.TIER[c.default_tier]}）",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "",
+        "group": group,
+    }
+
+
+PUBLIC_COLUMNS = (
+    Ticket.id,
+    Ticket.status,
+    Ticket.reason,
+    Ticket.category_code,
+    Ticket.description,
+    Ticket.area_id,
+    Ticket.tier,
+    Ticket.created_at,
+    Ticket.due_at,
+    Ticket.lat,
+    Ticket.lon,
+)
+
+
+class Labels:
+    """Names of areas and services, looked up once per answer."""
+
+    def __init__(self, u: Unit) -> None:
+        self.u = u
+        self.zone = ZoneInfo(u.rules.sla.timezone)
+        self.cats = catalogue(u.session)
+        self._areas: dict[int, str] = {}
+        self._services: dict[str, str] = {}
+
+    def area(self, area_id: int) -> str:
+        """Community and grid, e.g. 四季社区 第一网格."""
+        if area_id not in self._areas:
+            self._areas[area_id] = area_label(self.u, area_id)
+        return self._areas[area_id]
+
+    def service(self, code: str) -> str:
+        """The service's full name."""
+        if code not in self._services:
+            self._services[code] = self.cats.full_name(code)
+        return self._services[code]
+
+    def iso(self, when: datetime | None) -> str | None:
+        """ISO 8601 with the local offset."""
+        return None if when is None else when.astimezone(self.zone).isoformat(timespec="seconds")
+
+
+def public_request(
+    labels: Labels, t: Any, updated: datetime | None, token: str | None = None
+) -> dict[str, Any]:
+    """A ticket as GET answers it: never a phone, e-mail, name or exact address or point."""
+    closed = t.status in FINAL
+    notes = texts.CARD_STATUS[t.status]
+    if t.status == "rejected" and t.reason:
+        notes += f"：{t.reason}"
+    place = labels.area(t.area_id)
+    out: dict[str, Any] = {
+        "service_request_id": str(t.id),
+        "status": "closed" if closed else "open",
+        "status_notes": notes,
+        "service_name": labels.service(t.category_code),
+        "service_code": t.category_code,
+        "description": mask_phones(t.description),
+        "agency_responsible": place,
+        "service_notice": texts.TIER[t.tier],
+        "requested_datetime": labels.iso(t.created_at),
+        "updated_datetime": labels.iso(updated or t.created_at),
+        "expected_datetime": labels.iso(t.due_at),
+        "address": place,
+        "address_id": None,
+        "zipcode": None,
+        # About 100 m: where on the map, not which door.
+        "lat": round(t.lat, 3) if t.lat is not None else None,
+        "long": round(t.lon, 3) if t.lon is not None else None,
+        "media_url": None,
+    }
+    if token:
+        out["token"] = token
+    return out
+
+
+def _updated(u: Unit, ids: list[int]) -> dict[int, datetime]:
+    if not ids:
+        return {}
+    rows = u.session.execute(
+        select(TicketEvent.ticket_id, func.max(TicketEvent.at))
+        .where(TicketEvent.ticket_id.in_(ids))
+        .group_by(TicketEvent.ticket_id)
+    )
+    return {int(i): at for i, at in rows}
+
+
+def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
+    """GET requests: by ids, or by service, dates and status (newest first, at most 1000)."""
+    stmt = select(*PUBLIC_COLUMNS)
+    ids_raw = str(params.get("service_request_id", "")).strip()
+    if ids_raw:
+        ids = []
+        for part in ids_raw.split(","):
+            if not part.strip().isdigit():
+                raise ApiError(400, texts.O311_BAD_VALUE.format(field="service_request_id"))
+            ids.append(int(part))
+        stmt = stmt.where(Ticket.id.in_(ids[:MAX_RESULTS]))
+    else:
+        codes = [c.strip() for c in str(params.get("service_code", "")).split(",") if c.strip()]
+        if codes:
+            stmt = stmt.where(Ticket.category_code.in_(codes))
+        start = params.get("start_date")
+        end = params.get("end_date")
+        end_at = parse_iso(end, "end_date") if end else None
+        start_at = parse_iso(start, "start_date") if start else None
+        if start_at is None and end_at is None:
+            start_at = u.now - DEFAULT_WINDOW
+        if start_at is not None:
+            stmt = stmt.where(Ticket.created_at >= start_at)
+        if end_at is not None:
+            stmt = stmt.where(Ticket.created_at <= end_at)
+        status = str(params.get("status", "")).strip().lower()
+        if status:
+            wanted = set(status.split(","))
+            if not wanted <= {"open", "closed"}:
+                raise ApiError(400, texts.O311_BAD_VALUE.format(field="status"))
+            if wanted == {"open"}:
+                stmt = stmt.where(Ticket.status.not_in(FINAL))
+            elif wanted == {"closed"}:
+                stmt = stmt.where(Ticket.status.in_(FINAL))
+    found = u.session.execute(stmt.order_by(Ticket.id.desc()).limit(MAX_RESULTS)).all()
+    updated = _updated(u, [t.id for t in found])
+    labels = Labels(u)
+    return [public_request(labels, t, updated.get(t.id)) for t in found]
+
+
+def _text(form: Any, name: str, limit: int) -> str:
+    return " ".join(str(form.get(name, "")).split())[:limit]
+
+
+def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
+    """POST requests: route, file and announce the ticket exactly as the chat wizard does."""
+    code = str(form.get("service_code", "")).strip()
+    if not code:
+        raise ApiError(400, texts.O311_MISSING.format(field="service_code"))
+    category = catalogue(u.session).get(code)
+    if category is None or category not in _leaves(u):
+        raise ApiError(400, texts.O311_NO_SERVICE.format(code=code))
+    lat_raw, lon_raw = str(form.get("lat", "")).strip(), str(form.get("long", "")).strip()
+    address = _text(form, "address_string", u.rules.limits.address_max) or None
+    lat = lon = None
+    if lat_raw or lon_raw:
+        try:
+            lat, lon = float(lat_raw), float(lon_raw)
+        except ValueError:
+            raise ApiError(400, texts.O311_BAD_VALUE.format(field="lat/long")) from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ApiError(400, texts.O311_BAD_VALUE.format(field="lat/long"))
+    elif address is None and not form.get("address_id"):
+        raise ApiError(400, texts.O311_MISSING.format(field="lat/long, address_string or address_id"))
+    description = _text(form, "description", u.rules.limits.description_max + 1)
+    if len(description) < u.rules.limits.description_min:
+        raise ApiError(400, texts.O311_MISSING.format(field="description"))
+    if len(description) > u.rules.limits.description_max:
+        raise ApiError(400, texts.TOO_LONG.format(limit=u.rules.limits.description_max))
+    routed = (
+        router_for(u.tree)
+        .route_point(lat, lon, "wgs84", u.rules.nearest_grid_km)
+        .area_id  # GeoReport: WGS-84
+        if lat is not None and lon is not None
+        else None
+    )
+    area = u.tree.by_id[routed] if routed is not None else u.tree.top()
+    name = " ".join(p for p in (_text(form, "last_name", 40), _text(form, "first_name", 40)) if p) or None
+    phone = _text(form, "phone", 40) or None
+    resident = get_or_create_person(u.session, CHANNEL, client, u.now, name=client)
+    draft = tickets.Draft(
+        category_code=code,
+        description=description,
+        area_id=area.id,
+        lat=lat,
+        lon=lon,
+        address=address,
+        phone=phone,
+        source=client[:20],
+        contact_name=name,
+    )
+    try:
+        ticket = tickets.create(u, resident, draft)
+    except DomainError as refusal:
+        raise ApiError(400, refusal_text(refusal)) from None
+    token = office.tracking_token(u.session, ticket, u.now, api_client=client)
+    post_card(u, ticket)
+    return [
+        {
+            "service_request_id": str(ticket.id),
+            "token": token,
+            "service_notice": texts.O311_NOTICE,
+            "account_id": None,
+        }
+    ]
+
+
+def routes(office_: Office) -> list[BaseRoute]:
+    """Routes of the API (mounted at /open311/v2)."""
+    keys = office_.config.open311.api_keys
+    jurisdiction = office_.config.open311.jurisdiction_id
+
+    def guard(request: Request) -> str:
+        fmt = request.path_params.get("fmt", "json")
+        if fmt not in FORMATS:
+            raise ApiError(404, texts.O311_BAD_VALUE.format(field="format"))
+        given = request.query_params.get("jurisdiction_id")
+        if jurisdiction and given and given != jurisdiction:
+            raise ApiError(404, texts.O311_BAD_VALUE.format(field="jurisdiction_id"))
+        return str(fmt)
+
+    def endpoint(fn: Any) -> Any:
+        async def wrapped(request: Request) -> Response:
+            try:
+                fmt = guard(request)
+                return await fn(request, fmt)
+            except ApiError as exc:
+                return error(request.path_params.get("fmt", "json"), exc.status, exc.description)
+
+        return wrapped
+
+    async def discovery(request: Request, fmt: str) -> Response:
+        base = str(request.url_for("o311_services", fmt="json")).rsplit("/", 1)[0]
+        changeset = "2026-11-30T00:00:00+08:00"
+        value: dict[str, Any] = {
+            "changeset": changeset,
+            "contact": office_.config.rules.subdistrict_name,
+            "key_service": office_.config.rules.subdistrict_name,
+            "endpoints": [
+                {
+                    "specification": SPEC,
+                    "url": base,
+                    "changeset": changeset,
+                    "type": "production",
+                    "formats": ["application/json", "text/xml"],
+                }
+            ],
+        }
+        return answer(fmt, "discovery", value)
+
+    async def services(request: Request, fmt: str) -> Response:
+        rows = await office_.run(lambda u: [_service(u, c) for c in _leaves(u)])
+        return answer(fmt, "services", rows)
+
+    async def definition(request: Request, fmt: str) -> Response:
+        code = request.path_params["code"]
+
+        def read(u: Unit) -> dict[str, Any] | None:
+            c = catalogue(u.session).get(code)
+            return None if c is None or c not in _leaves(u) else {"service_code": c.code, "attributes": []}
+
+        value = await office_.run(read)
+        if value is None:
+            raise ApiError(404, texts.O311_NO_SERVICE.format(code=code))
+        return answer(fmt, "service_definition", value)
+
+    async def requests_(request: Request, fmt: str) -> Response:
+        if request.method == "POST":
+            form = await request.form()
+            client = keys.get(str(form.get("api_key", "")))
+            if client is None:
+                raise ApiError(403, texts.O311_BAD_KEY)
+            rows = await office_.run(lambda u: create_request(u, client, form))
+            return answer(fmt, "service_requests", rows, 201)
+        rows = await office_.run(lambda u: list_requests(u, request.query_params))
+        return answer(fmt, "service_requests", rows)
+
+    async def one(request: Request, fmt: str) -> Response:
+        raw = request.path_params["id"]
+        if not raw.isdigit():
+            raise ApiError(404, texts.O311_NOT_FOUND.format(id=raw))
+
+        def read(u: Unit) -> list[dict[str, Any]]:
+            t = u.session.execute(select(*PUBLIC_COLUMNS).where(Ticket.id == int(raw))).first()
+            if t is None:
+                return []
+            return [public_request(Labels(u), t, _updated(u, [t.id]).get(t.id))]
+
+        rows = await office_.run(read)
+        if not rows:
+            raise ApiError(404, texts.O311_NOT_FOUND.format(id=raw))
+        return answer(fmt, "service_requests", rows)
+
+    async def token(request: Request, fmt: str) -> Response:
+        value = request.path_params["token"]
+
+        def read(u: Unit) -> list[dict[str, Any]]:
+            row = u.session.scalar(select(TicketLink).where(TicketLink.token == value))
+            return [] if row is None else [{"service_request_id": str(row.ticket_id), "token": value}]
+
+        rows = await office_.run(read)
+        if not rows:
+            raise ApiError(404, texts.O311_NO_TOKEN.format(token=value))
+        return answer(fmt, "service_requests", rows)
+
+    return [
+        Route("/discovery.{fmt}", endpoint(discovery), name="o311_discovery"),
+        Route("/services.{fmt}", endpoint(services), name="o311_services"),
+        Route("/services/{code}.{fmt}", endpoint(definition), name="o311_service"),
+        Route("/requests.{fmt}", endpoint(requests_), methods=["GET", "POST"], name="o311_requests"),
+        Route("/requests/{id}.{fmt}", endpoint(one), name="o311_request"),
+        Route("/tokens/{token}.{fmt}", endpoint(token), name="o311_token"),
+    ]

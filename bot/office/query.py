@@ -1,0 +1,231 @@
+"""The tickets list: filters from the URL, sort, pages of 50, counts per status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from handlers import texts
+from models.refdata import catalogue
+from models.store.unit_of_work import Unit
+from models.tables import AreaLevel, Status, Ticket, Tier
+
+from .auth import Viewer
+
+PAGE_SIZE = 50
+SORTS = {"new": "最新受理", "old": "最早受理", "due": "期限最近"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Everything the tickets page can be narrowed by; the same keys as in its URL."""
+
+    status: str = ""
+    community: int | None = None
+    grid: int | None = None
+    category: str = ""
+    tier: str = ""
+    overdue: bool = False
+    since: date | None = None
+    until: date | None = None
+    handler: int | None = None
+    q: str = ""
+    sort: str = "new"
+    page: int = 1
+    errors: tuple[str, ...] = field(default=(), compare=False)
+
+    def query(self, **changes: Any) -> str:
+        """The URL query for these filters (with some changed), for links and exports."""
+        f = replace(self, **changes)
+        pairs = {
+            "status": f.status,
+            "community": f.community,
+            "grid": f.grid,
+            "category": f.category,
+            "tier": f.tier,
+            "overdue": "1" if f.overdue else "",
+            "since": f.since.isoformat() if f.since else "",
+            "until": f.until.isoformat() if f.until else "",
+            "handler": f.handler,
+            "q": f.q,
+            "sort": "" if f.sort == "new" else f.sort,
+            "page": "" if f.page == 1 else f.page,
+        }
+        return urlencode({k: v for k, v in pairs.items() if v not in ("", None)})
+
+
+def _int(value: str, what: str, errors: list[str]) -> int | None:
+    if not value:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        errors.append(what)
+        return None
+    if n < 1:
+        errors.append(what)
+        return None
+    return n
+
+
+def _date(value: str, what: str, errors: list[str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(what)
+        return None
+
+
+def parse(params: Any, u: Unit) -> Filters:
+    """Filters from query parameters; a value that makes no sense is dropped and named."""
+    errors: list[str] = []
+    get = lambda k: str(params.get(k, "")).strip()  # noqa: E731
+    status = get("status")
+    if status and status not in texts.STATUS:
+        errors.append("状态")
+        status = ""
+    tier = get("tier")
+    if tier and tier not in texts.TIER_SHORT:
+        errors.append("时限档位")
+        tier = ""
+    sort = get("sort") or "new"
+    if sort not in SORTS:
+        errors.append("排序")
+        sort = "new"
+    community = _int(get("community"), "社区", errors)
+    if community is not None and (
+        community not in u.tree.by_id or u.tree.by_id[community].level != AreaLevel.COMMUNITY
+    ):
+        errors.append("社区")
+        community = None
+    grid = _int(get("grid"), "网格", errors)
+    if grid is not None and grid not in u.tree.by_id:
+        errors.append("网格")
+        grid = None
+    since, until = _date(get("since"), "起始日期", errors), _date(get("until"), "截止日期", errors)
+    if since and until and since > until:
+        errors.append("日期范围")
+        since = until = None
+    q = get("q")[:100]
+    return Filters(
+        status=status,
+        community=community,
+        grid=grid,
+        category=get("category")[:40],
+        tier=tier,
+        overdue=get("overdue") in ("1", "on", "true"),
+        since=since,
+        until=until,
+        handler=_int(get("handler"), "经办人", errors),
+        q=q,
+        sort=sort,
+        page=_int(get("page"), "页码", errors) or 1,
+        errors=tuple(dict.fromkeys(errors)),
+    )
+
+
+def _local_start(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(0), ZoneInfo(tz))
+
+
+def conditions(u: Unit, viewer: Viewer, f: Filters, *, with_status: bool = True) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of the filters and of the viewer's scope."""
+    where: list[ColumnElement[bool]] = []
+    scope = viewer.where()
+    if scope is not None:
+        where.append(scope)
+    if with_status and f.status:
+        where.append(Ticket.status == f.status)
+    if f.grid is not None:
+        where.append(Ticket.area_id.in_(u.tree.subtree_ids(f.grid)))
+    elif f.community is not None:
+        where.append(Ticket.area_id.in_(u.tree.subtree_ids(f.community)))
+    if f.category:
+        codes = [f.category, *(c.code for c in catalogue(u.session).children(f.category))]
+        where.append(Ticket.category_code.in_(codes))
+    if f.tier:
+        where.append(Ticket.tier == Tier(f.tier))
+    if f.overdue:
+        where.append(Ticket.status == Status.CLAIMED)
+        where.append(or_(Ticket.overdue_since.is_not(None), Ticket.due_at < u.now))
+    tz = u.rules.sla.timezone
+    if f.since is not None:
+        where.append(Ticket.created_at >= _local_start(f.since, tz))
+    if f.until is not None:
+        where.append(Ticket.created_at < _local_start(f.until + timedelta(days=1), tz))
+    if f.handler is not None:
+        where.append(Ticket.handler_id == f.handler)
+    if f.q:
+        text = f.q.removeprefix("#")
+        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = Ticket.description.like(f"%{escaped}%", escape="\\")
+        where.append(or_(Ticket.id == int(text), like) if text.isdigit() and len(text) < 12 else like)
+    return where
+
+
+def counts(u: Unit, viewer: Viewer, f: Filters) -> dict[str, int]:
+    """Tickets per status under every filter but the status one."""
+    rows = u.session.execute(
+        select(Ticket.status, func.count())
+        .where(*conditions(u, viewer, f, with_status=False))
+        .group_by(Ticket.status)
+    )
+    return {str(s): int(n) for s, n in rows}
+
+
+def ordered(stmt: Select[Any], sort: str) -> Select[Any]:
+    """Apply the chosen sort (ties by number)."""
+    if sort == "old":
+        return stmt.order_by(Ticket.id)
+    if sort == "due":
+        return stmt.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
+    return stmt.order_by(Ticket.id.desc())
+
+
+def _sort_key(sort: str) -> Any:
+    if sort == "old":
+        return lambda r: r[0]
+    if sort == "due":
+        return lambda r: (r[2] is None, r[2] or datetime.min.replace(tzinfo=UTC), r[0])
+    return lambda r: -r[0]
+
+
+def page(u: Unit, viewer: Viewer, f: Filters) -> tuple[list[Ticket], int, dict[str, int]]:
+    """One page of tickets, how many match in all, and the counts per status.
+
+    The total comes from the counts (one scan, not two). A text search cannot use an index: its
+    matches are read once (number, status, deadline) and counted, filtered and paged from there.
+    """
+    offset = (f.page - 1) * PAGE_SIZE
+    if f.q:
+        found = u.session.execute(
+            select(Ticket.id, Ticket.status, Ticket.due_at).where(
+                *conditions(u, viewer, f, with_status=False)
+            )
+        ).all()
+        per_status: dict[str, int] = {}
+        for _, status, _ in found:
+            per_status[status] = per_status.get(status, 0) + 1
+        chosen = sorted((r for r in found if not f.status or r[1] == f.status), key=_sort_key(f.sort))
+        ids = [r[0] for r in chosen[offset : offset + PAGE_SIZE]]
+        by_id = {t.id: t for t in u.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
+        return [by_id[i] for i in ids], len(chosen), per_status
+    per_status = counts(u, viewer, f)
+    total = per_status.get(f.status, 0) if f.status else sum(per_status.values())
+    stmt = ordered(select(Ticket).where(*conditions(u, viewer, f)), f.sort).limit(PAGE_SIZE).offset(offset)
+    return list(u.session.scalars(stmt)), total, per_status
+
+
+def all_rows(u: Unit, viewer: Viewer, f: Filters, limit: int) -> list[Ticket]:
+    """Every matching ticket (up to limit) in the chosen order, for the exports."""
+    return list(
+        u.session.scalars(ordered(select(Ticket).where(*conditions(u, viewer, f)), f.sort).limit(limit))
+    )

@@ -1,0 +1,137 @@
+"""The statistics page: the 三率, on-time rate per tier, slowest grids and the points ranking."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from handlers import texts
+from handlers.render import area_label, fmt_duration
+from handlers.reports import chart
+from models import points
+from models.reports import stats as stats_mod
+from models.reports.on_time import daily, on_time_by_tier, slowest_grids
+from models.store.unit_of_work import Unit
+
+from .auth import Viewer
+from .context import Flash, Office
+
+log = logging.getLogger(__name__)
+PERIODS = {"week": "近7天", "month": "近30天", "all": "全部"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period and an area the figures are for."""
+
+    period: str
+    community: int | None
+    since: datetime | None
+    area_ids: set[int] | None
+    label: str
+
+
+def scope(u: Unit, viewer: Viewer, period: str, community: int | None) -> Scope:
+    """The figures' scope, never wider than the viewer's admin areas."""
+    since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
+    if community is not None:
+        ids = u.tree.subtree_ids(community)
+        if not viewer.everywhere:
+            ids &= set(viewer.admin_areas)
+        return Scope(period, community, since, ids, u.tree.by_id[community].name)
+    if viewer.everywhere:
+        return Scope(period, None, since, None, u.rules.subdistrict_name)
+    return Scope(period, None, since, set(viewer.admin_areas), "我的管辖范围")
+
+
+def pct(rate: float | None) -> str:
+    """A rate as text (— when nothing was counted)."""
+    return texts.STATS_NA if rate is None else f"{rate * 100:.1f}%"
+
+
+def figures(u: Unit, sc: Scope) -> dict[str, Any]:
+    """Everything the page (and the weekly workbook) shows for one scope."""
+    s = stats_mod.compute(u.session, sc.area_ids, sc.since)
+    on_time = on_time_by_tier(u.session, sc.area_ids, sc.since)
+    grids = slowest_grids(u.session, sc.area_ids, sc.since)
+    ranking = points.ranking(u.session, sc.since, sc.area_ids)
+    from .present import names
+
+    people = names(u, {pid for pid, _ in ranking})
+    return {
+        "stats": s,
+        "by_status": [(texts.CARD_STATUS[k], s.by_status[k]) for k in texts.CARD_STATUS if k in s.by_status],
+        "rates": [
+            ("响应率", pct(s.response_rate)),
+            ("解决率", pct(s.resolution_rate)),
+            ("满意率", pct(s.satisfaction_rate)),
+        ],
+        "on_time": [(texts.TIER_SHORT[t.tier], pct(t.rate), t.on_time, t.decided) for t in on_time],
+        "on_time_raw": on_time,
+        "grids": [(area_label(u, g.area_id), fmt_duration(g.avg), g.resolved) for g in grids],
+        "grids_raw": grids,
+        "ranking": [(i, people.get(pid, str(pid)), pts) for i, (pid, pts) in enumerate(ranking, 1)],
+    }
+
+
+def _chart(u: Unit, sc: Scope, figs: dict[str, Any]) -> str | None:
+    today = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).date()
+    first = today - timedelta(days=6 if sc.period == "week" else 29)
+    series = daily(u.session, sc.area_ids, first, today, u.rules.sla.timezone)
+    title = texts.CHART_TITLE.format(subdistrict=sc.label, period=PERIODS[sc.period])
+    data = chart.chart_data(u, title, figs["stats"], figs["on_time_raw"], figs["grids_raw"], series)
+    try:
+        return chart.write_png(data, Path(u.rules.chart_dir), f"stats-web-{sc.period}").name
+    except OSError:
+        log.exception("cannot write the statistics chart under %s", u.rules.chart_dir)
+        return None
+
+
+def stats_page(office: Office) -> Any:
+    """GET /office/stats?period=week&community=ID (admins)."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        period = request.query_params.get("period", "week")
+        raw = request.query_params.get("community", "")
+        flash = None
+
+        def read(u: Unit) -> dict[str, Any]:
+            nonlocal flash, period
+            community = int(raw) if raw.isdigit() and int(raw) in viewer.communities else None
+            if period not in PERIODS or (raw and community is None):
+                flash = Flash(texts.WEB_BAD_FILTER.format(what="统计周期或社区"), ok=False)
+                period = period if period in PERIODS else "week"
+            sc = scope(u, viewer, period, community)
+            figs = figures(u, sc)
+            return {
+                "sc": sc,
+                "chart": _chart(u, sc, figs),
+                "communities": [u.tree.by_id[c] for c in viewer.communities],
+                **figs,
+            }
+
+        ctx = await office.run(read)
+        return office.page(
+            request,
+            "stats.html",
+            {"viewer": viewer, "flash": flash, "periods": PERIODS, "period": period, **ctx},
+            400 if flash else 200,
+        )
+
+    return page
+
+
+def week_bounds(u: Unit, day: date | None = None) -> tuple[datetime, datetime]:
+    """Monday 00:00 to next Monday 00:00 (local) of the week holding day (default: last week)."""
+    tz = ZoneInfo(u.rules.sla.timezone)
+    today = day or (u.now.astimezone(tz).date() - timedelta(days=7))
+    monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday, time(0), tz)
+    return start, start + timedelta(days=7)

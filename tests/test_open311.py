@@ -1,0 +1,144 @@
+"""Issue 13: Open311 GeoReport v2, read with the third-party `georeport` client, written with form POSTs."""
+
+from __future__ import annotations
+
+import asyncio
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+
+import pytest
+from georeport import GeoReport
+
+from handlers import texts
+from models.tables import Ticket, TicketLink
+
+from .harness import Harness
+from .office import API_KEY, client, office_with_grids, served
+
+pytestmark = pytest.mark.usefixtures("group_privacy")
+
+PHONE = "13912345678"
+EMAIL = "zhang@example.com"
+
+
+@pytest.fixture
+async def web(db_url: str) -> AsyncIterator[Harness]:
+    """The office with Open311 on and a grid group for the cards."""
+    async with office_with_grids(db_url) as h:
+        yield h
+
+
+FORM = {
+    "api_key": API_KEY,
+    "service_code": "road",
+    "lat": "29.3451",
+    "long": "120.0752",
+    "address_string": "幸福里7幢3单元",
+    "description": "人行道地砖松动，老人容易绊倒",
+    "email": EMAIL,
+    "phone": PHONE,
+    "first_name": "三",
+    "last_name": "张",
+    "jurisdiction_id": "beiyuan",
+}
+
+
+async def test_post_request_routes_posts_card_and_starts_sla(web: Harness) -> None:
+    """A form-encoded POST files a ticket in the nearest grid, posts its card, and records the key's name."""
+    async with client(web) as http:
+        answer = await http.post("/open311/v2/requests.json", data=FORM)
+        assert answer.status_code == 201, answer.text
+        [created] = answer.json()
+        tid = int(created["service_request_id"])
+        assert created["token"] and created["service_notice"] == texts.O311_NOTICE
+    await web.app.sender.flush()
+    t = web.ticket(tid)
+    area = web.query(lambda s: web.app.unit(s).tree.by_id[t.area_id].code)
+    assert (area, t.source, t.status, t.tier, t.phone) == ("siji-1", "12345热线", "open", "simple", PHONE)
+    assert t.next_check_at is not None  # the claim deadline is watched like any other ticket's
+    card = web.to("@siji1")[-1]
+    assert f"#{tid}" in card and "人行道地砖松动" in card
+    link = web.query(lambda s: s.get(TicketLink, tid))
+    assert link.api_client == "12345热线" and link.token == created["token"]
+
+
+async def test_post_refusals_use_the_error_format(web: Harness) -> None:
+    """No key, a wrong key, an unknown service, no location, a short description: 4xx errors, no ticket."""
+    async with client(web) as http:
+        cases = [
+            ({k: v for k, v in FORM.items() if k != "api_key"}, 403, texts.O311_BAD_KEY),
+            ({**FORM, "api_key": "wrong"}, 403, texts.O311_BAD_KEY),
+            ({**FORM, "service_code": "moon"}, 400, texts.O311_NO_SERVICE.format(code="moon")),
+            ({**FORM, "service_code": ""}, 400, texts.O311_MISSING.format(field="service_code")),
+            (
+                {k: v for k, v in FORM.items() if k not in ("lat", "long", "address_string")},
+                400,
+                texts.O311_MISSING.format(field="lat/long, address_string or address_id"),
+            ),
+            ({**FORM, "lat": "north"}, 400, texts.O311_BAD_VALUE.format(field="lat/long")),
+            ({**FORM, "description": "坏"}, 400, texts.O311_MISSING.format(field="description")),
+        ]
+        for form, status, message in cases:
+            answer = await http.post("/open311/v2/requests.json", data=form)
+            assert answer.status_code == status and answer.json() == [
+                {"code": status, "description": message}
+            ]
+        xml = await http.post("/open311/v2/requests.xml", data={**FORM, "api_key": "wrong"})
+        root = ET.fromstring(xml.content)
+        assert root.tag == "errors" and root.find("error/code").text == "403"  # type: ignore[union-attr]
+    assert web.count(Ticket) == 0
+
+
+async def test_georeport_client_reads_services_and_requests(web: Harness) -> None:
+    """The PyPI georeport client lists services, reads requests by id and by filters, in JSON and XML."""
+    tid = await web.quick_report("r1", phone=PHONE)
+    async with client(web) as http:
+        made = (await http.post("/open311/v2/requests.json", data=FORM)).json()[0]
+    api_id = made["service_request_id"]
+    await web.say(f"admin: /reject {tid} 重复反映")
+    async with served(web) as base:
+        for fmt in ("json", "xml"):
+            geo = GeoReport(f"{base}/open311/v2", jurisdiction="beiyuan", output_format=fmt)
+            services = await asyncio.to_thread(geo.get_service_list)
+            codes = [s["service_code"] for s in services]
+            assert "road" in codes and "city" not in codes  # leaves only: a group is not a service
+            definition = await asyncio.to_thread(geo.get_service_definition, "road")
+            assert definition["service_code"] == "road"
+            one = await asyncio.to_thread(geo.get_service_request, api_id)
+            assert one["service_request_id"] == api_id and one["status"] == "open"
+            assert one["requested_datetime"].endswith("+08:00")
+            closed = await asyncio.to_thread(geo.get_service_requests, status="closed")
+            closed = closed if isinstance(closed, list) else [closed]
+            assert [r["service_request_id"] for r in closed] == [str(tid)]
+            by_ids = await asyncio.to_thread(geo.get_service_requests, service_request_id=f"{tid},{api_id}")
+            assert sorted(r["service_request_id"] for r in by_ids) == sorted([str(tid), api_id])
+            if fmt == "json":  # the client cannot read an empty XML list (<service_requests/>)
+                later = await asyncio.to_thread(
+                    geo.get_service_requests, start_date="2099-01-01T00:00:00+08:00"
+                )
+                assert later == []
+            everything = str(by_ids)
+            assert PHONE not in everything and EMAIL not in everything and "幸福里7幢" not in everything
+
+
+async def test_get_errors_and_tokens(web: Harness) -> None:
+    """Unknown ids and tokens are 404 in the error format; a token leads to its request id."""
+    async with client(web) as http:
+        made = (await http.post("/open311/v2/requests.json", data=FORM)).json()[0]
+        token = await http.get(f"/open311/v2/tokens/{made['token']}.json")
+        assert token.json() == [{"service_request_id": made["service_request_id"], "token": made["token"]}]
+        missing = await http.get("/open311/v2/requests/999.json")
+        assert missing.status_code == 404
+        assert missing.json() == [{"code": 404, "description": texts.O311_NOT_FOUND.format(id="999")}]
+        assert (await http.get("/open311/v2/tokens/nope.xml")).status_code == 404
+        bad_date = await http.get("/open311/v2/requests.json?start_date=yesterday")
+        assert bad_date.status_code == 400
+        bad_status = await http.get("/open311/v2/requests.json?status=lost")
+        assert bad_status.status_code == 400
+        discovery = await http.get("/open311/v2/discovery.xml")
+        root = ET.fromstring(discovery.content)
+        assert root.find("endpoints/endpoint/specification").text == "http://wiki.open311.org/GeoReport_v2"  # type: ignore[union-attr]
+        assert [f.text for f in root.iterfind("endpoints/endpoint/formats/format")] == [
+            "application/json",
+            "text/xml",
+        ]
