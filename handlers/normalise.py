@@ -106,11 +106,11 @@ def command(text: str, aliases: dict[str, str]) -> Command | None:
         name = m.group(1).lower()
         return Command(name, _arguments(name, text, folded, index, start + m.end()), True)
     if head.startswith("/"):
-        word = head[1:].split(None, 1)
-        if not word:
+        parts = head[1:].split(None, 1)
+        if not parts:
             return None
-        name = word[0].lower()
-        return Command(name, _arguments(name, text, folded, index, start + 1 + len(word[0])), True)
+        name = parts[0].lower()
+        return Command(name, _arguments(name, text, folded, index, start + 1 + len(parts[0])), True)
     for word in sorted((w for w in aliases if head.startswith(w)), key=len, reverse=True):
         rest = head[len(word) :].rstrip()
         name = aliases[word]
