@@ -13,7 +13,7 @@ from models.people import get_or_create_person, is_staff
 from models.prelude import first_reads
 from models.unit import Unit
 
-from . import resident, staff, wizard
+from . import intake, pending, resident, staff, wizard
 from .commands import COMMANDS, parse
 from .textclean import clean, parse_id
 from .turn import Turn
@@ -132,7 +132,10 @@ def dispatch(turn: Turn) -> None:
     elif turn.private:
         if msg.other_file is not None:
             turn.reply(texts.PHOTO_ONLY)
-        resident.greet(turn, [])
+            resident.greet(turn, [])
+        # Issue 12 hook: an owed 双是 answer first, then what the text means; the menu last.
+        elif not pending.answer(turn):
+            intake.read(turn)
 
 
 def _bare_equal(label: str, text: str) -> bool:
@@ -177,6 +180,8 @@ def on_button(turn: Turn, payload: str) -> None:
         else:
             action(turn, [])
     elif head == "wz":
+        if wizard.in_wizard(turn) and intake.on_suggestion(turn):  # issue 12 hook: suggested categories
+            return
         if wizard.in_wizard(turn):
             wizard.step(turn)
         else:

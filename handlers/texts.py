@@ -335,3 +335,17 @@ ASSIGN_NOT_IN_SCOPE = "{user} 不负责工单 #{id} 所在的范围，不能交�
 # Sent before a message with inline buttons when a 📍/📱 reply keyboard is still open, to close it.
 TG_KEYBOARD_CLOSED = "好的。"
 TG_PHOTO_UNAVAILABLE = "（附有一张照片，无法在 Telegram 中显示。）"
+
+# --- reading free text (issue 12) ------------------------------------------------
+# A pending 双是 question is asked again, with its buttons, when a reply is not an answer.
+REASK_RESOLVED = "您还没有回答：工单 #{id} 的问题解决了吗？请点「是」或「否」（也可以直接回复“是”或“还没”）。"
+REASK_SATISFIED = "您还没有回答：您对工单 #{id} 的办理满意吗？请点「满意」或「不满意」。"
+# A problem described outside the wizard: the description is kept, categories are suggested.
+SUGGEST_CATEGORY = "收到，已记下您的描述：\n{description}\n请确认问题类别（点「都不是」可查看全部类别）："
+SUGGEST_NO_CATEGORY = "收到，已记下您的描述：\n{description}\n请选择问题类别："
+BTN_NONE_OF_THESE = "都不是"
+WELCOME_THANKS = "不客气！还有问题随时找我。"
+# Said with the menu when a message is none of the things Jiesu understands.
+UNDERSTOOD_NOTHING = (
+    "没太明白您的意思（“{text}”）。想反映问题可以直接描述，例如“小区门口路灯坏了”；查进展请点「我的工单」。"
+)

@@ -243,7 +243,8 @@ def _on_category(turn: Turn) -> None:
     if turn.dialog.state == Step.CATEGORY and _categories(turn, code):
         _goto(turn, Step.SUBCATEGORY, top=code)
     else:
-        _goto(turn, Step.DESCRIPTION, cat=code)
+        # Issue 12 hook: a description written before the wizard started is kept; no need to ask it.
+        _goto(turn, Step.PHOTO if _data(turn).get("prefilled") else Step.DESCRIPTION, cat=code)
 
 
 def _on_description(turn: Turn) -> None:
@@ -392,3 +393,8 @@ _STEP_HANDLERS = {
     Step.PHONE: _on_phone,
     Step.CONFIRM: _on_confirm,
 }
+
+
+# Issue 12: public names for the steps other modules start (handlers/intake.py).
+ask = _ask
+goto = _goto
