@@ -86,8 +86,12 @@ class Reader:
     def answer(self, text: str, kind: Kind) -> str | None:
         """yes/no (or satisfied/unsatisfied) when the whole message answers; None otherwise."""
         labels = {label: self.answers[label] for label in ANSWERS[kind]}
-        found, unmatched = _phrases(bare(text), labels, self.filler)
-        if len(found) != 1 or unmatched > ANSWER_SLACK:
+        folded = bare(text)
+        if any(len(g) > 1 and g in folded for g in self.intents.get("greeting", [])):
+            return None  # 你好 / 你们好 / 在吗 are not 好
+        found, unmatched = _phrases(folded, labels, self.filler)
+        # Short replies must be answers through and through (你好 is not 好).
+        if len(found) != 1 or unmatched > min(ANSWER_SLACK, len(folded) // 3):
             return None
         return found.pop()
 
