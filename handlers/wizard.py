@@ -15,6 +15,7 @@ from models.refdata import catalogue
 from models.render import category_name
 from models.tables import AreaLevel, Category
 
+from . import forgiving
 from .textclean import clean, parse_phone
 from .turn import Turn
 
@@ -178,6 +179,8 @@ def step(turn: Turn) -> None:
     if payload is not None and not payload.startswith("wz:"):
         turn.refuse(texts.BUTTON_EXPIRED)
         return
+    # Issue 12 hook: 不留了 / 不用 / 算了 at an optional step means 跳过.
+    turn.msg = msg = forgiving.as_skip(msg, turn.dialog.state in (Step.PHOTO, Step.PHONE))
     handler = _STEP_HANDLERS[Step(turn.dialog.state)]
     if msg.other_file is not None:
         turn.reply(texts.PHOTO_ONLY)
@@ -253,7 +256,7 @@ def _on_description(turn: Turn) -> None:
         return
     limits = turn.u.rules.limits
     desc = clean(turn.msg.text)
-    if not desc:
+    if not desc or not forgiving.has_words(desc):  # issue 12 hook: 😡😡😡 is not a description
         turn.reply(texts.DESCRIPTION_EMPTY)
     elif len(desc) < limits.description_min:
         turn.reply(texts.DESCRIPTION_SHORT.format(min=limits.description_min))

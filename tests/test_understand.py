@@ -181,3 +181,20 @@ async def test_telegram_intent_and_buried_question(tg: Tg) -> None:
     await tg.send(u.text(r1, "嗯嗯 解决了"))
     await tg.send(u.text(r1, "还行"))
     assert tg.api.texts(r1["id"])[-1].startswith(f"感谢您的确认！工单 #{tid} 已销号。")
+
+
+async def test_emoji_only_description_is_asked_for_in_words(h: Harness) -> None:
+    """😡😡😡😡 is not a description: the resident is asked for words and stays at the step."""
+    await h.run("r1: /report", "r1: [tap 其他]")
+    assert h.to("r1", await h.say("r1: 😡😡😡😡")) == [texts.DESCRIPTION_EMPTY]
+    assert h.to("r1", await h.say("r1: 门口那个铁皮箱子好几年没人管")) == [texts.ASK_PHOTO]
+
+
+@pytest.mark.parametrize("words", ["不留了", "不用", "算了"])
+async def test_no_thanks_at_an_optional_step_means_skip(h: Harness, words: str) -> None:
+    """不留了 / 不用 / 算了 at the photo and phone steps skip them instead of 电话号码格式不对."""
+    await h.run("r1: /report", "r1: [tap 其他]", "r1: 门口那个铁皮箱子好几年没人管")
+    assert h.to("r1", await h.say(f"r1: {words}")) == [texts.ASK_LOCATION]
+    await h.say("r1: [location 29.3451,120.0752]")
+    out = await h.say(f"r1: {words}")
+    assert h.to("r1", out)[0].startswith(texts.CONFIRM.split("{")[0])
