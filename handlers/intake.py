@@ -36,20 +36,31 @@ def _fits(turn: Turn, text: str) -> bool:
     return limits.description_min <= len(text) <= limits.description_max
 
 
-def start_described(turn: Turn, description: str, codes: list[str]) -> None:
+def start_described(turn: Turn, description: str, codes: list[str], *, appended: bool = False) -> None:
     """Begin a report whose description is already written; suggest up to three categories."""
     cat = catalogue(turn.u.session)
     leaves = [c for c in codes if cat.get(c) is not None and not cat.children(c)][:3]
     keep = {k: v for k, v in (turn.dialog.data or {}).items() if k == "deeplink"}
-    data = {**keep, "back": [], "proxy": False, "desc": description, "prefilled": True, "suggest": leaves}
+    data = {
+        **keep,
+        "back": [],
+        "proxy": False,
+        "desc": description,
+        "desc_at": turn.u.now.isoformat(),
+        "prefilled": True,
+        "suggest": leaves,
+    }
     set_state(turn.dialog, wizard.Step.CATEGORY, turn.u.now, data)
+    if appended:
+        turn.reply(texts.DESCRIPTION_APPENDED.format(description=description))
     if not leaves:
-        turn.reply(texts.SUGGEST_NO_CATEGORY.format(description=description))
+        if not appended:
+            turn.reply(texts.SUGGEST_NO_CATEGORY.format(description=description))
         wizard.ask(turn, wizard.Step.CATEGORY)
         return
     buttons = tuple(Button(cat.full_name(c), f"wz:cat:{c}") for c in leaves)
     turn.reply(
-        texts.SUGGEST_CATEGORY.format(description=description),
+        texts.SUGGEST_CATEGORY.format(description=description) if not appended else texts.ASK_CATEGORY,
         (*buttons, Button(texts.BTN_NONE_OF_THESE, NONE_OF_THESE), wizard.CANCEL),
     )
 

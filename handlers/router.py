@@ -13,7 +13,7 @@ from models.people import get_or_create_person, is_staff
 from models.prelude import first_reads
 from models.unit import Unit
 
-from . import intake, pending, resident, staff, wizard
+from . import forgiving, intake, pending, resident, staff, wizard
 from .commands import COMMANDS, parse
 from .textclean import clean, parse_id
 from .turn import Turn
@@ -162,6 +162,9 @@ def run_command(turn: Turn, name: str, args: list[str]) -> None:
         else:
             turn.reply(texts.NOTHING_TO_CANCEL)
         return
+    if name in ("report", "start") and not args and turn.private and wizard.in_wizard(turn):
+        forgiving.ask_resume(turn)  # issue 12 hook: never throw a draft away silently
+        return
     func = COMMANDS.get(name)
     if func is None:
         if turn.private:
@@ -180,7 +183,8 @@ def on_button(turn: Turn, payload: str) -> None:
         else:
             action(turn, [])
     elif head == "wz":
-        if wizard.in_wizard(turn) and intake.on_suggestion(turn):  # issue 12 hook: suggested categories
+        # Issue 12 hooks: suggested categories; continue-or-restart after /report mid-report.
+        if wizard.in_wizard(turn) and (intake.on_suggestion(turn) or forgiving.on_resume(turn)):
             return
         if wizard.in_wizard(turn):
             wizard.step(turn)

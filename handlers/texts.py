@@ -349,3 +349,10 @@ WELCOME_THANKS = "不客气！还有问题随时找我。"
 UNDERSTOOD_NOTHING = (
     "没太明白您的意思（“{text}”）。想反映问题可以直接描述，例如“小区门口路灯坏了”；查进展请点「我的工单」。"
 )
+# The forgiving wizard.
+DESCRIPTION_APPENDED = "已补充到描述：{description}"
+RESUME_OR_RESTART = "您有一条反映还没填完。继续刚才的反映，还是重新开始？"
+BTN_RESUME = "继续刚才的"
+BTN_RESTART = "重新开始"
+DRAFT_REMINDER = "您刚才的反映还没有提交。直接回复即可接着填写，发送 /cancel 放弃。"
+DRAFT_DROPPED = "您 24 小时前开始填写的反映一直没有提交，已作废。如仍需反映，请直接描述问题或点「反映问题」。"

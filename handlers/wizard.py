@@ -179,8 +179,11 @@ def step(turn: Turn) -> None:
     if payload is not None and not payload.startswith("wz:"):
         turn.refuse(texts.BUTTON_EXPIRED)
         return
-    # Issue 12 hook: 不留了 / 不用 / 算了 at an optional step means 跳过.
+    # Issue 12 hooks: 不留了 / 不用 / 算了 at an optional step means 跳过; text right after the
+    # description continues it.
     turn.msg = msg = forgiving.as_skip(msg, turn.dialog.state in (Step.PHOTO, Step.PHONE))
+    if forgiving.append(turn):
+        return
     handler = _STEP_HANDLERS[Step(turn.dialog.state)]
     if msg.other_file is not None:
         turn.reply(texts.PHOTO_ONLY)
@@ -264,7 +267,8 @@ def _on_description(turn: Turn) -> None:
         turn.reply(texts.DESCRIPTION_LONG.format(length=len(desc), max=limits.description_max))
     else:
         extra: dict[str, Any] = {"photo": turn.msg.photo} if turn.msg.photo else {}
-        _goto(turn, Step.PHOTO if not extra else Step.LOCATION, desc=desc, **extra)
+        extra["desc_at"] = turn.u.now.isoformat()  # issue 12: what follows within 2 minutes is added
+        _goto(turn, Step.PHOTO if "photo" not in extra else Step.LOCATION, desc=desc, **extra)
 
 
 def _on_photo(turn: Turn) -> None:
