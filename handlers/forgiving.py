@@ -54,6 +54,14 @@ def as_skip(msg: Inbound, optional_step: bool) -> Inbound:
     return msg
 
 
+def as_submit(msg: Inbound, confirm_step: bool) -> Inbound:
+    """是 / 确认 / 提交 typed at the confirm step reads as a tap on 确认提交 (anything else is re-asked)."""
+    from . import understand
+
+    said = understand.reader().answer(msg.text, "confirm") if confirm_step and msg.payload is None else None
+    return replace(msg, payload="wz:submit", text="") if said == "yes_submit" else msg
+
+
 def append(turn: Turn) -> bool:
     """Add text sent right after the description to it, say so and ask the step again; False otherwise."""
     from . import intake, understand, wizard  # wizard imports this module

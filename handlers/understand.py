@@ -20,8 +20,12 @@ from rapidfuzz import fuzz
 
 from .normalise import bare
 
-Kind = Literal["yesno", "satisfaction"]
-ANSWERS: dict[Kind, tuple[str, str]] = {"yesno": ("yes", "no"), "satisfaction": ("satisfied", "unsatisfied")}
+Kind = Literal["yesno", "satisfaction", "confirm"]
+ANSWERS: dict[Kind, tuple[str, str]] = {
+    "yesno": ("yes", "no"),
+    "satisfaction": ("satisfied", "unsatisfied"),
+    "confirm": ("yes_submit", "no"),
+}
 # Unmatched characters an answer may carry (嗯嗯解决了师傅辛苦 is an answer; a new complaint is not).
 ANSWER_SLACK = 3
 # A problem description must say this much (folded, without punctuation) to start a report by itself.
@@ -66,6 +70,7 @@ class Reader:
                 if len(word) > 1:
                     tokenizer.add_word(word)
         answers = {k: [bare(p) for p in v] for k, v in data["answers"].items() if k != "filler"}
+        answers["yes_submit"] = answers["yes"] + answers.pop("submit", [])
         reader = cls(
             answers=answers,
             filler=[bare(p) for p in data["answers"].get("filler", [])],

@@ -182,6 +182,7 @@ def step(turn: Turn) -> None:
     # Issue 12 hooks: 不留了 / 不用 / 算了 at an optional step means 跳过; text right after the
     # description continues it.
     turn.msg = msg = forgiving.as_skip(msg, turn.dialog.state in (Step.PHOTO, Step.PHONE))
+    turn.msg = msg = forgiving.as_submit(msg, turn.dialog.state == Step.CONFIRM)
     if forgiving.append(turn):
         return
     handler = _STEP_HANDLERS[Step(turn.dialog.state)]

@@ -77,3 +77,15 @@ async def test_a_reminded_draft_that_goes_on_is_not_dropped(h: Harness) -> None:
     await h.advance(timedelta(minutes=35))
     assert h.to("r1", await h.say("r1: 门口那个铁皮箱子好几年了")) == [texts.ASK_PHOTO]
     assert h.to("r1", await h.advance(timedelta(minutes=35))) == [texts.DRAFT_REMINDER]
+
+
+@pytest.mark.parametrize("words", ["是的", "确认", "提交吧"])
+async def test_confirm_step_reads_a_typed_yes(h: Harness, words: str) -> None:
+    """At the confirm step 是的 / 确认 / 提交吧 submit; other text re-asks with the buttons."""
+    await h.run("r1: /report", "r1: [tap 其他]", "r1: 门口那个铁皮箱子好几年了", "r1: [tap 跳过]")
+    await h.run("r1: [location 29.3451,120.0752]", "r1: [tap 跳过]")
+    out = await h.say("r1: 等一下")
+    assert [(m["text"], m["buttons"]) for m in out] == [
+        (texts.CONFIRM_EXPECTED, [texts.BTN_SUBMIT, texts.BTN_BACK, texts.BTN_CANCEL])
+    ]
+    assert h.to("r1", await h.say(f"r1: {words}"))[0].startswith("已受理！工单编号 #1")
