@@ -18,6 +18,7 @@ from models.render import category_name, fmt_duration
 from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
+from . import duplicates
 from .textclean import parse_id
 from .turn import Turn
 
@@ -265,6 +266,7 @@ def stats(turn: Turn, args: list[str]) -> None:
         texts.STATS_ON_TIME.format(rates=rates),
         texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
     ]
+    lines += duplicates.stats_lines(turn, area_ids, since)  # issue 12: residents following tickets
     turn.reply("\n".join(lines))
     path = _chart(turn, period, s, on_time, grids)
     if path is not None:

@@ -8,7 +8,7 @@ from handlers import texts
 from models import tickets
 from models.tables import Status, Ticket
 
-from . import understand
+from . import duplicates, understand
 from .turn import Turn
 
 
@@ -30,7 +30,7 @@ def answer(turn: Turn) -> bool:
     """Read free text as the answer to a pending question, or re-ask it; False when none is pending."""
     ticket = owed(turn)
     if ticket is None:
-        return False
+        return _as_follower(turn)
     stage = int(ticket.followup_stage)
     said = understand.reader().answer(turn.msg.text, "yesno" if stage == 1 else "satisfaction")
     if said is None:
@@ -38,4 +38,19 @@ def answer(turn: Turn) -> bool:
         turn.reply(again.format(id=ticket.id), tickets.followup_buttons(ticket))
         return True
     tickets.answer_followup(turn.u, ticket.id, turn.person, stage, said in ("yes", "satisfied"))
+    return True
+
+
+def _as_follower(turn: Turn) -> bool:
+    """The same for a follower's own 双是 (handlers/duplicates.py)."""
+    row = duplicates.owed(turn)
+    if row is None:
+        return False
+    stage = int(row.followup_stage)
+    said = understand.reader().answer(turn.msg.text, "yesno" if stage == 1 else "satisfaction")
+    if said is None:
+        again = texts.REASK_RESOLVED if stage == 1 else texts.REASK_SATISFIED
+        turn.reply(again.format(id=row.ticket_id), duplicates.buttons(row))
+    else:
+        duplicates.follower_answer(turn, stage, row.ticket_id, said in ("yes", "satisfied"))
     return True

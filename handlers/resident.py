@@ -13,7 +13,7 @@ from models.people import admin_scopes, is_staff
 from models.render import category_name, fmt_time, person_name
 from models.tables import AreaLevel, Status, Ticket
 
-from . import wizard
+from . import duplicates, wizard
 from .textclean import parse_id
 from .turn import Turn
 
@@ -92,7 +92,9 @@ def status(turn: Turn, args: list[str]) -> None:
         turn.reply(texts.USAGE.format(usage="/status 编号"))
         return
     ticket = u.session.get(Ticket, ticket_id)
-    if ticket is None or not tickets.visible_to(u, ticket, turn.person):
+    if ticket is None or not (
+        tickets.visible_to(u, ticket, turn.person) or duplicates.is_follower(turn, ticket.id)  # issue 12
+    ):
         turn.reply(texts.NOT_FOUND.format(id=ticket_id))
         return
     shown = ticket
@@ -103,6 +105,7 @@ def status(turn: Turn, args: list[str]) -> None:
         extra += texts.STATUS_HANDLER.format(handler=person_name(u.session, shown.handler_id))
     if shown.due_at is not None and shown.status in (Status.OPEN, Status.CLAIMED):
         extra += texts.STATUS_DUE.format(due=fmt_time(shown.due_at, u.rules.sla.timezone))
+    extra += duplicates.affected_line(turn, shown)  # issue 12: residents following the ticket
     history = tickets.history_lines(u, shown)
     if history:
         extra += texts.STATUS_HISTORY.format(lines="\n".join(history))

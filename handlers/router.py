@@ -13,7 +13,7 @@ from models.people import get_or_create_person, is_staff
 from models.prelude import first_reads
 from models.unit import Unit
 
-from . import forgiving, intake, pending, resident, staff, wizard
+from . import duplicates, forgiving, intake, pending, resident, staff, wizard
 from .commands import COMMANDS, parse
 from .textclean import clean, parse_id
 from .turn import Turn
@@ -192,6 +192,13 @@ def on_button(turn: Turn, payload: str) -> None:
             turn.refuse(texts.BUTTON_EXPIRED)
     elif head == "grab" and (ticket_id := parse_id(rest)) is not None:
         staff.grab_by_id(turn, ticket_id)
+    elif head in ("ff1", "ff2"):  # issue 12 hook: a follower's own 双是 (handlers/duplicates.py)
+        ticket_token, _, answer = rest.partition(":")
+        ticket_id = parse_id(ticket_token)
+        if ticket_id is None or answer not in ("y", "n"):
+            turn.refuse(texts.BUTTON_EXPIRED)
+            return
+        duplicates.follower_answer(turn, 1 if head == "ff1" else 2, ticket_id, answer == "y")
     elif head in ("fu1", "fu2"):
         ticket_token, _, answer = rest.partition(":")
         ticket_id = parse_id(ticket_token)

@@ -356,3 +356,19 @@ BTN_RESUME = "继续刚才的"
 BTN_RESTART = "重新开始"
 DRAFT_REMINDER = "您刚才的反映还没有提交。直接回复即可接着填写，发送 /cancel 放弃。"
 DRAFT_DROPPED = "您 24 小时前开始填写的反映一直没有提交，已作废。如仍需反映，请直接描述问题或点「反映问题」。"
+# Duplicates nearby: never another resident's name, phone or exact address, only what a group card shows.
+DUPLICATE_OFFER = (
+    "附近已有相同问题 #{id}（{status}）：{category}，{area}，{created} 反映。\n"
+    "是同一个问题吗？关注后，办理进展会同样通知您。"
+)
+BTN_DUPLICATE_FOLLOW = "是，关注 #{id}"
+BTN_DUPLICATE_NEW = "不是，继续提交"
+DUPLICATE_REASK = "请先回答：和 #{id} 是同一个问题吗？"
+DUPLICATE_FOLLOWING = "已为您关注工单 #{id}，不再重复提交。办理进展和办结确认都会通知您。"
+DUPLICATE_STATUS = {"open": "待接单", "claimed": "办理中，网格员已接单", "resolved": "已办结，待确认"}
+AFFECTED = "\n反映同一问题的居民：{count} 人"
+CARD_AFFECTED = "\n👥 {count} 位居民反映了同一问题"
+FOLLOWER_NOT_RESOLVED = "已记录：您反映问题尚未解决（工单 #{id}），我们会转告办理人员。"
+W_FOLLOWER_NOT_RESOLVED = "关注工单 #{id} 的一位居民反馈：问题尚未解决，请核实。"
+FOLLOWER_THANKS = "感谢您的反馈！工单 #{id} 的回访已记录。"
+STATS_FOLLOWERS = "关注同一问题（未重复立单）的居民：{count} 人"

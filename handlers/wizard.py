@@ -15,7 +15,7 @@ from models.refdata import catalogue
 from models.render import category_name
 from models.tables import AreaLevel, Category
 
-from . import forgiving
+from . import duplicates, forgiving
 from .textclean import clean, parse_phone
 from .turn import Turn
 
@@ -129,6 +129,8 @@ def _ask(turn: Turn, step: Step) -> None:
     elif step == Step.PHONE:
         turn.reply(texts.ASK_PHONE, (SKIP, *nav), keyboard="contact")
     elif step == Step.CONFIRM:
+        if duplicates.offer(turn):  # issue 12 hook: the same problem may be filed nearby already
+            return
         turn.reply(
             texts.CONFIRM.format(summary=summary(turn)),
             (Button(texts.BTN_SUBMIT, "wz:submit"), BACK, CANCEL),
@@ -178,6 +180,8 @@ def step(turn: Turn) -> None:
         return
     if payload is not None and not payload.startswith("wz:"):
         turn.refuse(texts.BUTTON_EXPIRED)
+        return
+    if duplicates.pending(turn):  # issue 12 hook: the answer to the duplicate question
         return
     # Issue 12 hooks: 不留了 / 不用 / 算了 at an optional step means 跳过; text right after the
     # description continues it.

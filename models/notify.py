@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from handlers import texts
 
@@ -10,7 +10,7 @@ from .messages import Button, Reply
 from .people import admins_over
 from .render import category_name, fmt_time, person_name, short_description
 from .sla import tier_days
-from .tables import Area, Outbox, Person, Status, Ticket
+from .tables import Area, Outbox, Person, Status, Ticket, TicketFollower
 from .territory import chats_up_from
 from .unit import Unit
 
@@ -37,6 +37,27 @@ def to_resident(
     person = u.session.get(Person, ticket.resident_id)
     if person is not None:
         to_person(u, person, text, buttons=buttons, photo=photo, ticket_id=ticket.id)
+    _to_followers(u, ticket, text, buttons, photo)
+
+
+def _to_followers(u: Unit, ticket: Ticket, text: str, buttons: tuple[Button, ...], photo: str | None) -> None:
+    """Issue 12: residents following the ticket hear what its resident hears, with their own 双是 buttons.
+
+    The resident's second question (满意吗, fu2) answers the resident's own 是: followers get theirs
+    when they answer their own 解决了吗.
+    """
+    rows = list(u.session.scalars(select(TicketFollower).where(TicketFollower.ticket_id == ticket.id)))
+    if not rows or (buttons and buttons[0].payload.startswith("fu2:")):
+        return
+    own = buttons
+    if buttons and buttons[0].payload.startswith("fu1:"):
+        own = tuple(Button(b.label, "ff1:" + b.payload.removeprefix("fu1:")) for b in buttons)
+    for row in rows:
+        if own is not buttons:
+            row.followup_stage, row.followup_asked_at = 1, u.now
+        follower = u.session.get(Person, row.person_id)
+        if follower is not None:
+            to_person(u, follower, text, buttons=own, photo=photo, ticket_id=ticket.id)
 
 
 def to_handler(u: Unit, ticket: Ticket, text: str) -> None:
@@ -62,6 +83,14 @@ def card_text(u: Unit, ticket: Ticket) -> str:
         "area": area_label(u, ticket.area_id),
         "status": texts.CARD_STATUS[ticket.status],
     }
+    followers = u.session.scalar(
+        select(func.count()).select_from(TicketFollower).where(TicketFollower.ticket_id == ticket.id)
+    )
+    affected = texts.CARD_AFFECTED.format(count=followers + 1) if followers else ""  # issue 12
+    return _card_text(u, ticket, common) + affected
+
+
+def _card_text(u: Unit, ticket: Ticket, common: dict[str, object]) -> str:
     if ticket.status == Status.OPEN:
         return texts.CARD.format(
             tier=texts.TIER_SHORT[ticket.tier],
