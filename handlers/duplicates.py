@@ -125,6 +125,9 @@ def pending(turn: Turn) -> bool:
     if dup is None or turn.dialog.state != wizard.Step.CONFIRM:
         return False
     payload = turn.msg.payload
+    if payload == "wz:submit":  # 确认提交 from the confirm message (before going back): file it
+        update_data(turn.dialog, turn.u.now, dup=None)
+        return False
     if payload is None:
         said = understand.reader().answer(turn.msg.text, "yesno") if turn.msg.text else None
         payload = {"yes": FOLLOW, "no": NEW}.get(said or "")

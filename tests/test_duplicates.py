@@ -170,3 +170,11 @@ async def test_stats_count_followers(h: Harness) -> None:
     await h.say("r2: [tap 是，关注 #1]")
     after = h.to("admin", await h.say("admin: /stats"))[0]
     assert after.endswith(texts.STATS_FOLLOWERS.format(count=1))
+
+
+async def test_submit_from_the_confirm_message_files_anyway(h: Harness) -> None:
+    """A resident who goes back and forth and presses 确认提交 files their own ticket."""
+    await first_ticket(h)
+    await second_report(h, "[location 29.3452,120.0753]")
+    result, _ = await h.send("r2", payload="wz:submit")
+    assert result.alert is None and h.count(Ticket) == 2
