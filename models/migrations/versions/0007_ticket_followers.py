@@ -27,10 +27,10 @@ def upgrade() -> None:
     """Apply this revision."""
     op.create_table(
         "ticket_followers",
-        sa.Column("ticket_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(), nullable=False),
-        sa.Column("followup_stage", sa.Integer(), nullable=False),
+        sa.Column("followup_stage", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("followup_asked_at", models.base.UTCDateTime(), nullable=True),
         sa.Column("resolved_answer", sa.Boolean(), nullable=True),
         sa.Column("satisfied", sa.Boolean(), nullable=True),
