@@ -47,8 +47,9 @@ def find(turn: Turn, data: dict[str, Any]) -> Ticket | None:
     """An open ticket of the same category within 150 m, or in the same grid with a similar description."""
     u = turn.u
     following = select(TicketFollower.ticket_id).where(TicketFollower.person_id == turn.person.id)
-    rows = u.session.scalars(
-        select(Ticket)
+    # Plain rows, not tickets: the confirm step of every report runs this.
+    rows = u.session.execute(
+        select(Ticket.id, Ticket.lat, Ticket.lon, Ticket.area_id, Ticket.description)
         .where(
             Ticket.category_code == data["cat"],
             Ticket.status.in_(ACTIVE),
@@ -58,23 +59,20 @@ def find(turn: Turn, data: dict[str, Any]) -> Ticket | None:
         )
         .order_by(Ticket.created_at.desc())
         .limit(CANDIDATES)
-    )
+    ).all()
     here = (data["lat"], data["lon"]) if data.get("lat") is not None else None
-    for ticket in rows:
-        if here is not None and ticket.lat is not None and ticket.lon is not None:
-            if distance_m(here, (ticket.lat, ticket.lon)) <= RADIUS_M:
-                return ticket
-        elif (
-            _same_place(turn, ticket, data.get("area"))
-            and similar(data["desc"], ticket.description) >= SIMILAR
-        ):
-            return ticket
+    for ticket_id, lat, lon, area_id, description in rows:
+        if here is not None and lat is not None and lon is not None:
+            if distance_m(here, (lat, lon)) <= RADIUS_M:
+                return u.session.get(Ticket, ticket_id)
+        elif _same_place(turn, area_id, data.get("area")) and similar(data["desc"], description) >= SIMILAR:
+            return u.session.get(Ticket, ticket_id)
     return None
 
 
-def _same_place(turn: Turn, ticket: Ticket, area: int | None) -> bool:
+def _same_place(turn: Turn, ticket_area: int, area: int | None) -> bool:
     """The ticket's grid is the draft's area, or within it (a typed address gives only the community)."""
-    return area is not None and (ticket.area_id == area or turn.u.tree.is_within(ticket.area_id, int(area)))
+    return area is not None and (ticket_area == area or turn.u.tree.is_within(ticket_area, int(area)))
 
 
 def is_follower(turn: Turn, ticket_id: int) -> bool:
