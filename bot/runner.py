@@ -14,6 +14,7 @@ import uvicorn
 from starlette.routing import BaseRoute
 
 from bot.config import Config
+from handlers import understand
 from scheduler import install
 
 from .app import App
@@ -83,6 +84,8 @@ async def serve(config: Config) -> int:
     """Run until Ctrl-C or SIGTERM; stop cleanly with nothing lost."""
     app = App(config)
     scheduler = install(app)
+    # jieba's dictionary takes seconds to load: pay it now, not on the first resident's message.
+    await asyncio.to_thread(understand.warm)
     await app.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

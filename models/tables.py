@@ -293,3 +293,17 @@ class Outbox(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class TicketFollower(Base):
+    """A resident who reported the same problem and follows an existing ticket (issue 12)."""
+
+    __tablename__ = "ticket_followers"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime]
+    # Their own 双是: 1 = asked 解决了吗, 2 = asked 满意吗, 0 = nothing owed.
+    followup_stage: Mapped[int] = mapped_column(default=0)
+    followup_asked_at: Mapped[datetime | None]
+    resolved_answer: Mapped[bool | None]
+    satisfied: Mapped[bool | None]
