@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from handlers import texts
 from models.tables import Ticket, TicketFollower
@@ -178,3 +179,20 @@ async def test_submit_from_the_confirm_message_files_anyway(h: Harness) -> None:
     await second_report(h, "[location 29.3452,120.0753]")
     result, _ = await h.send("r2", payload="wz:submit")
     assert result.alert is None and h.count(Ticket) == 2
+
+
+async def test_a_follower_button_from_someone_not_following_changes_nothing(h: Harness) -> None:
+    """ff1/ff2 for a ticket the sender does not follow (or not now) is refused; no answer is recorded."""
+    await first_ticket(h)
+    await second_report(h, "[location 29.3452,120.0753]")
+    await h.run("r2: [tap 是，关注 #1]", "w1: 抢单 1", "w1: 办结 1 已修复")
+    for user, payload in (("r3", "ff1:1:y"), ("r1", "ff1:1:n"), ("r2", "ff2:1:y")):
+        result, out = await h.send(user, payload=payload)
+        assert (result.alert, out) == (texts.FOLLOWUP_NOT_NOW.format(id=1), []), (user, payload)
+    rows = h.query(
+        lambda s: [
+            (f.followup_stage, f.resolved_answer, f.satisfied) for f in s.scalars(select(TicketFollower))
+        ]
+    )
+    assert rows == [(1, None, None)]
+    assert h.ticket(1).status == "resolved"
