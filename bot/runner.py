@@ -8,6 +8,7 @@ import logging
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 
 import uvicorn
@@ -84,8 +85,9 @@ async def serve(config: Config) -> int:
     """Run until Ctrl-C or SIGTERM; stop cleanly with nothing lost."""
     app = App(config)
     scheduler = install(app)
-    # jieba's dictionary takes seconds to load: pay it now, not on the first resident's message.
-    await asyncio.to_thread(understand.warm)
+    # jieba's dictionary takes seconds to load: load it now, beside start-up, not on the first
+    # resident's message (a daemon thread, so neither start-up nor Ctrl-C waits for it).
+    threading.Thread(target=understand.warm, name="warm-understand", daemon=True).start()
     await app.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
