@@ -43,7 +43,7 @@ def followed_by(person_id: int) -> Select[Any]:
 
 
 def owed(session: Session, person_id: int) -> TicketFollower | None:
-    """The person's newest follow with a 双是 question waiting for their answer."""
+    """The person's newest follow with a follow-up question (solved? satisfied?) waiting for their answer."""
     return session.scalar(
         select(TicketFollower)
         .where(TicketFollower.person_id == person_id, TicketFollower.followup_stage > 0)

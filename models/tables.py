@@ -302,7 +302,7 @@ class TicketFollower(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True, index=True)
     created_at: Mapped[datetime]
-    # Their own 双是: 1 = asked 解决了吗, 2 = asked 满意吗, 0 = nothing owed.
+    # Their own follow-up: 1 = asked whether it is solved, 2 = whether satisfied, 0 = nothing owed.
     followup_stage: Mapped[int] = mapped_column(default=0)
     followup_asked_at: Mapped[datetime | None]
     resolved_answer: Mapped[bool | None]
