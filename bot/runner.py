@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -17,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from starlette.routing import BaseRoute
 
 from bot.config import Config
+from handlers import understand
 from scheduler import install
 
 from . import office
@@ -186,6 +188,9 @@ async def serve(config: Config) -> int:
     try:
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(_database(app))
+            # jieba's dictionary takes seconds to load: load it beside start-up, not on the first
+            # resident's message (a daemon thread, so neither start-up nor a stop waits for it).
+            threading.Thread(target=understand.warm, name="warm-understand", daemon=True).start()
             await app.start(console=False)
             runtimes = _channels(app, config)
             routes = [r for rt in runtimes for r in rt.routes()]

@@ -18,6 +18,7 @@ from models.reports import stats as stats_mod
 from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
+from . import duplicates
 from .arguments import ticket_arg
 from .render import area_label, category_name, fmt_duration
 from .reports import chart
@@ -262,6 +263,7 @@ def stats(turn: Turn, args: list[str]) -> None:
         texts.STATS_ON_TIME.format(rates=rates),
         texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
     ]
+    lines += duplicates.stats_lines(turn, area_ids, since)  # issue 12: residents following tickets
     turn.reply("\n".join(lines))
     _chart(turn, period, s, on_time, grids)
 

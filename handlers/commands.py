@@ -6,8 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, moving, resident, staff, web, wizard
-from .textclean import normalise_command
+from . import admin, moving, normalise, resident, staff, web, wizard
 from .turn import Command, Turn
 
 V = TypeVar("V")
@@ -87,14 +86,6 @@ ADMIN_MENU = [
 
 def parse(text: str, *, aliases: bool) -> tuple[str, list[str]] | None:
     """('status', ['12']) from '/status 12', '/status@bot 12' or '查询 12'; None if not a command."""
-    parts = text.split()
-    if not parts:
-        return None
-    # Fold full-width forms in the command word only; arguments keep the person's punctuation.
-    head, args = normalise_command(parts[0]), parts[1:]
-    if head.startswith("/") and len(head) > 1:
-        name = head[1:].split("@", 1)[0].lower()
-        return name, args
-    if aliases and head in ALIASES:
-        return ALIASES[head], args
-    return None
+    # Issue 12: one reading for every command (full-width forms, 抢单1, 办结：1，…, 十二号工单).
+    found = normalise.command(text, ALIASES if aliases else {})
+    return (found.name, found.args) if found is not None else None

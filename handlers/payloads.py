@@ -109,6 +109,8 @@ class WizardAction(StrEnum):
     SKIP = "skip"
     SUBMIT = "submit"
     NONE_OF_THESE = "none"  # 都不是: none of the grids offered for a typed address
+    RESUME = "resume"  # issue 12: /report mid-report, 继续刚才的
+    RESTART = "restart"  # issue 12: /report mid-report, 重新开始
 
 
 class ProxySource(StrEnum):
@@ -118,6 +120,13 @@ class ProxySource(StrEnum):
     PHONE = "phone"
     WALKIN = "walkin"
     OTHER = "other"
+
+
+class DuplicateAction(StrEnum):
+    """The answers to 附近已有相同问题 (issue 12)."""
+
+    FOLLOW = "follow"
+    NEW = "new"
 
 
 class Menu(Payload, prefix="menu"):
@@ -142,6 +151,12 @@ class WizardCategory(Payload, prefix="wz:cat"):
     """wz:cat:CODE — a category (top level or below)."""
 
     code: str
+
+
+class WizardDuplicate(Payload, prefix="wz:dup"):
+    """wz:dup:follow — the same problem as a ticket nearby (follow it), or wz:dup:new (file anyway)."""
+
+    action: DuplicateAction
 
 
 class WizardCommunity(Payload, prefix="wz:comm"):
@@ -182,19 +197,37 @@ class FollowupSatisfied(Followup, prefix="fu2"):
     stage = 2
 
 
-WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity | WizardGrid
-Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied
+class FollowerSolved(Followup, prefix="ff1"):
+    """ff1:ID:y — a follower's own 是/否 (issue 12: residents following a ticket filed by another)."""
+
+    stage = 1
+
+
+class FollowerSatisfied(Followup, prefix="ff2"):
+    """ff2:ID:n — a follower's own 满意/不满意."""
+
+    stage = 2
+
+
+# 都不是 under the suggested categories: show the whole catalogue (no category has this code).
+NO_SUGGESTION = WizardCategory("none")
+WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity | WizardGrid | WizardDuplicate
+FollowerPress = FollowerSolved | FollowerSatisfied
+Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied | FollowerPress
 # The longest prefix first, so wz:cat:… is not read as the wizard's own wz:… buttons.
 KINDS: tuple[type[Payload], ...] = (
     WizardSource,
     WizardCategory,
     WizardCommunity,
     WizardGrid,
+    WizardDuplicate,
     WizardNav,
     Menu,
     Grab,
     FollowupSolved,
     FollowupSatisfied,
+    FollowerSolved,
+    FollowerSatisfied,
 )
 
 

@@ -11,7 +11,7 @@ from models.messages import Button
 from models.people import admin_scopes, is_staff
 from models.tables import AreaLevel, Status, Ticket
 
-from . import ticket_text, wizard
+from . import duplicates, ticket_text, wizard
 from .notify import to_person
 from .payloads import Menu, MenuAction
 from .render import category_name, fmt_time, person_name
@@ -83,7 +83,9 @@ def status(turn: Turn, args: list[str]) -> None:
         turn.reply(texts.USAGE.format(usage="/status 编号"))
         return
     ticket = u.session.get(Ticket, ticket_id)
-    if ticket is None or not tickets.visible_to(u, ticket, turn.person):
+    if ticket is None or not (
+        tickets.visible_to(u, ticket, turn.person) or duplicates.is_follower(turn, ticket.id)  # issue 12
+    ):
         turn.reply(texts.NOT_FOUND.format(id=ticket_id))
         return
     shown = ticket
@@ -94,6 +96,7 @@ def status(turn: Turn, args: list[str]) -> None:
         extra += texts.STATUS_HANDLER.format(handler=person_name(u.session, shown.handler_id))
     if shown.due_at is not None and shown.status in (Status.OPEN, Status.CLAIMED):
         extra += texts.STATUS_DUE.format(due=fmt_time(shown.due_at, u.rules.sla.timezone))
+    extra += duplicates.affected_line(turn, shown)  # issue 12: residents following the ticket
     history = ticket_text.history_lines(u, shown)
     if history:
         extra += texts.STATUS_HISTORY.format(lines="\n".join(history))

@@ -13,10 +13,10 @@ from models.people import get_or_create_person, is_staff
 from models.store.inbound import first_reads
 from models.store.unit_of_work import Unit
 
-from . import resident, staff, staff_binding, wizard
+from . import duplicates, forgiving, intake, pending, resident, staff, staff_binding, wizard
 from .answers import as_press
 from .commands import COMMANDS, parse
-from .payloads import Grab, Menu, PayloadError, WizardPress, unpack
+from .payloads import FollowerPress, Grab, Menu, PayloadError, WizardPress, unpack
 from .refusals import refusal_text
 from .textclean import clean
 from .turn import Turn
@@ -130,7 +130,10 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
     elif turn.private:
         if msg.other_file is not None:
             turn.reply(texts.PHOTO_ONLY)
-        resident.greet(turn, [])
+            resident.greet(turn, [])
+        # Issue 12 hook: an owed 双是 answer first, then what the text means; the menu last.
+        elif not pending.answer(turn):
+            intake.read(turn)
 
 
 def _is_slash(text: str) -> bool:
@@ -139,6 +142,9 @@ def _is_slash(text: str) -> bool:
 
 def run_command(turn: Turn, name: str, args: list[str]) -> None:
     """Run a slash command (or its Chinese alias)."""
+    if name in ("report", "start") and not args and turn.private and wizard.in_wizard(turn):
+        forgiving.ask_resume(turn)  # issue 12: never throw a draft away silently
+        return
     func = COMMANDS.get(name)
     if func is None:
         if turn.private:
@@ -157,11 +163,16 @@ def on_button(turn: Turn, payload: str) -> None:
     if isinstance(press, Menu):
         resident.on_menu(turn, press.action)
     elif isinstance(press, WizardPress):
+        # Issue 12: suggested categories; continue-or-restart after /report mid-report.
+        if wizard.in_wizard(turn) and (intake.on_suggestion(turn) or forgiving.on_resume(turn)):
+            return
         if wizard.in_wizard(turn):
             wizard.step(turn)
         else:
             turn.refuse(texts.BUTTON_EXPIRED)
     elif isinstance(press, Grab):
         staff.grab_by_id(turn, press.ticket_id)
+    elif isinstance(press, FollowerPress):  # issue 12: a follower's own 双是 (handlers/duplicates.py)
+        duplicates.follower_answer(turn, press.stage, press.ticket_id, press.yes)
     else:
         resident.followup(turn, press.stage, press.ticket_id, press.yes)

@@ -414,3 +414,39 @@ O311_NO_SERVICE = "未知的 service_code：{code}"
 O311_NOT_FOUND = "未找到工单 {id}"
 O311_NO_TOKEN = "未找到 token：{token}"
 O311_NOTICE = "已受理，将按“135”时限办理"
+
+# --- reading free text (issue 12) ------------------------------------------------
+# A pending 双是 question is asked again, with its buttons, when a reply is not an answer.
+REASK_RESOLVED = "您还没有回答：工单 #{id} 的问题解决了吗？请点「是」或「否」（也可以直接回复“是”或“还没”）。"
+REASK_SATISFIED = "您还没有回答：您对工单 #{id} 的办理满意吗？请点「满意」或「不满意」。"
+# A problem described outside the wizard: the description is kept, categories are suggested.
+SUGGEST_CATEGORY = "收到，已记下您的描述：\n{description}\n请确认问题类别（点「都不是」可查看全部类别）："
+SUGGEST_NO_CATEGORY = "收到，已记下您的描述：\n{description}\n请选择问题类别："
+WELCOME_THANKS = "不客气！还有问题随时找我。"
+# Said with the menu when a message is none of the things Jiesu understands.
+UNDERSTOOD_NOTHING = (
+    "没太明白您的意思（“{text}”）。想反映问题可以直接描述，例如“小区门口路灯坏了”；查进展请点「我的工单」。"
+)
+# The forgiving wizard.
+DESCRIPTION_APPENDED = "已补充到描述：{description}"
+RESUME_OR_RESTART = "您有一条反映还没填完。继续刚才的反映，还是重新开始？"
+BTN_RESUME = "继续刚才的"
+BTN_RESTART = "重新开始"
+DRAFT_REMINDER = "您刚才的反映还没有提交。直接回复即可接着填写，发送 /cancel 放弃。"
+DRAFT_DROPPED = "您 24 小时前开始填写的反映一直没有提交，已作废。如仍需反映，请直接描述问题或点「反映问题」。"
+# Duplicates nearby: never another resident's name, phone or exact address, only what a group card shows.
+DUPLICATE_OFFER = (
+    "附近已有相同问题 #{id}（{status}）：{category}，{area}，{created} 反映。\n"
+    "是同一个问题吗？关注后，办理进展会同样通知您。"
+)
+BTN_DUPLICATE_FOLLOW = "是，关注 #{id}"
+BTN_DUPLICATE_NEW = "不是，继续提交"
+DUPLICATE_REASK = "请先回答：和 #{id} 是同一个问题吗？"
+DUPLICATE_FOLLOWING = "已为您关注工单 #{id}，不再重复提交。办理进展和办结确认都会通知您。"
+DUPLICATE_STATUS = {"open": "待接单", "claimed": "办理中，网格员已接单", "resolved": "已办结，待确认"}
+AFFECTED = "\n反映同一问题的居民：{count} 人"
+CARD_AFFECTED = "\n👥 {count} 位居民反映了同一问题"
+FOLLOWER_NOT_RESOLVED = "已记录：您反映问题尚未解决（工单 #{id}），我们会转告办理人员。"
+W_FOLLOWER_NOT_RESOLVED = "关注工单 #{id} 的一位居民反馈：问题尚未解决，请核实。"
+FOLLOWER_THANKS = "感谢您的反馈！工单 #{id} 的回访已记录。"
+STATS_FOLLOWERS = "关注同一问题（未重复立单）的居民：{count} 人"

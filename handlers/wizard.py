@@ -12,12 +12,12 @@ from models import tickets
 from models.datafiles.addresses import MatchKind
 from models.dialogs import set_state
 from models.errors import BadInput
-from models.messages import Button
+from models.messages import Button, Inbound
 from models.refdata import catalogue
 from models.routing import How
 from models.tables import IDLE, AreaLevel, Category
 
-from . import urgent, web
+from . import duplicates, forgiving, urgent, web
 from .notify import post_card
 from .payloads import (
     Payload,
@@ -28,6 +28,7 @@ from .payloads import (
     WizardGrid,
     WizardNav,
     WizardSource,
+    unpack,
 )
 from .render import area_label, category_name
 from .textclean import clean, parse_phone
@@ -70,6 +71,13 @@ class WizardData(TypedDict, total=False):
     area: int
     picks: list[str]  # the grid codes a typed address may belong to, for the resident to pick
     phone: str | None
+    # Issue 12 (handlers/intake.py, forgiving.py, duplicates.py, drafts.py):
+    desc_at: str  # when the description was taken (ISO): text soon after continues it
+    prefilled: bool  # the description was written before the wizard started
+    suggest: list[str]  # categories suggested for a description written outside the wizard
+    dup: int  # the open ticket offered as the same problem
+    dup_checked: bool  # the duplicate question was asked (or there was none)
+    reminded: bool  # the idle draft was reminded once
 
 
 Nav = tuple[Button, ...]
@@ -242,6 +250,8 @@ def _ask_phone(turn: Turn, data: WizardData, nav: Nav) -> None:
 
 
 def _ask_confirm(turn: Turn, data: WizardData, nav: Nav) -> None:
+    if duplicates.offer(turn):  # issue 12: the same problem may be filed nearby already
+        return
     turn.reply(texts.CONFIRM.format(summary=summary(turn)), (SUBMIT, BACK, CANCEL), keyboard="remove")
 
 
@@ -285,10 +295,26 @@ def step(turn: Turn) -> None:
     if press == WizardNav(WizardAction.BACK):
         _back(turn)
         return
+    if duplicates.pending(turn):  # issue 12: the answer to the duplicate question
+        return
+    # Issue 12: 不留了 / 不用 / 算了 at an optional step means 跳过; 是的 / 确认 at the confirm step
+    # submits; text right after the description continues it.
+    state = turn.dialog.state
+    _as_press(turn, forgiving.as_skip(turn.msg, state in (Step.PHOTO, Step.PHONE)))
+    _as_press(turn, forgiving.as_submit(turn.msg, state == Step.CONFIRM))
+    if forgiving.append(turn):
+        return
     if turn.msg.other_file is not None:
         turn.reply(texts.PHOTO_ONLY)
         return
     STEPS[Step(turn.dialog.state)].on_answer(turn)
+
+
+def _as_press(turn: Turn, msg: Inbound) -> None:
+    """Take a message that forgiving reading turned into a tap as that tap (typed, like a real one)."""
+    if msg is not turn.msg:
+        turn.msg = msg
+        turn.button = unpack(msg.payload) if msg.payload is not None else None
 
 
 def _back(turn: Turn) -> None:
@@ -352,7 +378,8 @@ def _on_category(turn: Turn) -> None:
     elif state == Step.SUBCATEGORY and _categories(turn, code):
         _goto(turn, Step.SUBITEM, {"item": code})
     else:
-        _goto(turn, Step.DESCRIPTION, {"cat": code})
+        # Issue 12: a description written before the wizard started is kept; no need to ask it.
+        _goto(turn, Step.PHOTO if _data(turn).get("prefilled") else Step.DESCRIPTION, {"cat": code})
 
 
 def _on_description(turn: Turn) -> None:
@@ -361,16 +388,16 @@ def _on_description(turn: Turn) -> None:
         return
     limits = turn.u.rules.limits
     desc = clean(turn.msg.text)
-    if not desc:
+    if not desc or not forgiving.has_words(desc):  # issue 12 hook: 😡😡😡 is not a description
         turn.reply(texts.DESCRIPTION_EMPTY)
     elif len(desc) < limits.description_min:
         turn.reply(texts.DESCRIPTION_SHORT.format(min=limits.description_min))
     elif len(desc) > limits.description_max:
         turn.reply(texts.DESCRIPTION_LONG.format(length=len(desc), max=limits.description_max))
     elif turn.msg.photo:  # a photo with a caption answers two steps at once
-        _goto(turn, Step.LOCATION, {"desc": desc, "photo": turn.msg.photo})
+        _goto(turn, Step.LOCATION, {"desc": desc, "photo": turn.msg.photo, "desc_at": turn.u.now.isoformat()})
     else:
-        _goto(turn, Step.PHOTO, {"desc": desc})
+        _goto(turn, Step.PHOTO, {"desc": desc, "desc_at": turn.u.now.isoformat()})
 
 
 def _on_photo(turn: Turn) -> None:
@@ -535,3 +562,8 @@ STEPS: dict[Step, StepSpec] = {
     Step.PHONE: StepSpec(_ask_phone, _on_phone),
     Step.CONFIRM: StepSpec(_ask_confirm, _on_confirm),
 }
+
+
+# Issue 12: public names for the steps other modules start (handlers/intake.py).
+ask = _ask
+goto = _goto

@@ -386,3 +386,17 @@ class TicketLink(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     api_client: Mapped[str | None] = mapped_column(String(80), index=True)
     created_at: Mapped[datetime]
+
+
+class TicketFollower(Base):
+    """A resident who reported the same problem and follows an existing ticket (issue 12)."""
+
+    __tablename__ = "ticket_followers"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime]
+    # Their own follow-up: 1 = asked whether it is solved, 2 = whether satisfied, 0 = nothing owed.
+    followup_stage: Mapped[int] = mapped_column(default=0)
+    followup_asked_at: Mapped[datetime | None]
+    resolved_answer: Mapped[bool | None]
+    satisfied: Mapped[bool | None]

@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .drafts import DraftJobs
 from .host import Host
 from .jobs import SlaJobs
 
@@ -21,8 +22,18 @@ def install(app: Host) -> AsyncIOScheduler:
     jobs = SlaJobs(app)
     app.periodic.append(jobs.scan)
     app.periodic.append(jobs.digest_if_crossed)
+    drafts = DraftJobs(app)  # issue 12: half-done reports are reminded, then dropped
+    app.periodic.append(drafts.sweep)
     sla = app.rules.sla
     scheduler = AsyncIOScheduler(timezone=sla.timezone)
+    scheduler.add_job(
+        drafts.sweep,
+        IntervalTrigger(minutes=1, timezone=sla.timezone),
+        id="draft-sweep",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
     scheduler.add_job(
         jobs.scan,
         IntervalTrigger(seconds=sla.scan_every.total_seconds(), timezone=sla.timezone),

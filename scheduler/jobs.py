@@ -126,4 +126,3 @@ class SlaJobs:
         if sent:
             app.wake()
         return sent
-

@@ -9,6 +9,9 @@ from sqlalchemy import func, select
 
 from handlers import texts
 from handlers.payloads import (
+    DuplicateAction,
+    FollowerSatisfied,
+    FollowerSolved,
     FollowupSatisfied,
     FollowupSolved,
     Grab,
@@ -20,6 +23,7 @@ from handlers.payloads import (
     WizardAction,
     WizardCategory,
     WizardCommunity,
+    WizardDuplicate,
     WizardGrid,
     WizardNav,
     WizardSource,
@@ -45,6 +49,14 @@ WIRE: list[tuple[str, Payload]] = [
     ("grab:12", Grab(12)),
     ("fu1:7:y", FollowupSolved(7, True)),
     ("fu2:7:n", FollowupSatisfied(7, False)),
+    # Issue 12: a follower's own 双是, the duplicate question, continue-or-restart, 都不是.
+    ("ff1:7:y", FollowerSolved(7, True)),
+    ("ff2:7:n", FollowerSatisfied(7, False)),
+    ("wz:dup:follow", WizardDuplicate(DuplicateAction.FOLLOW)),
+    ("wz:dup:new", WizardDuplicate(DuplicateAction.NEW)),
+    ("wz:resume", WizardNav(WizardAction.RESUME)),
+    ("wz:restart", WizardNav(WizardAction.RESTART)),
+    ("wz:cat:none", WizardCategory("none")),
 ]
 
 # Payloads no button of ours carries: each a different way of being wrong.
@@ -78,6 +90,13 @@ FORGED = [
     "fu1:x:y",
     "fu3:1:y",
     "fu1:1:y:",
+    "ff1:1",
+    "ff1:1:x",
+    "ff2:x:y",
+    "ff3:1:y",
+    "wz:dup:",
+    "wz:dup:maybe",
+    "wz:dup:follow:1",
 ]
 
 

@@ -20,13 +20,16 @@ from scheduler import install
 
 
 async def test_install_adds_the_scans_and_a_daily_digest(db_url: str) -> None:
-    """install() fills app.periodic and returns an unstarted scheduler: interval scan, 08:30 digest."""
+    """install() fills app.periodic and returns an unstarted scheduler: scan, 08:30 digest, draft sweep."""
     config = load(None, env={})
     config.database_url = db_url
     app = App(config)
     try:
         scheduler = install(app)
-        assert len(app.periodic) == 2 and not scheduler.running
+        # Issue 12 added the draft sweep (reminders of half-done reports) as the third job.
+        assert len(app.periodic) == 3 and not scheduler.running
+        drafts = scheduler.get_job("draft-sweep")
+        assert isinstance(drafts.trigger, IntervalTrigger) and drafts.trigger.interval == timedelta(minutes=1)
         scan, digest = scheduler.get_job("sla-scan"), scheduler.get_job("daily-digest")
         assert isinstance(scan.trigger, IntervalTrigger)
         assert scan.trigger.interval == timedelta(minutes=1)

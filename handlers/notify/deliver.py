@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from models import followers
 from models.messages import Button, Reply
 from models.outbox import detach_cards
 from models.people import admins_over
@@ -12,7 +13,7 @@ from models.tables import Area, Outbox, Person, Status, Ticket
 from models.territory import chats_up_from
 
 from .. import texts
-from ..payloads import Grab
+from ..payloads import FollowerSolved, FollowupSatisfied, FollowupSolved, Grab, PayloadError, Press, unpack
 from ..render import area_label, category_name, fmt_time, person_name, short_description
 
 
@@ -38,6 +39,42 @@ def to_resident(
     person = u.session.get(Person, ticket.resident_id)
     if person is not None:
         to_person(u, person, text, buttons=buttons, photo=photo, ticket_id=ticket.id)
+    _to_followers(u, ticket, text, buttons, photo)
+
+
+def _to_followers(u: Unit, ticket: Ticket, text: str, buttons: tuple[Button, ...], photo: str | None) -> None:
+    """Issue 12: residents following the ticket hear what its resident hears, with their own 双是 buttons.
+
+    The resident's second question (满意吗) answers the resident's own 是: followers get theirs
+    when they answer their own 解决了吗.
+    """
+    rows = followers.of_ticket(u.session, ticket.id)
+    first = _press(buttons[0].payload) if buttons else None
+    if not rows or isinstance(first, FollowupSatisfied):
+        return
+    own = buttons
+    if isinstance(first, FollowupSolved):
+        own = tuple(Button(b.label, _as_follower(b.payload)) for b in buttons)
+    for row in rows:
+        if own is not buttons:
+            row.followup_stage, row.followup_asked_at = 1, u.now
+        follower = u.session.get(Person, row.person_id)
+        if follower is not None:
+            to_person(u, follower, text, buttons=own, photo=photo, ticket_id=ticket.id)
+
+
+def _press(payload: str) -> Press | None:
+    try:
+        return unpack(payload)
+    except PayloadError:
+        return None
+
+
+def _as_follower(payload: str) -> str:
+    """The follower's own 是/否 button for the resident's one."""
+    press = unpack(payload)
+    assert isinstance(press, FollowupSolved)
+    return FollowerSolved(press.ticket_id, press.yes).pack()
 
 
 def to_handler(u: Unit, ticket: Ticket, text: str) -> None:
@@ -57,6 +94,12 @@ def card_text(u: Unit, ticket: Ticket) -> str:
         "area": area_label(u, ticket.area_id),
         "status": texts.CARD_STATUS[ticket.status],
     }
+    following = followers.count(u.session, ticket.id)
+    affected = texts.CARD_AFFECTED.format(count=following + 1) if following else ""  # issue 12
+    return _card_text(u, ticket, common) + affected
+
+
+def _card_text(u: Unit, ticket: Ticket, common: dict[str, object]) -> str:
     if ticket.status == Status.OPEN:
         return texts.CARD.format(
             tier=texts.TIER_SHORT[ticket.tier],

@@ -1,0 +1,56 @@
+"""Questions a resident owes an answer to (the 双是 follow-up): typed replies are read as answers first."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers import texts
+from models import tickets
+from models.tables import Status, Ticket
+
+from . import duplicates, ticket_text, understand
+from .turn import Turn
+
+
+def owed(turn: Turn) -> Ticket | None:
+    """The newest of the sender's tickets waiting for their 是/否 or 满意/不满意, if any."""
+    return turn.u.session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.resident_id == turn.person.id,
+            Ticket.status == Status.RESOLVED,
+            Ticket.followup_stage > 0,
+        )
+        .order_by(Ticket.followup_asked_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+
+
+def answer(turn: Turn) -> bool:
+    """Read free text as the answer to a pending question, or re-ask it; False when none is pending."""
+    ticket = owed(turn)
+    if ticket is None:
+        return _as_follower(turn)
+    stage = int(ticket.followup_stage)
+    said = understand.reader().answer(turn.msg.text, "yesno" if stage == 1 else "satisfaction")
+    if said is None:
+        again = texts.REASK_RESOLVED if stage == 1 else texts.REASK_SATISFIED
+        turn.reply(again.format(id=ticket.id), ticket_text.followup_buttons(ticket))
+        return True
+    tickets.answer_followup(turn.u, ticket.id, turn.person, stage, said in ("yes", "satisfied"))
+    return True
+
+
+def _as_follower(turn: Turn) -> bool:
+    """The same for a follower's own 双是 (handlers/duplicates.py)."""
+    row = duplicates.owed(turn)
+    if row is None:
+        return False
+    stage = int(row.followup_stage)
+    said = understand.reader().answer(turn.msg.text, "yesno" if stage == 1 else "satisfaction")
+    if said is None:
+        again = texts.REASK_RESOLVED if stage == 1 else texts.REASK_SATISFIED
+        turn.reply(again.format(id=row.ticket_id), duplicates.buttons(row))
+    else:
+        duplicates.follower_answer(turn, stage, row.ticket_id, said in ("yes", "satisfied"))
+    return True
