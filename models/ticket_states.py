@@ -114,9 +114,9 @@ class _Projected:
         return self._changes[name] if name in self._changes else getattr(self._ticket, name)
 
 
-def _window(u: Unit, now_view: _Projected, changes: dict[str, Any]) -> None:
+def _window(u: Unit, view: _Projected, changes: dict[str, Any]) -> None:
     changes["window_started_at"] = u.now
-    changes["due_at"] = deadline(u.now, now_view.tier, u.rules.sla)
+    changes["due_at"] = deadline(u.now, view.tier, u.rules.sla)
     changes["reminders_sent"] = 0
 
 
