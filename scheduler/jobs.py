@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from handlers.notify import unit_of_work
 from handlers.reports import digest as digest_text
 from models import scan as scans
+from models.hours import hold_until
 from models.reports import digest
 from models.store.unit_of_work import Unit
 
@@ -46,6 +47,12 @@ class SlaJobs:
 
     def _unit(self, session: Session) -> Unit:
         return unit_of_work(session, self.app.clock.now(), self.app.rules)
+
+    def _digest_unit(self, session: Session) -> Unit:
+        """A digest in quiet hours waits for their end."""
+        u = self._unit(session)
+        u.hold = hold_until(u.now, u.rules.sla)
+        return u
 
     def _on_sql(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         """Count this process's writes to tickets: any of them may bring a deadline forward."""
@@ -101,7 +108,7 @@ class SlaJobs:
         """Send today's digest now (the scheduler's daily trigger); once a day across processes."""
         app = self.app
         day = app.clock.now().astimezone(ZoneInfo(app.rules.sla.timezone)).date()
-        sent = await app.db.run(lambda s: digest_text.send(self._unit(s), day))
+        sent = await app.db.run(lambda s: digest_text.send(self._digest_unit(s), day))
         if sent:
             app.wake()
         return sent
@@ -115,7 +122,7 @@ class SlaJobs:
         self._last_digest_look = now
         if day is None:
             return False
-        sent = await app.db.run(lambda s: digest_text.send(self._unit(s), day))
+        sent = await app.db.run(lambda s: digest_text.send(self._digest_unit(s), day))
         if sent:
             app.wake()
         return sent
