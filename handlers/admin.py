@@ -260,6 +260,8 @@ def stats(turn: Turn, args: list[str]) -> None:
         texts.STATS_ON_TIME.format(rates=rates),
         texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
     ]
+    if s.phone_followups:
+        lines.insert(1, texts.STATS_PHONE_FOLLOWUPS.format(count=s.phone_followups))
     turn.reply("\n".join(lines))
     path = _chart(turn, period, s, on_time, grids)
     if path is not None:
@@ -306,3 +308,10 @@ ALIASES = {
     "超期": "overdue",
     "统计": "stats",
 }
+
+
+def phone_followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
+    """Record the answer a 代办 resident gave an admin on the phone (是/否, then 满意/不满意)."""
+    tickets.phone_followup(turn.u, ticket_id, turn.person, stage, yes)
+    labels = {1: (texts.BTN_YES, texts.BTN_NO), 2: (texts.BTN_SATISFIED, texts.BTN_UNSATISFIED)}[stage]
+    turn.reply(texts.PHONE_FOLLOWUP_RECORDED.format(id=ticket_id, answer=labels[0] if yes else labels[1]))

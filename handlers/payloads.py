@@ -175,8 +175,21 @@ class FollowupSatisfied(Followup, prefix="fu2"):
     stage = 2
 
 
+class PhoneSolved(Followup, prefix="pfu1"):
+    """pfu1:ID:y — an admin records the resident's 是/否 given on the phone (代办)."""
+
+    stage = 1
+
+
+class PhoneSatisfied(Followup, prefix="pfu2"):
+    """pfu2:ID:n — an admin records the resident's 满意/不满意 given on the phone (代办)."""
+
+    stage = 2
+
+
 WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity
-Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied
+PhonePress = PhoneSolved | PhoneSatisfied
+Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied | PhoneSolved | PhoneSatisfied
 # The longest prefix first, so wz:cat:… is not read as the wizard's own wz:… buttons.
 KINDS: tuple[type[Payload], ...] = (
     WizardSource,
@@ -187,6 +200,8 @@ KINDS: tuple[type[Payload], ...] = (
     Grab,
     FollowupSolved,
     FollowupSatisfied,
+    PhoneSolved,
+    PhoneSatisfied,
 )
 
 

@@ -13,10 +13,10 @@ from models.people import get_or_create_person, is_staff
 from models.store.inbound import first_reads
 from models.store.unit_of_work import Unit
 
-from . import resident, staff, wizard
+from . import admin, resident, staff, wizard
 from .answers import as_press
 from .commands import COMMANDS, parse
-from .payloads import Grab, Menu, PayloadError, WizardPress, unpack
+from .payloads import Grab, Menu, PayloadError, PhonePress, WizardPress, unpack
 from .refusals import refusal_text
 from .textclean import clean
 from .turn import Turn
@@ -162,5 +162,7 @@ def on_button(turn: Turn, payload: str) -> None:
             turn.refuse(texts.BUTTON_EXPIRED)
     elif isinstance(press, Grab):
         staff.grab_by_id(turn, press.ticket_id)
+    elif isinstance(press, PhonePress):
+        admin.phone_followup(turn, press.stage, press.ticket_id, press.yes)
     else:
         resident.followup(turn, press.stage, press.ticket_id, press.yes)

@@ -211,6 +211,13 @@ STATUS_DUE = "\n截止：{due}"
 STATUS_HISTORY = "\n进展：\n{lines}"
 WITHDRAW_CONFIRMED = "工单 #{id} 已撤回。"
 FOLLOWUP_NOT_NOW = "工单 #{id} 目前不需要您确认。"
+SELF_RATING = "工单 #{id} 由您代办或办理，回访须由居民本人（或社区管理员电话回访）答复，您不能自评。"
+PHONE_FOLLOWUP_TASK = "请电话回访 #{id}（{name} {phone}）：{question}\n请按居民在电话中的回答点击按钮。"
+PHONE_FOLLOWUP_SOLVED = "问题解决了吗？"
+PHONE_FOLLOWUP_SATISFIED = "对这次办理满意吗？"
+PHONE_FOLLOWUP_RECORDED = "已记录工单 #{id} 的电话回访答复：{answer}。"
+PROXY_RESOLVED = "您代办的工单 #{id} 已办结：{note}\n社区管理员将电话回访居民。"
+STATS_PHONE_FOLLOWUPS = "其中电话回访 {count} 件"
 
 # --- admin -----------------------------------------------------------------
 ASSIGN_DONE = "已将工单 #{id} 交给 {handler}。"

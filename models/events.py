@@ -40,6 +40,7 @@ class EventKind(StrEnum):
     OVERDUE_REMINDED = "overdue_reminded"
     FOLLOWUP_REMINDED = "followup_reminded"
     PROGRESS = "progress"
+    PHONE_FOLLOWUP = "phone_followup"
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).
@@ -59,7 +60,13 @@ RESIDENT_NEWS = frozenset(
 )
 # Events that concern staff only: kept in the trail, not shown in a resident's /status.
 STAFF_ONLY = frozenset(
-    {EventKind.REMINDED, EventKind.FOLLOWUP_REMINDED, EventKind.PROGRESS, EventKind.OVERDUE_REMINDED}
+    {
+        EventKind.REMINDED,
+        EventKind.FOLLOWUP_REMINDED,
+        EventKind.PROGRESS,
+        EventKind.OVERDUE_REMINDED,
+        EventKind.PHONE_FOLLOWUP,
+    }
 )
 
 

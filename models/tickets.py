@@ -156,14 +156,42 @@ def attach_resolution_photo(u: Unit, ticket_id: int, actor: Person, photo: str) 
 def answer_followup(u: Unit, ticket_id: int, resident: Person, stage: int, yes: bool) -> Ticket:
     """Take the resident's 是/否 or 满意/不满意 answer."""
     ticket = load(u, ticket_id, Action.CONFIRM, resident, check_status=False)
+    _refuse_self_rating(ticket, resident)
+    return _answer(u, ticket, resident, stage, yes)
+
+
+def _refuse_self_rating(ticket: Ticket, person: Person) -> None:
+    """Nobody rates their own work: the filer of a 代办 and the handler never answer its follow-up."""
+    if person.id in (ticket.handler_id, ticket.filed_by_id):
+        raise NotAllowed(Refusal.SELF_RATING, id=ticket.id)
+
+
+def _answer(u: Unit, ticket: Ticket, actor: Person, stage: int, yes: bool) -> Ticket:
     if ticket.status != Status.RESOLVED or ticket.followup_stage != stage:
         raise InvalidTransition(Refusal.FOLLOWUP_NOT_NOW, id=ticket.id)
     if stage == 1 and not yes:
-        return reopen(u, ticket, resident)
+        return reopen(u, ticket, actor)
     if stage == 1:
-        transition(u, ticket, Action.CONFIRM, resident)
+        transition(u, ticket, Action.CONFIRM, actor)
         return ticket
-    return close(u, ticket, resident, Rating.DOUBLE_YES if yes else Rating.UNSATISFIED)
+    return close(u, ticket, actor, Rating.DOUBLE_YES if yes else Rating.UNSATISFIED)
+
+
+def needs_phone_followup(ticket: Ticket) -> bool:
+    """A 代办 ticket: its resident has no chat, so the follow-up is a phone call by an admin."""
+    return ticket.filed_by_id is not None
+
+
+def phone_followup(u: Unit, ticket_id: int, admin: Person, stage: int, yes: bool) -> Ticket:
+    """An admin records the resident's answer given on the phone; the event names the admin."""
+    ticket = get(u, ticket_id)
+    if not is_admin_over(u, admin, ticket):
+        raise NotAllowed(Refusal.NOT_ADMIN)
+    _refuse_self_rating(ticket, admin)
+    if not needs_phone_followup(ticket) or ticket.status != Status.RESOLVED or ticket.followup_stage != stage:
+        raise InvalidTransition(Refusal.FOLLOWUP_NOT_NOW, id=ticket.id)
+    record(u, Happened(EventKind.PHONE_FOLLOWUP, ticket, admin, note=f"{stage}:{'y' if yes else 'n'}"))
+    return _answer(u, ticket, admin, stage, yes)
 
 
 def reopen(u: Unit, ticket: Ticket, actor: Person | None) -> Ticket:
