@@ -85,6 +85,7 @@ class Happened:
     fraction: float | None = None  # reminded: how much of the window is gone
     missed: datetime | None = None  # a deadline that passed
     rating: Rating | None = None  # closed: the resident's verdict
+    repeat: bool = False  # met: the same visit again within a day (recorded, not announced)
 
 
 _INSERT_EVENT = Prepared(insert(cast(Table, TicketEvent.__table__)))

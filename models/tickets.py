@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,6 +19,10 @@ from .tables import FINAL, Person, Rating, Status, Ticket, TicketEvent, Tier
 from .ticket_states import Action, allowed, get, is_admin_over, load, refuse_state, transition
 
 __all__ = ["Draft", "get", "is_admin_over"]
+
+
+# A 见面 recorded again within this long is kept in the trail but not told to the resident again.
+MEET_AGAIN_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ def meet(u: Unit, ticket_id: int, worker: Person) -> Ticket:
     """Record that the handler met the resident on site (bonus once per ticket)."""
     ticket = load(u, ticket_id, Action.MEET, worker)
     first = ticket.met_at is None
-    transition(u, ticket, Action.MEET, worker, changes={"met_at": u.now})
+    repeat = ticket.met_at is not None and u.now - ticket.met_at < MEET_AGAIN_AFTER
+    note = "repeat" if repeat else None
+    transition(u, ticket, Action.MEET, worker, changes={"met_at": u.now}, note=note, repeat=repeat)
     if first and ticket.handler_id is not None:
         points.award(u.session, ticket.handler_id, ticket.id, u.rules.points.meet, "meet", u.now)
     return ticket

@@ -70,6 +70,8 @@ def _assigned(u: Unit, h: Happened) -> None:
 
 
 def _met(u: Unit, h: Happened) -> None:
+    if h.repeat:
+        return
     to_resident(u, h.ticket, texts.R_MET.format(id=h.ticket.id, handler=_actor_name(h)))
 
 
