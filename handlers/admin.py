@@ -140,6 +140,9 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
     name = texts.ROLE_NAME[role]
     if count:
         turn.reply(texts.REVOKE_DONE.format(user=person.name, role=name, count=count))
+        moved = tickets.release_unhandleable(turn.u, person, turn.person)
+        if moved:
+            turn.reply(texts.REVOKE_MOVED.format(ids="、".join(f"#{i}" for i in moved)))
     else:
         turn.reply(texts.REVOKE_NONE.format(user=person.name, role=name))
 

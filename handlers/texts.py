@@ -218,6 +218,9 @@ PHONE_FOLLOWUP_SATISFIED = "对这次办理满意吗？"
 PHONE_FOLLOWUP_RECORDED = "已记录工单 #{id} 的电话回访答复：{answer}。"
 PROXY_RESOLVED = "您代办的工单 #{id} 已办结：{note}\n社区管理员将电话回访居民。"
 STATS_PHONE_FOLLOWUPS = "其中电话回访 {count} 件"
+CARD_RELEASED = "【重新派单】原办理人已不再负责，请重新抢单：\n{card}"
+R_RELEASED = "工单 #{id} 的原办理人已调整，工单已重新派给网格员，请您稍候。"
+REVOKE_MOVED = "以下工单已退回待抢单并重新发布：{ids}"
 
 # --- admin -----------------------------------------------------------------
 ASSIGN_DONE = "已将工单 #{id} 交给 {handler}。"

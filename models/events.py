@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     FOLLOWUP_REMINDED = "followup_reminded"
     PROGRESS = "progress"
     PHONE_FOLLOWUP = "phone_followup"
+    RELEASED = "released"
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).

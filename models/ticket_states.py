@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from .errors import AlreadyClaimed, InvalidTransition, NotAllowed, NotFound, Refusal
 from .events import EventKind, Happened, record
+from .hours import add_office_time
 from .people import can_handle, has_role
 from .sla import MAX_LEVEL, deadline, next_check
 from .store.unit_of_work import Unit
@@ -34,6 +35,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     REJECT = "reject"
     MERGE = "merge"
+    RELEASE = "release"
 
 
 class Right(Enum):
@@ -55,6 +57,7 @@ class Effect(Enum):
     ASK_SATISFACTION = "follow-up question 2"
     REOPEN = "no follow-up, reopened once more, one level up, a new window, pushes again"
     FINISH = "closed_at; no more checks, pushes or follow-up"
+    RELEASE = "back to the pool: no handler, no window; the claim clock starts again from now"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ TRANSITIONS: Mapping[Action, Step] = {
     Action.MERGE: Step(
         _from(OPEN, CLAIMED, RESOLVED), Status.MERGED, Right.ADMIN, (Effect.FINISH,), EventKind.MERGED
     ),
+    Action.RELEASE: Step(_from(CLAIMED), OPEN, Right.ADMIN, (Effect.RELEASE,), EventKind.RELEASED),
 }
 
 
@@ -174,6 +178,14 @@ def _finish(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
     changes.update(closed_at=u.now, followup_stage=0, next_check_at=None, next_push_at=None)
 
 
+def _release(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes.update(
+        handler_id=None, claimed_at=None, window_started_at=None, due_at=None, reminders_sent=0, met_at=None
+    )
+    # Not grabbed again within a claim window (office time) from now: the ladder resumes.
+    changes["next_check_at"] = add_office_time(u.now, u.rules.sla.claim_within, u.rules.sla)
+
+
 _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.CLAIM: _claim,
     Effect.REDATE: _redate,
@@ -182,6 +194,7 @@ _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.ASK_SATISFACTION: _ask_satisfaction,
     Effect.REOPEN: _reopen,
     Effect.FINISH: _finish,
+    Effect.RELEASE: _release,
 }
 
 

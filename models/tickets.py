@@ -286,3 +286,27 @@ def latest_note(u: Unit, ticket: Ticket) -> str | None:
         .order_by(TicketEvent.id.desc())
         .limit(1)
     )
+
+
+def release_unhandleable(u: Unit, worker: Person, admin: Person) -> list[int]:
+    """After a role was revoked: the claimed tickets the worker may no longer handle go back to the pool."""
+    held = u.session.scalars(
+        select(Ticket)
+        .where(Ticket.handler_id == worker.id, Ticket.status == Status.CLAIMED)
+        .order_by(Ticket.id)
+    ).all()
+    moved = []
+    for ticket in held:
+        if can_handle(u.session, worker.id, ticket, u.tree):
+            continue
+        release(u, ticket.id, admin)
+        moved.append(ticket.id)
+    return moved
+
+
+def release(u: Unit, ticket_id: int, admin: Person) -> Ticket:
+    """An admin puts a claimed ticket back in the pool (its handler can no longer take it)."""
+    ticket = load(u, ticket_id, Action.RELEASE, admin)
+    previous = ticket.handler_id
+    transition(u, ticket, Action.RELEASE, admin, note=str(previous), previous_handler_id=previous)
+    return ticket

@@ -96,3 +96,18 @@ async def test_a_worker_who_filed_and_handles_his_own_proxy_cannot_rate_it(h: Ha
         assert out == [] and result.alert is not None, payload
     assert h.ticket(1).status == "resolved"
     assert h.to("admin")[-1].startswith("请电话回访 #1（王阿姨 13700137000）")
+
+
+async def test_revoking_a_worker_returns_his_open_tickets_to_the_pool(h: Harness) -> None:
+    """/revoke w1: his claimed ticket is open again, re-posted with 抢单, the resident and admin told."""
+    tid = await h.claimed()
+    out = await h.say("admin: /revoke w1 worker siji-1")
+    assert texts.REVOKE_MOVED.format(ids=f"#{tid}") in h.to("admin", out)
+    t = h.ticket(tid)
+    assert (t.status, t.handler_id, t.due_at) == ("open", None, None)
+    assert h.to("r1", out) == [texts.R_RELEASED.format(id=tid)]
+    reposts = [m for m in out if m["chat"] == "@siji1" and str(m["text"]).startswith("【重新派单】")]
+    assert len(reposts) == 1 and reposts[0]["buttons"] == [texts.BTN_GRAB]
+    assert h.events(tid)[-1] == "released"
+    await h.say(f"w2: 抢单 {tid}")
+    assert h.ticket(tid).status == "claimed" and h.ticket(tid).due_at is not None

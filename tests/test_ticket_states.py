@@ -56,6 +56,7 @@ OPS: dict[Action, Op] = {
     Action.WITHDRAW: lambda u, t, p: tickets.withdraw(u, t.id, p.r1),
     Action.REJECT: lambda u, t, p: tickets.reject(u, t.id, p.admin, "不属实"),
     Action.MERGE: lambda u, t, p: tickets.merge(u, t.id, t.id - 1, p.admin),
+    Action.RELEASE: lambda u, t, p: tickets.release(u, t.id, p.admin),
 }
 
 # What each allowed transition must leave in the columns besides the status.
@@ -88,6 +89,7 @@ CHECKS: dict[Action, Callable[[Ticket, Unit], bool]] = {
     Action.WITHDRAW: lambda t, u: t.closed_at == u.now and t.next_check_at is None,
     Action.REJECT: lambda t, u: t.reason == "不属实" and t.next_check_at is None,
     Action.MERGE: lambda t, u: t.merged_into_id == t.id - 1 and t.next_check_at is None,
+    Action.RELEASE: lambda t, u: t.handler_id is None and t.due_at is None and t.next_check_at is not None,
 }
 
 

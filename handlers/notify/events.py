@@ -19,7 +19,7 @@ from ..payloads import PhoneSatisfied, PhoneSolved
 from ..render import due_text, person_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
-from .deliver import refresh_card, to_handler, to_person, to_resident
+from .deliver import card_text, post_card, refresh_card, to_handler, to_person, to_resident
 
 
 def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
@@ -217,6 +217,13 @@ def _progress(u: Unit, h: Happened) -> None:
     to_resident(u, h.ticket, progress_text(u, h.ticket))
 
 
+def _released(u: Unit, h: Happened) -> None:
+    """The handler lost his role: the card goes up again with 抢单, the resident is told."""
+    refresh_card(u, h.ticket)
+    post_card(u, h.ticket, texts.CARD_RELEASED.format(card=card_text(u, h.ticket)))
+    to_resident(u, h.ticket, texts.R_RELEASED.format(id=h.ticket.id))
+
+
 def _quiet(u: Unit, h: Happened) -> None:
     """Recorded only: the flow that caused it answers for itself (a new ticket's card and receipt)."""
 
@@ -244,6 +251,7 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.FOLLOWUP_REMINDED: _followup_reminded,
     EventKind.PROGRESS: _progress,
     EventKind.PHONE_FOLLOWUP: _quiet,
+    EventKind.RELEASED: _released,
 }
 
 
