@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import logging
 import os
 import re
@@ -184,6 +185,32 @@ def parse_clock_time(value: Any, key: str) -> time:
         raise ConfigError(f"{key}: expected a time of day like '08:30', got {value!r}") from None
 
 
+def _span(value: object, key: str) -> tuple[time, time]:
+    """'08:30-12:00' as a pair of local times."""
+    text = str(value).strip()
+    if text.count("-") != 1:
+        raise ConfigError(f"{key}: expected a span like '08:30-12:00', got {value!r}")
+    start, end = (parse_clock_time(part, key) for part in text.split("-"))
+    if start == end:
+        raise ConfigError(f"{key}: a span must not start and end at the same time, got {value!r}")
+    return start, end
+
+
+def _office_hours(value: object) -> tuple[tuple[time, time], ...]:
+    """[sla] office_hours: a list of same-day spans, in order; [] means always open."""
+    if not isinstance(value, list):
+        raise ConfigError("sla.office_hours: expected a list like ['08:30-12:00', '13:30-17:30']")
+    spans = [_span(v, "sla.office_hours") for v in value]
+    if any(start > end for start, end in spans) or any(a[1] > b[0] for a, b in itertools.pairwise(spans)):
+        raise ConfigError("sla.office_hours: spans must lie within one day, in order, without overlap")
+    return tuple(spans)
+
+
+def _quiet_hours(value: object) -> tuple[time, time] | None:
+    """[sla] quiet_hours: one span, may cross midnight; '' means never quiet."""
+    return None if str(value).strip() == "" else _span(value, "sla.quiet_hours")
+
+
 def _sla(raw: _Table) -> SlaPolicy:
     s = _section(raw, "sla")
     base = SlaPolicy()
@@ -230,6 +257,11 @@ def _sla(raw: _Table) -> SlaPolicy:
         overdue_repeat=positive["overdue_repeat"],
         digest_time=parse_clock_time(s.get("digest_time", "08:30"), "sla.digest_time"),
         scan_every=positive["scan_every"],
+        office_hours=_office_hours(s.get("office_hours", ["08:30-12:00", "13:30-17:30"])),
+        quiet_hours=_quiet_hours(s.get("quiet_hours", "21:30-07:30")),
+        urgent_categories=frozenset(
+            str(c) for c in s.get("urgent_categories", sorted(base.urgent_categories))
+        ),
         **days,
     )
 

@@ -143,6 +143,9 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
     name = texts.ROLE_NAME[role]
     if count:
         turn.reply(texts.REVOKE_DONE.format(user=person.name, role=name, count=count))
+        moved = tickets.release_unhandleable(turn.u, person, turn.person)
+        if moved:
+            turn.reply(texts.REVOKE_MOVED.format(ids="、".join(f"#{i}" for i in moved)))
     else:
         turn.reply(texts.REVOKE_NONE.format(user=person.name, role=name))
 
@@ -264,6 +267,8 @@ def stats(turn: Turn, args: list[str]) -> None:
         texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
     ]
     lines += duplicates.stats_lines(turn, area_ids, since)  # issue 12: residents following tickets
+    if s.phone_followups:
+        lines.insert(1, texts.STATS_PHONE_FOLLOWUPS.format(count=s.phone_followups))
     turn.reply("\n".join(lines))
     _chart(turn, period, s, on_time, grids)
 
@@ -319,3 +324,10 @@ ALIASES = {
     "超期": "overdue",
     "统计": "stats",
 }
+
+
+def phone_followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
+    """Record the answer a 代办 resident gave an admin on the phone (是/否, then 满意/不满意)."""
+    tickets.phone_followup(turn.u, ticket_id, turn.person, stage, yes)
+    labels = {1: (texts.BTN_YES, texts.BTN_NO), 2: (texts.BTN_SATISFIED, texts.BTN_UNSATISFIED)}[stage]
+    turn.reply(texts.PHONE_FOLLOWUP_RECORDED.format(id=ticket_id, answer=labels[0] if yes else labels[1]))

@@ -198,7 +198,7 @@ class FollowupSatisfied(Followup, prefix="fu2"):
 
 
 class FollowerSolved(Followup, prefix="ff1"):
-    """ff1:ID:y — a follower's own 是/否 (issue 12: residents following a ticket filed by another)."""
+    """ff1:ID:y — a follower's own 是/否 (residents following a ticket filed by another)."""
 
     stage = 1
 
@@ -209,11 +209,24 @@ class FollowerSatisfied(Followup, prefix="ff2"):
     stage = 2
 
 
+class PhoneSolved(Followup, prefix="pfu1"):
+    """pfu1:ID:y — an admin records the resident's 是/否 given on the phone (代办)."""
+
+    stage = 1
+
+
+class PhoneSatisfied(Followup, prefix="pfu2"):
+    """pfu2:ID:n — an admin records the resident's 满意/不满意 given on the phone (代办)."""
+
+    stage = 2
+
+
 # 都不是 under the suggested categories: show the whole catalogue (no category has this code).
 NO_SUGGESTION = WizardCategory("none")
 WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity | WizardGrid | WizardDuplicate
 FollowerPress = FollowerSolved | FollowerSatisfied
-Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied | FollowerPress
+PhonePress = PhoneSolved | PhoneSatisfied
+Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied | FollowerPress | PhonePress
 # The longest prefix first, so wz:cat:… is not read as the wizard's own wz:… buttons.
 KINDS: tuple[type[Payload], ...] = (
     WizardSource,
@@ -228,6 +241,8 @@ KINDS: tuple[type[Payload], ...] = (
     FollowupSatisfied,
     FollowerSolved,
     FollowerSatisfied,
+    PhoneSolved,
+    PhoneSatisfied,
 )
 
 

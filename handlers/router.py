@@ -13,10 +13,10 @@ from models.people import get_or_create_person, is_staff
 from models.store.inbound import first_reads
 from models.store.unit_of_work import Unit
 
-from . import duplicates, forgiving, intake, pending, resident, staff, staff_binding, wizard
+from . import admin, duplicates, forgiving, intake, pending, resident, staff, staff_binding, wizard
 from .answers import as_press
 from .commands import COMMANDS, parse
-from .payloads import FollowerPress, Grab, Menu, PayloadError, WizardPress, unpack
+from .payloads import FollowerPress, Grab, Menu, PayloadError, PhonePress, WizardPress, unpack
 from .refusals import refusal_text
 from .textclean import clean
 from .turn import Turn
@@ -174,5 +174,7 @@ def on_button(turn: Turn, payload: str) -> None:
         staff.grab_by_id(turn, press.ticket_id)
     elif isinstance(press, FollowerPress):  # issue 12: a follower's own 双是 (handlers/duplicates.py)
         duplicates.follower_answer(turn, press.stage, press.ticket_id, press.yes)
+    elif isinstance(press, PhonePress):
+        admin.phone_followup(turn, press.stage, press.ticket_id, press.yes)
     else:
         resident.followup(turn, press.stage, press.ticket_id, press.yes)

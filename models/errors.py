@@ -24,6 +24,7 @@ class Refusal(StrEnum):
     NOTE_REQUIRED = "NOTE_REQUIRED"
     REASON_REQUIRED = "REASON_REQUIRED"
     TOO_LONG = "TOO_LONG"  # limit
+    SELF_RATING = "SELF_RATING"  # id
 
 
 class DomainError(Exception):

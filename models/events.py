@@ -42,6 +42,8 @@ class EventKind(StrEnum):
     PROGRESS = "progress"
     MOVED = "moved"  # re-routed to another area (by an admin, or as its area was retired)
     RECATEGORISED = "recategorised"  # given another category (its own was retired)
+    PHONE_FOLLOWUP = "phone_followup"
+    RELEASED = "released"
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).
@@ -62,7 +64,13 @@ RESIDENT_NEWS = frozenset(
 )
 # Events that concern staff only: kept in the trail, not shown in a resident's /status.
 STAFF_ONLY = frozenset(
-    {EventKind.REMINDED, EventKind.FOLLOWUP_REMINDED, EventKind.PROGRESS, EventKind.OVERDUE_REMINDED}
+    {
+        EventKind.REMINDED,
+        EventKind.FOLLOWUP_REMINDED,
+        EventKind.PROGRESS,
+        EventKind.OVERDUE_REMINDED,
+        EventKind.PHONE_FOLLOWUP,
+    }
 )
 
 
@@ -81,6 +89,7 @@ class Happened:
     fraction: float | None = None  # reminded: how much of the window is gone
     missed: datetime | None = None  # a deadline that passed
     rating: Rating | None = None  # closed: the resident's verdict
+    repeat: bool = False  # met: the same visit again within a day (recorded, not announced)
 
 
 _INSERT_EVENT = Prepared(insert(cast(Table, TicketEvent.__table__)))

@@ -48,7 +48,42 @@ _LAST_CARD = Prepared(
 )
 
 
-def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
+def _held_for(session: Session, reply: Reply, now: datetime) -> Outbox | None:
+    """A message still held (quiet hours) for the same ticket and chat, never tried yet."""
+    if reply.ticket_id is None:
+        return None
+    return session.scalars(
+        select(Outbox)
+        .where(
+            Outbox.channel == reply.channel,
+            Outbox.chat_id == reply.chat_id,
+            Outbox.ticket_id == reply.ticket_id,
+            Outbox.status == OutboxStatus.PENDING,
+            Outbox.attempts == 0,
+            Outbox.next_attempt_at > now,
+            Outbox.card_of.is_(None),
+            Outbox.photo.is_(None),
+        )
+        .order_by(Outbox.id.desc())
+        .limit(1)
+    ).first()
+
+
+def hold(session: Session, reply: Reply, now: datetime, until: datetime) -> Outbox:
+    """Queue a message for `until` or later; held notices of one ticket to one chat fold into one."""
+    if reply.card_of is None and reply.photo is None:
+        held = _held_for(session, reply, now)
+        if held is not None:
+            if reply.text not in held.text.split("\n\n"):
+                held.text = f"{held.text}\n\n{reply.text}"
+            if reply.buttons:
+                held.buttons = _buttons_json(reply.buttons)
+            held.next_attempt_at = max(held.next_attempt_at, until)
+            return held
+    return enqueue(session, reply, now, not_before=until)
+
+
+def enqueue(session: Session, reply: Reply, now: datetime, *, not_before: datetime | None = None) -> Outbox:
     """Queue one message; a card update replaces or edits the card already sent."""
     previous_id = None
     if reply.card_of is not None:
@@ -76,7 +111,7 @@ def enqueue(session: Session, reply: Reply, now: datetime) -> Outbox:
         "status": OutboxStatus.PENDING,
         "priority": session.info.get(_PRIORITY_KEY, REPLY),
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": not_before or now,
         "created_at": now,
     }
     # A prebuilt INSERT … RETURNING id straight to the driver (fastsql) instead of add() + flush():

@@ -29,6 +29,13 @@ class SlaPolicy:
     digest_time: time = time(8, 30)
     # How often the scheduler scans for due deadlines (`jiesu run`).
     scan_every: timedelta = timedelta(minutes=1)
+    # Local office spans on working days: the claim window and unclaimed escalation count only
+    # these; tier-deadline escalation notices wait for the next span. Empty: always open.
+    office_hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(13, 30), time(17, 30)))
+    # Local quiet stretch (may span midnight): scheduled notices wait for its end. None: never quiet.
+    quiet_hours: tuple[time, time] | None = (time(21, 30), time(7, 30))
+    # Category codes that ignore office and quiet hours (the catalogue's `urgent` flag adds to these).
+    urgent_categories: frozenset[str] = frozenset({"safety"})
 
 
 @dataclass(frozen=True)

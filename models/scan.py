@@ -19,7 +19,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from . import points, tickets
 from .base import UTCDateTime
 from .events import RESIDENT_NEWS, EventKind, Happened, record
-from .sla import MAX_LEVEL, deadline, next_check, reminder_time
+from .hours import hold_until
+from .sla import MAX_LEVEL, deadline, is_urgent, next_check, reminder_time
 from .store.unit_of_work import Unit
 from .tables import Person, Rating, Status, Ticket, TicketEvent
 
@@ -97,13 +98,23 @@ def _each(u: Unit, ids: list[int], act: Callable[[Unit, Ticket], None]) -> None:
     held = u.session.scalars(select(Person).where(Person.id.in_(people))).all()
     for ticket in rows:
         mark = len(u.sent)
+        # Scheduled notices wait out quiet hours, unless the ticket is urgent.
+        u.hold = None if is_urgent(ticket, u.rules.sla) else hold_until(u.now, u.rules.sla)
         try:
             with u.session.begin_nested():
                 act(u, ticket)
         except Exception:
             del u.sent[mark:]
             log.exception("SLA action failed for ticket #%s; retrying after %s", ticket.id, RETRY_AFTER)
+        finally:
+            u.hold = None
     del held
+
+
+def _hold_to_office(u: Unit, ticket: Ticket) -> None:
+    """A deadline passed out of office hours: its escalation notices wait for the next office start."""
+    if not is_urgent(ticket, u.rules.sla):
+        u.hold = hold_until(u.now, u.rules.sla, office=True)
 
 
 def run_checks(u: Unit, limit: int = BATCH) -> int:
@@ -179,9 +190,11 @@ def _window(u: Unit, ticket: Ticket) -> None:
         ticket.due_at = deadline(due, ticket.tier, policy)
         ticket.reminders_sent = 0
         note = f"overdue:{ticket.level}"
+        _hold_to_office(u, ticket)
         record(u, Happened(EventKind.ESCALATED, ticket, note=note, missed=due, points=penalty))
         return
     ticket.reminders_sent = len(fractions) + 1
+    _hold_to_office(u, ticket)
     record(u, Happened(EventKind.OVERDUE, ticket, note=f"{ticket.level}", missed=due, points=penalty))
 
 

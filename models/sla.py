@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .hours import add_office_time, is_working_day, next_office_start
 from .policy import SlaPolicy
 from .tables import Status, Ticket, Tier
 
@@ -19,13 +20,6 @@ def tier_days(tier: str, policy: SlaPolicy) -> int | None:
         Tier.DIFFICULT: policy.difficult_days,
         Tier.PENDING: policy.pending_days,
     }.get(Tier(tier))
-
-
-def is_working_day(day: date, policy: SlaPolicy) -> bool:
-    """Tell whether a date counts in the working-day calendar."""
-    if day in policy.holidays:
-        return False
-    return day.weekday() < 5 or day in policy.workdays_extra
 
 
 def add_days(start: datetime, days: int, policy: SlaPolicy) -> datetime:
@@ -67,11 +61,26 @@ def window_check(start: datetime, due: datetime, steps: int, policy: SlaPolicy) 
     return due + (steps - len(fractions)) * policy.overdue_repeat
 
 
-def unclaimed_check(created: datetime, level: int, repeats: int, policy: SlaPolicy) -> datetime:
-    """Next moment for an unclaimed ticket: one level up per claim window, then repeats at the top."""
+def unclaimed_check(
+    created: datetime, level: int, repeats: int, policy: SlaPolicy, *, urgent: bool = False
+) -> datetime:
+    """Next moment for an unclaimed ticket: one level up per claim window, then repeats at the top.
+
+    Claim windows count office time only, unless the ticket is urgent; the repeats at the
+    top count calendar time and are moved to the next office start when they fall outside."""
+    if urgent:
+        if level < MAX_LEVEL:
+            return created + (level + 1) * policy.claim_within
+        return created + MAX_LEVEL * policy.claim_within + (repeats + 1) * policy.overdue_repeat
     if level < MAX_LEVEL:
-        return created + (level + 1) * policy.claim_within
-    return created + MAX_LEVEL * policy.claim_within + (repeats + 1) * policy.overdue_repeat
+        return add_office_time(created, (level + 1) * policy.claim_within, policy)
+    top = add_office_time(created, MAX_LEVEL * policy.claim_within, policy)
+    return next_office_start(top + (repeats + 1) * policy.overdue_repeat, policy)
+
+
+def is_urgent(ticket: Ticket, policy: SlaPolicy) -> bool:
+    """Tell whether a ticket's category ignores office and quiet hours."""
+    return ticket.category_code in policy.urgent_categories
 
 
 def next_check(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
@@ -79,7 +88,9 @@ def next_check(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
     if ticket.status == Status.OPEN:
         if tier_days(ticket.tier, policy) is None:
             return None  # suggestions are under no deadline
-        return unclaimed_check(ticket.created_at, ticket.level, ticket.reminders_sent, policy)
+        return unclaimed_check(
+            ticket.created_at, ticket.level, ticket.reminders_sent, policy, urgent=is_urgent(ticket, policy)
+        )
     if ticket.status == Status.CLAIMED:
         if ticket.due_at is None:
             return None

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from .errors import AlreadyClaimed, InvalidTransition, NotAllowed, NotFound, Refusal
 from .events import EventKind, Happened, record
+from .hours import add_office_time
 from .people import can_handle, has_role
 from .sla import MAX_LEVEL, deadline, next_check
 from .store.unit_of_work import Unit
@@ -37,6 +38,7 @@ class Action(StrEnum):
     MOVE = "move"
     MOVE_RESOLVED = "move_resolved"
     RECATEGORISE = "recategorise"
+    RELEASE = "release"
 
 
 class Right(Enum):
@@ -59,6 +61,7 @@ class Effect(Enum):
     REOPEN = "no follow-up, reopened once more, one level up, a new window, pushes again"
     FINISH = "closed_at; no more checks, pushes or follow-up"
     RELEASE = "no handler: the ticket is up for grabs again, its window and deadline run on"
+    RETURN_TO_POOL = "back to the pool: no handler, no window; the claim clock starts again from now"
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ TRANSITIONS: Mapping[Action, Step] = {
     Action.MOVE: Step(_from(OPEN, CLAIMED), OPEN, Right.ADMIN, (Effect.RELEASE,), EventKind.MOVED),
     Action.MOVE_RESOLVED: Step(_from(RESOLVED), None, Right.ADMIN, (), EventKind.MOVED),
     Action.RECATEGORISE: Step(_from(OPEN, CLAIMED, RESOLVED), None, Right.ADMIN, (), EventKind.RECATEGORISED),
+    Action.RELEASE: Step(_from(CLAIMED), OPEN, Right.ADMIN, (Effect.RETURN_TO_POOL,), EventKind.RELEASED),
 }
 
 
@@ -191,6 +195,14 @@ def _release(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
     _recheck(u, ticket, changes)
 
 
+def _return_to_pool(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes.update(
+        handler_id=None, claimed_at=None, window_started_at=None, due_at=None, reminders_sent=0, met_at=None
+    )
+    # Not grabbed again within a claim window (office time) from now: the ladder resumes.
+    changes["next_check_at"] = add_office_time(u.now, u.rules.sla.claim_within, u.rules.sla)
+
+
 _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.CLAIM: _claim,
     Effect.REDATE: _redate,
@@ -200,6 +212,7 @@ _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.REOPEN: _reopen,
     Effect.FINISH: _finish,
     Effect.RELEASE: _release,
+    Effect.RETURN_TO_POOL: _return_to_pool,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,6 +19,10 @@ from .tables import FINAL, Person, Rating, Status, Ticket, TicketEvent, Tier
 from .ticket_states import Action, allowed, get, is_admin_over, load, refuse_state, transition
 
 __all__ = ["Draft", "get", "is_admin_over"]
+
+
+# A 见面 recorded again within this long is kept in the trail but not told to the resident again.
+MEET_AGAIN_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ def meet(u: Unit, ticket_id: int, worker: Person) -> Ticket:
     """Record that the handler met the resident on site (bonus once per ticket)."""
     ticket = load(u, ticket_id, Action.MEET, worker)
     first = ticket.met_at is None
-    transition(u, ticket, Action.MEET, worker, changes={"met_at": u.now})
+    repeat = ticket.met_at is not None and u.now - ticket.met_at < MEET_AGAIN_AFTER
+    note = "repeat" if repeat else None
+    transition(u, ticket, Action.MEET, worker, changes={"met_at": u.now}, note=note, repeat=repeat)
     if first and ticket.handler_id is not None:
         points.award(u.session, ticket.handler_id, ticket.id, u.rules.points.meet, "meet", u.now)
     return ticket
@@ -156,14 +162,42 @@ def attach_resolution_photo(u: Unit, ticket_id: int, actor: Person, photo: str) 
 def answer_followup(u: Unit, ticket_id: int, resident: Person, stage: int, yes: bool) -> Ticket:
     """Take the resident's 是/否 or 满意/不满意 answer."""
     ticket = load(u, ticket_id, Action.CONFIRM, resident, check_status=False)
+    _refuse_self_rating(ticket, resident)
+    return _answer(u, ticket, resident, stage, yes)
+
+
+def _refuse_self_rating(ticket: Ticket, person: Person) -> None:
+    """Nobody rates their own work: the filer of a 代办 and the handler never answer its follow-up."""
+    if person.id in (ticket.handler_id, ticket.filed_by_id):
+        raise NotAllowed(Refusal.SELF_RATING, id=ticket.id)
+
+
+def _answer(u: Unit, ticket: Ticket, actor: Person, stage: int, yes: bool) -> Ticket:
     if ticket.status != Status.RESOLVED or ticket.followup_stage != stage:
         raise InvalidTransition(Refusal.FOLLOWUP_NOT_NOW, id=ticket.id)
     if stage == 1 and not yes:
-        return reopen(u, ticket, resident)
+        return reopen(u, ticket, actor)
     if stage == 1:
-        transition(u, ticket, Action.CONFIRM, resident)
+        transition(u, ticket, Action.CONFIRM, actor)
         return ticket
-    return close(u, ticket, resident, Rating.DOUBLE_YES if yes else Rating.UNSATISFIED)
+    return close(u, ticket, actor, Rating.DOUBLE_YES if yes else Rating.UNSATISFIED)
+
+
+def needs_phone_followup(ticket: Ticket) -> bool:
+    """A 代办 ticket: its resident has no chat, so the follow-up is a phone call by an admin."""
+    return ticket.filed_by_id is not None
+
+
+def phone_followup(u: Unit, ticket_id: int, admin: Person, stage: int, yes: bool) -> Ticket:
+    """An admin records the resident's answer given on the phone; the event names the admin."""
+    ticket = get(u, ticket_id)
+    if not is_admin_over(u, admin, ticket):
+        raise NotAllowed(Refusal.NOT_ADMIN)
+    _refuse_self_rating(ticket, admin)
+    if not needs_phone_followup(ticket) or ticket.status != Status.RESOLVED or ticket.followup_stage != stage:
+        raise InvalidTransition(Refusal.FOLLOWUP_NOT_NOW, id=ticket.id)
+    record(u, Happened(EventKind.PHONE_FOLLOWUP, ticket, admin, note=f"{stage}:{'y' if yes else 'n'}"))
+    return _answer(u, ticket, admin, stage, yes)
 
 
 def reopen(u: Unit, ticket: Ticket, actor: Person | None) -> Ticket:
@@ -252,3 +286,27 @@ def latest_note(u: Unit, ticket: Ticket) -> str | None:
         .order_by(TicketEvent.id.desc())
         .limit(1)
     )
+
+
+def release_unhandleable(u: Unit, worker: Person, admin: Person) -> list[int]:
+    """After a role was revoked: the claimed tickets the worker may no longer handle go back to the pool."""
+    held = u.session.scalars(
+        select(Ticket)
+        .where(Ticket.handler_id == worker.id, Ticket.status == Status.CLAIMED)
+        .order_by(Ticket.id)
+    ).all()
+    moved = []
+    for ticket in held:
+        if can_handle(u.session, worker.id, ticket, u.tree):
+            continue
+        release(u, ticket.id, admin)
+        moved.append(ticket.id)
+    return moved
+
+
+def release(u: Unit, ticket_id: int, admin: Person) -> Ticket:
+    """An admin puts a claimed ticket back in the pool (its handler can no longer take it)."""
+    ticket = load(u, ticket_id, Action.RELEASE, admin)
+    previous = ticket.handler_id
+    transition(u, ticket, Action.RELEASE, admin, note=str(previous), previous_handler_id=previous)
+    return ticket

@@ -15,6 +15,7 @@ from handlers.notify import unit_of_work
 from handlers.reports import digest as digest_text
 from models import outbox
 from models import scan as scans
+from models.hours import hold_until
 from models.reports import digest
 from models.store.unit_of_work import Unit
 
@@ -52,6 +53,12 @@ class SlaJobs:
         """A unit whose messages are bulk notices (the digest): they wait behind direct replies."""
         outbox.bulk(session)
         return self._unit(session)
+
+    def _digest_unit(self, session: Session) -> Unit:
+        """A digest in quiet hours waits for their end."""
+        u = self._bulk_unit(session)
+        u.hold = hold_until(u.now, u.rules.sla)
+        return u
 
     def _on_sql(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         """Count this process's writes to tickets: any of them may bring a deadline forward."""
@@ -108,7 +115,7 @@ class SlaJobs:
         """Send today's digest now (the scheduler's daily trigger); once a day across processes."""
         app = self.app
         day = app.clock.now().astimezone(ZoneInfo(app.rules.sla.timezone)).date()
-        sent = await app.db.run(lambda s: digest_text.send(self._bulk_unit(s), day))
+        sent = await app.db.run(lambda s: digest_text.send(self._digest_unit(s), day))
         if sent:
             app.wake()
         return sent
@@ -122,7 +129,7 @@ class SlaJobs:
         self._last_digest_look = now
         if day is None:
             return False
-        sent = await app.db.run(lambda s: digest_text.send(self._bulk_unit(s), day))
+        sent = await app.db.run(lambda s: digest_text.send(self._digest_unit(s), day))
         if sent:
             app.wake()
         return sent

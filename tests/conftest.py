@@ -6,12 +6,14 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
+from bot.config import load
 from models.base import Base
 from models.migrations import upgrade
 from models.store.database import normalise_url
@@ -143,6 +145,20 @@ async def h(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncItera
     if db_url.startswith("sqlite:///"):
         await _copy_sqlite_template(db_url, tmp_path_factory)
     harness = await Harness.create(db_url)
+    try:
+        yield harness
+    finally:
+        harness.close()
+
+
+@pytest.fixture
+async def h_open(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    """Like `h`, but the office never closes and nights are not quiet: the calendar-time ladder."""
+    if db_url.startswith("sqlite:///"):
+        await _copy_sqlite_template(db_url, tmp_path_factory)
+    config = load(None, env={})
+    config.rules = replace(config.rules, sla=replace(config.rules.sla, office_hours=(), quiet_hours=None))
+    harness = await Harness.create(db_url, config)
     try:
         yield harness
     finally:

@@ -18,14 +18,20 @@ pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 async def test_meet_tells_the_resident_and_pays_the_bonus_once(h: Harness) -> None:
-    """见面 is recorded, told to the resident each time, and pays the meet bonus only the first time."""
+    """见面 is recorded each time, told to the resident once a day at most, and pays the bonus once."""
     tid = await h.quick_claimed()
     out = await h.say(f"w1: 见面 {tid}")
     assert h.to("w1", out) == [texts.MEET_DONE.format(id=tid)]
     assert h.to("r1", out) == [texts.R_MET.format(id=tid, handler="w1")]
     assert h.ticket(tid).met_at == h.clock.now()
-    await h.say(f"w1: 见面 {tid}")
+    h.clock.advance(timedelta(hours=3))
+    out = await h.say(f"w1: 见面 {tid}")
+    assert h.to("w1", out) == [texts.MEET_DONE.format(id=tid)]
+    assert h.to("r1", out) == []  # the same visit again the same day: recorded, not re-announced
     assert h.events(tid) == ["created", "grabbed", "met", "met"]
+    h.clock.advance(timedelta(days=1))
+    out = await h.say(f"w1: 见面 {tid}")
+    assert h.to("r1", out) == [texts.R_MET.format(id=tid, handler="w1")]
     assert h.count(PointsEntry, PointsEntry.reason == "meet") == 1
 
 

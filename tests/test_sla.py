@@ -63,8 +63,9 @@ def has(messages: list[str], fragment: str) -> int:
     return sum(fragment in m for m in messages)
 
 
-async def test_unclaimed_ticket_climbs_one_level_per_claim_window(h: Harness) -> None:
+async def test_unclaimed_ticket_climbs_one_level_per_claim_window(h_open: Harness) -> None:
     """An ungrabbed ticket is reposted and climbs community, department, leadership every 2 h, then daily."""
+    h = h_open
     await h.setup_grid()
     await bind_ladder(h)
     t0 = h.clock.now()
@@ -100,8 +101,9 @@ async def test_unclaimed_ticket_climbs_one_level_per_claim_window(h: Harness) ->
     assert h.count(PointsEntry, PointsEntry.reason == "overdue") == 0
 
 
-async def test_simple_ticket_reminds_then_escalates_each_level_once(h: Harness) -> None:
+async def test_simple_ticket_reminds_then_escalates_each_level_once(h_open: Harness) -> None:
     """Simple ticket: 50%/80% reminders per window, one level and -5 per missed deadline, daily at the top."""
+    h = h_open
     tid = await h.claimed()
     await bind_ladder(h)
     c = h.clock.now()  # claimed 11月23日 09:00 local
@@ -183,8 +185,9 @@ async def test_difficult_ticket_uses_its_three_day_window(h: Harness) -> None:
     assert h.ticket(tid).level == 1 and h.ticket(tid).due_at == c + timedelta(days=6)
 
 
-async def test_pending_ticket_without_a_plan_escalates_after_five_days(h: Harness) -> None:
+async def test_pending_ticket_without_a_plan_escalates_after_five_days(h_open: Harness) -> None:
     """A 'pending' ticket must have its initial plan within 5 days of the claim, else it escalates."""
+    h = h_open
     tid = await h.claimed()
     c = h.clock.now()
     await h.say(f"w1: 定级 {tid} 暂难解决 需协调产权单位")
@@ -202,8 +205,9 @@ async def test_pending_ticket_without_a_plan_escalates_after_five_days(h: Harnes
     )
 
 
-async def test_pending_ticket_with_a_plan_is_due_on_the_plan_date(h: Harness) -> None:
+async def test_pending_ticket_with_a_plan_is_due_on_the_plan_date(h_open: Harness) -> None:
     """With a plan the deadline is the end of the plan's date: no escalation at 5 days, one right after."""
+    h = h_open
     tid = await h.claimed()
     await h.run(
         f"w1: 定级 {tid} 暂难解决 需协调产权单位", f"w1: 方案 {tid} 2026-11-29 先设置围挡，产权单位周末施工"

@@ -50,8 +50,9 @@ async def test_followup_reminder_after_yes_asks_for_the_rating(h: Harness) -> No
     assert h.to("r1", out) == []
 
 
-async def test_reopen_escalates_one_level_with_a_new_window(h: Harness) -> None:
+async def test_reopen_escalates_one_level_with_a_new_window(h_open: Harness) -> None:
     """否 moves the ticket one level up, tells that level; the new window reminds and escalates on time."""
+    h = h_open
     tid = await h.resolved()
     await bind_ladder(h)
     await until(h, h.clock.now(), timedelta(hours=2))

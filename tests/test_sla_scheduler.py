@@ -48,7 +48,8 @@ async def test_started_scheduler_escalates_a_late_ticket_with_the_real_clock(db_
     """With the scheduler running on the real clock, a ticket unclaimed for 3 h is escalated at once."""
     config = load(None, env={})
     config.database_url = db_url
-    config.rules = replace(config.rules, sla=replace(config.rules.sla, scan_every=timedelta(seconds=0.05)))
+    sla = replace(config.rules.sla, scan_every=timedelta(seconds=0.05), office_hours=(), quiet_hours=None)
+    config.rules = replace(config.rules, sla=sla)
     app = App(config)
     await app.start()
     scheduler = install(app)

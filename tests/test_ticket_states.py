@@ -74,6 +74,7 @@ OPS: dict[Action, Op] = {
     Action.MOVE: lambda u, t, p: relocate(u, t, _siji2(u), p.admin),
     Action.MOVE_RESOLVED: lambda u, t, p: relocate(u, t, _siji2(u), p.admin),
     Action.RECATEGORISE: _to_parking,
+    Action.RELEASE: lambda u, t, p: tickets.release(u, t.id, p.admin),
 }
 # Rows that one operation picks between by the ticket's status (a resolved ticket stays resolved
 # when moved): the operation is refused only from a status neither row allows.
@@ -120,6 +121,7 @@ CHECKS: dict[Action, Callable[[Ticket, Unit], bool]] = {
         t.area_id == _siji2(u).id and t.handler_id is not None and t.followup_stage == 1
     ),
     Action.RECATEGORISE: lambda t, u: t.category_code == "parking",
+    Action.RELEASE: lambda t, u: t.handler_id is None and t.due_at is None and t.next_check_at is not None,
 }
 
 

@@ -7,15 +7,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from models.escalation import admins_at, level_area
 from models.events import EventKind, Happened
+from models.messages import Button
 from models.store.unit_of_work import Rules, Unit
 from models.tables import Person, Rating, Status, Ticket
+from models.tickets import needs_phone_followup
 
 from .. import texts
+from ..payloads import PhoneSatisfied, PhoneSolved
 from ..render import area_label, due_text, person_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
-from .deliver import mark_moved, post_card, refresh_card, to_handler, to_person, to_resident
+from .deliver import card_text, mark_moved, post_card, refresh_card, to_handler, to_person, to_resident
 
 
 def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
@@ -66,6 +70,8 @@ def _assigned(u: Unit, h: Happened) -> None:
 
 
 def _met(u: Unit, h: Happened) -> None:
+    if h.repeat:
+        return
     to_resident(u, h.ticket, texts.R_MET.format(id=h.ticket.id, handler=_actor_name(h)))
 
 
@@ -84,10 +90,44 @@ def _plan(u: Unit, h: Happened) -> None:
     to_resident(u, t, texts.R_PLAN.format(id=t.id, plan=h.said, due=due_text(u, t)))
 
 
+def _phone_task(u: Unit, t: Ticket) -> None:
+    """A 代办 resident has no chat: the community's admins (not the filer, not the handler) call them."""
+    question = texts.PHONE_FOLLOWUP_SOLVED if t.followup_stage == 1 else texts.PHONE_FOLLOWUP_SATISFIED
+    kind = PhoneSolved if t.followup_stage == 1 else PhoneSatisfied
+    labels = (
+        (texts.BTN_YES, texts.BTN_NO)
+        if t.followup_stage == 1
+        else (texts.BTN_SATISFIED, texts.BTN_UNSATISFIED)
+    )
+    buttons = tuple(
+        Button(label, kind(ticket_id=t.id, yes=yes).pack())
+        for label, yes in zip(labels, (True, False), strict=True)
+    )
+    text = texts.PHONE_FOLLOWUP_TASK.format(
+        id=t.id, name=t.contact_name or "", phone=t.phone or "", question=question
+    )
+    own = {t.handler_id, t.filed_by_id}
+    callers = [a for a in admins_at(u, level_area(u, t, 1).id) if a.id not in own]
+    if not callers:
+        callers = [a for a in admins_at(u, u.tree.top().id) if a.id not in own]
+    for admin in callers:
+        to_person(u, admin, text, buttons=buttons, ticket_id=t.id)
+
+
+def _ask_followup(u: Unit, t: Ticket, text: str) -> None:
+    """Ask the resident the follow-up question, or, for a 代办 ticket, the admins to phone them."""
+    if needs_phone_followup(t):
+        _phone_task(u, t)
+    else:
+        to_resident(u, t, text, buttons=followup_buttons(t))
+
+
 def _resolved(u: Unit, h: Happened) -> None:
     t = h.ticket
     refresh_card(u, t)
-    to_resident(u, t, texts.R_RESOLVED.format(id=t.id, note=h.said), buttons=followup_buttons(t))
+    if needs_phone_followup(t):
+        to_resident(u, t, texts.PROXY_RESOLVED.format(id=t.id, note=h.said))
+    _ask_followup(u, t, texts.R_RESOLVED.format(id=t.id, note=h.said))
 
 
 def _result_photo(u: Unit, h: Happened) -> None:
@@ -96,7 +136,7 @@ def _result_photo(u: Unit, h: Happened) -> None:
 
 
 def _confirmed(u: Unit, h: Happened) -> None:
-    to_resident(u, h.ticket, texts.R_ASK_SATISFIED, buttons=followup_buttons(h.ticket))
+    _ask_followup(u, h.ticket, texts.R_ASK_SATISFIED)
 
 
 def _reopened(u: Unit, h: Happened) -> None:
@@ -170,7 +210,7 @@ def _overdue_reminded(u: Unit, h: Happened) -> None:
 def _followup_reminded(u: Unit, h: Happened) -> None:
     t = h.ticket
     text = texts.R_FOLLOWUP_REMINDER if t.followup_stage == 1 else texts.R_FOLLOWUP_REMINDER_RATE
-    to_resident(u, t, text.format(id=t.id), buttons=followup_buttons(t))
+    _ask_followup(u, t, text.format(id=t.id))
 
 
 def _progress(u: Unit, h: Happened) -> None:
@@ -192,6 +232,13 @@ def _moved(u: Unit, h: Happened) -> None:
 
 def _recategorised(u: Unit, h: Happened) -> None:
     refresh_card(u, h.ticket)
+
+
+def _released(u: Unit, h: Happened) -> None:
+    """The handler lost his role: the card goes up again with 抢单, the resident is told."""
+    refresh_card(u, h.ticket)
+    post_card(u, h.ticket, texts.CARD_RELEASED.format(card=card_text(u, h.ticket)))
+    to_resident(u, h.ticket, texts.R_RELEASED.format(id=h.ticket.id))
 
 
 def _quiet(u: Unit, h: Happened) -> None:
@@ -222,6 +269,8 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.PROGRESS: _progress,
     EventKind.MOVED: _moved,
     EventKind.RECATEGORISED: _recategorised,
+    EventKind.PHONE_FOLLOWUP: _quiet,
+    EventKind.RELEASED: _released,
 }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..tables import ACTIVE, Rating, Status, Ticket
+from ..tables import ACTIVE, Rating, Status, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Stats:
     response_rate: float | None
     resolution_rate: float | None
     satisfaction_rate: float | None
+    # Closed tickets whose follow-up an admin took on the phone (代办 residents without a chat).
+    phone_followups: int = 0
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -68,6 +70,13 @@ def compute(session: Session, area_ids: set[int] | None, since: datetime | None)
         ).all()
     )
     rated_total = int(rated.get(Rating.DOUBLE_YES, 0)) + int(rated.get(Rating.UNSATISFIED, 0))
+    by_phone = select(TicketEvent.ticket_id).where(TicketEvent.kind == "phone_followup")
+    phone = int(
+        session.scalar(
+            select(func.count()).where(*where, Ticket.status == Status.CLOSED, Ticket.id.in_(by_phone))
+        )
+        or 0
+    )
     return Stats(
         total=sum(by_status.values()),
         by_status=by_status,
@@ -75,6 +84,7 @@ def compute(session: Session, area_ids: set[int] | None, since: datetime | None)
         response_rate=_rate(responded, counted),
         resolution_rate=_rate(solved, counted),
         satisfaction_rate=_rate(int(rated.get(Rating.DOUBLE_YES, 0)), rated_total),
+        phone_followups=phone,
     )
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from ..messages import Reply
-from ..outbox import enqueue
+from ..outbox import enqueue, hold
 from ..policy import Limits, PointsPolicy, SlaPolicy
 from ..refdata import area_tree
 from ..tables import Outbox
@@ -46,6 +46,8 @@ class Unit:
     sent: list[Outbox] = field(default_factory=list)
     # Told of every recorded event inside the transaction (handlers.notify turns events into messages).
     listener: Listener | None = None
+    # Set by scheduled work in quiet hours: messages queued now go out no earlier than this.
+    hold: datetime | None = None
 
     @property
     def tree(self) -> AreaTree:
@@ -56,6 +58,9 @@ class Unit:
 
     def send(self, reply: Reply) -> Outbox:
         """Queue a message in the outbox as part of this transaction."""
-        row = enqueue(self.session, reply, self.now)
+        if self.hold is not None and self.hold > self.now and reply.card_of is None:
+            row = hold(self.session, reply, self.now, self.hold)
+        else:
+            row = enqueue(self.session, reply, self.now)
         self.sent.append(row)
         return row

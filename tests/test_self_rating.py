@@ -1,0 +1,113 @@
+"""Issue 11: nobody rates their own work; a 代办 resident's follow-up is a phone call by an admin."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from handlers import texts
+from models.tables import Person, TicketEvent
+
+from .harness import Harness
+
+pytestmark = pytest.mark.usefixtures("group_privacy")
+
+
+async def proxy_resolved(h: Harness) -> int:
+    """w2 files for 李大爷 by phone, w1 grabs and resolves it; return its number."""
+    await h.quick_grid()
+    await h.run("w2: /proxy", "w2: 李大爷", "w2: [tap 电话]", "w2: [tap 其他]", "w2: 楼道灯坏了一个月")
+    await h.run("w2: [tap 跳过]", "w2: [location 29.3451,120.0752]", "w2: 13700137000", "w2: [tap 确认提交]")
+    await h.run("w1: 抢单 1", "w1: 办结 1 已更换灯泡")
+    assert h.ticket(1).status == "resolved"
+    return 1
+
+
+async def test_the_filer_of_a_proxy_ticket_gets_no_buttons_and_cannot_answer(h: Harness) -> None:
+    """The staff member who filed is told it is done; pressing 是 anyway is refused and changes nothing."""
+    tid = await proxy_resolved(h)
+    told = h.to("w2")[-1]
+    assert told == texts.PROXY_RESOLVED.format(id=tid, note="已更换灯泡")
+    assert h.last("w2")["buttons"] == []
+    result, out = await h.send("w2", payload=f"fu1:{tid}:y")
+    assert (result.alert, out) == (texts.SELF_RATING.format(id=tid), [])
+    assert h.ticket(tid).status == "resolved" and h.ticket(tid).followup_stage == 1
+
+
+async def test_the_handler_cannot_answer_his_own_ticket(h: Harness) -> None:
+    """The handler pressing 是 on a resident's ticket is refused (the ticket is not his to answer)."""
+    tid = await h.resolved()
+    result, out = await h.send("w1", payload=f"fu1:{tid}:y")
+    assert (result.alert, out) == (texts.NOT_FOUND.format(id=tid), [])
+    assert h.ticket(tid).status == "resolved" and h.ticket(tid).followup_stage == 1
+    result, out = await h.send("w1", payload=f"pfu1:{tid}:y")
+    assert (result.alert, out) == (texts.NOT_ADMIN, [])
+    assert h.ticket(tid).status == "resolved"
+
+
+async def test_an_admin_records_the_phone_follow_up_and_is_named_as_actor(h: Harness) -> None:
+    """The admin gets 请电话回访 with 是/否 then 满意/不满意; the answers close the ticket 双是, by phone."""
+    tid = await proxy_resolved(h)
+    task = h.to("admin")[-1]
+    assert task.startswith(f"请电话回访 #{tid}（李大爷 13700137000）：问题解决了吗？")
+    assert h.last("admin")["buttons"] == [texts.BTN_YES, texts.BTN_NO]
+    out = await h.say("admin: [tap 是]")
+    said = h.to("admin", out)
+    assert said[0].startswith(f"请电话回访 #{tid}（李大爷 13700137000）：对这次办理满意吗？")
+    assert said[1] == texts.PHONE_FOLLOWUP_RECORDED.format(id=tid, answer="是")
+    assert next(m["buttons"] for m in out if m["chat"] == "admin") == [
+        texts.BTN_SATISFIED,
+        texts.BTN_UNSATISFIED,
+    ]
+    await h.say("admin: [tap 满意]")
+    t = h.ticket(tid)
+    assert (t.status, t.rating) == ("closed", "double_yes")
+
+    def phone_actors(s: object) -> list[str]:
+        rows = s.execute(  # type: ignore[attr-defined]
+            select(Person.external_id, TicketEvent.note)
+            .join(Person, Person.id == TicketEvent.actor_id)
+            .where(TicketEvent.ticket_id == tid, TicketEvent.kind == "phone_followup")
+            .order_by(TicketEvent.id)
+        )
+        return [f"{who}:{note}" for who, note in rows]
+
+    assert h.query(phone_actors) == ["admin:1:y", "admin:2:y"]
+    out = await h.say("admin: /stats")
+    assert texts.STATS_PHONE_FOLLOWUPS.format(count=1) in h.to("admin", out)[0]
+
+
+async def test_a_worker_cannot_record_a_phone_follow_up(h: Harness) -> None:
+    """The phone buttons are an admin's: a worker forging one is refused, nothing changes."""
+    tid = await proxy_resolved(h)
+    result, out = await h.send("w1", payload=f"pfu1:{tid}:y")
+    assert (result.alert, out) == (texts.NOT_ADMIN, [])
+    assert h.ticket(tid).status == "resolved"
+
+
+async def test_a_worker_who_filed_and_handles_his_own_proxy_cannot_rate_it(h: Harness) -> None:
+    """w1 files for 王阿姨, grabs, resolves: his 是 is refused; the admin is asked to phone instead."""
+    await h.quick_grid()
+    await h.run("w1: /proxy", "w1: 王阿姨", "w1: [tap 来访]", "w1: [tap 其他]", "w1: 楼道灯坏了一个月")
+    await h.run("w1: [tap 跳过]", "w1: [location 29.3451,120.0752]", "w1: 13700137000", "w1: [tap 确认提交]")
+    await h.run("w1: 抢单 1", "w1: 办结 1 已更换灯泡")
+    for payload in ("fu1:1:y", "fu2:1:y", "pfu1:1:y"):
+        result, out = await h.send("w1", payload=payload)
+        assert out == [] and result.alert is not None, payload
+    assert h.ticket(1).status == "resolved"
+    assert h.to("admin")[-1].startswith("请电话回访 #1（王阿姨 13700137000）")
+
+
+async def test_revoking_a_worker_returns_his_open_tickets_to_the_pool(h: Harness) -> None:
+    """/revoke w1: his claimed ticket is open again, re-posted with 抢单, the resident and admin told."""
+    tid = await h.claimed()
+    out = await h.say("admin: /revoke w1 worker siji-1")
+    assert texts.REVOKE_MOVED.format(ids=f"#{tid}") in h.to("admin", out)
+    t = h.ticket(tid)
+    assert (t.status, t.handler_id, t.due_at) == ("open", None, None)
+    assert h.to("r1", out) == [texts.R_RELEASED.format(id=tid)]
+    reposts = [m for m in out if m["chat"] == "@siji1" and str(m["text"]).startswith("【重新派单】")]
+    assert len(reposts) == 1 and reposts[0]["buttons"] == [texts.BTN_GRAB]
+    assert h.events(tid)[-1] == "released"
+    await h.say(f"w2: 抢单 {tid}")
+    assert h.ticket(tid).status == "claimed" and h.ticket(tid).due_at is not None
