@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,6 +23,20 @@ def startup_lock(engine: Engine) -> Iterator[None]:
     in another, and each reads what it checks (schema version, existing areas) under that lock;
     waiting processes queue on busy_timeout.
     """
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        # Besides the write lock, queue on an OS file lock beside the database: a seed that takes
+        # longer than busy_timeout on a loaded machine must not fail the processes waiting for it.
+        with open(f"{database}.startlock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return
     if engine.dialect.name != "postgresql":
         yield
         return

@@ -38,7 +38,15 @@ def _fits(turn: Turn, text: str) -> bool:
 def start_described(turn: Turn, description: str, codes: list[str], *, appended: bool = False) -> None:
     """Begin a report whose description is already written; suggest up to three categories."""
     cat = catalogue(turn.u.session)
-    leaves = [c for c in codes if cat.get(c) is not None and not cat.children(c)][:3]
+    leaves: list[str] = []
+    for code in codes:
+        if cat.get(code) is None:
+            continue
+        while children := cat.children(code):  # a branch: its catch-all (兜底) item, listed last
+            code = children[-1].code
+        if code not in leaves:
+            leaves.append(code)
+    leaves = leaves[:3]
     keep = {k: v for k, v in (turn.dialog.data or {}).items() if k == "deeplink"}
     data = {
         **keep,

@@ -393,6 +393,10 @@ WEB_DONE = {
 }
 # Each kind of ticket event (models.events.EventKind) in the office's timeline and progress page.
 EVENT_NAME = {
+    "moved": "转派",
+    "recategorised": "调整类别",
+    "phone_followup": "电话回访",
+    "released": "退回待抢单",
     "created": "受理",
     "grabbed": "接单",
     "assigned": "交办",

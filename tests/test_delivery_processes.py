@@ -241,7 +241,9 @@ def test_sigterm_during_heavy_sending_exits_0_within_the_grace_period(fresh_url:
             if process.poll() is None:
                 process.kill()
     assert process.returncode == 0, err
-    assert took < 2 + 2.5, took  # the grace period, plus closing the clients and the database
+    # The grace period plus closing clients and the database; generous for a loaded 2-core CI machine
+    # (seen: 2.3 s quiet, up to 9.5 s under five parallel suites); before the fix it never exited.
+    assert took < 2 + 13, took
     status = rows_by_status(fresh_url)
     assert "sending" not in status and status["owned"] == 0, status
     assert status["sent"] >= 30 and status["pending"] > 0  # stopped in the middle, the rest kept

@@ -37,8 +37,8 @@ async def test_a_one_message_report_continued_at_the_suggestions(h: Harness) -> 
     out = await h.say("r1: 现代花园3幢")
     joined = "楼道灯坏了好几天了，现代花园3幢"
     assert h.to("r1", out)[0] == texts.DESCRIPTION_APPENDED.format(description=joined)
-    assert "住房物业/物业服务" in out[-1]["buttons"]
-    await h.say("r1: [tap 住房物业/物业服务]")
+    assert "物业/其他物业问题" in out[-1]["buttons"]
+    await h.say("r1: [tap 物业/其他物业问题]")
     assert h.last("r1")["text"] == texts.ASK_PHOTO
 
 

@@ -73,15 +73,15 @@ async def test_a_one_message_report_keeps_its_description(h: Harness) -> None:
     out = await h.say(f"r1: {description}")
     [ask] = out
     assert ask["text"] == texts.SUGGEST_CATEGORY.format(description=description)
-    assert "住房物业/物业服务" in ask["buttons"]
+    assert "物业/其他物业问题" in ask["buttons"]
     assert ask["buttons"][-2:] == [texts.BTN_NONE_OF_THESE, texts.BTN_CANCEL]
-    out = await h.say("r1: [tap 住房物业/物业服务]")
+    out = await h.say("r1: [tap 物业/其他物业问题]")
     assert h.to("r1", out) == [texts.ASK_PHOTO]  # the description is not asked again
     await h.run("r1: [tap 跳过]", "r1: [location 29.3451,120.0752]", "r1: [tap 跳过]")
     out = await h.say("r1: [tap 确认提交]")
     assert h.to("r1", out)[0].startswith("已受理！工单编号 #1")
     t = h.ticket(1)
-    assert (t.category_code, t.description) == ("property", description)
+    assert (t.category_code, t.description) == ("property-other", description)
 
 
 async def test_none_of_these_opens_the_category_tree(h: Harness) -> None:
@@ -150,7 +150,7 @@ async def test_wechat_intent_and_buried_question(wx: WxEnv) -> None:
     await wx.text(r1, "/cancel")
     described = await wx.text(r1, "电梯又坏了老人上不了楼")
     assert described.startswith(texts.SUGGEST_CATEGORY.format(description="电梯又坏了老人上不了楼"))
-    assert "回复 1：住房物业/电梯" in described
+    assert "回复 1：物业/电梯" in described
     for step in ("1", "跳过"):
         await wx.text(r1, step)
     await wx.location(r1, 29.3451, 120.0752)
