@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/ruff check bot handlers models scheduler tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 ## make bench: every benchmark on SQLite, and on PostgreSQL when reachable (JIESU_BENCH_POSTGRES_URL,
 ## default postgresql://postgres@127.0.0.1:5432/test_bench, created if missing); one failing

@@ -57,6 +57,18 @@ class Catalogue:
             cat = self.by_code.get(cat.parent_code) if cat.parent_code else None
         return "/".join(reversed(names)) or code
 
+    def urgent_codes(self, configured: frozenset[str]) -> frozenset[str]:
+        """Every category that is urgent, flagged in the catalogue or configured, or under one that is."""
+        found: set[str] = set()
+        for code in self.by_code:
+            cat = self.by_code.get(code)
+            while cat is not None:
+                if cat.urgent or cat.code in configured:
+                    found.add(code)
+                    break
+                cat = self.by_code.get(cat.parent_code) if cat.parent_code else None
+        return frozenset(found)
+
     def is_urgent(self, code: str) -> bool:
         """Tell whether tickets of this category bypass the grid queue (gas leaks, fire exits)."""
         cat = self.by_code.get(code)

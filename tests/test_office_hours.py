@@ -176,7 +176,7 @@ async def test_an_urgent_category_at_22_escalates_at_once(h: Harness) -> None:
     await h.setup_grid()
     await bind_ladder(h)
     h.clock.set(local(23, 22))
-    tid = await h.report(category=("公共安全",))
+    tid = await h.report(category=("公共安全", "其他安全隐患"))
     out = await until(h, local(23, 22), timedelta(hours=2))
     community = h.to("@siji", out)
     assert len(community) == 1 and community[0].startswith(f"【督办 · {COMMUNITY}】工单 #{tid}")
