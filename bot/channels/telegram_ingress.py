@@ -30,7 +30,9 @@ REMEMBERED_FAILURES = 10_000
 
 
 def transient(exc: BaseException | None) -> bool:
-    """A failure of a dependency (the database is down or busy), not of this update."""
+    """A failure of a dependency (database down or busy, its worker pool stopped), not of the update."""
+    if isinstance(exc, RuntimeError) and "after shutdown" in str(exc):  # the database's threads are gone
+        return True
     return isinstance(exc, OperationalError | InterfaceError | PoolTimeout | TimeoutError | ConnectionError)
 
 
