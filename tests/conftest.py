@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -116,6 +117,25 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
         yield f"sqlite:///{tmp_path}/jiesu-test.db"
     else:
         yield _reset_postgres()
+
+
+@pytest.fixture
+def empty_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all: a new SQLite file, or a new PostgreSQL schema."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/fresh.db"
+        return
+    schema = f"empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(db_url))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(normalise_url(db_url)).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 _sqlite_template: Path | None = None

@@ -9,21 +9,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from bot.app import App
 from bot.config import load
 from models import outbox
 from models.clock import SystemClock
 from models.messages import Reply
-from models.store.database import Database, normalise_url
+from models.store.database import Database
 from models.tables import Area, Outbox
 
 from .flakyapi import Faults, FlakyApi, serve
@@ -33,25 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("JIESU_")}
-
-
-@pytest.fixture
-def fresh_url(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """A database with no tables at all: a new SQLite file, or a new PostgreSQL schema."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path}/fresh.db"
-        return
-    schema = f"dp_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(db_url))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(normalise_url(db_url)).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def prepared(url: str, chats: int, per_chat: int) -> None:
@@ -139,18 +116,18 @@ def rows_by_status(url: str) -> dict[str, int]:
     return {**result, "owned": owned}
 
 
-def test_three_processes_deliver_2000_messages_through_a_faulty_api(fresh_url: str) -> None:
+def test_three_processes_deliver_2000_messages_through_a_faulty_api(empty_db_url: str) -> None:
     """2,000 messages, 50 chats, 3 processes; 10% 500s, 5% hangs, 10% slow, one chat with 30% 429s:
     0 lost, 0 twice, every chat's order kept."""
     chats, per_chat = 50, 40
-    prepared(fresh_url, chats, per_chat)
+    prepared(empty_db_url, chats, per_chat)
     # A hang outlasts the client's 3 s timeout; a slow call (0.2 s) stays well within it, else the
     # API would have delivered what the client counts as failed (a duplicate no sender can avoid).
     faults = Faults(fail=0.1, hang=0.05, too_many=0.3, too_many_chat="5000", slow=0.1, hang_s=3.5, slow_s=0.2)
     api = FlakyApi(faults)
     with serve(api) as base:
         procs = [
-            worker(fresh_url, base, "--until-empty", "--lease", "15", "--timeout", "3") for _ in range(3)
+            worker(empty_db_url, base, "--until-empty", "--lease", "15", "--timeout", "3") for _ in range(3)
         ]
         try:
             for p in procs:
@@ -167,21 +144,21 @@ def test_three_processes_deliver_2000_messages_through_a_faulty_api(fresh_url: s
         f"reordered chats {reordered}"
     )
     assert (lost, duplicated, reordered) == (0, 0, 0)
-    assert rows_by_status(fresh_url) == {"sent": chats * per_chat, "owned": 0}
+    assert rows_by_status(empty_db_url) == {"sent": chats * per_chat, "owned": 0}
     # The shared limits held across the three processes, as the API saw the arrivals (50 ms slack
     # for the time between a booked slot and the request reaching the server).
     times = sorted(t for _, _, t in api.delivered)
     assert all(sum(1 for t in times[i : i + 400] if t < s + 1.0 - 0.05) <= 300 for i, s in enumerate(times))
 
 
-def test_a_killed_processs_lanes_are_taken_over_in_order(fresh_url: str) -> None:
+def test_a_killed_processs_lanes_are_taken_over_in_order(empty_db_url: str) -> None:
     """kill -9 in the middle of sending: another process finishes every lane in order, at most one
     duplicate per lane (the message that was in flight)."""
     chats, per_chat = 20, 10
-    prepared(fresh_url, chats, per_chat)
+    prepared(empty_db_url, chats, per_chat)
     api = FlakyApi(Faults(slow=1.0, slow_s=0.3))
     with serve(api) as base:
-        first = worker(fresh_url, base, "--lease", "2", "--limits", "none")
+        first = worker(empty_db_url, base, "--lease", "2", "--limits", "none")
         wait_ready(first)
         deadline = time.monotonic() + 20
         while len(api.delivered) < 40 and time.monotonic() < deadline:
@@ -190,7 +167,7 @@ def test_a_killed_processs_lanes_are_taken_over_in_order(fresh_url: str) -> None
         first.wait(timeout=10)
         log_of(first)
         killed_at = time.monotonic()
-        second = worker(fresh_url, base, "--lease", "2", "--limits", "none", "--until-empty")
+        second = worker(empty_db_url, base, "--lease", "2", "--limits", "none", "--until-empty")
         try:
             second.wait(timeout=60)
         finally:
@@ -205,13 +182,15 @@ def test_a_killed_processs_lanes_are_taken_over_in_order(fresh_url: str) -> None
         deduped = [n for i, n in enumerate(numbers) if i == 0 or n != numbers[i - 1]]
         assert deduped == list(range(per_chat)), numbers  # complete, in order
         assert len(numbers) - len(deduped) <= 1  # at most the one message in flight
-    assert rows_by_status(fresh_url) == {"sent": chats * per_chat, "owned": 0}
+    assert rows_by_status(empty_db_url) == {"sent": chats * per_chat, "owned": 0}
     print(f"\ntakeover after kill -9: finished {took:.1f} s later (lease 2 s)")
 
 
-def test_sigterm_during_heavy_sending_exits_0_within_the_grace_period(fresh_url: str, tmp_path: Path) -> None:
+def test_sigterm_during_heavy_sending_exits_0_within_the_grace_period(
+    empty_db_url: str, tmp_path: Path
+) -> None:
     """`jiesu run` with 2,000 queued and slow or hung calls: SIGTERM exits 0 within grace, no lease left."""
-    prepared(fresh_url, 50, 40)
+    prepared(empty_db_url, 50, 40)
     api = FlakyApi(Faults(hang=0.1, slow=0.5, hang_s=4.0, slow_s=0.5))
     with serve(api) as base:
         config = tmp_path / "jiesu.toml"
@@ -221,7 +200,7 @@ def test_sigterm_during_heavy_sending_exits_0_within_the_grace_period(fresh_url:
             encoding="utf-8",
         )
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", fresh_url],
+            [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", empty_db_url],
             cwd=ROOT,
             env=_env(),
             stdout=subprocess.PIPE,
@@ -244,15 +223,15 @@ def test_sigterm_during_heavy_sending_exits_0_within_the_grace_period(fresh_url:
     # The grace period plus closing clients and the database; generous for a loaded 2-core CI machine
     # (seen: 2.3 s quiet, up to 9.5 s under five parallel suites); before the fix it never exited.
     assert took < 2 + 13, took
-    status = rows_by_status(fresh_url)
+    status = rows_by_status(empty_db_url)
     assert "sending" not in status and status["owned"] == 0, status
     assert status["sent"] >= 30 and status["pending"] > 0  # stopped in the middle, the rest kept
     print(f"\nSIGTERM with {status['pending']} queued: exited 0 after {took:.2f} s (grace 2 s)")
 
 
-def test_a_second_signal_exits_130_at_once(fresh_url: str, tmp_path: Path) -> None:
+def test_a_second_signal_exits_130_at_once(empty_db_url: str, tmp_path: Path) -> None:
     """A second SIGTERM while the first waits for hung calls: exit 130 right away."""
-    prepared(fresh_url, 5, 5)
+    prepared(empty_db_url, 5, 5)
     api = FlakyApi(Faults(hang=1.0, hang_s=8.0))
     with serve(api) as base:
         config = tmp_path / "jiesu.toml"
@@ -262,7 +241,7 @@ def test_a_second_signal_exits_130_at_once(fresh_url: str, tmp_path: Path) -> No
             encoding="utf-8",
         )
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", fresh_url],
+            [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", empty_db_url],
             cwd=ROOT,
             env=_env(),
             stdout=subprocess.PIPE,
@@ -286,7 +265,7 @@ def test_a_second_signal_exits_130_at_once(fresh_url: str, tmp_path: Path) -> No
     assert took < 1.5 and "forced stop" in err
 
 
-def test_four_processes_start_at_once_on_an_empty_database(fresh_url: str) -> None:
+def test_four_processes_start_at_once_on_an_empty_database(empty_db_url: str) -> None:
     """Four processes migrate and seed one empty database at the same moment: all start, one seed."""
     code = (
         "import sys; from bot.config import load; from bot.app import App\n"
@@ -295,7 +274,7 @@ def test_four_processes_start_at_once_on_an_empty_database(fresh_url: str) -> No
     )
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", code, fresh_url],
+            [sys.executable, "-c", code, empty_db_url],
             cwd=ROOT,
             env=_env(),
             stdout=subprocess.PIPE,
@@ -307,7 +286,7 @@ def test_four_processes_start_at_once_on_an_empty_database(fresh_url: str) -> No
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-2000:] for _, err in results]
     assert all(out.strip() == "ok" for out, _ in results)
-    db = Database(fresh_url)
+    db = Database(empty_db_url)
     try:
         codes = db.run_sync(lambda s: list(s.scalars(select(Area.code))))
     finally:

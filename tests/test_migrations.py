@@ -5,16 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.app import App
@@ -25,25 +21,6 @@ from models.store.database import normalise_url
 from models.tables import Area, Category
 
 HEAD = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://"))).get_current_head()
-
-
-@pytest.fixture
-def empty_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """A database with no tables at all: a new SQLite file, or a new PostgreSQL schema."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path}/fresh.db"
-        return
-    schema = f"mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(db_url))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(normalise_url(db_url)).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def jiesu(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
