@@ -84,7 +84,7 @@ def append(turn: Turn) -> bool:
         if (
             not back
             or back[-1] != wizard.Step.DESCRIPTION
-            or understand.reader().intent(msg.text).intent != "problem"
+            or understand.reader().intent(msg.text, intake.office_keywords(turn)).intent != "problem"
         ):
             return False
     elif state != wizard.Step.PHOTO and not at_suggestions:
@@ -94,7 +94,10 @@ def append(turn: Turn) -> bool:
         return False
     if at_suggestions:
         intake.start_described(
-            turn, joined, [c for c, _ in understand.reader().categories(joined)], appended=True
+            turn,
+            joined,
+            [c for c, _ in understand.reader().categories(joined, office=intake.office_keywords(turn))],
+            appended=True,
         )
         return True
     data.update(desc=joined, desc_at=turn.u.now.isoformat())

@@ -15,7 +15,8 @@ from .turn import Turn
 def read(turn: Turn) -> None:
     """Answer free text in private by what it means; the menu only when it means nothing we know."""
     text = turn.msg.text
-    understood = understand.reader().intent(text) if text else understand.Understood("unknown")
+    office = office_keywords(turn)
+    understood = understand.reader().intent(text, office) if text else understand.Understood("unknown")
     if understood.intent == "report":
         wizard.report(turn, [])
     elif understood.intent == "my":
@@ -28,6 +29,11 @@ def read(turn: Turn) -> None:
         turn.reply(texts.UNDERSTOOD_NOTHING.format(text=text[:20]), resident.MENU, keyboard="remove")
     else:
         resident.greet(turn, [])
+
+
+def office_keywords(turn: Turn) -> dict[str, tuple[str, ...]]:
+    """The keywords the office's catalogue file gives its categories (read with the data file's)."""
+    return catalogue(turn.u.session).keywords()
 
 
 def _fits(turn: Turn, text: str) -> bool:

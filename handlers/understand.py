@@ -1,7 +1,8 @@
 """What a free-text message means: an answer to a pending question, an intent, or a problem.
 
 Everything it knows comes from handlers/data/understand.toml (phrases, category keywords and
-examples), so an office adds words without code. Chinese is segmented with jieba, examples are
+examples) and from the keywords of the office's own catalogue file, so an office adds words
+without code. Chinese is segmented with jieba, examples are
 compared with rapidfuzz; both are initialised once, on first use (see warm()).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -100,13 +102,21 @@ class Reader:
             return None
         return found.pop()
 
-    def categories(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
-        """Categories ranked by keyword hits and similarity to examples, best first, above the threshold."""
+    def categories(
+        self, text: str, limit: int = 3, office: Mapping[str, Sequence[str]] | None = None
+    ) -> list[tuple[str, float]]:
+        """Categories ranked by keyword hits and similarity to examples, best first, above the threshold.
+
+        office: the catalogue's own keywords per category code (any level), added to this file's.
+        """
         folded = bare(text)
         words = self.tokens(text)
         joined = " ".join(words)
+        table = dict(self.keywords)
+        for code, extra in (office or {}).items():
+            table[code] = [*table.get(code, []), *(bare(k) for k in extra)]
         scores: list[tuple[str, float]] = []
-        for code, keywords in self.keywords.items():
+        for code, keywords in table.items():
             hits = sum(1 for k in keywords if k and k in folded)
             similar = max(
                 (fuzz.token_set_ratio(joined, " ".join(e)) / 100 for e in self.examples.get(code, [])),
@@ -118,14 +128,14 @@ class Reader:
         scores.sort(key=lambda cs: -cs[1])
         return scores[:limit]
 
-    def intent(self, text: str) -> Understood:
-        """Read a message sent outside any dialog."""
+    def intent(self, text: str, office: Mapping[str, Sequence[str]] | None = None) -> Understood:
+        """Read a message sent outside any dialog (office: the catalogue's keywords, as for categories)."""
         folded = bare(text)
         if not folded:
             return Understood("unknown")
         if _any(folded, self.intents.get("my", [])):
             return Understood("my")
-        cats = [code for code, _ in self.categories(text)]
+        cats = [code for code, _ in self.categories(text, office=office)]
         problem_words = _any(folded, self.intents.get("problem", []))
         if len(folded) >= PROBLEM_MIN_CHARS and (cats or problem_words):
             return Understood("problem", cats)

@@ -69,6 +69,14 @@ class Catalogue:
                 cat = self.by_code.get(cat.parent_code) if cat.parent_code else None
         return frozenset(found)
 
+    def keywords(self) -> dict[str, tuple[str, ...]]:
+        """The office's keywords per live category, as the catalogue file gives them."""
+        return {
+            code: tuple(str(k) for k in c.keywords)
+            for code, c in self.by_code.items()
+            if c.keywords and not c.retired
+        }
+
     def is_urgent(self, code: str) -> bool:
         """Tell whether tickets of this category bypass the grid queue (gas leaks, fire exits)."""
         cat = self.by_code.get(code)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from handlers import texts
 from handlers.understand import reader
+from models import refdata
+from models.tables import Category
 
 from .harness import Harness
 from .tgfake import GROUP_ID, Tg, report, setup_grid
@@ -198,3 +202,24 @@ async def test_no_thanks_at_an_optional_step_means_skip(h: Harness, words: str) 
     await h.say("r1: [location 29.3451,120.0752]")
     out = await h.say(f"r1: {words}")
     assert h.to("r1", out)[0].startswith(texts.CONFIRM.split("{")[0])
+
+
+async def test_the_catalogue_files_keywords_suggest_its_items(h: Harness) -> None:
+    """A keyword the office adds to an item in its catalogue file makes that item a suggestion."""
+    description = "电梯里的广告位收入去哪了也不公示"
+    item = "物业/物业费/公共收益公开"
+
+    def add_keyword(s: Any) -> None:
+        cat = s.scalar(select(Category).where(Category.code == "fee-public-income"))
+        cat.keywords = [*(cat.keywords or []), "广告位"]
+        refdata.forget(s)  # as `jiesu catalogue` does after an import
+
+    before = await h.say(f"r1: {description}")
+    assert item not in before[0]["buttons"]
+    await h.say("r1: [tap ✖️ 取消]")
+    h.query(add_keyword)
+    after = await h.say(f"r1: {description}")
+    assert after[0]["text"] == texts.SUGGEST_CATEGORY.format(description=description)
+    assert item in after[0]["buttons"]
+    await h.say(f"r1: [tap {item}]")
+    assert h.last("r1")["text"] == texts.ASK_PHOTO
