@@ -8,9 +8,9 @@ the people involved).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from .territory_file import Territory
 # for the catalogue).
 AreaMove = Callable[[Unit, Ticket, Area], object]
 CategoryMove = Callable[[Unit, Ticket, Category], object]
+R = TypeVar("R", Area, Category)
 
 
 @dataclass
@@ -174,31 +175,17 @@ def _retire_areas(
                     )
                 ]
             )
-    problems = []
-    for area in gone:
-        tickets = _open_tickets(u, Ticket.area_id == area.id)
-        if tickets and target is None:
-            ids = ", ".join(f"#{x.id}" for x in tickets[:10])
-            problems.append(
-                Problem(
-                    str(t.path),
-                    "file",
-                    area.code,
-                    f"{area.level} {area.code} ({area.name}) is no longer in the file but has "
-                    f"{len(tickets)} open tickets ({ids}); "
-                    "import with --move-open-to CODE to say where they go",
-                )
-            )
-            continue
-        area.retired = True
-        line = f"retire {area.level} {area.code} ({area.name})"
-        if tickets and target is not None:
-            for ticket in tickets:
-                move(u, ticket, target)
-            line += f": {len(tickets)} open tickets move to {target.code}"
-        report.lines.append(line)
-    if problems:
-        raise DataFileError(problems)
+    _retire(
+        u,
+        str(t.path),
+        gone,
+        target,
+        lambda a: Ticket.area_id == a.id,
+        lambda a: f"{a.level} {a.code} ({a.name})",
+        "where they go",
+        move,
+        report,
+    )
 
 
 def _owners(u: Unit, t: Territory, report: Report) -> None:
@@ -274,23 +261,50 @@ def import_catalogue(u: Unit, c: CatalogueFile, move_open_to: str | None, move: 
                     )
                 ]
             )
+    _retire(
+        u,
+        str(c.path),
+        gone,
+        target,
+        lambda x: Ticket.category_code == x.code,
+        lambda x: f"category {x.code} ({x.name})",
+        "which category they take",
+        move,
+        report,
+    )
+    u.session.flush()
+    return report
+
+
+def _retire(
+    u: Unit,
+    path: str,
+    gone: Sequence[R],
+    target: R | None,
+    holds: Callable[[R], Any],
+    label: Callable[[R], str],
+    where_to: str,
+    move: Callable[[Unit, Ticket, R], object],
+    report: Report,
+) -> None:
+    """Retire rows no longer in the file; one with open tickets needs a target, or nothing is written."""
     problems = []
-    for cat in gone:
-        tickets = _open_tickets(u, Ticket.category_code == cat.code)
+    for row in gone:
+        tickets = _open_tickets(u, holds(row))
         if tickets and target is None:
             ids = ", ".join(f"#{x.id}" for x in tickets[:10])
             problems.append(
                 Problem(
-                    str(c.path),
+                    path,
                     "file",
-                    cat.code,
-                    f"category {cat.code} ({cat.name}) is no longer in the file but has {len(tickets)} open "
-                    f"tickets ({ids}); import with --move-open-to CODE to say which category they take",
+                    row.code,
+                    f"{label(row)} is no longer in the file but has {len(tickets)} open tickets ({ids}); "
+                    f"import with --move-open-to CODE to say {where_to}",
                 )
             )
             continue
-        cat.retired = True
-        line = f"retire {cat.code} ({cat.name})"
+        row.retired = True
+        line = f"retire {label(row)}"
         if tickets and target is not None:
             for ticket in tickets:
                 move(u, ticket, target)
@@ -298,8 +312,6 @@ def import_catalogue(u: Unit, c: CatalogueFile, move_open_to: str | None, move: 
         report.lines.append(line)
     if problems:
         raise DataFileError(problems)
-    u.session.flush()
-    return report
 
 
 def _level(parent: str | None, existing: dict[str, Category]) -> str:
