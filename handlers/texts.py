@@ -383,6 +383,7 @@ WEB_BAD_FILTER = "筛选条件无效：{what}。已按其余条件显示。"
 WEB_WORKER_REQUIRED = "请选择要交办的网格员。"
 WEB_NUMBER_REQUIRED = "请填写有效的{what}。"
 WEB_UNKNOWN_ACTION = "不支持的操作。"
+WEB_MEDIA_URL = "外部系统提供的照片："
 WEB_DONE = {
     "assign": "工单 #{id} 已交办给 {detail}，已通知网格员和居民。",
     "reject": "工单 #{id} 已驳回，已告知居民理由。",

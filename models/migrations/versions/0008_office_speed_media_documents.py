@@ -38,6 +38,12 @@ def upgrade() -> None:
     op.add_column("tickets", sa.Column("media_url", sa.String(length=500), nullable=True))
     op.add_column("outbox", sa.Column("document", sa.String(length=500), nullable=True))
     op.add_column("web_sign_in_links", sa.Column("next_path", sa.String(length=200), nullable=True))
+    # Notices once queued to Open311 clients' tickets: no channel ever sends "open311" (they are
+    # no longer queued at all); close them so they do not wait for ever.
+    op.execute(
+        "UPDATE outbox SET status = 'failed', error = 'no chat channel (Open311 client)' "
+        "WHERE channel = 'open311' AND status IN ('pending', 'sending')"
+    )
 
 
 def downgrade() -> None:
