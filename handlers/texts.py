@@ -384,6 +384,18 @@ WEB_WORKER_REQUIRED = "请选择要交办的网格员。"
 WEB_NUMBER_REQUIRED = "请填写有效的{what}。"
 WEB_UNKNOWN_ACTION = "不支持的操作。"
 WEB_MEDIA_URL = "外部系统提供的照片："
+# A follower's own answers (resolved?, satisfied?) as the ticket page shows them.
+WEB_FOLLOWER_ANSWER = {
+    (None, None): "尚未回访",
+    (True, None): "已解决，未评价",
+    (True, True): "已解决，满意",
+    (True, False): "已解决，不满意",
+    (False, None): "未解决",
+    (False, True): "未解决",
+    (False, False): "未解决",
+    (None, True): "满意",
+    (None, False): "不满意",
+}
 WEB_DONE = {
     "assign": "工单 #{id} 已交办给 {detail}，已通知网格员和居民。",
     "reject": "工单 #{id} 已驳回，已告知居民理由。",
@@ -391,6 +403,7 @@ WEB_DONE = {
     "tier": "工单 #{id} 的时限已调整，已告知居民。",
     "note": "工单 #{id} 的进展已记录，已转告居民。",
     "grab": "您已接单 #{id}，请尽快联系居民。",
+    "move": "{detail}",
 }
 # Each kind of ticket event (models.events.EventKind) in the office's timeline and progress page.
 EVENT_NAME = {

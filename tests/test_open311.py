@@ -188,5 +188,7 @@ async def test_bad_media_url_is_refused_and_files_nothing(web: Harness) -> None:
         for bad in ("javascript:alert(1)", "ftp://example.org/a.jpg", "https://", "x" * 600):
             answer = await http.post("/open311/v2/requests.json", data={**FORM, "media_url": bad})
             assert answer.status_code == 400
-            assert answer.json() == [{"code": 400, "description": texts.O311_BAD_VALUE.format(field="media_url")}]
+            assert answer.json() == [
+                {"code": 400, "description": texts.O311_BAD_VALUE.format(field="media_url")}
+            ]
     assert web.count(Ticket) == 0

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from handlers import texts
+from handlers import moving, texts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, due_text
 from models import tickets
@@ -21,6 +21,7 @@ from models.errors import BadInput, DomainError, NotAllowed
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
 from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Ticket, Tier
+from models.ticket_move import movable
 from models.ticket_states import Action, allowed
 
 from . import present, query
@@ -80,7 +81,7 @@ def tickets_page(office: Office) -> Any:
     return page
 
 
-ACTIONS = ("assign", "reject", "merge", "tier", "note", "grab")
+ACTIONS = ("assign", "move", "reject", "merge", "tier", "note", "grab")
 
 
 def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] | None:
@@ -97,6 +98,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "tier": (admin or handler) and allowed(ticket, Action.TIER),
         "note": (admin or handler) and allowed(ticket, Action.NOTE),
         "grab": allowed(ticket, Action.GRAB) and not admin,
+        "move": admin and movable(ticket),
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     people = present.names(u, {i for i in (ticket.resident_id, ticket.handler_id) if i is not None})
@@ -117,8 +119,19 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "events": present.timeline(u, ticket),
         "may": may,
         "workers": present.workers_for(u, ticket.area_id) if may["assign"] else [],
+        "move_targets": (
+            [(c, label) for c, label in moving.targets(u, _person(u, viewer)) if c != area_code(u, ticket)]
+            if may["move"]
+            else []
+        ),
+        "followers": present.followers(u, ticket),
         "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k != Tier.NONE},
     }
+
+
+def area_code(u: Unit, ticket: Ticket) -> str:
+    """The code of the ticket's area."""
+    return u.tree.by_id[ticket.area_id].code
 
 
 def ticket_page(office: Office) -> Any:
@@ -172,6 +185,8 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
             raise BadInput(texts.WEB_WORKER_REQUIRED)
         tickets.assign(u, ticket_id, me, worker)
         return worker.name
+    if action == "move":
+        return moving.move_by_admin(u, me, ticket_id, form.get("area", "").strip())
     if action == "reject":
         tickets.reject(u, ticket_id, me, form.get("reason", ""))
         return ""

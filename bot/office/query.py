@@ -224,7 +224,9 @@ def page(u: Unit, viewer: Viewer, f: Filters) -> tuple[list[Ticket], int, dict[s
     if offset >= total:
         return [], total, per_status
     # Numbers first (read from an index, however deep the page), then the 50 rows themselves.
-    numbers = ordered(select(Ticket.id).where(*conditions(u, viewer, f)), f.sort).limit(PAGE_SIZE).offset(offset)
+    numbers = (
+        ordered(select(Ticket.id).where(*conditions(u, viewer, f)), f.sort).limit(PAGE_SIZE).offset(offset)
+    )
     ids = list(u.session.scalars(numbers))
     by_id = {t.id: t for t in u.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids], total, per_status
