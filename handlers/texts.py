@@ -435,6 +435,59 @@ EVENT_NAME = {
 }
 WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
+# The office's labels: the tickets list's sorts and filter names, the map legend, the statistics.
+WEB_SORTS = {"new": "最新受理", "old": "最早受理", "due": "期限最近"}
+WEB_FILTER = {
+    "status": "状态",
+    "tier": "时限档位",
+    "sort": "排序",
+    "community": "社区",
+    "grid": "网格",
+    "since": "起始日期",
+    "until": "截止日期",
+    "range": "日期范围",
+    "handler": "经办人",
+    "page": "页码",
+    "stats": "统计周期或社区",
+}
+WEB_FIELD_WORKER = "网格员"
+WEB_FIELD_MERGE_INTO = "目标工单编号"
+WEB_TIER_USAGE = "时限档位：简单|复杂|暂难解决"
+WEB_OVERDUE = "超期"
+WEB_MAP_LEGEND = {"open": "待接单", "claimed": "办理中", "resolved": "待居民确认", "overdue": WEB_OVERDUE}
+WEB_MY_SCOPE = "我的管辖范围"
+WEB_RATES = ("响应率", "解决率", "满意率")
+# Excel and CSV: the tickets list's columns, and the weekly meeting's workbook (周报).
+XLS_TICKET_HEADERS = (
+    "编号",
+    "状态",
+    "类别",
+    "社区",
+    "网格",
+    "问题描述",
+    "时限档位",
+    "经办人",
+    "受理时间",
+    "办结期限",
+    "办结时间",
+    "销号时间",
+    "是否超期",
+    "评价",
+    "来源",
+)
+XLS_YES, XLS_NO = "是", "否"
+XLS_TICKETS_SHEET = "工单"
+XLS_TICKETS_FILE = "工单-{stamp}"
+XLS_WEEKLY_FILE = "周报-{stamp}.xlsx"
+XLS_WEEKLY_TITLE = "{community} 周报（近7天，截至 {now}）"
+XLS_WEEKLY_EMPTY = "无"
+XLS_WEEKLY_STATUS = ("工单数（按状态）", "数量")
+XLS_WEEKLY_TOTAL = "合计"
+XLS_WEEKLY_RATES = ("三率", "比率")
+XLS_WEEKLY_ON_TIME = ("时限档位", "按时率", "按时办结", "已有结果")
+XLS_WEEKLY_OVERDUE = ("超期工单编号", "类别", "网格", "经办人", "首次超期时间")
+XLS_WEEKLY_RANKING = ("积分排名", "姓名", "积分")
+
 O311_BAD_KEY = "api_key 缺失或无效"
 O311_MISSING = "缺少必填参数 {field}"
 O311_BAD_VALUE = "参数 {field} 无效"

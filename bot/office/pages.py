@@ -179,7 +179,7 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
         raise NotAllowed(texts.WEB_TICKET_HIDDEN.format(id=ticket_id))
     me = _person(u, viewer)
     if action == "assign":
-        worker_id = _number(form.get("worker", ""), "网格员") if form.get("worker") else None
+        worker_id = _number(form.get("worker", ""), texts.WEB_FIELD_WORKER) if form.get("worker") else None
         worker = u.session.get(Person, worker_id) if worker_id else None
         if worker is None:
             raise BadInput(texts.WEB_WORKER_REQUIRED)
@@ -191,13 +191,13 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
         tickets.reject(u, ticket_id, me, form.get("reason", ""))
         return ""
     if action == "merge":
-        into = _number(form.get("into", ""), "目标工单编号")
+        into = _number(form.get("into", ""), texts.WEB_FIELD_MERGE_INTO)
         tickets.merge(u, ticket_id, into, me)
         return str(into)
     if action == "tier":
         tier = form.get("tier", "")
         if tier not in (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING):
-            raise BadInput(texts.USAGE.format(usage="时限档位：简单|复杂|暂难解决"))
+            raise BadInput(texts.USAGE.format(usage=texts.WEB_TIER_USAGE))
         tickets.change_tier(u, ticket_id, me, tier, form.get("reason", ""))
         return ""
     if action == "note":
@@ -272,7 +272,8 @@ def map_page(office: Office) -> Any:
                     "lat": r.lat,
                     "lon": r.lon,
                     "color": OVERDUE if r.overdue else MARKER.get(r.status, "#777"),
-                    "label": f"#{r.id} {r.category} · {r.status_label}" + (" · 超期" if r.overdue else ""),
+                    "label": f"#{r.id} {r.category} · {r.status_label}"
+                    + (f" · {texts.WEB_OVERDUE}" if r.overdue else ""),
                 }
                 for r in present.rows(u, found)
             ]
@@ -314,12 +315,8 @@ def map_page(office: Office) -> Any:
 
 
 def _legend() -> list[tuple[str, str]]:
-    return [
-        (MARKER["open"], "待接单"),
-        (MARKER["claimed"], "办理中"),
-        (MARKER["resolved"], "待居民确认"),
-        (OVERDUE, "超期"),
-    ]
+    colours = {**MARKER, "overdue": OVERDUE}
+    return [(colours[k], label) for k, label in texts.WEB_MAP_LEGEND.items()]
 
 
 def photo(office: Office) -> Any:

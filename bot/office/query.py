@@ -19,7 +19,8 @@ from models.tables import AreaLevel, Status, Ticket, Tier
 from .auth import Viewer
 
 PAGE_SIZE = 50
-SORTS = {"new": "最新受理", "old": "最早受理", "due": "期限最近"}
+SORTS = texts.WEB_SORTS
+NAME = texts.WEB_FILTER
 
 
 @dataclass(frozen=True)
@@ -90,29 +91,29 @@ def parse(params: Any, u: Unit) -> Filters:
     get = lambda k: str(params.get(k, "")).strip()  # noqa: E731
     status = get("status")
     if status and status not in texts.STATUS:
-        errors.append("状态")
+        errors.append(NAME["status"])
         status = ""
     tier = get("tier")
     if tier and tier not in texts.TIER_SHORT:
-        errors.append("时限档位")
+        errors.append(NAME["tier"])
         tier = ""
     sort = get("sort") or "new"
     if sort not in SORTS:
-        errors.append("排序")
+        errors.append(NAME["sort"])
         sort = "new"
-    community = _int(get("community"), "社区", errors)
+    community = _int(get("community"), NAME["community"], errors)
     if community is not None and (
         community not in u.tree.by_id or u.tree.by_id[community].level != AreaLevel.COMMUNITY
     ):
-        errors.append("社区")
+        errors.append(NAME["community"])
         community = None
-    grid = _int(get("grid"), "网格", errors)
+    grid = _int(get("grid"), NAME["grid"], errors)
     if grid is not None and grid not in u.tree.by_id:
-        errors.append("网格")
+        errors.append(NAME["grid"])
         grid = None
-    since, until = _date(get("since"), "起始日期", errors), _date(get("until"), "截止日期", errors)
+    since, until = _date(get("since"), NAME["since"], errors), _date(get("until"), NAME["until"], errors)
     if since and until and since > until:
-        errors.append("日期范围")
+        errors.append(NAME["range"])
         since = until = None
     q = get("q")[:100]
     return Filters(
@@ -124,10 +125,10 @@ def parse(params: Any, u: Unit) -> Filters:
         overdue=get("overdue") in ("1", "on", "true"),
         since=since,
         until=until,
-        handler=_int(get("handler"), "经办人", errors),
+        handler=_int(get("handler"), NAME["handler"], errors),
         q=q,
         sort=sort,
-        page=_int(get("page"), "页码", errors) or 1,
+        page=_int(get("page"), NAME["page"], errors) or 1,
         errors=tuple(dict.fromkeys(errors)),
     )
 

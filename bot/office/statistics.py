@@ -24,7 +24,7 @@ from .auth import Viewer
 from .context import Flash, Office
 
 log = logging.getLogger(__name__)
-PERIODS = {"week": "近7天", "month": "近30天", "all": "全部"}
+PERIODS = {k: texts.PERIOD[k] for k in ("week", "month", "all")}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def scope(u: Unit, viewer: Viewer, period: str, community: int | None) -> Scope:
         return Scope(period, community, since, ids, u.tree.by_id[community].name)
     if viewer.everywhere:
         return Scope(period, None, since, None, u.rules.subdistrict_name)
-    return Scope(period, None, since, set(viewer.admin_areas), "我的管辖范围")
+    return Scope(period, None, since, set(viewer.admin_areas), texts.WEB_MY_SCOPE)
 
 
 def pct(rate: float | None) -> str:
@@ -69,9 +69,9 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
         "stats": s,
         "by_status": [(texts.CARD_STATUS[k], s.by_status[k]) for k in texts.CARD_STATUS if k in s.by_status],
         "rates": [
-            ("响应率", pct(s.response_rate)),
-            ("解决率", pct(s.resolution_rate)),
-            ("满意率", pct(s.satisfaction_rate)),
+            (texts.WEB_RATES[0], pct(s.response_rate)),
+            (texts.WEB_RATES[1], pct(s.resolution_rate)),
+            (texts.WEB_RATES[2], pct(s.satisfaction_rate)),
         ],
         "on_time": [(texts.TIER_SHORT[t.tier], pct(t.rate), t.on_time, t.decided) for t in on_time],
         "on_time_raw": on_time,
@@ -106,7 +106,7 @@ def stats_page(office: Office) -> Any:
             nonlocal flash, period
             community = int(raw) if raw.isdigit() and int(raw) in viewer.communities else None
             if period not in PERIODS or (raw and community is None):
-                flash = Flash(texts.WEB_BAD_FILTER.format(what="统计周期或社区"), ok=False)
+                flash = Flash(texts.WEB_BAD_FILTER.format(what=texts.WEB_FILTER["stats"]), ok=False)
                 period = period if period in PERIODS else "week"
             sc = scope(u, viewer, period, community)
             figs = figures(u, sc)
