@@ -77,7 +77,7 @@ HELP_ADMIN = (
     "/assign 编号 用户 · /reject 编号 理由 · /merge 编号 目标编号 · /tier 编号 档位 理由\n"
     "/move 编号 范围（转派到其他网格、社区或科室）\n"
     "/grant 用户 worker|admin 范围 · /revoke 用户 角色 [范围] · /bind 范围（在群内发送）\n"
-    "/areas 查看范围代码 · /overdue 超期工单 · /stats [week|month] 统计"
+    "/areas 查看范围代码 · /overdue 超期工单 · /stats [week|month] 统计 · /report_week 周报（Excel）"
 )
 UNKNOWN_PRIVATE = "没太明白您的意思。想反映问题请点「反映问题」，查看进展请点「我的工单」。"
 UNKNOWN_COMMAND = "没有这个命令：{command}。发送 /help 查看可用命令。"
@@ -346,6 +346,7 @@ ASSIGN_NOT_IN_SCOPE = "{user} 不负责工单 #{id} 所在的范围，不能交�
 # --- telegram ----------------------------------------------------------------
 # Sent before a message with inline buttons when a 📍/📱 reply keyboard is still open, to close it.
 TG_KEYBOARD_CLOSED = "好的。"
+TG_FILE_UNAVAILABLE = "（附件已失效，请重新发送 /report_week 获取。）"
 TG_PHOTO_UNAVAILABLE = "（附有一张照片，无法在 Telegram 中显示。）"
 
 # --- territory, catalogue and staff files (issue 10) ------------------------
@@ -487,6 +488,19 @@ XLS_WEEKLY_RATES = ("三率", "比率")
 XLS_WEEKLY_ON_TIME = ("时限档位", "按时率", "按时办结", "已有结果")
 XLS_WEEKLY_OVERDUE = ("超期工单编号", "类别", "网格", "经办人", "首次超期时间")
 XLS_WEEKLY_RANKING = ("积分排名", "姓名", "积分")
+
+# /report_week (周报): the workbook as a file, or (WeChat cannot send files) a single-use link to it.
+REPORT_WEEK_CAPTION = (
+    "{subdistrict}周报（近7天，截至 {now}），每个社区一张工作表：工单数、三率、按时率、超期工单和积分排名。"
+)
+REPORT_WEEK_LINK = (
+    "周报（Excel）下载链接（10分钟内有效，仅可使用一次，请勿转发）：\n{url}\n打开后点「登录」即开始下载。"
+)
+REPORT_WEEK_NO_WEB = (
+    "公众号无法直接发送文件，需通过网页后台下载周报，"
+    "但网页后台尚未开通（未配置 [web] base_url），请联系系统管理员。"
+)
+REPORT_WEEK_FAILED = "周报生成失败，请稍后再试或在网页后台「统计」页下载。"
 
 O311_BAD_KEY = "api_key 缺失或无效"
 O311_MISSING = "缺少必填参数 {field}"

@@ -17,27 +17,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from handlers import texts
-from handlers.render import area_label, category_name
-from models.reports import stats as stats_mod
+from handlers.reports import weekly as weekly_report
+from handlers.reports.weekly import XLSX
+from handlers.reports.weekly import dates as _dates
+from handlers.reports.weekly import local as _local
 from models.store.unit_of_work import Unit
 
-from . import present, query, statistics
+from . import present, query
 from .auth import Viewer
 from .context import Office
 
 EXPORT_LIMIT = 50_000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATE_FORMAT = "yyyy-mm-dd hh:mm"
 WIDTHS = (8, 16, 18, 12, 12, 48, 10, 12, 17, 17, 17, 17, 10, 18, 10)
 # (header, width) in column order
 COLUMNS: list[tuple[str, int]] = list(zip(texts.XLS_TICKET_HEADERS, WIDTHS, strict=True))
-
-
-def _local(u: Unit, when: datetime | None) -> datetime | None:
-    """Excel has no time zones: local wall-clock time, naive."""
-    if when is None:
-        return None
-    return when.astimezone(ZoneInfo(u.rules.sla.timezone)).replace(tzinfo=None)
 
 
 def values(u: Unit, r: present.Row) -> list[Any]:
@@ -67,13 +60,6 @@ def _header(ws: Worksheet, headers: list[tuple[str, int]], row: int = 1) -> None
         cell = ws.cell(row=row, column=col, value=name)
         cell.font, cell.fill = bold, fill
         ws.column_dimensions[get_column_letter(col)].width = width
-
-
-def _dates(ws: Worksheet, first_row: int) -> None:
-    for row in ws.iter_rows(min_row=first_row):
-        for cell in row:
-            if isinstance(cell.value, datetime):
-                cell.number_format = DATE_FORMAT
 
 
 def tickets_workbook(u: Unit, rows: list[present.Row]) -> bytes:
@@ -131,75 +117,9 @@ def export(office: Office, kind: str) -> Any:
     return page
 
 
-HEADINGS = {
-    t[0]
-    for t in (
-        texts.XLS_WEEKLY_STATUS,
-        texts.XLS_WEEKLY_RATES,
-        texts.XLS_WEEKLY_ON_TIME,
-        texts.XLS_WEEKLY_OVERDUE,
-        texts.XLS_WEEKLY_RANKING,
-    )
-}
-
-
 def weekly_workbook(u: Unit, viewer: Viewer) -> bytes:
-    """The weekly meeting's workbook: one sheet per community in the viewer's scope."""
-    wb = Workbook()
-    first = wb.active
-    assert first is not None
-    wb.remove(first)
-    for community_id in viewer.communities:
-        community = u.tree.by_id[community_id]
-        sc = statistics.scope(u, viewer, "week", community_id)
-        figs = statistics.figures(u, sc)
-        ws = wb.create_sheet(community.name[:31])
-        now = f"{_local(u, u.now):%Y-%m-%d %H:%M}"
-        ws.append([texts.XLS_WEEKLY_TITLE.format(community=community.name, now=now)])
-        ws["A1"].font = Font(bold=True, size=14)
-        ws.append([])
-        ws.append(list(texts.XLS_WEEKLY_STATUS))
-        for name, n in figs["by_status"]:
-            ws.append([name, n])
-        ws.append([texts.XLS_WEEKLY_TOTAL, figs["stats"].total])
-        ws.append([])
-        ws.append(list(texts.XLS_WEEKLY_RATES))
-        for name, rate in figs["rates"]:
-            ws.append([name, rate])
-        ws.append([])
-        ws.append(list(texts.XLS_WEEKLY_ON_TIME))
-        for row in figs["on_time"]:
-            ws.append(list(row))
-        ws.append([])
-        ws.append(list(texts.XLS_WEEKLY_OVERDUE))
-        late = stats_mod.overdue(u.session, u.now, sc.area_ids, limit=200)
-        people = present.names(u, {t.handler_id for t in late if t.handler_id})
-        for t in late:
-            ws.append(
-                [
-                    t.id,
-                    category_name(u.session, t.category_code),
-                    area_label(u, t.area_id),
-                    people.get(t.handler_id or 0, ""),
-                    _local(u, stats_mod.late_since(t)),
-                ]
-            )
-        ws.append([])
-        ws.append(list(texts.XLS_WEEKLY_RANKING))
-        for pos, name, pts in figs["ranking"]:
-            ws.append([pos, name, pts])
-        for row in ws.iter_rows():
-            if row[0].value in HEADINGS:
-                for cell in row:
-                    cell.font = Font(bold=True)
-        _dates(ws, 1)
-        for col, width in zip("ABCDE", (22, 18, 18, 12, 17), strict=True):
-            ws.column_dimensions[col].width = width
-    if not wb.sheetnames:
-        wb.create_sheet(texts.STATS_NONE[:31] or texts.XLS_WEEKLY_EMPTY)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """The weekly meeting's workbook for the viewer's communities (as /report_week sends it)."""
+    return weekly_report.workbook(u, viewer.everywhere, viewer.admin_areas, viewer.communities)
 
 
 def weekly(office: Office) -> Any:
@@ -207,8 +127,7 @@ def weekly(office: Office) -> Any:
 
     async def page(request: Request, viewer: Viewer) -> Response:
         def build(u: Unit) -> tuple[bytes, str]:
-            stamp = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).strftime("%Y%m%d")
-            return weekly_workbook(u, viewer), texts.XLS_WEEKLY_FILE.format(stamp=stamp)
+            return weekly_workbook(u, viewer), weekly_report.file_name(u)
 
         body, name = await office.run(build)
         return _download(body, XLSX, name)
