@@ -24,7 +24,7 @@ from models.people import API_CHANNEL, get_or_create_person
 from models.refdata import catalogue
 from models.routing import router_for
 from models.store.unit_of_work import Unit
-from models.tables import FINAL, Category, Ticket, TicketEvent, TicketLink
+from models.tables import ACTIVE, FINAL, Category, Ticket, TicketEvent, TicketLink
 
 from .context import Office
 
@@ -240,7 +240,7 @@ def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
             if not wanted <= {"open", "closed"}:
                 raise ApiError(400, texts.O311_BAD_VALUE.format(field="status"))
             if wanted == {"open"}:
-                stmt = stmt.where(Ticket.status.not_in(FINAL))
+                stmt = stmt.where(Ticket.status.in_(ACTIVE))  # ranges of an index, unlike NOT IN
             elif wanted == {"closed"}:
                 stmt = stmt.where(Ticket.status.in_(FINAL))
     found = u.session.execute(stmt.order_by(Ticket.id.desc()).limit(MAX_RESULTS)).all()
