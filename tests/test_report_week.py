@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from starlette.applications import Starlette
 
 from bot.config import load
+from bot.delivery import OutgoingMessage
 from bot.office import routes
 from handlers import texts
 from handlers.web import WEEKLY_PATH
@@ -126,3 +127,24 @@ async def test_wechat_without_the_web_office_is_told_why(wx: WxEnv) -> None:
     """Without [web] base_url there is no way to hand a file over on WeChat: the admin is told so."""
     assert await wx.text(openid("admin"), "/report_week") == texts.REPORT_WEEK_NO_WEB
     assert await wx.text(openid("r1"), "/report_week") == texts.NOT_ADMIN
+
+
+async def test_telegram_a_vanished_file_is_sent_as_text_with_a_note(tg: Tg, tmp_path: Path) -> None:
+    """A document whose file is gone before delivery: the text arrives with a note, nothing is uploaded."""
+    c = cast(tg.u)
+    await tg.send(tg.u.text(c.admin, "/start"))
+    gone = OutgoingMessage(
+        id=10_001,
+        channel="telegram",
+        chat_id=str(c.admin["id"]),
+        text="北苑街道周报",
+        buttons=(),
+        photo=None,
+        keyboard=None,
+        attempts=0,
+        document=str(tmp_path / "missing.xlsx"),
+    )
+    delivery = await tg.runtime.transport.deliver(gone)
+    assert delivery.ok
+    assert tg.api.texts(c.admin["id"])[-1] == f"北苑街道周报\n{texts.TG_FILE_UNAVAILABLE}"
+    assert tg.api.of("sendDocument") == []
