@@ -199,8 +199,14 @@ def _load(app: App, size: int) -> float:
                         for r in rows:
                             copy.write_row(r)
                 cur.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), %s)", (size,))
-                cur.execute("ANALYZE")
             raw.commit()
+            # What autovacuum does after a bulk load: statistics, and the visibility map that lets
+            # the counts per status be index-only scans.
+            raw.autocommit = True
+            with raw.cursor() as cur:
+                cur.execute("VACUUM ANALYZE tickets")
+                cur.execute("VACUUM ANALYZE ticket_events")
+            raw.autocommit = False
     return time.perf_counter() - started
 
 

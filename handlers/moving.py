@@ -30,30 +30,47 @@ def move_to_category(u: Unit, ticket: Ticket, category: Category, actor: Person 
     recategorise(u, ticket, category, actor)
 
 
-def move(turn: Turn, args: list[str]) -> None:
-    """/move ID SCOPE (转派): an admin re-routes a misrouted ticket to a grid, community or department."""
-    u = turn.u
-    ticket_id = ticket_arg(args, USAGE, 2)
-    if len(args) != 2:
-        raise BadInput(texts.USAGE.format(usage=USAGE))
-    area = u.tree.by_code(args[1])
+def move_by_admin(u: Unit, actor: Person, ticket_id: int, code: str) -> str:
+    """转派 as an admin asks for it (chat /move and the web office): check, move, say what happened.
+
+    Refuses (typed, in Chinese) an unknown or unsuitable area, a ticket or area outside the
+    admin's scope and a ticket that is no longer active; moving to where it is changes nothing.
+    """
+    area = u.tree.by_code(code)
     if area is None:
-        raise NotFound(texts.AREA_NOT_FOUND.format(code=args[1]))
+        raise NotFound(texts.AREA_NOT_FOUND.format(code=code))
     if area.level not in TARGET_LEVELS:
         raise BadInput(texts.MOVE_TARGET_LEVEL.format(code=area.code))
     ticket = tickets.get(u, ticket_id, lock=True)
-    over_ticket = tickets.is_admin_over(u, turn.person, ticket)
-    if not (over_ticket and has_role(u.session, turn.person.id, Role.ADMIN, u.tree, area.id)):
+    over_ticket = tickets.is_admin_over(u, actor, ticket)
+    if not (over_ticket and has_role(u.session, actor.id, Role.ADMIN, u.tree, area.id)):
         raise NotAllowed(texts.NOT_ADMIN)
     if not movable(ticket):
         raise InvalidTransition(
             texts.MOVE_NOT_ACTIVE.format(id=ticket.id, status=texts.STATUS[ticket.status])
         )
     if ticket.area_id == area.id:
-        turn.reply(texts.MOVE_SAME.format(id=ticket.id, area=area_label(u, area.id)))
-        return
-    old = move_to_area(u, ticket, area, turn.person)
-    turn.reply(texts.MOVE_DONE.format(id=ticket.id, old=old, area=area_label(u, area.id)))
+        return texts.MOVE_SAME.format(id=ticket.id, area=area_label(u, area.id))
+    old = move_to_area(u, ticket, area, actor)
+    return texts.MOVE_DONE.format(id=ticket.id, old=old, area=area_label(u, area.id))
+
+
+def targets(u: Unit, actor: Person) -> list[tuple[str, str]]:
+    """The areas an admin may move a ticket to (code, label): grids, communities, departments."""
+    return [
+        (a.code, area_label(u, a.id))
+        for level in TARGET_LEVELS
+        for a in u.tree.level(level)
+        if has_role(u.session, actor.id, Role.ADMIN, u.tree, a.id)
+    ]
+
+
+def move(turn: Turn, args: list[str]) -> None:
+    """/move ID SCOPE (转派): an admin re-routes a misrouted ticket to a grid, community or department."""
+    ticket_id = ticket_arg(args, USAGE, 2)
+    if len(args) != 2:
+        raise BadInput(texts.USAGE.format(usage=USAGE))
+    turn.reply(move_by_admin(turn.u, turn.person, ticket_id, args[1]))
 
 
 COMMANDS: dict[str, Command] = {"move": move}

@@ -77,7 +77,7 @@ HELP_ADMIN = (
     "/assign 编号 用户 · /reject 编号 理由 · /merge 编号 目标编号 · /tier 编号 档位 理由\n"
     "/move 编号 范围（转派到其他网格、社区或科室）\n"
     "/grant 用户 worker|admin 范围 · /revoke 用户 角色 [范围] · /bind 范围（在群内发送）\n"
-    "/areas 查看范围代码 · /overdue 超期工单 · /stats [week|month] 统计"
+    "/areas 查看范围代码 · /overdue 超期工单 · /stats [week|month] 统计 · /report_week 周报（Excel）"
 )
 UNKNOWN_PRIVATE = "没太明白您的意思。想反映问题请点「反映问题」，查看进展请点「我的工单」。"
 UNKNOWN_COMMAND = "没有这个命令：{command}。发送 /help 查看可用命令。"
@@ -346,6 +346,7 @@ ASSIGN_NOT_IN_SCOPE = "{user} 不负责工单 #{id} 所在的范围，不能交�
 # --- telegram ----------------------------------------------------------------
 # Sent before a message with inline buttons when a 📍/📱 reply keyboard is still open, to close it.
 TG_KEYBOARD_CLOSED = "好的。"
+TG_FILE_UNAVAILABLE = "（附件已失效，请重新发送 /report_week 获取。）"
 TG_PHOTO_UNAVAILABLE = "（附有一张照片，无法在 Telegram 中显示。）"
 
 # --- territory, catalogue and staff files (issue 10) ------------------------
@@ -383,6 +384,19 @@ WEB_BAD_FILTER = "筛选条件无效：{what}。已按其余条件显示。"
 WEB_WORKER_REQUIRED = "请选择要交办的网格员。"
 WEB_NUMBER_REQUIRED = "请填写有效的{what}。"
 WEB_UNKNOWN_ACTION = "不支持的操作。"
+WEB_MEDIA_URL = "外部系统提供的照片："
+# A follower's own answers (resolved?, satisfied?) as the ticket page shows them.
+WEB_FOLLOWER_ANSWER = {
+    (None, None): "尚未回访",
+    (True, None): "已解决，未评价",
+    (True, True): "已解决，满意",
+    (True, False): "已解决，不满意",
+    (False, None): "未解决",
+    (False, True): "未解决",
+    (False, False): "未解决",
+    (None, True): "满意",
+    (None, False): "不满意",
+}
 WEB_DONE = {
     "assign": "工单 #{id} 已交办给 {detail}，已通知网格员和居民。",
     "reject": "工单 #{id} 已驳回，已告知居民理由。",
@@ -390,6 +404,7 @@ WEB_DONE = {
     "tier": "工单 #{id} 的时限已调整，已告知居民。",
     "note": "工单 #{id} 的进展已记录，已转告居民。",
     "grab": "您已接单 #{id}，请尽快联系居民。",
+    "move": "{detail}",
 }
 # Each kind of ticket event (models.events.EventKind) in the office's timeline and progress page.
 EVENT_NAME = {
@@ -421,6 +436,72 @@ EVENT_NAME = {
 }
 WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
+# The office's labels: the tickets list's sorts and filter names, the map legend, the statistics.
+WEB_SORTS = {"new": "最新受理", "old": "最早受理", "due": "期限最近"}
+WEB_FILTER = {
+    "status": "状态",
+    "tier": "时限档位",
+    "sort": "排序",
+    "community": "社区",
+    "grid": "网格",
+    "since": "起始日期",
+    "until": "截止日期",
+    "range": "日期范围",
+    "handler": "经办人",
+    "page": "页码",
+    "stats": "统计周期或社区",
+}
+WEB_FIELD_WORKER = "网格员"
+WEB_FIELD_MERGE_INTO = "目标工单编号"
+WEB_TIER_USAGE = "时限档位：简单|复杂|暂难解决"
+WEB_OVERDUE = "超期"
+WEB_MAP_LEGEND = {"open": "待接单", "claimed": "办理中", "resolved": "待居民确认", "overdue": WEB_OVERDUE}
+WEB_MY_SCOPE = "我的管辖范围"
+WEB_RATES = ("响应率", "解决率", "满意率")
+# Excel and CSV: the tickets list's columns, and the weekly meeting's workbook (周报).
+XLS_TICKET_HEADERS = (
+    "编号",
+    "状态",
+    "类别",
+    "社区",
+    "网格",
+    "问题描述",
+    "时限档位",
+    "经办人",
+    "受理时间",
+    "办结期限",
+    "办结时间",
+    "销号时间",
+    "是否超期",
+    "评价",
+    "来源",
+)
+XLS_YES, XLS_NO = "是", "否"
+XLS_TICKETS_SHEET = "工单"
+XLS_TICKETS_FILE = "工单-{stamp}"
+XLS_WEEKLY_FILE = "周报-{stamp}.xlsx"
+XLS_WEEKLY_TITLE = "{community} 周报（近7天，截至 {now}）"
+XLS_WEEKLY_EMPTY = "无"
+XLS_WEEKLY_STATUS = ("工单数（按状态）", "数量")
+XLS_WEEKLY_TOTAL = "合计"
+XLS_WEEKLY_RATES = ("三率", "比率")
+XLS_WEEKLY_ON_TIME = ("时限档位", "按时率", "按时办结", "已有结果")
+XLS_WEEKLY_OVERDUE = ("超期工单编号", "类别", "网格", "经办人", "首次超期时间")
+XLS_WEEKLY_RANKING = ("积分排名", "姓名", "积分")
+
+# /report_week (周报): the workbook as a file, or (WeChat cannot send files) a single-use link to it.
+REPORT_WEEK_CAPTION = (
+    "{subdistrict}周报（近7天，截至 {now}），每个社区一张工作表：工单数、三率、按时率、超期工单和积分排名。"
+)
+REPORT_WEEK_LINK = (
+    "周报（Excel）下载链接（10分钟内有效，仅可使用一次，请勿转发）：\n{url}\n打开后点「登录」即开始下载。"
+)
+REPORT_WEEK_NO_WEB = (
+    "公众号无法直接发送文件，需通过网页后台下载周报，"
+    "但网页后台尚未开通（未配置 [web] base_url），请联系系统管理员。"
+)
+REPORT_WEEK_FAILED = "周报生成失败，请稍后再试或在网页后台「统计」页下载。"
+
 O311_BAD_KEY = "api_key 缺失或无效"
 O311_MISSING = "缺少必填参数 {field}"
 O311_BAD_VALUE = "参数 {field} 无效"

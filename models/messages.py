@@ -43,7 +43,7 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message the bot sends: text plus optional buttons and photo."""
+    """One message the bot sends: text plus optional buttons, photo, or a local file to send as a file."""
 
     channel: str
     chat_id: str
@@ -53,6 +53,7 @@ class Reply:
     ticket_id: int | None = None
     card_of: int | None = None
     keyboard: str | None = None
+    document: str | None = None
 
 
 @dataclass

@@ -20,11 +20,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_sign_in_link(session: Session, person: Person, now: datetime) -> str:
-    """Make a single-use sign-in token for a person; only its hash is stored."""
+def new_sign_in_link(session: Session, person: Person, now: datetime, next_path: str | None = None) -> str:
+    """A single-use sign-in token for a person (opening next_path once signed in); only its hash is kept."""
     token = secrets.token_urlsafe(32)
     session.add(
-        SignInLink(token_hash=_hash(token), person_id=person.id, created_at=now, expires_at=now + LINK_VALID)
+        SignInLink(
+            token_hash=_hash(token),
+            person_id=person.id,
+            created_at=now,
+            expires_at=now + LINK_VALID,
+            next_path=next_path,
+        )
     )
     session.flush()
     return token
@@ -36,6 +42,7 @@ class LinkState:
 
     kind: str  # "ok" | "used" | "expired" | "unknown"
     person_id: int | None = None
+    next_path: str | None = None  # the office page the link opens after signing in
 
 
 def check_link(session: Session, token: str, now: datetime) -> LinkState:
@@ -47,7 +54,7 @@ def check_link(session: Session, token: str, now: datetime) -> LinkState:
         return LinkState("used", row.person_id)
     if row.expires_at <= now:
         return LinkState("expired", row.person_id)
-    return LinkState("ok", row.person_id)
+    return LinkState("ok", row.person_id, row.next_path)
 
 
 def use_link(session: Session, token: str, now: datetime) -> tuple[LinkState, str | None]:

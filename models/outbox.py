@@ -63,6 +63,7 @@ def _held_for(session: Session, reply: Reply, now: datetime) -> Outbox | None:
             Outbox.next_attempt_at > now,
             Outbox.card_of.is_(None),
             Outbox.photo.is_(None),
+            Outbox.document.is_(None),
         )
         .order_by(Outbox.id.desc())
         .limit(1)
@@ -71,7 +72,7 @@ def _held_for(session: Session, reply: Reply, now: datetime) -> Outbox | None:
 
 def hold(session: Session, reply: Reply, now: datetime, until: datetime) -> Outbox:
     """Queue a message for `until` or later; held notices of one ticket to one chat fold into one."""
-    if reply.card_of is None and reply.photo is None:
+    if reply.card_of is None and reply.photo is None and reply.document is None:
         held = _held_for(session, reply, now)
         if held is not None:
             if reply.text not in held.text.split("\n\n"):
@@ -104,6 +105,7 @@ def enqueue(session: Session, reply: Reply, now: datetime, *, not_before: dateti
         "text": reply.text,
         "buttons": _buttons_json(reply.buttons),
         "photo": reply.photo,
+        "document": reply.document,
         "keyboard": reply.keyboard,
         "ticket_id": reply.ticket_id,
         "card_of": reply.card_of,

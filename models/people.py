@@ -12,6 +12,17 @@ from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
 
+# The "person" behind tickets another system files through Open311: not a chat, so no message is
+# ever queued to it (the client reads progress with GET requests and the ticket's token).
+API_CHANNEL = "open311"
+CHATLESS_CHANNELS = frozenset({API_CHANNEL})
+
+
+def has_chat(person: Person) -> bool:
+    """Whether messages to this person can be delivered to a chat at all."""
+    return person.channel not in CHATLESS_CHANNELS
+
+
 # Runs on every inbound message: prebuilt, straight to the driver (fastsql), and the row is
 # attached to the session as if a query had loaded it (the ORM select cost ~3x more).
 _T = cast(Table, Person.__table__)

@@ -160,6 +160,13 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_resident_status", "resident_id", "status"),
         Index("ix_tickets_handler_status", "handler_id", "status"),
+        # The web office's list and Open311: the counts per status and a page's numbers read these
+        # indexes, not the table (area carries the other filters a community admin narrows by).
+        Index("ix_tickets_area_status", "area_id", "status", "category_code", "tier", "id"),
+        Index("ix_tickets_status_created", "status", "created_at", "id"),
+        Index("ix_tickets_category_status", "category_code", "status", "id"),
+        Index("ix_tickets_created", "created_at", "id"),
+        Index("ix_tickets_status_due", "status", "due_at", "overdue_since", "id"),
         # The SLA scans walk these from the oldest due value (ties by id, so no sort is needed);
         # closed tickets (NULL) stay out.
         Index(
@@ -185,6 +192,8 @@ class Ticket(Base):
     category_code: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
     photo: Mapped[str | None] = mapped_column(String(500))
+    # A photo's address given by an Open311 client (media_url), shown as a link, never fetched.
+    media_url: Mapped[str | None] = mapped_column(String(500))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     address: Mapped[str | None] = mapped_column(String(300))
@@ -325,6 +334,7 @@ class Outbox(Base):
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[Any] | None]
     photo: Mapped[str | None] = mapped_column(String(500))
+    document: Mapped[str | None] = mapped_column(String(500))  # a local file sent as a file
     keyboard: Mapped[str | None] = mapped_column(String(20))
     ticket_id: Mapped[int | None]
     card_of: Mapped[int | None]
@@ -364,6 +374,7 @@ class SignInLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    next_path: Mapped[str | None] = mapped_column(String(200))  # the office page opened after sign-in
 
 
 class WebSession(Base):

@@ -39,6 +39,7 @@ class Draft:
     phone: str | None = None
     source: str = "self"
     contact_name: str | None = None
+    media_url: str | None = None  # Open311: the address of a photo the client keeps
 
 
 def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = None) -> Ticket:
@@ -54,6 +55,7 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
         category_code=draft.category_code,
         description=draft.description,
         photo=draft.photo,
+        media_url=draft.media_url,
         lat=draft.lat,
         lon=draft.lon,
         address=draft.address,

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from handlers import texts
+from models import followers
 from models.tables import Person
 
 from .harness import Harness
@@ -249,6 +250,102 @@ async def test_reject_merge_tier_note_and_grab_forms(web: Harness) -> None:
     assert texts.R_REJECTED.format(id=b, reason="不属于本街道") in web.to("r2")
     assert web.events(a) == ["created", "grabbed", "note", "tier"]
     assert web.ticket(a).tier == "difficult" and web.ticket(c).status == "merged"
+
+
+async def test_move_form_does_what_move_in_chat_does(web: Harness) -> None:
+    """转派 on the web: the same domain operation as /move, so the resident and both groups read the same."""
+    by_chat, by_web = await web.quick_report("r1"), await web.quick_report("r2")
+    start = len(web.transport.transcript)
+    await web.say(f"admin: /move {by_chat} jingfa-1")
+    chat = web.transport.transcript[start:]
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        url = f"/office/tickets/{by_web}"
+        page = (await http.get(url)).text
+        assert 'id="move-area"' in page and 'value="jingfa-1"' in page
+        start = len(web.transport.transcript)
+        done = await post_form(http, url, f"{url}/move", {"area": "jingfa-1"})
+        assert done.status_code == 303
+        await web.app.sender.flush()
+        office = web.transport.transcript[start:]
+        shown = (await http.get(done.headers["location"])).text
+    moved = texts.MOVE_DONE.format(id=by_web, old="四季社区 第一网格", area="经发社区 第一网格")
+    assert moved in shown and "转派</b> · admin（管理员）" in shown
+    for who in ("r1", "@siji1", "@jingfa1"):
+        other = "r2" if who == "r1" else who
+        heard = [t.replace(f"#{by_web}", "#N") for t in web.to(other, office)]
+        assert heard == [t.replace(f"#{by_chat}", "#N") for t in web.to(who, chat)] != [], who
+    code = web.query(lambda s: web.app.unit(s).tree.by_id[web.ticket(by_web).area_id].code)
+    assert code == "jingfa-1" and web.events(by_web) == ["created", "moved"]
+
+
+async def test_move_form_permissions_and_refusals(web: Harness) -> None:
+    """Only admins see 转派; a community admin's choices stay in their community; refusals are in Chinese."""
+    a, b, _ = await three_tickets(web)
+    async with client(web) as http:
+        await sign_in(web, http, "w1")
+        page = (await http.get(f"/office/tickets/{a}")).text
+        assert 'id="move-area"' not in page
+        refused = await post_form(
+            http, f"/office/tickets/{a}", f"/office/tickets/{a}/move", {"area": "siji-2"}
+        )
+        assert refused.status_code == 400 and texts.NOT_ADMIN in refused.text
+    async with client(web) as http:
+        await sign_in(web, http, "ca")  # admin of 经发社区 only
+        page = (await http.get(f"/office/tickets/{b}")).text
+        assert 'value="jingfa"' in page and 'value="siji-1"' not in page
+        url = f"/office/tickets/{b}"
+        refused = await post_form(http, url, f"{url}/move", {"area": "siji-1"})
+        assert refused.status_code == 400 and texts.NOT_ADMIN in refused.text
+        hidden = await post_form(http, url, f"/office/tickets/{a}/move", {"area": "jingfa-1"})
+        assert hidden.status_code == 404 and texts.WEB_TICKET_HIDDEN.format(id=a) in hidden.text
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        url = f"/office/tickets/{a}"
+        cases = [
+            ({"area": "nowhere"}, texts.AREA_NOT_FOUND.format(code="nowhere")),
+            ({"area": ""}, texts.AREA_NOT_FOUND.format(code="")),
+            ({"area": "beiyuan"}, texts.MOVE_TARGET_LEVEL.format(code="beiyuan")),
+        ]
+        for data, message in cases:
+            refused = await post_form(http, url, f"{url}/move", data)
+            assert refused.status_code == 400 and message in refused.text, (data, refused.text[:300])
+        same = await post_form(http, url, f"{url}/move", {"area": "siji-1"})
+        shown = (await http.get(same.headers["location"])).text
+        assert texts.MOVE_SAME.format(id=a, area="四季社区 第一网格") in shown
+        await web.say(f"admin: /reject {a} 不属于本街道")
+        page = (await http.get(url)).text
+        assert 'id="move-area"' not in page
+        refused = await post_form(http, url, f"{url}/move", {"area": "jingfa-1"})
+        status = texts.STATUS["rejected"]
+        assert (
+            refused.status_code == 400 and texts.MOVE_NOT_ACTIVE.format(id=a, status=status) in refused.text
+        )
+    assert web.events(a) == ["created", "rejected"]
+    assert web.events(b) == ["created"]
+
+
+async def test_ticket_page_lists_followers_without_phones(web: Harness) -> None:
+    """The ticket page lists who follows it, since when and their own 回访 answers; never their phone."""
+    a = await web.quick_report("r1")
+    await web.say("r5: 你好")
+
+    def follow(s: Any) -> None:
+        r5 = s.query(Person).filter_by(external_id="r5").one()
+        r5.phone = "13700001111"
+        followers.add(s, a, r5.id, web.clock.now())
+
+    web.query(follow)
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        page = (await http.get(f"/office/tickets/{a}")).text
+    listed = page.split('id="followers"')[1].split("</section>")[0]
+    assert "关注人（1）" in listed and "<td>r5</td>" in listed
+    assert texts.WEB_FOLLOWER_ANSWER[(None, None)] in listed and "13700001111" not in page
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        empty = (await http.get(f"/office/tickets/{await web.quick_report('r2')}")).text
+    assert "关注人（0）" in empty
 
 
 async def test_map_page_lists_open_tickets_in_scope(web: Harness) -> None:

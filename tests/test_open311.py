@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from georeport import GeoReport
 
 from handlers import texts
-from models.tables import Ticket, TicketLink
+from models.tables import Outbox, Ticket, TicketLink
 
 from .harness import Harness
-from .office import API_KEY, client, office_with_grids, served
+from .office import API_KEY, client, office_with_grids, served, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -142,3 +143,52 @@ async def test_get_errors_and_tokens(web: Harness) -> None:
             "application/json",
             "text/xml",
         ]
+
+
+async def test_api_ticket_queues_no_chat_notices_and_closes_unanswered(web: Harness) -> None:
+    """An API-filed ticket is grabbed, resolved and auto-closed; no notice waits for an 'open311' chat."""
+    async with client(web) as http:
+        made = (await http.post("/open311/v2/requests.json", data=FORM)).json()[0]
+    tid = int(made["service_request_id"])
+    await web.say("w1@siji1: [tap 抢单]")
+    await web.say(f"w1: 办结 {tid} 已修复")
+    assert web.ticket(tid).status == "resolved"
+    await web.advance(timedelta(days=3, minutes=5))  # no 双是 answer can come: closed as unrated
+    t = web.ticket(tid)
+    assert (t.status, t.rating) == ("closed", "unrated")
+    await web.app.sender.flush()
+    assert web.count(Outbox, Outbox.channel == "open311") == 0
+    assert web.count(Outbox, Outbox.status.in_(("pending", "sending"))) == 0
+    async with client(web) as http:
+        [seen] = (await http.get(f"/open311/v2/requests/{tid}.json")).json()
+    assert seen["status"] == "closed"  # the client reads the progress instead
+
+
+async def test_media_url_is_stored_shown_and_returned(web: Harness) -> None:
+    """POST media_url is kept: GET requests returns it and the ticket page links and shows the picture."""
+    photo = "https://img.12345.example.org/a/123.jpg"
+    async with client(web) as http:
+        made = (await http.post("/open311/v2/requests.json", data={**FORM, "media_url": photo})).json()[0]
+        tid = made["service_request_id"]
+        [one] = (await http.get(f"/open311/v2/requests/{tid}.json")).json()
+        assert one["media_url"] == photo
+        listed = (await http.get("/open311/v2/requests.json")).json()
+        assert [r["media_url"] for r in listed] == [photo]
+        xml = ET.fromstring((await http.get(f"/open311/v2/requests/{tid}.xml")).content)
+        assert xml.find("request/media_url").text == photo  # type: ignore[union-attr]
+        await sign_in(web, http, "admin")
+        page = (await http.get(f"/office/tickets/{tid}")).text
+    assert f'<a href="{photo}"' in page and f'src="{photo}"' in page
+    assert web.ticket(int(tid)).media_url == photo
+
+
+async def test_bad_media_url_is_refused_and_files_nothing(web: Harness) -> None:
+    """A media_url that is not an http(s) address is a 400 in the error format, and no ticket is filed."""
+    async with client(web) as http:
+        for bad in ("javascript:alert(1)", "ftp://example.org/a.jpg", "https://", "x" * 600):
+            answer = await http.post("/open311/v2/requests.json", data={**FORM, "media_url": bad})
+            assert answer.status_code == 400
+            assert answer.json() == [
+                {"code": 400, "description": texts.O311_BAD_VALUE.format(field="media_url")}
+            ]
+    assert web.count(Ticket) == 0

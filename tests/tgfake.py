@@ -90,6 +90,8 @@ class FakeBotApi:
         self.blocked: set[str] = set()
         self.messages: dict[tuple[str, int], Json] = {}  # what the bot sent, as it now looks
         self.files: dict[str, str] = {}  # file_id -> 'photo' | 'document' | …
+        # Files uploaded in a multipart request: file_id -> (file name, content, MIME type).
+        self.uploads: dict[str, tuple[str, bytes, str]] = {}
         self.faults: list[Fault] = []
         self.commands: dict[str, list[Json]] = {}
         self.webhook: Json | None = None
@@ -432,6 +434,14 @@ class FakeRequest(BaseRequest):
         params: Json = dict(request_data.parameters) if request_data else {}
         if self.api.network_fault(name, params):
             raise TimedOut("Timed out (fake)")
+        if request_data is not None and request_data.contains_files:
+            # multipart/form-data: each uploaded file becomes a file id of its field's kind.
+            for field_name, (filename, content, mime) in request_data.multipart_data.items():
+                body = content if isinstance(content, bytes) else content.read()
+                file_id = f"upload-{len(self.api.uploads) + 1:04d}-{field_name}-0000000000"
+                self.api.files[file_id] = field_name
+                self.api.uploads[file_id] = (filename or "", body, mime)
+                params[field_name] = file_id
         if name == "getUpdates" and self.api.webhook is None and token == self.api.token:
             deadline = time.monotonic() + float(params.get("timeout") or 0)
             while not self.api.pending_updates(params.get("offset")) and time.monotonic() < deadline:

@@ -9,6 +9,7 @@ httpx.ASGITransport.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import itertools
@@ -180,6 +181,7 @@ class WxEnv:
         fake: FakeWeChatAPI | None = None,
         admins: tuple[str, ...] = (),
         aes_key: str | None = AES_KEY,
+        web_base_url: str | None = None,
     ) -> WxEnv:
         """Start everything; the same fake may be shared by several apps."""
         config = load(None, env={})
@@ -195,6 +197,9 @@ class WxEnv:
             template_id=template_id,
         )
         config.wechat.passive_budget = budget
+        if web_base_url:
+            config.web.base_url = web_base_url
+            config.rules = dataclasses.replace(config.rules, web_base_url=web_base_url)
         clock = FakeClock()
         console = ConsoleTransport(io.StringIO())
         app = App(config, clock=clock, transports={"console": console})

@@ -44,9 +44,13 @@ class ConsoleTransport:
     ordered: ClassVar[bool] = True  # one row after another in outbox order: transcripts are stable
     transcript: list[dict[str, object]] = field(default_factory=list)
 
-    def emit(self, chat: str, text: str, buttons: list[str], photo: str | None) -> None:
-        """Write one message in the console's output format."""
+    def emit(
+        self, chat: str, text: str, buttons: list[str], photo: str | None, document: str | None = None
+    ) -> None:
+        """Write one message in the console's output format (a file as its path on a line of its own)."""
         record: dict[str, object] = {"chat": chat, "text": text, "buttons": buttons, "photo": photo}
+        if document:
+            record["document"] = document
         self.transcript.append(record)
         if self.jsonl:
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -54,11 +58,15 @@ class ConsoleTransport:
             self.out.write(f"[{chat}] {text}\n")
             if buttons:
                 self.out.write("  " + "  ".join(f"[{i}] {b}" for i, b in enumerate(buttons, 1)) + "\n")
+            if document:
+                self.out.write(f"  [file {document}]\n")
         self.out.flush()
 
     async def deliver(self, message: OutgoingMessage) -> Delivery:
         """Print a message (an edited card is printed again in full)."""
-        self.emit(message.chat_id, message.text, [b.label for b in message.buttons], message.photo)
+        self.emit(
+            message.chat_id, message.text, [b.label for b in message.buttons], message.photo, message.document
+        )
         return Delivery(ok=True, remote_id=str(message.id))
 
 

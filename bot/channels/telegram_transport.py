@@ -7,6 +7,7 @@ import logging
 import re
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -249,6 +250,12 @@ class TelegramTransport:
         if message.keyboard == "remove" and message.buttons and await self._keyboard_open(message):
             await self._part(message, 0, chat, texts.TG_KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove())
         text = message.text
+        if message.document:
+            sent = await self._send_document(chat, message.document, text, markup)
+            if sent is not None:
+                return sent
+            log.warning("outbox row %s: file %r is gone; text only", message.id, message.document)
+            text = f"{text}\n{texts.TG_FILE_UNAVAILABLE}"
         if message.photo:
             sent = await self._send_photo(chat, message.photo, text, markup)
             if sent is not None:
@@ -280,6 +287,27 @@ class TelegramTransport:
             if any(w in str(exc).lower() for w in ("file", "photo", "url", "image", "web page")):
                 return None
             raise
+        if fits:
+            return _remote(sent)
+        pieces = _split(text)
+        for piece in pieces[:-1]:
+            await self.bot.send_message(chat, piece)
+        return _remote(await self.bot.send_message(chat, pieces[-1], reply_markup=markup))
+
+    async def _send_document(
+        self, chat: int | str, document: str, text: str, markup: _MARKUP | None
+    ) -> str | None:
+        """Upload a local file (sendDocument) with the text as its caption; None when the file is gone."""
+        path = Path(document)
+        try:
+            body = path.read_bytes()
+        except OSError:
+            return None
+        fits = len(text) <= CAPTION_MAX
+        caption, file_markup = (text, markup) if fits else (None, None)
+        sent = await self.bot.send_document(
+            chat, body, filename=path.name, caption=caption, reply_markup=file_markup
+        )
         if fits:
             return _remote(sent)
         pieces = _split(text)

@@ -140,6 +140,7 @@ class Sender:
                         edit_remote_id=remote,
                         is_edit=r.edit_of is not None,
                         parts_done=int(parts.removeprefix(PARTS)) if parts.startswith(PARTS) else 0,
+                        document=r.document,
                     ),
                     slots[r.id],
                 )

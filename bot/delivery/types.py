@@ -27,6 +27,7 @@ class OutgoingMessage:
     edit_remote_id: str | None = None  # set when this row edits a message already delivered
     is_edit: bool = False
     parts_done: int = 0  # leading parts of a long message a previous attempt delivered
+    document: str | None = None  # a local file sent as a file (the text is its caption)
 
 
 @dataclass(frozen=True)

@@ -142,19 +142,21 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
     async def spend(request: Request) -> Response:
         token = request.path_params["token"]
 
-        def use(u: Unit) -> tuple[str, str | None, bool]:
+        def use(u: Unit) -> tuple[str, str | None, bool, str | None]:
             state, cookie = office.use_link(u.session, token, u.now)
             staff = state.person_id is not None and bool(grants_of(u.session, state.person_id))
-            return state.kind, cookie, staff
+            return state.kind, cookie, staff, state.next_path
 
-        kind, cookie, staff = await office_.run(use)
+        kind, cookie, staff, next_path = await office_.run(use)
         if kind != "ok" or cookie is None:
             return office_.page(
                 request, "message.html", {"message": _LINK_TEXTS[kind]}, 410 if kind != "unknown" else 404
             )
         if not staff:
             return office_.page(request, "message.html", {"message": texts.WEB_NOT_STAFF}, 403)
-        response = RedirectResponse(request.url_for("tickets"), status_code=303)
+        # A link made for one page (the weekly workbook sent to WeChat) opens it; others the list.
+        target = next_path if next_path and next_path.startswith("/office/") else request.url_for("tickets")
+        response = RedirectResponse(str(target), status_code=303)
         response.set_cookie(
             COOKIE,
             cookie,

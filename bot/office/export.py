@@ -17,42 +17,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from handlers import texts
-from handlers.render import area_label, category_name
-from models.reports import stats as stats_mod
+from handlers.reports import weekly as weekly_report
+from handlers.reports.weekly import XLSX
+from handlers.reports.weekly import dates as _dates
+from handlers.reports.weekly import local as _local
 from models.store.unit_of_work import Unit
 
-from . import present, query, statistics
+from . import present, query
 from .auth import Viewer
 from .context import Office
 
 EXPORT_LIMIT = 50_000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATE_FORMAT = "yyyy-mm-dd hh:mm"
-# (header, width, value)
-COLUMNS: list[tuple[str, int]] = [
-    ("编号", 8),
-    ("状态", 16),
-    ("类别", 18),
-    ("社区", 12),
-    ("网格", 12),
-    ("问题描述", 48),
-    ("时限档位", 10),
-    ("经办人", 12),
-    ("受理时间", 17),
-    ("办结期限", 17),
-    ("办结时间", 17),
-    ("销号时间", 17),
-    ("是否超期", 10),
-    ("评价", 18),
-    ("来源", 10),
-]
-
-
-def _local(u: Unit, when: datetime | None) -> datetime | None:
-    """Excel has no time zones: local wall-clock time, naive."""
-    if when is None:
-        return None
-    return when.astimezone(ZoneInfo(u.rules.sla.timezone)).replace(tzinfo=None)
+WIDTHS = (8, 16, 18, 12, 12, 48, 10, 12, 17, 17, 17, 17, 10, 18, 10)
+# (header, width) in column order
+COLUMNS: list[tuple[str, int]] = list(zip(texts.XLS_TICKET_HEADERS, WIDTHS, strict=True))
 
 
 def values(u: Unit, r: present.Row) -> list[Any]:
@@ -70,7 +48,7 @@ def values(u: Unit, r: present.Row) -> list[Any]:
         _local(u, r.due_at),
         _local(u, r.resolved_at),
         _local(u, r.closed_at),
-        "是" if r.overdue else "否",
+        texts.XLS_YES if r.overdue else texts.XLS_NO,
         r.rating,
         r.source,
     ]
@@ -84,19 +62,12 @@ def _header(ws: Worksheet, headers: list[tuple[str, int]], row: int = 1) -> None
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
-def _dates(ws: Worksheet, first_row: int) -> None:
-    for row in ws.iter_rows(min_row=first_row):
-        for cell in row:
-            if isinstance(cell.value, datetime):
-                cell.number_format = DATE_FORMAT
-
-
 def tickets_workbook(u: Unit, rows: list[present.Row]) -> bytes:
     """The filtered list as .xlsx: Chinese headers, widths, real dates, frozen header row."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "工单"
+    ws.title = texts.XLS_TICKETS_SHEET
     _header(ws, COLUMNS)
     for r in rows:
         ws.append(values(u, r))
@@ -135,9 +106,10 @@ def export(office: Office, kind: str) -> Any:
             f = query.parse(request.query_params, u)
             rows = present.rows(u, query.all_rows(u, viewer, f, EXPORT_LIMIT))
             stamp = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).strftime("%Y%m%d-%H%M")
+            name = texts.XLS_TICKETS_FILE.format(stamp=stamp)
             if kind == "xlsx":
-                return tickets_workbook(u, rows), f"工单-{stamp}.xlsx"
-            return tickets_csv(u, rows), f"工单-{stamp}.csv"
+                return tickets_workbook(u, rows), f"{name}.xlsx"
+            return tickets_csv(u, rows), f"{name}.csv"
 
         body, name = await office.run(build)
         return _download(body, XLSX if kind == "xlsx" else "text/csv; charset=utf-8", name)
@@ -146,61 +118,8 @@ def export(office: Office, kind: str) -> Any:
 
 
 def weekly_workbook(u: Unit, viewer: Viewer) -> bytes:
-    """The weekly meeting's workbook: one sheet per community in the viewer's scope."""
-    wb = Workbook()
-    first = wb.active
-    assert first is not None
-    wb.remove(first)
-    for community_id in viewer.communities:
-        community = u.tree.by_id[community_id]
-        sc = statistics.scope(u, viewer, "week", community_id)
-        figs = statistics.figures(u, sc)
-        ws = wb.create_sheet(community.name[:31])
-        ws.append([f"{community.name} 周报（近7天，截至 {_local(u, u.now):%Y-%m-%d %H:%M}）"])
-        ws["A1"].font = Font(bold=True, size=14)
-        ws.append([])
-        ws.append(["工单数（按状态）", "数量"])
-        for name, n in figs["by_status"]:
-            ws.append([name, n])
-        ws.append(["合计", figs["stats"].total])
-        ws.append([])
-        ws.append(["三率", "比率"])
-        for name, rate in figs["rates"]:
-            ws.append([name, rate])
-        ws.append([])
-        ws.append(["时限档位", "按时率", "按时办结", "已有结果"])
-        for row in figs["on_time"]:
-            ws.append(list(row))
-        ws.append([])
-        ws.append(["超期工单编号", "类别", "网格", "经办人", "首次超期时间"])
-        late = stats_mod.overdue(u.session, u.now, sc.area_ids, limit=200)
-        people = present.names(u, {t.handler_id for t in late if t.handler_id})
-        for t in late:
-            ws.append(
-                [
-                    t.id,
-                    category_name(u.session, t.category_code),
-                    area_label(u, t.area_id),
-                    people.get(t.handler_id or 0, ""),
-                    _local(u, stats_mod.late_since(t)),
-                ]
-            )
-        ws.append([])
-        ws.append(["积分排名", "姓名", "积分"])
-        for pos, name, pts in figs["ranking"]:
-            ws.append([pos, name, pts])
-        for row in ws.iter_rows():
-            if row[0].value in ("工单数（按状态）", "三率", "时限档位", "超期工单编号", "积分排名"):
-                for cell in row:
-                    cell.font = Font(bold=True)
-        _dates(ws, 1)
-        for col, width in zip("ABCDE", (22, 18, 18, 12, 17), strict=True):
-            ws.column_dimensions[col].width = width
-    if not wb.sheetnames:
-        wb.create_sheet(texts.STATS_NONE[:31] or "无")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """The weekly meeting's workbook for the viewer's communities (as /report_week sends it)."""
+    return weekly_report.workbook(u, viewer.everywhere, viewer.admin_areas, viewer.communities)
 
 
 def weekly(office: Office) -> Any:
@@ -208,8 +127,7 @@ def weekly(office: Office) -> Any:
 
     async def page(request: Request, viewer: Viewer) -> Response:
         def build(u: Unit) -> tuple[bytes, str]:
-            stamp = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).strftime("%Y%m%d")
-            return weekly_workbook(u, viewer), f"周报-{stamp}.xlsx"
+            return weekly_workbook(u, viewer), weekly_report.file_name(u)
 
         body, name = await office.run(build)
         return _download(body, XLSX, name)

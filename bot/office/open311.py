@@ -6,6 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -19,16 +20,16 @@ from handlers.refusals import refusal_text
 from handlers.render import area_label, mask_phones
 from models import office, tickets
 from models.errors import DomainError
-from models.people import get_or_create_person
+from models.people import API_CHANNEL, get_or_create_person
 from models.refdata import catalogue
 from models.routing import router_for
 from models.store.unit_of_work import Unit
-from models.tables import FINAL, Category, Ticket, TicketEvent, TicketLink
+from models.tables import ACTIVE, FINAL, Category, Ticket, TicketEvent, TicketLink
 
 from .context import Office
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
-CHANNEL = "open311"
+CHANNEL = API_CHANNEL
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -132,6 +133,7 @@ PUBLIC_COLUMNS = (
     Ticket.due_at,
     Ticket.lat,
     Ticket.lon,
+    Ticket.media_url,
 )
 
 
@@ -189,7 +191,7 @@ def public_request(
         # About 100 m: where on the map, not which door.
         "lat": round(t.lat, 3) if t.lat is not None else None,
         "long": round(t.lon, 3) if t.lon is not None else None,
-        "media_url": None,
+        "media_url": t.media_url,
     }
     if token:
         out["token"] = token
@@ -238,7 +240,7 @@ def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
             if not wanted <= {"open", "closed"}:
                 raise ApiError(400, texts.O311_BAD_VALUE.format(field="status"))
             if wanted == {"open"}:
-                stmt = stmt.where(Ticket.status.not_in(FINAL))
+                stmt = stmt.where(Ticket.status.in_(ACTIVE))  # ranges of an index, unlike NOT IN
             elif wanted == {"closed"}:
                 stmt = stmt.where(Ticket.status.in_(FINAL))
     found = u.session.execute(stmt.order_by(Ticket.id.desc()).limit(MAX_RESULTS)).all()
@@ -249,6 +251,25 @@ def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
 
 def _text(form: Any, name: str, limit: int) -> str:
     return " ".join(str(form.get(name, "")).split())[:limit]
+
+
+MEDIA_URL_MAX = 500
+
+
+def _media_url(form: Any) -> str | None:
+    """The photo address a client sends: an http(s) URL (kept and shown as a link, never fetched)."""
+    value = str(form.get("media_url", "")).strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or len(value) > MEDIA_URL_MAX
+        or any(c.isspace() for c in value)
+    ):
+        raise ApiError(400, texts.O311_BAD_VALUE.format(field="media_url"))
+    return value
 
 
 def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
@@ -284,6 +305,7 @@ def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
         else None
     )
     area = u.tree.by_id[routed] if routed is not None else u.tree.top()
+    media_url = _media_url(form)
     name = " ".join(p for p in (_text(form, "last_name", 40), _text(form, "first_name", 40)) if p) or None
     phone = _text(form, "phone", 40) or None
     resident = get_or_create_person(u.session, CHANNEL, client, u.now, name=client)
@@ -297,6 +319,7 @@ def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
         phone=phone,
         source=client[:20],
         contact_name=name,
+        media_url=media_url,
     )
     try:
         ticket = tickets.create(u, resident, draft)

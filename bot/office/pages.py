@@ -13,7 +13,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from handlers import texts
+from handlers import moving, texts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, due_text
 from models import tickets
@@ -21,6 +21,7 @@ from models.errors import BadInput, DomainError, NotAllowed
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
 from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Ticket, Tier
+from models.ticket_move import movable
 from models.ticket_states import Action, allowed
 
 from . import present, query
@@ -80,7 +81,7 @@ def tickets_page(office: Office) -> Any:
     return page
 
 
-ACTIONS = ("assign", "reject", "merge", "tier", "note", "grab")
+ACTIONS = ("assign", "move", "reject", "merge", "tier", "note", "grab")
 
 
 def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] | None:
@@ -97,6 +98,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "tier": (admin or handler) and allowed(ticket, Action.TIER),
         "note": (admin or handler) and allowed(ticket, Action.NOTE),
         "grab": allowed(ticket, Action.GRAB) and not admin,
+        "move": admin and movable(ticket),
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     people = present.names(u, {i for i in (ticket.resident_id, ticket.handler_id) if i is not None})
@@ -117,8 +119,19 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "events": present.timeline(u, ticket),
         "may": may,
         "workers": present.workers_for(u, ticket.area_id) if may["assign"] else [],
+        "move_targets": (
+            [(c, label) for c, label in moving.targets(u, _person(u, viewer)) if c != area_code(u, ticket)]
+            if may["move"]
+            else []
+        ),
+        "followers": present.followers(u, ticket),
         "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k != Tier.NONE},
     }
+
+
+def area_code(u: Unit, ticket: Ticket) -> str:
+    """The code of the ticket's area."""
+    return u.tree.by_id[ticket.area_id].code
 
 
 def ticket_page(office: Office) -> Any:
@@ -166,23 +179,25 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
         raise NotAllowed(texts.WEB_TICKET_HIDDEN.format(id=ticket_id))
     me = _person(u, viewer)
     if action == "assign":
-        worker_id = _number(form.get("worker", ""), "网格员") if form.get("worker") else None
+        worker_id = _number(form.get("worker", ""), texts.WEB_FIELD_WORKER) if form.get("worker") else None
         worker = u.session.get(Person, worker_id) if worker_id else None
         if worker is None:
             raise BadInput(texts.WEB_WORKER_REQUIRED)
         tickets.assign(u, ticket_id, me, worker)
         return worker.name
+    if action == "move":
+        return moving.move_by_admin(u, me, ticket_id, form.get("area", "").strip())
     if action == "reject":
         tickets.reject(u, ticket_id, me, form.get("reason", ""))
         return ""
     if action == "merge":
-        into = _number(form.get("into", ""), "目标工单编号")
+        into = _number(form.get("into", ""), texts.WEB_FIELD_MERGE_INTO)
         tickets.merge(u, ticket_id, into, me)
         return str(into)
     if action == "tier":
         tier = form.get("tier", "")
         if tier not in (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING):
-            raise BadInput(texts.USAGE.format(usage="时限档位：简单|复杂|暂难解决"))
+            raise BadInput(texts.USAGE.format(usage=texts.WEB_TIER_USAGE))
         tickets.change_tier(u, ticket_id, me, tier, form.get("reason", ""))
         return ""
     if action == "note":
@@ -257,7 +272,8 @@ def map_page(office: Office) -> Any:
                     "lat": r.lat,
                     "lon": r.lon,
                     "color": OVERDUE if r.overdue else MARKER.get(r.status, "#777"),
-                    "label": f"#{r.id} {r.category} · {r.status_label}" + (" · 超期" if r.overdue else ""),
+                    "label": f"#{r.id} {r.category} · {r.status_label}"
+                    + (f" · {texts.WEB_OVERDUE}" if r.overdue else ""),
                 }
                 for r in present.rows(u, found)
             ]
@@ -299,12 +315,8 @@ def map_page(office: Office) -> Any:
 
 
 def _legend() -> list[tuple[str, str]]:
-    return [
-        (MARKER["open"], "待接单"),
-        (MARKER["claimed"], "办理中"),
-        (MARKER["resolved"], "待居民确认"),
-        (OVERDUE, "超期"),
-    ]
+    colours = {**MARKER, "overdue": OVERDUE}
+    return [(colours[k], label) for k, label in texts.WEB_MAP_LEGEND.items()]
 
 
 def photo(office: Office) -> Any:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from handlers import texts
 from handlers.render import category_name
+from models.followers import of_ticket as followers_of
 from models.people import grants_of
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Person, Role, RoleGrant, Status, Ticket, TicketEvent
@@ -96,6 +97,29 @@ class Event:
     what: str
     note: str
     status: str
+
+
+@dataclass(frozen=True)
+class Follower:
+    """A resident following the ticket (issue 12), with their own 双是 answers so far."""
+
+    name: str
+    since: datetime
+    answer: str
+
+
+def followers(u: Unit, t: Ticket) -> list[Follower]:
+    """Who follows the ticket, oldest first: name, since when, their answers (never a phone)."""
+    rows_ = followers_of(u.session, t.id)
+    people = names(u, {r.person_id for r in rows_})
+    return [
+        Follower(
+            people.get(r.person_id, ""),
+            r.created_at,
+            texts.WEB_FOLLOWER_ANSWER[(r.resolved_answer, r.satisfied)],
+        )
+        for r in rows_
+    ]
 
 
 def role_word(u: Unit, t: Ticket, person_id: int | None) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from models import followers
 from models.messages import Button, Reply
 from models.outbox import detach_cards
-from models.people import admins_over
+from models.people import admins_over, has_chat
 from models.store.unit_of_work import Unit
 from models.tables import Area, Outbox, Person, Status, Ticket
 from models.territory import chats_up_from
@@ -26,7 +26,9 @@ def to_person(
     photo: str | None = None,
     ticket_id: int | None = None,
 ) -> None:
-    """Queue a private message to a person on their own channel."""
+    """Queue a private message to a person on their own channel (none to an API client's tickets)."""
+    if not has_chat(person):
+        return
     u.send(
         Reply(person.channel, person.chat_id or person.external_id, text, buttons, photo, ticket_id=ticket_id)
     )
