@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,11 +13,7 @@ from models.store.unit_of_work import Unit
 from models.tables import Person, Ticket
 
 from . import texts
-
-# Phone numbers people type into free text: mobiles (with +86, spaces or dashes) and landlines.
-_PHONE_IN_TEXT = re.compile(
-    r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d{4}){2}|[(（]?0\d{2,3}[)）]?[\s-]?\d{7,8})(?!\d)"
-)
+from .masking import mask_private
 
 
 def fmt_time(when: datetime | None, tz: str = "Asia/Shanghai") -> str:
@@ -54,14 +49,9 @@ def person_name(session: Session, person_id: int | None) -> str:
     return person.name if person else texts.UNCLAIMED
 
 
-def mask_phones(text: str) -> str:
-    """Replace the digits of every phone number in free text with '*'."""
-    return _PHONE_IN_TEXT.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
-
-
 def short_description(text: str, limit: int = 80) -> str:
-    """A description cut for a group card, with phone numbers masked (cards are seen by the whole group)."""
-    text = mask_phones(text)
+    """A description cut for a group card, masked first (cards are seen by the whole group)."""
+    text = mask_private(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

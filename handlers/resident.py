@@ -50,18 +50,15 @@ def help_(turn: Turn, args: list[str]) -> None:
 
 
 def my_tickets(turn: Turn, args: list[str]) -> None:
-    """List the resident's own tickets, newest first (in private: a group must not see them)."""
+    """List the resident's own tickets, newest first (from a group: answered privately)."""
     u = turn.u
-    if not turn.private:
-        turn.reply(texts.PRIVATE_ONLY)
-        return
     rows = list(
         u.session.scalars(
             select(Ticket).where(Ticket.resident_id == turn.person.id).order_by(Ticket.id.desc()).limit(20)
         )
     )
     if not rows:
-        turn.reply(texts.MY_EMPTY, MENU if turn.private else ())
+        turn.reply(texts.MY_EMPTY, MENU)
         return
     lines = [texts.MY_HEADER] + [
         texts.MY_LINE.format(
@@ -114,7 +111,10 @@ def status(turn: Turn, args: list[str]) -> None:
         shown.handler_id == turn.person.id or tickets.is_admin_over(u, turn.person, shown)
     ):
         # Phone and address go to the handler and admins only, and only in private.
-        to_person(u, turn.person, ticket_text.details_text(u, shown), ticket_id=shown.id)
+        if turn.private:
+            to_person(u, turn.person, ticket_text.details_text(u, shown), ticket_id=shown.id)
+        else:  # asked in a group: the answer goes to the private chat (or nowhere without one)
+            turn.reply(ticket_text.details_text(u, shown))
     elif shown.resident_id == turn.person.id and shown.status == Status.RESOLVED and shown.followup_stage:
         turn.reply(
             texts.R_ASK_SATISFIED

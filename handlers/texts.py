@@ -464,3 +464,8 @@ FOLLOWER_NOT_RESOLVED = "已记录：您反映问题尚未解决（工单 #{id}�
 W_FOLLOWER_NOT_RESOLVED = "关注工单 #{id} 的一位居民反馈：问题尚未解决，请核实。"
 FOLLOWER_THANKS = "感谢您的反馈！工单 #{id} 的回访已记录。"
 STATS_FOLLOWERS = "关注同一问题（未重复立单）的居民：{count} 人"
+
+# --- issue 11 (h1): personal commands in groups -------------------------------------
+# A personal command (/status, /my, 我的积分 …) sent in a group is answered in private.
+GROUP_ANSWERED_PRIVATELY = "{name}，已私信回复您。"
+GROUP_ASK_PRIVATE = "{name}，为保护隐私，这条消息的答复只在私聊中发送。请先私聊我（发送 /start），再发一次。"

@@ -38,12 +38,12 @@ async def test_slash_commands_from_residents_in_group_are_still_answered(h: Harn
 
 
 async def test_my_tickets_in_group_answers_privately_only(h: Harness) -> None:
-    """/my in a group does not list the resident's tickets to the group."""
+    """/my in a group lists the resident's tickets in their private chat; the group gets a short note."""
     await h.quick_grid()
     await h.quick_report()
     out = await h.say("r1@siji1: /my")
-    assert h.to("@siji1", out) == [texts.PRIVATE_ONLY]
-    assert all("#1" not in t for t in h.to("@siji1", out))
+    assert h.to("@siji1", out) == [texts.GROUP_ANSWERED_PRIVATELY.format(name="r1")]
+    assert h.to("r1", out)[0].startswith(texts.MY_HEADER) and "#1" in h.to("r1", out)[0]
 
 
 async def test_cancel_after_resolve_stops_waiting_for_the_photo(h: Harness, tmp_path: Path) -> None:

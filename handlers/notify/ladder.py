@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from models.escalation import admins_at, level_area
-from models.messages import Button, Reply
+from models.messages import Button
 from models.sla import MAX_LEVEL
 from models.store.unit_of_work import Unit
 from models.tables import ChatBinding, Ticket
@@ -13,7 +13,7 @@ from models.territory import bound_chats, chats_up_from
 
 from .. import texts
 from ..render import area_label, category_name, fmt_duration, fmt_time, person_name, short_description
-from .deliver import grab_button, to_handler, to_person, to_resident
+from .deliver import grab_button, to_group, to_handler, to_person, to_resident
 
 
 def level_label(u: Unit, ticket: Ticket, level: int) -> str:
@@ -31,7 +31,7 @@ def notify_level(
     area = level_area(u, ticket, level)
     chats = bound_chats(u.session, area.id)
     for chat in chats:
-        u.send(Reply(chat.channel, chat.chat_id, text, buttons, ticket_id=ticket.id))
+        to_group(u, chat.channel, chat.chat_id, text, buttons, ticket_id=ticket.id)
     if not chats:
         for admin in admins_at(u, area.id):
             to_person(u, admin, text, buttons=buttons, ticket_id=ticket.id)
@@ -66,7 +66,7 @@ def _repost_card(u: Unit, ticket: Ticket, skip: list[ChatBinding]) -> None:
     )
     for chat in chats_up_from(u.session, u.tree, ticket.area_id):
         if (chat.channel, chat.chat_id) not in taken:
-            u.send(Reply(chat.channel, chat.chat_id, text, grab_button(ticket), ticket_id=ticket.id))
+            to_group(u, chat.channel, chat.chat_id, text, grab_button(ticket), ticket_id=ticket.id)
 
 
 def announce_unclaimed(u: Unit, ticket: Ticket) -> None:
