@@ -71,3 +71,37 @@ async def test_stats_speaks_of_the_resident_in_the_third_person(h: Harness) -> N
     out = await h.say("admin: /stats")
     assert "已办结，待居民确认 1" in h.to("admin", out)[0]
     assert "待您确认" not in h.to("admin", out)[0]
+
+
+async def test_status_of_a_resolved_ticket_in_a_group_asks_the_question_privately(h: Harness) -> None:
+    """/status in a group: the ticket's trail and the 是/否 buttons go to the resident, the group gets a note."""
+    tid = await h.quick_resolved()
+    out = await h.say(f"r1@siji1: /status {tid}")
+    group = [m for m in out if m["chat"] == "@siji1"]
+    assert [m["text"] for m in group] == [texts.GROUP_ANSWERED_PRIVATELY.format(name="r1")]
+    assert all(not m["buttons"] for m in group)
+    private = [m for m in out if m["chat"] == "r1"]
+    assert private[0]["text"].startswith(f"工单 #{tid}\n") and "已修复" in private[0]["text"]
+    assert [m["buttons"] for m in private[1:]] == [["是", "否"]]
+
+
+async def test_personal_command_in_a_group_without_a_private_chat_gets_only_a_note(h: Harness) -> None:
+    """Someone who never wrote to the bot privately gets, in the group, only the request to do so."""
+    await h.quick_grid()
+    tid = await h.quick_report()
+    for line in (f"r9@siji1: /status {tid}", "r9@siji1: /my", "r9@siji1: /withdraw 1", "r9@siji1: /points"):
+        out = await h.say(line)
+        assert [(m["chat"], m["text"]) for m in out] == [
+            ("@siji1", texts.GROUP_ASK_PRIVATE.format(name="r9"))
+        ], line
+
+
+async def test_refusal_of_a_personal_command_in_a_group_goes_private(h: Harness) -> None:
+    """A refused /withdraw sent in a group is explained in private; the group reads only the note."""
+    await h.quick_grid()
+    tid = await h.quick_report()
+    await h.say("r2: 你好")
+    out = await h.say(f"r2@siji1: /withdraw {tid}")
+    assert h.to("@siji1", out) == [texts.GROUP_ANSWERED_PRIVATELY.format(name="r2")]
+    assert len(h.to("r2", out)) == 1
+    assert h.ticket(tid).status == "open"
