@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, moving, normalise, resident, staff, web, wizard
+from . import admin, audit, moving, normalise, resident, staff, web, wizard
 from .turn import Command, Turn
 
 V = TypeVar("V")
@@ -39,6 +39,7 @@ COMMANDS: dict[str, Command] = _merge(
     wizard.COMMANDS,
     staff.COMMANDS,
     admin.COMMANDS,
+    audit.COMMANDS,
     moving.COMMANDS,
     web.COMMANDS,
 )
@@ -49,6 +50,7 @@ ALIASES: dict[str, str] = _merge(
     wizard.ALIASES,
     staff.ALIASES,
     admin.ALIASES,
+    audit.ALIASES,
     moving.ALIASES,
     web.ALIASES,
 )

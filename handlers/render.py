@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from models.people import grants_of
 from models.refdata import catalogue
 from models.sla import tier_days
 from models.store.unit_of_work import Unit
-from models.tables import Person, Ticket
+from models.tables import AreaLevel, Person, Role, Ticket
 
 from . import texts
 from .masking import mask_private
@@ -67,3 +68,21 @@ def due_text(u: Unit, ticket: Ticket) -> str:
         return fmt_time(ticket.due_at, u.rules.sla.timezone)
     days = tier_days(ticket.tier, u.rules.sla)
     return texts.DUE_NONE if days is None else texts.DUE_AFTER_CLAIM.format(days=days)
+
+
+def role_key(u: Unit, person_id: int | None) -> str:
+    """What a person is (texts.ROLE_OF): admin, grid worker, other staff, resident, or the system."""
+    if person_id is None:
+        return "system"
+    grants = grants_of(u.session, person_id)
+    if any(g.role == Role.ADMIN for g in grants):
+        return "admin"
+    levels = {u.tree.by_id[g.area_id].level for g in grants if g.area_id in u.tree.by_id}
+    if AreaLevel.GRID in levels:
+        return "worker"
+    return "staff" if grants else "resident"
+
+
+def role_name(u: Unit, person_id: int | None) -> str:
+    """管理员, 网格员, 工作人员, 居民 or 系统."""
+    return texts.ROLE_OF[role_key(u, person_id)]

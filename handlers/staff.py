@@ -16,7 +16,7 @@ from models.people import is_staff
 from models.tables import IDLE, Person, Status, Ticket
 from models.territory import binding_of
 
-from . import wizard
+from . import audit, wizard
 from .arguments import ticket_arg
 from .render import category_name, due_text
 from .textclean import normalise_command
@@ -141,7 +141,10 @@ def mine(turn: Turn, args: list[str]) -> None:
 
 
 def my_points(turn: Turn, args: list[str]) -> None:
-    """我的积分: totals from the ledger."""
+    """我的积分: totals from the ledger; 我的积分 明细 [页]: its rows."""
+    if args and normalise_command(args[0]).lower() in ("明细", "detail"):
+        audit.ledger(turn, args[1:])
+        return
     u, pid = turn.u, turn.person.id
     turn.reply(
         texts.POINTS.format(

@@ -469,3 +469,47 @@ STATS_FOLLOWERS = "关注同一问题（未重复立单）的居民：{count} �
 # A personal command (/status, /my, 我的积分 …) sent in a group is answered in private.
 GROUP_ANSWERED_PRIVATELY = "{name}，已私信回复您。"
 GROUP_ASK_PRIVATE = "{name}，为保护隐私，这条消息的答复只在私聊中发送。请先私聊我（发送 /start），再发一次。"
+
+# --- issue 11 (h1): roles by what the person is, the audit view and the ledger detail --------
+ROLE_OF = {"admin": "管理员", "worker": "网格员", "staff": "工作人员", "resident": "居民", "system": "系统"}
+HISTORY_HEADER = "工单 #{id} 办理记录（{count} 条，第 {page}/{pages} 页）："
+HISTORY_LINE = "{time} {event} · {actor}{detail}"
+HISTORY_ACTOR = "{name}（{role}）"
+HISTORY_MORE = "发送 /history {id} {next} 查看下一页。"
+HISTORY_NOT_ALLOWED = "工单 #{id} 的办理记录仅限该工单的办理人和管理员查看。发送 /status {id} 可查看进展。"
+HISTORY_PAGE_EMPTY = "工单 #{id} 的办理记录只有 {pages} 页。"
+HISTORY_FOLLOWED = "关注同一问题"
+# The detail after an event's name; {note} etc. come from the event's audit note.
+HISTORY_DETAIL = {
+    "created": "：来源 {source}",
+    "assigned": "：交给 {name}",
+    "met_repeat": "（一天内重复记录，未再通知居民）",
+    "note": "：{note}",
+    "tier": "：{old} → {new}，理由：{reason}",
+    "tier_plain": "：{note}",
+    "plan": "：{date} 前落实，方案：{plan}",
+    "resolved": "：{note}",
+    "closed": "：{rating}",
+    "rejected": "：{note}",
+    "merged": "：合并到 {into}",
+    "escalated_unclaimed": "：无人接单，升级至{level}",
+    "escalated_overdue": "：超过办结时限，升级至{level}",
+    "overdue": "：超过{level}督办时限",
+    "reminded": "：办理时限已过 {percent}%",
+    "overdue_reminded": "：第 {count} 次催办",
+    "followup_reminded": "：{question}",
+    "progress": "：向居民推送进展",
+    "moved": "：{old} → {new}",
+    "recategorised": "：{old} → {new}",
+    "phone_followup": "：{question}{answer}",
+    "released": "：原办理人 {name} 不再负责，退回待抢单",
+    "followed": "：{name} 反映了同一问题",
+}
+FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
+ANSWER = {"y": "是", "n": "否"}
+LEDGER_HEADER = "积分明细（共 {count} 条，合计 {total} 分，第 {page}/{pages} 页）："
+LEDGER_LINE = "{time} {reason} {delta} 分{ticket}"
+LEDGER_TICKET = " · 工单 #{id}"
+LEDGER_MORE = "发送「我的积分 明细 {next}」查看下一页。"
+LEDGER_EMPTY = "您还没有积分记录。"
+LEDGER_PAGE_EMPTY = "积分明细只有 {pages} 页。"

@@ -74,7 +74,7 @@ async def test_stats_speaks_of_the_resident_in_the_third_person(h: Harness) -> N
 
 
 async def test_status_of_a_resolved_ticket_in_a_group_asks_the_question_privately(h: Harness) -> None:
-    """/status in a group: the ticket's trail and the 是/否 buttons go to the resident, the group gets a note."""
+    """/status in a group: the trail and the 是/否 buttons go to the resident, the group gets a note."""
     tid = await h.quick_resolved()
     out = await h.say(f"r1@siji1: /status {tid}")
     group = [m for m in out if m["chat"] == "@siji1"]
