@@ -26,15 +26,33 @@ def fmt_time(when: datetime | None, tz: str = "Asia/Shanghai") -> str:
 
 
 def fmt_duration(delta: timedelta) -> str:
-    """A duration in days and hours, or hours and minutes."""
+    """A duration in days and hours, or hours and minutes (no zero part; 刚刚 under a minute, never 0分钟)."""
     minutes = max(0, int(delta.total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
+        if not hours:
+            return texts.DURATION_DAYS_ONLY.format(days=days)
         return texts.DURATION_DAYS.format(days=days, hours=hours)
     if hours:
+        if not mins:
+            return texts.DURATION_HOURS_ONLY.format(hours=hours)
         return texts.DURATION_HOURS.format(hours=hours, minutes=mins)
+    if not mins:
+        return texts.DURATION_JUST_NOW
     return texts.DURATION_MINUTES.format(minutes=mins)
+
+
+def fmt_elapsed(delta: timedelta, phrase: str, just_now: str) -> str:
+    """'已超期 2天3小时' (phrase with the duration), or just_now ('刚刚超期') under a minute."""
+    if delta < timedelta(minutes=1):
+        return just_now
+    return phrase.format(duration=fmt_duration(delta))
+
+
+def status_name(status: str, *, staff: bool) -> str:
+    """The status as its reader sees it: staff wait for the resident, the resident is asked."""
+    return (texts.STAFF_STATUS if staff else texts.STATUS)[status]
 
 
 def category_name(session: Session, code: str) -> str:
@@ -60,6 +78,14 @@ def area_label(u: Unit, area_id: int) -> str:
     """Community and grid names, e.g. 四季社区 第一网格 (the top area's name when it is the top)."""
     chain = [a for a in u.tree.ancestors(area_id) if a.parent_id is not None]
     return " ".join(a.name for a in reversed(chain)) or u.tree.by_id[area_id].name
+
+
+def deadline_words(u: Unit, ticket: Ticket, ahead: str) -> str:
+    """The deadline in the words of `ahead` while it is ahead; once passed, how late and when it was."""
+    if ticket.due_at is not None and ticket.due_at <= u.now:
+        late = fmt_elapsed(u.now - ticket.due_at, texts.LATE, texts.LATE_JUST_NOW)
+        return texts.DEADLINE_PASSED.format(late=late, due=fmt_time(ticket.due_at, u.rules.sla.timezone))
+    return ahead.format(due=due_text(u, ticket))
 
 
 def due_text(u: Unit, ticket: Ticket) -> str:

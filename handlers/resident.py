@@ -14,7 +14,7 @@ from models.tables import AreaLevel, Status, Ticket
 from . import duplicates, ticket_text, wizard
 from .notify import to_person
 from .payloads import Menu, MenuAction
-from .render import category_name, fmt_time, person_name
+from .render import category_name, deadline_words, fmt_time, person_name, status_name
 from .textclean import parse_id
 from .turn import Command, Turn
 
@@ -92,7 +92,7 @@ def status(turn: Turn, args: list[str]) -> None:
     if shown.handler_id is not None:
         extra += texts.STATUS_HANDLER.format(handler=person_name(u.session, shown.handler_id))
     if shown.due_at is not None and shown.status in (Status.OPEN, Status.CLAIMED):
-        extra += texts.STATUS_DUE.format(due=fmt_time(shown.due_at, u.rules.sla.timezone))
+        extra += texts.STATUS_DUE.format(due=deadline_words(u, shown, texts.DEADLINE_STATUS))
     extra += duplicates.affected_line(turn, shown)  # issue 12: residents following the ticket
     history = ticket_text.history_lines(u, shown)
     if history:
@@ -101,7 +101,7 @@ def status(turn: Turn, args: list[str]) -> None:
         texts.STATUS_TEXT.format(
             id=shown.id,
             category=category_name(u.session, shown.category_code),
-            status=texts.STATUS[shown.status],
+            status=status_name(shown.status, staff=not _own(turn, shown)),
             tier=texts.TIER[shown.tier],
             created=fmt_time(shown.created_at, u.rules.sla.timezone),
             extra=extra,
@@ -122,6 +122,11 @@ def status(turn: Turn, args: list[str]) -> None:
             else texts.R_RESOLVED.format(id=shown.id, note=shown.resolution_note or ""),
             ticket_text.followup_buttons(shown),
         )
+
+
+def _own(turn: Turn, ticket: Ticket) -> bool:
+    """Tell whether the reader is the ticket's resident (or follows it), who reads the resident's words."""
+    return ticket.resident_id == turn.person.id or duplicates.is_follower(turn, ticket.id)
 
 
 def withdraw(turn: Turn, args: list[str]) -> None:

@@ -51,7 +51,8 @@ def handle(u: Unit, msg: Inbound, *, numbered: bool = False) -> HandleResult:
     try:
         dispatch(turn, numbered=numbered)
     except DomainError as exc:
-        raise Refused(refusal_text(exc), turn.msg) from exc
+        staff = is_staff(turn.u.session, turn.person.id)
+        raise Refused(refusal_text(exc, staff=staff), turn.msg) from exc
     return _finish(turn, opened)
 
 

@@ -18,7 +18,7 @@ from models.territory import binding_of
 
 from . import audit, wizard
 from .arguments import ticket_arg
-from .render import category_name, due_text
+from .render import category_name, deadline_words, due_text, status_name
 from .textclean import normalise_command
 from .turn import Command, Turn
 
@@ -71,9 +71,8 @@ def tier(turn: Turn, args: list[str]) -> None:
     if new_tier is None:
         raise BadInput(texts.USAGE.format(usage=usage))
     ticket = tickets.change_tier(turn.u, ticket_id, turn.person, new_tier, " ".join(args[2:]))
-    turn.reply(
-        texts.TIER_DONE.format(id=ticket.id, tier=texts.TIER[ticket.tier], due=due_text(turn.u, ticket))
-    )
+    deadline = deadline_words(turn.u, ticket, texts.DEADLINE_NEW)
+    turn.reply(texts.TIER_DONE.format(id=ticket.id, tier=texts.TIER[ticket.tier], deadline=deadline))
 
 
 def plan(turn: Turn, args: list[str]) -> None:
@@ -131,7 +130,7 @@ def mine(turn: Turn, args: list[str]) -> None:
                 texts.MINE_LINE.format(
                     id=t.id,
                     category=category_name(u.session, t.category_code),
-                    status=texts.STATUS[t.status],
+                    status=status_name(t.status, staff=True),
                     due=due_text(u, t),
                 )
                 for t in rows

@@ -79,4 +79,3 @@ async def test_group_never_sees_the_room_the_handler_does(h: Harness) -> None:
         assert "13912345678" not in str(m["text"]), m
     details = [t for t in h.to("w1") if t.startswith(f"工单 #{tid} 详情")]
     assert len(details) == 1 and DESCRIPTION in details[0]
-

@@ -12,7 +12,15 @@ from models.tables import ChatBinding, Ticket
 from models.territory import bound_chats, chats_up_from
 
 from .. import texts
-from ..render import area_label, category_name, fmt_duration, fmt_time, person_name, short_description
+from ..render import (
+    area_label,
+    category_name,
+    fmt_duration,
+    fmt_elapsed,
+    fmt_time,
+    person_name,
+    short_description,
+)
 from .deliver import grab_button, to_group, to_handler, to_person, to_resident
 
 
@@ -45,7 +53,7 @@ def _notice(u: Unit, ticket: Ticket, level: int, reason: str, due: datetime | No
         category=category_name(u.session, ticket.category_code),
         description=short_description(ticket.description),
         area=area_label(u, ticket.area_id),
-        age=fmt_duration(u.now - ticket.created_at),
+        age=fmt_elapsed(u.now - ticket.created_at, texts.AGE, texts.AGE_JUST_NOW),
         handler=person_name(u.session, ticket.handler_id),
         reason=reason,
     )
@@ -138,7 +146,7 @@ def announce_overdue_top(u: Unit, ticket: Ticket, missed: datetime, points: int)
 
 def announce_still_overdue(u: Unit, ticket: Ticket, missed: datetime, *, handler_text: bool = True) -> None:
     """The daily reminder of a late ticket at the top of the ladder."""
-    late = fmt_duration(u.now - missed)
+    late = fmt_elapsed(u.now - missed, texts.LATE, texts.LATE_JUST_NOW)
     text = texts.SLA_STILL_OVERDUE.format(
         level=level_label(u, ticket, ticket.level),
         id=ticket.id,
