@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from handlers import texts
 from models.tables import PointsEntry, Ticket, TicketEvent
 from scheduler import SlaJobs
 
 from .harness import Harness
 from .test_sla import COMMUNITY, bind_ladder, notes, points_of, until
+
+# Issue 11: every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 async def test_followup_reminder_after_a_day_then_autoclose_unrated(h: Harness) -> None:
