@@ -70,6 +70,7 @@ WORKER_MENU = [
     ("mine", "我的任务"),
     ("points", "我的积分"),
     ("rank", "积分排行"),
+    ("history", "工单办理记录"),
     ("help", "命令帮助"),
 ]
 ADMIN_MENU = [

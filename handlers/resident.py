@@ -43,7 +43,7 @@ def help_(turn: Turn, args: list[str]) -> None:
     """Explain what can be done; workers also see their commands, admins theirs."""
     text = texts.HELP_RESIDENT
     if is_staff(turn.u.session, turn.person.id):
-        text += "\n\n" + texts.HELP_STAFF
+        text += "\n\n" + texts.HELP_STAFF + "\n" + texts.HELP_AUDIT
         if admin_scopes(turn.u.session, turn.person.id):
             text += "\n\n" + texts.HELP_ADMIN
     turn.reply(text, MENU if turn.private else ())

@@ -119,6 +119,7 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
         command is not None
         and not turn.private
         and not _is_slash(msg.text)
+        and command[0] != "my"  # 我的工单 is nobody's small talk: answered in private
         and not is_staff(turn.u.session, turn.person.id)
     ):
         command = None

@@ -533,3 +533,5 @@ DEADLINE_PROGRESS = "截止时间 {due}"
 DEADLINE_STATUS = "{due}"
 ASK_PROXY_PHONE = "请输入居民的联系电话，方便办理人员联系居民（仅办理人员可见）；没有请点「跳过」。"
 SUBMITTED_TO = {"grid": "已转交 {area} 的网格员", "other": "已转交 {area} 办理"}
+# Added to the staff help (kept apart from HELP_STAFF so that other blocks can change it freely).
+HELP_AUDIT = "历史 编号（/history）查看工单的全部办理记录（办理人、管理员） · 我的积分 明细 查看积分流水"

@@ -105,3 +105,28 @@ async def test_refusal_of_a_personal_command_in_a_group_goes_private(h: Harness)
     assert h.to("@siji1", out) == [texts.GROUP_ANSWERED_PRIVATELY.format(name="r2")]
     assert len(h.to("r2", out)) == 1
     assert h.ticket(tid).status == "open"
+
+
+async def test_my_tickets_typed_in_a_group_is_answered_privately(h: Harness) -> None:
+    """我的工单 typed (no slash) by a resident in a group: the list in private, the note in the group."""
+    await h.quick_grid()
+    await h.quick_report()
+    out = await h.say("r1@siji1: 我的工单")
+    assert h.to("@siji1", out) == [texts.GROUP_ANSWERED_PRIVATELY.format(name="r1")]
+    assert h.to("r1", out)[0].startswith(texts.MY_HEADER)
+
+
+async def test_a_followup_answer_typed_in_a_group_is_neither_taken_nor_asked_there(h: Harness) -> None:
+    """是的 in a group is neighbours' talk: the 双是 question is not answered by it nor asked in the group."""
+    tid = await h.quick_resolved()
+    out = await h.run("r1@siji1: 是的", "r1@siji1: 解决了")
+    assert out == []
+    assert h.ticket(tid).status == "resolved" and h.ticket(tid).followup_stage == 1
+
+
+async def test_ledger_detail_in_a_group_goes_to_the_private_chat(h: Harness) -> None:
+    """我的积分 明细 in the grid group: the rows in private (they name tickets), a note in the group."""
+    tid = await h.quick_claimed()
+    out = await h.say("w1@siji1: 我的积分 明细")
+    assert h.to("@siji1", out) == [texts.GROUP_ANSWERED_PRIVATELY.format(name="w1")]
+    assert f"工单 #{tid}" in h.to("w1", out)[0]
