@@ -213,6 +213,13 @@ def entries(u: Unit, ticket: Ticket) -> list[Entry]:
         Entry(ev.at, texts.EVENT_NAME[ev.kind], ev.actor_id, DETAIL[EventKind(ev.kind)](u, ev.note))
         for ev in rows
     ]
+    merged = select(TicketEvent).where(
+        TicketEvent.kind == EventKind.MERGED.value,
+        TicketEvent.ticket_id.in_(select(Ticket.id).where(Ticket.merged_into_id == ticket.id)),
+    )
+    for ev in u.session.scalars(merged):  # the duplicates folded into this ticket
+        detail = texts.HISTORY_DETAIL["merged_in"].format(id=ev.ticket_id)
+        out.append(Entry(ev.at, texts.EVENT_NAME[ev.kind], ev.actor_id, detail))
     for row in followers.of_ticket(u.session, ticket.id):
         name = texts.HISTORY_DETAIL["followed"].format(name=person_name(u.session, row.person_id))
         out.append(Entry(row.created_at, texts.HISTORY_FOLLOWED, row.person_id, name))

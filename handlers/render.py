@@ -112,3 +112,11 @@ def role_key(u: Unit, person_id: int | None) -> str:
 def role_name(u: Unit, person_id: int | None) -> str:
     """管理员, 网格员, 工作人员, 居民 or 系统."""
     return texts.ROLE_OF[role_key(u, person_id)]
+
+
+def grant_name(u: Unit, role: str, area_id: int) -> str:
+    """A role as the person holding it is: 管理员; 网格员 in a grid, 工作人员 elsewhere (a department …)."""
+    if role == Role.ADMIN:
+        return texts.ROLE_OF["admin"]
+    area = u.tree.by_id.get(area_id)
+    return texts.ROLE_OF["worker" if area is not None and area.level == AreaLevel.GRID else "staff"]

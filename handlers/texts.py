@@ -492,6 +492,7 @@ HISTORY_DETAIL = {
     "closed": "：{rating}",
     "rejected": "：{note}",
     "merged": "：合并到 {into}",
+    "merged_in": "：#{id} 并入本工单",
     "escalated_unclaimed": "：无人接单，升级至{level}",
     "escalated_overdue": "：超过办结时限，升级至{level}",
     "overdue": "：超过{level}督办时限",

@@ -158,12 +158,13 @@ async def test_history_of_a_real_ticket_shows_reasons_plans_moves_and_followers(
 
 
 async def test_history_of_a_merged_ticket_names_the_survivor(h: Harness) -> None:
-    """The merged ticket's trail says into which ticket it went, and which admin did it."""
+    """Both trails show the merge: the duplicate says where it went, the survivor what joined it."""
     await h.quick_grid()
     keep = await h.quick_report()
     dup = await h.quick_report("r2")
     await h.say(f"admin: /merge {dup} {keep}")
     assert "合并 · admin（管理员）：合并到 #" + str(keep) in "\n".join(await pages(h, "admin", dup))
+    assert f"合并 · admin（管理员）：#{dup} 并入本工单" in "\n".join(await pages(h, "admin", keep))
 
 
 async def test_history_is_for_the_handler_and_admins_only(h: Harness) -> None:

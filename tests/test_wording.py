@@ -140,3 +140,21 @@ async def test_a_department_worker_is_named_a_staff_member(h: Harness) -> None:
     out = await h.say(f"c1: 抢单 {tid}")
     [told] = h.to("r1", out)
     assert told.startswith(f"您反映的问题（#{tid}）已由工作人员 c1 接单办理")
+
+
+async def test_a_grant_names_the_role_by_what_the_person_will_be(h: Harness) -> None:
+    """A worker role in a grid makes a 网格员, in a department a 工作人员, an admin role a 管理员."""
+    await h.say("x1: 你好")
+    said = [
+        h.to("admin", await h.say(f"admin: /grant x1 {role} {area}"))[0]
+        for role, area in (
+            ("worker", "siji-1"),
+            ("worker", "dept-cg"),
+            ("admin", "siji"),
+        )
+    ]
+    assert said == [
+        texts.GRANT_DONE.format(user="x1", role="网格员", area="四季社区 第一网格"),
+        texts.GRANT_DONE.format(user="x1", role="工作人员", area="城市管理办公室"),
+        texts.GRANT_DONE.format(user="x1", role="管理员", area="四季社区"),
+    ]
