@@ -204,15 +204,21 @@ DETAIL: dict[EventKind, Callable[[Unit, str | None], str]] = {
 }
 
 
+def _detail(u: Unit, ev: TicketEvent) -> str:
+    """The event's content; a kind this code does not know yet (a newer release wrote it) shows none."""
+    try:
+        kind = EventKind(ev.kind)
+    except ValueError:
+        return ""
+    return DETAIL[kind](u, ev.note)
+
+
 def entries(u: Unit, ticket: Ticket) -> list[Entry]:
     """The ticket's whole trail, oldest first: its events and the residents who followed it."""
     rows = u.session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.at, TicketEvent.id)
     )
-    out = [
-        Entry(ev.at, texts.EVENT_NAME[ev.kind], ev.actor_id, DETAIL[EventKind(ev.kind)](u, ev.note))
-        for ev in rows
-    ]
+    out = [Entry(ev.at, texts.EVENT_NAME.get(ev.kind, ev.kind), ev.actor_id, _detail(u, ev)) for ev in rows]
     merged = select(TicketEvent).where(
         TicketEvent.kind == EventKind.MERGED.value,
         TicketEvent.ticket_id.in_(select(Ticket.id).where(Ticket.merged_into_id == ticket.id)),

@@ -248,7 +248,7 @@ def _ask_grid_pick(turn: Turn, data: WizardData, nav: Nav) -> None:
 
 def _ask_phone(turn: Turn, data: WizardData, nav: Nav) -> None:
     if data.get("proxy"):  # the staff member types the resident's number; their own is no use
-        turn.reply(texts.ASK_PROXY_PHONE, (SKIP, *nav), keyboard="contact")
+        turn.reply(texts.ASK_PROXY_PHONE, (SKIP, *nav), keyboard="remove")
     else:
         turn.reply(texts.ASK_PHONE, (SKIP, *nav), keyboard="contact")
 
