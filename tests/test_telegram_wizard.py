@@ -256,7 +256,7 @@ async def test_restart_in_the_middle_of_the_wizard_continues(db_url: str) -> Non
 
 
 async def test_proxy_phone_step_offers_no_share_my_number_button(tg: Tg) -> None:
-    """Filing for a resident, the staff member is asked for the resident's number without a 📱 (own) button."""
+    """Filing for a resident, the staff member is asked for the resident's number, with no 📱 (own) button."""
     c = await setup_grid(tg)
     u, w1 = tg.u, c.w1
     await tg.send(u.text(w1, "/proxy"), u.text(w1, "王阿姨"))
