@@ -20,7 +20,7 @@ from models.territory import binding_of
 
 from . import duplicates
 from .arguments import ticket_arg
-from .render import area_label, category_name, fmt_duration
+from .render import area_label, category_name, fmt_duration, grant_name
 from .reports import chart
 from .reports.digest import overdue_lines
 from .textclean import parse_id
@@ -120,7 +120,7 @@ def grant_role(turn: Turn, args: list[str]) -> None:
     area = _area(turn, args[2])
     _require_over(turn, area)
     person = _person(turn, args[0])
-    name = texts.ROLE_NAME[role]
+    name = grant_name(turn.u, role, area.id)
     if grant(turn.u.session, person, role, area.id, turn.person, turn.u.now):
         turn.reply(texts.GRANT_DONE.format(user=person.name, role=name, area=area_label(turn.u, area.id)))
     else:

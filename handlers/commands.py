@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, moving, normalise, resident, staff, web, wizard
+from . import admin, audit, moving, normalise, resident, staff, web, wizard
 from .turn import Command, Turn
 
 V = TypeVar("V")
@@ -39,6 +39,7 @@ COMMANDS: dict[str, Command] = _merge(
     wizard.COMMANDS,
     staff.COMMANDS,
     admin.COMMANDS,
+    audit.COMMANDS,
     moving.COMMANDS,
     web.COMMANDS,
 )
@@ -49,6 +50,7 @@ ALIASES: dict[str, str] = _merge(
     wizard.ALIASES,
     staff.ALIASES,
     admin.ALIASES,
+    audit.ALIASES,
     moving.ALIASES,
     web.ALIASES,
 )
@@ -68,6 +70,7 @@ WORKER_MENU = [
     ("mine", "我的任务"),
     ("points", "我的积分"),
     ("rank", "积分排行"),
+    ("history", "工单办理记录"),
     ("help", "命令帮助"),
 ]
 ADMIN_MENU = [

@@ -11,7 +11,7 @@ from models.tables import Area, AreaLevel, Category, Person, Role, Ticket
 from models.ticket_move import movable, recategorise, relocate
 
 from .arguments import ticket_arg
-from .render import area_label
+from .render import area_label, status_name
 from .turn import Command, Turn
 
 TARGET_LEVELS = (AreaLevel.GRID, AreaLevel.COMMUNITY, AreaLevel.DEPARTMENT)
@@ -47,7 +47,7 @@ def move_by_admin(u: Unit, actor: Person, ticket_id: int, code: str) -> str:
         raise NotAllowed(texts.NOT_ADMIN)
     if not movable(ticket):
         raise InvalidTransition(
-            texts.MOVE_NOT_ACTIVE.format(id=ticket.id, status=texts.STATUS[ticket.status])
+            texts.MOVE_NOT_ACTIVE.format(id=ticket.id, status=status_name(ticket.status, staff=True))
         )
     if ticket.area_id == area.id:
         return texts.MOVE_SAME.format(id=ticket.id, area=area_label(u, area.id))

@@ -10,9 +10,13 @@ from . import texts
 SAYS: dict[Refusal, str] = {reason: getattr(texts, reason.value) for reason in Refusal}
 
 
-def refusal_text(exc: DomainError) -> str:
-    """The Chinese answer to a refused operation (words chosen by handlers pass through)."""
+def refusal_text(exc: DomainError, *, staff: bool = True) -> str:
+    """The Chinese answer to a refused operation (words chosen by handlers pass through).
+
+    staff: the reader works on tickets (the office, a worker), so statuses are named from their side.
+    """
     if not isinstance(exc.reason, Refusal):
         return exc.reason
-    facts = {k: texts.STATUS[v] if isinstance(v, Status) else v for k, v in exc.facts.items()}
+    names = texts.STAFF_STATUS if staff else texts.STATUS
+    facts = {k: names[v] if isinstance(v, Status) else v for k, v in exc.facts.items()}
     return SAYS[exc.reason].format(**facts)

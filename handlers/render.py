@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from models.people import grants_of
 from models.refdata import catalogue
 from models.sla import tier_days
 from models.store.unit_of_work import Unit
-from models.tables import Person, Ticket
+from models.tables import AreaLevel, Person, Role, Ticket
 
 from . import texts
-
-# Phone numbers people type into free text: mobiles (with +86, spaces or dashes) and landlines.
-_PHONE_IN_TEXT = re.compile(
-    r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d{4}){2}|[(（]?0\d{2,3}[)）]?[\s-]?\d{7,8})(?!\d)"
-)
+from .masking import mask_private
 
 
 def fmt_time(when: datetime | None, tz: str = "Asia/Shanghai") -> str:
@@ -30,15 +26,33 @@ def fmt_time(when: datetime | None, tz: str = "Asia/Shanghai") -> str:
 
 
 def fmt_duration(delta: timedelta) -> str:
-    """A duration in days and hours, or hours and minutes."""
+    """A duration in days and hours, or hours and minutes (no zero part; 刚刚 under a minute, never 0分钟)."""
     minutes = max(0, int(delta.total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
+        if not hours:
+            return texts.DURATION_DAYS_ONLY.format(days=days)
         return texts.DURATION_DAYS.format(days=days, hours=hours)
     if hours:
+        if not mins:
+            return texts.DURATION_HOURS_ONLY.format(hours=hours)
         return texts.DURATION_HOURS.format(hours=hours, minutes=mins)
+    if not mins:
+        return texts.DURATION_JUST_NOW
     return texts.DURATION_MINUTES.format(minutes=mins)
+
+
+def fmt_elapsed(delta: timedelta, phrase: str, just_now: str) -> str:
+    """'已超期 2天3小时' (phrase with the duration), or just_now ('刚刚超期') under a minute."""
+    if delta < timedelta(minutes=1):
+        return just_now
+    return phrase.format(duration=fmt_duration(delta))
+
+
+def status_name(status: str, *, staff: bool) -> str:
+    """The status as its reader sees it: staff wait for the resident, the resident is asked."""
+    return (texts.STAFF_STATUS if staff else texts.STATUS)[status]
 
 
 def category_name(session: Session, code: str) -> str:
@@ -54,14 +68,9 @@ def person_name(session: Session, person_id: int | None) -> str:
     return person.name if person else texts.UNCLAIMED
 
 
-def mask_phones(text: str) -> str:
-    """Replace the digits of every phone number in free text with '*'."""
-    return _PHONE_IN_TEXT.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
-
-
 def short_description(text: str, limit: int = 80) -> str:
-    """A description cut for a group card, with phone numbers masked (cards are seen by the whole group)."""
-    text = mask_phones(text)
+    """A description cut for a group card, masked first (cards are seen by the whole group)."""
+    text = mask_private(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -71,9 +80,43 @@ def area_label(u: Unit, area_id: int) -> str:
     return " ".join(a.name for a in reversed(chain)) or u.tree.by_id[area_id].name
 
 
+def deadline_words(u: Unit, ticket: Ticket, ahead: str) -> str:
+    """The deadline in the words of `ahead` while it is ahead; once passed, how late and when it was."""
+    if ticket.due_at is not None and ticket.due_at <= u.now:
+        late = fmt_elapsed(u.now - ticket.due_at, texts.LATE, texts.LATE_JUST_NOW)
+        return texts.DEADLINE_PASSED.format(late=late, due=fmt_time(ticket.due_at, u.rules.sla.timezone))
+    return ahead.format(due=due_text(u, ticket))
+
+
 def due_text(u: Unit, ticket: Ticket) -> str:
     """The deadline in local time; else when it will be (open ticket) or that there is none."""
     if ticket.due_at is not None:
         return fmt_time(ticket.due_at, u.rules.sla.timezone)
     days = tier_days(ticket.tier, u.rules.sla)
     return texts.DUE_NONE if days is None else texts.DUE_AFTER_CLAIM.format(days=days)
+
+
+def role_key(u: Unit, person_id: int | None) -> str:
+    """What a person is (texts.ROLE_OF): admin, grid worker, other staff, resident, or the system."""
+    if person_id is None:
+        return "system"
+    grants = grants_of(u.session, person_id)
+    if any(g.role == Role.ADMIN for g in grants):
+        return "admin"
+    levels = {u.tree.by_id[g.area_id].level for g in grants if g.area_id in u.tree.by_id}
+    if AreaLevel.GRID in levels:
+        return "worker"
+    return "staff" if grants else "resident"
+
+
+def role_name(u: Unit, person_id: int | None) -> str:
+    """管理员, 网格员, 工作人员, 居民 or 系统."""
+    return texts.ROLE_OF[role_key(u, person_id)]
+
+
+def grant_name(u: Unit, role: str, area_id: int) -> str:
+    """A role as the person holding it is: 管理员; 网格员 in a grid, 工作人员 elsewhere (a department …)."""
+    if role == Role.ADMIN:
+        return texts.ROLE_OF["admin"]
+    area = u.tree.by_id.get(area_id)
+    return texts.ROLE_OF["worker" if area is not None and area.level == AreaLevel.GRID else "staff"]

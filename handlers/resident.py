@@ -14,7 +14,7 @@ from models.tables import AreaLevel, Status, Ticket
 from . import duplicates, ticket_text, wizard
 from .notify import to_person
 from .payloads import Menu, MenuAction
-from .render import category_name, fmt_time, person_name
+from .render import category_name, deadline_words, fmt_time, person_name, status_name
 from .textclean import parse_id
 from .turn import Command, Turn
 
@@ -43,25 +43,22 @@ def help_(turn: Turn, args: list[str]) -> None:
     """Explain what can be done; workers also see their commands, admins theirs."""
     text = texts.HELP_RESIDENT
     if is_staff(turn.u.session, turn.person.id):
-        text += "\n\n" + texts.HELP_STAFF
+        text += "\n\n" + texts.HELP_STAFF + "\n" + texts.HELP_AUDIT
         if admin_scopes(turn.u.session, turn.person.id):
             text += "\n\n" + texts.HELP_ADMIN
     turn.reply(text, MENU if turn.private else ())
 
 
 def my_tickets(turn: Turn, args: list[str]) -> None:
-    """List the resident's own tickets, newest first (in private: a group must not see them)."""
+    """List the resident's own tickets, newest first (from a group: answered privately)."""
     u = turn.u
-    if not turn.private:
-        turn.reply(texts.PRIVATE_ONLY)
-        return
     rows = list(
         u.session.scalars(
             select(Ticket).where(Ticket.resident_id == turn.person.id).order_by(Ticket.id.desc()).limit(20)
         )
     )
     if not rows:
-        turn.reply(texts.MY_EMPTY, MENU if turn.private else ())
+        turn.reply(texts.MY_EMPTY, MENU)
         return
     lines = [texts.MY_HEADER] + [
         texts.MY_LINE.format(
@@ -95,7 +92,7 @@ def status(turn: Turn, args: list[str]) -> None:
     if shown.handler_id is not None:
         extra += texts.STATUS_HANDLER.format(handler=person_name(u.session, shown.handler_id))
     if shown.due_at is not None and shown.status in (Status.OPEN, Status.CLAIMED):
-        extra += texts.STATUS_DUE.format(due=fmt_time(shown.due_at, u.rules.sla.timezone))
+        extra += texts.STATUS_DUE.format(due=deadline_words(u, shown, texts.DEADLINE_STATUS))
     extra += duplicates.affected_line(turn, shown)  # issue 12: residents following the ticket
     history = ticket_text.history_lines(u, shown)
     if history:
@@ -104,7 +101,7 @@ def status(turn: Turn, args: list[str]) -> None:
         texts.STATUS_TEXT.format(
             id=shown.id,
             category=category_name(u.session, shown.category_code),
-            status=texts.STATUS[shown.status],
+            status=status_name(shown.status, staff=not _own(turn, shown)),
             tier=texts.TIER[shown.tier],
             created=fmt_time(shown.created_at, u.rules.sla.timezone),
             extra=extra,
@@ -114,7 +111,10 @@ def status(turn: Turn, args: list[str]) -> None:
         shown.handler_id == turn.person.id or tickets.is_admin_over(u, turn.person, shown)
     ):
         # Phone and address go to the handler and admins only, and only in private.
-        to_person(u, turn.person, ticket_text.details_text(u, shown), ticket_id=shown.id)
+        if turn.private:
+            to_person(u, turn.person, ticket_text.details_text(u, shown), ticket_id=shown.id)
+        else:  # asked in a group: the answer goes to the private chat (or nowhere without one)
+            turn.reply(ticket_text.details_text(u, shown))
     elif shown.resident_id == turn.person.id and shown.status == Status.RESOLVED and shown.followup_stage:
         turn.reply(
             texts.R_ASK_SATISFIED
@@ -122,6 +122,11 @@ def status(turn: Turn, args: list[str]) -> None:
             else texts.R_RESOLVED.format(id=shown.id, note=shown.resolution_note or ""),
             ticket_text.followup_buttons(shown),
         )
+
+
+def _own(turn: Turn, ticket: Ticket) -> bool:
+    """Tell whether the reader is the ticket's resident (or follows it), who reads the resident's words."""
+    return ticket.resident_id == turn.person.id or duplicates.is_follower(turn, ticket.id)
 
 
 def withdraw(turn: Turn, args: list[str]) -> None:

@@ -51,7 +51,8 @@ def handle(u: Unit, msg: Inbound, *, numbered: bool = False) -> HandleResult:
     try:
         dispatch(turn, numbered=numbered)
     except DomainError as exc:
-        raise Refused(refusal_text(exc), turn.msg) from exc
+        staff = is_staff(turn.u.session, turn.person.id)
+        raise Refused(refusal_text(exc, staff=staff), turn.msg) from exc
     return _finish(turn, opened)
 
 
@@ -63,6 +64,7 @@ def refuse(refusal: Refused) -> Handle:
         if isinstance(start, HandleResult):
             return start
         turn, opened = start
+        turn.answer_privately = _personal(turn)
         turn.refuse(refusal.text)
         return _finish(turn, opened)
 
@@ -117,6 +119,7 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
         command is not None
         and not turn.private
         and not _is_slash(msg.text)
+        and command[0] != "my"  # 我的工单 is nobody's small talk: answered in private
         and not is_staff(turn.u.session, turn.person.id)
     ):
         command = None
@@ -136,6 +139,19 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
             intake.read(turn)
 
 
+# Commands about the sender's own tickets, points or a ticket's trail: in a group they are answered
+# in the sender's private chat, with a short note in the group (handlers/turn.py).
+PERSONAL = frozenset({"status", "my", "withdraw", "points", "history"})
+
+
+def _personal(turn: Turn) -> bool:
+    """Tell whether the message is a personal command sent in a group."""
+    if turn.private or turn.msg.payload is not None:
+        return False
+    command = parse(turn.msg.text, aliases=True)
+    return command is not None and command[0] in PERSONAL
+
+
 def _is_slash(text: str) -> bool:
     return text.lstrip().startswith(("/", "／"))
 
@@ -145,6 +161,7 @@ def run_command(turn: Turn, name: str, args: list[str]) -> None:
     if name in ("report", "start") and not args and turn.private and wizard.in_wizard(turn):
         forgiving.ask_resume(turn)  # issue 12: never throw a draft away silently
         return
+    turn.answer_privately = not turn.private and name in PERSONAL
     func = COMMANDS.get(name)
     if func is None:
         if turn.private:

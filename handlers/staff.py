@@ -16,9 +16,9 @@ from models.people import is_staff
 from models.tables import IDLE, Person, Status, Ticket
 from models.territory import binding_of
 
-from . import wizard
+from . import audit, wizard
 from .arguments import ticket_arg
-from .render import category_name, due_text
+from .render import category_name, deadline_words, due_text, status_name
 from .textclean import normalise_command
 from .turn import Command, Turn
 
@@ -71,9 +71,8 @@ def tier(turn: Turn, args: list[str]) -> None:
     if new_tier is None:
         raise BadInput(texts.USAGE.format(usage=usage))
     ticket = tickets.change_tier(turn.u, ticket_id, turn.person, new_tier, " ".join(args[2:]))
-    turn.reply(
-        texts.TIER_DONE.format(id=ticket.id, tier=texts.TIER[ticket.tier], due=due_text(turn.u, ticket))
-    )
+    deadline = deadline_words(turn.u, ticket, texts.DEADLINE_NEW)
+    turn.reply(texts.TIER_DONE.format(id=ticket.id, tier=texts.TIER[ticket.tier], deadline=deadline))
 
 
 def plan(turn: Turn, args: list[str]) -> None:
@@ -131,7 +130,7 @@ def mine(turn: Turn, args: list[str]) -> None:
                 texts.MINE_LINE.format(
                     id=t.id,
                     category=category_name(u.session, t.category_code),
-                    status=texts.STATUS[t.status],
+                    status=status_name(t.status, staff=True),
                     due=due_text(u, t),
                 )
                 for t in rows
@@ -141,7 +140,10 @@ def mine(turn: Turn, args: list[str]) -> None:
 
 
 def my_points(turn: Turn, args: list[str]) -> None:
-    """我的积分: totals from the ledger."""
+    """我的积分: totals from the ledger; 我的积分 明细 [页]: its rows."""
+    if args and normalise_command(args[0]).lower() in ("明细", "detail"):
+        audit.ledger(turn, args[1:])
+        return
     u, pid = turn.u, turn.person.id
     turn.reply(
         texts.POINTS.format(

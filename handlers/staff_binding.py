@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers import texts
 from models.datafiles.staff_import import PHONE_CHANNEL, redeem
 
-from .render import area_label
+from .render import area_label, grant_name
 from .textclean import parse_phone
 from .turn import Turn
 
@@ -21,6 +21,8 @@ def bind_by_contact(turn: Turn) -> None:
     for invite in redeem(turn.u, turn.person, msg.channel, phone):
         turn.reply(
             texts.STAFF_BOUND.format(
-                name=invite.name, role=texts.ROLE_NAME[invite.role], area=area_label(turn.u, invite.area_id)
+                name=invite.name,
+                role=grant_name(turn.u, invite.role, invite.area_id),
+                area=area_label(turn.u, invite.area_id),
             )
         )

@@ -117,7 +117,7 @@ NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 RESULT_PHOTO_CANCELLED = "好的，不再等待办结照片。"
 SUBMITTED = (
     "已受理！工单编号 #{id}。\n类别：{category}\n办理时限：{tier}\n"
-    "已转交 {area} 的网格员，接单后会第一时间告诉您。发送 /status {id} 可随时查看进展。"
+    "{handed}，接单后会第一时间告诉您。发送 /status {id} 可随时查看进展。"
 )
 SUBMITTED_PROXY = "已为居民 {name} 登记工单 #{id}（{source}）。办理进展会发给您，请及时转告居民。"
 CHOICE_EXPECTED = "请点选上面的选项，或发送 /cancel 取消。"
@@ -161,7 +161,7 @@ DETAILS_PHOTO = "居民上传的现场照片（工单 #{id}）"
 NONE = "未提供"
 MEET_DONE = "已记录：您与居民见面（工单 #{id}）。"
 NOTE_DONE = "已记录进展（工单 #{id}），居民会收到通知。"
-TIER_DONE = "工单 #{id} 已改为：{tier}，新的截止时间 {due}。"
+TIER_DONE = "工单 #{id} 已改为：{tier}，{deadline}。"
 PLAN_DONE = "已记录工单 #{id} 的初步方案，新的截止时间 {due}。"
 PLAN_NOT_PENDING = "只有「暂难解决」的工单需要提交初步方案；请先用 定级 {id} 暂难解决 理由。"
 DATE_INVALID = "日期格式应为 YYYY-MM-DD，且不早于今天，例如 {example}。"
@@ -174,11 +174,11 @@ MINE_HEADER = "您正在办理的工单："
 MINE_LINE = "#{id} {category} · {status} · 截止 {due}"
 
 # --- resident notices ------------------------------------------------------
-R_CLAIMED = "您反映的问题（#{id}）已由网格员 {handler} 接单办理，时限：{tier}，预计 {due} 前办结。"
-R_ASSIGNED = "您反映的问题（#{id}）已交办给 {handler} 办理，预计 {due} 前办结。"
-R_MET = "网格员 {handler} 已与您见面了解情况（工单 #{id}）。"
+R_CLAIMED = "您反映的问题（#{id}）已由{role} {handler} 接单办理，时限：{tier}，{deadline}。"
+R_ASSIGNED = "您反映的问题（#{id}）已交办给 {handler} 办理，{deadline}。"
+R_MET = "{role} {handler} 已与您见面了解情况（工单 #{id}）。"
 R_NOTE = "工单 #{id} 有新进展：{note}"
-R_TIER = "工单 #{id} 的办理时限调整为：{tier}，原因：{reason}。新的截止时间 {due}。"
+R_TIER = "工单 #{id} 的办理时限调整为：{tier}，原因：{reason}。{deadline}。"
 R_PLAN = "工单 #{id} 的初步方案：{plan}\n预计 {due} 前落实。"
 R_RESOLVED = "工单 #{id} 已办结：{note}\n请您确认：问题解决了吗？"
 R_RESOLVED_PHOTO = "工单 #{id} 的办结现场照片"
@@ -191,7 +191,7 @@ R_REJECTED = "很抱歉，工单 #{id} 未能受理，原因：{reason}。如有
 R_MERGED = "您反映的问题与工单 #{into} 相同，已合并办理。发送 /status {id} 可随时查看办理进展。"
 R_FOLLOWUP_REMINDER = "提醒：工单 #{id} 已办结，请您抽空确认问题是否解决。"
 R_AUTOCLOSED = "工单 #{id} 办结后 {days} 天未收到您的确认，已自动销号。如问题仍在，欢迎再次反映。"
-R_PROGRESS = "工单 #{id} 进展：{status}。{latest}截止时间 {due}。我们没有忘记您的问题。"
+R_PROGRESS = "工单 #{id} 进展：{status}。{latest}{deadline}。我们没有忘记您的问题。"
 R_PROGRESS_LATEST = "最新情况：{note}。"
 
 # --- worker notices --------------------------------------------------------
@@ -245,7 +245,7 @@ AREAS_HEADER = "范围代码："
 AREAS_LINE = "{indent}{code} · {name}"
 OVERDUE_EMPTY = "目前没有超期工单。"
 OVERDUE_HEADER = "超期工单（{count} 件）："
-OVERDUE_LINE = "#{id} {category} · {area} · {handler} · 超期 {late}"
+OVERDUE_LINE = "#{id} {category} · {area} · {handler} · {late}"
 UNCLAIMED = "未接单"
 STATS = (
     "统计（{period}）：\n工单总数 {total}\n按状态：{by_status}\n按类别：{by_category}\n"
@@ -281,20 +281,20 @@ SLA_LEVEL_AREA = "{level}（{area}）"
 SLA_REMINDER = "提醒：工单 #{id}（{category}）办理时限已过 {percent}%，请在 {due} 前办结，还剩 {left}。"
 SLA_ESCALATED = (
     "【督办 · {level}】工单 #{id} {category}\n{description}\n区域：{area}\n"
-    "已受理 {age}，办理人：{handler}\n原因：{reason}"
+    "{age}，办理人：{handler}\n原因：{reason}"
 )
 SLA_ESCALATED_DUE = "\n新的截止时间：{due}"
 SLA_REASON_OVERDUE = "超过办结时限（{deadline}）未办结"
 SLA_REASON_UNCLAIMED = "提交后 {waited} 无人接单"
 SLA_REASON_REOPENED = "居民反馈问题未解决（第 {count} 次退回）"
 SLA_STILL_OVERDUE = (
-    "【督办 · {level}】工单 #{id} {category} 已超期 {late}，仍未办结。\n区域：{area}\n办理人：{handler}"
+    "【督办 · {level}】工单 #{id} {category} {late}，仍未办结。\n区域：{area}\n办理人：{handler}"
 )
 SLA_STILL_UNCLAIMED = "【督办 · {level}】工单 #{id} {category} 提交已 {age}，仍无人接单。\n区域：{area}"
 SLA_PENALTY = "，积分 {points}"
 W_OVERDUE = "工单 #{id} 已超过办结时限，已升级至{level}督办{penalty}。新的截止时间 {due}，请抓紧办理。"
 W_OVERDUE_TOP = "工单 #{id} 已超过办结时限，已由{level}督办{penalty}。请尽快办结。"
-W_STILL_OVERDUE = "提醒：工单 #{id} 已超期 {late}，仍未办结，请尽快处理。"
+W_STILL_OVERDUE = "提醒：工单 #{id} {late}，仍未办结，请尽快处理。"
 R_ESCALATED = "工单 #{id} 未能在时限内办结，已升级由{level}督办，新的截止时间 {due}。给您添麻烦了。"
 R_UNCLAIMED_ESCALATED = "工单 #{id} 暂时还没有网格员接单，已提请{level}协调办理，请您稍候。"
 R_FOLLOWUP_REMINDER_RATE = "提醒：请您对工单 #{id} 的办理结果做个评价。"
@@ -337,7 +337,7 @@ WX_BIND_NOT_STAFF = "您还不是网格员。请把您的用户编号 {id} 发�
 WX_BIND_OUTSIDE = "您不负责 {area}，只能订阅自己负责范围内的新工单。"
 
 # --- core: deadlines that do not exist yet (issue 2) ----------------------------
-R_CLAIMED_NO_DUE = "您反映的问题（#{id}）已由网格员 {handler} 接单办理（{tier}）。"
+R_CLAIMED_NO_DUE = "您反映的问题（#{id}）已由{role} {handler} 接单办理（{tier}）。"
 R_ASSIGNED_NO_DUE = "您反映的问题（#{id}）已交办给 {handler} 办理（{tier}）。"
 DUE_NONE = "不设时限"
 DUE_AFTER_CLAIM = "接单后 {days} 天内"
@@ -545,3 +545,75 @@ FOLLOWER_NOT_RESOLVED = "已记录：您反映问题尚未解决（工单 #{id}�
 W_FOLLOWER_NOT_RESOLVED = "关注工单 #{id} 的一位居民反馈：问题尚未解决，请核实。"
 FOLLOWER_THANKS = "感谢您的反馈！工单 #{id} 的回访已记录。"
 STATS_FOLLOWERS = "关注同一问题（未重复立单）的居民：{count} 人"
+
+# --- issue 11 (h1): personal commands in groups -------------------------------------
+# A personal command (/status, /my, 我的积分 …) sent in a group is answered in private.
+GROUP_ANSWERED_PRIVATELY = "{name}，已私信回复您。"
+GROUP_ASK_PRIVATE = "{name}，为保护隐私，这条消息的答复只在私聊中发送。请先私聊我（发送 /start），再发一次。"
+
+# --- issue 11 (h1): roles by what the person is, the audit view and the ledger detail --------
+ROLE_OF = {"admin": "管理员", "worker": "网格员", "staff": "工作人员", "resident": "居民", "system": "系统"}
+HISTORY_HEADER = "工单 #{id} 办理记录（{count} 条，第 {page}/{pages} 页）："
+HISTORY_LINE = "{time} {event} · {actor}{detail}"
+HISTORY_ACTOR = "{name}（{role}）"
+HISTORY_MORE = "发送 /history {id} {next} 查看下一页。"
+HISTORY_NOT_ALLOWED = "工单 #{id} 的办理记录仅限该工单的办理人和管理员查看。发送 /status {id} 可查看进展。"
+HISTORY_PAGE_EMPTY = "工单 #{id} 的办理记录只有 {pages} 页。"
+HISTORY_FOLLOWED = "关注同一问题"
+# The detail after an event's name; {note} etc. come from the event's audit note.
+HISTORY_DETAIL = {
+    "created": "：来源 {source}",
+    "assigned": "：交给 {name}",
+    "met_repeat": "（一天内重复记录，未再通知居民）",
+    "note": "：{note}",
+    "tier": "：{old} → {new}，理由：{reason}",
+    "tier_plain": "：{note}",
+    "plan": "：{date} 前落实，方案：{plan}",
+    "resolved": "：{note}",
+    "closed": "：{rating}",
+    "rejected": "：{note}",
+    "merged": "：合并到 {into}",
+    "merged_in": "：#{id} 并入本工单",
+    "escalated_unclaimed": "：无人接单，升级至{level}",
+    "escalated_overdue": "：超过办结时限，升级至{level}",
+    "overdue": "：超过{level}督办时限",
+    "reminded": "：办理时限已过 {percent}%",
+    "overdue_reminded": "：第 {count} 次催办",
+    "followup_reminded": "：{question}",
+    "progress": "：向居民推送进展",
+    "moved": "：{old} → {new}",
+    "recategorised": "：{old} → {new}",
+    "phone_followup": "：{question}{answer}",
+    "released": "：原办理人 {name} 不再负责，退回待抢单",
+    "followed": "：{name} 反映了同一问题",
+}
+FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
+ANSWER = {"y": "是", "n": "否"}
+LEDGER_HEADER = "积分明细（共 {count} 条，合计 {total} 分，第 {page}/{pages} 页）："
+LEDGER_LINE = "{time} {reason} {delta} 分{ticket}"
+LEDGER_TICKET = " · 工单 #{id}"
+LEDGER_MORE = "发送「我的积分 明细 {next}」查看下一页。"
+LEDGER_EMPTY = "您还没有积分记录。"
+LEDGER_PAGE_EMPTY = "积分明细只有 {pages} 页。"
+
+# --- issue 11 (h1): wording ---------------------------------------------------------
+# Staff read the status from their side (the resident reads 已办结，待您确认).
+STAFF_STATUS = {**STATUS, "resolved": "已办结，待居民确认"}
+DURATION_JUST_NOW = "刚刚"
+DURATION_DAYS_ONLY = "{days}天"
+DURATION_HOURS_ONLY = "{hours}小时"
+# Elapsed time in a sentence; under a minute the whole phrase becomes its "just now" form.
+AGE = "已受理 {duration}"
+AGE_JUST_NOW = "刚刚受理"
+LATE = "已超期 {duration}"
+LATE_JUST_NOW = "刚刚超期"
+# A deadline: ahead, or passed (never a past moment quoted as if it were ahead).
+DEADLINE_PASSED = "{late}，原定 {due}"
+DEADLINE_EXPECTED = "预计 {due} 前办结"
+DEADLINE_NEW = "新的截止时间 {due}"
+DEADLINE_PROGRESS = "截止时间 {due}"
+DEADLINE_STATUS = "{due}"
+ASK_PROXY_PHONE = "请输入居民的联系电话，方便办理人员联系居民（仅办理人员可见）；没有请点「跳过」。"
+SUBMITTED_TO = {"grid": "已转交 {area} 的网格员", "other": "已转交 {area} 办理"}
+# Added to the staff help (kept apart from HELP_STAFF so that other blocks can change it freely).
+HELP_AUDIT = "历史 编号（/history）查看工单的全部办理记录（办理人、管理员） · 我的积分 明细 查看积分流水"

@@ -11,7 +11,7 @@ from models.tables import Ticket
 
 from . import texts
 from .payloads import FollowupSatisfied, FollowupSolved
-from .render import area_label, category_name, due_text, fmt_time, person_name
+from .render import area_label, category_name, deadline_words, due_text, fmt_time, person_name
 
 # The audit trail in words a resident understands.
 EVENT_WORDS: dict[str, str] = {
@@ -86,9 +86,11 @@ def progress_text(u: Unit, ticket: Ticket) -> str:
     note = tickets.latest_note(u, ticket)
     latest = texts.R_PROGRESS_LATEST.format(note=note) if note else ""
     if tier_days(ticket.tier, u.rules.sla) is None:
-        due = texts.PROGRESS_NO_DEADLINE
+        deadline = texts.DEADLINE_PROGRESS.format(due=texts.PROGRESS_NO_DEADLINE)
     elif ticket.due_at is None:
-        due = texts.PROGRESS_DUE_UNSET
-    else:
-        due = fmt_time(ticket.due_at, u.rules.sla.timezone)
-    return texts.R_PROGRESS.format(id=ticket.id, status=texts.STATUS[ticket.status], latest=latest, due=due)
+        deadline = texts.DEADLINE_PROGRESS.format(due=texts.PROGRESS_DUE_UNSET)
+    else:  # a deadline already past is said to be past, never quoted as ahead
+        deadline = deadline_words(u, ticket, texts.DEADLINE_PROGRESS)
+    return texts.R_PROGRESS.format(
+        id=ticket.id, status=texts.STATUS[ticket.status], latest=latest, deadline=deadline
+    )

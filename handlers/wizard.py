@@ -15,7 +15,8 @@ from models.errors import BadInput
 from models.messages import Button, Inbound
 from models.refdata import catalogue
 from models.routing import How
-from models.tables import IDLE, AreaLevel, Category
+from models.store.unit_of_work import Unit
+from models.tables import IDLE, AreaLevel, Category, Ticket
 
 from . import duplicates, forgiving, urgent, web
 from .notify import post_card
@@ -246,7 +247,10 @@ def _ask_grid_pick(turn: Turn, data: WizardData, nav: Nav) -> None:
 
 
 def _ask_phone(turn: Turn, data: WizardData, nav: Nav) -> None:
-    turn.reply(texts.ASK_PHONE, (SKIP, *nav), keyboard="contact")
+    if data.get("proxy"):  # the staff member types the resident's number; their own is no use
+        turn.reply(texts.ASK_PROXY_PHONE, (SKIP, *nav), keyboard="remove")
+    else:
+        turn.reply(texts.ASK_PHONE, (SKIP, *nav), keyboard="contact")
 
 
 def _ask_confirm(turn: Turn, data: WizardData, nav: Nav) -> None:
@@ -536,12 +540,18 @@ def submit(turn: Turn) -> None:
                 id=ticket.id,
                 category=category_name(u.session, ticket.category_code),
                 tier=texts.TIER[ticket.tier],
-                area=area_label(u, ticket.area_id),
+                handed=_handed_to(u, ticket),
             )
             + web.progress_line(u, ticket)
         )
     post_card(u, ticket)
     urgent.alert_if_urgent(u, ticket)
+
+
+def _handed_to(u: Unit, ticket: Ticket) -> str:
+    """已转交 四季社区 第一网格 的网格员; a community or department ticket is handed to the area itself."""
+    key = "grid" if u.tree.by_id[ticket.area_id].level == AreaLevel.GRID else "other"
+    return texts.SUBMITTED_TO[key].format(area=area_label(u, ticket.area_id))
 
 
 COMMANDS: dict[str, Command] = {"report": report}

@@ -11,6 +11,8 @@ from models.tables import ChatBinding, RoleGrant
 
 from .harness import Harness
 
+DUE = texts.DEADLINE_EXPECTED.format(due="11月24日 09:00")  # the deadline words of a simple ticket
+
 # Whatever else each test checks, no group message may carry a phone number.
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -23,7 +25,7 @@ async def test_assign_hands_an_open_ticket_to_a_worker(h: Harness) -> None:
     assert h.to("admin", out) == [texts.ASSIGN_DONE.format(id=tid, handler="w2")]
     w2 = h.to("w2", out)
     assert w2[0] == texts.W_ASSIGNED.format(id=tid) and w2[1].startswith(f"工单 #{tid} 详情")
-    assert h.to("r1", out) == [texts.R_ASSIGNED.format(id=tid, handler="w2", due="11月24日 09:00")]
+    assert h.to("r1", out) == [texts.R_ASSIGNED.format(id=tid, handler="w2", deadline=DUE)]
     assert "办理人：w2" in h.to("@siji1", out)[0]
     t = h.ticket(tid)
     assert (t.status, t.claimed_at) == ("claimed", h.clock.now())
@@ -179,8 +181,8 @@ async def test_overdue_lists_late_and_unclaimed_tickets(h: Harness) -> None:
         "\n".join(
             [
                 texts.OVERDUE_HEADER.format(count=2),
-                f"#{late} 大城管/道路破损 · 四季社区 第一网格 · w1 · 超期 3小时0分",
-                f"#{waiting} 其他 · 四季社区 第一网格 · 未接单 · 超期 3小时0分",
+                f"#{late} 大城管/道路破损 · 四季社区 第一网格 · w1 · 已超期 3小时",
+                f"#{waiting} 其他 · 四季社区 第一网格 · 未接单 · 已超期 3小时",
             ]
         )
     ]

@@ -12,6 +12,8 @@ from models.tables import Area, PointsEntry, TicketEvent
 
 from .harness import Harness
 
+DUE = texts.DEADLINE_EXPECTED.format(due="11月24日 09:00")  # the deadline words of a simple ticket
+
 # Whatever else each test checks, no group message may carry a phone number.
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -55,7 +57,7 @@ async def test_card_in_the_grid_group_has_a_grab_button(h: Harness) -> None:
     tid = await h.report()
     card = h.last("@siji1")
     assert card["text"] == (
-        f"【新工单 #{tid}】大城管/道路破损\n春晗路12号门口人行道沉降破损约2平方米\n"
+        f"【新工单 #{tid}】大城管/道路破损\n春晗路**号门口人行道沉降破损约2平方米\n"
         "区域：四季社区 第一网格\n时限：简单\n提交时间：11月23日 09:00"
     )
     assert card["buttons"] == [texts.BTN_GRAB]
@@ -144,7 +146,7 @@ async def test_two_workers_tap_at_once_exactly_one_wins(h: Harness) -> None:
     assert len(updates) == 1 and f"办理人：{winner}" in updates[0] and "办理中" in updates[0]
     assert [m["buttons"] for m in out if m["chat"] == "@siji1"] == [[]]
     assert h.to("r1", out) == [
-        texts.R_CLAIMED.format(id=tid, handler=winner, tier=texts.TIER["simple"], due="11月24日 09:00")
+        texts.R_CLAIMED.format(id=tid, role="网格员", handler=winner, tier=texts.TIER["simple"], deadline=DUE)
     ]
     assert h.count(TicketEvent, TicketEvent.kind == "grabbed") == 1
     assert h.count(PointsEntry, PointsEntry.reason == "grab") == 1

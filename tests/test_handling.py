@@ -22,7 +22,7 @@ async def test_meet_tells_the_resident_and_pays_the_bonus_once(h: Harness) -> No
     tid = await h.quick_claimed()
     out = await h.say(f"w1: 见面 {tid}")
     assert h.to("w1", out) == [texts.MEET_DONE.format(id=tid)]
-    assert h.to("r1", out) == [texts.R_MET.format(id=tid, handler="w1")]
+    assert h.to("r1", out) == [texts.R_MET.format(id=tid, role="网格员", handler="w1")]
     assert h.ticket(tid).met_at == h.clock.now()
     h.clock.advance(timedelta(hours=3))
     out = await h.say(f"w1: 见面 {tid}")
@@ -31,7 +31,7 @@ async def test_meet_tells_the_resident_and_pays_the_bonus_once(h: Harness) -> No
     assert h.events(tid) == ["created", "grabbed", "met", "met"]
     h.clock.advance(timedelta(days=1))
     out = await h.say(f"w1: 见面 {tid}")
-    assert h.to("r1", out) == [texts.R_MET.format(id=tid, handler="w1")]
+    assert h.to("r1", out) == [texts.R_MET.format(id=tid, role="网格员", handler="w1")]
     assert h.count(PointsEntry, PointsEntry.reason == "meet") == 1
 
 
@@ -62,11 +62,16 @@ async def test_tier_change_with_reason_moves_the_deadline(h: Harness) -> None:
     assert t.tier == "difficult"
     assert t.due_at - t.claimed_at == timedelta(days=3)
     assert h.to("w1", out) == [
-        texts.TIER_DONE.format(id=tid, tier=texts.TIER["difficult"], due="11月26日 09:00")
+        texts.TIER_DONE.format(
+            id=tid, tier=texts.TIER["difficult"], deadline=texts.DEADLINE_NEW.format(due="11月26日 09:00")
+        )
     ]
     assert h.to("r1", out) == [
         texts.R_TIER.format(
-            id=tid, tier=texts.TIER["difficult"], reason="需要协调市政维修", due="11月26日 09:00"
+            id=tid,
+            tier=texts.TIER["difficult"],
+            reason="需要协调市政维修",
+            deadline=texts.DEADLINE_NEW.format(due="11月26日 09:00"),
         )
     ]
     assert h.events(tid)[-1] == "tier"
@@ -192,7 +197,7 @@ async def test_actions_in_the_wrong_state_are_refused(h: Harness) -> None:
     assert h.to("admin", out) == [texts.NOT_OPEN.format(id=tid, status="待接单")]
     await h.run(f"w1: 抢单 {tid}", f"w1: 办结 {tid} 好了")
     out = await h.say(f"w1: 办结 {tid} 又好了")
-    assert h.to("w1", out) == [texts.NOT_OPEN.format(id=tid, status=texts.STATUS["resolved"])]
+    assert h.to("w1", out) == [texts.NOT_OPEN.format(id=tid, status=texts.STAFF_STATUS["resolved"])]
     assert h.events(tid).count("resolved") == 1
 
 
@@ -207,7 +212,7 @@ async def test_mine_lists_the_workers_queue(h: Harness) -> None:
         "\n".join(
             [
                 texts.MINE_HEADER,
-                f"#{tid} 大城管/道路破损 · {texts.STATUS['resolved']} · 截止 11月24日 09:00",
+                f"#{tid} 大城管/道路破损 · {texts.STAFF_STATUS['resolved']} · 截止 11月24日 09:00",
                 f"#{other} 物业/电梯 · 办理中 · 截止 11月26日 09:00",
             ]
         )
@@ -221,7 +226,8 @@ async def test_grabbing_a_suggestion_tells_the_resident_without_a_deadline(h: Ha
     tid = await h.quick_report(category="idea", description="建议增设非机动车停车棚")
     out = await h.say(f"w1: 抢单 {tid}")
     told = h.to("r1", out)
-    assert told == [texts.R_CLAIMED_NO_DUE.format(id=tid, handler="w1", tier=texts.TIER["none"])]
+    said = texts.R_CLAIMED_NO_DUE.format(id=tid, role="网格员", handler="w1", tier=texts.TIER["none"])
+    assert told == [said]
     assert h.ticket(tid).due_at is None
 
 
@@ -241,6 +247,11 @@ async def test_tier_change_of_an_open_ticket_says_when_the_clock_starts(h: Harne
     tid = await h.quick_report()
     out = await h.say(f"admin: 定级 {tid} 复杂 涉及多个部门")
     assert h.to("r1", out) == [
-        texts.R_TIER.format(id=tid, tier=texts.TIER["difficult"], reason="涉及多个部门", due="接单后 3 天内")
+        texts.R_TIER.format(
+            id=tid,
+            tier=texts.TIER["difficult"],
+            reason="涉及多个部门",
+            deadline=texts.DEADLINE_NEW.format(due="接单后 3 天内"),
+        )
     ]
     assert h.ticket(tid).due_at is None

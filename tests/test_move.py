@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from handlers import texts
 from models.sla import window_check
 
 from .harness import Harness
+
+# Issue 11: every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
 
 
 async def test_move_a_claimed_ticket_to_another_grid(h: Harness) -> None:

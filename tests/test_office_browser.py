@@ -122,7 +122,9 @@ async def test_sign_in_filter_assign_and_export_in_chromium(web: Harness, chromi
             if shots:
                 await page.screenshot(path=str(SHOTS / "ticket.png"), full_page=True)
             await web.app.sender.flush()
-            assert web.to("r1")[-1] == texts.R_ASSIGNED.format(id=a, handler="w2", due="11月24日 09:00")
+            assert web.to("r1")[-1] == texts.R_ASSIGNED.format(
+                id=a, handler="w2", deadline=texts.DEADLINE_EXPECTED.format(due="11月24日 09:00")
+            )
             # Export the filtered list.
             await page.goto(f"{base}/office/tickets?status=claimed")
             async with page.expect_download() as info:

@@ -159,7 +159,11 @@ async def test_assign_form_does_what_assign_in_chat_does(web: Harness) -> None:
         await web.app.sender.flush()
         out = web.transport.transcript[start:]
         assert web.to("w2", out)[0] == texts.W_ASSIGNED.format(id=a)
-        assert web.to("r1", out) == [texts.R_ASSIGNED.format(id=a, handler="w2", due="11月24日 09:00")]
+        assert web.to("r1", out) == [
+            texts.R_ASSIGNED.format(
+                id=a, handler="w2", deadline=texts.DEADLINE_EXPECTED.format(due="11月24日 09:00")
+            )
+        ]
         page = (await http.get(done.headers["location"])).text
         assert texts.WEB_DONE["assign"].format(id=a, detail="w2") in page
         assert "交办</b> · admin（管理员） → 办理中" in page

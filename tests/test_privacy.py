@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from handlers import texts
+
 from .harness import Harness
 
 # Whatever else each test checks, no group message may carry a phone number.
@@ -25,14 +27,14 @@ async def ticket_with_details(h: Harness) -> int:
 
 
 async def test_status_in_a_group_shows_no_details_there(h: Harness) -> None:
-    """/status by the handler or an admin in the group shows the status there, the details privately."""
+    """/status by the handler or an admin in the group: status and details privately, a note in the group."""
     tid = await ticket_with_details(h)
     await h.say(f"w1: 抢单 {tid}")
+    await h.say("admin: 你好")
     for user in ("w1", "admin"):
         out = await h.say(f"{user}@siji1: /status {tid}")
-        group = h.to("@siji1", out)
-        assert len(group) == 1 and group[0].startswith(f"工单 #{tid}\n")
-        assert private_details(group) == []
+        assert h.to("@siji1", out) == [texts.GROUP_ANSWERED_PRIVATELY.format(name=user)]
+        assert h.to(user, out)[0].startswith(f"工单 #{tid}\n")
         assert len(private_details(h.to(user, out))) == 1
     for m in h.group_messages():
         assert PHONE not in m["text"] and ADDRESS not in m["text"]

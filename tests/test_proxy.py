@@ -10,6 +10,8 @@ from models.tables import Person
 
 from .harness import Harness
 
+DUE = texts.DEADLINE_EXPECTED.format(due="11月24日 09:00")  # the deadline words of a simple ticket
+
 # Whatever else each test checks, no group message may carry a phone number.
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -54,7 +56,7 @@ async def test_proxy_ticket_details_name_the_resident_and_notices_reach_the_file
     details = next(t for t in h.to("w1", out) if t.startswith("工单 #1 详情"))
     assert "联系人：李大爷" in details and "电话：13700137000" in details
     assert h.to("w2", out) == [
-        texts.R_CLAIMED.format(id=1, handler="w1", tier=texts.TIER["simple"], due="11月24日 09:00")
+        texts.R_CLAIMED.format(id=1, role="网格员", handler="w1", tier=texts.TIER["simple"], deadline=DUE)
     ]
 
 

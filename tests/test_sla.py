@@ -6,6 +6,7 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from handlers import texts
@@ -14,8 +15,12 @@ from models.tables import PointsEntry, TicketEvent
 
 from .harness import Harness
 
+# Issue 11: every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
+pytestmark = pytest.mark.usefixtures("group_privacy")
+
 ROAD = "大城管/道路破损"
 DESCRIPTION = "春晗路12号门口人行道沉降破损约2平方米"
+SHOWN = "春晗路**号门口人行道沉降破损约2平方米"  # the description as groups read it (masked)
 AREA = "四季社区 第一网格"
 COMMUNITY = "社区（四季社区）"
 DEPARTMENT = "街道科室（城市管理办公室）"
@@ -73,15 +78,13 @@ async def test_unclaimed_ticket_climbs_one_level_per_claim_window(h_open: Harnes
     out = await until(h, t0, timedelta(hours=1, minutes=55))
     assert [m for m in out if m["chat"] in ("@siji1", "@siji", "r1")] == []
     out = await until(h, t0, timedelta(hours=2))
-    repost = texts.CARD_REPOST.format(
-        id=tid, category=ROAD, description=DESCRIPTION, area=AREA, age="2小时0分"
-    )
+    repost = texts.CARD_REPOST.format(id=tid, category=ROAD, description=SHOWN, area=AREA, age="2小时")
     assert h.to("@siji1", out) == [repost]
     assert h.last("@siji1")["buttons"] == [texts.BTN_GRAB]
     community = h.to("@siji", out)
     assert len(community) == 1
     assert community[0].startswith(f"【督办 · {COMMUNITY}】工单 #{tid} {ROAD}")
-    assert "原因：提交后 2小时0分 无人接单" in community[0] and "办理人：未接单" in community[0]
+    assert "原因：提交后 2小时 无人接单" in community[0] and "办理人：未接单" in community[0]
     assert h.last("@siji")["buttons"] == [texts.BTN_GRAB]
     assert h.to("r1", out) == [texts.R_UNCLAIMED_ESCALATED.format(id=tid, level=COMMUNITY)]
     out = await until(h, t0, timedelta(hours=4))
@@ -111,7 +114,7 @@ async def test_simple_ticket_reminds_then_escalates_each_level_once(h_open: Harn
     assert h.to("w1", out) == []
     out = await until(h, c, timedelta(hours=12))
     assert h.to("w1", out) == [
-        texts.SLA_REMINDER.format(id=tid, category=ROAD, percent=50, due="11月24日 09:00", left="12小时0分")
+        texts.SLA_REMINDER.format(id=tid, category=ROAD, percent=50, due="11月24日 09:00", left="12小时")
     ]
     out = await until(h, c, timedelta(hours=19, minutes=10))
     assert h.to("w1", out) == []
@@ -123,10 +126,8 @@ async def test_simple_ticket_reminds_then_escalates_each_level_once(h_open: Harn
     assert [m for m in out if m["chat"] in ("@siji", "w1", "r1")] == []
     out = await until(h, c, timedelta(days=1))
     notice = h.to("@siji", out)
-    assert len(notice) == 1 and notice[0].startswith(
-        f"【督办 · {COMMUNITY}】工单 #{tid} {ROAD}\n{DESCRIPTION}"
-    )
-    assert "已受理 1天0小时，办理人：w1" in notice[0]
+    assert len(notice) == 1 and notice[0].startswith(f"【督办 · {COMMUNITY}】工单 #{tid} {ROAD}\n{SHOWN}")
+    assert "已受理 1天，办理人：w1" in notice[0]
     assert "原因：超过办结时限（11月24日 09:00）未办结" in notice[0]
     assert notice[0].endswith("新的截止时间：11月25日 09:00")
     assert "13800138000" not in notice[0]  # never the resident's phone in a group
@@ -143,17 +144,18 @@ async def test_simple_ticket_reminds_then_escalates_each_level_once(h_open: Harn
     out = await until(h, c, timedelta(days=4))
     assert h.to("@lead", out) == [
         texts.SLA_STILL_OVERDUE.format(
-            level=LEADERS, id=tid, category=ROAD, late="0分钟", area=AREA, handler="w1"
+            level=LEADERS, id=tid, category=ROAD, late=texts.LATE_JUST_NOW, area=AREA, handler="w1"
         )
     ]
+    assert "0分钟" not in h.to("@lead", out)[0]  # issue 11: the first last-level notice says 刚刚超期
     assert h.to("w1", out)[-1] == texts.W_OVERDUE_TOP.format(id=tid, level=LEADERS, penalty="，积分 -5")
     out = await until(h, c, timedelta(days=5))
     assert h.to("@lead", out) == [
         texts.SLA_STILL_OVERDUE.format(
-            level=LEADERS, id=tid, category=ROAD, late="1天0小时", area=AREA, handler="w1"
+            level=LEADERS, id=tid, category=ROAD, late="已超期 1天", area=AREA, handler="w1"
         )
     ]
-    assert h.to("w1", out)[-1] == texts.W_STILL_OVERDUE.format(id=tid, late="1天0小时")
+    assert h.to("w1", out)[-1] == texts.W_STILL_OVERDUE.format(id=tid, late="已超期 1天")
     # Over the five days: every reminder and every level exactly once, four deductions in all.
     w1 = h.to("w1")
     assert (has(w1, "已过 50%"), has(w1, "已过 80%")) == (4, 4)

@@ -67,7 +67,7 @@ async def test_stats_text_has_on_time_rates_and_slowest_grids(hc: Harness) -> No
     )
     # w1 took 6 h, w2 1 day 12 h: both are in the same grid, so its average is 21 h.
     assert text.splitlines()[-1] == texts.STATS_SLOW_GRIDS.format(
-        grids=texts.STATS_SLOW_GRID_ITEM.format(area="四季社区 第一网格", avg="21小时0分", count=2)
+        grids=texts.STATS_SLOW_GRID_ITEM.format(area="四季社区 第一网格", avg="21小时", count=2)
     )
     assert photo == texts.CHART_CAPTION.format(period=texts.PERIOD["week"])
     path = Path(str(out[-1]["photo"]))

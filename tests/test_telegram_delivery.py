@@ -117,7 +117,7 @@ async def test_a_busy_group_is_deferred_not_dropped(tg: Tg) -> None:
     """Forty answers to a group keep to 20/min: the late ones wait in the outbox, all arrive, in order."""
     c = cast(tg.u)
     for i in range(1, 41):
-        await tg.app.handle(tg_inbound(c.admin, f"/status {i}", chat=c.group))
+        await tg.app.handle(tg_inbound(c.admin, f"/reject {i} 重复", chat=c.group))
     await tg.app.sender.flush()
     first = len(tg.api.sent(GROUP_ID))
     assert 20 <= first < 40

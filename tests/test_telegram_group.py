@@ -246,3 +246,24 @@ async def test_sending_to_a_migrated_group_follows_it(tg: Tg) -> None:
     assert tg.query(lambda s: s.scalar(select(ChatBinding.chat_id))) == str(new_id)
     status = tg.query(lambda s: s.scalar(select(Outbox.status).where(Outbox.card_of == tid)))
     assert status == "sent"
+
+
+async def test_status_in_the_group_is_answered_in_the_private_chat(tg: Tg) -> None:
+    """A resident's /status in the Telegram group: the answer in private, a one-line note in the group."""
+    c = await setup_grid(tg)
+    tid = await report(tg, c.r1)
+    before = len(tg.api.texts(GROUP_ID))
+    await tg.send(tg.u.text(c.r1, f"/status@jiesu_test_bot {tid}", chat=c.group))
+    assert tg.api.texts(GROUP_ID)[before:] == [texts.GROUP_ANSWERED_PRIVATELY.format(name="李 阿姨")]
+    assert tg.api.texts(c.r1["id"])[-1].startswith(f"工单 #{tid}\n")
+
+
+async def test_status_in_the_group_from_a_stranger_asks_for_a_private_chat(tg: Tg) -> None:
+    """Someone who never opened a private chat is asked to, and nothing about the ticket reaches the group."""
+    c = await setup_grid(tg)
+    tid = await report(tg, c.r1)
+    stranger = {"id": 3001, "is_bot": False, "first_name": "路人"}
+    before = len(tg.api.texts(GROUP_ID))
+    await tg.send(tg.u.text(stranger, f"/status {tid}", chat=c.group))
+    assert tg.api.texts(GROUP_ID)[before:] == [texts.GROUP_ASK_PRIVATE.format(name="路人")]
+    assert tg.api.sent(3001) == []

@@ -253,3 +253,22 @@ async def test_restart_in_the_middle_of_the_wizard_continues(db_url: str) -> Non
         assert api.texts(c.group["id"])[-1].startswith("【新工单 #1】")
     finally:
         await second.close()
+
+
+async def test_proxy_phone_step_offers_no_share_my_number_button(tg: Tg) -> None:
+    """Filing for a resident, the staff member is asked for the resident's number, with no 📱 (own) button."""
+    c = await setup_grid(tg)
+    u, w1 = tg.u, c.w1
+    await tg.send(u.text(w1, "/proxy"), u.text(w1, "王阿姨"))
+    await tg.tap(w1, w1["id"], "夜访")
+    await tg.tap(w1, w1["id"], "住房")
+    await tg.tap(w1, w1["id"], "水电气暖")
+    await tg.send(u.text(w1, "3号楼停水两天了"))
+    await tg.tap(w1, w1["id"], "跳过")
+    await tg.send(u.location(w1, *NEAR_GRID))
+    ask_phone = tg.api.sent(w1["id"])[-1]
+    assert ask_phone["text"] == texts.ASK_PROXY_PHONE
+    assert "request_contact" not in str(ask_phone.get("reply_markup"))
+    assert inline_labels(ask_phone) == [texts.BTN_SKIP, texts.BTN_BACK, texts.BTN_CANCEL]
+    await tg.send(u.text(w1, "139 0013 9000"))
+    assert "电话：13900139000" in tg.api.texts(w1["id"])[-1]

@@ -365,7 +365,10 @@ async def test_confirm_tells_number_category_tier_and_area(h: Harness) -> None:
         "r1: [tap 跳过]", "r1: [location 29.3451,120.0752]", "r1: [tap 跳过]", "r1: [tap 确认提交]"
     )
     assert h.to("r1", out)[-1] == texts.SUBMITTED.format(
-        id=1, category="物业/电梯", tier=texts.TIER["difficult"], area="四季社区 第一网格"
+        id=1,
+        category="物业/电梯",
+        tier=texts.TIER["difficult"],
+        handed=texts.SUBMITTED_TO["grid"].format(area="四季社区 第一网格"),
     )
     assert state(h) == "idle"
     t = h.ticket(1)

@@ -15,9 +15,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from handlers import texts
+from handlers.masking import mask_private
 from handlers.notify import post_card
 from handlers.refusals import refusal_text
-from handlers.render import area_label, mask_phones
+from handlers.render import area_label
 from models import office, tickets
 from models.errors import DomainError
 from models.people import API_CHANNEL, get_or_create_person
@@ -179,7 +180,7 @@ def public_request(
         "status_notes": notes,
         "service_name": labels.service(t.category_code),
         "service_code": t.category_code,
-        "description": mask_phones(t.description),
+        "description": mask_private(t.description),
         "agency_responsible": place,
         "service_notice": texts.TIER[t.tier],
         "requested_datetime": labels.iso(t.created_at),

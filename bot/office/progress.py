@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from handlers import texts
-from handlers.render import area_label, category_name, due_text, mask_phones
+from handlers.masking import mask_private
+from handlers.render import area_label, category_name, due_text
 from models import office
 from models.events import STAFF_ONLY
 from models.store.unit_of_work import Unit
@@ -42,7 +43,7 @@ def progress(office_: Office) -> Any:
                 "final": t.status in ("closed", "withdrawn", "rejected", "merged"),
                 "category": category_name(u.session, t.category_code),
                 "area": area_label(u, t.area_id),
-                "description": mask_phones(t.description),
+                "description": mask_private(t.description),
                 "tier": texts.TIER[t.tier],
                 "due": due_text(u, t),
                 "created": t.created_at,
@@ -50,7 +51,7 @@ def progress(office_: Office) -> Any:
                     (
                         e.at,
                         texts.EVENT_NAME[e.kind],
-                        mask_phones(e.note) if e.kind in PUBLIC_NOTES and e.note else "",
+                        mask_private(e.note) if e.kind in PUBLIC_NOTES and e.note else "",
                     )
                     for e in events
                 ],

@@ -1,6 +1,15 @@
 """Who hears about a ticket, and in which words: events become outbox rows in the same transaction."""
 
-from .deliver import card_text, grab_button, post_card, refresh_card, to_handler, to_person, to_resident
+from .deliver import (
+    card_text,
+    grab_button,
+    post_card,
+    refresh_card,
+    to_group,
+    to_handler,
+    to_person,
+    to_resident,
+)
 from .events import announce, send_details, unit_of_work
 
 __all__ = [
@@ -10,6 +19,7 @@ __all__ = [
     "post_card",
     "refresh_card",
     "send_details",
+    "to_group",
     "to_handler",
     "to_person",
     "to_resident",

@@ -13,6 +13,7 @@ from models.tables import Area, Outbox, Person, Status, Ticket
 from models.territory import chats_up_from
 
 from .. import texts
+from ..masking import mask_private
 from ..payloads import FollowerSolved, FollowupSatisfied, FollowupSolved, Grab, PayloadError, Press, unpack
 from ..render import area_label, category_name, fmt_time, person_name, short_description
 
@@ -32,6 +33,20 @@ def to_person(
     u.send(
         Reply(person.channel, person.chat_id or person.external_id, text, buttons, photo, ticket_id=ticket_id)
     )
+
+
+def to_group(
+    u: Unit,
+    channel: str,
+    chat_id: str,
+    text: str,
+    buttons: tuple[Button, ...] = (),
+    *,
+    ticket_id: int | None = None,
+    card_of: int | None = None,
+) -> None:
+    """Queue a message to a group chat: the one door to groups, so everything sent there is masked."""
+    u.send(Reply(channel, chat_id, mask_private(text), buttons, ticket_id=ticket_id, card_of=card_of))
 
 
 def to_resident(
@@ -122,15 +137,14 @@ def post_card(u: Unit, ticket: Ticket, text: str | None = None) -> int:
     """Post the ticket's card to the nearest bound group up the tree; tell admins if none."""
     chats = chats_up_from(u.session, u.tree, ticket.area_id)
     for chat in chats:
-        u.send(
-            Reply(
-                chat.channel,
-                chat.chat_id,
-                text or card_text(u, ticket),
-                grab_button(ticket),
-                ticket_id=ticket.id,
-                card_of=ticket.id if text is None else None,
-            )
+        to_group(
+            u,
+            chat.channel,
+            chat.chat_id,
+            text or card_text(u, ticket),
+            grab_button(ticket),
+            ticket_id=ticket.id,
+            card_of=ticket.id if text is None else None,
         )
     if not chats:
         area: Area = u.tree.by_id[ticket.area_id]
@@ -154,7 +168,7 @@ def refresh_card(u: Unit, ticket: Ticket) -> None:
     """Edit every card of this ticket to show its current state."""
     text = card_text(u, ticket)
     for channel, chat_id in _card_places(u, ticket):
-        u.send(Reply(channel, chat_id, text, grab_button(ticket), ticket_id=ticket.id, card_of=ticket.id))
+        to_group(u, channel, chat_id, text, grab_button(ticket), ticket_id=ticket.id, card_of=ticket.id)
 
 
 def mark_moved(u: Unit, ticket: Ticket, area: str) -> None:
@@ -163,5 +177,5 @@ def mark_moved(u: Unit, ticket: Ticket, area: str) -> None:
         id=ticket.id, category=category_name(u.session, ticket.category_code), area=area
     )
     for channel, chat_id in _card_places(u, ticket):
-        u.send(Reply(channel, chat_id, text, (), ticket_id=ticket.id, card_of=ticket.id))
+        to_group(u, channel, chat_id, text, ticket_id=ticket.id, card_of=ticket.id)
     detach_cards(u.session, ticket.id)

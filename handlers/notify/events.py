@@ -16,7 +16,7 @@ from models.tickets import needs_phone_followup
 
 from .. import texts
 from ..payloads import PhoneSatisfied, PhoneSolved
-from ..render import area_label, due_text, person_name
+from ..render import area_label, deadline_words, due_text, person_name, role_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
 from .deliver import card_text, mark_moved, post_card, refresh_card, to_handler, to_person, to_resident
@@ -41,10 +41,14 @@ def _grabbed(u: Unit, h: Happened) -> None:
     refresh_card(u, ticket)
     send_details(u, ticket, worker)
     tier = texts.TIER[ticket.tier]
+    role = role_name(u, worker.id)
     if ticket.due_at is None:  # a suggestion: no deadline to promise
-        told = texts.R_CLAIMED_NO_DUE.format(id=ticket.id, handler=worker.name, tier=tier)
+        told = texts.R_CLAIMED_NO_DUE.format(id=ticket.id, role=role, handler=worker.name, tier=tier)
     else:
-        told = texts.R_CLAIMED.format(id=ticket.id, handler=worker.name, tier=tier, due=due_text(u, ticket))
+        deadline = deadline_words(u, ticket, texts.DEADLINE_EXPECTED)
+        told = texts.R_CLAIMED.format(
+            id=ticket.id, role=role, handler=worker.name, tier=tier, deadline=deadline
+        )
     to_resident(u, ticket, told)
 
 
@@ -65,14 +69,16 @@ def _assigned(u: Unit, h: Happened) -> None:
         tier = texts.TIER[ticket.tier]
         told = texts.R_ASSIGNED_NO_DUE.format(id=ticket.id, handler=worker.name, tier=tier)
     else:
-        told = texts.R_ASSIGNED.format(id=ticket.id, handler=worker.name, due=due_text(u, ticket))
+        deadline = deadline_words(u, ticket, texts.DEADLINE_EXPECTED)
+        told = texts.R_ASSIGNED.format(id=ticket.id, handler=worker.name, deadline=deadline)
     to_resident(u, ticket, told)
 
 
 def _met(u: Unit, h: Happened) -> None:
     if h.repeat:
         return
-    to_resident(u, h.ticket, texts.R_MET.format(id=h.ticket.id, handler=_actor_name(h)))
+    role = role_name(u, h.actor.id if h.actor is not None else None)
+    to_resident(u, h.ticket, texts.R_MET.format(id=h.ticket.id, role=role, handler=_actor_name(h)))
 
 
 def _note(u: Unit, h: Happened) -> None:
@@ -82,7 +88,8 @@ def _note(u: Unit, h: Happened) -> None:
 def _tier(u: Unit, h: Happened) -> None:
     t = h.ticket
     tier = texts.TIER[t.tier]
-    to_resident(u, t, texts.R_TIER.format(id=t.id, tier=tier, reason=h.said, due=due_text(u, t)))
+    deadline = deadline_words(u, t, texts.DEADLINE_NEW)
+    to_resident(u, t, texts.R_TIER.format(id=t.id, tier=tier, reason=h.said, deadline=deadline))
 
 
 def _plan(u: Unit, h: Happened) -> None:

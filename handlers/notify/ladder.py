@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from models.escalation import admins_at, level_area
-from models.messages import Button, Reply
+from models.messages import Button
 from models.sla import MAX_LEVEL
 from models.store.unit_of_work import Unit
 from models.tables import ChatBinding, Ticket
 from models.territory import bound_chats, chats_up_from
 
 from .. import texts
-from ..render import area_label, category_name, fmt_duration, fmt_time, person_name, short_description
-from .deliver import grab_button, to_handler, to_person, to_resident
+from ..render import (
+    area_label,
+    category_name,
+    fmt_duration,
+    fmt_elapsed,
+    fmt_time,
+    person_name,
+    short_description,
+)
+from .deliver import grab_button, to_group, to_handler, to_person, to_resident
 
 
 def level_label(u: Unit, ticket: Ticket, level: int) -> str:
@@ -31,7 +39,7 @@ def notify_level(
     area = level_area(u, ticket, level)
     chats = bound_chats(u.session, area.id)
     for chat in chats:
-        u.send(Reply(chat.channel, chat.chat_id, text, buttons, ticket_id=ticket.id))
+        to_group(u, chat.channel, chat.chat_id, text, buttons, ticket_id=ticket.id)
     if not chats:
         for admin in admins_at(u, area.id):
             to_person(u, admin, text, buttons=buttons, ticket_id=ticket.id)
@@ -45,7 +53,7 @@ def _notice(u: Unit, ticket: Ticket, level: int, reason: str, due: datetime | No
         category=category_name(u.session, ticket.category_code),
         description=short_description(ticket.description),
         area=area_label(u, ticket.area_id),
-        age=fmt_duration(u.now - ticket.created_at),
+        age=fmt_elapsed(u.now - ticket.created_at, texts.AGE, texts.AGE_JUST_NOW),
         handler=person_name(u.session, ticket.handler_id),
         reason=reason,
     )
@@ -66,7 +74,7 @@ def _repost_card(u: Unit, ticket: Ticket, skip: list[ChatBinding]) -> None:
     )
     for chat in chats_up_from(u.session, u.tree, ticket.area_id):
         if (chat.channel, chat.chat_id) not in taken:
-            u.send(Reply(chat.channel, chat.chat_id, text, grab_button(ticket), ticket_id=ticket.id))
+            to_group(u, chat.channel, chat.chat_id, text, grab_button(ticket), ticket_id=ticket.id)
 
 
 def announce_unclaimed(u: Unit, ticket: Ticket) -> None:
@@ -138,7 +146,7 @@ def announce_overdue_top(u: Unit, ticket: Ticket, missed: datetime, points: int)
 
 def announce_still_overdue(u: Unit, ticket: Ticket, missed: datetime, *, handler_text: bool = True) -> None:
     """The daily reminder of a late ticket at the top of the ladder."""
-    late = fmt_duration(u.now - missed)
+    late = fmt_elapsed(u.now - missed, texts.LATE, texts.LATE_JUST_NOW)
     text = texts.SLA_STILL_OVERDUE.format(
         level=level_label(u, ticket, ticket.level),
         id=ticket.id,

@@ -9,7 +9,7 @@ from models.store.unit_of_work import Unit
 
 from .. import texts
 from ..notify import to_person
-from ..render import area_label, category_name, fmt_duration, person_name
+from ..render import area_label, category_name, fmt_elapsed, person_name
 
 SHOWN = 20
 
@@ -22,7 +22,7 @@ def overdue_lines(u: Unit, area_ids: set[int] | None = None, limit: int = 200) -
             category=category_name(u.session, t.category_code),
             area=area_label(u, t.area_id),
             handler=person_name(u.session, t.handler_id),
-            late=fmt_duration(late_by),
+            late=fmt_elapsed(late_by, texts.LATE, texts.LATE_JUST_NOW),
         )
         for t, late_by in digest.late_tickets(u, area_ids, limit)
     ]
