@@ -81,6 +81,7 @@ ADMIN_MENU = [
     ("overdue", "超期工单"),
     ("stats", "统计"),
     ("move", "转派"),
+    ("close", "代为办结"),
 ]
 
 

@@ -464,3 +464,16 @@ FOLLOWER_NOT_RESOLVED = "已记录：您反映问题尚未解决（工单 #{id}�
 W_FOLLOWER_NOT_RESOLVED = "关注工单 #{id} 的一位居民反馈：问题尚未解决，请核实。"
 FOLLOWER_THANKS = "感谢您的反馈！工单 #{id} 的回访已记录。"
 STATS_FOLLOWERS = "关注同一问题（未重复立单）的居民：{count} 人"
+
+# --- issue 11 (h2): acting on someone else's ticket, merged residents --------------------------
+CLOSE_USAGE = "/close 编号 [说明] [--credit 网格员]"
+ON_BEHALF_NOTE = "已由管理员核实办结"
+ON_BEHALF_DONE = "您代为办结了工单 #{id}（经办人不是您），{credit}"
+ON_BEHALF_NO_CREDIT = "本单办结积分不记给任何人。如需记给某位网格员：/close 编号 --credit 用户"
+ON_BEHALF_CREDIT = "本单办结积分将记给 {user}。"
+CREDIT_NOT_ON_BEHALF = "工单 #{id} 由您本人办理，积分自动记给您，无需指定记分人。"
+CREDIT_NOT_IN_SCOPE = "{user} 不负责工单 #{id} 所在的范围，不能记分给他。"
+ON_BEHALF_NO_CREDIT_WEB = "本单办结积分不记给任何人。"
+WEB_DONE["close"] = "工单 #{id} 已代为办结，正在请居民确认。{detail}"
+W_CLOSED_CREDITED = "工单 #{id} 已销号，管理员代为办结时将积分记给了您：+{points}。"
+HELP_ADMIN += "\n/close 编号 [说明] [--credit 网格员] 代经办人办结（办结积分默认不记给任何人）"

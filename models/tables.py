@@ -211,6 +211,10 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(Text)
     resolution_photo: Mapped[str | None] = mapped_column(String(500))
+    # Who reported it resolved; when that was not the handler (an admin acting on behalf), the
+    # closing points go to credit_id, the worker the admin named, or to nobody.
+    resolved_by_id: Mapped[int | None]
+    credit_id: Mapped[int | None]
     followup_stage: Mapped[int] = mapped_column(default=0)
     followup_asked_at: Mapped[datetime | None]
     followup_reminded: Mapped[bool] = mapped_column(default=False)

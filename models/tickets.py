@@ -102,11 +102,11 @@ def assign(u: Unit, ticket_id: int, admin: Person, worker: Person) -> Ticket:
 def meet(u: Unit, ticket_id: int, worker: Person) -> Ticket:
     """Record that the handler met the resident on site (bonus once per ticket)."""
     ticket = load(u, ticket_id, Action.MEET, worker)
-    first = ticket.met_at is None
     repeat = ticket.met_at is not None and u.now - ticket.met_at < MEET_AGAIN_AFTER
     note = "repeat" if repeat else None
     transition(u, ticket, Action.MEET, worker, changes={"met_at": u.now}, note=note, repeat=repeat)
-    if first and ticket.handler_id is not None:
+    # The bonus is the handler's own visit: an admin recording one on his behalf earns him nothing.
+    if ticket.handler_id == worker.id and not points.earned(u.session, worker.id, ticket.id, "meet"):
         points.award(u.session, ticket.handler_id, ticket.id, u.rules.points.meet, "meet", u.now)
     return ticket
 
@@ -144,12 +144,30 @@ def set_plan(u: Unit, ticket_id: int, actor: Person, due: date, plan: str) -> Ti
     return ticket
 
 
-def resolve(u: Unit, ticket_id: int, actor: Person, note: str) -> Ticket:
-    """The handler reports the problem solved; the resident is asked to confirm."""
+def resolve(u: Unit, ticket_id: int, actor: Person, note: str, credit: Person | None = None) -> Ticket:
+    """The handler (or an admin on his behalf) reports the problem solved; the resident is asked to confirm.
+
+    Resolved on behalf, the closing points go to nobody unless the admin credits a worker who
+    may handle the ticket."""
     note = _clean_note(u, note)
     ticket = load(u, ticket_id, Action.RESOLVE, actor)
-    transition(u, ticket, Action.RESOLVE, actor, changes={"resolution_note": note}, note=note, said=note)
+    on_behalf = ticket.handler_id != actor.id
+    if credit is not None:
+        if not on_behalf:
+            raise BadInput(Refusal.CREDIT_NOT_ON_BEHALF, id=ticket.id)
+        if not can_handle(u.session, credit.id, ticket, u.tree):
+            raise NotAllowed(Refusal.CREDIT_NOT_IN_SCOPE, id=ticket.id, user=credit.name)
+    credit_id = credit.id if credit is not None else None
+    changes = {"resolution_note": note, "resolved_by_id": actor.id, "credit_id": credit_id}
+    transition(u, ticket, Action.RESOLVE, actor, changes=changes, note=note, said=note)
     return ticket
+
+
+def payee(ticket: Ticket) -> int | None:
+    """Who earns the closing points: the handler, or after a resolve on his behalf the credited worker."""
+    if ticket.resolved_by_id is None or ticket.resolved_by_id == ticket.handler_id:
+        return ticket.handler_id
+    return ticket.credit_id
 
 
 def attach_resolution_photo(u: Unit, ticket_id: int, actor: Person, photo: str) -> Ticket:
@@ -209,12 +227,13 @@ def reopen(u: Unit, ticket: Ticket, actor: Person | None) -> Ticket:
 def close(u: Unit, ticket: Ticket, actor: Person | None, rating: Rating) -> Ticket:
     """Close (销号) a resolved ticket and pay the handler's points."""
     earned = 0
-    if ticket.handler_id is not None:
+    paid = payee(ticket)
+    if paid is not None:
         rules = u.rules.points
-        points.award(u.session, ticket.handler_id, ticket.id, rules.close, "close", u.now)
+        points.award(u.session, paid, ticket.id, rules.close, "close", u.now)
         earned = rules.close
         if rating == Rating.DOUBLE_YES:
-            points.award(u.session, ticket.handler_id, ticket.id, rules.double_yes, "double_yes", u.now)
+            points.award(u.session, paid, ticket.id, rules.double_yes, "double_yes", u.now)
             earned += rules.double_yes
     transition(
         u, ticket, Action.CLOSE, actor, changes={"rating": rating}, note=rating, rating=rating, points=earned

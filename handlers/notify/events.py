@@ -12,7 +12,7 @@ from models.events import EventKind, Happened
 from models.messages import Button
 from models.store.unit_of_work import Rules, Unit
 from models.tables import Person, Rating, Status, Ticket
-from models.tickets import needs_phone_followup
+from models.tickets import needs_phone_followup, payee
 
 from .. import texts
 from ..payloads import PhoneSatisfied, PhoneSolved
@@ -151,7 +151,11 @@ def _closed(u: Unit, h: Happened) -> None:
     t = h.ticket
     rating = h.rating or Rating.UNRATED
     if t.handler_id is not None:
-        to_handler(u, t, texts.W_CLOSED.format(id=t.id, rating=texts.RATING[rating], points=h.points))
+        paid = h.points if payee(t) == t.handler_id else 0
+        to_handler(u, t, texts.W_CLOSED.format(id=t.id, rating=texts.RATING[rating], points=paid))
+    credited = u.session.get(Person, t.credit_id) if t.credit_id and payee(t) == t.credit_id else None
+    if credited is not None and credited.id != t.handler_id:  # resolved on the handler's behalf
+        to_person(u, credited, texts.W_CLOSED_CREDITED.format(id=t.id, points=h.points), ticket_id=t.id)
     refresh_card(u, t)
     if rating == Rating.DOUBLE_YES:
         to_resident(u, t, texts.R_CLOSED_DOUBLE_YES.format(id=t.id))
