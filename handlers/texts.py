@@ -477,3 +477,7 @@ ON_BEHALF_NO_CREDIT_WEB = "本单办结积分不记给任何人。"
 WEB_DONE["close"] = "工单 #{id} 已代为办结，正在请居民确认。{detail}"
 W_CLOSED_CREDITED = "工单 #{id} 已销号，管理员代为办结时将积分记给了您：+{points}。"
 HELP_ADMIN += "\n/close 编号 [说明] [--credit 网格员] 代经办人办结（办结积分默认不记给任何人）"
+R_MERGED_FOLLOWING = (
+    "您反映的问题与工单 #{into} 相同，已合并办理。之后的办理进展和办结确认都会通知您，"
+    "发送 /status {id} 可随时查看。"
+)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from . import points
+from . import followers, points
 from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
 from .events import STAFF_ONLY, EventKind, Happened, record
 from .people import can_handle
@@ -268,8 +268,24 @@ def merge(u: Unit, ticket_id: int, into_id: int, admin: Person) -> Ticket:
         refuse_state(u, ticket, Action.MERGE)
     if target.status in FINAL:
         raise InvalidTransition(Refusal.MERGE_TARGET_FINAL, into=into_id, status=target.status)
+    follow_target(u, ticket, target)  # first: the merge's notices reach them as followers
     transition(u, ticket, Action.MERGE, admin, changes={"merged_into_id": target.id}, note=f"#{target.id}")
     return ticket
+
+
+def follow_target(u: Unit, ticket: Ticket, into: Ticket) -> list[int]:
+    """The residents of a merged ticket who now follow its target: its own resident and its followers.
+
+    Not the target's own resident, handler or filer (nobody rates their own work), and not the
+    resident of a 代办 ticket (no chat of their own: the filer was told of the merge)."""
+    own = {into.resident_id, into.handler_id, into.filed_by_id}
+    people = [] if needs_phone_followup(ticket) else [ticket.resident_id]
+    people += [f.person_id for f in followers.of_ticket(u.session, ticket.id)]
+    added = []
+    for person_id in dict.fromkeys(people):
+        if person_id not in own and followers.add(u.session, into.id, person_id, u.now):
+            added.append(person_id)
+    return added
 
 
 def _clean_note(u: Unit, text: str, empty: Refusal = Refusal.NOTE_REQUIRED) -> str:
