@@ -83,6 +83,30 @@ def hold(session: Session, reply: Reply, now: datetime, until: datetime) -> Outb
     return enqueue(session, reply, now, not_before=until)
 
 
+def drop_held(session: Session, ticket_id: int, now: datetime, reason: str, keep: list[int]) -> int:
+    """Drop the scheduled notices of a ticket still held for later (quiet hours, rate slots): its
+    status changed since they were written, so they tell something no longer true.
+
+    Bulk rows only (reminders, escalations, pushes): direct answers are never dropped, nor the rows
+    in `keep` (written in this transaction). Return how many were dropped."""
+    stmt = (
+        update(_TABLE)
+        .where(
+            _TABLE.c.status == OutboxStatus.PENDING,
+            _TABLE.c.next_attempt_at > now,
+            _TABLE.c.ticket_id == ticket_id,
+            _TABLE.c.priority == BULK,
+            _TABLE.c.attempts == 0,
+            _TABLE.c.card_of.is_(None),
+        )
+        .values(status=OutboxStatus.DROPPED, error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if keep:
+        stmt = stmt.where(_TABLE.c.id.not_in(keep))
+    return int(getattr(session.execute(stmt), "rowcount", 0))
+
+
 def enqueue(session: Session, reply: Reply, now: datetime, *, not_before: datetime | None = None) -> Outbox:
     """Queue one message; a card update replaces or edits the card already sent."""
     previous_id = None

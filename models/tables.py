@@ -296,6 +296,7 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    DROPPED = "dropped"  # a held notice that no longer mattered when its time came (`error` says why)
 
 
 class Outbox(Base):

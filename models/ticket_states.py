@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from .errors import AlreadyClaimed, InvalidTransition, NotAllowed, NotFound, Refusal
 from .events import EventKind, Happened, record
 from .hours import add_office_time
+from .outbox import drop_held
 from .people import can_handle, has_role
 from .sla import MAX_LEVEL, deadline, next_check
 from .store.unit_of_work import Unit
@@ -314,6 +315,10 @@ def transition(
     else:
         for name, value in pending.items():
             setattr(ticket, name, value)
+    if step.to is not None:
+        # Reminders, escalations and pushes held for later speak of the status just left.
+        reason = f"ticket {before} -> {ticket.status} ({action}) while held"
+        drop_held(u.session, ticket.id, u.now, reason, [row.id for row in u.sent])
     happened = Happened(
         step.event,
         ticket,
