@@ -14,7 +14,7 @@ from .events import EventKind, Happened, record
 from .hours import add_office_time
 from .outbox import drop_held
 from .people import can_handle, has_role
-from .sla import MAX_LEVEL, deadline, next_check
+from .sla import MAX_LEVEL, deadline, is_urgent, next_check
 from .store.unit_of_work import Unit
 from .tables import Person, Role, Status, Ticket
 
@@ -135,7 +135,8 @@ def _window(u: Unit, view: _Projected, changes: dict[str, Any]) -> None:
 
 
 def _recheck(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
-    changes["next_check_at"] = next_check(cast(Ticket, _Projected(ticket, changes)), u.rules.sla)
+    view = cast(Ticket, _Projected(ticket, changes))
+    changes["next_check_at"] = next_check(view, u.rules.sla, urgent=is_urgent(u.session, view, u.rules.sla))
 
 
 def _claim(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
 from .events import STAFF_ONLY, EventKind, Happened, record
 from .people import can_handle
 from .refdata import catalogue
-from .sla import next_check
+from .sla import is_urgent, next_check
 from .store.unit_of_work import Unit
 from .tables import FINAL, Person, Rating, Status, Ticket, TicketEvent, Tier
 from .ticket_states import Action, allowed, get, is_admin_over, load, refuse_state, transition
@@ -66,7 +66,7 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
         created_at=u.now,
         next_push_at=u.now + u.rules.sla.progress_push_after,
     )
-    ticket.next_check_at = next_check(ticket, u.rules.sla)
+    ticket.next_check_at = next_check(ticket, u.rules.sla, urgent=is_urgent(u.session, ticket, u.rules.sla))
     u.session.add(ticket)
     u.session.flush()
     record(u, Happened(EventKind.CREATED, ticket, filed_by or resident, note=draft.source))
