@@ -184,9 +184,19 @@ def answer_followup(u: Unit, ticket_id: int, resident: Person, stage: int, yes: 
     return _answer(u, ticket, resident, stage, yes)
 
 
+def own_work(ticket: Ticket) -> set[int]:
+    """Who may not answer a ticket's follow-up: its handler, the filer of a 代办, whoever resolved it."""
+    return {i for i in (ticket.handler_id, ticket.filed_by_id, ticket.resolved_by_id) if i is not None}
+
+
+def rates_own_work(ticket: Ticket, person_id: int) -> bool:
+    """Tell whether an answer from this person would be a rating of their own work."""
+    return person_id in own_work(ticket)
+
+
 def _refuse_self_rating(ticket: Ticket, person: Person) -> None:
-    """Nobody rates their own work: the filer of a 代办 and the handler never answer its follow-up."""
-    if person.id in (ticket.handler_id, ticket.filed_by_id):
+    """Nobody rates their own work: the filer of a 代办, the handler, an admin who resolved it."""
+    if rates_own_work(ticket, person.id):
         raise NotAllowed(Refusal.SELF_RATING, id=ticket.id)
 
 

@@ -13,7 +13,7 @@ from models.events import EventKind, Happened
 from models.messages import Button
 from models.store.unit_of_work import Rules, Unit
 from models.tables import Person, Rating, Status, Ticket
-from models.tickets import needs_phone_followup, payee
+from models.tickets import needs_phone_followup, own_work, payee
 
 from .. import texts
 from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
@@ -107,7 +107,7 @@ def _phone_task(u: Unit, t: Ticket) -> None:
     text = texts.PHONE_FOLLOWUP_TASK.format(
         id=t.id, name=t.contact_name or "", phone=t.phone or "", question=question
     )
-    own = {t.handler_id, t.filed_by_id}
+    own = own_work(t)
     callers = [a for a in admins_at(u, level_area(u, t, 1).id) if a.id not in own]
     if not callers:
         callers = [a for a in admins_at(u, u.tree.top().id) if a.id not in own]
