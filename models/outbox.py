@@ -92,9 +92,10 @@ def drop_held(session: Session, ticket_id: int, now: datetime, reason: str, keep
     stmt = (
         update(_TABLE)
         .where(
-            _TABLE.c.status == OutboxStatus.PENDING,
-            _TABLE.c.next_attempt_at > now,
+            # Written into the SQL, not bound, so the partial index over pending rows applies.
+            _TABLE.c.status == literal_column(f"'{OutboxStatus.PENDING.value}'"),
             _TABLE.c.ticket_id == ticket_id,
+            _TABLE.c.next_attempt_at > now,
             _TABLE.c.priority == BULK,
             _TABLE.c.attempts == 0,
             _TABLE.c.card_of.is_(None),

@@ -323,6 +323,14 @@ class Outbox(Base):
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
         ),
+        # A ticket's notices not yet sent: what a status change drops when they are held (drop_held).
+        Index(
+            "ix_outbox_pending_ticket",
+            "ticket_id",
+            "status",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
