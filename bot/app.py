@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -18,7 +17,6 @@ from models.clock import Clock, FakeClock, SystemClock
 from models.messages import HandleResult, Inbound, Reply
 from models.migrations import upgrade
 from models.people import get_or_create_person, grant
-from models.refdata import catalogue
 from models.store.database import Database
 from models.store.unit_of_work import Unit
 from models.tables import Outbox, Role
@@ -70,11 +68,8 @@ class App:
     def _seed_and_bootstrap(self, session: Session, console: bool = True) -> None:
         if self.config.seed_demo:
             demo.seed(session)
-        # Urgent categories ignore office and quiet hours: the configured codes, the catalogue's
-        # urgent flags, and every item under either (a catalogue imported later counts at restart).
-        sla = self.rules.sla
-        urgent = catalogue(session).urgent_codes(sla.urgent_categories)
-        self.rules = replace(self.rules, sla=replace(sla, urgent_categories=urgent | sla.urgent_categories))
+        # Urgency is looked up in the catalogue snapshot (models.sla.is_urgent), not fixed here:
+        # a catalogue imported while the bot runs counts once the snapshot is reloaded.
         tree = AreaTree.load(session)
         if not tree.by_id:
             return

@@ -85,6 +85,7 @@ ADMIN_MENU = [
     ("stats", "统计"),
     ("move", "转派"),
     ("report_week", "周报（Excel）"),
+    ("close", "代为办结"),
 ]
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import texts
-from models import followers
+from models import followers, tickets
 from models.dialogs import set_state, update_data
-from models.errors import BadInput
+from models.errors import BadInput, NotAllowed, Refusal
 from models.messages import Button
 from models.tables import ACTIVE, Ticket, TicketFollower
 
@@ -196,6 +196,9 @@ def follower_answer(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
     row = followers.get(u.session, ticket_id, turn.person.id)
     if row is None or row.followup_stage != stage:
         raise BadInput(texts.FOLLOWUP_NOT_NOW.format(id=ticket_id))
+    followed = u.session.get(Ticket, ticket_id)
+    if followed is not None and tickets.rates_own_work(followed, turn.person.id):
+        raise NotAllowed(Refusal.SELF_RATING, id=ticket_id)
     if stage == 1:
         row.resolved_answer = yes
         if yes:

@@ -33,6 +33,8 @@ def answer(turn: Turn) -> bool:
         return _as_follower(turn)
     stage = int(ticket.followup_stage)
     said = understand.reader().answer(turn.msg.text, "yesno" if stage == 1 else "satisfaction")
+    if said is None and tickets.rates_own_work(ticket, turn.person.id):
+        return False  # a 代办's filer owes no answer: his other messages are not held up by it
     if said is None:
         again = texts.REASK_RESOLVED if stage == 1 else texts.REASK_SATISFIED
         turn.reply(again.format(id=ticket.id), ticket_text.followup_buttons(ticket))

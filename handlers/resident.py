@@ -115,7 +115,12 @@ def status(turn: Turn, args: list[str]) -> None:
             to_person(u, turn.person, ticket_text.details_text(u, shown), ticket_id=shown.id)
         else:  # asked in a group: the answer goes to the private chat (or nowhere without one)
             turn.reply(ticket_text.details_text(u, shown))
-    elif shown.resident_id == turn.person.id and shown.status == Status.RESOLVED and shown.followup_stage:
+    elif (
+        shown.resident_id == turn.person.id
+        and shown.status == Status.RESOLVED
+        and shown.followup_stage
+        and not tickets.rates_own_work(shown, turn.person.id)  # a 代办's filer: admins phone the resident
+    ):
         turn.reply(
             texts.R_ASK_SATISFIED
             if shown.followup_stage == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from handlers import texts
 from models import points, tickets
 from models.dialogs import set_state
-from models.errors import BadInput, NotAllowed
-from models.people import is_staff
+from models.errors import BadInput, NotAllowed, NotFound
+from models.people import find_person, is_staff
 from models.tables import IDLE, Person, Status, Ticket
 from models.territory import binding_of
 
@@ -88,13 +89,48 @@ def plan(turn: Turn, args: list[str]) -> None:
     turn.reply(texts.PLAN_DONE.format(id=ticket.id, due=due_text(turn.u, ticket)))
 
 
-def resolve(turn: Turn, args: list[str]) -> None:
-    """办结 ID 说明: report done; a photo sent next is attached as the result."""
+# The worker an admin credits with the points of a ticket resolved on his behalf, at the end:
+# `--credit w1`, `--credit=w1`, `记分给 w1`, `积分给w1`.
+_CREDIT = re.compile(
+    r"(?:^|\s|[,，;；。])(?:[-—–]{1,2}credit(?:\s*=\s*|\s+)|(?:记分|积分|计分)(?:给|归)\s*)(\S+)\s*$"
+)
+
+
+def _credit(turn: Turn, tail: str) -> tuple[str, Person | None]:
+    """Split the credited worker off the end of a note; refuse a name nobody has."""
+    found = _CREDIT.search(tail)
+    if found is None:
+        return tail, None
+    ref = found.group(1).rstrip("。.")
+    person = find_person(turn.u.session, ref, turn.msg.channel)
+    if person is None:
+        raise NotFound(texts.USER_NOT_FOUND.format(user=ref))
+    return tail[: found.start()].strip(" ,，;；。"), person
+
+
+def _resolve(turn: Turn, args: list[str], usage: str, default_note: str | None) -> None:
+    """The one resolve: the handler's own, or an admin's on his behalf with an optional credit."""
     _require_staff(turn)
-    ticket_id = ticket_arg(args, "办结 编号 说明", 2)
-    tickets.resolve(turn.u, ticket_id, turn.person, " ".join(args[1:]))
+    ticket_id = ticket_arg(args, usage, 1 if default_note is not None else 2)
+    note, credit = _credit(turn, " ".join(args[1:]))
+    if not note.strip() and default_note is not None:
+        note = default_note
+    ticket = tickets.resolve(turn.u, ticket_id, turn.person, note, credit)
     set_state(turn.dialog, AWAIT_RESULT_PHOTO, turn.u.now, {"ticket": ticket_id})
     turn.reply(texts.RESOLVE_DONE.format(id=ticket_id))
+    if ticket.resolved_by_id != ticket.handler_id:
+        said = texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT
+        turn.reply(texts.ON_BEHALF_DONE.format(id=ticket_id, credit=said))
+
+
+def resolve(turn: Turn, args: list[str]) -> None:
+    """办结 ID 说明 [记分给 USER]: report done; a photo sent next is attached as the result."""
+    _resolve(turn, args, "办结 编号 说明", None)
+
+
+def close(turn: Turn, args: list[str]) -> None:
+    """/close ID [说明] [--credit USER]: 办结, the note optional (an admin closing on a worker's behalf)."""
+    _resolve(turn, args, texts.CLOSE_USAGE, texts.ON_BEHALF_NOTE)
 
 
 def result_photo(turn: Turn) -> bool:
@@ -201,6 +237,7 @@ COMMANDS: dict[str, Command] = {
     "tier": tier,
     "plan": plan,
     "resolve": resolve,
+    "close": close,
     "mine": mine,
     "points": my_points,
     "rank": rank,

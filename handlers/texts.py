@@ -617,3 +617,19 @@ ASK_PROXY_PHONE = "请输入居民的联系电话，方便办理人员联系居�
 SUBMITTED_TO = {"grid": "已转交 {area} 的网格员", "other": "已转交 {area} 办理"}
 # Added to the staff help (kept apart from HELP_STAFF so that other blocks can change it freely).
 HELP_AUDIT = "历史 编号（/history）查看工单的全部办理记录（办理人、管理员） · 我的积分 明细 查看积分流水"
+# --- issue 11 (h2): acting on someone else's ticket, merged residents --------------------------
+CLOSE_USAGE = "/close 编号 [说明] [--credit 网格员]"
+ON_BEHALF_NOTE = "已由管理员核实办结"
+ON_BEHALF_DONE = "您代为办结了工单 #{id}（经办人不是您），{credit}"
+ON_BEHALF_NO_CREDIT = "本单办结积分不记给任何人。如需记给某位网格员：/close 编号 --credit 用户"
+ON_BEHALF_CREDIT = "本单办结积分将记给 {user}。"
+CREDIT_NOT_ON_BEHALF = "工单 #{id} 由您本人办理，积分自动记给您，无需指定记分人。"
+CREDIT_NOT_IN_SCOPE = "{user} 不负责工单 #{id} 所在的范围，不能记分给他。"
+ON_BEHALF_NO_CREDIT_WEB = "本单办结积分不记给任何人。"
+WEB_DONE["close"] = "工单 #{id} 已代为办结，正在请居民确认。{detail}"
+W_CLOSED_CREDITED = "工单 #{id} 已销号，管理员代为办结时将积分记给了您：+{points}。"
+HELP_ADMIN += "\n/close 编号 [说明] [--credit 网格员] 代经办人办结（办结积分默认不记给任何人）"
+R_MERGED_FOLLOWING = (
+    "您反映的问题与工单 #{into} 相同，已合并办理。之后的办理进展和办结确认都会通知您，"
+    "发送 /status {id} 可随时查看。"
+)

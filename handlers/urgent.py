@@ -16,7 +16,7 @@ URGENT_LEVELS = (1, 2)
 
 def alert_if_urgent(u: Unit, ticket: Ticket) -> None:
     """Post an urgent ticket's card to its community and its department as well as its grid."""
-    if not catalogue(u.session).is_urgent(ticket.category_code):
+    if not catalogue(u.session).is_urgent(ticket.category_code, u.rules.sla.urgent_categories):
         return
     text = texts.URGENT_CARD.format(card=card_text(u, ticket))
     for level in URGENT_LEVELS:

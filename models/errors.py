@@ -25,6 +25,8 @@ class Refusal(StrEnum):
     REASON_REQUIRED = "REASON_REQUIRED"
     TOO_LONG = "TOO_LONG"  # limit
     SELF_RATING = "SELF_RATING"  # id
+    CREDIT_NOT_ON_BEHALF = "CREDIT_NOT_ON_BEHALF"  # id
+    CREDIT_NOT_IN_SCOPE = "CREDIT_NOT_IN_SCOPE"  # id, user
 
 
 class DomainError(Exception):

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from .base import UTCDateTime
 from .messages import Button, Reply
 from .store.prepared import Prepared
 from .tables import Outbox, OutboxStatus
@@ -82,6 +83,36 @@ def hold(session: Session, reply: Reply, now: datetime, until: datetime) -> Outb
             held.next_attempt_at = max(held.next_attempt_at, until)
             return held
     return enqueue(session, reply, now, not_before=until)
+
+
+def drop_held(session: Session, ticket_id: int, now: datetime, reason: str, keep: list[int]) -> int:
+    """Drop the scheduled notices of a ticket still held for later (quiet hours, rate slots): its
+    status changed since they were written, so they tell something no longer true.
+
+    Bulk rows only (reminders, escalations, pushes): direct answers are never dropped, nor the rows
+    in `keep` (written in this transaction). Return how many were dropped."""
+    held: ColumnElement[datetime] = _TABLE.c.next_attempt_at
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's unary + changes no value but keeps its planner off ix_outbox_due, whose range
+        # would read every held row of every ticket, for the pending-by-ticket index.
+        held = literal_column("+outbox.next_attempt_at", UTCDateTime())
+    stmt = (
+        update(_TABLE)
+        .where(
+            # Written into the SQL, not bound, so the partial index over pending rows applies.
+            _TABLE.c.status == literal_column(f"'{OutboxStatus.PENDING.value}'"),
+            _TABLE.c.ticket_id == ticket_id,
+            held > now,
+            _TABLE.c.priority == BULK,
+            _TABLE.c.attempts == 0,
+            _TABLE.c.card_of.is_(None),
+        )
+        .values(status=OutboxStatus.DROPPED, error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if keep:
+        stmt = stmt.where(_TABLE.c.id.not_in(keep))
+    return int(getattr(session.execute(stmt), "rowcount", 0))
 
 
 def enqueue(session: Session, reply: Reply, now: datetime, *, not_before: datetime | None = None) -> Outbox:

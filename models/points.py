@@ -18,6 +18,14 @@ def award(
         session.add(PointsEntry(person_id=person_id, ticket_id=ticket_id, delta=delta, reason=reason, at=now))
 
 
+def earned(session: Session, person_id: int, ticket_id: int, reason: str) -> bool:
+    """Tell whether the person already has a ledger row of this reason for the ticket."""
+    stmt = select(PointsEntry.id).where(
+        PointsEntry.person_id == person_id, PointsEntry.ticket_id == ticket_id, PointsEntry.reason == reason
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def total(session: Session, person_id: int, since: datetime | None = None) -> int:
     """A person's points, all time or since a moment."""
     stmt = select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(PointsEntry.person_id == person_id)

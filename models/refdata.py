@@ -31,6 +31,8 @@ class Catalogue:
 
     by_code: dict[str, Category]
     _children: dict[str | None, list[Category]] = field(default_factory=dict)
+    # configured codes -> every urgent code: worked out once per snapshot (the snapshot is immutable).
+    _urgent: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, categories: list[Category]) -> Catalogue:
@@ -57,9 +59,12 @@ class Catalogue:
             cat = self.by_code.get(cat.parent_code) if cat.parent_code else None
         return "/".join(reversed(names)) or code
 
-    def urgent_codes(self, configured: frozenset[str]) -> frozenset[str]:
+    def urgent_codes(self, configured: frozenset[str] = frozenset()) -> frozenset[str]:
         """Every category that is urgent, flagged in the catalogue or configured, or under one that is."""
-        found: set[str] = set()
+        known = self._urgent.get(configured)
+        if known is not None:
+            return known
+        found: set[str] = set(configured)
         for code in self.by_code:
             cat = self.by_code.get(code)
             while cat is not None:
@@ -67,7 +72,8 @@ class Catalogue:
                     found.add(code)
                     break
                 cat = self.by_code.get(cat.parent_code) if cat.parent_code else None
-        return frozenset(found)
+        self._urgent[configured] = frozenset(found)
+        return self._urgent[configured]
 
     def keywords(self) -> dict[str, tuple[str, ...]]:
         """The office's keywords per live category, as the catalogue file gives them."""
@@ -77,10 +83,12 @@ class Catalogue:
             if c.keywords and not c.retired
         }
 
-    def is_urgent(self, code: str) -> bool:
-        """Tell whether tickets of this category bypass the grid queue (gas leaks, fire exits)."""
-        cat = self.by_code.get(code)
-        return bool(cat is not None and cat.urgent)
+    def is_urgent(self, code: str, configured: frozenset[str] = frozenset()) -> bool:
+        """Tell whether tickets of this category are urgent: alerted at once, no office or quiet hours.
+
+        The one lookup for urgency (configured codes merged in), so a catalogue imported while the
+        bot runs counts as soon as the snapshot is reloaded."""
+        return code in self.urgent_codes(configured)
 
 
 # engine -> {kind: (loaded_at, value)}

@@ -99,7 +99,7 @@ def _each(u: Unit, ids: list[int], act: Callable[[Unit, Ticket], None]) -> None:
     for ticket in rows:
         mark = len(u.sent)
         # Scheduled notices wait out quiet hours, unless the ticket is urgent.
-        u.hold = None if is_urgent(ticket, u.rules.sla) else hold_until(u.now, u.rules.sla)
+        u.hold = None if is_urgent(u.session, ticket, u.rules.sla) else hold_until(u.now, u.rules.sla)
         try:
             with u.session.begin_nested():
                 act(u, ticket)
@@ -113,7 +113,7 @@ def _each(u: Unit, ids: list[int], act: Callable[[Unit, Ticket], None]) -> None:
 
 def _hold_to_office(u: Unit, ticket: Ticket) -> None:
     """A deadline passed out of office hours: its escalation notices wait for the next office start."""
-    if not is_urgent(ticket, u.rules.sla):
+    if not is_urgent(u.session, ticket, u.rules.sla):
         u.hold = hold_until(u.now, u.rules.sla, office=True)
 
 
@@ -133,7 +133,8 @@ def run_pushes(u: Unit, limit: int = BATCH) -> int:
 
 def check(u: Unit, ticket: Ticket) -> None:
     """Do what is due for one ticket (one step), then set its next check from its new state."""
-    due = next_check(ticket, u.rules.sla)
+    urgent = is_urgent(u.session, ticket, u.rules.sla)
+    due = next_check(ticket, u.rules.sla, urgent=urgent)
     if due is not None and due <= u.now:
         if ticket.status == Status.OPEN:
             _unclaimed(u, ticket)
@@ -141,7 +142,7 @@ def check(u: Unit, ticket: Ticket) -> None:
             _window(u, ticket)
         elif ticket.status == Status.RESOLVED:
             _followup(u, ticket)
-    ticket.next_check_at = next_check(ticket, u.rules.sla)
+    ticket.next_check_at = next_check(ticket, u.rules.sla, urgent=urgent)
 
 
 def _unclaimed(u: Unit, ticket: Ticket) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from .hours import add_office_time, is_working_day, next_office_start
 from .policy import SlaPolicy
+from .refdata import catalogue
 from .tables import Status, Ticket, Tier
 
 # The escalation ladder: 0 grid, 1 community, 2 subdistrict department, 3 subdistrict leadership.
@@ -78,19 +81,19 @@ def unclaimed_check(
     return next_office_start(top + (repeats + 1) * policy.overdue_repeat, policy)
 
 
-def is_urgent(ticket: Ticket, policy: SlaPolicy) -> bool:
-    """Tell whether a ticket's category ignores office and quiet hours."""
-    return ticket.category_code in policy.urgent_categories
+def is_urgent(session: Session, ticket: Ticket, policy: SlaPolicy) -> bool:
+    """Tell whether a ticket's category ignores office and quiet hours (the catalogue snapshot's word)."""
+    return catalogue(session).is_urgent(ticket.category_code, policy.urgent_categories)
 
 
-def next_check(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
-    """When the scan must next look at a ticket, derived from its state alone (None: never)."""
+def next_check(ticket: Ticket, policy: SlaPolicy, *, urgent: bool = False) -> datetime | None:
+    """When the scan must next look at a ticket, derived from its state alone (None: never).
+
+    `urgent` (see is_urgent): an unclaimed ticket's ladder counts calendar time, not office time."""
     if ticket.status == Status.OPEN:
         if tier_days(ticket.tier, policy) is None:
             return None  # suggestions are under no deadline
-        return unclaimed_check(
-            ticket.created_at, ticket.level, ticket.reminders_sent, policy, urgent=is_urgent(ticket, policy)
-        )
+        return unclaimed_check(ticket.created_at, ticket.level, ticket.reminders_sent, policy, urgent=urgent)
     if ticket.status == Status.CLAIMED:
         if ticket.due_at is None:
             return None

@@ -220,6 +220,10 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(Text)
     resolution_photo: Mapped[str | None] = mapped_column(String(500))
+    # Who reported it resolved; when that was not the handler (an admin acting on behalf), the
+    # closing points go to credit_id, the worker the admin named, or to nobody.
+    resolved_by_id: Mapped[int | None]
+    credit_id: Mapped[int | None]
     followup_stage: Mapped[int] = mapped_column(default=0)
     followup_asked_at: Mapped[datetime | None]
     followup_reminded: Mapped[bool] = mapped_column(default=False)
@@ -301,6 +305,7 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    DROPPED = "dropped"  # a held notice that no longer mattered when its time came (`error` says why)
 
 
 class Outbox(Base):
@@ -326,6 +331,14 @@ class Outbox(Base):
             "id",
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
+        # A ticket's notices not yet sent: what a status change drops when they are held (drop_held).
+        Index(
+            "ix_outbox_pending_ticket",
+            "ticket_id",
+            "status",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 from .errors import AlreadyClaimed, InvalidTransition, NotAllowed, NotFound, Refusal
 from .events import EventKind, Happened, record
 from .hours import add_office_time
+from .outbox import drop_held
 from .people import can_handle, has_role
-from .sla import MAX_LEVEL, deadline, next_check
+from .sla import MAX_LEVEL, deadline, is_urgent, next_check
 from .store.unit_of_work import Unit
 from .tables import Person, Role, Status, Ticket
 
@@ -134,7 +135,8 @@ def _window(u: Unit, view: _Projected, changes: dict[str, Any]) -> None:
 
 
 def _recheck(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
-    changes["next_check_at"] = next_check(cast(Ticket, _Projected(ticket, changes)), u.rules.sla)
+    view = cast(Ticket, _Projected(ticket, changes))
+    changes["next_check_at"] = next_check(view, u.rules.sla, urgent=is_urgent(u.session, view, u.rules.sla))
 
 
 def _claim(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
@@ -314,6 +316,10 @@ def transition(
     else:
         for name, value in pending.items():
             setattr(ticket, name, value)
+    if step.to is not None:
+        # Reminders, escalations and pushes held for later speak of the status just left.
+        reason = f"ticket {before} -> {ticket.status} ({action}) while held"
+        drop_held(u.session, ticket.id, u.now, reason, [row.id for row in u.sent])
     happened = Happened(
         step.event,
         ticket,

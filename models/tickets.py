@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from . import points
+from . import followers, points
 from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
 from .events import STAFF_ONLY, EventKind, Happened, record
 from .people import can_handle
 from .refdata import catalogue
-from .sla import next_check
+from .sla import is_urgent, next_check
 from .store.unit_of_work import Unit
 from .tables import FINAL, Person, Rating, Status, Ticket, TicketEvent, Tier
 from .ticket_states import Action, allowed, get, is_admin_over, load, refuse_state, transition
@@ -68,7 +68,7 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
         created_at=u.now,
         next_push_at=u.now + u.rules.sla.progress_push_after,
     )
-    ticket.next_check_at = next_check(ticket, u.rules.sla)
+    ticket.next_check_at = next_check(ticket, u.rules.sla, urgent=is_urgent(u.session, ticket, u.rules.sla))
     u.session.add(ticket)
     u.session.flush()
     record(u, Happened(EventKind.CREATED, ticket, filed_by or resident, note=draft.source))
@@ -104,11 +104,11 @@ def assign(u: Unit, ticket_id: int, admin: Person, worker: Person) -> Ticket:
 def meet(u: Unit, ticket_id: int, worker: Person) -> Ticket:
     """Record that the handler met the resident on site (bonus once per ticket)."""
     ticket = load(u, ticket_id, Action.MEET, worker)
-    first = ticket.met_at is None
     repeat = ticket.met_at is not None and u.now - ticket.met_at < MEET_AGAIN_AFTER
     note = "repeat" if repeat else None
     transition(u, ticket, Action.MEET, worker, changes={"met_at": u.now}, note=note, repeat=repeat)
-    if first and ticket.handler_id is not None:
+    # The bonus is the handler's own visit: an admin recording one on his behalf earns him nothing.
+    if ticket.handler_id == worker.id and not points.earned(u.session, worker.id, ticket.id, "meet"):
         points.award(u.session, ticket.handler_id, ticket.id, u.rules.points.meet, "meet", u.now)
     return ticket
 
@@ -146,12 +146,30 @@ def set_plan(u: Unit, ticket_id: int, actor: Person, due: date, plan: str) -> Ti
     return ticket
 
 
-def resolve(u: Unit, ticket_id: int, actor: Person, note: str) -> Ticket:
-    """The handler reports the problem solved; the resident is asked to confirm."""
+def resolve(u: Unit, ticket_id: int, actor: Person, note: str, credit: Person | None = None) -> Ticket:
+    """The handler (or an admin on his behalf) reports the problem solved; the resident is asked to confirm.
+
+    Resolved on behalf, the closing points go to nobody unless the admin credits a worker who
+    may handle the ticket."""
     note = _clean_note(u, note)
     ticket = load(u, ticket_id, Action.RESOLVE, actor)
-    transition(u, ticket, Action.RESOLVE, actor, changes={"resolution_note": note}, note=note, said=note)
+    on_behalf = ticket.handler_id != actor.id
+    if credit is not None:
+        if not on_behalf:
+            raise BadInput(Refusal.CREDIT_NOT_ON_BEHALF, id=ticket.id)
+        if not can_handle(u.session, credit.id, ticket, u.tree):
+            raise NotAllowed(Refusal.CREDIT_NOT_IN_SCOPE, id=ticket.id, user=credit.name)
+    credit_id = credit.id if credit is not None else None
+    changes = {"resolution_note": note, "resolved_by_id": actor.id, "credit_id": credit_id}
+    transition(u, ticket, Action.RESOLVE, actor, changes=changes, note=note, said=note)
     return ticket
+
+
+def payee(ticket: Ticket) -> int | None:
+    """Who earns the closing points: the handler, or after a resolve on his behalf the credited worker."""
+    if ticket.resolved_by_id is None or ticket.resolved_by_id == ticket.handler_id:
+        return ticket.handler_id
+    return ticket.credit_id
 
 
 def attach_resolution_photo(u: Unit, ticket_id: int, actor: Person, photo: str) -> Ticket:
@@ -168,9 +186,19 @@ def answer_followup(u: Unit, ticket_id: int, resident: Person, stage: int, yes: 
     return _answer(u, ticket, resident, stage, yes)
 
 
+def own_work(ticket: Ticket) -> set[int]:
+    """Who may not answer a ticket's follow-up: its handler, the filer of a 代办, whoever resolved it."""
+    return {i for i in (ticket.handler_id, ticket.filed_by_id, ticket.resolved_by_id) if i is not None}
+
+
+def rates_own_work(ticket: Ticket, person_id: int) -> bool:
+    """Tell whether an answer from this person would be a rating of their own work."""
+    return person_id in own_work(ticket)
+
+
 def _refuse_self_rating(ticket: Ticket, person: Person) -> None:
-    """Nobody rates their own work: the filer of a 代办 and the handler never answer its follow-up."""
-    if person.id in (ticket.handler_id, ticket.filed_by_id):
+    """Nobody rates their own work: the filer of a 代办, the handler, an admin who resolved it."""
+    if rates_own_work(ticket, person.id):
         raise NotAllowed(Refusal.SELF_RATING, id=ticket.id)
 
 
@@ -211,12 +239,13 @@ def reopen(u: Unit, ticket: Ticket, actor: Person | None) -> Ticket:
 def close(u: Unit, ticket: Ticket, actor: Person | None, rating: Rating) -> Ticket:
     """Close (销号) a resolved ticket and pay the handler's points."""
     earned = 0
-    if ticket.handler_id is not None:
+    paid = payee(ticket)
+    if paid is not None:
         rules = u.rules.points
-        points.award(u.session, ticket.handler_id, ticket.id, rules.close, "close", u.now)
+        points.award(u.session, paid, ticket.id, rules.close, "close", u.now)
         earned = rules.close
         if rating == Rating.DOUBLE_YES:
-            points.award(u.session, ticket.handler_id, ticket.id, rules.double_yes, "double_yes", u.now)
+            points.award(u.session, paid, ticket.id, rules.double_yes, "double_yes", u.now)
             earned += rules.double_yes
     transition(
         u, ticket, Action.CLOSE, actor, changes={"rating": rating}, note=rating, rating=rating, points=earned
@@ -251,8 +280,24 @@ def merge(u: Unit, ticket_id: int, into_id: int, admin: Person) -> Ticket:
         refuse_state(u, ticket, Action.MERGE)
     if target.status in FINAL:
         raise InvalidTransition(Refusal.MERGE_TARGET_FINAL, into=into_id, status=target.status)
+    follow_target(u, ticket, target)  # first: the merge's notices reach them as followers
     transition(u, ticket, Action.MERGE, admin, changes={"merged_into_id": target.id}, note=f"#{target.id}")
     return ticket
+
+
+def follow_target(u: Unit, ticket: Ticket, into: Ticket) -> list[int]:
+    """The residents of a merged ticket who now follow its target: its own resident and its followers.
+
+    Not the target's own resident, handler or filer (nobody rates their own work), and not the
+    resident of a 代办 ticket (no chat of their own: the filer was told of the merge)."""
+    own = {into.resident_id, into.handler_id, into.filed_by_id}
+    people = [] if needs_phone_followup(ticket) else [ticket.resident_id]
+    people += [f.person_id for f in followers.of_ticket(u.session, ticket.id)]
+    added = []
+    for person_id in dict.fromkeys(people):
+        if person_id not in own and followers.add(u.session, into.id, person_id, u.now):
+            added.append(person_id)
+    return added
 
 
 def _clean_note(u: Unit, text: str, empty: Refusal = Refusal.NOTE_REQUIRED) -> str:

@@ -84,7 +84,7 @@ async def test_merge_a_duplicate_and_status_shows_the_survivor(h: Harness) -> No
     dup = await h.quick_report("r2", description="春晗路12号人行道坏了")
     out = await h.say(f"admin: /merge {dup} {keep}")
     assert h.to("admin", out) == [texts.MERGE_DONE.format(id=dup, into=keep)]
-    assert h.to("r2", out) == [texts.R_MERGED.format(id=dup, into=keep)]
+    assert h.to("r2", out) == [texts.R_MERGED_FOLLOWING.format(id=dup, into=keep)]
     assert (h.ticket(dup).status, h.ticket(dup).merged_into_id) == ("merged", keep)
     await h.say(f"w1: 进展 {keep} 明天施工")
     out = await h.say(f"r2: /status {dup}")

@@ -250,7 +250,7 @@ async def test_reject_merge_tier_note_and_grab_forms(web: Harness) -> None:
         assert rejected.status_code == 303
     await web.app.sender.flush()
     assert texts.R_NOTE.format(id=a, note="已联系施工队") in web.to("r1")
-    assert texts.R_MERGED.format(id=c, into=a) in web.to("r3")
+    assert texts.R_MERGED_FOLLOWING.format(id=c, into=a) in web.to("r3")
     assert texts.R_REJECTED.format(id=b, reason="不属于本街道") in web.to("r2")
     assert web.events(a) == ["created", "grabbed", "note", "tier"]
     assert web.ticket(a).tier == "difficult" and web.ticket(c).status == "merged"

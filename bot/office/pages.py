@@ -81,7 +81,7 @@ def tickets_page(office: Office) -> Any:
     return page
 
 
-ACTIONS = ("assign", "move", "reject", "merge", "tier", "note", "grab")
+ACTIONS = ("assign", "move", "reject", "merge", "tier", "note", "grab", "close")
 
 
 def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] | None:
@@ -99,6 +99,8 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "note": (admin or handler) and allowed(ticket, Action.NOTE),
         "grab": allowed(ticket, Action.GRAB) and not admin,
         "move": admin and movable(ticket),
+        # 代为办结: an admin resolves a ticket someone else holds (points: the credited worker or nobody).
+        "close": admin and not handler and allowed(ticket, Action.RESOLVE),
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     people = present.names(u, {i for i in (ticket.resident_id, ticket.handler_id) if i is not None})
@@ -118,7 +120,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "result_photo": result_photo,
         "events": present.timeline(u, ticket),
         "may": may,
-        "workers": present.workers_for(u, ticket.area_id) if may["assign"] else [],
+        "workers": present.workers_for(u, ticket.area_id) if may["assign"] or may["close"] else [],
         "move_targets": (
             [(c, label) for c, label in moving.targets(u, _person(u, viewer)) if c != area_code(u, ticket)]
             if may["move"]
@@ -206,6 +208,14 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
     if action == "grab":
         tickets.grab(u, ticket_id, me)
         return ""
+    if action == "close":
+        credit_id = _number(form["credit"], "记分网格员") if form.get("credit") else None
+        credit = u.session.get(Person, credit_id) if credit_id else None
+        if credit_id is not None and credit is None:
+            raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what="记分网格员"))
+        note = form.get("note", "").strip() or texts.ON_BEHALF_NOTE
+        tickets.resolve(u, ticket_id, me, note, credit)
+        return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
     raise BadInput(texts.WEB_UNKNOWN_ACTION)
 
 

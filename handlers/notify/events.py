@@ -7,15 +7,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from models import followers
 from models.escalation import admins_at, level_area
 from models.events import EventKind, Happened
 from models.messages import Button
 from models.store.unit_of_work import Rules, Unit
 from models.tables import Person, Rating, Status, Ticket
-from models.tickets import needs_phone_followup
+from models.tickets import needs_phone_followup, own_work, payee
 
 from .. import texts
-from ..payloads import PhoneSatisfied, PhoneSolved
+from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
 from ..render import area_label, deadline_words, due_text, person_name, role_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
@@ -113,7 +114,7 @@ def _phone_task(u: Unit, t: Ticket) -> None:
     text = texts.PHONE_FOLLOWUP_TASK.format(
         id=t.id, name=t.contact_name or "", phone=t.phone or "", question=question
     )
-    own = {t.handler_id, t.filed_by_id}
+    own = own_work(t)
     callers = [a for a in admins_at(u, level_area(u, t, 1).id) if a.id not in own]
     if not callers:
         callers = [a for a in admins_at(u, u.tree.top().id) if a.id not in own]
@@ -158,7 +159,11 @@ def _closed(u: Unit, h: Happened) -> None:
     t = h.ticket
     rating = h.rating or Rating.UNRATED
     if t.handler_id is not None:
-        to_handler(u, t, texts.W_CLOSED.format(id=t.id, rating=texts.RATING[rating], points=h.points))
+        paid = h.points if payee(t) == t.handler_id else 0
+        to_handler(u, t, texts.W_CLOSED.format(id=t.id, rating=texts.RATING[rating], points=paid))
+    credited = u.session.get(Person, t.credit_id) if t.credit_id and payee(t) == t.credit_id else None
+    if credited is not None and credited.id != t.handler_id:  # resolved on the handler's behalf
+        to_person(u, credited, texts.W_CLOSED_CREDITED.format(id=t.id, points=h.points), ticket_id=t.id)
     refresh_card(u, t)
     if rating == Rating.DOUBLE_YES:
         to_resident(u, t, texts.R_CLOSED_DOUBLE_YES.format(id=t.id))
@@ -185,7 +190,31 @@ def _merged(u: Unit, h: Happened) -> None:
     t = h.ticket
     refresh_card(u, t)
     to_handler(u, t, texts.W_MERGED.format(id=t.id, into=t.merged_into_id))
-    to_resident(u, t, texts.R_MERGED.format(id=t.id, into=t.merged_into_id))
+    into = u.session.get(Ticket, t.merged_into_id) if t.merged_into_id is not None else None
+    if into is None or followers.get(u.session, into.id, t.resident_id) is None:
+        to_resident(u, t, texts.R_MERGED.format(id=t.id, into=t.merged_into_id))
+        return
+    # Issue 11: the merged ticket's residents now follow the survivor and hear what its resident hears.
+    to_resident(u, t, texts.R_MERGED_FOLLOWING.format(id=t.id, into=into.id))
+    refresh_card(u, into)
+    if into.status == Status.RESOLVED and into.followup_stage and not needs_phone_followup(into):
+        _ask_new_followers(u, t, into)
+
+
+def _ask_new_followers(u: Unit, merged: Ticket, into: Ticket) -> None:
+    """The survivor already waits for its 双是: residents who just joined get their own 解决了吗 now."""
+    joined = {merged.resident_id} | {f.person_id for f in followers.of_ticket(u.session, merged.id)}
+    text = texts.R_RESOLVED.format(id=into.id, note=into.resolution_note or "")
+    for row in followers.of_ticket(u.session, into.id):
+        person = u.session.get(Person, row.person_id)
+        if row.person_id not in joined or row.resolved_answer is not None or person is None:
+            continue
+        row.followup_stage, row.followup_asked_at = 1, u.now
+        buttons = tuple(
+            Button(label, FollowerSolved(into.id, yes).pack())
+            for label, yes in ((texts.BTN_YES, True), (texts.BTN_NO, False))
+        )
+        to_person(u, person, text, buttons=buttons, ticket_id=into.id)
 
 
 def _escalated(u: Unit, h: Happened) -> None:

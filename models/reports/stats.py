@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..tables import ACTIVE, Rating, Status, Ticket, TicketEvent
+from ..tables import ACTIVE, Rating, Status, Ticket, TicketEvent, TicketFollower
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ def _rate(part: int, whole: int) -> float | None:
 
 def compute(session: Session, area_ids: set[int] | None, since: datetime | None) -> Stats:
     """Response = claimed ever / counted; resolution = resolved or closed / counted;
-    satisfaction = 双是 / rated closes. Withdrawn, rejected and merged are not counted."""
+    satisfaction = 双是 / rated answers (closes, and followers' own answers). Withdrawn, rejected
+    and merged tickets are not counted (their residents' answers count on the ticket they follow)."""
     where: list[ColumnElement[bool]] = []
     if area_ids is not None:
         where.append(Ticket.area_id.in_(area_ids))
@@ -69,7 +70,20 @@ def compute(session: Session, area_ids: set[int] | None, since: datetime | None)
             .group_by(Ticket.rating)
         ).all()
     )
-    rated_total = int(rated.get(Rating.DOUBLE_YES, 0)) + int(rated.get(Rating.UNSATISFIED, 0))
+    double_yes = int(rated.get(Rating.DOUBLE_YES, 0))
+    rated_total = double_yes + int(rated.get(Rating.UNSATISFIED, 0))
+    # Residents following a ticket (the same problem nearby, or a merged ticket's) answer for
+    # themselves: each answer counts once, for its own resident; 否 is an answer, not 双是.
+    answered = or_(TicketFollower.satisfied.is_not(None), TicketFollower.resolved_answer.is_(False))
+    both_yes = and_(TicketFollower.resolved_answer.is_(True), TicketFollower.satisfied.is_(True))
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((both_yes, 1), else_=0)), 0))
+        .select_from(TicketFollower)
+        .join(Ticket, Ticket.id == TicketFollower.ticket_id)
+        .where(*where, answered)
+    ).one()
+    rated_total += int(row[0])
+    double_yes += int(row[1])
     by_phone = select(TicketEvent.ticket_id).where(TicketEvent.kind == "phone_followup")
     phone = int(
         session.scalar(
@@ -83,7 +97,7 @@ def compute(session: Session, area_ids: set[int] | None, since: datetime | None)
         by_category=by_category,
         response_rate=_rate(responded, counted),
         resolution_rate=_rate(solved, counted),
-        satisfaction_rate=_rate(int(rated.get(Rating.DOUBLE_YES, 0)), rated_total),
+        satisfaction_rate=_rate(double_yes, rated_total),
         phone_followups=phone,
     )
 
