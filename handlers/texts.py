@@ -453,6 +453,7 @@ WEB_FILTER = {
 }
 WEB_FIELD_WORKER = "网格员"
 WEB_FIELD_MERGE_INTO = "目标工单编号"
+WEB_FIELD_CREDIT = "记分网格员"
 WEB_TIER_USAGE = "时限档位：简单|复杂|暂难解决"
 WEB_OVERDUE = "超期"
 WEB_MAP_LEGEND = {"open": "待接单", "claimed": "办理中", "resolved": "待居民确认", "overdue": WEB_OVERDUE}

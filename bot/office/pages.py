@@ -209,10 +209,10 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
         tickets.grab(u, ticket_id, me)
         return ""
     if action == "close":
-        credit_id = _number(form["credit"], "记分网格员") if form.get("credit") else None
+        credit_id = _number(form["credit"], texts.WEB_FIELD_CREDIT) if form.get("credit") else None
         credit = u.session.get(Person, credit_id) if credit_id else None
         if credit_id is not None and credit is None:
-            raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what="记分网格员"))
+            raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what=texts.WEB_FIELD_CREDIT))
         note = form.get("note", "").strip() or texts.ON_BEHALF_NOTE
         tickets.resolve(u, ticket_id, me, note, credit)
         return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
