@@ -17,6 +17,7 @@ Two scenarios per backend, each with fresh OS processes (`tests/delivery_worker.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -106,8 +107,10 @@ def burst(backend: str, processes: int, pg: str | None) -> list[object]:
             time.sleep(0.05)
         for p in procs:
             p.send_signal(signal.SIGTERM)
+        late = 0
         for p in procs:
-            p.wait(timeout=30)
+            out, _ = p.communicate(timeout=30)
+            late += sum(json.loads(line).get("late", 0) for line in out.splitlines() if line.startswith("{"))
     arrivals = list(api.delivered)
     private = sorted(t for chat, _, t in arrivals if chat != GROUP)
     group = [t for chat, _, t in arrivals if chat == GROUP]
@@ -123,6 +126,7 @@ def burst(backend: str, processes: int, pg: str | None) -> list[object]:
         f"{fullest([t for _, _, t in arrivals], 1.0)}/30",
         f"{per_chat}/3",
         f"{fullest(group, 60.0)}/20",
+        late,
     ]
 
 
@@ -172,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "max/1s bot",
         "max/3s chat",
         "max/60s group",
+        "late, rebooked",
     ]
     print(table(headers, rows))
     rows = []

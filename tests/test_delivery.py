@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -247,33 +248,88 @@ def windows_hold(times: list[float], rate: Rate) -> bool:
     return all(sum(1 for t in times if s <= t < s + rate.per) <= rate.count for s in times)
 
 
-def test_shared_limits_hold_in_every_sliding_window(db: Database) -> None:
-    """Two "processes" booking on a fake clock: bot 30/s, chat 3/3 s and group 20/min hold in every window."""
-    limits = ChannelLimits(bot=Rate(30, 1.0), chat=Rate(3, 3.0), group=Rate(20, 60.0))
-    chats = [str(3000 + i) for i in range(40)] + ["-100"]
-    pending = {0: list(range(600)), 1: list(range(600, 1200))}  # two processes' queues
-    booked: dict[str, list[float]] = {}
-    now = 1_000_000.0
-    while any(pending.values()) and now < 1_000_000.0 + 400:
-        for keys in pending.values():
-            batch = keys[:50]
-            reqs = [
-                shared.Request(k, limits.scopes("telegram", chats[k % 41], chats[k % 41] == "-100"))
-                for k in batch
-            ]
-            slots = db.run_sync(lambda s, reqs=reqs, now=now: shared.book(s, reqs, now, 0.5))
-            for k in batch:
-                if slots[k] - now <= 0.5:
-                    keys.remove(k)
-                    booked.setdefault(chats[k % 41], []).append(slots[k])
-        now += 0.25
-    everything = [t for ts in booked.values() for t in ts]
-    assert len(everything) > 1000
+class StarvedTime:
+    """Virtual seconds on a starved machine: a sleeper wakes at the next 20 ms tick, 1 in 8 up to 0.5 s late."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.t = 1_000_000.0
+        self.clock = clock
+        self.rng = random.Random(9)
+        self.waiters: list[tuple[float, int, asyncio.Future[None]]] = []
+        self.seq = 0
+
+    def now(self) -> float:
+        """The limits' clock."""
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait until the virtual clock has passed the wake-up time (and maybe a while longer)."""
+        late = self.rng.uniform(0.0, 0.5) if self.rng.random() < 0.125 else 0.0
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.seq += 1
+        self.waiters.append((self.t + max(0.0, seconds) + late, self.seq, future))
+        await future
+
+    def advance(self, until: float) -> None:
+        """Move both clocks to the next 20 ms tick at or after the first wake-up (or `until`) and wake the due."""
+        at = min([w[0] for w in self.waiters] + [until])
+        at = self.t + max(0.02, math.ceil((at - self.t) / 0.02) * 0.02)
+        self.clock.advance(timedelta(seconds=at - self.t))
+        self.t = at
+        due = [w for w in self.waiters if w[0] <= self.t]
+        self.waiters = [w for w in self.waiters if w[0] > self.t]
+        for _, _, future in due:
+            future.set_result(None)
+
+
+@dataclass
+class Arrivals:
+    """A Bot API that records when each message arrives: sent at the call, 0-40 ms in transit."""
+
+    vt: StarvedTime
+    limits: ChannelLimits
+    channel: str = "telegram"
+    got: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+
+    async def deliver(self, message: OutgoingMessage) -> Delivery:
+        """Record the arrival time (call time plus a random transit)."""
+        arrival = self.vt.now() + self.vt.rng.uniform(0.0, 0.04)
+        self.got.setdefault(message.chat_id, []).append((arrival, message.text))
+        return Delivery(ok=True, remote_id=f"r{message.id}")
+
+
+async def test_shared_limits_hold_at_the_api_in_every_sliding_window(db: Database) -> None:
+    """Two senders on one database, waking late at random: bot, chat and group windows hold where messages arrive."""
+    clock = FakeClock()
+    chats = [str(3000 + i) for i in range(40)]
+    queue(db, clock, chats, 4)
+    queue(db, clock, ["-100"], 12)
+    vt = StarvedTime(clock)
+    api = Arrivals(vt, ChannelLimits(bot=Rate(30, 1.0, spacing=1 / 30), chat=Rate(3, 3.0), group=Rate(5, 6.0)))
+    senders = [
+        Sender(db, clock, {"telegram": api}, wall=vt.now, sleep=vt.sleep, owner=name) for name in ("p1", "p2")
+    ]
+    start, poll = vt.t, vt.t
+    while vt.t < start + 200 and sum(len(v) for v in api.got.values()) < 172:
+        polled = vt.t >= poll
+        for sender in senders:
+            if sender._changed.is_set() or polled:  # a lane finished, or run_forever's interval
+                await sender.step()
+        poll = vt.t + 0.25 if polled else poll
+        for _ in range(3):
+            await asyncio.sleep(0)
+        vt.advance(poll)
+    texts = {chat: [t for _, t in got] for chat, got in api.got.items()}
+    assert texts == {chat: [f"{chat}#{n}" for n in range(len(texts[chat]))] for chat in texts}  # order, once
+    assert sum(len(v) for v in texts.values()) == 172
+    assert sum(s.late for s in senders) > 10  # late wake-ups happened and were booked again
+    times = {chat: [t for t, _ in got] for chat, got in api.got.items()}
+    everything = [t for ts in times.values() for t in ts]
     assert windows_hold(everything, Rate(30, 1.0))
-    assert all(windows_hold(ts, Rate(3, 3.0)) for ts in booked.values())
-    assert windows_hold(booked["-100"], Rate(20, 60.0))
-    private = [t for chat, ts in booked.items() if chat != "-100" for t in ts]
-    assert len(private) / (max(private) - min(private)) > 25  # and the bot is kept busy
+    assert all(windows_hold(ts, Rate(3, 3.0)) for ts in times.values())
+    assert windows_hold(times["-100"], Rate(5, 6.0))
+    private = sorted(t for chat, ts in times.items() if chat != "-100" for t in ts)
+    assert len(private) / (private[-1] - private[0]) > 20  # and the bot is kept busy
 
 
 async def test_a_429_pauses_its_chat_and_429s_in_two_chats_pause_the_bot(db: Database) -> None:

@@ -86,6 +86,7 @@ class Sender:
         self._renewed = 0.0
         self._pruned = 0.0
         self._stopping = False
+        self.late = 0  # messages that missed their slot and were booked again
 
     # ------------------------------------------------------------------ claiming
 
@@ -153,6 +154,12 @@ class Sender:
         delay = slot - self.wall()
         if delay > 0:
             await self.sleep(delay)
+        if self.wall() - slot > limits.LATE and self._limits(message.channel) is not UNLIMITED:  # woke too late: sent now it could crowd the next window
+            self.late += 1
+            parts = f"{PARTS}{message.parts_done}" if message.parts_done else None
+            self._done.append(outbox.Outcome(message.id, OutboxStatus.PENDING, self.clock.now(), parts, ""))
+            self._leased.discard(message.id)
+            return
         transport = self.transports[message.channel]
         self._calling.add(message.id)
         try:
