@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,8 @@ from models.messages import Reply
 from models.migrations import upgrade
 from models.store.database import Database
 from models.tables import Outbox, Ticket
+
+from .vtime import StarvedTime, windows_hold
 
 
 @pytest.fixture
@@ -242,46 +243,6 @@ async def test_failures_without_an_api_call_spend_no_attempt(db: Database) -> No
     assert row.status == "sent" and row.attempts == 0 and len(recorder.calls) == 11
 
 
-def windows_hold(times: list[float], rate: Rate) -> bool:
-    """No sliding window of rate.per seconds holds more than rate.count of these send times."""
-    times = sorted(times)
-    return all(sum(1 for t in times if s <= t < s + rate.per) <= rate.count for s in times)
-
-
-class StarvedTime:
-    """Virtual seconds on a starved machine: a sleeper wakes at the next 20 ms tick, 1 in 8 up to 0.5 s late."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.t = 1_000_000.0
-        self.clock = clock
-        self.rng = random.Random(9)
-        self.waiters: list[tuple[float, int, asyncio.Future[None]]] = []
-        self.seq = 0
-
-    def now(self) -> float:
-        """The limits' clock."""
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait until the virtual clock has passed the wake-up time (and maybe a while longer)."""
-        late = self.rng.uniform(0.0, 0.5) if self.rng.random() < 0.125 else 0.0
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.seq += 1
-        self.waiters.append((self.t + max(0.0, seconds) + late, self.seq, future))
-        await future
-
-    def advance(self, until: float) -> None:
-        """Move both clocks to the next 20 ms tick at or after the first wake-up (or `until`) and wake the due."""
-        at = min([w[0] for w in self.waiters] + [until])
-        at = self.t + max(0.02, math.ceil((at - self.t) / 0.02) * 0.02)
-        self.clock.advance(timedelta(seconds=at - self.t))
-        self.t = at
-        due = [w for w in self.waiters if w[0] <= self.t]
-        self.waiters = [w for w in self.waiters if w[0] > self.t]
-        for _, _, future in due:
-            future.set_result(None)
-
-
 @dataclass
 class Arrivals:
     """A Bot API that records when each message arrives: sent at the call, 0-40 ms in transit."""
@@ -305,20 +266,13 @@ async def test_shared_limits_hold_at_the_api_in_every_sliding_window(db: Databas
     queue(db, clock, chats, 4)
     queue(db, clock, ["-100"], 12)
     vt = StarvedTime(clock)
-    api = Arrivals(vt, ChannelLimits(bot=Rate(30, 1.0, spacing=1 / 30), chat=Rate(3, 3.0), group=Rate(5, 6.0)))
+    api = Arrivals(
+        vt, ChannelLimits(bot=Rate(30, 1.0, spacing=1 / 30), chat=Rate(3, 3.0), group=Rate(5, 6.0))
+    )
     senders = [
         Sender(db, clock, {"telegram": api}, wall=vt.now, sleep=vt.sleep, owner=name) for name in ("p1", "p2")
     ]
-    start, poll = vt.t, vt.t
-    while vt.t < start + 200 and sum(len(v) for v in api.got.values()) < 172:
-        polled = vt.t >= poll
-        for sender in senders:
-            if sender._changed.is_set() or polled:  # a lane finished, or run_forever's interval
-                await sender.step()
-        poll = vt.t + 0.25 if polled else poll
-        for _ in range(3):
-            await asyncio.sleep(0)
-        vt.advance(poll)
+    await vt.drive(senders, lambda: sum(len(v) for v in api.got.values()) == 172)
     texts = {chat: [t for _, t in got] for chat, got in api.got.items()}
     assert texts == {chat: [f"{chat}#{n}" for n in range(len(texts[chat]))] for chat in texts}  # order, once
     assert sum(len(v) for v in texts.values()) == 172
