@@ -260,7 +260,7 @@ class Arrivals:
 
 
 async def test_shared_limits_hold_at_the_api_in_every_sliding_window(db: Database) -> None:
-    """Two senders on one database, waking late at random: bot, chat and group windows hold where messages arrive."""
+    """Two senders on one database, waking late at random: every window holds where messages arrive."""
     clock = FakeClock()
     chats = [str(3000 + i) for i in range(40)]
     queue(db, clock, chats, 4)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.delivery import Rate
-
 from handlers import texts
 from models import outbox
 from models.messages import Reply
@@ -179,7 +178,7 @@ async def test_a_token_wechat_refuses_is_refreshed_once(db_url: str) -> None:
 
 
 async def test_service_messages_keep_wechats_limits_in_every_sliding_window(wx: WxEnv) -> None:
-    """Sixty notices to six users: the account's 40 in 10 s and each user's 3 in 3 s hold where they arrive."""
+    """Sixty notices to six users: the account's 40 in 10 s and each user's 3 in 3 s hold on arrival."""
     users = [openid(f"n{i}") for i in range(6)]
     for user in users:
         await wx.text(user, "你好")  # opens the user's 48-hour service window

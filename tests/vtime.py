@@ -36,7 +36,7 @@ class StarvedTime:
         await future
 
     def advance(self, until: float) -> None:
-        """Move both clocks to the next 20 ms tick at or after the first wake-up (or `until`); wake the due."""
+        """Move both clocks to the 20 ms tick after the first wake-up or `until`, and wake the due."""
         at = min([w[0] for w in self.waiters] + [until])
         at = self.t + max(0.02, math.ceil((at - self.t) / 0.02) * 0.02)
         self.clock.advance(timedelta(seconds=at - self.t))
