@@ -178,6 +178,38 @@ async def test_lanes_keep_each_chats_order_through_failures_and_hangs(db: Databa
     assert len(ok_texts) == 300
 
 
+async def test_a_reply_queued_while_a_step_runs_goes_out_without_waiting_for_the_interval(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wake() during the background loop's step is kept: the reply leaves at once, not after the interval."""
+    clock = FakeClock()
+    sent = asyncio.Event()
+    recorder = Recorder(plan=lambda m: sent.set())
+    sender = Sender(db, clock, {"telegram": recorder}, lease=3600)  # no renewal wakes it either
+    in_step, go_on = asyncio.Event(), asyncio.Event()
+    run = db.run
+
+    async def held(fn: object) -> object:
+        result = await run(fn)  # type: ignore[arg-type]
+        if not go_on.is_set():  # the step has claimed (nothing yet) and is about to finish
+            in_step.set()
+            await go_on.wait()
+        return result
+
+    monkeypatch.setattr(db, "run", held)
+    loop = asyncio.create_task(sender.run_forever(interval=3600))
+    await in_step.wait()  # the first step found the outbox empty
+    queue(db, clock, ["9"], 1)  # a handler commits a reply meanwhile and wakes the sender
+    sender.wake()
+    go_on.set()
+    try:
+        await asyncio.wait_for(sent.wait(), timeout=10)  # a guard only: the loop's wait is 20 min
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+    assert recorder.calls == [("9", "9#0")]
+
+
 async def test_direct_replies_go_before_bulk_notices(db: Database) -> None:
     """With the bot at its limit, three replies queued after three reminders still go first."""
     clock = FakeClock()
