@@ -10,9 +10,9 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     Table,
-    Integer,
     Update,
     and_,
     any_,
