@@ -230,7 +230,7 @@ def claim_due(
 
 @functools.lru_cache(maxsize=32)
 def _claim_template(dialect: str, channels: tuple[str, ...], lanes: bool) -> Update:
-    """claim_statement with its moment, owner, lease and limit as parameters, built once (it runs per step)."""
+    """claim_statement with moment, owner, lease and limit as parameters, built once (it runs per step)."""
     return claim_statement(
         dialect,
         bindparam("b_now", type_=_TABLE.c.next_attempt_at.type),  # type: ignore[arg-type]
