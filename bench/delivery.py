@@ -5,8 +5,9 @@ Two scenarios per backend, each with fresh OS processes (`tests/delivery_worker.
 
 - burst: 600 messages to 60 private chats and 100 to one group, Telegram's limits (30/s per bot,
   3 in any 3 s per chat, 20/min per group), with 1 and with 2 processes. Prints msg/s for the 600
-  private messages (the group keeps to 20/min and finishes later) and the fullest sliding window
-  of each limit as the API saw the arrivals.
+  private messages (the group keeps to 20/min and finishes later), the fullest sliding window
+  of each limit as the API saw the arrivals, and how many messages woke too late for their slot
+  and were booked again.
 - faults: 2,000 messages to 50 chats, 3 processes; the API fails 10% of calls (500), hangs 5%
   (past the client's timeout), answers 429 to 30% of one chat's calls and is slow for 10%.
   Prints lost / duplicated / reordered chats and how long it took.
