@@ -154,9 +154,8 @@ class Sender:
         delay = slot - self.wall()
         if delay > 0:
             await self.sleep(delay)
-        if (
-            self.wall() - slot > limits.LATE and self._limits(message.channel) is not UNLIMITED
-        ):  # woke too late: sent now it could crowd the next window
+        limited = bool(self._limits(message.channel).scopes(message.channel, message.chat_id, True))
+        if limited and self.wall() - slot > limits.LATE:  # sent now it could crowd the next window
             self.late += 1
             parts = f"{PARTS}{message.parts_done}" if message.parts_done else None
             self._done.append(outbox.Outcome(message.id, OutboxStatus.PENDING, self.clock.now(), parts, ""))
