@@ -200,6 +200,120 @@ async def run_path(module: ModuleType, backend: str, args: argparse.Namespace) -
     return result
 
 
+async def _drained(app: App) -> None:
+    """Wait until no outbox row is pending or being sent."""
+    open_rows = select(func.count()).select_from(Outbox).where(Outbox.status.in_(["pending", "sending"]))
+    while await app.db.run(lambda s: s.scalar(open_rows)):
+        await asyncio.sleep(0.01)
+
+
+async def jiesu_process_update(backend: str, args: argparse.Namespace) -> tuple[Timings, int]:
+    """Jiesu's Telegram channel fed through process_update, its sender delivering meanwhile (as in `run`)."""
+    from bench import path_telegram
+    from tests.tgfake import FakeBotApi
+
+    app: App = await start_app(fresh_database(backend, args.pg_url), args.pool_size)
+    try:
+        send, close = await path_telegram.make_update_sender(app, FakeBotApi())
+        add_null_transports(app)
+        await bind_group(app)
+        await app.sender.flush()
+        for w in range(args.warmup):
+            await _round(send, f"w{w}", min(args.residents, 10))
+        await app.sender.flush()
+        task = asyncio.create_task(app.sender.run_forever())
+        cpu, start = time.process_time(), time.perf_counter()
+        latencies: list[float] = []
+        for r in range(args.rounds):
+            latencies += (await _round(send, f"r{r}", args.residents)).latencies
+        await _drained(app)  # the replies are part of the work
+        timings = Timings(latencies, time.perf_counter() - start, time.process_time() - cpu)
+        await app.sender.stop(grace=1.0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await close()
+        tickets, _, _ = await app.db.run(_counts)
+    finally:
+        app.close()
+    return timings, tickets - args.warmup * min(args.residents, 10)
+
+
+async def naive_process_update(backend: str, args: argparse.Namespace) -> tuple[Timings, int]:
+    """The naive PTB ConversationHandler bot (bench/naive_bot.py) on the same residents and fake API."""
+    from bench.naive_bot import NaiveBot
+    from bench.path_telegram import UpdateMaker
+    from tests.tgfake import FakeBotApi, FakeRequest
+
+    api = FakeBotApi()
+    bot = NaiveBot(fresh_database(backend, args.pg_url), FakeRequest(api))
+    await bot.open()
+    update_of = UpdateMaker(api)
+
+    async def send(step: Any) -> None:
+        await bot.process(update_of(step))
+
+    try:
+        for w in range(args.warmup):
+            await _round(send, f"w{w}", min(args.residents, 10))
+        cpu, start = time.process_time(), time.perf_counter()
+        latencies: list[float] = []
+        for r in range(args.rounds):
+            latencies += (await _round(send, f"r{r}", args.residents)).latencies
+        timings = Timings(latencies, time.perf_counter() - start, time.process_time() - cpu)
+        reports = await bot.reports()
+    finally:
+        await bot.close()
+    return timings, reports - args.warmup * min(args.residents, 10)
+
+
+NAIVE_TARGETS = {"sqlite": 600.0, "postgresql": 400.0}
+
+
+async def compare_naive(backends: list[str], args: argparse.Namespace) -> str:
+    """Inbound + delivery through process_update: Jiesu against the naive bot, same run, each backend."""
+    from bench.naive_bot import NOT_DONE
+
+    rows = []
+    for backend in backends:
+        print(f"  process_update/{backend}: Jiesu, then the naive bot …", file=sys.stderr, flush=True)
+        jiesu, filed = await jiesu_process_update(backend, args)
+        naive, reports = await naive_process_update(backend, args)
+        target = NAIVE_TARGETS.get(backend, 0.0)
+        rows.append(
+            [
+                backend,
+                jiesu.count,
+                jiesu.rate,
+                jiesu.cpu_ms,
+                naive.rate,
+                naive.cpu_ms,
+                f"{jiesu.rate / naive.rate:.2f}x",
+                f"{target:.0f} ({'met' if jiesu.rate >= target else 'not met'})",
+                f"{filed}/{reports}",
+            ]
+        )
+    headers = [
+        "backend",
+        "messages",
+        "Jiesu msg/s",
+        "Jiesu CPU ms/msg",
+        "naive msg/s",
+        "naive CPU ms/msg",
+        "ratio",
+        "target msg/s",
+        "reports J/naive",
+    ]
+    lines = [
+        f"Inbound + delivery through process_update, {args.residents} residents x 9 messages x "
+        f"{args.rounds} rounds, closed loop (Jiesu: until its outbox is delivered; rate limits off)",
+        table(headers, rows),
+        "What the naive bot (bench/naive_bot.py) does not do:",
+        *(f"  - {item}" for item in NOT_DONE),
+    ]
+    return "\n".join(lines)
+
+
 def report(results: list[Result], args: argparse.Namespace) -> str:
     """The table of results, the ratios to the core path and the floor verdict."""
     core = {r.backend: r for r in results if r.path == "core"}
@@ -297,6 +411,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="after",
         help="deliver the outbox after the residents are done (timed apart) or while they type",
     )
+    p.add_argument(
+        "--naive",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also compare Jiesu with the naive PTB bot through process_update (default on)",
+    )
     p.add_argument("--pool-size", type=int, default=None, help="PostgreSQL pool size / worker threads")
     p.add_argument(
         "--pg-url", default=None, help="PostgreSQL URL (default: $JIESU_BENCH_POSTGRES_URL or test_bench)"
@@ -335,6 +455,9 @@ async def main(argv: list[str] | None = None) -> int:
             )
     print()
     print(report(results, args))
+    if args.naive:
+        print()
+        print(await compare_naive(backends, args))
     return 1 if any(r.warnings for r in results) else 0
 
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
+from telegram import Update
 
 from bot.app import App
-from bot.channels.telegram import SECRET_HEADER, setup
+from bot.channels.telegram import SECRET_HEADER, TelegramRuntime, setup
 from bot.config import TelegramConfig
 from bot.delivery import UNLIMITED, Delivery, OutgoingMessage, Transport
 from bot.web import build_asgi
@@ -28,6 +29,7 @@ from tests.tgfake import BOT, SECRET, TOKEN, FakeBotApi, FakeRequest
 from .common import Step
 
 NAME = "telegram"
+Sender = Callable[[Step], Awaitable[None]]
 FIRST_USER_ID = 710_000_000
 
 # httpx's ASGITransport tries `import sniffio` on every request; when it is not installed that is a
@@ -53,39 +55,30 @@ class Counted:
         return result
 
 
-async def make_sender(app: App) -> tuple[Callable[[Step], Awaitable[None]], Callable[[], Awaitable[None]]]:
-    """send(step) POSTs the update of one user action to /telegram/webhook; close() stops the channel."""
-    config = replace(
-        app.config,
-        telegram=TelegramConfig(
-            token=TOKEN, webhook_url="https://bench.example.org/telegram/webhook", secret_token=SECRET
-        ),
-    )
-    api = FakeBotApi()
-    channel = setup(app, config, request=FakeRequest(api), limits=UNLIMITED)
-    await channel.start()
-    app.add_transport(Counted(channel.transport))
-    http = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=build_asgi(channel.routes())), base_url="https://bench.example.org"
-    )
-    headers = {SECRET_HEADER: SECRET}
-    update_ids = itertools.count(1)
-    user_ids: dict[str, int] = {}
-    bot = {k: BOT[k] for k in ("id", "is_bot", "first_name", "username")}
+class UpdateMaker:
+    """The Update JSON Telegram would send for a step (a message, or a callback query for a payload)."""
 
-    def user_of(name: str) -> dict[str, Any]:
-        uid = user_ids.setdefault(name, FIRST_USER_ID + len(user_ids))
-        api.chats.setdefault(str(uid), {"id": uid, "type": "private", "first_name": name})
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+        self.update_ids = itertools.count(1)
+        self.user_ids: dict[str, int] = {}
+        self.bot = {k: BOT[k] for k in ("id", "is_bot", "first_name", "username")}
+
+    def user_of(self, name: str) -> dict[str, Any]:
+        """The Telegram user of a simulated resident (known to the fake API as a private chat)."""
+        uid = self.user_ids.setdefault(name, FIRST_USER_ID + len(self.user_ids))
+        self.api.chats.setdefault(str(uid), {"id": uid, "type": "private", "first_name": name})
         return {"id": uid, "is_bot": False, "first_name": name, "username": name}
 
-    def update_of(step: Step) -> dict[str, Any]:
-        user = user_of(step.user)
+    def __call__(self, step: Step) -> dict[str, Any]:
+        """The update of one step."""
+        user = self.user_of(step.user)
         chat = {"id": user["id"], "type": "private", "first_name": step.user}
-        update_id = next(update_ids)
+        update_id = next(self.update_ids)
         if step.payload is not None:
             query_id = f"b{update_id}"
-            api.queries.add(query_id)
-            shown = {"message_id": 1, "date": int(time.time()), "chat": chat, "from": bot, "text": "…"}
+            self.api.queries.add(query_id)
+            shown = {"message_id": 1, "date": int(time.time()), "chat": chat, "from": self.bot, "text": "…"}
             query = {
                 "id": query_id,
                 "from": user,
@@ -115,6 +108,47 @@ async def make_sender(app: App) -> tuple[Callable[[Step], Awaitable[None]], Call
                     {"type": "bot_command", "offset": 0, "length": len(step.text.split()[0])}
                 ]
         return {"update_id": update_id, "message": message}
+
+
+async def start_channel(app: App, api: FakeBotApi) -> TelegramRuntime:
+    """Jiesu's Telegram channel in webhook mode against the fake Bot API, limits off, deliveries counted."""
+    config = replace(
+        app.config,
+        telegram=TelegramConfig(
+            token=TOKEN, webhook_url="https://bench.example.org/telegram/webhook", secret_token=SECRET
+        ),
+    )
+    channel = setup(app, config, request=FakeRequest(api), limits=UNLIMITED)
+    await channel.start()
+    app.add_transport(Counted(channel.transport))
+    return channel
+
+
+async def make_update_sender(app: App, api: FakeBotApi) -> tuple[Sender, Callable[[], Awaitable[None]]]:
+    """send(step) hands the update of one user action to PTB's process_update, as the webhook does."""
+    channel = await start_channel(app, api)
+    update_of = UpdateMaker(api)
+
+    async def send(step: Step) -> None:
+        if not await channel.process(Update.de_json(update_of(step), channel.application.bot)):
+            raise RuntimeError(f"the update of {step} failed")
+
+    async def close() -> None:
+        await channel.stop()
+        await channel.close()
+
+    return send, close
+
+
+async def make_sender(app: App) -> tuple[Sender, Callable[[], Awaitable[None]]]:
+    """send(step) POSTs the update of one user action to /telegram/webhook; close() stops the channel."""
+    api = FakeBotApi()
+    channel = await start_channel(app, api)
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_asgi(channel.routes())), base_url="https://bench.example.org"
+    )
+    headers = {SECRET_HEADER: SECRET}
+    update_of = UpdateMaker(api)
 
     async def send(step: Step) -> None:
         response = await http.post(channel.webhook_path, json=update_of(step), headers=headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     Table,
     Update,
@@ -254,16 +256,23 @@ def claim_due(
     """Atomically lease up to `limit` due rows for delivery (rows as named tuples, by id)."""
     if not channels:
         return []
-    stmt = claim_statement(
-        session.get_bind().dialect.name,
-        now,
-        owner=owner,
-        lease_until=now + lease,
-        channels=channels,
-        limit=limit,
+    stmt = _claim_template(session.get_bind().dialect.name, tuple(channels), lanes)
+    params = {"b_now": now, "b_owner": owner, "b_lease": now + lease, "b_limit": limit}
+    return sorted(session.execute(stmt, params).all(), key=lambda r: r.id)
+
+
+@functools.lru_cache(maxsize=32)
+def _claim_template(dialect: str, channels: tuple[str, ...], lanes: bool) -> Update:
+    """claim_statement with moment, owner, lease and limit as parameters, built once (it runs per step)."""
+    return claim_statement(
+        dialect,
+        bindparam("b_now", type_=_TABLE.c.next_attempt_at.type),  # type: ignore[arg-type]
+        owner=bindparam("b_owner", type_=_TABLE.c.owner.type),  # type: ignore[arg-type]
+        lease_until=bindparam("b_lease", type_=_TABLE.c.lease_until.type),  # type: ignore[arg-type]
+        channels=list(channels),
+        limit=bindparam("b_limit", type_=Integer),  # type: ignore[arg-type]
         lanes=lanes,
     )
-    return sorted(session.execute(stmt).all(), key=lambda r: r.id)
 
 
 _HELD = and_(

@@ -64,7 +64,7 @@ async def main(args: argparse.Namespace) -> int:
     await asyncio.gather(task, return_exceptions=True)
     await application.shutdown()
     app.close()
-    print(json.dumps({"released": released}), flush=True)
+    print(json.dumps({"released": released, "late": app.sender.late}), flush=True)
     return 0
 
 

@@ -19,7 +19,7 @@ from bot.runner import _bind
 from bot.web import build_asgi, database_check
 from handlers import texts
 from handlers.reports import chart
-from models.store.database import Database
+from models.store.database import Database, DatabaseClosed
 from models.tables import Outbox, Person, Ticket
 
 from .harness import Harness
@@ -101,6 +101,25 @@ async def test_a_database_outage_gets_500s_and_one_log_line_per_kind(
     assert codes == [500] * 23 and tg.runtime.ingress.dropped == 0
     lines = [r for r in caplog.records if r.name.startswith("bot.")]
     assert len(lines) == 1 and lines[0].exc_info is None, [r.getMessage() for r in lines]
+
+
+async def test_an_update_that_meets_a_closed_database_is_never_dropped_as_poison(
+    tg: Tg, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stopped database (its worker threads gone) is a dependency failure: 500 each time, not dropped."""
+    r1 = cast(tg.u).r1
+    closed = Database(db_url)
+    closed.close()
+    with pytest.raises(DatabaseClosed):
+        await closed.run(lambda s: 1)
+
+    async def on_closed(msg: Any) -> Any:
+        return await closed.run(lambda s: 1)
+
+    monkeypatch.setattr(tg.app, "handle", on_closed)
+    update = tg.u.text(r1, "/start")
+    codes = [(await tg.post(update)).status_code for _ in range(3)]
+    assert codes == [500, 500, 500] and tg.runtime.ingress.dropped == 0
 
 
 async def test_the_webhook_refuses_a_body_over_the_limit(tg: Tg) -> None:

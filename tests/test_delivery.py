@@ -29,6 +29,8 @@ from models.migrations import upgrade
 from models.store.database import Database
 from models.tables import Outbox, Ticket
 
+from .vtime import StarvedTime, windows_hold
+
 
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
@@ -176,6 +178,38 @@ async def test_lanes_keep_each_chats_order_through_failures_and_hangs(db: Databa
     assert len(ok_texts) == 300
 
 
+async def test_a_reply_queued_while_a_step_runs_goes_out_without_waiting_for_the_interval(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wake() during the background loop's step is kept: the reply leaves at once, not after the interval."""
+    clock = FakeClock()
+    sent = asyncio.Event()
+    recorder = Recorder(plan=lambda m: sent.set())
+    sender = Sender(db, clock, {"telegram": recorder}, lease=3600)  # no renewal wakes it either
+    in_step, go_on = asyncio.Event(), asyncio.Event()
+    run = db.run
+
+    async def held(fn: object) -> object:
+        result = await run(fn)  # type: ignore[arg-type]
+        if not go_on.is_set():  # the step has claimed (nothing yet) and is about to finish
+            in_step.set()
+            await go_on.wait()
+        return result
+
+    monkeypatch.setattr(db, "run", held)
+    loop = asyncio.create_task(sender.run_forever(interval=3600))
+    await in_step.wait()  # the first step found the outbox empty
+    queue(db, clock, ["9"], 1)  # a handler commits a reply meanwhile and wakes the sender
+    sender.wake()
+    go_on.set()
+    try:
+        await asyncio.wait_for(sent.wait(), timeout=10)  # a guard only: the loop's wait is 20 min
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+    assert recorder.calls == [("9", "9#0")]
+
+
 async def test_direct_replies_go_before_bulk_notices(db: Database) -> None:
     """With the bot at its limit, three replies queued after three reminders still go first."""
     clock = FakeClock()
@@ -241,39 +275,47 @@ async def test_failures_without_an_api_call_spend_no_attempt(db: Database) -> No
     assert row.status == "sent" and row.attempts == 0 and len(recorder.calls) == 11
 
 
-def windows_hold(times: list[float], rate: Rate) -> bool:
-    """No sliding window of rate.per seconds holds more than rate.count of these send times."""
-    times = sorted(times)
-    return all(sum(1 for t in times if s <= t < s + rate.per) <= rate.count for s in times)
+@dataclass
+class Arrivals:
+    """A Bot API that records when each message arrives: sent at the call, 0-40 ms in transit."""
+
+    vt: StarvedTime
+    limits: ChannelLimits
+    channel: str = "telegram"
+    got: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+
+    async def deliver(self, message: OutgoingMessage) -> Delivery:
+        """Record the arrival time (call time plus a random transit)."""
+        arrival = self.vt.now() + self.vt.rng.uniform(0.0, 0.04)
+        self.got.setdefault(message.chat_id, []).append((arrival, message.text))
+        return Delivery(ok=True, remote_id=f"r{message.id}")
 
 
-def test_shared_limits_hold_in_every_sliding_window(db: Database) -> None:
-    """Two "processes" booking on a fake clock: bot 30/s, chat 3/3 s and group 20/min hold in every window."""
-    limits = ChannelLimits(bot=Rate(30, 1.0), chat=Rate(3, 3.0), group=Rate(20, 60.0))
-    chats = [str(3000 + i) for i in range(40)] + ["-100"]
-    pending = {0: list(range(600)), 1: list(range(600, 1200))}  # two processes' queues
-    booked: dict[str, list[float]] = {}
-    now = 1_000_000.0
-    while any(pending.values()) and now < 1_000_000.0 + 400:
-        for keys in pending.values():
-            batch = keys[:50]
-            reqs = [
-                shared.Request(k, limits.scopes("telegram", chats[k % 41], chats[k % 41] == "-100"))
-                for k in batch
-            ]
-            slots = db.run_sync(lambda s, reqs=reqs, now=now: shared.book(s, reqs, now, 0.5))
-            for k in batch:
-                if slots[k] - now <= 0.5:
-                    keys.remove(k)
-                    booked.setdefault(chats[k % 41], []).append(slots[k])
-        now += 0.25
-    everything = [t for ts in booked.values() for t in ts]
-    assert len(everything) > 1000
+async def test_shared_limits_hold_at_the_api_in_every_sliding_window(db: Database) -> None:
+    """Two senders on one database, waking late at random: every window holds where messages arrive."""
+    clock = FakeClock()
+    chats = [str(3000 + i) for i in range(40)]
+    queue(db, clock, chats, 4)
+    queue(db, clock, ["-100"], 12)
+    vt = StarvedTime(clock)
+    api = Arrivals(
+        vt, ChannelLimits(bot=Rate(30, 1.0, spacing=1 / 30), chat=Rate(3, 3.0), group=Rate(5, 6.0))
+    )
+    senders = [
+        Sender(db, clock, {"telegram": api}, wall=vt.now, sleep=vt.sleep, owner=name) for name in ("p1", "p2")
+    ]
+    await vt.drive(senders, lambda: sum(len(v) for v in api.got.values()) == 172)
+    texts = {chat: [t for _, t in got] for chat, got in api.got.items()}
+    assert texts == {chat: [f"{chat}#{n}" for n in range(len(texts[chat]))] for chat in texts}  # order, once
+    assert sum(len(v) for v in texts.values()) == 172
+    assert sum(s.late for s in senders) > 10  # late wake-ups happened and were booked again
+    times = {chat: [t for t, _ in got] for chat, got in api.got.items()}
+    everything = [t for ts in times.values() for t in ts]
     assert windows_hold(everything, Rate(30, 1.0))
-    assert all(windows_hold(ts, Rate(3, 3.0)) for ts in booked.values())
-    assert windows_hold(booked["-100"], Rate(20, 60.0))
-    private = [t for chat, ts in booked.items() if chat != "-100" for t in ts]
-    assert len(private) / (max(private) - min(private)) > 25  # and the bot is kept busy
+    assert all(windows_hold(ts, Rate(3, 3.0)) for ts in times.values())
+    assert windows_hold(times["-100"], Rate(5, 6.0))
+    private = sorted(t for chat, ts in times.items() if chat != "-100" for t in ts)
+    assert len(private) / (private[-1] - private[0]) > 20  # and the bot is kept busy
 
 
 async def test_a_429_pauses_its_chat_and_429s_in_two_chats_pause_the_bot(db: Database) -> None:

@@ -107,7 +107,7 @@ async def test_a_chat_gets_a_short_burst_then_one_message_a_second(tg: Tg) -> No
         await tg.advance(1)
     times = [c.at for c in tg.api.attempts("sendMessage") if c.params["chat_id"] == r1["id"]]
     assert len(times) == 8 and times == sorted(times)
-    assert times[2] == times[0]  # the burst
+    assert times[2] - times[0] < 0.1  # the burst (the bot's stream spaces sends 1/30 s apart)
     for start in times:
         assert sum(1 for t in times if start <= t < start + 3) <= 3
     assert [r.status for r in rows(tg, r1["id"])] == ["sent"] * 8

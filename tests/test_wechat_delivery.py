@@ -8,11 +8,16 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.delivery import Rate
 from handlers import texts
+from models import outbox
+from models.messages import Reply
 from models.store.database import Database
 from models.tables import Outbox, OutboxStatus
 
+from .vtime import StarvedTime, windows_hold
 from .wxfake import FakeWeChatAPI, WxEnv, openid
 
 ADMIN = openid("admin")
@@ -170,3 +175,26 @@ async def test_a_token_wechat_refuses_is_refreshed_once(db_url: str) -> None:
         assert wx.fake.token_requests == 2
     finally:
         await wx.close()
+
+
+async def test_service_messages_keep_wechats_limits_in_every_sliding_window(wx: WxEnv) -> None:
+    """Sixty notices to six users: the account's 40 in 10 s and each user's 3 in 3 s hold on arrival."""
+    users = [openid(f"n{i}") for i in range(6)]
+    for user in users:
+        await wx.text(user, "你好")  # opens the user's 48-hour service window
+    await wx.deliver()
+    vt = StarvedTime(wx.clock, late_share=0.0)
+    wx.app.sender.wall, wx.app.sender.sleep = vt.now, vt.sleep
+    wx.fake.clock = vt.now
+
+    def notices(session: Session) -> None:
+        for n in range(10):
+            for user in users:
+                outbox.enqueue(session, Reply("wechat", user, f"通知{n}"), wx.clock.now())
+
+    wx.app.db.run_sync(notices)
+    await vt.drive([wx.app.sender], lambda: len(wx.fake.cs_times) >= 60)
+    assert all(wx.fake.texts_to(user) == [f"通知{n}" for n in range(10)] for user in users)
+    times = [t for _, t in wx.fake.cs_times]
+    assert windows_hold(times, Rate(40, 10.0)) and not windows_hold(times, Rate(30, 10.0))  # kept busy
+    assert all(windows_hold([t for u, t in wx.fake.cs_times if u == user], Rate(3, 3.0)) for user in users)

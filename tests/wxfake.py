@@ -18,6 +18,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,6 +33,8 @@ from bot.channels.wechat import WechatChannel, setup
 from bot.config import WechatConfig, load
 from bot.web import build_asgi
 from models.clock import FakeClock
+
+from .tgfake import VirtualTime
 
 APP_ID = "wx0123456789abcdef"
 APP_SECRET = "test-app-secret"
@@ -59,6 +62,8 @@ class FakeWeChatAPI:
         self.tokens: set[str] = set()
         self.sent: list[dict[str, Any]] = []
         self.cs_errors: dict[str, int] = {}  # openid -> errcode for customer-service messages
+        self.clock: Callable[[], float] = time.time  # the senders' limits clock (virtual in WxEnv)
+        self.cs_times: list[tuple[str, float]] = []  # (openid, arrival) of each customer-service message
         self.lock = threading.Lock()
         self._numbers = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -115,6 +120,7 @@ class FakeWeChatAPI:
                         "errmsg": "response out of time limit or subscription is canceled",
                     }
                 self.sent.append({"kind": "cs", **body})
+                self.cs_times.append((body.get("touser", ""), self.clock()))
                 return {"errcode": 0, "errmsg": "ok"}
             if path.endswith("/message/template/send"):
                 number = next(self._numbers)
@@ -204,6 +210,9 @@ class WxEnv:
         console = ConsoleTransport(io.StringIO())
         app = App(config, clock=clock, transports={"console": console})
         await app.start()
+        vt = VirtualTime()
+        fake.clock = vt.now
+        app.sender.wall, app.sender.sleep = vt.now, vt.sleep  # the limits run on virtual time
         channel = setup(app, config)
         await channel.start()
         http = httpx.AsyncClient(

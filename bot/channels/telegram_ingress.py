@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from handlers import texts
 from models import outbox
 from models.messages import HandleResult, Inbound, Reply
+from models.store.database import DatabaseClosed
 
 from ..app import App
 from ..quietlog import QuietLog, kind_of
@@ -31,9 +32,9 @@ REMEMBERED_FAILURES = 10_000
 
 def transient(exc: BaseException | None) -> bool:
     """A failure of a dependency (database down or busy, its worker pool stopped), not of the update."""
-    if isinstance(exc, RuntimeError) and "after shutdown" in str(exc):  # the database's threads are gone
-        return True
-    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout | TimeoutError | ConnectionError)
+    return isinstance(
+        exc, DatabaseClosed | OperationalError | InterfaceError | PoolTimeout | TimeoutError | ConnectionError
+    )
 
 
 class KeyedLocks:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..delivery import ChannelLimits, Rate
 
-BOT = Rate(30, 1.0)
+BOT = Rate(30, 1.0, spacing=1 / 30)  # a steady stream: a burst's tail would arrive in the next second
 CHAT = Rate(3, 3.0)  # a reply and its follow-ups may go out together, then 1/s
 GROUP = Rate(20, 60.0)  # groups and supergroups (negative chat ids), on top of CHAT
 LIMITS = ChannelLimits(bot=BOT, chat=CHAT, group=GROUP)

@@ -16,9 +16,10 @@ from handlers import texts
 from models.tables import Outbox
 
 from ..app import App
-from ..delivery import Delivery, OutgoingMessage
+from ..delivery import ChannelLimits, Delivery, OutgoingMessage
 from .wechat_api import ApiClient
 from .wechat_inbound import CHANNEL
+from .wechat_limits import LIMITS
 from .wechat_render import chunks, media_id, render
 from .wechat_store import window_is_open
 
@@ -40,6 +41,7 @@ class WechatTransport:
     template_id: str | None = None
     template_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TEMPLATE_FIELDS))
     channel: str = CHANNEL
+    limits: ChannelLimits = LIMITS  # the sender books a slot in these windows before each row
 
     async def deliver(self, message: OutgoingMessage) -> Delivery:
         """Customer-service message while the window is open; template for ticket notices otherwise."""

@@ -5,6 +5,12 @@ at time t is allowed when the count-th latest send is at least `per` seconds bef
 window of `per` seconds ever holds more than `count` sends, whichever process sent them. Slots
 are booked in the claim's transaction (the scope rows are locked on PostgreSQL; SQLite's write
 lock serialises the transaction), and in the order given: direct replies before bulk notices.
+
+A booked slot only holds at the API if the request leaves on time and arrives in about the same
+time as its neighbours. So every window is booked MARGIN longer than the limit, the sender never
+sends a message more than LATE after its slot (a late one goes back to the queue and books again),
+and a scope may ask for `spacing` between its sends so that a starved process sends a steady
+stream instead of a burst whose tail would run into the next window.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from sqlalchemy.orm import Session
 from models.tables import DeliveryLimit
 
 _TABLE: Table = DeliveryLimit.__table__  # type: ignore[assignment]
-MARGIN = 0.02  # seconds of slack per window, for the time a request takes to reach the API
+MARGIN = 0.1  # seconds added to every window: a send's lateness (<= LATE) plus uneven transit
+LATE = 0.05  # a message whose slot passed longer ago than this is not sent but booked again
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class Rate:
 
     count: int
     per: float
+    spacing: float = 0.0  # at least this long between two sends of the scope (smooths bursts)
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def book(session: Session, requests: list[Request], now: float, horizon: float) 
             s = state[name]
             at = max(at, s.paused_until)
             if s.sends:
-                at = max(at, s.sends[-1])  # a scope's sends are booked in time order
+                at = max(at, s.sends[-1] + rate.spacing)  # a scope's sends are booked in time order
             if len(s.sends) >= rate.count:
                 at = max(at, s.sends[-rate.count] + rate.per + MARGIN)
         slots[r.key] = at

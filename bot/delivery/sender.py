@@ -86,6 +86,7 @@ class Sender:
         self._renewed = 0.0
         self._pruned = 0.0
         self._stopping = False
+        self.late = 0  # messages that missed their slot and were booked again
 
     # ------------------------------------------------------------------ claiming
 
@@ -154,6 +155,13 @@ class Sender:
         delay = slot - self.wall()
         if delay > 0:
             await self.sleep(delay)
+        limited = bool(self._limits(message.channel).scopes(message.channel, message.chat_id, True))
+        if limited and self.wall() - slot > limits.LATE:  # sent now it could crowd the next window
+            self.late += 1
+            parts = f"{PARTS}{message.parts_done}" if message.parts_done else None
+            self._done.append(outbox.Outcome(message.id, OutboxStatus.PENDING, self.clock.now(), parts, ""))
+            self._leased.discard(message.id)
+            return
         transport = self.transports[message.channel]
         self._calling.add(message.id)
         try:
@@ -256,12 +264,20 @@ class Sender:
             limits.prune(session, wall - 3600)
             self._pruned = wall
 
-    async def _record(self) -> None:
-        """Write what finished since the last call (kept for the next call if the database fails)."""
+    async def _record(self, free: int | None = None) -> list[tuple[OutgoingMessage, float]]:
+        """Write what finished since the last call and (given `free`) claim, in one transaction.
+
+        Outcomes are kept for the next call if the database fails.
+        """
         done, self._done = self._done, []
         pauses, self._pauses = self._pauses, []
+
+        def work(session: Session) -> list[tuple[OutgoingMessage, float]]:
+            self._book(session, done, pauses)
+            return self._claim(session, free) if free is not None else []
+
         try:
-            await self.db.run(lambda s: self._book(s, done, pauses))
+            return await self.db.run(work)
         except BaseException:
             self._done[:0] = done
             self._pauses[:0] = pauses
@@ -270,11 +286,10 @@ class Sender:
     async def step(self, *, claim: bool = True) -> int:
         """Record outcomes, renew leases, then claim and start what is due; return how many started."""
         self._changed.clear()
-        await self._record()
         if not claim:
+            await self._record()
             return 0
-        free = self.max_inflight - len(self._inflight)
-        claimed = await self.db.run(lambda s: self._claim(s, free))
+        claimed = await self._record(self.max_inflight - len(self._inflight))
         self._start(claimed)
         return len(claimed)
 
@@ -298,12 +313,12 @@ class Sender:
     async def run_forever(self, interval: float = 1.0) -> None:
         """Deliver in the background until stop() (or cancellation)."""
         while not self._stopping:
+            self._wake.clear()  # before the step: a wake() while it runs is seen by the next wait
             try:
                 await self.step()
                 self.failures.ok()
             except Exception as exc:  # the database is down: one line per kind, not a traceback per try
                 self.failures.failed(exc)
-            self._wake.clear()
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(self._changed.wait())]
             await asyncio.wait(
                 waits, timeout=min(interval, self.lease / 3), return_when=asyncio.FIRST_COMPLETED

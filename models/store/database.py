@@ -80,6 +80,10 @@ def _is_retryable(exc: DBAPIError) -> bool:
     return "database is locked" in str(orig)
 
 
+class DatabaseClosed(RuntimeError):
+    """The database was closed (its worker threads are gone): no more work can run on it."""
+
+
 class Database:
     """Owns the engine and runs each unit of work in one transaction off the event loop."""
 
@@ -96,6 +100,7 @@ class Database:
             workers = pool_size
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        self.closed = False
 
     @property
     def dialect(self) -> str:
@@ -104,6 +109,8 @@ class Database:
 
     def run_sync(self, fn: Callable[[Session], T], attempts: int = 4) -> T:
         """Run fn in one transaction, retrying on deadlock or lock timeouts."""
+        if self.closed:
+            raise DatabaseClosed("the database was closed")
         for attempt in range(1, attempts + 1):
             try:
                 with self.sessions() as session, session.begin():
@@ -118,9 +125,14 @@ class Database:
     async def run(self, fn: Callable[[Session], T]) -> T:
         """Run fn in one transaction on a database worker thread."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.run_sync, fn)
+        try:
+            future = loop.run_in_executor(self._executor, self.run_sync, fn)
+        except RuntimeError as exc:  # the executor was shut down between the check and the call
+            raise DatabaseClosed("the database was closed") from exc
+        return await future
 
     def close(self) -> None:
-        """Release threads and connections."""
+        """Release threads and connections; later work raises DatabaseClosed."""
+        self.closed = True
         self._executor.shutdown(wait=True)
         self.engine.dispose()
