@@ -6,6 +6,7 @@ import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from georeport import GeoReport
@@ -192,3 +193,22 @@ async def test_bad_media_url_is_refused_and_files_nothing(web: Harness) -> None:
                 {"code": 400, "description": texts.O311_BAD_VALUE.format(field="media_url")}
             ]
     assert web.count(Ticket) == 0
+
+
+async def test_updated_datetime_is_the_latest_change(web: Harness) -> None:
+    """A request's updated_datetime is when it last changed, in the list and alone, later than when filed."""
+    changed = await web.quick_report("r1", phone=PHONE)
+    filed = web.clock.now()
+    await web.advance(timedelta(hours=3))
+    await web.say(f"admin: /reject {changed} 重复反映")
+    rejected = web.clock.now()
+    async with client(web) as http:
+        listed = {r["service_request_id"]: r for r in (await http.get("/open311/v2/requests.json")).json()}
+        [alone] = (await http.get(f"/open311/v2/requests/{changed}.json")).json()
+
+    def local(when: object) -> str:
+        return when.astimezone(ZoneInfo("Asia/Shanghai")).isoformat(timespec="seconds")  # type: ignore[attr-defined]
+
+    assert listed[str(changed)]["updated_datetime"] == alone["updated_datetime"] == local(rejected)
+    assert listed[str(changed)]["requested_datetime"] == local(filed)
+    assert alone["status"] == "closed" and alone["status_notes"].endswith("重复反映")
