@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select, type_coerce
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -122,6 +122,9 @@ def _service(u: Unit, c: Category) -> dict[str, Any]:
     }
 
 
+# Times are read as stored (naive UTC, no aware datetime made per value): Labels.iso formats them.
+_STORED = DateTime()
+
 PUBLIC_COLUMNS = (
     Ticket.id,
     Ticket.status,
@@ -130,25 +133,60 @@ PUBLIC_COLUMNS = (
     Ticket.description,
     Ticket.area_id,
     Ticket.tier,
-    Ticket.created_at,
-    Ticket.due_at,
+    type_coerce(Ticket.created_at, _STORED),
+    type_coerce(Ticket.due_at, _STORED),
     Ticket.lat,
     Ticket.lon,
     Ticket.media_url,
     # When it last changed: its latest event, read from the index on (ticket_id, at) row by row.
-    select(func.max(TicketEvent.at)).where(TicketEvent.ticket_id == Ticket.id).scalar_subquery(),
+    select(func.max(type_coerce(TicketEvent.at, _STORED)))
+    .where(TicketEvent.ticket_id == Ticket.id)
+    .scalar_subquery(),
 )
 
 
+class LocalTimes:
+    """Stored times (naive UTC) as ISO 8601 local times with their offset, as astimezone writes them."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        # Per hour (UTC, counted from year 1): the zone's offset and how it is written (+08:00),
+        # or None for an hour in which the offset changes.
+        self._hours: dict[int, tuple[timedelta, str] | None] = {}
+
+    def _shift(self, hour: int, start: datetime) -> tuple[timedelta, str] | None:
+        first = start.replace(tzinfo=UTC).astimezone(self.zone)
+        last = (start + timedelta(hours=1, microseconds=-1)).replace(tzinfo=UTC).astimezone(self.zone)
+        offset = first.utcoffset()
+        shift = None
+        if offset is not None and offset == last.utcoffset():
+            shift = (offset, first.isoformat(timespec="seconds")[19:])
+        self._hours[hour] = shift
+        return shift
+
+    def iso(self, stored: datetime | None) -> str | None:
+        """ISO 8601 with the local offset, of a time as stored (naive UTC)."""
+        if stored is None:
+            return None
+        hour = stored.toordinal() * 24 + stored.hour
+        if hour in self._hours:
+            shift = self._hours[hour]
+        else:
+            shift = self._shift(hour, stored.replace(minute=0, second=0, microsecond=0))
+        if shift is None:
+            return stored.replace(tzinfo=UTC).astimezone(self.zone).isoformat(timespec="seconds")
+        return (stored + shift[0]).isoformat(timespec="seconds") + shift[1]
+
+
 class Labels:
-    """Names of areas and services, looked up once per answer."""
+    """Names of areas and services, and local times, looked up once per answer."""
 
     def __init__(self, u: Unit) -> None:
         self.u = u
-        self.zone = ZoneInfo(u.rules.sla.timezone)
         self.cats = catalogue(u.session)
         self._areas: dict[int, str] = {}
         self._services: dict[str, str] = {}
+        self.iso = LocalTimes(ZoneInfo(u.rules.sla.timezone)).iso
 
     def area(self, area_id: int) -> str:
         """Community and grid, e.g. 四季社区 第一网格."""
@@ -161,10 +199,6 @@ class Labels:
         if code not in self._services:
             self._services[code] = self.cats.full_name(code)
         return self._services[code]
-
-    def iso(self, when: datetime | None) -> str | None:
-        """ISO 8601 with the local offset."""
-        return None if when is None else when.astimezone(self.zone).isoformat(timespec="seconds")
 
 
 def public_request(labels: Labels, t: Any, token: str | None = None) -> dict[str, Any]:
