@@ -150,32 +150,45 @@ class LocalTimes:
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
-        # Per hour (UTC, counted from year 1): the zone's offset and how it is written (+08:00),
-        # or None for an hour in which the offset changes.
-        self._hours: dict[int, tuple[timedelta, str] | None] = {}
+        # Per UTC day (its ordinal): the zone's offset all that day and how it is written (+08:00),
+        # or None for a day on which the offset changes (then each time is converted on its own).
+        self._days: dict[int, tuple[timedelta, str] | None] = {}
 
-    def _shift(self, hour: int, start: datetime) -> tuple[timedelta, str] | None:
-        first = start.replace(tzinfo=UTC).astimezone(self.zone)
-        last = (start + timedelta(hours=1, microseconds=-1)).replace(tzinfo=UTC).astimezone(self.zone)
-        offset = first.utcoffset()
-        shift = None
-        if offset is not None and offset == last.utcoffset():
-            shift = (offset, first.isoformat(timespec="seconds")[19:])
-        self._hours[hour] = shift
+    def _shift(self, day: int) -> tuple[timedelta, str] | None:
+        start = datetime.fromordinal(day).replace(tzinfo=UTC)
+        points = [start + timedelta(hours=h) for h in range(24)] + [
+            start + timedelta(days=1, microseconds=-1)
+        ]
+        local = [p.astimezone(self.zone) for p in points]
+        offsets = {t.utcoffset() for t in local}
+        offset = local[0].utcoffset()
+        shift = (
+            (offset, local[0].isoformat(timespec="seconds")[19:])
+            if len(offsets) == 1 and offset is not None
+            else None
+        )
+        self._days[day] = shift
         return shift
 
     def iso(self, stored: datetime | None) -> str | None:
         """ISO 8601 with the local offset, of a time as stored (naive UTC)."""
         if stored is None:
             return None
-        hour = stored.toordinal() * 24 + stored.hour
-        if hour in self._hours:
-            shift = self._hours[hour]
-        else:
-            shift = self._shift(hour, stored.replace(minute=0, second=0, microsecond=0))
+        day = stored.toordinal()
+        shift = self._days[day] if day in self._days else self._shift(day)
         if shift is None:
             return stored.replace(tzinfo=UTC).astimezone(self.zone).isoformat(timespec="seconds")
         return (stored + shift[0]).isoformat(timespec="seconds") + shift[1]
+
+
+_LOCAL_TIMES: dict[str, LocalTimes] = {}
+
+
+def local_times(zone: str) -> LocalTimes:
+    """The zone's LocalTimes, kept for the process (what it learns of each day serves every answer)."""
+    if zone not in _LOCAL_TIMES:
+        _LOCAL_TIMES[zone] = LocalTimes(ZoneInfo(zone))
+    return _LOCAL_TIMES[zone]
 
 
 class Labels:
@@ -186,7 +199,7 @@ class Labels:
         self.cats = catalogue(u.session)
         self._areas: dict[int, str] = {}
         self._services: dict[str, str] = {}
-        self.iso = LocalTimes(ZoneInfo(u.rules.sla.timezone)).iso
+        self.iso = local_times(u.rules.sla.timezone).iso
 
     def area(self, area_id: int) -> str:
         """Community and grid, e.g. 四季社区 第一网格."""
