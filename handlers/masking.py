@@ -17,6 +17,7 @@ Kept: compound, road, lane (100弄 names a compound, like 现代花园), floors 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 BUILDING = "**"
 ROOM = "***"
@@ -42,14 +43,29 @@ _ROOM = re.compile(
 _STREET = re.compile(r"(?<=[路街道巷村里])\d+(?:-\d+)?(?=号(?!线))|(?<=门牌号)\s*\d+|(?<=门牌)\s*\d+")
 
 
+# What each pattern needs before it can match anything (most descriptions have none of it, and the
+# check costs far less than the pattern): a phone has seven digits or more, a shorthand a dash, a
+# room a room or building word, a street number 号 or 门牌, a building number one of its words.
+_SEVEN_DIGITS = re.compile(r"\d(?:\D*\d){6}")
+_ROOM_WORD = re.compile(r"[室户房幢栋座元楼]")
+_BUILDING_WORD = re.compile(r"[号幢栋座]|单元")
+
+
 def _room(m: re.Match[str]) -> str:
     return (m.group(1) or "") + ROOM
 
 
+@lru_cache(maxsize=4096)  # a pure function of the text: lists and pages show the same texts again
 def mask_private(text: str) -> str:
     """Hide phone numbers and building, unit, room and street numbers in resident-written text."""
-    text = _PHONE.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
-    text = _SHORTHAND.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
-    text = _ROOM.sub(_room, text)
-    text = _STREET.sub(lambda m: (" " if m.group().startswith(" ") else "") + BUILDING, text)
-    return _BUILDING.sub(BUILDING, text)
+    if _SEVEN_DIGITS.search(text):
+        text = _PHONE.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
+    if "-" in text:
+        text = _SHORTHAND.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
+    if _ROOM_WORD.search(text):
+        text = _ROOM.sub(_room, text)
+    if "号" in text or "门牌" in text:
+        text = _STREET.sub(lambda m: (" " if m.group().startswith(" ") else "") + BUILDING, text)
+    if _BUILDING_WORD.search(text):
+        text = _BUILDING.sub(BUILDING, text)
+    return text

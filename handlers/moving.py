@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers import texts
 from models import tickets
 from models.errors import BadInput, InvalidTransition, NotAllowed, NotFound
-from models.people import has_role
+from models.people import admin_scopes, has_role
 from models.store.unit_of_work import Unit
 from models.tables import Area, AreaLevel, Category, Person, Role, Ticket
 from models.ticket_move import movable, recategorise, relocate
@@ -57,11 +57,12 @@ def move_by_admin(u: Unit, actor: Person, ticket_id: int, code: str) -> str:
 
 def targets(u: Unit, actor: Person) -> list[tuple[str, str]]:
     """The areas an admin may move a ticket to (code, label): grids, communities, departments."""
+    scopes = admin_scopes(u.session, actor.id)  # read once, not once per area
     return [
         (a.code, area_label(u, a.id))
         for level in TARGET_LEVELS
         for a in u.tree.level(level)
-        if has_role(u.session, actor.id, Role.ADMIN, u.tree, a.id)
+        if any(u.tree.is_within(a.id, scope) for scope in scopes)
     ]
 
 

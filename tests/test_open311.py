@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from georeport import GeoReport
 
+from bot.office.open311 import LocalTimes
 from handlers import texts
 from models.tables import Outbox, Ticket, TicketLink
 
@@ -192,3 +194,43 @@ async def test_bad_media_url_is_refused_and_files_nothing(web: Harness) -> None:
                 {"code": 400, "description": texts.O311_BAD_VALUE.format(field="media_url")}
             ]
     assert web.count(Ticket) == 0
+
+
+async def test_updated_datetime_is_the_latest_change(web: Harness) -> None:
+    """A request's updated_datetime is when it last changed, in the list and alone, later than when filed."""
+    changed = await web.quick_report("r1", phone=PHONE)
+    filed = web.clock.now()
+    await web.advance(timedelta(hours=3))
+    await web.say(f"admin: /reject {changed} 重复反映")
+    rejected = web.clock.now()
+    async with client(web) as http:
+        listed = {r["service_request_id"]: r for r in (await http.get("/open311/v2/requests.json")).json()}
+        [alone] = (await http.get(f"/open311/v2/requests/{changed}.json")).json()
+
+    def local(when: object) -> str:
+        return when.astimezone(ZoneInfo("Asia/Shanghai")).isoformat(timespec="seconds")  # type: ignore[attr-defined]
+
+    assert listed[str(changed)]["updated_datetime"] == alone["updated_datetime"] == local(rejected)
+    assert listed[str(changed)]["requested_datetime"] == local(filed)
+    assert alone["status"] == "closed" and alone["status_notes"].endswith("重复反映")
+
+
+def test_times_carry_the_offset_in_force_at_that_moment() -> None:
+    """Open311 times are local with the offset of their moment: across summer time and mid-hour changes."""
+    cases = {
+        # Berlin leaves summer time at 01:00 UTC on 2026-10-25: 02:59:59+02:00, then 02:00:00+01:00.
+        ("Europe/Berlin", datetime(2026, 10, 25, 0, 59, 59, 999999)): "2026-10-25T02:59:59+02:00",
+        ("Europe/Berlin", datetime(2026, 10, 25, 1, 0)): "2026-10-25T02:00:00+01:00",
+        ("Europe/Berlin", datetime(2026, 7, 1, 10, 30)): "2026-07-01T12:30:00+02:00",
+        # Lord Howe moves by half an hour at 15:30 UTC (02:00 local), in the middle of a UTC hour.
+        ("Australia/Lord_Howe", datetime(2026, 10, 3, 15, 29)): "2026-10-04T01:59:00+10:30",
+        ("Australia/Lord_Howe", datetime(2026, 10, 3, 15, 30)): "2026-10-04T02:30:00+11:00",
+        ("Asia/Kathmandu", datetime(1985, 12, 31, 18, 29)): "1985-12-31T23:59:00+05:30",
+        ("Asia/Kathmandu", datetime(1985, 12, 31, 18, 31)): "1986-01-01T00:16:00+05:45",
+        ("Asia/Shanghai", datetime(2026, 11, 23, 1, 0, 5, 700000)): "2026-11-23T09:00:05+08:00",
+    }
+    for (zone, stored), written in cases.items():
+        times = LocalTimes(ZoneInfo(zone))
+        assert times.iso(stored) == written, (zone, stored)
+        assert times.iso(stored) == written  # again, from what the first call learnt of that hour
+    assert LocalTimes(ZoneInfo("UTC")).iso(None) is None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select, type_coerce
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -122,6 +122,9 @@ def _service(u: Unit, c: Category) -> dict[str, Any]:
     }
 
 
+# Times are read as stored (naive UTC, no aware datetime made per value): Labels.iso formats them.
+_STORED = DateTime()
+
 PUBLIC_COLUMNS = (
     Ticket.id,
     Ticket.status,
@@ -130,23 +133,73 @@ PUBLIC_COLUMNS = (
     Ticket.description,
     Ticket.area_id,
     Ticket.tier,
-    Ticket.created_at,
-    Ticket.due_at,
+    type_coerce(Ticket.created_at, _STORED),
+    type_coerce(Ticket.due_at, _STORED),
     Ticket.lat,
     Ticket.lon,
     Ticket.media_url,
+    # When it last changed: its latest event, read from the index on (ticket_id, at) row by row.
+    select(func.max(type_coerce(TicketEvent.at, _STORED)))
+    .where(TicketEvent.ticket_id == Ticket.id)
+    .scalar_subquery(),
 )
 
 
+class LocalTimes:
+    """Stored times (naive UTC) as ISO 8601 local times with their offset, as astimezone writes them."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        # Per UTC day (its ordinal): the zone's offset all that day and how it is written (+08:00),
+        # or None for a day on which the offset changes (then each time is converted on its own).
+        self._days: dict[int, tuple[timedelta, str] | None] = {}
+
+    def _shift(self, day: int) -> tuple[timedelta, str] | None:
+        start = datetime.fromordinal(day).replace(tzinfo=UTC)
+        points = [start + timedelta(hours=h) for h in range(24)] + [
+            start + timedelta(days=1, microseconds=-1)
+        ]
+        local = [p.astimezone(self.zone) for p in points]
+        offsets = {t.utcoffset() for t in local}
+        offset = local[0].utcoffset()
+        shift = (
+            (offset, local[0].isoformat(timespec="seconds")[19:])
+            if len(offsets) == 1 and offset is not None
+            else None
+        )
+        self._days[day] = shift
+        return shift
+
+    def iso(self, stored: datetime | None) -> str | None:
+        """ISO 8601 with the local offset, of a time as stored (naive UTC)."""
+        if stored is None:
+            return None
+        day = stored.toordinal()
+        shift = self._days[day] if day in self._days else self._shift(day)
+        if shift is None:
+            return stored.replace(tzinfo=UTC).astimezone(self.zone).isoformat(timespec="seconds")
+        return (stored + shift[0]).isoformat(timespec="seconds") + shift[1]
+
+
+_LOCAL_TIMES: dict[str, LocalTimes] = {}
+
+
+def local_times(zone: str) -> LocalTimes:
+    """The zone's LocalTimes, kept for the process (what it learns of each day serves every answer)."""
+    if zone not in _LOCAL_TIMES:
+        _LOCAL_TIMES[zone] = LocalTimes(ZoneInfo(zone))
+    return _LOCAL_TIMES[zone]
+
+
 class Labels:
-    """Names of areas and services, looked up once per answer."""
+    """Names of areas and services, and local times, looked up once per answer."""
 
     def __init__(self, u: Unit) -> None:
         self.u = u
-        self.zone = ZoneInfo(u.rules.sla.timezone)
         self.cats = catalogue(u.session)
         self._areas: dict[int, str] = {}
         self._services: dict[str, str] = {}
+        self.iso = local_times(u.rules.sla.timezone).iso
 
     def area(self, area_id: int) -> str:
         """Community and grid, e.g. 四季社区 第一网格."""
@@ -160,54 +213,52 @@ class Labels:
             self._services[code] = self.cats.full_name(code)
         return self._services[code]
 
-    def iso(self, when: datetime | None) -> str | None:
-        """ISO 8601 with the local offset."""
-        return None if when is None else when.astimezone(self.zone).isoformat(timespec="seconds")
 
-
-def public_request(
-    labels: Labels, t: Any, updated: datetime | None, token: str | None = None
-) -> dict[str, Any]:
-    """A ticket as GET answers it: never a phone, e-mail, name or exact address or point."""
-    closed = t.status in FINAL
-    notes = texts.CARD_STATUS[t.status]
-    if t.status == "rejected" and t.reason:
-        notes += f"：{t.reason}"
-    place = labels.area(t.area_id)
+def public_request(labels: Labels, t: Any, token: str | None = None) -> dict[str, Any]:
+    """A ticket (a row of PUBLIC_COLUMNS) as GET answers it: no phone, e-mail, name, address or point."""
+    # Unpacked at once: a row's attributes by name cost more than the rest of this function.
+    (
+        ticket_id,
+        status,
+        reason,
+        code,
+        description,
+        area_id,
+        tier,
+        created_at,
+        due_at,
+        lat,
+        lon,
+        media_url,
+        updated,
+    ) = t
+    notes = texts.CARD_STATUS[status]
+    if status == "rejected" and reason:
+        notes += f"：{reason}"
+    place = labels.area(area_id)
     out: dict[str, Any] = {
-        "service_request_id": str(t.id),
-        "status": "closed" if closed else "open",
+        "service_request_id": str(ticket_id),
+        "status": "closed" if status in FINAL else "open",
         "status_notes": notes,
-        "service_name": labels.service(t.category_code),
-        "service_code": t.category_code,
-        "description": mask_private(t.description),
+        "service_name": labels.service(code),
+        "service_code": code,
+        "description": mask_private(description),
         "agency_responsible": place,
-        "service_notice": texts.TIER[t.tier],
-        "requested_datetime": labels.iso(t.created_at),
-        "updated_datetime": labels.iso(updated or t.created_at),
-        "expected_datetime": labels.iso(t.due_at),
+        "service_notice": texts.TIER[tier],
+        "requested_datetime": labels.iso(created_at),
+        "updated_datetime": labels.iso(updated or created_at),
+        "expected_datetime": labels.iso(due_at),
         "address": place,
         "address_id": None,
         "zipcode": None,
         # About 100 m: where on the map, not which door.
-        "lat": round(t.lat, 3) if t.lat is not None else None,
-        "long": round(t.lon, 3) if t.lon is not None else None,
-        "media_url": t.media_url,
+        "lat": round(lat, 3) if lat is not None else None,
+        "long": round(lon, 3) if lon is not None else None,
+        "media_url": media_url,
     }
     if token:
         out["token"] = token
     return out
-
-
-def _updated(u: Unit, ids: list[int]) -> dict[int, datetime]:
-    if not ids:
-        return {}
-    rows = u.session.execute(
-        select(TicketEvent.ticket_id, func.max(TicketEvent.at))
-        .where(TicketEvent.ticket_id.in_(ids))
-        .group_by(TicketEvent.ticket_id)
-    )
-    return {int(i): at for i, at in rows}
 
 
 def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
@@ -245,9 +296,8 @@ def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
             elif wanted == {"closed"}:
                 stmt = stmt.where(Ticket.status.in_(FINAL))
     found = u.session.execute(stmt.order_by(Ticket.id.desc()).limit(MAX_RESULTS)).all()
-    updated = _updated(u, [t.id for t in found])
     labels = Labels(u)
-    return [public_request(labels, t, updated.get(t.id)) for t in found]
+    return [public_request(labels, t) for t in found]
 
 
 def _text(form: Any, name: str, limit: int) -> str:
@@ -417,7 +467,7 @@ def routes(office_: Office) -> list[BaseRoute]:
             t = u.session.execute(select(*PUBLIC_COLUMNS).where(Ticket.id == int(raw))).first()
             if t is None:
                 return []
-            return [public_request(Labels(u), t, _updated(u, [t.id]).get(t.id))]
+            return [public_request(Labels(u), t)]
 
         rows = await office_.run(read)
         if not rows:
