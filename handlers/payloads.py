@@ -9,6 +9,7 @@ The wire format is the one Jiesu has always sent ("fu1:12:y", "wz:cat:road-damag
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -58,9 +59,15 @@ class Payload:
         parts = payload[len(head) :].split(SEP) if fields else []
         if len(parts) != len(fields) or (not fields and payload != cls.prefix):
             raise PayloadError(f"{payload[:SHOWN]!r}: expected {len(fields)} field(s) after {head!r}")
-        hints = get_type_hints(cls)
+        hints = _hints(cls)
         values = {f.name: _decode(part, hints[f.name], f.name) for f, part in zip(fields, parts, strict=True)}
         return cls(**values)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A payload class's field types, read once (get_type_hints evaluates every annotation anew)."""
+    return get_type_hints(cls)
 
 
 def _encode(value: Any, name: str) -> str:
