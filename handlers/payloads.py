@@ -9,7 +9,6 @@ The wire format is the one Jiesu has always sent ("fu1:12:y", "wz:cat:road-damag
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,10 +63,15 @@ class Payload:
         return cls(**values)
 
 
-@functools.cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
     """A payload class's field types, read once (get_type_hints evaluates every annotation anew)."""
-    return get_type_hints(cls)
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    return hints
 
 
 def _encode(value: Any, name: str) -> str:
