@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .store.prepared import Prepared
@@ -44,11 +44,6 @@ def add(session: Session, ticket_id: int, person_id: int, now: datetime) -> bool
     session.add(TicketFollower(ticket_id=ticket_id, person_id=person_id, created_at=now))
     session.flush()
     return True
-
-
-def followed_by(person_id: int) -> Select[Any]:
-    """A subquery of the ticket ids a person follows (for lookups that leave them out)."""
-    return select(TicketFollower.ticket_id).where(TicketFollower.person_id == person_id)
 
 
 def owed(session: Session, person_id: int) -> TicketFollower | None:
