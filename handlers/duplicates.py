@@ -6,8 +6,6 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from handlers import texts
 from models import followers, tickets
 from models.dialogs import set_state, update_data
@@ -31,7 +29,6 @@ RADIUS_M = 150.0
 WINDOW = timedelta(days=14)
 # rapidfuzz token-set ratio (0-100) of the jieba words that makes two descriptions "the same problem".
 SIMILAR = 60.0
-CANDIDATES = 50
 FOLLOW = WizardDuplicate(DuplicateAction.FOLLOW)
 NEW = WizardDuplicate(DuplicateAction.NEW)
 
@@ -54,20 +51,7 @@ def similar(a: str, b: str) -> float:
 def find(turn: Turn, data: dict[str, Any]) -> Ticket | None:
     """An open ticket of the same category within 150 m, or in the same grid with a similar description."""
     u = turn.u
-    following = followers.followed_by(turn.person.id)
-    # Plain rows, not tickets: the confirm step of every report runs this.
-    rows = u.session.execute(
-        select(Ticket.id, Ticket.lat, Ticket.lon, Ticket.area_id, Ticket.description)
-        .where(
-            Ticket.category_code == data["cat"],
-            Ticket.status.in_(ACTIVE),
-            Ticket.created_at >= u.now - WINDOW,
-            Ticket.resident_id != turn.person.id,
-            Ticket.id.not_in(following),
-        )
-        .order_by(Ticket.created_at.desc())
-        .limit(CANDIDATES)
-    ).all()
+    rows = tickets.similar_candidates(u.session, data["cat"], u.now - WINDOW, turn.person.id)
     here = (data["lat"], data["lon"]) if data.get("lat") is not None else None
     for ticket_id, lat, lon, area_id, description in rows:
         if here is not None and lat is not None and lon is not None:

@@ -58,9 +58,20 @@ class Payload:
         parts = payload[len(head) :].split(SEP) if fields else []
         if len(parts) != len(fields) or (not fields and payload != cls.prefix):
             raise PayloadError(f"{payload[:SHOWN]!r}: expected {len(fields)} field(s) after {head!r}")
-        hints = get_type_hints(cls)
+        hints = _hints(cls)
         values = {f.name: _decode(part, hints[f.name], f.name) for f, part in zip(fields, parts, strict=True)}
         return cls(**values)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """A payload class's field types, read once (get_type_hints evaluates every annotation anew)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    return hints
 
 
 def _encode(value: Any, name: str) -> str:

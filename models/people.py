@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
-from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread
+from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread, attached
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
 
@@ -38,14 +38,7 @@ _INSERT = InsertIgnoring(_T, *_T.c)
 
 def _loaded(session: Session, row: tuple[Any, ...]) -> Person:
     """The session's Person for a row read with _BY_EXTERNAL_ID (the one it has, if any)."""
-    values = dict(zip(_COLUMNS, row, strict=True))
-    known = session.identity_map.get(session.identity_key(Person, values["id"]))
-    if known is not None:
-        return cast(Person, known)  # as a query would: the session's own copy wins
-    person = Person(**values)
-    make_transient_to_detached(person)  # clean and persistent once added: no INSERT, no UPDATE
-    session.add(person)
-    return person
+    return attached(session, Person, _COLUMNS, row)
 
 
 def get_or_create_person(

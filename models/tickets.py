@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, literal_column, select, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from . import followers, points
 from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
@@ -14,11 +17,47 @@ from .events import STAFF_ONLY, EventKind, Happened, record
 from .people import can_handle
 from .refdata import catalogue
 from .sla import is_urgent, next_check
+from .store.prepared import Prepared
 from .store.unit_of_work import Unit
-from .tables import FINAL, Person, Rating, Status, Ticket, TicketEvent, Tier
+from .tables import ACTIVE, FINAL, Person, Rating, Status, Ticket, TicketEvent, TicketFollower, Tier
 from .ticket_states import Action, allowed, get, is_admin_over, load, refuse_state, transition
 
 __all__ = ["Draft", "get", "is_admin_over"]
+
+_T = cast(Table, Ticket.__table__)
+_F = cast(Table, TicketFollower.__table__)
+# The confirm step of every report looks for a duplicate: prebuilt, straight to the driver. The
+# active statuses are written into the SQL (constants, as the outbox's open statuses are).
+SIMILAR_CANDIDATES = 50  # the newest ones looked at
+_SIMILAR_CANDIDATES = Prepared(
+    # Coordinates as the driver reads them (floats on both databases): SQLAlchemy's Float result
+    # processor on PostgreSQL needs the column's type code, which a Prepared statement does not have.
+    select(
+        _T.c.id,
+        type_coerce(_T.c.lat, NullType()),
+        type_coerce(_T.c.lon, NullType()),
+        _T.c.area_id,
+        _T.c.description,
+    )
+    .where(
+        _T.c.category_code == bindparam("category"),
+        _T.c.status.in_([literal_column(f"'{s.value}'") for s in ACTIVE]),
+        _T.c.created_at >= bindparam("since"),
+        _T.c.resident_id != bindparam("person_id"),
+        _T.c.id.not_in(select(_F.c.ticket_id).where(_F.c.person_id == bindparam("person_id"))),
+    )
+    .order_by(_T.c.created_at.desc())
+    .limit(SIMILAR_CANDIDATES)
+)
+
+
+def similar_candidates(
+    session: Session, category: str, since: datetime, person_id: int
+) -> list[tuple[Any, ...]]:
+    """(id, lat, lon, area_id, description) of the newest active tickets of a category filed since
+    then: neither the person's own nor ones they follow."""
+    session.flush()  # as a query would: rows changed in this transaction count
+    return _SIMILAR_CANDIDATES.rows(session, {"category": category, "since": since, "person_id": person_id})
 
 
 # A 见面 recorded again within this long is kept in the trail but not told to the resident again.

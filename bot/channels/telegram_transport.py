@@ -8,18 +8,19 @@ import re
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from telegram._utils.types import ReplyMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -50,7 +51,13 @@ CALLBACK_DATA_MAX = 64  # bytes, a Bot API limit
 LONG_PAYLOAD = "~"  # callback data "~<hash>" stands for a payload kept in the kv table
 NAV_PAYLOADS = frozenset({BACK.payload, CANCEL.payload})
 _FILE_REF = re.compile(r"^[A-Za-z0-9_\-]{20,}$")
-_MARKUP = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+InlineJson = dict[str, list[list[dict[str, str]]]]  # {"inline_keyboard": [[{"text", "callback_data"}]]}
+_MARKUP = InlineJson | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def _ptb(markup: _MARKUP | None) -> ReplyMarkup | None:
+    """A markup for PTB's typed methods: an inline keyboard's JSON is sent as is (PTB sends dicts so)."""
+    return cast("ReplyMarkup | None", markup)
 
 
 def payload_key(payload: str) -> str:
@@ -168,12 +175,12 @@ class TelegramTransport:
         return self._parts.pop(message.id, 0)
 
     async def _part(
-        self, message: OutgoingMessage, index: int, chat: int | str, text: str, **kw: object
+        self, message: OutgoingMessage, index: int, chat: int | str, text: str, markup: _MARKUP | None = None
     ) -> None:
         """Send a leading part (a notice or a piece of a long text) unless an earlier attempt did."""
         if index < message.parts_done:
             return
-        await self.bot.send_message(chat, text, **kw)  # type: ignore[arg-type]
+        await self._send_text(chat, text, markup)
         self._parts[message.id] = index + 1
 
     # ------------------------------------------------------------------ rendering
@@ -192,18 +199,20 @@ class TelegramTransport:
         await self.db.run(keep)
         return LONG_PAYLOAD + key.removeprefix("tg:cb:")
 
-    async def _inline(self, buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    async def _inline(self, buttons: tuple[Button, ...]) -> InlineJson | None:
+        """The inline keyboard as the JSON InlineKeyboardMarkup(...).to_dict() gives.
+
+        Built as plain dicts: PTB sends a dict as it is, and making then serialising one
+        InlineKeyboardButton per button cost more CPU than the rest of a send.
+        """
         if not buttons:
             return None
         rows = []
         for row in layout(list(buttons)):
             rows.append(
-                [
-                    InlineKeyboardButton(b.label, callback_data=await self._callback_data(b.payload))
-                    for b in row
-                ]
+                [{"text": b.label, "callback_data": await self._callback_data(b.payload)} for b in row]
             )
-        return InlineKeyboardMarkup(rows)
+        return {"inline_keyboard": rows}
 
     @staticmethod
     def _request_keyboard(message: OutgoingMessage) -> ReplyKeyboardMarkup:
@@ -248,7 +257,7 @@ class TelegramTransport:
         chat = _chat(chat_id or message.chat_id)
         markup = await self._markup(message)
         if message.keyboard == "remove" and message.buttons and await self._keyboard_open(message):
-            await self._part(message, 0, chat, texts.TG_KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove())
+            await self._part(message, 0, chat, texts.TG_KEYBOARD_CLOSED, ReplyKeyboardRemove())
         text = message.text
         if message.document:
             sent = await self._send_document(chat, message.document, text, markup)
@@ -267,7 +276,17 @@ class TelegramTransport:
         pieces = _split(text)
         for i, piece in enumerate(pieces[:-1], start=1):
             await self._part(message, i, chat, piece)
-        return _remote(await self.bot.send_message(chat, pieces[-1], reply_markup=markup))
+        return await self._send_text(chat, pieces[-1], markup)
+
+    async def _send_text(self, chat: int | str, text: str, markup: _MARKUP | None = None) -> str:
+        """sendMessage, as Bot.send_message sends it; the sent message's "chat:id" from the raw answer.
+
+        Bot.send_message parses the answer into a Message (user, chat, entities …), which cost
+        more CPU than the rest of the call; only two numbers of it are kept. The request (fields,
+        None dropped, errors raised as TelegramError) is PTB's own.
+        """
+        sent = await self.bot._post("sendMessage", {"chat_id": chat, "text": text, "reply_markup": markup})
+        return f"{sent['chat']['id']}:{sent['message_id']}"
 
     async def _send_photo(self, chat: int | str, photo: str, text: str, markup: _MARKUP | None) -> str | None:
         """Send a photo by file id (or URL); None when Telegram cannot use the reference."""
@@ -277,12 +296,16 @@ class TelegramTransport:
         caption, photo_markup = (text, markup) if fits else (None, None)
         try:
             try:
-                sent = await self.bot.send_photo(chat, photo, caption=caption, reply_markup=photo_markup)
+                sent = await self.bot.send_photo(
+                    chat, photo, caption=caption, reply_markup=_ptb(photo_markup)
+                )
             except BadRequest as exc:
                 if "type of file mismatch" not in str(exc).lower():
                     raise
                 # A picture the resident sent "as a file" has a document file id.
-                sent = await self.bot.send_document(chat, photo, caption=caption, reply_markup=photo_markup)
+                sent = await self.bot.send_document(
+                    chat, photo, caption=caption, reply_markup=_ptb(photo_markup)
+                )
         except BadRequest as exc:
             if any(w in str(exc).lower() for w in ("file", "photo", "url", "image", "web page")):
                 return None
@@ -291,8 +314,8 @@ class TelegramTransport:
             return _remote(sent)
         pieces = _split(text)
         for piece in pieces[:-1]:
-            await self.bot.send_message(chat, piece)
-        return _remote(await self.bot.send_message(chat, pieces[-1], reply_markup=markup))
+            await self._send_text(chat, piece)
+        return await self._send_text(chat, pieces[-1], markup)
 
     async def _send_document(
         self, chat: int | str, document: str, text: str, markup: _MARKUP | None
@@ -306,14 +329,14 @@ class TelegramTransport:
         fits = len(text) <= CAPTION_MAX
         caption, file_markup = (text, markup) if fits else (None, None)
         sent = await self.bot.send_document(
-            chat, body, filename=path.name, caption=caption, reply_markup=file_markup
+            chat, body, filename=path.name, caption=caption, reply_markup=_ptb(file_markup)
         )
         if fits:
             return _remote(sent)
         pieces = _split(text)
         for piece in pieces[:-1]:
-            await self.bot.send_message(chat, piece)
-        return _remote(await self.bot.send_message(chat, pieces[-1], reply_markup=markup))
+            await self._send_text(chat, piece)
+        return await self._send_text(chat, pieces[-1], markup)
 
     async def _edit(self, message: OutgoingMessage) -> str:
         """Edit a card in place; post it anew when the original is gone or never arrived."""
@@ -326,7 +349,7 @@ class TelegramTransport:
                 message.text[:TEXT_MAX],
                 chat_id=_chat(chat_id),
                 message_id=int(message_id),
-                reply_markup=inline,
+                reply_markup=cast("InlineKeyboardMarkup | None", inline),  # its JSON, see _ptb
             )
         except BadRequest as exc:
             reason = str(exc).lower()

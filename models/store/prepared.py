@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ValuesBase
@@ -28,6 +28,7 @@ from sqlalchemy.sql.selectable import Select
 from .upsert import insert_ignoring
 
 Processor = Callable[[Any], Any]
+M = TypeVar("M")
 
 
 class Unread(Enum):
@@ -127,6 +128,22 @@ class Prepared:
         """Run the statement; return its first row, if any."""
         rows = self.rows(session, params)
         return rows[0] if rows else None
+
+
+def attached(session: Session, cls: type[M], keys: tuple[str, ...], row: tuple[Any, ...]) -> M:
+    """The session's object for a row a Prepared select read (its own copy, if it has one).
+
+    As a query would: an object the session already holds wins; else the row becomes a clean,
+    persistent object of the session (no INSERT, no UPDATE unless changed).
+    """
+    values = dict(zip(keys, row, strict=True))
+    known = session.identity_map.get(session.identity_key(cls, values["id"]))
+    if known is not None:
+        return cast(M, known)
+    obj = cls(**values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 class InsertIgnoring:
