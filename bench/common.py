@@ -224,6 +224,8 @@ def fresh_database(backend: str, pg: str | None = None) -> str:
         return f"sqlite:///{folder}/bench.db"
     if backend != "postgresql":
         raise ValueError(f"unknown backend {backend!r}: expected one of {', '.join(BACKENDS)}")
+    if not postgres_ready(pg):  # creates a missing database, or says in one line why it cannot
+        raise SystemExit(1)
     base = normalise_url(pg_url(pg))
     schema = f"{PG_SCHEMA_PREFIX}{os.getpid()}_{next(_schemas)}"
     engine = create_engine(base)

@@ -34,10 +34,11 @@ import httpx  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 
-from bench.common import BACKENDS, fresh_database, percentile, table  # noqa: E402
+from bench.common import BACKENDS, fresh_database, percentile, table, usable_backends  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import load  # noqa: E402
 from bot.office import routes  # noqa: E402
+from bot.runner import settle_heap  # noqa: E402
 from handlers.web import sign_in_url  # noqa: E402
 from models import office  # noqa: E402
 from models.clock import FakeClock  # noqa: E402
@@ -245,6 +246,7 @@ async def run(backend: str, size: int, repeat: int, pg: str | None) -> list[list
     try:
         seconds = _load(app, size)
         print(f"{backend}: loaded {size:,} tickets in {seconds:.1f} s", file=sys.stderr)
+        settle_heap()  # as `jiesu run` does once start-up is done
         siji = app.db.run_sync(lambda s: app.unit(s).tree.by_code("siji"))
         assert siji is not None
         asgi = Starlette(routes=routes(app, config))
@@ -286,7 +288,7 @@ def main() -> None:
     parser.add_argument("--pg-url")
     args = parser.parse_args()
     rows: list[list[object]] = []
-    for backend in args.backends.split(","):
+    for backend in usable_backends(args.backends.split(","), args.pg_url):
         rows += asyncio.run(run(backend, args.size, args.repeat, args.pg_url))
     print(
         f"web office and Open311 at {args.size:,} tickets ({args.repeat} requests per line, in-process ASGI)"
