@@ -310,8 +310,10 @@ class TelegramTransport:
             if any(w in str(exc).lower() for w in ("file", "photo", "url", "image", "web page")):
                 return None
             raise
-        if fits:
-            return _remote(sent)
+        return _remote(sent) if fits else await self._text_after(chat, text, markup)
+
+    async def _text_after(self, chat: int | str, text: str, markup: _MARKUP | None) -> str:
+        """A text too long for a caption, sent after its photo or file: the buttons on its last part."""
         pieces = _split(text)
         for piece in pieces[:-1]:
             await self._send_text(chat, piece)
@@ -331,12 +333,7 @@ class TelegramTransport:
         sent = await self.bot.send_document(
             chat, body, filename=path.name, caption=caption, reply_markup=_ptb(file_markup)
         )
-        if fits:
-            return _remote(sent)
-        pieces = _split(text)
-        for piece in pieces[:-1]:
-            await self._send_text(chat, piece)
-        return await self._send_text(chat, pieces[-1], markup)
+        return _remote(sent) if fits else await self._text_after(chat, text, markup)
 
     async def _edit(self, message: OutgoingMessage) -> str:
         """Edit a card in place; post it anew when the original is gone or never arrived."""
