@@ -67,6 +67,24 @@ def worker(url: str, api: str, *args: str) -> subprocess.Popen[str]:
 _logs: dict[int, Any] = {}
 
 
+def jiesu_run(tmp_path: Path, api: str, url: str, grace: int) -> subprocess.Popen[str]:
+    """`jiesu run` as an operator starts it: Telegram against the stand-in API, this grace period."""
+    config = tmp_path / "jiesu.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "7000000001:AAF4k3-t0ken_for-jiesu-tests"\nbase_url = "{api}"\n'
+        f"[delivery]\ngrace_seconds = {grace}\n",
+        encoding="utf-8",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", url],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def log_of(process: subprocess.Popen[str]) -> str:
     """What a worker wrote to standard error (the end of it); its pipes and log are closed."""
     if process.stdout is not None:
@@ -193,20 +211,7 @@ def test_sigterm_during_heavy_sending_exits_0_within_the_grace_period(
     prepared(empty_db_url, 50, 40)
     api = FlakyApi(Faults(hang=0.1, slow=0.5, hang_s=4.0, slow_s=0.5))
     with serve(api) as base:
-        config = tmp_path / "jiesu.toml"
-        config.write_text(
-            f'[telegram]\ntoken = "7000000001:AAF4k3-t0ken_for-jiesu-tests"\nbase_url = "{base}"\n'
-            "[delivery]\ngrace_seconds = 2\n",
-            encoding="utf-8",
-        )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", empty_db_url],
-            cwd=ROOT,
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = jiesu_run(tmp_path, base, empty_db_url, grace=2)
         try:
             deadline = time.monotonic() + 30
             while len(api.delivered) < 30 and time.monotonic() < deadline and process.poll() is None:
@@ -234,20 +239,7 @@ def test_a_second_signal_exits_130_at_once(empty_db_url: str, tmp_path: Path) ->
     prepared(empty_db_url, 5, 5)
     api = FlakyApi(Faults(hang=1.0, hang_s=8.0))
     with serve(api) as base:
-        config = tmp_path / "jiesu.toml"
-        config.write_text(
-            f'[telegram]\ntoken = "7000000001:AAF4k3-t0ken_for-jiesu-tests"\nbase_url = "{base}"\n'
-            "[delivery]\ngrace_seconds = 30\n",
-            encoding="utf-8",
-        )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", empty_db_url],
-            cwd=ROOT,
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = jiesu_run(tmp_path, base, empty_db_url, grace=30)
         try:
             deadline = time.monotonic() + 30
             while api.calls < 3 and time.monotonic() < deadline:
