@@ -18,7 +18,7 @@ from bot.channels.console import Console, ConsoleTransport
 from bot.config import Config, load
 from models.clock import FakeClock
 from models.messages import ChatKind, HandleResult, Inbound
-from models.tables import Ticket, TicketEvent
+from models.tables import Person, PointsEntry, Ticket, TicketEvent
 from scheduler import install
 
 
@@ -90,6 +90,19 @@ class Harness:
     def query(self, fn: Any) -> Any:
         """Run a read in its own transaction."""
         return self.app.db.run_sync(fn)
+
+    def ledger(self) -> list[tuple[str, str, int]]:
+        """(person, reason, delta) of every points ledger row, oldest first."""
+
+        def read(s: Session) -> list[tuple[str, str, int]]:
+            rows = s.execute(
+                select(Person.external_id, PointsEntry.reason, PointsEntry.delta)
+                .join(Person, Person.id == PointsEntry.person_id)
+                .order_by(PointsEntry.id)
+            ).all()
+            return [(str(p), str(r), int(d)) for p, r, d in rows]
+
+        return self.query(read)  # type: ignore[no-any-return]
 
     def ticket(self, ticket_id: int) -> Ticket:
         """A ticket as stored now."""

@@ -11,25 +11,11 @@ from sqlalchemy.orm import Session
 from handlers import texts
 from handlers.payloads import FollowerSolved, FollowupSolved, unpack
 from models.outbox import latest_buttons
-from models.tables import Person, PointsEntry, TicketFollower
+from models.tables import Person, TicketFollower
 
 from .harness import Harness
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
-
-
-def ledger(h: Harness) -> list[tuple[str, str, int]]:
-    """(person, reason, delta) of every ledger row, oldest first."""
-
-    def read(s: Session) -> list[tuple[str, str, int]]:
-        rows = s.execute(
-            select(Person.external_id, PointsEntry.reason, PointsEntry.delta)
-            .join(Person, Person.id == PointsEntry.person_id)
-            .order_by(PointsEntry.id)
-        ).all()
-        return [(str(p), str(r), int(d)) for p, r, d in rows]
-
-    return h.query(read)  # type: ignore[no-any-return]
 
 
 def following(h: Harness, ticket_id: int) -> list[str]:
@@ -88,7 +74,7 @@ async def test_each_resident_answers_their_own_followup_and_the_bonus_is_paid_on
     assert h.ticket(keep).status == "resolved"  # a follower's answer never closes the ticket
     await h.run("r1: [tap 是]", "r1: [tap 满意]")
     assert h.ticket(keep).status == "closed"
-    assert ledger(h) == [("w1", "grab", 2), ("w1", "close", 10), ("w1", "double_yes", 20)]
+    assert h.ledger() == [("w1", "grab", 2), ("w1", "close", 10), ("w1", "double_yes", 20)]
 
 
 async def test_each_answer_counts_once_in_the_satisfaction_rate(h: Harness) -> None:

@@ -7,26 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import texts
-from models.tables import Person, PointsEntry, TicketEvent
+from models.tables import Person, TicketEvent
 
 from .harness import Harness
 from .office import client, office_with_grids, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
-
-
-def ledger(h: Harness) -> list[tuple[str, str, int]]:
-    """(person, reason, delta) of every ledger row, oldest first."""
-
-    def read(s: Session) -> list[tuple[str, str, int]]:
-        rows = s.execute(
-            select(Person.external_id, PointsEntry.reason, PointsEntry.delta)
-            .join(Person, Person.id == PointsEntry.person_id)
-            .order_by(PointsEntry.id)
-        ).all()
-        return [(str(p), str(r), int(d)) for p, r, d in rows]
-
-    return h.query(read)  # type: ignore[no-any-return]
 
 
 def actors(h: Harness, ticket_id: int) -> list[tuple[str, str | None]]:
@@ -60,7 +46,7 @@ async def test_close_on_behalf_without_credit_pays_nobody(h: Harness) -> None:
     ]
     assert h.to("r1", out) == [texts.R_RESOLVED.format(id=tid, note=texts.ON_BEHALF_NOTE)]
     out = await h.run("r1: [tap 是]", "r1: [tap 满意]")
-    assert ledger(h) == [("w1", "grab", 2)]
+    assert h.ledger() == [("w1", "grab", 2)]
     assert h.to("w1", out) == [texts.W_CLOSED.format(id=tid, rating=texts.RATING["double_yes"], points=0)]
     assert actors(h, tid)[-3:] == [("resolved", "c1"), ("confirmed_resolved", "r1"), ("closed", "r1")]
     assert h.to("w1", await h.say("w1: 我的积分"))[-1] == texts.POINTS.format(total=2, week=2, month=2)
@@ -76,7 +62,7 @@ async def test_close_on_behalf_with_credit_pays_the_named_worker(h: Harness) -> 
     )
     assert h.to("r1", out) == [texts.R_RESOLVED.format(id=tid, note="路面已修补")]
     out = await h.run("r1: [tap 是]", "r1: [tap 满意]")
-    assert ledger(h) == [("w1", "grab", 2), ("w2", "close", 10), ("w2", "double_yes", 20)]
+    assert h.ledger() == [("w1", "grab", 2), ("w2", "close", 10), ("w2", "double_yes", 20)]
     assert h.to("w2", out) == [texts.W_CLOSED_CREDITED.format(id=tid, points=30)]
     assert h.to("w1", out) == [texts.W_CLOSED.format(id=tid, rating=texts.RATING["double_yes"], points=0)]
     stored = h.ticket(tid)
@@ -98,7 +84,7 @@ async def test_credit_is_understood_in_chinese_and_dashed_forms(h: Harness, line
     tid = await h.quick_claimed()
     await h.say("admin: " + line.format(id=tid))
     await h.run("r1: 是", "r1: 满意")
-    assert ledger(h) == [("w1", "grab", 2), ("w2", "close", 10), ("w2", "double_yes", 20)]
+    assert h.ledger() == [("w1", "grab", 2), ("w2", "close", 10), ("w2", "double_yes", 20)]
     assert not h.ticket(tid).resolution_note or "w2" not in (h.ticket(tid).resolution_note or "")
 
 
@@ -106,14 +92,14 @@ async def test_unsatisfied_close_on_behalf_pays_the_credit_only_the_base(h: Harn
     """An unsatisfied answer after a credited close on behalf: +10 to the credited worker, no bonus."""
     tid = await h.quick_claimed()
     await h.run(f"admin: 办结 {tid} 已修复 记分给 w2", "r1: 是", "r1: 不满意")
-    assert ledger(h) == [("w1", "grab", 2), ("w2", "close", 10)]
+    assert h.ledger() == [("w1", "grab", 2), ("w2", "close", 10)]
 
 
 async def test_reopened_and_resolved_by_the_handler_pays_the_handler_again(h: Harness) -> None:
     """Resolved on behalf, then 否 by the resident, then resolved by w1 himself: w1 is paid as usual."""
     tid = await h.quick_claimed()
     await h.run(f"admin: /close {tid}", "r1: 否", f"w1: 办结 {tid} 这次真修好了", "r1: 是", "r1: 满意")
-    assert ledger(h) == [("w1", "grab", 2), ("w1", "close", 10), ("w1", "double_yes", 20)]
+    assert h.ledger() == [("w1", "grab", 2), ("w1", "close", 10), ("w1", "double_yes", 20)]
 
 
 @pytest.mark.parametrize(
@@ -148,7 +134,7 @@ async def test_worker_cannot_act_on_a_ticket_he_does_not_hold(h: Harness, comman
     out = await h.say("w2: " + command.format(id=tid))
     assert h.to("w2", out) == [texts.NOT_HANDLER.format(id=tid)]
     assert h.events(tid) == before and h.ticket(tid).status == "claimed"
-    assert ledger(h) == [("w1", "grab", 2)]
+    assert h.ledger() == [("w1", "grab", 2)]
 
 
 async def test_admin_reassign_move_and_visit_record_the_admin_and_pay_no_visit_bonus(h: Harness) -> None:
@@ -157,14 +143,14 @@ async def test_admin_reassign_move_and_visit_record_the_admin_and_pay_no_visit_b
     await community_admin(h)
     await h.run(f"c1: /assign {tid} w2", f"c1: 见面 {tid}", f"admin: /move {tid} siji-2")
     assert actors(h, tid)[-3:] == [("assigned", "c1"), ("met", "c1"), ("moved", "admin")]
-    assert ledger(h) == [("w1", "grab", 2)]
+    assert h.ledger() == [("w1", "grab", 2)]
 
 
 async def test_the_handlers_own_visit_after_an_admins_still_earns_the_bonus_once(h: Harness) -> None:
     """An admin's visit takes nothing from the handler: his own first visit pays +3, a second none."""
     tid = await h.quick_claimed()
     await h.run(f"admin: 见面 {tid}", f"w1: 见面 {tid}", f"w1: 见面 {tid}")
-    assert ledger(h) == [("w1", "grab", 2), ("w1", "meet", 3)]
+    assert h.ledger() == [("w1", "grab", 2), ("w1", "meet", 3)]
 
 
 async def test_web_close_on_behalf_form_with_and_without_credit(db_url: str) -> None:
@@ -196,7 +182,7 @@ async def test_web_close_on_behalf_form_with_and_without_credit(db_url: str) -> 
         assert actors(web, second)[-3][0:2] == ("resolved", "admin")
         assert web.ticket(second).resolution_note == texts.ON_BEHALF_NOTE
         paid = [("w2", "close", 10), ("w2", "double_yes", 20)]
-        assert ledger(web) == [("w1", "grab", 2), ("w1", "grab", 2), *paid]
+        assert web.ledger() == [("w1", "grab", 2), ("w1", "grab", 2), *paid]
 
 
 async def test_web_close_form_refusals_and_no_form_for_workers(db_url: str) -> None:
