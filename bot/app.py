@@ -125,7 +125,8 @@ class App:
             return transaction
 
         try:
-            result = await self.db.run(work(router.handle))
+            # Shared: when many messages arrive at once, several commit together (Database.run).
+            result = await self.db.run(work(router.handle), shared=True)
         except router.Refused as refusal:
             result = await self.db.run(work(router.refuse(refusal)))
         queued: list[int] = []

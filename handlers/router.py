@@ -90,7 +90,9 @@ def _begin(u: Unit, msg: Inbound) -> tuple[Turn, OpenDialog] | HandleResult:
         u.send(Reply(msg.channel, msg.chat_id, texts.TOO_LONG.format(limit=limit)))
         return HandleResult(outbox_ids=[r.id for r in u.sent])
     # Every flow below sees text without control, bidi-override or zero-width characters.
-    msg = replace(msg, text=clean(msg.text), user_name=clean(msg.user_name) if msg.user_name else None)
+    text, name = clean(msg.text), clean(msg.user_name) if msg.user_name else None
+    if text != msg.text or name != msg.user_name:
+        msg = replace(msg, text=text, user_name=name)
     person = get_or_create_person(
         u.session,
         msg.channel,

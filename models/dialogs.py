@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from .store.prepared import UNREAD, Prepared, Unread
+from .store.prepared import UNREAD, Prepared, Unread, built
 from .store.upsert import insert_ignoring
 from .tables import IDLE, Dialog
 
@@ -84,8 +84,16 @@ def open_dialog(
             state, data, updated_at, new = IDLE, {}, now, True
         else:
             state, data, updated_at = row
-    dialog = Dialog(
-        channel=channel, chat_id=chat_id, user_id=user_id, state=state, data=data, updated_at=updated_at
+    dialog = built(
+        Dialog,
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "state": state,
+            "data": data,
+            "updated_at": updated_at,
+        },
     )
     return OpenDialog(dialog, state, data, updated_at, new)
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from .base import UTCDateTime
 from .messages import Button, Reply
-from .store.prepared import Prepared
+from .store.prepared import Prepared, built
 from .tables import Outbox, OutboxStatus
 
 
@@ -154,7 +154,8 @@ def enqueue(session: Session, reply: Reply, now: datetime, *, not_before: dateti
     # (id, chat, text), not tracked.
     row = _INSERT.first(session, values)
     assert row is not None
-    return Outbox(id=row[0], **values)
+    values["id"] = row[0]
+    return built(Outbox, values)
 
 
 REPLY = 0  # a direct answer to what a person just did
@@ -391,9 +392,13 @@ def defer(session: Session, owner: str, until: dict[int, datetime]) -> None:
     )
 
 
+_REMOTE_ID = Prepared(select(_TABLE.c.remote_id).where(_TABLE.c.id == bindparam("id")))
+
+
 def remote_id_of(session: Session, row_id: int) -> str | None:
     """The channel's own message id of a delivered row (for edits)."""
-    return session.scalar(select(Outbox.remote_id).where(Outbox.id == row_id))
+    row = _REMOTE_ID.first(session, {"id": row_id})
+    return row[0] if row else None
 
 
 _LATEST_BUTTONS = Prepared(
@@ -406,6 +411,26 @@ _LATEST_BUTTONS = Prepared(
     .order_by(_TABLE.c.id.desc())
     .limit(1)
 )
+
+
+_LAST_KEYBOARD = Prepared(
+    select(_TABLE.c.keyboard)
+    .where(
+        _TABLE.c.channel == bindparam("channel"),
+        _TABLE.c.chat_id == bindparam("chat_id"),
+        _TABLE.c.keyboard.is_not(None),
+        _TABLE.c.status == literal_column(f"'{OutboxStatus.SENT.value}'"),
+        _TABLE.c.id < bindparam("before"),
+    )
+    .order_by(_TABLE.c.id.desc())
+    .limit(1)
+)
+
+
+def last_keyboard(session: Session, channel: str, chat_id: str, before: int) -> str | None:
+    """The keyboard kind ("location", "contact", "remove") of the last delivered row before this one."""
+    row = _LAST_KEYBOARD.first(session, {"channel": channel, "chat_id": chat_id, "before": before})
+    return row[0] if row else None
 
 
 def latest_buttons(session: Session, channel: str, chat_id: str) -> list[Button]:

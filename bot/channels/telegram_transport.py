@@ -50,6 +50,7 @@ CAPTION_MAX = 1024
 CALLBACK_DATA_MAX = 64  # bytes, a Bot API limit
 LONG_PAYLOAD = "~"  # callback data "~<hash>" stands for a payload kept in the kv table
 NAV_PAYLOADS = frozenset({BACK.payload, CANCEL.payload})
+REQUESTS = ("location", "contact")  # reply keyboards that inline buttons cannot close
 _FILE_REF = re.compile(r"^[A-Za-z0-9_\-]{20,}$")
 InlineJson = dict[str, list[list[dict[str, str]]]]  # {"inline_keyboard": [[{"text", "callback_data"}]]}
 _MARKUP = InlineJson | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -117,6 +118,11 @@ def _remote(message: Message) -> str:
 def _split(text: str, limit: int = TEXT_MAX) -> list[str]:
     """Cut a long text at line ends into pieces Telegram accepts (never an empty one)."""
     return [piece or "…" for piece in split_text(text, limit)]
+
+
+def _fits(payload: str) -> bool:
+    """Whether a payload can be callback data as it is."""
+    return len(payload.encode()) <= CALLBACK_DATA_MAX and not payload.startswith(LONG_PAYLOAD)
 
 
 def layout(buttons: list[Button]) -> list[list[Button]]:
@@ -187,7 +193,7 @@ class TelegramTransport:
 
     async def _callback_data(self, payload: str) -> str:
         """The payload itself, or a short key to it when it exceeds Telegram's 64 bytes."""
-        if len(payload.encode()) <= CALLBACK_DATA_MAX and not payload.startswith(LONG_PAYLOAD):
+        if _fits(payload):
             return payload
         key = payload_key(payload)
         now = self.clock.now()
@@ -209,8 +215,14 @@ class TelegramTransport:
             return None
         rows = []
         for row in layout(list(buttons)):
+            # Most payloads fit as they are: only a long one costs an await (and a database write).
             rows.append(
-                [{"text": b.label, "callback_data": await self._callback_data(b.payload)} for b in row]
+                [
+                    {"text": b.label, "callback_data": await self._callback_data(b.payload)}
+                    if not _fits(b.payload)
+                    else {"text": b.label, "callback_data": b.payload}
+                    for b in row
+                ]
             )
         return {"inline_keyboard": rows}
 
@@ -232,31 +244,12 @@ class TelegramTransport:
             return inline
         return ReplyKeyboardRemove() if message.keyboard == "remove" else None
 
-    async def _keyboard_open(self, message: OutgoingMessage) -> bool:
-        """Tell whether the last keyboard this chat got was a 📍/📱 one (inline buttons cannot close it)."""
-
-        def last(session: Session) -> str | None:
-            return session.scalar(
-                select(Outbox.keyboard)
-                .where(
-                    Outbox.channel == CHANNEL,
-                    Outbox.chat_id == message.chat_id,
-                    Outbox.keyboard.is_not(None),
-                    Outbox.status == OutboxStatus.SENT,
-                    Outbox.id < message.id,
-                )
-                .order_by(Outbox.id.desc())
-                .limit(1)
-            )
-
-        return await self.db.run(last) in ("location", "contact")
-
     # ------------------------------------------------------------------ sending
 
     async def _send(self, message: OutgoingMessage, chat_id: str | None = None) -> str:
         chat = _chat(chat_id or message.chat_id)
         markup = await self._markup(message)
-        if message.keyboard == "remove" and message.buttons and await self._keyboard_open(message):
+        if message.keyboard == "remove" and message.buttons and message.previous_keyboard in REQUESTS:
             await self._part(message, 0, chat, texts.TG_KEYBOARD_CLOSED, ReplyKeyboardRemove())
         text = message.text
         if message.document:

@@ -127,6 +127,9 @@ class Sender:
                 continue
             remote = outbox.remote_id_of(session, r.edit_of) if r.edit_of is not None else None
             parts = r.remote_id or ""
+            # A lane head: every earlier row of its chat is settled, so the last keyboard is known now.
+            closes = r.keyboard == "remove" and bool(r.buttons) and r.channel in lanes
+            previous = outbox.last_keyboard(session, r.channel, r.chat_id, r.id) if closes else None
             out.append(
                 (
                     OutgoingMessage(
@@ -142,6 +145,7 @@ class Sender:
                         is_edit=r.edit_of is not None,
                         parts_done=int(parts.removeprefix(PARTS)) if parts.startswith(PARTS) else 0,
                         document=r.document,
+                        previous_keyboard=previous,
                     ),
                     slots[r.id],
                 )

@@ -28,6 +28,9 @@ class OutgoingMessage:
     is_edit: bool = False
     parts_done: int = 0  # leading parts of a long message a previous attempt delivered
     document: str | None = None  # a local file sent as a file (the text is its caption)
+    # The keyboard kind ("location", "contact", "remove") of the last row delivered to this chat
+    # before this one, read at claim time when this row closes a keyboard (lane heads only).
+    previous_keyboard: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from .threads import Outcome, WorkerThreads
+from .threads import outcome as _alone
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ _DRIVERS = {
     "postgres": "postgresql+psycopg",
 }
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_SHARED_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '200ms'")
+SHARED_MOST = 8  # units of work at most in one shared transaction (each waits for the others' commit)
 
 
 def normalise_url(url: str) -> str:
@@ -99,7 +103,7 @@ class Database:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=4)
             workers = pool_size
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        self._threads = WorkerThreads(workers, "db", together=self._together, most=SHARED_MOST)
         self.closed = False
 
     @property
@@ -122,17 +126,55 @@ class Database:
                 time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
 
-    async def run(self, fn: Callable[[Session], T]) -> T:
-        """Run fn in one transaction on a database worker thread."""
-        loop = asyncio.get_running_loop()
+    async def run(self, fn: Callable[[Session], T], *, shared: bool = False) -> T:
+        """Run fn in one transaction on a database worker thread.
+
+        shared: fn may share its transaction with other shared work queued at the same moment
+        (group commit: one BEGIN and COMMIT for several messages when many arrive at once). It
+        must then leave nothing behind in the session but its writes (see _together).
+        """
         try:
-            future = loop.run_in_executor(self._executor, self.run_sync, fn)
-        except RuntimeError as exc:  # the executor was shut down between the check and the call
+            if shared:
+                future = self._threads.submit(fn, shared=True)
+            else:
+                future = self._threads.submit(functools.partial(self.run_sync, fn))
+        except RuntimeError as exc:  # the threads were stopped between the check and the call
             raise DatabaseClosed("the database was closed") from exc
         return await future
+
+    def _together(self, fns: list[Callable[[Session], Any]]) -> list[Outcome]:
+        """Run several units of work in one transaction; if any fails, each runs again on its own.
+
+        Between two units the session is flushed and emptied (identity map and info), so each
+        starts as in a transaction of its own, seeing what the ones before it wrote. A failure
+        (a refusal, a lock timeout, a broken statement) rolls back the whole group, and every
+        unit then runs in its own transaction with its own retries and its own error: nothing is
+        lost or applied twice, and one bad message never fails another.
+        """
+        if len(fns) > 1 and not self.closed:
+            values: list[Any] = []
+            try:
+                with self.sessions() as session, session.begin():
+                    if not self.sqlite:
+                        # Two groups may lock the same rows in opposite orders, which PostgreSQL
+                        # would only call a deadlock after a second: wait briefly, then run alone.
+                        session.execute(_SHARED_LOCK_TIMEOUT)
+                    for fn in fns:
+                        if values:
+                            session.flush()
+                            session.expunge_all()
+                            session.info.clear()
+                        values.append(fn(session))
+            except Exception:
+                log.debug(
+                    "a shared transaction of %d units failed; running each alone", len(fns), exc_info=True
+                )
+            else:
+                return [(v, None) for v in values]
+        return [_alone(functools.partial(self.run_sync, fn)) for fn in fns]
 
     def close(self) -> None:
         """Release threads and connections; later work raises DatabaseClosed."""
         self.closed = True
-        self._executor.shutdown(wait=True)
+        self._threads.shutdown()
         self.engine.dispose()
