@@ -31,7 +31,7 @@ _DRIVERS = {
 }
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _SHARED_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '200ms'")
-SHARED_MOST = 8  # units of work at most in one shared transaction (each waits for the others' commit)
+SHARED_MOST = 16  # units of work at most in one shared transaction (each waits for the others' commit)
 
 
 def normalise_url(url: str) -> str:
