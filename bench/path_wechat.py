@@ -19,10 +19,15 @@ from bot.channels.wechat import setup
 from bot.channels.wechat_security import signature
 from bot.config import WechatConfig
 from bot.web import build_asgi
+from handlers.duplicates import NEW
+from handlers.payloads import WizardAction, WizardNav
 from models.messages import Button
 from models.outbox import latest_buttons
 
 from .common import Step
+
+SUBMIT = WizardNav(WizardAction.SUBMIT).pack()
+NOT_THE_SAME = NEW.pack()
 
 # httpx's ASGITransport tries `import sniffio` on every request; it is not installed here, and a
 # failed import is not cached, so each request paid a file-system search (about 1 ms). Mark it
@@ -69,7 +74,12 @@ async def make_sender(app: App) -> tuple[Callable[[Step], Awaitable[None]], Call
 
     async def as_typed(step: Step) -> str:
         buttons = await asyncio.to_thread(options, step.user)
-        number = next(n for n, b in enumerate(buttons, 1) if b.payload == step.payload)
+        wanted = step.payload
+        if wanted == SUBMIT and all(b.payload != wanted for b in buttons):
+            # Every report is filed at the same spot, so from the second one on the confirm step asks
+            # first whether it is the same problem: "不是，继续提交" files it, as 确认提交 does.
+            wanted = NOT_THE_SAME
+        number = next(n for n, b in enumerate(buttons, 1) if b.payload == wanted)
         return str(number)
 
     async def send(step: Step) -> None:
