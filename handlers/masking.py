@@ -5,10 +5,11 @@ to one door or one person. Masked, in this order:
 - phone-like strings: mobiles (+86, spaces, dashes), landlines with area code, any run of 7+ digits
   (each digit becomes '*');
 - building-unit-room shorthand (3-2-201, 12-1502): each digit becomes '*';
-- building and unit numbers (3幢, 12栋, B座, 5号楼, 二号楼, 三单元, 8号院, 2号门) become '**';
+- building and unit numbers (3幢, 12栋, 十二栋, B座, 5号楼, 二号楼, 三单元, 8号院, 2号门) become '**';
 - rooms (201室, 1502户, 302房) and the number right after a building or unit (3幢201) become '***';
-- street numbers (春晗路12号, 人民大道100-2号, 门牌号18): a street number is a building too, so it
-  becomes '**' like 3幢 does (the road's name stays: the grid still knows where to go).
+- street and house numbers (春晗路12号, 人民大道100-2号, 门牌号18, 现代花园12号, 100弄5号): a house
+  number is a building too, so it becomes '**' like 3幢 does (the road's or compound's name stays:
+  the grid still knows where to go).
 The '**' and '***' are of fixed width, so that a mask does not tell 3幢 from 12幢.
 Kept: compound, road, lane (100弄 names a compound, like 现代花园), floors (3楼, 5层), dates
 (11月5号, 2026-11-23), amounts (2平方米, 3天), metro lines (1号线), ticket numbers (#12).
@@ -23,6 +24,7 @@ BUILDING = "**"
 ROOM = "***"
 
 _CN_DIGITS = "零〇一二三四五六七八九十百两"
+_CN_NOT_ONE = _CN_DIGITS.replace("一", "")
 _PHONE = re.compile(
     r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d{4}){2}|[(（]?0\d{2,3}[)）]?[\s-]?\d{7,8})(?!\d)"
     r"|(?<!\d)\d{7,}(?!\d)"
@@ -34,13 +36,21 @@ _BUILDING = re.compile(
     r"(?:[A-Za-z]?\d+[A-Za-z]?|[A-Za-z])(?=\s*(?:号楼|号院|号门|幢|栋|座|单元))"
     r"|\d+(?=号\s*(?:[\d*]|单元))"  # 现代花园3号2单元: the 号 of a building
     rf"|[{_CN_DIGITS}]+(?=\s*(?:号楼|单元))"
+    # 十二栋, 三幢: Chinese numerals before a building word too, but not a lone 一 (这一栋楼: a building).
+    rf"|[{_CN_DIGITS}]{{2,}}(?=\s*(?:幢|栋|座))|[{_CN_NOT_ONE}](?=\s*(?:幢|栋|座))"
 )
 # A room: digits before 室 / 户 / 房, or three or four digits right after a building or unit word.
 _ROOM = re.compile(
     r"\d+(?=\s*(?:室|户|房(?!子|屋|东|价|租)))|(?<=幢|栋|座|元|楼)(\s*)\d{3,4}(?![\d年月日号])"
 )
 # A street number: after a road, street or village word (or 门牌), unless it is a metro line or a lane.
-_STREET = re.compile(r"(?<=[路街道巷村里])\d+(?:-\d+)?(?=号(?!线))|(?<=门牌号)\s*\d+|(?<=门牌)\s*\d+")
+# Also a house number right after a compound's name (现代花园12号, 阳光小区3号, 100弄5号): a date's
+# 号 follows 月 or nothing (11月5号, 5号开始停水), so it is kept.
+_COMPOUND_END = "园苑区城庭府居寓舍坊湾庄邸墅阁轩厦宅郡弄"
+_STREET = re.compile(
+    r"(?<=[路街道巷村里])\d+(?:-\d+)?(?=号(?!线))|(?<=门牌号)\s*\d+|(?<=门牌)\s*\d+"
+    rf"|(?<=[{_COMPOUND_END}])\d+(?:-\d+)?(?=号(?!线|楼|院|门|\s*单元))"
+)
 
 
 # What each pattern needs before it can match anything (most descriptions have none of it, and the
