@@ -545,7 +545,7 @@ CARD_AFFECTED = "\n👥 {count} 位居民反映了同一问题"
 FOLLOWER_NOT_RESOLVED = "已记录：您反映问题尚未解决（工单 #{id}），我们会转告办理人员。"
 W_FOLLOWER_NOT_RESOLVED = "关注工单 #{id} 的一位居民反馈：问题尚未解决，请核实。"
 FOLLOWER_THANKS = "感谢您的反馈！工单 #{id} 的回访已记录。"
-STATS_FOLLOWERS = "关注同一问题（未重复立单）的居民：{count} 人"
+STATS_FOLLOWERS = "关注同一问题的其他居民：{count} 人"  # by the duplicate offer or a merge
 
 # --- issue 11 (h1): personal commands in groups -------------------------------------
 # A personal command (/status, /my, 我的积分 …) sent in a group is answered in private.
