@@ -111,3 +111,22 @@ async def test_revoking_a_worker_returns_his_open_tickets_to_the_pool(h: Harness
     assert h.events(tid)[-1] == "released"
     await h.say(f"w2: 抢单 {tid}")
     assert h.ticket(tid).status == "claimed" and h.ticket(tid).due_at is not None
+
+
+async def test_a_resident_following_a_proxy_ticket_gets_their_own_followup(h: Harness) -> None:
+    """r2 follows a 代办 ticket: at 办结 he gets his own 解决了吗 (not the filer's 代办 notice) and answers it."""
+    await h.quick_grid()
+    await h.run("w2: /proxy", "w2: 李大爷", "w2: [tap 电话]", "w2: [tap 其他]", "w2: 楼道灯坏了一个月")
+    await h.run("w2: [tap 跳过]", "w2: [location 29.3451,120.0752]", "w2: 13700137000", "w2: [tap 确认提交]")
+    await h.run("r2: /report", "r2: [tap 其他]", "r2: 楼道灯坏了好久了没人修", "r2: [tap 跳过]")
+    await h.run("r2: [location 29.3451,120.0752]", "r2: [tap 跳过]")
+    await h.say("r2: [tap 是，关注 #1]")
+    out = await h.run("w1: 抢单 1", "w1: 办结 1 已更换灯泡")
+    assert h.to("r2", out)[-1] == texts.R_RESOLVED.format(id=1, note="已更换灯泡")
+    assert texts.PROXY_RESOLVED.format(id=1, note="已更换灯泡") not in h.to("r2", out)
+    assert h.last("r2")["buttons"] == [texts.BTN_YES, texts.BTN_NO]
+    assert h.to("w2", out)[-1] == texts.PROXY_RESOLVED.format(id=1, note="已更换灯泡")
+    assert h.to("admin", out)[-1].startswith("请电话回访 #1（李大爷 13700137000）")
+    out = await h.say("r2: [tap 是]")
+    assert h.to("r2", out) == [texts.R_ASK_SATISFIED]
+    assert h.ticket(1).status == "resolved"  # the resident's own answer comes by phone

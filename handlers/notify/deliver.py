@@ -50,13 +50,20 @@ def to_group(
 
 
 def to_resident(
-    u: Unit, ticket: Ticket, text: str, *, buttons: tuple[Button, ...] = (), photo: str | None = None
+    u: Unit,
+    ticket: Ticket,
+    text: str,
+    *,
+    buttons: tuple[Button, ...] = (),
+    photo: str | None = None,
+    followers: bool = True,
 ) -> None:
-    """Tell the resident (or the staff member who filed for them) about their ticket."""
+    """Tell the resident (or the staff member who filed for them) about their ticket, and its followers."""
     person = u.session.get(Person, ticket.resident_id)
     if person is not None:
         to_person(u, person, text, buttons=buttons, photo=photo, ticket_id=ticket.id)
-    _to_followers(u, ticket, text, buttons, photo)
+    if followers:
+        _to_followers(u, ticket, text, buttons, photo)
 
 
 def _to_followers(u: Unit, ticket: Ticket, text: str, buttons: tuple[Button, ...], photo: str | None) -> None:

@@ -134,8 +134,13 @@ def _resolved(u: Unit, h: Happened) -> None:
     t = h.ticket
     refresh_card(u, t)
     if needs_phone_followup(t):
-        to_resident(u, t, texts.PROXY_RESOLVED.format(id=t.id, note=h.said))
-    _ask_followup(u, t, texts.R_RESOLVED.format(id=t.id, note=h.said))
+        # The filer hears it is done and the admins phone the resident; residents who follow the
+        # ticket have chats of their own, so each gets their own 解决了吗 as usual.
+        to_resident(u, t, texts.PROXY_RESOLVED.format(id=t.id, note=h.said), followers=False)
+        _phone_task(u, t)
+        _ask_followers(u, t)
+    else:
+        to_resident(u, t, texts.R_RESOLVED.format(id=t.id, note=h.said), buttons=followup_buttons(t))
 
 
 def _result_photo(u: Unit, h: Happened) -> None:
@@ -197,17 +202,19 @@ def _merged(u: Unit, h: Happened) -> None:
     # Issue 11: the merged ticket's residents now follow the survivor and hear what its resident hears.
     to_resident(u, t, texts.R_MERGED_FOLLOWING.format(id=t.id, into=into.id))
     refresh_card(u, into)
-    if into.status == Status.RESOLVED and into.followup_stage and not needs_phone_followup(into):
-        _ask_new_followers(u, t, into)
+    if into.status == Status.RESOLVED and into.followup_stage:
+        # The survivor already waits for its 双是: residents who just joined get their own 解决了吗 now.
+        joined = {t.resident_id} | {f.person_id for f in followers.of_ticket(u.session, t.id)}
+        _ask_followers(u, into, joined)
 
 
-def _ask_new_followers(u: Unit, merged: Ticket, into: Ticket) -> None:
-    """The survivor already waits for its 双是: residents who just joined get their own 解决了吗 now."""
-    joined = {merged.resident_id} | {f.person_id for f in followers.of_ticket(u.session, merged.id)}
+def _ask_followers(u: Unit, into: Ticket, only: set[int] | None = None) -> None:
+    """Residents following a resolved ticket (or only these of them) each get their own 解决了吗."""
     text = texts.R_RESOLVED.format(id=into.id, note=into.resolution_note or "")
     for row in followers.of_ticket(u.session, into.id):
         person = u.session.get(Person, row.person_id)
-        if row.person_id not in joined or row.resolved_answer is not None or person is None:
+        asked_already = row.resolved_answer is not None
+        if (only is not None and row.person_id not in only) or asked_already or person is None:
             continue
         row.followup_stage, row.followup_asked_at = 1, u.now
         buttons = tuple(
