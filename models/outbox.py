@@ -299,7 +299,7 @@ _MARK_RETRY = (
         status=OutboxStatus.PENDING,
         next_attempt_at=bindparam("b_at"),
         attempts=_TABLE.c.attempts + bindparam("b_spent"),
-        error=bindparam("b_error"),
+        error=func.coalesce(bindparam("b_error", type_=_TABLE.c.error.type), _TABLE.c.error),  # None: keep
         remote_id=bindparam("b_remote"),
         lease_until=None,
         owner=None,
@@ -326,8 +326,15 @@ class Outcome:
     status: str
     at: datetime
     remote_id: str | None = None
-    error: str | None = None
+    error: str | None = None  # on a retry, None keeps the error the row had (a rebooked slot is none)
     spent: int = 0  # real API attempts this outcome used (0 or 1)
+
+
+def _error(o: Outcome, status: str) -> str | None:
+    """The error to store: a retry without one keeps the row's (None); otherwise text, cut to 1,000."""
+    if o.error is None and status == OutboxStatus.PENDING:
+        return None
+    return (o.error or "")[:1000]
 
 
 def record(session: Session, owner: str, outcomes: list[Outcome]) -> int:
@@ -346,7 +353,7 @@ def record(session: Session, owner: str, outcomes: list[Outcome]) -> int:
                 "b_owner": owner,
                 "b_at": o.at,
                 "b_remote": o.remote_id,
-                "b_error": (o.error or "")[:1000],
+                "b_error": _error(o, status),
                 "b_spent": o.spent,
             }
             for o in outcomes

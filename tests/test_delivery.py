@@ -345,3 +345,18 @@ async def test_a_429_pauses_its_chat_and_429s_in_two_chats_pause_the_bot(db: Dat
     await sender.flush()
     third = [shared.Request(3, recorder.limits.scopes("telegram", "45", False))]
     assert db.run_sync(lambda s: shared.book(s, third, sender.wall(), 0))[3] >= now + 29  # bot paused
+
+
+def test_a_rebooked_slot_keeps_the_error_of_the_last_real_attempt(db: Database) -> None:
+    """A message that failed (network), then missed its slot and was booked again: the error stays."""
+    clock = FakeClock()
+    queue(db, clock, ["9"], 1)
+    sender = Sender(db, clock, {"telegram": Recorder()}, owner="p1")
+    row = db.run_sync(lambda s: sender._claim(s, 1))[0][0]
+    failed = outbox.Outcome(row.id, "pending", clock.now(), error="network: timed out", spent=1)
+    assert db.run_sync(lambda s: outbox.record(s, "p1", [failed])) == 1
+    again = db.run_sync(lambda s: sender._claim(s, 1))[0][0]
+    rebooked = outbox.Outcome(again.id, "pending", clock.now())  # missed its slot: no call was made
+    assert db.run_sync(lambda s: outbox.record(s, "p1", [rebooked])) == 1
+    stored = db.run_sync(lambda s: s.get(Outbox, row.id))
+    assert (stored.status, stored.error, stored.attempts) == ("pending", "network: timed out", 1)

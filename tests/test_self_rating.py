@@ -114,7 +114,7 @@ async def test_revoking_a_worker_returns_his_open_tickets_to_the_pool(h: Harness
 
 
 async def test_a_resident_following_a_proxy_ticket_gets_their_own_followup(h: Harness) -> None:
-    """r2 follows a 代办 ticket: at 办结 he gets his own 解决了吗 (not the filer's 代办 notice) and answers it."""
+    """r2 follows a 代办 ticket: at 办结 he gets his own 解决了吗 (not the filer's notice) and answers it."""
     await h.quick_grid()
     await h.run("w2: /proxy", "w2: 李大爷", "w2: [tap 电话]", "w2: [tap 其他]", "w2: 楼道灯坏了一个月")
     await h.run("w2: [tap 跳过]", "w2: [location 29.3451,120.0752]", "w2: 13700137000", "w2: [tap 确认提交]")

@@ -163,7 +163,7 @@ class Sender:
         if limited and self.wall() - slot > limits.LATE:  # sent now it could crowd the next window
             self.late += 1
             parts = f"{PARTS}{message.parts_done}" if message.parts_done else None
-            self._done.append(outbox.Outcome(message.id, OutboxStatus.PENDING, self.clock.now(), parts, ""))
+            self._done.append(outbox.Outcome(message.id, OutboxStatus.PENDING, self.clock.now(), parts))
             self._leased.discard(message.id)
             return
         transport = self.transports[message.channel]
