@@ -170,6 +170,11 @@ def _released(u: Unit, note: str | None) -> str:
     return texts.HISTORY_DETAIL["released"].format(name=person_name(u.session, previous))
 
 
+def _unfollowed(u: Unit, note: str | None) -> str:
+    follower = parse_id(note or "")
+    return texts.HISTORY_DETAIL["unfollowed"].format(name=person_name(u.session, follower))
+
+
 def _nothing(u: Unit, note: str | None) -> str:
     return ""
 
@@ -201,6 +206,7 @@ DETAIL: dict[EventKind, Callable[[Unit, str | None], str]] = {
     EventKind.RECATEGORISED: _recategorised,
     EventKind.PHONE_FOLLOWUP: _phone_followup,
     EventKind.RELEASED: _released,
+    EventKind.UNFOLLOWED: _unfollowed,
 }
 
 

@@ -144,6 +144,16 @@ def withdraw(turn: Turn, args: list[str]) -> None:
     turn.reply(texts.WITHDRAW_CONFIRMED.format(id=ticket_id))
 
 
+def unfollow(turn: Turn, args: list[str]) -> None:
+    """取消关注 12: stop hearing about a ticket one followed (the duplicate offer, or a merge)."""
+    ticket_id = parse_id(args[0]) if args else None
+    if ticket_id is None:
+        turn.reply(texts.USAGE.format(usage="取消关注 编号（/unfollow 编号）"))
+        return
+    tickets.unfollow(turn.u, ticket_id, turn.person, turn.person)
+    turn.reply(texts.UNFOLLOWED.format(id=ticket_id))
+
+
 def followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
     """Take a 是/否 or 满意/不满意 button press."""
     tickets.answer_followup(turn.u, ticket_id, turn.person, stage, yes)
@@ -160,6 +170,7 @@ COMMANDS: dict[str, Command] = {
     "my": my_tickets,
     "status": status,
     "withdraw": withdraw,
+    "unfollow": unfollow,
 }
 ALIASES = {
     "帮助": "help",
@@ -167,4 +178,5 @@ ALIASES = {
     "我的工单": "my",
     "查询": "status",
     "撤回": "withdraw",
+    "取消关注": "unfollow",
 }

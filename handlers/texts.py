@@ -63,6 +63,7 @@ HELP_RESIDENT = (
     "· 反映问题：点「反映问题」或发送 /report，按提示选择类别、描述问题、发送照片和位置。\n"
     "· 我的工单：/my 查看您反映的全部问题；/status 编号 查看某一件的进展。\n"
     "· 撤回：/withdraw 编号（问题已自行解决时）。\n"
+    "· 取消关注：取消关注 编号（/unfollow，不再接收您关注的他人工单的进展）。\n"
     "· 填写过程中随时发送 /cancel 取消，或点「返回上一步」修改。\n"
     "办理时限（“135”）：简单事项1天办结，复杂事项3天办结，暂难解决的5天内给出初步方案。"
 )
@@ -151,6 +152,9 @@ NOT_OPEN = "工单 #{id} 当前状态为「{status}」，不能这样操作。"
 NOT_IN_SCOPE = "工单 #{id} 不在您负责的范围内。"
 NOT_HANDLER = "工单 #{id} 不是由您办理的。"
 NOT_FOUND = "没有找到工单 #{id}。"
+NOT_FOLLOWING = "您没有关注工单 #{id}。"
+UNFOLLOWED = "已取消关注工单 #{id}，之后不再通知您它的进展。"
+UNFOLLOWED_BY_ADMIN = "管理员已将您从工单 #{id} 的关注人中移除，之后不再通知您它的进展。如有疑问请重新反映。"
 DETAILS = (
     "工单 #{id} 详情（含居民隐私信息，请勿外传）：\n类别：{category}\n描述：{description}\n"
     "区域：{area}\n地址：{address}\n定位：{location}\n联系人：{contact}\n电话：{phone}\n"
@@ -433,6 +437,7 @@ EVENT_NAME = {
     "reminded": "办理提醒",
     "overdue_reminded": "超期催办",
     "followup_reminded": "回访提醒",
+    "unfollowed": "取消关注",
 }
 WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
@@ -452,6 +457,7 @@ WEB_FILTER = {
     "stats": "统计周期或社区",
 }
 WEB_FIELD_WORKER = "网格员"
+WEB_FIELD_FOLLOWER = "关注人"
 WEB_FIELD_MERGE_INTO = "目标工单编号"
 WEB_FIELD_CREDIT = "记分网格员"
 WEB_TIER_USAGE = "时限档位：简单|复杂|暂难解决"
@@ -575,6 +581,7 @@ HISTORY_DETAIL = {
     "rejected": "：{note}",
     "merged": "：合并到 {into}",
     "merged_in": "：#{id} 并入本工单",
+    "unfollowed": "：{name} 不再关注",
     "escalated_unclaimed": "：无人接单，升级至{level}",
     "escalated_overdue": "：超过办结时限，升级至{level}",
     "overdue": "：超过{level}督办时限",
@@ -628,6 +635,7 @@ CREDIT_NOT_ON_BEHALF = "工单 #{id} 由您本人办理，积分自动记给您�
 CREDIT_NOT_IN_SCOPE = "{user} 不负责工单 #{id} 所在的范围，不能记分给他。"
 ON_BEHALF_NO_CREDIT_WEB = "本单办结积分不记给任何人。"
 WEB_DONE["close"] = "工单 #{id} 已代为办结，正在请居民确认。{detail}"
+WEB_DONE["unfollow"] = "已将 {detail} 从工单 #{id} 的关注人中移除，并已告知本人。"
 W_CLOSED_CREDITED = "工单 #{id} 已销号，管理员代为办结时将积分记给了您：+{points}。"
 HELP_ADMIN += "\n/close 编号 [说明] [--credit 网格员] 代经办人办结（办结积分默认不记给任何人）"
 R_MERGED_FOLLOWING = (

@@ -27,6 +27,7 @@ class Refusal(StrEnum):
     SELF_RATING = "SELF_RATING"  # id
     CREDIT_NOT_ON_BEHALF = "CREDIT_NOT_ON_BEHALF"  # id
     CREDIT_NOT_IN_SCOPE = "CREDIT_NOT_IN_SCOPE"  # id, user
+    NOT_FOLLOWING = "NOT_FOLLOWING"  # id
 
 
 class DomainError(Exception):

@@ -44,6 +44,7 @@ class EventKind(StrEnum):
     RECATEGORISED = "recategorised"  # given another category (its own was retired)
     PHONE_FOLLOWUP = "phone_followup"
     RELEASED = "released"
+    UNFOLLOWED = "unfollowed"  # a resident stopped following it (or an admin removed him); note: his id
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).
@@ -70,6 +71,7 @@ STAFF_ONLY = frozenset(
         EventKind.PROGRESS,
         EventKind.OVERDUE_REMINDED,
         EventKind.PHONE_FOLLOWUP,
+        EventKind.UNFOLLOWED,
     }
 )
 

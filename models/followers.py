@@ -46,6 +46,16 @@ def add(session: Session, ticket_id: int, person_id: int, now: datetime) -> bool
     return True
 
 
+def remove(session: Session, ticket_id: int, person_id: int) -> bool:
+    """The person no longer follows the ticket; False when they did not."""
+    row = get(session, ticket_id, person_id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
 def owed(session: Session, person_id: int) -> TicketFollower | None:
     """The person's newest follow with a follow-up question (solved? satisfied?) waiting for their answer."""
     return session.scalar(

@@ -299,6 +299,17 @@ def withdraw(u: Unit, ticket_id: int, resident: Person) -> Ticket:
     return ticket
 
 
+def unfollow(u: Unit, ticket_id: int, follower: Person, actor: Person) -> Ticket:
+    """The follower stops following the ticket (himself, or removed by an admin over it)."""
+    ticket = get(u, ticket_id)
+    if actor.id != follower.id and not is_admin_over(u, actor, ticket):
+        raise NotAllowed(Refusal.NOT_ADMIN)
+    if not followers.remove(u.session, ticket.id, follower.id):
+        raise BadInput(Refusal.NOT_FOLLOWING, id=ticket.id)
+    record(u, Happened(EventKind.UNFOLLOWED, ticket, actor, note=str(follower.id)))
+    return ticket
+
+
 def reject(u: Unit, ticket_id: int, admin: Person, reason: str) -> Ticket:
     """An admin refuses a ticket, with a reason the resident is told."""
     reason = _clean_note(u, reason, Refusal.REASON_REQUIRED)

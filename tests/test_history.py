@@ -50,6 +50,7 @@ EVERY_KIND: dict[EventKind, tuple[str | None, str]] = {
     EventKind.RECATEGORISED: ("road -> road", "调整类别 · w1（网格员）：大城管/道路破损 → 大城管/道路破损"),
     EventKind.PHONE_FOLLOWUP: ("2:n", "电话回访 · w1（网格员）：对这次办理满意吗？不满意"),
     EventKind.RELEASED: ("PREVIOUS", "退回待抢单 · w1（网格员）：原办理人 w2 不再负责，退回待抢单"),
+    EventKind.UNFOLLOWED: ("PREVIOUS", "取消关注 · w1（网格员）：w2 不再关注"),
 }
 # Who did each: the resident, the system (scheduler), or the worker.
 BY_RESIDENT = {

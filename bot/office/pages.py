@@ -101,6 +101,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "move": admin and movable(ticket),
         # 代为办结: an admin resolves a ticket someone else holds (points: the credited worker or nobody).
         "close": admin and not handler and allowed(ticket, Action.RESOLVE),
+        "unfollow": admin,  # remove a resident who follows it by mistake
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     people = present.names(u, {i for i in (ticket.resident_id, ticket.handler_id) if i is not None})
@@ -216,6 +217,13 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
         note = form.get("note", "").strip() or texts.ON_BEHALF_NOTE
         tickets.resolve(u, ticket_id, me, note, credit)
         return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
+    if action == "unfollow":
+        follower_id = _number(form.get("person", ""), texts.WEB_FIELD_FOLLOWER)
+        follower = u.session.get(Person, follower_id)
+        if follower is None:
+            raise BadInput(texts.NOT_FOLLOWING.format(id=ticket_id))
+        tickets.unfollow(u, ticket_id, follower, me)
+        return follower.name
     raise BadInput(texts.WEB_UNKNOWN_ACTION)
 
 

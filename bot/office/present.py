@@ -103,6 +103,7 @@ class Event:
 class Follower:
     """A resident following the ticket (issue 12), with their own 双是 answers so far."""
 
+    person_id: int
     name: str
     since: datetime
     answer: str
@@ -114,6 +115,7 @@ def followers(u: Unit, t: Ticket) -> list[Follower]:
     people = names(u, {r.person_id for r in rows_})
     return [
         Follower(
+            r.person_id,
             people.get(r.person_id, ""),
             r.created_at,
             texts.WEB_FOLLOWER_ANSWER[(r.resolved_answer, r.satisfied)],

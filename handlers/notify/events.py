@@ -284,6 +284,14 @@ def _released(u: Unit, h: Happened) -> None:
     to_resident(u, h.ticket, texts.R_RELEASED.format(id=h.ticket.id))
 
 
+def _unfollowed(u: Unit, h: Happened) -> None:
+    """The card's follower count changes; a resident an admin removed is told why the news stops."""
+    refresh_card(u, h.ticket)
+    follower = u.session.get(Person, int(h.note or 0))
+    if follower is not None and h.actor is not None and h.actor.id != follower.id:
+        to_person(u, follower, texts.UNFOLLOWED_BY_ADMIN.format(id=h.ticket.id), ticket_id=h.ticket.id)
+
+
 def _quiet(u: Unit, h: Happened) -> None:
     """Recorded only: the flow that caused it answers for itself (a new ticket's card and receipt)."""
 
@@ -314,6 +322,7 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.RECATEGORISED: _recategorised,
     EventKind.PHONE_FOLLOWUP: _quiet,
     EventKind.RELEASED: _released,
+    EventKind.UNFOLLOWED: _unfollowed,
 }
 
 
