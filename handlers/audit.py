@@ -219,6 +219,11 @@ def _detail(u: Unit, ev: TicketEvent) -> str:
     return DETAIL[kind](u, ev.note)
 
 
+def event_detail(u: Unit, ev: TicketEvent) -> str:
+    """The event's content in words as /history says it, without its leading colon (the office's timeline)."""
+    return _detail(u, ev).removeprefix("：")
+
+
 def entries(u: Unit, ticket: Ticket) -> list[Entry]:
     """The ticket's whole trail, oldest first: its events and the residents who followed it."""
     rows = u.session.scalars(

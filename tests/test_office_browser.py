@@ -163,3 +163,41 @@ async def test_sign_in_filter_assign_and_export_in_chromium(web: Harness, chromi
             assert dialogs == []  # the <script> description never ran
         finally:
             await context.close()
+
+
+async def test_an_admin_removes_a_follower_in_chromium(web: Harness, chromium: str, db_url: str) -> None:
+    """The ticket page lists who follows it; 移除 takes one off, the flash says so, he is told."""
+    from playwright.async_api import async_playwright
+
+    tid = await web.quick_report("r1")
+    await web.run("r2: /report", "r2: [tap 大城管]", "r2: [tap 道路破损]", "r2: 人行道的地砖碎了一大片")
+    await web.run("r2: [tap 跳过]", "r2: [location 29.3452,120.0753]", "r2: 13900139000")
+    await web.say(f"r2: [tap 是，关注 #{tid}]")
+    async with served(web) as base, async_playwright() as pw:
+        web.app.config.web.base_url = base
+        browser = await pw.chromium.connect_over_cdp(chromium)
+        context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = await context.new_page()
+        try:
+            token = await link_token(web, "admin")
+            await page.goto(f"{base}/office/login/{token}")
+            await page.click("#sign-in")
+            await page.wait_for_url(re.compile(r"/office/tickets$"))
+            await page.goto(f"{base}/office/tickets/{tid}")
+            followers = page.locator("#followers")
+            assert "关注人（1）" in await followers.inner_text() and "r2" in await followers.inner_text()
+            assert "13900139000" not in await followers.inner_text()
+            await page.click("#followers button")
+            await page.wait_for_selector(".flash")
+            assert await page.locator(".flash").inner_text() == texts.WEB_DONE["unfollow"].format(
+                id=tid, detail="r2"
+            )
+            assert "关注人（0）" in await page.locator("#followers").inner_text()
+            assert "取消关注" in await page.locator("#timeline").inner_text()
+            if db_url.startswith("sqlite"):
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                await page.screenshot(path=str(SHOTS / "ticket-follower-removed.png"), full_page=True)
+            await web.app.sender.flush()
+            assert web.to("r2")[-1] == texts.UNFOLLOWED_BY_ADMIN.format(id=tid)
+        finally:
+            await context.close()

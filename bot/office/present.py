@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from handlers import texts
+from handlers.audit import event_detail
 from handlers.render import category_name
 from models.followers import of_ticket as followers_of
 from models.people import grants_of
@@ -150,7 +151,7 @@ def timeline(u: Unit, t: Ticket) -> list[Event]:
             actor=people.get(e.actor_id, "") if e.actor_id else texts.WEB_ROLE["system"],
             role=role_word(u, t, e.actor_id),
             what=texts.EVENT_NAME[e.kind],
-            note=texts.SOURCE.get(e.note or "", e.note or "") if e.kind == "created" else e.note or "",
+            note=event_detail(u, e),  # in words, as /history says it (never a stored code or id)
             status=texts.CARD_STATUS.get(e.to_status or "", ""),
         )
         for e in events
