@@ -187,6 +187,9 @@ async def test_an_admin_removes_a_follower_in_chromium(web: Harness, chromium: s
             followers = page.locator("#followers")
             assert "关注人（1）" in await followers.inner_text() and "r2" in await followers.inner_text()
             assert "13900139000" not in await followers.inner_text()
+            if db_url.startswith("sqlite"):
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                await followers.screenshot(path=str(SHOTS / "ticket-followers.png"))
             await page.click("#followers button")
             await page.wait_for_selector(".flash")
             assert await page.locator(".flash").inner_text() == texts.WEB_DONE["unfollow"].format(
@@ -195,7 +198,6 @@ async def test_an_admin_removes_a_follower_in_chromium(web: Harness, chromium: s
             assert "关注人（0）" in await page.locator("#followers").inner_text()
             assert "取消关注" in await page.locator("#timeline").inner_text()
             if db_url.startswith("sqlite"):
-                SHOTS.mkdir(parents=True, exist_ok=True)
                 await page.screenshot(path=str(SHOTS / "ticket-follower-removed.png"), full_page=True)
             await web.app.sender.flush()
             assert web.to("r2")[-1] == texts.UNFOLLOWED_BY_ADMIN.format(id=tid)
