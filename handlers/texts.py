@@ -219,6 +219,11 @@ WITHDRAW_CONFIRMED = "工单 #{id} 已撤回。"
 FOLLOWUP_NOT_NOW = "工单 #{id} 目前不需要您确认。"
 SELF_RATING = "工单 #{id} 由您代办或办理，回访须由居民本人（或社区管理员电话回访）答复，您不能自评。"
 PHONE_FOLLOWUP_TASK = "请电话回访 #{id}（{name} {phone}）：{question}\n请按居民在电话中的回答点击按钮。"
+PHONE_FOLLOWUP_NOBODY = (
+    "工单 #{id} 需要电话回访居民（{name} {phone}），但本社区和街道没有其他管理员可以回访："
+    "经办、代办或办结了这件工单的人不能为它打分。请授权另一位管理员（/grant），"
+    "否则工单将于 {closes} 自动销号（未评价）。"
+)
 PHONE_FOLLOWUP_SOLVED = "问题解决了吗？"
 PHONE_FOLLOWUP_SATISFIED = "对这次办理满意吗？"
 PHONE_FOLLOWUP_RECORDED = "已记录工单 #{id} 的电话回访答复：{answer}。"

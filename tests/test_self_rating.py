@@ -130,3 +130,18 @@ async def test_a_resident_following_a_proxy_ticket_gets_their_own_followup(h: Ha
     out = await h.say("r2: [tap 是]")
     assert h.to("r2", out) == [texts.R_ASK_SATISFIED]
     assert h.ticket(1).status == "resolved"  # the resident's own answer comes by phone
+
+
+async def test_when_every_admin_worked_on_a_proxy_ticket_they_hear_nobody_can_phone(h: Harness) -> None:
+    """The only admin filed the 代办 and closed it on the worker's behalf: he is told why no 回访 comes."""
+    await h.quick_grid()
+    await h.run(
+        "admin: /proxy", "admin: 李大爷", "admin: [tap 电话]", "admin: [tap 其他]", "admin: 楼道灯坏了一个月"
+    )
+    await h.run("admin: [tap 跳过]", "admin: [location 29.3451,120.0752]", "admin: 13700137000")
+    await h.say("admin: [tap 确认提交]")
+    out = await h.run("w1: 抢单 1", "admin: /close 1 已更换灯泡")
+    told = h.to("admin", out)
+    assert not any(t.startswith("请电话回访") for t in told)
+    closes = "11月26日 09:00"  # resolved at 09:00 on the 23rd (fake clock), closed unrated 3 days later
+    assert texts.PHONE_FOLLOWUP_NOBODY.format(id=1, name="李大爷", phone="13700137000", closes=closes) in told

@@ -17,7 +17,7 @@ from models.tickets import needs_phone_followup, own_work, payee
 
 from .. import texts
 from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
-from ..render import area_label, deadline_words, due_text, person_name, role_name
+from ..render import area_label, deadline_words, due_text, fmt_time, person_name, role_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
 from .deliver import card_text, mark_moved, post_card, refresh_card, to_handler, to_person, to_resident
@@ -115,11 +115,25 @@ def _phone_task(u: Unit, t: Ticket) -> None:
         id=t.id, name=t.contact_name or "", phone=t.phone or "", question=question
     )
     own = own_work(t)
-    callers = [a for a in admins_at(u, level_area(u, t, 1).id) if a.id not in own]
+    near = admins_at(u, level_area(u, t, 1).id)
+    callers = [a for a in near if a.id not in own]
     if not callers:
-        callers = [a for a in admins_at(u, u.tree.top().id) if a.id not in own]
+        top = admins_at(u, u.tree.top().id)
+        callers = [a for a in top if a.id not in own]
+        if not callers:  # every admin worked on it: nobody may record the answer, so say what happens
+            _nobody_to_phone(u, t, [a for a in (*near, *top) if a.id in own])
     for admin in callers:
         to_person(u, admin, text, buttons=buttons, ticket_id=t.id)
+
+
+def _nobody_to_phone(u: Unit, t: Ticket, own_admins: list[Person]) -> None:
+    """Tell the admins who worked on a 代办 ticket that no other admin can phone its resident."""
+    closes = (t.resolved_at or u.now) + u.rules.sla.followup_autoclose_after
+    text = texts.PHONE_FOLLOWUP_NOBODY.format(
+        id=t.id, name=t.contact_name or "", phone=t.phone or "", closes=fmt_time(closes, u.rules.sla.timezone)
+    )
+    for admin in {a.id: a for a in own_admins}.values():
+        to_person(u, admin, text, ticket_id=t.id)
 
 
 def _ask_followup(u: Unit, t: Ticket, text: str) -> None:
