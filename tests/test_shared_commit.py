@@ -271,3 +271,25 @@ async def test_units_queued_when_the_database_closes_are_applied_or_refused_neve
     finally:
         check.close()
     assert keys == applied
+
+
+async def test_a_flush_returns_only_once_what_another_flush_claimed_is_printed(h: Harness) -> None:
+    """Two answers delivered at once (two console lines done together): the flush that claimed nothing
+    waits for the other's claim, so no one's reply prints after his line has returned."""
+    await h.app.handle(_hello("late", "m-late"))  # queued, not delivered yet
+    real_run = h.app.db.run
+    slowed: list[bool] = []
+
+    async def run(fn: Any, **kw: Any) -> Any:
+        result = await real_run(fn, **kw)
+        if not slowed and isinstance(result, list) and result:  # the first claim that took a row
+            slowed.append(True)
+            await asyncio.sleep(0.05)  # a loaded machine: the claim's answer comes back late
+        return result
+
+    h.app.db.run = run  # type: ignore[method-assign]
+    first = asyncio.ensure_future(h.app.sender.flush())
+    await asyncio.sleep(0.01)  # the first flush has claimed the reply and is waiting for the answer
+    await h.app.sender.flush()
+    assert slowed and len(h.to("late", h.transcript)) == 1
+    await first

@@ -76,6 +76,8 @@ class Sender:
         self.failures = QuietLog(log, "outbox delivery")
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()  # a lane finished: outcomes to record, a lane to refill
+        self._steps = 0  # steps running now (several flush() calls may run at once)
+        self._stepped = asyncio.Event()  # a step finished (flush waits for another's claim)
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._calling: set[int] = set()  # rows whose API call has started
         self._leased: set[int] = set()  # rows this process holds and has not recorded yet
@@ -290,12 +292,17 @@ class Sender:
     async def step(self, *, claim: bool = True) -> int:
         """Record outcomes, renew leases, then claim and start what is due; return how many started."""
         self._changed.clear()
-        if not claim:
-            await self._record()
-            return 0
-        claimed = await self._record(self.max_inflight - len(self._inflight))
-        self._start(claimed)
-        return len(claimed)
+        self._steps += 1
+        try:
+            if not claim:
+                await self._record()
+                return 0
+            claimed = await self._record(self.max_inflight - len(self._inflight))
+            self._start(claimed)
+            return len(claimed)
+        finally:
+            self._steps -= 1
+            self._stepped.set()
 
     # ------------------------------------------------------------------ driving
 
@@ -305,10 +312,23 @@ class Sender:
         while True:
             started = await self.step()
             handled += started
-            if not started and not self._inflight and not self._done:
+            # Another flush's step may be claiming rows this one's could not (they were leased to
+            # it): done only when no step is running either, or a reply could print after its caller.
+            busy = bool(self._inflight) or self._steps > 0
+            if not started and not busy and not self._done:
                 return handled
-            if not started or self._inflight:
-                await self._changed.wait()
+            if not started or busy:
+                await self._progress()
+
+    async def _progress(self) -> None:
+        """Wait until a lane finishes or another step ends."""
+        self._stepped.clear()
+        waits = [asyncio.ensure_future(self._changed.wait()), asyncio.ensure_future(self._stepped.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
 
     def wake(self) -> None:
         """Ask the background loop to look at the outbox now."""
