@@ -293,3 +293,26 @@ async def test_a_flush_returns_only_once_what_another_flush_claimed_is_printed(h
     await h.app.sender.flush()
     assert slowed and len(h.to("late", h.transcript)) == 1
     await first
+
+
+async def test_stop_delivers_what_the_background_loop_was_claiming(h: Harness) -> None:
+    """SIGTERM while the background sender is claiming a reply: stop() waits for that claim and sends
+    the reply within the grace period instead of releasing it unsent."""
+    await h.app.handle(_hello("bye", "m-bye"))  # queued; the background loop will claim it
+    real_run = h.app.db.run
+    slowed: list[bool] = []
+
+    async def run(fn: Any, **kw: Any) -> Any:
+        result = await real_run(fn, **kw)
+        if not slowed and isinstance(result, list) and result:
+            slowed.append(True)
+            await asyncio.sleep(0.05)
+        return result
+
+    h.app.db.run = run  # type: ignore[method-assign]
+    loop = asyncio.ensure_future(h.app.sender.run_forever(interval=0.05))
+    await asyncio.sleep(0.01)  # the loop has claimed the reply and waits for the answer
+    released = await h.app.sender.stop(grace=2.0)
+    await asyncio.wait_for(loop, timeout=2.0)
+    assert slowed and released == 0
+    assert len(h.to("bye", h.transcript)) == 1

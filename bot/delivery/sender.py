@@ -15,7 +15,6 @@ in plain outbox order, so transcripts stay deterministic.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -312,20 +311,25 @@ class Sender:
         while True:
             started = await self.step()
             handled += started
-            # Another flush's step may be claiming rows this one's could not (they were leased to
-            # it): done only when no step is running either, or a reply could print after its caller.
-            busy = bool(self._inflight) or self._steps > 0
-            if not started and not busy and not self._done:
+            if not started and not self._busy() and not self._done:
                 return handled
-            if not started or busy:
+            if not started or self._busy():
                 await self._progress()
 
-    async def _progress(self) -> None:
-        """Wait until a lane finishes or another step ends."""
+    def _busy(self) -> bool:
+        """Sends in flight, or another step claiming (a flush, stop or the background loop).
+
+        A step that claimed nothing because another one was leasing the rows meanwhile must not
+        conclude that nothing is left: the other's rows are about to start.
+        """
+        return bool(self._inflight) or self._steps > 0
+
+    async def _progress(self, timeout: float | None = None) -> None:
+        """Wait until a lane finishes or another step ends (or the timeout passes)."""
         self._stepped.clear()
         waits = [asyncio.ensure_future(self._changed.wait()), asyncio.ensure_future(self._stepped.wait())]
         try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for w in waits:
                 w.cancel()
@@ -368,13 +372,10 @@ class Sender:
                 self.failures.failed(exc)
                 started = 0
                 await asyncio.sleep(min(0.5, left))
-            if not started and not self._inflight and not self._done:
+            if not started and not self._busy() and not self._done:
                 break
-            if self._inflight:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._changed.wait(), timeout=max(0.0, deadline - time.monotonic())
-                    )
+            if self._busy():
+                await self._progress(timeout=max(0.0, deadline - time.monotonic()))
         for task in list(self._inflight.values()):
             task.cancel()
         leftover = list(self._inflight.values())
