@@ -13,14 +13,18 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import App
 from handlers import texts
+from models.base import Base
 from models.messages import ChatKind, Inbound
 from models.store.database import Database, DatabaseClosed
 from models.tables import Dialog, Outbox, SeenKey, Ticket
@@ -30,17 +34,56 @@ from .harness import Harness
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _hello(user: str, message_id: str, text: str = "/start") -> Inbound:
+def _hello(user: str, message_id: str, text: str = "/start", group: str | None = None) -> Inbound:
+    """A console message from user (in a private chat, or in the group chat @group)."""
     return Inbound(
         channel="console",
-        chat_id=user,
+        chat_id=f"@{group}" if group else user,
         user_id=user,
-        chat_kind=ChatKind.PRIVATE,
+        chat_kind=ChatKind.GROUP if group else ChatKind.PRIVATE,
         message_id=message_id,
         text=text,
         user_name=user,
         user_handle=user,
     )
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A bare Database on each backend, its tables made (no App, no demo data)."""
+    database = Database(db_url)
+    Base.metadata.create_all(database.engine)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def _adding(namespace: str, key: str) -> Callable[[Session], str]:
+    """A unit of work that records one seen key (not flushed by itself) and returns it."""
+
+    def unit(s: Session) -> str:
+        s.add(SeenKey(namespace=namespace, key=key, at=datetime.now(UTC)))
+        return key
+
+    return unit
+
+
+def _slow_first_claim(h: Harness) -> list[bool]:
+    """Make the answer of the app's first claim that takes a row come back 50 ms late (a loaded
+    machine); the returned list gets an item once that happened."""
+    real_run = h.app.db.run
+    slowed: list[bool] = []
+
+    async def run(fn: Any, **kw: Any) -> Any:
+        result = await real_run(fn, **kw)
+        if not slowed and isinstance(result, list) and result:  # the first claim that took a row
+            slowed.append(True)
+            await asyncio.sleep(0.05)
+        return result
+
+    h.app.db.run = run  # type: ignore[method-assign]
+    return slowed
 
 
 def _count_commits(app: App) -> list[int]:
@@ -85,17 +128,7 @@ async def test_a_refused_message_among_forty_changes_nothing_and_the_others_stan
     await h.quick_grid()
     users = [f"crowd{i}" for i in range(39)]
     messages = [_hello(u, f"m-{u}") for u in users]
-    grab = Inbound(
-        channel="console",
-        chat_id="@siji1",
-        user_id="w1",
-        chat_kind=ChatKind.GROUP,
-        message_id="grab-999",
-        text="抢单 999",
-        user_name="w1",
-        user_handle="w1",
-    )
-    messages.insert(20, grab)
+    messages.insert(20, _hello("w1", "grab-999", "抢单 999", group="siji1"))
     await asyncio.gather(*(h.app.handle(m) for m in messages))
     await h.app.sender.flush()
     for u in users:
@@ -119,64 +152,34 @@ async def test_the_same_message_twice_in_one_group_is_answered_once(h: Harness) 
     assert len(h.to("twin", h.transcript)) == 1
 
 
-async def test_a_unit_that_fails_fails_alone(db_url: str) -> None:
+async def test_a_unit_that_fails_fails_alone(db: Database) -> None:
     """Six units queued together, one of them broken: five are applied once, the sixth raises."""
-    db = Database(db_url)
-    try:
-        from models.base import Base
 
-        Base.metadata.create_all(db.engine)
+    def broken(s: Session) -> None:
+        s.add(SeenKey(namespace="t", key="broken", at=datetime.now(UTC)))
+        raise RuntimeError("this unit is broken")
 
-        def add(key: str) -> Any:
-            def unit(s: Session) -> str:
-                s.add(SeenKey(namespace="t", key=key, at=_now()))
-                return key
-
-            return unit
-
-        def broken(s: Session) -> None:
-            s.add(SeenKey(namespace="t", key="broken", at=_now()))
-            raise RuntimeError("this unit is broken")
-
-        units = [add(f"k{i}") for i in range(5)]
-        units.insert(3, broken)
-        outcomes = await asyncio.gather(*(db.run(u, shared=True) for u in units), return_exceptions=True)
-        assert [str(o) for o in outcomes] == ["k0", "k1", "k2", "this unit is broken", "k3", "k4"]
-        keys = await db.run(lambda s: sorted(s.scalars(select(SeenKey.key).where(SeenKey.namespace == "t"))))
-        assert keys == ["k0", "k1", "k2", "k3", "k4"]
-        total = await db.run(lambda s: s.scalar(select(func.count()).select_from(SeenKey)))
-        assert total == 5
-    finally:
-        db.close()
+    units: list[Callable[[Session], Any]] = [_adding("t", f"k{i}") for i in range(5)]
+    units.insert(3, broken)
+    outcomes = await asyncio.gather(*(db.run(u, shared=True) for u in units), return_exceptions=True)
+    assert [str(o) for o in outcomes] == ["k0", "k1", "k2", "this unit is broken", "k3", "k4"]
+    keys = await db.run(lambda s: sorted(s.scalars(select(SeenKey.key).where(SeenKey.namespace == "t"))))
+    assert keys == ["k0", "k1", "k2", "k3", "k4"]
+    total = await db.run(lambda s: s.scalar(select(func.count()).select_from(SeenKey)))
+    assert total == 5
 
 
-async def test_units_of_one_group_do_not_share_loaded_objects(db_url: str) -> None:
+async def test_units_of_one_group_do_not_share_loaded_objects(db: Database) -> None:
     """Each unit starts with an empty session (as in a transaction of its own) but sees earlier writes."""
-    db = Database(db_url)
-    try:
-        from models.base import Base
+    seen: list[tuple[int, int]] = []
 
-        Base.metadata.create_all(db.engine)
-        seen: list[tuple[int, int]] = []
+    def read(s: Session) -> None:
+        held = len(s.identity_map)
+        visible = s.scalar(select(func.count()).select_from(SeenKey).where(SeenKey.key == "first"))
+        seen.append((held, int(visible or 0)))
 
-        def write(s: Session) -> None:
-            s.add(SeenKey(namespace="t", key="first", at=_now()))  # not flushed by the unit itself
-
-        def read(s: Session) -> None:
-            held = len(s.identity_map)
-            visible = s.scalar(select(func.count()).select_from(SeenKey).where(SeenKey.key == "first"))
-            seen.append((held, int(visible or 0)))
-
-        await asyncio.gather(db.run(write, shared=True), db.run(read, shared=True))
-        assert seen == [(0, 1)]
-    finally:
-        db.close()
-
-
-def _now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
+    await asyncio.gather(db.run(_adding("t", "first"), shared=True), db.run(read, shared=True))
+    assert seen == [(0, 1)]
 
 
 def _inbound_worker(url: str, users: int) -> subprocess.Popen[str]:
@@ -242,23 +245,11 @@ def test_kill_9_amid_shared_commits_loses_repeats_and_reorders_nothing(empty_db_
 
 
 async def test_units_queued_when_the_database_closes_are_applied_or_refused_never_dropped(
-    db_url: str,
+    db: Database, db_url: str
 ) -> None:
     """Units still queued when the database closes: each is applied, or its caller hears DatabaseClosed."""
-    db = Database(db_url)
-    from models.base import Base
-
-    Base.metadata.create_all(db.engine)
-
-    def add(key: str) -> Any:
-        def unit(s: Session) -> str:
-            s.add(SeenKey(namespace="q", key=key, at=_now()))
-            return key
-
-        return unit
-
-    waiting = [asyncio.ensure_future(db.run(add(f"s{i}"), shared=True)) for i in range(20)]
-    waiting += [asyncio.ensure_future(db.run(add(f"p{i}"))) for i in range(5)]
+    waiting = [asyncio.ensure_future(db.run(_adding("q", f"s{i}"), shared=True)) for i in range(20)]
+    waiting += [asyncio.ensure_future(db.run(_adding("q", f"p{i}"))) for i in range(5)]
     await asyncio.sleep(0)  # every unit is queued
     db.close()
     outcomes = await asyncio.gather(*waiting, return_exceptions=True)
@@ -277,17 +268,7 @@ async def test_a_flush_returns_only_once_what_another_flush_claimed_is_printed(h
     """Two answers delivered at once (two console lines done together): the flush that claimed nothing
     waits for the other's claim, so no one's reply prints after his line has returned."""
     await h.app.handle(_hello("late", "m-late"))  # queued, not delivered yet
-    real_run = h.app.db.run
-    slowed: list[bool] = []
-
-    async def run(fn: Any, **kw: Any) -> Any:
-        result = await real_run(fn, **kw)
-        if not slowed and isinstance(result, list) and result:  # the first claim that took a row
-            slowed.append(True)
-            await asyncio.sleep(0.05)  # a loaded machine: the claim's answer comes back late
-        return result
-
-    h.app.db.run = run  # type: ignore[method-assign]
+    slowed = _slow_first_claim(h)
     first = asyncio.ensure_future(h.app.sender.flush())
     await asyncio.sleep(0.01)  # the first flush has claimed the reply and is waiting for the answer
     await h.app.sender.flush()
@@ -299,17 +280,7 @@ async def test_stop_delivers_what_the_background_loop_was_claiming(h: Harness) -
     """SIGTERM while the background sender is claiming a reply: stop() waits for that claim and sends
     the reply within the grace period instead of releasing it unsent."""
     await h.app.handle(_hello("bye", "m-bye"))  # queued; the background loop will claim it
-    real_run = h.app.db.run
-    slowed: list[bool] = []
-
-    async def run(fn: Any, **kw: Any) -> Any:
-        result = await real_run(fn, **kw)
-        if not slowed and isinstance(result, list) and result:
-            slowed.append(True)
-            await asyncio.sleep(0.05)
-        return result
-
-    h.app.db.run = run  # type: ignore[method-assign]
+    slowed = _slow_first_claim(h)
     loop = asyncio.ensure_future(h.app.sender.run_forever(interval=0.05))
     await asyncio.sleep(0.01)  # the loop has claimed the reply and waits for the answer
     released = await h.app.sender.stop(grace=2.0)

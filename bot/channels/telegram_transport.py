@@ -191,10 +191,8 @@ class TelegramTransport:
 
     # ------------------------------------------------------------------ rendering
 
-    async def _callback_data(self, payload: str) -> str:
-        """The payload itself, or a short key to it when it exceeds Telegram's 64 bytes."""
-        if _fits(payload):
-            return payload
+    async def _stored_key(self, payload: str) -> str:
+        """A short key to a payload too long for Telegram's 64 bytes, kept in the kv table."""
         key = payload_key(payload)
         now = self.clock.now()
 
@@ -215,15 +213,12 @@ class TelegramTransport:
             return None
         rows = []
         for row in layout(list(buttons)):
-            # Most payloads fit as they are: only a long one costs an await (and a database write).
-            rows.append(
-                [
-                    {"text": b.label, "callback_data": await self._callback_data(b.payload)}
-                    if not _fits(b.payload)
-                    else {"text": b.label, "callback_data": b.payload}
-                    for b in row
-                ]
-            )
+            cells = []
+            for b in row:
+                # Most payloads fit as they are: only a long one costs an await (and a database write).
+                data = b.payload if _fits(b.payload) else await self._stored_key(b.payload)
+                cells.append({"text": b.label, "callback_data": data})
+            rows.append(cells)
         return {"inline_keyboard": rows}
 
     @staticmethod

@@ -148,13 +148,11 @@ def _resolved(u: Unit, h: Happened) -> None:
     t = h.ticket
     refresh_card(u, t)
     if needs_phone_followup(t):
-        # The filer hears it is done and the admins phone the resident; residents who follow the
-        # ticket have chats of their own, so each gets their own 解决了吗 as usual.
+        # The filer hears it is done (and the admins will phone the resident); residents who
+        # follow the ticket have chats of their own, so each gets their own 解决了吗 as usual.
         to_resident(u, t, texts.PROXY_RESOLVED.format(id=t.id, note=h.said), followers=False)
-        _phone_task(u, t)
         _ask_followers(u, t)
-    else:
-        to_resident(u, t, texts.R_RESOLVED.format(id=t.id, note=h.said), buttons=followup_buttons(t))
+    _ask_followup(u, t, texts.R_RESOLVED.format(id=t.id, note=h.said))
 
 
 def _result_photo(u: Unit, h: Happened) -> None:

@@ -14,8 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .threads import Outcome, WorkerThreads
-from .threads import outcome as _alone
+from .threads import Outcome, WorkerThreads, outcome
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -171,7 +170,7 @@ class Database:
                 )
             else:
                 return [(v, None) for v in values]
-        return [_alone(functools.partial(self.run_sync, fn)) for fn in fns]
+        return [outcome(functools.partial(self.run_sync, fn)) for fn in fns]
 
     def close(self) -> None:
         """Release threads and connections; later work raises DatabaseClosed."""
