@@ -1,1 +1,1 @@
-"""Benchmarks of issue 2: inbound throughput and the grab race, on SQLite and PostgreSQL."""
+"""Benchmarks: inbound throughput and the grab race, on SQLite and PostgreSQL."""

@@ -266,7 +266,7 @@ def stats(turn: Turn, args: list[str]) -> None:
         texts.STATS_ON_TIME.format(rates=rates),
         texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
     ]
-    lines += duplicates.stats_lines(turn, area_ids, since)  # issue 12: residents following tickets
+    lines += duplicates.stats_lines(turn, area_ids, since)  # residents following tickets
     if s.phone_followups:
         lines.insert(1, texts.STATS_PHONE_FOLLOWUPS.format(count=s.phone_followups))
     turn.reply("\n".join(lines))

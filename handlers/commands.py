@@ -91,6 +91,6 @@ ADMIN_MENU = [
 
 def parse(text: str, *, aliases: bool) -> tuple[str, list[str]] | None:
     """('status', ['12']) from '/status 12', '/status@bot 12' or '查询 12'; None if not a command."""
-    # Issue 12: one reading for every command (full-width forms, 抢单1, 办结：1，…, 十二号工单).
+    # One reading for every command (full-width forms, 抢单1, 办结：1，…, 十二号工单).
     found = normalise.command(text, ALIASES if aliases else {})
     return (found.name, found.args) if found is not None else None

@@ -1,4 +1,4 @@
-"""Half-done reports (issue 12, part 4): one reminder after 30 idle minutes, dropped after 24 hours."""
+"""Half-done reports: one reminder after 30 idle minutes, dropped after 24 hours."""
 
 from __future__ import annotations
 

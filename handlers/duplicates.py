@@ -1,4 +1,4 @@
-"""Duplicates nearby (issue 12, part 5): follow an open ticket of the same problem instead of filing again."""
+"""Duplicates nearby: follow an open ticket of the same problem instead of filing again."""
 
 from __future__ import annotations
 

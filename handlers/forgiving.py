@@ -1,4 +1,4 @@
-"""The wizard forgives (issue 12, part 4): 不留了 means skip, a description needs words."""
+"""The wizard forgives: 不留了 means skip, a description needs words."""
 
 from __future__ import annotations
 

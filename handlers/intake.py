@@ -1,4 +1,4 @@
-"""Free text outside any dialog: read the intent before showing the menu (issue 12)."""
+"""Free text outside any dialog: read the intent before showing the menu."""
 
 from __future__ import annotations
 

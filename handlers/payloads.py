@@ -120,8 +120,8 @@ class WizardAction(StrEnum):
     SKIP = "skip"
     SUBMIT = "submit"
     NONE_OF_THESE = "none"  # 都不是: none of the grids offered for a typed address
-    RESUME = "resume"  # issue 12: /report mid-report, 继续刚才的
-    RESTART = "restart"  # issue 12: /report mid-report, 重新开始
+    RESUME = "resume"  # /report mid-report, 继续刚才的
+    RESTART = "restart"  # /report mid-report, 重新开始
 
 
 class ProxySource(StrEnum):
@@ -134,7 +134,7 @@ class ProxySource(StrEnum):
 
 
 class DuplicateAction(StrEnum):
-    """The answers to 附近已有相同问题 (issue 12)."""
+    """The answers to 附近已有相同问题."""
 
     FOLLOW = "follow"
     NEW = "new"

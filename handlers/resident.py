@@ -81,7 +81,7 @@ def status(turn: Turn, args: list[str]) -> None:
         return
     ticket = u.session.get(Ticket, ticket_id)
     if ticket is None or not (
-        tickets.visible_to(u, ticket, turn.person) or duplicates.is_follower(turn, ticket.id)  # issue 12
+        tickets.visible_to(u, ticket, turn.person) or duplicates.is_follower(turn, ticket.id)
     ):
         turn.reply(texts.NOT_FOUND.format(id=ticket_id))
         return
@@ -93,7 +93,7 @@ def status(turn: Turn, args: list[str]) -> None:
         extra += texts.STATUS_HANDLER.format(handler=person_name(u.session, shown.handler_id))
     if shown.due_at is not None and shown.status in (Status.OPEN, Status.CLAIMED):
         extra += texts.STATUS_DUE.format(due=deadline_words(u, shown, texts.DEADLINE_STATUS))
-    extra += duplicates.affected_line(turn, shown)  # issue 12: residents following the ticket
+    extra += duplicates.affected_line(turn, shown)  # residents following the ticket
     history = ticket_text.history_lines(u, shown)
     if history:
         extra += texts.STATUS_HISTORY.format(lines="\n".join(history))

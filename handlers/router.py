@@ -136,7 +136,7 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
         if msg.other_file is not None:
             turn.reply(texts.PHOTO_ONLY)
             resident.greet(turn, [])
-        # Issue 12 hook: an owed 双是 answer first, then what the text means; the menu last.
+        # An owed 双是 answer first, then what the text means; the menu last.
         elif not pending.answer(turn):
             intake.read(turn)
 
@@ -161,7 +161,7 @@ def _is_slash(text: str) -> bool:
 def run_command(turn: Turn, name: str, args: list[str]) -> None:
     """Run a slash command (or its Chinese alias)."""
     if name in ("report", "start") and not args and turn.private and wizard.in_wizard(turn):
-        forgiving.ask_resume(turn)  # issue 12: never throw a draft away silently
+        forgiving.ask_resume(turn)  # never throw a draft away silently
         return
     turn.answer_privately = not turn.private and name in PERSONAL
     func = COMMANDS.get(name)
@@ -182,7 +182,7 @@ def on_button(turn: Turn, payload: str) -> None:
     if isinstance(press, Menu):
         resident.on_menu(turn, press.action)
     elif isinstance(press, WizardPress):
-        # Issue 12: suggested categories; continue-or-restart after /report mid-report.
+        # Suggested categories; continue-or-restart after /report mid-report.
         if wizard.in_wizard(turn) and (intake.on_suggestion(turn) or forgiving.on_resume(turn)):
             return
         if wizard.in_wizard(turn):
@@ -191,7 +191,7 @@ def on_button(turn: Turn, payload: str) -> None:
             turn.refuse(texts.BUTTON_EXPIRED)
     elif isinstance(press, Grab):
         staff.grab_by_id(turn, press.ticket_id)
-    elif isinstance(press, FollowerPress):  # issue 12: a follower's own 双是 (handlers/duplicates.py)
+    elif isinstance(press, FollowerPress):  # a follower's own 双是 (handlers/duplicates.py)
         duplicates.follower_answer(turn, press.stage, press.ticket_id, press.yes)
     elif isinstance(press, PhonePress):
         admin.phone_followup(turn, press.stage, press.ticket_id, press.yes)

@@ -345,7 +345,7 @@ WX_BIND_MOVED = "已改为订阅 {area}（{code}）的新工单（原为 {old}�
 WX_BIND_NOT_STAFF = "您还不是网格员。请把您的用户编号 {id} 发给管理员，授权后再发送 /bind 范围代码。"
 WX_BIND_OUTSIDE = "您不负责 {area}，只能订阅自己负责范围内的新工单。"
 
-# --- core: deadlines that do not exist yet (issue 2) ----------------------------
+# --- core: deadlines that do not exist yet ----------------------------
 R_CLAIMED_NO_DUE = "您反映的问题（#{id}）已由{role} {handler} 接单办理（{tier}）。"
 R_ASSIGNED_NO_DUE = "您反映的问题（#{id}）已交办给 {handler} 办理（{tier}）。"
 DUE_NONE = "不设时限"
@@ -358,7 +358,7 @@ TG_KEYBOARD_CLOSED = "好的。"
 TG_FILE_UNAVAILABLE = "（附件已失效，请重新发送 /report_week 获取。）"
 TG_PHOTO_UNAVAILABLE = "（附有一张照片，无法在 Telegram 中显示。）"
 
-# --- territory, catalogue and staff files (issue 10) ------------------------
+# --- territory, catalogue and staff files ------------------------
 OUT_OF_AREA = (
     "这个位置不在{subdistrict}的服务范围内。"
     "如果问题确实在{subdistrict}，请选择所在社区；也可以点「返回上一步」重新发送位置。"
@@ -522,7 +522,7 @@ O311_NOT_FOUND = "未找到工单 {id}"
 O311_NO_TOKEN = "未找到 token：{token}"
 O311_NOTICE = "已受理，将按“135”时限办理"
 
-# --- reading free text (issue 12) ------------------------------------------------
+# --- reading free text ------------------------------------------------
 # A pending 双是 question is asked again, with its buttons, when a reply is not an answer.
 REASK_RESOLVED = "您还没有回答：工单 #{id} 的问题解决了吗？请点「是」或「否」（也可以直接回复“是”或“还没”）。"
 REASK_SATISFIED = "您还没有回答：您对工单 #{id} 的办理满意吗？请点「满意」或「不满意」。"
@@ -558,12 +558,12 @@ W_FOLLOWER_NOT_RESOLVED = "关注工单 #{id} 的一位居民反馈：问题尚�
 FOLLOWER_THANKS = "感谢您的反馈！工单 #{id} 的回访已记录。"
 STATS_FOLLOWERS = "关注同一问题的其他居民：{count} 人"  # by the duplicate offer or a merge
 
-# --- issue 11 (h1): personal commands in groups -------------------------------------
+# --- personal commands in groups -------------------------------------
 # A personal command (/status, /my, 我的积分 …) sent in a group is answered in private.
 GROUP_ANSWERED_PRIVATELY = "{name}，已私信回复您。"
 GROUP_ASK_PRIVATE = "{name}，为保护隐私，这条消息的答复只在私聊中发送。请先私聊我（发送 /start），再发一次。"
 
-# --- issue 11 (h1): roles by what the person is, the audit view and the ledger detail --------
+# --- roles by what the person is, the audit view and the ledger detail --------
 ROLE_OF = {"admin": "管理员", "worker": "网格员", "staff": "工作人员", "resident": "居民", "system": "系统"}
 HISTORY_HEADER = "工单 #{id} 办理记录（{count} 条，第 {page}/{pages} 页）："
 HISTORY_LINE = "{time} {event} · {actor}{detail}"
@@ -609,7 +609,7 @@ LEDGER_MORE = "发送「我的积分 明细 {next}」查看下一页。"
 LEDGER_EMPTY = "您还没有积分记录。"
 LEDGER_PAGE_EMPTY = "积分明细只有 {pages} 页。"
 
-# --- issue 11 (h1): wording ---------------------------------------------------------
+# --- wording ---------------------------------------------------------
 # Staff read the status from their side (the resident reads 已办结，待您确认).
 STAFF_STATUS = {**STATUS, "resolved": "已办结，待居民确认"}
 DURATION_JUST_NOW = "刚刚"
@@ -630,7 +630,7 @@ ASK_PROXY_PHONE = "请输入居民的联系电话，方便办理人员联系居�
 SUBMITTED_TO = {"grid": "已转交 {area} 的网格员", "other": "已转交 {area} 办理"}
 # Added to the staff help (kept apart from HELP_STAFF so that other blocks can change it freely).
 HELP_AUDIT = "历史 编号（/history）查看工单的全部办理记录（办理人、管理员） · 我的积分 明细 查看积分流水"
-# --- issue 11 (h2): acting on someone else's ticket, merged residents --------------------------
+# --- acting on someone else's ticket, merged residents --------------------------
 CLOSE_USAGE = "/close 编号 [说明] [--credit 网格员]"
 ON_BEHALF_NOTE = "已由管理员核实办结"
 ON_BEHALF_DONE = "您代为办结了工单 #{id}（经办人不是您），{credit}"

@@ -72,7 +72,7 @@ class WizardData(TypedDict, total=False):
     area: int
     picks: list[str]  # the grid codes a typed address may belong to, for the resident to pick
     phone: str | None
-    # Issue 12 (handlers/intake.py, forgiving.py, duplicates.py, drafts.py):
+    # handlers/intake.py, forgiving.py, duplicates.py, drafts.py:
     desc_at: str  # when the description was taken (ISO): text soon after continues it
     prefilled: bool  # the description was written before the wizard started
     suggest: list[str]  # categories suggested for a description written outside the wizard
@@ -254,7 +254,7 @@ def _ask_phone(turn: Turn, data: WizardData, nav: Nav) -> None:
 
 
 def _ask_confirm(turn: Turn, data: WizardData, nav: Nav) -> None:
-    if duplicates.offer(turn):  # issue 12: the same problem may be filed nearby already
+    if duplicates.offer(turn):  # the same problem may be filed nearby already
         return
     turn.reply(texts.CONFIRM.format(summary=summary(turn)), (SUBMIT, BACK, CANCEL), keyboard="remove")
 
@@ -299,9 +299,9 @@ def step(turn: Turn) -> None:
     if press == WizardNav(WizardAction.BACK):
         _back(turn)
         return
-    if duplicates.pending(turn):  # issue 12: the answer to the duplicate question
+    if duplicates.pending(turn):  # the answer to the duplicate question
         return
-    # Issue 12: 不留了 / 不用 / 算了 at an optional step means 跳过; 是的 / 确认 at the confirm step
+    # 不留了 / 不用 / 算了 at an optional step means 跳过; 是的 / 确认 at the confirm step
     # submits; text right after the description continues it.
     state = turn.dialog.state
     _as_press(turn, forgiving.as_skip(turn.msg, state in (Step.PHOTO, Step.PHONE)))
@@ -382,7 +382,7 @@ def _on_category(turn: Turn) -> None:
     elif state == Step.SUBCATEGORY and _categories(turn, code):
         _goto(turn, Step.SUBITEM, {"item": code})
     else:
-        # Issue 12: a description written before the wizard started is kept; no need to ask it.
+        # A description written before the wizard started is kept; no need to ask it.
         _goto(turn, Step.PHOTO if _data(turn).get("prefilled") else Step.DESCRIPTION, {"cat": code})
 
 
@@ -392,7 +392,7 @@ def _on_description(turn: Turn) -> None:
         return
     limits = turn.u.rules.limits
     desc = clean(turn.msg.text)
-    if not desc or not forgiving.has_words(desc):  # issue 12 hook: 😡😡😡 is not a description
+    if not desc or not forgiving.has_words(desc):  # 😡😡😡 is not a description
         turn.reply(texts.DESCRIPTION_EMPTY)
     elif len(desc) < limits.description_min:
         turn.reply(texts.DESCRIPTION_SHORT.format(min=limits.description_min))
@@ -574,6 +574,6 @@ STEPS: dict[Step, StepSpec] = {
 }
 
 
-# Issue 12: public names for the steps other modules start (handlers/intake.py).
+# Public names for the steps other modules start (handlers/intake.py).
 ask = _ask
 goto = _goto

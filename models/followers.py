@@ -1,4 +1,4 @@
-"""Residents following a ticket another resident filed (the same problem nearby, issue 12)."""
+"""Residents following a ticket another resident filed (the same problem nearby)."""
 
 from __future__ import annotations
 

@@ -416,7 +416,7 @@ class TicketLink(Base):
 
 
 class TicketFollower(Base):
-    """A resident who reported the same problem and follows an existing ticket (issue 12)."""
+    """A resident who reported the same problem and follows an existing ticket."""
 
     __tablename__ = "ticket_followers"
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)

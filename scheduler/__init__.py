@@ -22,7 +22,7 @@ def install(app: Host) -> AsyncIOScheduler:
     jobs = SlaJobs(app)
     app.periodic.append(jobs.scan)
     app.periodic.append(jobs.digest_if_crossed)
-    drafts = DraftJobs(app)  # issue 12: half-done reports are reminded, then dropped
+    drafts = DraftJobs(app)  # half-done reports are reminded, then dropped
     app.periodic.append(drafts.sweep)
     sla = app.rules.sla
     scheduler = AsyncIOScheduler(timezone=sla.timezone)

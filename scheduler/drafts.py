@@ -1,4 +1,4 @@
-"""The draft sweep: remind residents of a half-done report, drop it after a day (issue 12)."""
+"""The draft sweep: remind residents of a half-done report, drop it after a day."""
 
 from __future__ import annotations
 

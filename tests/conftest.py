@@ -193,7 +193,7 @@ _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 def group_privacy(request: pytest.FixtureRequest) -> Iterator[None]:
     """Opt-in check after a test: no group message its harness delivered holds a mobile number.
 
-    Issue 11: every group message has been through the one mask (handlers/masking.py), so masking
+    Every group message has been through the one mask (handlers/masking.py), so masking
     it again changes nothing: no room, building, street or phone number is left in it.
     """
     harness = request.getfixturevalue("h") if "h" in request.fixturenames else None

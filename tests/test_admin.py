@@ -1,4 +1,4 @@
-"""Issue 2, step 8 (admin side): assign, reject, merge, grant, revoke, bind, overdue, stats, areas."""
+"""Admin commands: assign, reject, merge, grant, revoke, bind, overdue, stats, areas."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 9: poison input at the boundary, webhook body limit, /healthz, TCP_NODELAY, chart after commit."""
+"""Poison input at the boundary, webhook body limit, /healthz, TCP_NODELAY, chart after commit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The console contract of issue 2, checked on the real `jiesu console` command in a subprocess."""
+"""The console contract, checked on the real `jiesu console` command in a subprocess."""
 
 from __future__ import annotations
 

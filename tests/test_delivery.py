@@ -1,4 +1,4 @@
-"""Issue 9: the delivery engine in one process: exact claims, lanes, priority, takeover, limits, attempts."""
+"""The delivery engine in one process: exact claims, lanes, priority, takeover, limits, attempts."""
 
 from __future__ import annotations
 

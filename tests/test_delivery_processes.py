@@ -1,4 +1,4 @@
-"""Issue 9 with real OS processes: 3 senders and a faulty API, kill -9 takeover, SIGTERM, 4 starts at once."""
+"""Real OS processes: 3 senders and a faulty API, kill -9 takeover, SIGTERM, 4 starts at once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12, part 5: the same problem reported nearby is offered to follow instead of filed twice."""
+"""The same problem reported nearby is offered to follow instead of filed twice."""
 
 from __future__ import annotations
 

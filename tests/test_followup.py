@@ -1,4 +1,4 @@
-"""Issue 2, step 6: the follow-up questions (回访): 双是 closes, 不满意 closes, 否 reopens."""
+"""The follow-up questions (回访): 双是 closes, 不满意 closes, 否 reopens."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12, part 4: the wizard forgives — a description in two messages, /report mid-report, idle drafts."""
+"""The wizard forgives — a description in two messages, /report mid-report, idle drafts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 2, steps 3–4: the card in the grid's group, routing up the tree, and the grab race."""
+"""The card in the grid's group, routing up the tree, and the grab race."""
 
 from __future__ import annotations
 

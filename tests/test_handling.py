@@ -1,4 +1,4 @@
-"""Issue 2, step 5: the handler's 见面, 进展, 定级, /plan and 办结 (with an optional photo)."""
+"""The handler's 见面, 进展, 定级, /plan and 办结 (with an optional photo)."""
 
 from __future__ import annotations
 

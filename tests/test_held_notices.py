@@ -1,4 +1,4 @@
-"""Issue 11: notices held over the night are dropped when their ticket changed; the rest go out once."""
+"""Notices held over the night are dropped when their ticket changed; the rest go out once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 11: /history shows a ticket's whole trail to its handler and admins; 我的积分 明细 the ledger."""
+"""/history shows a ticket's whole trail to its handler and admins; 我的积分 明细 the ledger."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 11: building, unit, room, street and phone numbers are masked in everything a group reads."""
+"""Building, unit, room, street and phone numbers are masked in everything a group reads."""
 
 from __future__ import annotations
 

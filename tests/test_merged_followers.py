@@ -1,4 +1,4 @@
-"""Issue 11, item 5: a merged ticket's residents follow the survivor (notices, own 双是, 三率, one bonus)."""
+"""A merged ticket's residents follow the survivor (notices, own 双是, 三率, one bonus)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from models.sla import window_check
 
 from .harness import Harness
 
-# Issue 11: every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
+# Every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
 

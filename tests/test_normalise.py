@@ -1,4 +1,4 @@
-"""Issue 12, part 1: workers and admins type commands the way they type on WeChat, and Jiesu reads them."""
+"""Workers and admins type commands the way they type on WeChat, and Jiesu reads them."""
 
 from __future__ import annotations
 

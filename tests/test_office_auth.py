@@ -1,4 +1,4 @@
-"""Issue 13: sign-in links, sessions, roles' scopes and CSRF of the web office."""
+"""Sign-in links, sessions, roles' scopes and CSRF of the web office."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 13 in a real Chromium (Debian's package, driven by Playwright): sign in, filter, assign, export.
+"""The office in a real Chromium (Debian's package, driven by Playwright): sign in, filter, assign, export.
 
 One Chromium process serves every browser test (started once per session, reached over CDP);
 screenshots land in out/screenshots/ for the README.

@@ -1,4 +1,4 @@
-"""Issue 13: Excel and CSV exports, the weekly workbook, the resident's progress page, `jiesu web link`."""
+"""Excel and CSV exports, the weekly workbook, the resident's progress page, `jiesu web link`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 11: office hours for the claim clock, quiet nights for scheduled notices, urgent categories."""
+"""Office hours for the claim clock, quiet nights for scheduled notices, urgent categories."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .conftest import _copy_sqlite_template
 from .harness import Harness
 from .test_sla import COMMUNITY, bind_ladder, until
 
-# Issue 11: every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
+# Every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
 POLICY = SlaPolicy()

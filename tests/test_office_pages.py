@@ -1,4 +1,4 @@
-"""Issue 13: the tickets page, the ticket page and its actions, map, statistics, scopes per role."""
+"""The tickets page, the ticket page and its actions, map, statistics, scopes per role."""
 
 from __future__ import annotations
 

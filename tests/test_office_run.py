@@ -1,4 +1,4 @@
-"""Issue 13: `jiesu run` serves the web office and Open311 with no chat channel configured."""
+"""`jiesu run` serves the web office and Open311 with no chat channel configured."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 11, item 4: acting on someone else's ticket (admins on behalf, with or without credit)."""
+"""Acting on someone else's ticket (admins on behalf, with or without credit)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 13: Open311 GeoReport v2, read with the third-party `georeport` client, written with form POSTs."""
+"""Open311 GeoReport v2, read with the third-party `georeport` client, written with form POSTs."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ WIRE: list[tuple[str, Payload]] = [
     ("grab:12", Grab(12)),
     ("fu1:7:y", FollowupSolved(7, True)),
     ("fu2:7:n", FollowupSatisfied(7, False)),
-    # Issue 12: a follower's own 双是, the duplicate question, continue-or-restart, 都不是.
+    # A follower's own 双是, the duplicate question, continue-or-restart, 都不是.
     ("ff1:7:y", FollowerSolved(7, True)),
     ("ff2:7:n", FollowerSatisfied(7, False)),
     ("wz:dup:follow", WizardDuplicate(DuplicateAction.FOLLOW)),

@@ -1,4 +1,4 @@
-"""Issue 2, step 7: the points ledger (积分链), configurable rules, /points and /rank."""
+"""The points ledger (积分链), configurable rules, /points and /rank."""
 
 from __future__ import annotations
 

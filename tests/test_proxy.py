@@ -1,4 +1,4 @@
-"""Issue 2, step 9: staff file a ticket for a resident (代办), recording the name and the source."""
+"""Staff file a ticket for a resident (代办), recording the name and the source."""
 
 from __future__ import annotations
 

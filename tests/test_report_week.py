@@ -1,4 +1,4 @@
-"""Issue 13: /report_week (周报): the workbook as a file on Telegram and in the console, a link on WeChat."""
+"""/report_week (周报): the workbook as a file on Telegram and in the console, a link on WeChat."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 2, step 8 (resident side): /my, /status, /withdraw and their Chinese aliases."""
+"""/my, /status, /withdraw and their Chinese aliases."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ async def test_help_shows_staff_commands_only_to_staff(h: Harness) -> None:
     await h.quick_grid()
     assert h.to("r1", await h.say("r1: /help")) == [texts.HELP_RESIDENT]
     staff_help = h.to("w1", await h.say("w1: 帮助"))[0]
-    staff = texts.HELP_STAFF + "\n" + texts.HELP_AUDIT  # issue 11: 历史 and 我的积分 明细
+    staff = texts.HELP_STAFF + "\n" + texts.HELP_AUDIT  # 历史 and 我的积分 明细
     assert staff_help == texts.HELP_RESIDENT + "\n\n" + staff
     admin_help = h.to("admin", await h.say("admin: /help"))[0]
     assert admin_help == texts.HELP_RESIDENT + "\n\n" + staff + "\n\n" + texts.HELP_ADMIN

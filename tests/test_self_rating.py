@@ -1,4 +1,4 @@
-"""Issue 11: nobody rates their own work; a 代办 resident's follow-up is a phone call by an admin."""
+"""Nobody rates their own work; a 代办 resident's follow-up is a phone call by an admin."""
 
 from __future__ import annotations
 

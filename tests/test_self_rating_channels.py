@@ -1,4 +1,4 @@
-"""Issue 11, item 3: the filer, the handler and an admin cannot answer the 双是 of their own work anywhere.
+"""The filer, the handler and an admin cannot answer the 双是 of their own work anywhere.
 
 Each channel is tried the way its people can answer: the console and Telegram by buttons (forged
 ones included: the payloads are the chat's to send) and by typed words; WeChat by typed words and

@@ -1,4 +1,4 @@
-"""Issue 5: the 135 clock — reminders, the four-level ladder, overdue points, daily repeats at the top."""
+"""The 135 clock — reminders, the four-level ladder, overdue points, daily repeats at the top."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from models.tables import PointsEntry, TicketEvent
 
 from .harness import Harness
 
-# Issue 11: every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
+# Every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
 ROAD = "大城管/道路破损"
@@ -147,7 +147,7 @@ async def test_simple_ticket_reminds_then_escalates_each_level_once(h_open: Harn
             level=LEADERS, id=tid, category=ROAD, late=texts.LATE_JUST_NOW, area=AREA, handler="w1"
         )
     ]
-    assert "0分钟" not in h.to("@lead", out)[0]  # issue 11: the first last-level notice says 刚刚超期
+    assert "0分钟" not in h.to("@lead", out)[0]  # the first last-level notice says 刚刚超期
     assert h.to("w1", out)[-1] == texts.W_OVERDUE_TOP.format(id=tid, level=LEADERS, penalty="，积分 -5")
     out = await until(h, c, timedelta(days=5))
     assert h.to("@lead", out) == [

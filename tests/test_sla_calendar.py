@@ -1,4 +1,4 @@
-"""Issue 5: the working-day calendar (weekends, holidays, 调休) and the SLA config keys."""
+"""The working-day calendar (weekends, holidays, 调休) and the SLA config keys."""
 
 from __future__ import annotations
 

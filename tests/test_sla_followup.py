@@ -1,4 +1,4 @@
-"""Issue 5: 回访 reminder and auto-close, reopen escalation, progress pushes, points and /rank, the digest."""
+"""回访 reminder and auto-close, reopen escalation, progress pushes, points and /rank, the digest."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from scheduler import SlaJobs
 from .harness import Harness
 from .test_sla import COMMUNITY, bind_ladder, notes, points_of, until
 
-# Issue 11: every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
+# Every group notice here (cards, reposts, the ladder) is masked and holds no phone number.
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
 

@@ -1,4 +1,4 @@
-"""Issue 5: the APScheduler wiring that `jiesu run` starts, with the real clock."""
+"""The APScheduler wiring that `jiesu run` starts, with the real clock."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ async def test_install_adds_the_scans_and_a_daily_digest(db_url: str) -> None:
     app = App(config)
     try:
         scheduler = install(app)
-        # Issue 12 added the draft sweep (reminders of half-done reports) as the third job.
+        # The draft sweep (reminders of half-done reports) is the third job.
         assert len(app.periodic) == 3 and not scheduler.running
         drafts = scheduler.get_job("draft-sweep")
         assert isinstance(drafts.trigger, IntervalTrigger) and drafts.trigger.interval == timedelta(minutes=1)

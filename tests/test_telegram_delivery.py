@@ -1,4 +1,4 @@
-"""Issue 3: delivery to Telegram through the outbox: limits, 429, retries, permanent failures, edits."""
+"""Delivery to Telegram through the outbox: limits, 429, retries, permanent failures, edits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3: ticket cards in the grid's Telegram group, the 抢单 race, and untrusted button data."""
+"""Ticket cards in the grid's Telegram group, the 抢单 race, and untrusted button data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3: start-up checks, command menus, long polling, and `jiesu run` stopping cleanly."""
+"""Start-up checks, command menus, long polling, and `jiesu run` stopping cleanly."""
 
 from __future__ import annotations
 

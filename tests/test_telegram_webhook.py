@@ -1,4 +1,4 @@
-"""Issue 3: the webhook endpoint on the shared ASGI app (secret header, 200 only after the commit)."""
+"""The webhook endpoint on the shared ASGI app (secret header, 200 only after the commit)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3: the resident's report wizard through Telegram updates, rendered the Telegram way."""
+"""The resident's report wizard through Telegram updates, rendered the Telegram way."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12, parts 2, 3 and 6: free text is read before the menu; an owed 双是 answer is never buried."""
+"""Free text is read before the menu; an owed 双是 answer is never buried."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 11: urgency is one lookup in the catalogue snapshot (configured codes merged in), no restart."""
+"""Urgency is one lookup in the catalogue snapshot (configured codes merged in), no restart."""
 
 from __future__ import annotations
 

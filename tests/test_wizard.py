@@ -1,4 +1,4 @@
-"""The resident's side of issue 2, steps 1–2: greeting, menu and the report wizard."""
+"""The resident's side, steps 1–2: greeting, menu and the report wizard."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ async def test_any_text_and_start_greet_with_the_menu(h: Harness) -> None:
         assert len(out) == 1, out
         assert out[0]["text"].startswith("您好！这里是北苑街道「接诉即办」服务。")
         assert out[0]["buttons"] == MENU_LABELS
-    # Issue 12: the menu says what was not understood (a problem description starts a report instead).
+    # The menu says what was not understood (a problem description starts a report instead).
     out = await h.say("r3: ？？")
     assert [(m["text"], m["buttons"]) for m in out] == [
         (texts.UNDERSTOOD_NOTHING.format(text="？？"), MENU_LABELS)
@@ -158,7 +158,7 @@ async def test_non_image_file_gets_photo_only_and_changes_nothing(h: Harness, tm
 async def test_text_at_photo_step_asks_for_a_photo(h: Harness) -> None:
     """Text at the photo step is answered with 'send a photo or skip'."""
     await h.run("r1: /report", "r1: [tap 其他]", "r1: 井盖丢失了很危险")
-    # Issue 12: within 2 minutes text would continue the description, and 没有照片 means 跳过.
+    # Within 2 minutes text would continue the description, and 没有照片 means 跳过.
     h.clock.advance(timedelta(minutes=3))
     out = await h.say("r1: 等会儿再拍")
     assert h.to("r1", out) == [texts.PHOTO_EXPECTED]
@@ -352,7 +352,7 @@ async def test_confirm_step_wants_the_button(h: Harness) -> None:
     """Text at the confirmation step is answered with how to confirm, back or cancel; nothing is filed."""
     await h.run("r1: /report", "r1: [tap 其他]", "r1: 井盖丢失了很危险", "r1: [tap 跳过]")
     await h.run("r1: [location 29.3451,120.0752]", "r1: [tap 跳过]")
-    out = await h.say("r1: 等一下再说")  # issue 12: 好的 / 是的 / 确认 would submit
+    out = await h.say("r1: 等一下再说")  # 好的 / 是的 / 确认 would submit
     assert h.to("r1", out) == [texts.CONFIRM_EXPECTED]
     assert tickets_count(h) == 0
     assert state(h) == "confirm"

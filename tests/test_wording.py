@@ -1,4 +1,4 @@
-"""Issue 11: the messages that confused people, one test each."""
+"""The messages that confused people, one test each."""
 
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ class Event:
 
 @dataclass(frozen=True)
 class Follower:
-    """A resident following the ticket (issue 12), with their own 双是 answers so far."""
+    """A resident following the ticket, with their own 双是 answers so far."""
 
     person_id: int
     name: str

@@ -67,7 +67,7 @@ def to_resident(
 
 
 def _to_followers(u: Unit, ticket: Ticket, text: str, buttons: tuple[Button, ...], photo: str | None) -> None:
-    """Issue 12: residents following the ticket hear what its resident hears, with their own 双是 buttons.
+    """Residents following the ticket hear what its resident hears, with their own 双是 buttons.
 
     The resident's second question (满意吗) answers the resident's own 是: followers get theirs
     when they answer their own 解决了吗.
@@ -119,7 +119,7 @@ def card_text(u: Unit, ticket: Ticket) -> str:
         "status": texts.CARD_STATUS[ticket.status],
     }
     following = followers.count(u.session, ticket.id)
-    affected = texts.CARD_AFFECTED.format(count=following + 1) if following else ""  # issue 12
+    affected = texts.CARD_AFFECTED.format(count=following + 1) if following else ""
     return _card_text(u, ticket, common) + affected
 
 

@@ -211,7 +211,7 @@ def _merged(u: Unit, h: Happened) -> None:
     if into is None or followers.get(u.session, into.id, t.resident_id) is None:
         to_resident(u, t, texts.R_MERGED.format(id=t.id, into=t.merged_into_id))
         return
-    # Issue 11: the merged ticket's residents now follow the survivor and hear what its resident hears.
+    # The merged ticket's residents now follow the survivor and hear what its resident hears.
     to_resident(u, t, texts.R_MERGED_FOLLOWING.format(id=t.id, into=into.id))
     refresh_card(u, into)
     if into.status == Status.RESOLVED and into.followup_stage:

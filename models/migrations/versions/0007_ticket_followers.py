@@ -1,7 +1,7 @@
 """ticket followers
 
 Residents who report a problem already filed nearby follow the existing ticket instead of
-filing a second one (issue 12): they get its notices and their own 双是 question.
+filing a second one: they get its notices and their own 双是 question.
 
 Revision ID: 0007
 Revises: 0005

@@ -1,9 +1,9 @@
 """who resolved a ticket, whom an admin credited; a ticket's pending notices by ticket
 
 An admin may resolve (办结) a ticket a worker holds; its closing points then go to nobody, or to
-the worker the admin names (issue 11, item 4). Plain id columns, like the outbox's ticket_id:
+the worker the admin names. Plain id columns, like the outbox's ticket_id:
 no foreign key, so SQLite needs no table rebuild. A partial index finds the notices of a ticket
-still pending, which a status change drops when they were held for later (issue 11, quiet hours).
+still pending, which a status change drops when they were held for later.
 
 Revision ID: 0009
 Revises: 0008
