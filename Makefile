@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo console test lint bench clean
+.PHONY: demo console test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 	for b in ingest grab sla_scan held_drop delivery webhook routing understand web; do \
 		$(BIN)/python bench/$$b.py || { echo "bench/$$b.py failed" >&2; status=1; }; \
 	done; exit $$status
+
+## make docs: build the reference in docs/ as a site under out/site/ (mkdocs --strict: a broken anchor fails)
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info demo.db*

@@ -1,7 +1,7 @@
 """The office in a real Chromium (Debian's package, driven by Playwright): sign in, filter, assign, export.
 
 One Chromium process serves every browser test (started once per session, reached over CDP);
-screenshots land in out/screenshots/ for the README.
+screenshots land in out/screenshots/ for docs/office.md.
 """
 
 from __future__ import annotations

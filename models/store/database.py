@@ -20,7 +20,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # Async driver names are accepted in URLs for compatibility and mapped to the
-# synchronous drivers this project runs in worker threads (see README, "Data path").
+# synchronous drivers this project runs in worker threads (see docs/architecture.md, "Data path").
 _DRIVERS = {
     "sqlite+aiosqlite": "sqlite+pysqlite",
     "sqlite": "sqlite+pysqlite",
