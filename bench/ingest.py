@@ -3,7 +3,8 @@
 Each resident sends the nine messages of the report wizard (/start … 确认提交), waiting for each
 answer before the next, all residents at once; every message is one `App.handle` unit of work
 (dedupe, person, dialog, step, ticket, outbox rows), several of which share a transaction when
-they queue up together (group commit, docs/architecture.md, "Data path"). Latency is the time of one `send(step)`.
+they queue up together (group commit, docs/architecture.md, "Data path"). Latency is the time of
+one `send(step)`.
 
 Two loads per path and backend:
 - closed loop: every resident sends its next message as soon as it has the answer. This gives
