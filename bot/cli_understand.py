@@ -1,10 +1,10 @@
 """`jiesu understand`: build the reader's corpus, train its model, score it on a labelled file.
 
-    jiesu understand corpus            regenerate handlers/data/reader/corpus.tsv
-    jiesu understand train             retrain handlers/data/reader/model.npz from the corpus
-    jiesu understand eval FILE         accuracy per intent and a confusion table for FILE
-    jiesu understand cv [--folds 5]    cross-validation on the corpus
-    jiesu understand read TEXT...      show how each text is read
+jiesu understand corpus            regenerate handlers/data/reader/corpus.tsv
+jiesu understand train             retrain handlers/data/reader/model.npz from the corpus
+jiesu understand eval FILE         accuracy per intent and a confusion table for FILE
+jiesu understand cv [--folds 5]    cross-validation on the corpus
+jiesu understand read TEXT...      show how each text is read
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def register(sub: Any) -> None:
     train.add_argument("--out", type=Path, default=reader.model_path())
     train.set_defaults(func=cmd_train)
     ev = commands.add_parser("eval", help="score a labelled file: accuracy per intent, confusion table")
-    ev.add_argument("file", type=Path, help="TSV (intent, category, text), sectioned text, or the old gold set")
+    ev.add_argument(
+        "file", type=Path, help="TSV (intent, category, text), sectioned text, or the old gold set"
+    )
     ev.add_argument("--corpus", type=Path, default=DATA / "corpus.tsv", help="for the near-copy check")
     ev.add_argument("--misses", action="store_true", help="list every message read wrong")
     ev.set_defaults(func=cmd_eval)
@@ -69,6 +71,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """jiesu understand train."""
     from handlers.reader import evaluate  # scikit-learn is imported for the commands that use it only
+
     rows = _load(args.corpus)
     if rows is None:
         return 2
@@ -77,14 +80,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     model.save(args.out)
     reader.forget()
     took = time.perf_counter() - started
-    print(f"trained on {len(rows)} messages in {took:.1f} s: {len(model.intents)} intents, "
-          f"{len(model.categories)} categories, {len(model.vectorizer.vocabulary_)} features -> {args.out}")
+    print(
+        f"trained on {len(rows)} messages in {took:.1f} s: {len(model.intents)} intents, "
+        f"{len(model.categories)} categories, {len(model.vectorizer.vocabulary_)} features -> {args.out}"
+    )
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """jiesu understand eval FILE."""
     from handlers.reader import evaluate  # scikit-learn is imported for the commands that use it only
+
     rows = _load(args.file)
     if rows is None:
         return 2
@@ -94,9 +100,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     corpus = _load(args.corpus) if args.corpus.is_file() else []
     kept, copies = evaluate.without_near_copies(rows, corpus or []) if corpus else (rows, [])
     if copies:
-        print(f"{len(copies)} of {len(rows)} messages are near-copies of training messages "
-              f"(ratio >= {evaluate.NEAR_COPY}) and are scored apart:\n")
-    print(evaluate.report("scored" + (" (without near-copies)" if copies else ""), evaluate.score(kept), args.misses))
+        print(
+            f"{len(copies)} of {len(rows)} messages are near-copies of training messages "
+            f"(ratio >= {evaluate.NEAR_COPY}) and are scored apart:\n"
+        )
+    print(
+        evaluate.report(
+            "scored" + (" (without near-copies)" if copies else ""), evaluate.score(kept), args.misses
+        )
+    )
     if copies:
         print(evaluate.report("all messages", evaluate.score(rows)))
         print("closest pairs (held-out | training):")
@@ -108,6 +120,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_cv(args: argparse.Namespace) -> int:
     """jiesu understand cv."""
     from handlers.reader import evaluate  # scikit-learn is imported for the commands that use it only
+
     rows = _load(args.corpus)
     if rows is None:
         return 2
@@ -116,7 +129,8 @@ def cmd_cv(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     scores = evaluate.cross_validate(rows, args.folds)
-    print(f"{args.folds}-fold cross-validation on {len(rows)} messages ({time.perf_counter() - started:.0f} s)\n")
+    took = time.perf_counter() - started
+    print(f"{args.folds}-fold cross-validation on {len(rows)} messages ({took:.0f} s)\n")
     print(evaluate.report("cross-validation", scores))
     return 0
 
@@ -128,10 +142,12 @@ def cmd_read(args: argparse.Namespace) -> int:
         r = reader.read(text, expect)
         alternatives = ", ".join(f"{i.value} {p:.2f}" for i, p in r.alternatives)
         cats = ", ".join(f"{c} {p:.2f}" for c, p in r.categories)
-        print(f"{text}\n  {r.intent.value} {r.confidence:.2f} ({'sure' if r.sure else 'unsure'}, by {r.by})"
-              f"{'; ' + alternatives if alternatives else ''}"
-              f"{'; categories: ' + cats if cats else ''}"
-              f"{f'; ticket {r.ticket}' if r.ticket else ''}"
-              f"{f'; answer {r.answer}' if r.answer else ''}"
-              f"{f'; reason {r.reason!r}' if r.reason else ''}")
+        print(
+            f"{text}\n  {r.intent.value} {r.confidence:.2f} ({'sure' if r.sure else 'unsure'}, by {r.by})"
+            f"{'; ' + alternatives if alternatives else ''}"
+            f"{'; categories: ' + cats if cats else ''}"
+            f"{f'; ticket {r.ticket}' if r.ticket else ''}"
+            f"{f'; answer {r.answer}' if r.answer else ''}"
+            f"{f'; reason {r.reason!r}' if r.reason else ''}"
+        )
     return 0

@@ -126,7 +126,7 @@ def model() -> Model:
     if _model is None:
         with _lock:
             if _model is None:
-                from . import classifier as trained  # noqa: PLC0415 - scikit-learn costs ~1 s and tens of MB
+                from . import classifier as trained
 
                 _model = trained.Model.load(model_path())
     return _model
@@ -149,7 +149,9 @@ def forget() -> None:
         _model = None
 
 
-def read(text: str | None, expecting: Expect = Expect.NOTHING, codes: Collection[str] | None = None) -> Reading:
+def read(
+    text: str | None, expecting: Expect = Expect.NOTHING, codes: Collection[str] | None = None
+) -> Reading:
     """Read one message; never raises for any text.
 
     expecting: the question the message may answer (sets Reading.answer) or Expect.WORKER for a
@@ -179,7 +181,7 @@ def _classify(text: str, expecting: Expect, codes: Collection[str] | None) -> Re
     m = model()
     rows = m.features([text])
     probabilities = m.intent_probabilities(rows)[0]
-    scores = {Intent(label): float(p) for label, p in zip(m.intents, probabilities)}
+    scores = {Intent(label): float(p) for label, p in zip(m.intents, probabilities, strict=True)}
     if expecting is Expect.WORKER:
         # The rest of the mass is "nothing a worker does with a ticket".
         worker = {i: scores[i] for i in WORKER_INTENTS}
@@ -221,7 +223,11 @@ def _classify(text: str, expecting: Expect, codes: Collection[str] | None) -> Re
 
 def _categories(m: Model, rows: object, codes: Collection[str] | None) -> tuple[tuple[str, float], ...]:
     probabilities = m.category_probabilities(rows)[0]
-    pairs = [(code, float(p)) for code, p in zip(m.categories, probabilities) if codes is None or code in codes]
+    pairs = [
+        (code, float(p))
+        for code, p in zip(m.categories, probabilities, strict=True)
+        if codes is None or code in codes
+    ]
     total = sum(p for _, p in pairs) or 1.0
     pairs = [(code, p / total) for code, p in pairs]
     pairs.sort(key=lambda cp: (-cp[1], cp[0]))

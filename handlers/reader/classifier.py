@@ -104,7 +104,7 @@ class Model:
             arrays[f"{name}_coef"] = clf.coef_.astype(np.float16)
             arrays[f"{name}_intercept"] = clf.intercept_.astype(np.float32)
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+        np.savez_compressed(buffer, **arrays)
         return _stable_zip(buffer.getvalue())
 
     @classmethod
@@ -140,7 +140,9 @@ def fit(texts: Sequence[str], intents: Sequence[str], categories: Sequence[str])
     intent = _regression(INTENT_C).fit(rows, list(intents))
     reports = [i for i, c in enumerate(categories) if c]
     category = _regression(CATEGORY_C).fit(rows[reports], [categories[i] for i in reports])
-    digest = hashlib.sha256("\n".join(f"{a}\t{b}\t{c}" for a, b, c in zip(intents, categories, texts)).encode())
+    digest = hashlib.sha256(
+        "\n".join(f"{a}\t{b}\t{c}" for a, b, c in zip(intents, categories, texts, strict=True)).encode()
+    )
     meta = {
         "vectorizer": {**VECTORIZER, "ngram_range": list(VECTORIZER["ngram_range"])},
         "intent_C": INTENT_C,

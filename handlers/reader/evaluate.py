@@ -19,9 +19,9 @@ from rapidfuzz import fuzz, process
 from sklearn.model_selection import StratifiedKFold
 
 from . import Expect, Intent, Reading, categories, read
+from .classifier import Model, fit_quiet
 from .generate import key
 from .labelled import INTENTS, Labelled, load
-from .classifier import Model, fit_quiet
 
 # Two messages this similar (rapidfuzz ratio of their folded forms, 0-100) count as one message.
 NEAR_COPY = 85
@@ -95,7 +95,9 @@ def score(rows: Sequence[Labelled], reader: Callable[[str, Expect], Reading] | N
             if got == row.answer:
                 scores.answers_right += 1
             else:
-                scores.misses.append(f"{row.expecting} {row.text!r}: expected {row.answer or 'none'}, got {got or 'none'}")
+                scores.misses.append(
+                    f"{row.expecting} {row.text!r}: expected {row.answer or 'none'}, got {got or 'none'}"
+                )
             continue
         got_intent = reading.intent.value
         scores.intents[(row.intent, got_intent)] += 1
@@ -139,13 +141,15 @@ def cross_validate(rows: Sequence[Labelled], folds: int = FOLDS, seed: int = 0) 
     scores = Scores()
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(np.zeros(len(rows)), intents):
-        fold_model = fit_quiet([texts[i] for i in train], [intents[i] for i in train], [categories[i] for i in train])
+        fold_model = fit_quiet(
+            [texts[i] for i in train], [intents[i] for i in train], [categories[i] for i in train]
+        )
         held = [rows[i] for i in test]
         features = fold_model.features([r.text for r in held])
         intent_p = fold_model.intent_probabilities(features)
         category_p = fold_model.category_probabilities(features)
         labels, codes = fold_model.intents, fold_model.categories
-        for row, ip, cp in zip(held, intent_p, category_p):
+        for row, ip, cp in zip(held, intent_p, category_p, strict=True):
             got = labels[int(np.argmax(ip))]
             scores.intents[(row.intent, got)] += 1
             if row.text.isascii():
@@ -174,15 +178,22 @@ def near_copies(rows: Sequence[Labelled], corpus: Sequence[Labelled]) -> list[Ne
     queries = [key(r.text) for r in rows]
     matrix = process.cdist(queries, choices, scorer=fuzz.ratio, dtype=np.uint8, workers=1)
     best = matrix.argmax(axis=1)
-    out = [NearCopy(r.text, corpus[int(j)].text, float(matrix[i, j])) for i, (r, j) in enumerate(zip(rows, best))]
+    out = [
+        NearCopy(r.text, corpus[int(j)].text, float(matrix[i, j]))
+        for i, (r, j) in enumerate(zip(rows, best, strict=True))
+    ]
     out.sort(key=lambda c: (-c.similarity, c.text))
     return out
 
 
-def without_near_copies(rows: Sequence[Labelled], corpus: Sequence[Labelled]) -> tuple[list[Labelled], list[NearCopy]]:
+def without_near_copies(
+    rows: Sequence[Labelled], corpus: Sequence[Labelled]
+) -> tuple[list[Labelled], list[NearCopy]]:
     """The rows that are no near-copy of a training message, and the near-copies removed."""
     copies = {c.text: c for c in near_copies(rows, corpus) if c.similarity >= NEAR_COPY}
-    return [r for r in rows if r.text not in copies], sorted(copies.values(), key=lambda c: (-c.similarity, c.text))
+    return [r for r in rows if r.text not in copies], sorted(
+        copies.values(), key=lambda c: (-c.similarity, c.text)
+    )
 
 
 def corpus(path: Path) -> list[Labelled]:
@@ -200,7 +211,7 @@ def predictions(m: Model, texts: Sequence[str]) -> list[tuple[str, str]]:
     features = m.features(texts)
     intents = m.intent_probabilities(features).argmax(axis=1)
     categories = m.category_probabilities(features).argmax(axis=1)
-    return [(m.intents[int(i)], m.categories[int(c)]) for i, c in zip(intents, categories)]
+    return [(m.intents[int(i)], m.categories[int(c)]) for i, c in zip(intents, categories, strict=True)]
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -210,7 +221,9 @@ def table(scores: Scores) -> str:
     for intent in INTENTS:
         n = scores.count(intent)
         if n:
-            lines.append(f"| {intent} | {n} | {scores.intents[(intent, intent)]} | {scores.accuracy(intent):.1%} |")
+            lines.append(
+                f"| {intent} | {n} | {scores.intents[(intent, intent)]} | {scores.accuracy(intent):.1%} |"
+            )
     lines.append(f"| **all** | {scores.total} | {scores.right} | **{scores.accuracy():.1%}** |")
     notes = []
     if scores.categories:
@@ -221,7 +234,9 @@ def table(scores: Scores) -> str:
     if scores.english:
         notes.append(f"English messages: {scores.english_right / scores.english:.1%} of {scores.english}")
     if scores.answers:
-        notes.append(f"answers to a pending question: {scores.answers_right / scores.answers:.1%} of {scores.answers}")
+        notes.append(
+            f"answers to a pending question: {scores.answers_right / scores.answers:.1%} of {scores.answers}"
+        )
     return "\n".join(lines) + ("\n\n" + "; ".join(notes) + "." if notes else "")
 
 

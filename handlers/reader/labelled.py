@@ -104,7 +104,7 @@ def _gold(lines: list[str], path: Path) -> Iterable[Labelled]:
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.startswith("#"):
             continue
-        context, text, expected, category = (line.split("\t") + ["", "", ""])[:4]
+        context, text, expected, category = [*line.split("\t"), "", "", ""][:4]
         if context not in _GOLD_CONTEXTS:
             raise LabelError(f"{path}:{number}: unknown context {context!r}")
         expecting = _GOLD_CONTEXTS[context]

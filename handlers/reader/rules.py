@@ -35,6 +35,7 @@ class Rules:
     """The answer words and the place words after a number, from handlers/data/reader/rules.toml."""
 
     answers: dict[str, frozenset[str]]
+    symbols: dict[str, frozenset[str]]
     not_after: tuple[str, ...]
 
 
@@ -44,11 +45,17 @@ def rules() -> Rules:
     text = resources.files("handlers").joinpath("data/reader/rules.toml").read_text("utf-8")
     data = tomllib.loads(text)
     answers = {label: frozenset(fold(w) for w in words) for label, words in data["answers"].items()}
-    return Rules(answers, tuple(data["tickets"]["not_after"]))
+    symbols = {label: frozenset(_plain(s) for s in marks) for label, marks in data["symbols"].items()}
+    return Rules(answers, symbols, tuple(data["tickets"]["not_after"]))
+
+
+def _plain(text: str) -> str:
+    """Symbols without skin tones, variation selectors, joiners or spaces: 👍🏻 is 👍."""
+    return "".join(ch for ch in text if not ("\U0001f3fb" <= ch <= "\U0001f3ff" or ch in "\ufe0e\ufe0f\u200d "))
 
 
 def fold(text: str) -> str:
-    """NFKC, lower case, without spaces, punctuation, symbols or emoji: what answer words are compared with."""
+    """NFKC, lower case, no spaces, punctuation, symbols or emoji: what answer words are compared with."""
     text = unicodedata.normalize("NFKC", text).lower()
     return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PZSC")
 
@@ -62,6 +69,12 @@ def command(text: str) -> str | None:
 def answer_word(text: str) -> str | None:
     """The answer label when the whole message is one answer word ("是", "不满意"); else None."""
     folded = fold(text)
+    if not folded:
+        marks = set(_plain(text))
+        for label, symbols in rules().symbols.items():
+            if marks and marks <= symbols:
+                return label
+        return None
     for label, words in rules().answers.items():
         if folded in words:
             return label
