@@ -210,14 +210,13 @@ def _classify(text: str, expecting: Expect, codes: Collection[str] | None) -> Re
         text,
         intent,
         confidence,
-        tuple(ranked[:3]),
-        categories,
-        ticket,
-        None,
-        answer,
-        reason,
-        sure,
-        "model",
+        alternatives=tuple(ranked[:3]),
+        categories=categories,
+        ticket=ticket,
+        answer=answer,
+        reason=reason,
+        sure=sure,
+        by="model",
     )
 
 

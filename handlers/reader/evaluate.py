@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from sklearn.model_selection import StratifiedKFold
 from . import Expect, Intent, Reading, categories, read
 from .classifier import Model, fit_quiet
 from .generate import key
-from .labelled import INTENTS, Labelled, load
+from .labelled import INTENTS, Labelled
 
 # Two messages this similar (rapidfuzz ratio of their folded forms, 0-100) count as one message.
 NEAR_COPY = 85
@@ -194,11 +193,6 @@ def without_near_copies(
     return [r for r in rows if r.text not in copies], sorted(
         copies.values(), key=lambda c: (-c.similarity, c.text)
     )
-
-
-def corpus(path: Path) -> list[Labelled]:
-    """The training corpus."""
-    return load(path)
 
 
 def train(rows: Sequence[Labelled]) -> Model:

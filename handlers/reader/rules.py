@@ -27,6 +27,8 @@ _MARKED = [
 # A bare number, for messages whose intent names a ticket (抢单 7, done 12): not a phone number.
 # Particles and punctuation that cling to an answer word: "没有啊，" leaves no reason by itself.
 _AFTER_ANSWER = " ，,。.!！?？~～、;；:：啊呀哦啦嘛呢了的吧哈呐"
+# Variation selectors, the zero-width joiner and spaces between emoji.
+_MODIFIERS = "\ufe0e\ufe0f\u200d "
 _BARE = re.compile(r"(?<!\d)(\d{1,7})(?!\d)")
 
 
@@ -51,7 +53,7 @@ def rules() -> Rules:
 
 def _plain(text: str) -> str:
     """Symbols without skin tones, variation selectors, joiners or spaces: 👍🏻 is 👍."""
-    return "".join(ch for ch in text if not ("\U0001f3fb" <= ch <= "\U0001f3ff" or ch in "\ufe0e\ufe0f\u200d "))
+    return "".join(ch for ch in text if not ("\U0001f3fb" <= ch <= "\U0001f3ff" or ch in _MODIFIERS))
 
 
 def fold(text: str) -> str:
