@@ -126,6 +126,8 @@ def model() -> Model:
     if _model is None:
         with _lock:
             if _model is None:
+                # Imported here, not at the top: scikit-learn costs about a second of CPU and ~100 MB,
+                # which only a process that reads messages should pay.
                 from . import classifier as trained
 
                 _model = trained.Model.load(model_path())
