@@ -18,7 +18,7 @@ from models.migrations import upgrade
 from models.store.database import Database
 from scheduler import install
 
-from . import cli_territory
+from . import cli_territory, cli_understand
 from .app import App
 from .channels.console import Console, ConsoleLineError, ConsoleTransport
 
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_web import add_parser as add_web_parser  # `jiesu web link USER`
 
     add_web_parser(sub, common, _config)
+    cli_understand.register(sub)
     return parser
 
 
