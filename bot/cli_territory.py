@@ -70,7 +70,8 @@ def _summary_territory(checked: territory_file.Checked, out: TextIO) -> None:
     grids = t.grids()
     with_boundary = [g.code for _, g in grids if g.boundary is not None]
     with_names = [g.code for _, g in grids if g.names]
-    out.write(f"{t.path}: subdistrict {t.code} ({t.name}), drawn in {t.datum}\n")
+    datum = f"{t.drawn_in}, converted to {t.datum}" if t.drawn_in else str(t.datum)
+    out.write(f"{t.path}: subdistrict {t.code} ({t.name}), drawn in {datum}\n")
     out.write(
         f"  {len(t.departments)} departments, {len(t.communities)} communities, {len(grids)} grids "
         f"({len(with_boundary)} with a boundary, {len(with_names)} with names)\n"

@@ -253,6 +253,7 @@ def _sla(raw: _Table) -> SlaPolicy:
         working_days=bool(s.get("working_days", False)),
         holidays=_dates(s.get("holidays", []), "sla.holidays"),
         workdays_extra=_dates(s.get("extra_workdays", []), "sla.extra_workdays"),
+        national_holidays=bool(s.get("national_holidays", True)),
         timezone=_timezone(s.get("timezone", base.timezone), "sla.timezone"),
         overdue_repeat=positive["overdue_repeat"],
         digest_time=parse_clock_time(s.get("digest_time", "08:30"), "sla.digest_time"),
