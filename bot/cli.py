@@ -98,7 +98,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if (reason := cli_territory.not_ready(config)) is not None:
+    residents = cli_territory.serves_residents(config)
+    if (reason := cli_territory.not_ready(config, residents=residents)) is not None:
         print(reason, file=sys.stderr)
         return 2
     from .runner import run

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from handlers.moving import move_to_area, move_to_category
 from handlers.notify import unit_of_work
+from models import demo
 from models.clock import SystemClock
 from models.datafiles import catalogue_file, staff_file, territory_file
 from models.datafiles.importing import Report, import_catalogue, import_territory, live_departments
@@ -36,28 +37,72 @@ NOT_READY = (
     "(check them first with `jiesu territory check FILE`; examples/beiyuan/ has complete examples),\n"
     "or set [subdistrict] demo = true to try the built-in 北苑街道 demo."
 )
+HALF_IMPORTED = (
+    "This database has a {have} but no {missing}, so no report could be filed "
+    "(the built-in demo is loaded only into an empty database).\n"
+    "Import it:\n"
+    "  jiesu {kind} import {file}\n"
+    "(check it first with `jiesu {kind} check {file}`; examples/beiyuan/ has a complete example)."
+)
+RESIDENTS_EMPTY = (
+    "`jiesu run` with a chat channel serves residents, so it does not load the built-in 北苑街道 demo "
+    "(only [subdistrict] demo = true makes it), and this database has no {missing}.\n"
+    "Import your office's files first:\n"
+    "  jiesu territory import TERRITORY.toml\n"
+    "  jiesu catalogue import CATALOGUE.toml\n"
+    "  jiesu staff import STAFF.toml        (optional)\n"
+    "then check the whole set-up with `jiesu doctor` (docs/going-live.md walks through it).\n"
+    "To try Jiesu without files of your own, run: jiesu console"
+)
+RESIDENTS_DEMO = (
+    "This database holds the built-in 北苑街道 demo, and `jiesu run` with a chat channel serves residents.\n"
+    "Clear the demo and import your office's files:\n"
+    "  jiesu demo remove\n"
+    "  jiesu territory import TERRITORY.toml\n"
+    "  jiesu catalogue import CATALOGUE.toml\n"
+    "(or in one step: jiesu territory import TERRITORY.toml --replace-demo),\n"
+    "or write [subdistrict] demo = true to serve the demo on this channel."
+)
 
 
-def not_ready(config: Config) -> str | None:
-    """Why the bot cannot take a report on this database (None: it can, or the demo will seed it)."""
-    if config.seed_demo:
-        return None
+def serves_residents(config: Config) -> bool:
+    """Whether `jiesu run` would talk to residents on a chat channel (Telegram or WeChat)."""
+    return bool(config.telegram.token or config.wechat.token)
+
+
+def not_ready(config: Config, *, residents: bool = False) -> str | None:
+    """Why the bot cannot take a report on this database (None: it can, or the demo will seed it).
+
+    The demo fills only an empty database, and with `residents` (`jiesu run` on a chat channel)
+    only when the file says `demo = true`: a real channel never starts on the demo by default.
+    """
+    seeds = config.seed_demo and (config.demo_given or not residents)
     db = Database(config.database_url)
     try:
         upgrade(db.engine)
 
-        def counts(s: Session) -> tuple[int, int]:
+        def counts(s: Session) -> tuple[int, int, bool]:
             areas = s.scalar(select(func.count()).select_from(Area).where(Area.retired.is_(False))) or 0
             cats = (
                 s.scalar(select(func.count()).select_from(Category).where(Category.retired.is_(False))) or 0
             )
-            return areas, cats
+            return areas, cats, demo.holds_demo(s)
 
-        areas, cats = db.run_sync(counts)
+        areas, cats, holds = db.run_sync(counts)
     finally:
         db.close()
+    if residents and holds and not config.demo_given:
+        return RESIDENTS_DEMO
     missing = [w for w, n in (("territory", areas), ("service catalogue", cats)) if not n]
-    return NOT_READY.format(missing=" and no ".join(missing)) if missing else None
+    if not missing or (seeds and len(missing) == 2):
+        return None  # ready, or the demo will be seeded into this empty database
+    if not config.seed_demo:
+        return NOT_READY.format(missing=" and no ".join(missing))
+    if len(missing) == 1:
+        kind = "territory" if not areas else "catalogue"
+        have = "territory" if areas else "service catalogue"
+        return HALF_IMPORTED.format(have=have, missing=missing[0], kind=kind, file=f"{kind.upper()}.toml")
+    return RESIDENTS_EMPTY.format(missing=" and no ".join(missing))
 
 
 def _problems(problems: list[Problem], err: TextIO) -> None:

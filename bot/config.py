@@ -96,6 +96,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     open311: Open311Config = field(default_factory=Open311Config)
     seed_demo: bool = True
+    demo_given: bool = False  # [subdistrict] demo is written in the file (jiesu run seeds only then)
     warnings: list[str] = field(default_factory=list)  # keys in the file that nothing reads
     delivery_grace: float = 10.0  # seconds SIGTERM waits for sends in flight
 
@@ -397,6 +398,7 @@ def load(
         web=web,
         open311=_open311(raw),
         seed_demo=bool(sub.get("demo", True)),
+        demo_given="demo" in sub,
         delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),
     )
     config.warnings = _unknown_keys(raw)

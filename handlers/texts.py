@@ -93,6 +93,8 @@ BUTTON_EXPIRED = "这个按钮已失效，请按最新的消息操作。"
 
 # --- report wizard ---------------------------------------------------------
 ASK_CATEGORY = "请选择问题类别："
+# No category is in force (a territory imported without its catalogue): never an empty menu.
+NO_CATALOGUE = "抱歉，本街道的问题类别还没有设置好，暂时无法在这里反映问题。请稍后再试，或直接联系社区。"
 ASK_SUBCATEGORY = "「{parent}」下请再选择具体类别："
 ASK_DESCRIPTION = (
     "类别：{category}\n请用文字描述问题（{min}–{max} 字），例如：春晗路12号门口人行道沉降破损约2平方米。"
