@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_web import add_parser as add_web_parser  # `jiesu web link USER`
 
     add_web_parser(sub, common, _config)
+    from . import cli_demo  # `jiesu demo remove`
+
+    cli_demo.register(sub, common, _config)
     return parser
 
 

@@ -148,7 +148,7 @@ async def test_typed_addresses_route_by_names(lake: Harness) -> None:
 
 
 async def test_a_location_is_never_called_outside_a_territory_without_geometry(lake: Harness) -> None:
-    """A shared location: routed by polygon where one holds it, else the community is asked, never 'outside'."""
+    """A shared location goes by polygon where one holds it, else the community is asked: never 'outside'."""
     wgs = prcoords.gcj_wgs_bored(prcoords.Coords(*INSIDE_NORTH_1))
     await lake.run("r1: /report", "r1: [tap 其他]", "r1: 楼道灯坏了好几天", "r1: [tap 跳过]")
     out = await lake.say(f"r1: [location {wgs.lat:.6f},{wgs.lon:.6f}]")

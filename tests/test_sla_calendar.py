@@ -124,7 +124,7 @@ ADJUSTED_SATURDAY = date(2026, 10, 10)
 
 
 def test_national_day_week_is_skipped_from_the_national_calendar() -> None:
-    """A one-day ticket claimed on 30 September is due on 8 October: the 国庆 week is off, no config needed."""
+    """A one-day ticket claimed on 30 September is due on 8 October: the 国庆 week is off without config."""
     policy = SlaPolicy(working_days=True)
     assert add_days(local(date(2026, 9, 30)), 1, policy) == local(date(2026, 10, 8))
     # Without the national calendar the same window would end on Thursday 1 October.
