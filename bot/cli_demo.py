@@ -60,7 +60,8 @@ def remove(config: Config, dry_run: bool) -> tuple[int, str]:
     if dry_run:
         return (
             0,
-            f"dry run: the built-in 北苑街道 demo at {where} is {removed_words(outcome)}; nothing was written",
+            f"dry run: the built-in 北苑街道 demo at {where} is {removed_words(outcome)}; "
+            "nothing was written",
         )
     return 0, f"removed the built-in 北苑街道 demo from {where}: {removed_words(outcome)}\n{NEXT_STEPS}"
 
