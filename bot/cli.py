@@ -130,9 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_web import add_parser as add_web_parser  # `jiesu web link USER`
 
     add_web_parser(sub, common, _config)
-    from . import cli_demo  # `jiesu demo remove`
+    from . import cli_demo, cli_doctor  # `jiesu demo remove`, `jiesu doctor`
 
     cli_demo.register(sub, common, _config)
+    cli_doctor.register(sub, common, _config)
     return parser
 
 
