@@ -130,10 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_web import add_parser as add_web_parser  # `jiesu web link USER`
 
     add_web_parser(sub, common, _config)
-    from . import cli_demo, cli_doctor  # `jiesu demo remove`, `jiesu doctor`
+    from . import cli_demo, cli_doctor, cli_qr, cli_wechat  # going live: demo remove, doctor, qr, wechat menu
 
-    cli_demo.register(sub, common, _config)
-    cli_doctor.register(sub, common, _config)
+    for module in (cli_demo, cli_doctor, cli_qr, cli_wechat):
+        module.register(sub, common, _config)
     return parser
 
 
