@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Config
-from models.clock import SystemClock
+from models.clock import Clock, SystemClock
 from models.holidays import YEARS, library_version
 from models.readiness import Place, Readiness, calendar_gaps, readiness
 from models.store.database import Database
@@ -250,7 +250,7 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 HEAD = {
-    "en": {Severity.BLOCK: "BLOCKING", Severity.WARN: "WARNING ", "fix": "  fix: ", "ok": "ok      "},
+    "en": {Severity.BLOCK: "BLOCKING ", Severity.WARN: "WARNING  ", "fix": "  fix: ", "ok": "ok       "},
     "zh": {
         Severity.BLOCK: "【必须处理】",
         Severity.WARN: "【建议处理】",
@@ -320,8 +320,9 @@ class Examination:
         return any(f.severity is Severity.BLOCK for f in self.findings)
 
 
-def examine(config: Config, lang: str) -> Examination:
-    """Run every check on this config and its database."""
+def examine(config: Config, lang: str, clock: Clock | None = None) -> Examination:
+    """Run every check on this config and its database (clock: what "this year" is; the system's)."""
+    clock = clock or SystemClock()
     ex = Examination()
     url = make_url(config.database_url).render_as_string(hide_password=True)
     db = None
@@ -349,7 +350,7 @@ def examine(config: Config, lang: str) -> Examination:
     finally:
         if db is not None:
             db.close()
-    _calendar(config, ex)
+    _calendar(config, ex, clock)
     _web(config, ex)
     return ex
 
@@ -426,14 +427,15 @@ def _data(r: Readiness, ex: Examination, lang: str, bot: str) -> None:
         ex.add("no_admin", Severity.WARN)
     if r.silent_admins:
         items = [
-            f"{channel} {uid}" + (f" ({name})" if name else "") for channel, uid, name in r.silent_admins
+            f"{channel} {uid}" + (f" ({name})" if name and name != uid else "")
+            for channel, uid, name in r.silent_admins
         ]
         ex.add("silent_admins", Severity.WARN, items, telegram=bot)
 
 
-def _calendar(config: Config, ex: Examination) -> None:
+def _calendar(config: Config, ex: Examination, clock: Clock) -> None:
     """Holidays of this year and, from October, of the next."""
-    today = SystemClock().now().astimezone(ZoneInfo(config.rules.sla.timezone)).date()
+    today = clock.now().astimezone(ZoneInfo(config.rules.sla.timezone)).date()
     this_year, next_year = calendar_gaps(today, config.rules.sla)
     known = f"{min(YEARS)}–{max(YEARS)}" if YEARS else "-"
     version = library_version()

@@ -88,9 +88,7 @@ def test_an_unknown_grid_writes_nothing(
     assert not out.exists()
 
 
-def test_posters_need_a_channel(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_posters_need_a_channel(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Without Telegram or WeChat there is no code to print: the command says what to set."""
     import_town(db_url)
     assert main(["qr", "--all", "--out", str(tmp_path / "p"), "--db", db_url]) == 1
