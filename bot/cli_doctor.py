@@ -272,7 +272,7 @@ SUMMARY = {
 OK = {
     "en": {
         "database": "database at {url}",
-        "territory": "territory: {areas} areas",
+        "territory": "territory: {grids} grids ({areas} areas in all)",
         "catalogue": "catalogue: {categories} categories",
         "telegram": "Telegram: @{bot} answers",
         "wechat": "WeChat: the account answers",
@@ -280,7 +280,7 @@ OK = {
     },
     "zh": {
         "database": "数据库 {url}",
-        "territory": "辖区：{areas} 个区域",
+        "territory": "辖区：{grids} 个网格（共 {areas} 个区域）",
         "catalogue": "服务事项目录：{categories} 个类别",
         "telegram": "Telegram：@{bot} 正常应答",
         "wechat": "微信：公众号正常应答",
@@ -337,7 +337,8 @@ def examine(config: Config, lang: str, clock: Clock | None = None) -> Examinatio
             ex.add("no_database", Severity.BLOCK, url=url)
         elif db is None and schema is Schema.BEHIND:
             ex.add("schema_behind", Severity.BLOCK, url=url)
-        bot = _channels(config, ex, db)
+        reached = Examination()  # asked first (the bot's name is in the advice), printed after the data
+        bot = _channels(config, reached, db)
         if db is not None:
             ex.passed.insert(0, ("database", {"url": url}))
             admins = [("telegram", str(a)) for a in config.telegram.admins]
@@ -347,6 +348,8 @@ def examine(config: Config, lang: str, clock: Clock | None = None) -> Examinatio
             }
             r = db.run_sync(lambda s: readiness(s, admins, channels))
             _data(r, ex, lang, bot)
+        ex.findings += reached.findings
+        ex.passed += reached.passed
     finally:
         if db is not None:
             db.close()
@@ -391,7 +394,7 @@ def _data(r: Readiness, ex: Examination, lang: str, bot: str) -> None:
     if not r.areas:
         ex.add("no_territory", Severity.BLOCK)
     else:
-        ex.passed.append(("territory", {"areas": str(r.areas)}))
+        ex.passed.append(("territory", {"grids": str(r.grids), "areas": str(r.areas)}))
     if not r.categories:
         ex.add("no_catalogue", Severity.BLOCK)
     else:

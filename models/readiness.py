@@ -40,6 +40,7 @@ class Readiness:
     categories: int
     tickets: int
     demo: bool
+    grids: int = 0
     admins: int = 0  # admins on a configured channel (granted, or named in the config: granted at start)
     grids_without_worker: list[tuple[Place, tuple[str, ...]]] = field(default_factory=list)  # invited
     grids_without_chat: list[tuple[Place, Place | None]] = field(default_factory=list)  # cards go there
@@ -64,6 +65,7 @@ def readiness(session: Session, admins: Iterable[tuple[str, str]], channels: Col
     )
     if not live:
         return r
+    r = replace(r, grids=len(tree.level(AreaLevel.GRID)))
     grants = list(session.scalars(select(RoleGrant)))
     invites = list(session.scalars(select(StaffInvite)))
     bound = {b.area_id for b in session.scalars(select(ChatBinding))}

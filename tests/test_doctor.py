@@ -92,7 +92,7 @@ def test_a_names_only_territory_lists_every_gap_with_its_command(db_url: str, tm
     assert "WARNING  2 departments have no staff and no chat" in out and "/grant USER admin dept-a" in out
     assert "WARNING  no [web] base_url: the web office (指挥中心) is off" in out
     assert "WARNING  nobody is an admin" in out
-    assert "ok       territory: 8 areas" in out
+    assert "ok       territory: 3 grids (8 areas in all)" in out
     # Blocking findings come first.
     assert out.index("BLOCKING") < out.index("WARNING") and "BLOCKING" not in out[out.index("WARNING") :]
 
