@@ -271,6 +271,8 @@ def _import_territory(
                 ]
             )
     report = import_territory(u, t, move_to, move_to_area)
+    if holds and not replace_demo:
+        demo.unmark(u.session)  # the office's own file, under the demo's code: its data from now on
     report.lines[:0] = lines
     return report
 

@@ -93,6 +93,11 @@ def holds_demo(session: Session) -> bool:
     return rows == set(_demo_areas())
 
 
+def unmark(session: Session) -> None:
+    """The areas are the office's now (it imported its territory over the demo's codes): drop the marker."""
+    session.execute(delete(KeyValue).where(KeyValue.key == MARKER))
+
+
 def remove(session: Session) -> Removed:
     """Delete the demo's areas, catalogue, grants, bindings and dialogs; refuse once tickets exist.
 

@@ -143,3 +143,16 @@ async def test_a_demo_seeded_before_the_marker_is_still_recognised(db_url: str) 
 
     read(db_url, unmark)
     assert read(db_url, demo.holds_demo)
+
+
+async def test_an_office_file_under_the_demos_code_is_the_offices_data(db_url: str, tmp_path: Path) -> None:
+    """北苑 itself importing its own file (code beiyuan) over the demo: the data is no longer the demo."""
+    await seeded(db_url)
+    text = TOWN.read_text(encoding="utf-8").replace('code = "town"', 'code = "beiyuan"')
+    text = text.replace(
+        'boundaries = "town-grids.geojson"', f'boundaries = "{TOWN.parent / "town-grids.geojson"}"'
+    )
+    path = tmp_path / "territory.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["territory", "import", "--db", db_url, str(path)]) == 0
+    assert not read(db_url, demo.holds_demo)
