@@ -2,7 +2,8 @@
 
 It reads the configuration and the database (never creating or migrating one) and asks each
 configured channel one harmless question (Telegram getMe, a WeChat token and getcallbackip) with a
-short timeout. The figures come from models/readiness.py; the words, for the operator, are here in
+short timeout. The one thing it may write is a WeChat access token it had to fetch, into the token
+cache the bot shares (a token fetched aside would replace the bot's own). The figures come from models/readiness.py; the words, for the operator, are here in
 English and Chinese (`--lang`, by default from the locale).
 
 What blocks (exit status 1) and what only warns:
