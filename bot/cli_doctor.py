@@ -3,8 +3,9 @@
 It reads the configuration and the database (never creating or migrating one) and asks each
 configured channel one harmless question (Telegram getMe, a WeChat token and getcallbackip) with a
 short timeout. The one thing it may write is a WeChat access token it had to fetch, into the token
-cache the bot shares (a token fetched aside would replace the bot's own). The figures come from models/readiness.py; the words, for the operator, are here in
-English and Chinese (`--lang`, by default from the locale).
+cache the bot shares (a token fetched aside would replace the bot's own). The figures come from
+models/readiness.py; the words, for the operator, are here in English and Chinese (`--lang`, by
+default from the locale).
 
 What blocks (exit status 1) and what only warns:
 - blocking: no usable database; the built-in demo in it; no territory or no catalogue; a grid with no
