@@ -86,6 +86,7 @@ def start_jiesu(url: str, api: str, folder: str) -> tuple[subprocess.Popen[str],
     port = _free_port()
     config = Path(folder) / "jiesu.toml"
     config.write_text(
+        "[subdistrict]\ndemo = true\n"  # `jiesu run` on a chat channel seeds the demo only when asked
         f'[telegram]\ntoken = "{TOKEN}"\nbase_url = "{api}"\n'
         f'webhook_url = "https://bench.example.org/telegram/webhook"\nsecret_token = "{SECRET}"\n'
         f'[http]\nlisten = "127.0.0.1:{port}"\n',

@@ -98,7 +98,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if (reason := cli_territory.not_ready(config)) is not None:
+    residents = cli_territory.serves_residents(config)
+    if (reason := cli_territory.not_ready(config, residents=residents)) is not None:
         print(reason, file=sys.stderr)
         return 2
     from .runner import run
@@ -130,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_web_parser(sub, common, _config)
     cli_understand.register(sub)
+    from . import cli_demo, cli_doctor, cli_qr, cli_wechat  # going live: demo remove, doctor, qr, wechat menu
+
+    for module in (cli_demo, cli_doctor, cli_qr, cli_wechat):
+        module.register(sub, common, _config)
     return parser
 
 

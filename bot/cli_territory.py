@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from handlers.moving import move_to_area, move_to_category
 from handlers.notify import unit_of_work
+from models import demo
 from models.clock import SystemClock
 from models.datafiles import catalogue_file, staff_file, territory_file
 from models.datafiles.importing import Report, import_catalogue, import_territory, live_departments
@@ -22,10 +23,12 @@ from models.datafiles.staff_import import import_staff
 from models.migrations import upgrade
 from models.refdata import forget
 from models.store.database import Database
+from models.store.existing import open_existing
 from models.store.unit_of_work import Unit
 from models.tables import Area, Category
 
 ConfigOf = Callable[[argparse.Namespace], Config]
+T = TypeVar("T")
 
 NOT_READY = (
     "This database has no {missing} and [subdistrict] demo = false, so no report could be filed.\n"
@@ -36,28 +39,72 @@ NOT_READY = (
     "(check them first with `jiesu territory check FILE`; examples/beiyuan/ has complete examples),\n"
     "or set [subdistrict] demo = true to try the built-in 北苑街道 demo."
 )
+HALF_IMPORTED = (
+    "This database has a {have} but no {missing}, so no report could be filed "
+    "(the built-in demo is loaded only into an empty database).\n"
+    "Import it:\n"
+    "  jiesu {kind} import {file}\n"
+    "(check it first with `jiesu {kind} check {file}`; examples/beiyuan/ has a complete example)."
+)
+RESIDENTS_EMPTY = (
+    "`jiesu run` with a chat channel serves residents, so it does not load the built-in 北苑街道 demo "
+    "(only [subdistrict] demo = true makes it), and this database has no {missing}.\n"
+    "Import your office's files first:\n"
+    "  jiesu territory import TERRITORY.toml\n"
+    "  jiesu catalogue import CATALOGUE.toml\n"
+    "  jiesu staff import STAFF.toml        (optional)\n"
+    "then check the whole set-up with `jiesu doctor` (docs/going-live.md walks through it).\n"
+    "To try Jiesu without files of your own, run: jiesu console"
+)
+RESIDENTS_DEMO = (
+    "This database holds the built-in 北苑街道 demo, and `jiesu run` with a chat channel serves residents.\n"
+    "Clear the demo and import your office's files:\n"
+    "  jiesu demo remove\n"
+    "  jiesu territory import TERRITORY.toml\n"
+    "  jiesu catalogue import CATALOGUE.toml\n"
+    "(or in one step: jiesu territory import TERRITORY.toml --replace-demo),\n"
+    "or write [subdistrict] demo = true to serve the demo on this channel."
+)
 
 
-def not_ready(config: Config) -> str | None:
-    """Why the bot cannot take a report on this database (None: it can, or the demo will seed it)."""
-    if config.seed_demo:
-        return None
+def serves_residents(config: Config) -> bool:
+    """Whether `jiesu run` would talk to residents on a chat channel (Telegram or WeChat)."""
+    return bool(config.telegram.token or config.wechat.token)
+
+
+def not_ready(config: Config, *, residents: bool = False) -> str | None:
+    """Why the bot cannot take a report on this database (None: it can, or the demo will seed it).
+
+    The demo fills only an empty database, and with `residents` (`jiesu run` on a chat channel)
+    only when the file says `demo = true`: a real channel never starts on the demo by default.
+    """
+    seeds = config.seed_demo and (config.demo_given or not residents)
     db = Database(config.database_url)
     try:
         upgrade(db.engine)
 
-        def counts(s: Session) -> tuple[int, int]:
+        def counts(s: Session) -> tuple[int, int, bool]:
             areas = s.scalar(select(func.count()).select_from(Area).where(Area.retired.is_(False))) or 0
             cats = (
                 s.scalar(select(func.count()).select_from(Category).where(Category.retired.is_(False))) or 0
             )
-            return areas, cats
+            return areas, cats, demo.holds_demo(s)
 
-        areas, cats = db.run_sync(counts)
+        areas, cats, holds = db.run_sync(counts)
     finally:
         db.close()
+    if residents and holds and not config.demo_given:
+        return RESIDENTS_DEMO
     missing = [w for w, n in (("territory", areas), ("service catalogue", cats)) if not n]
-    return NOT_READY.format(missing=" and no ".join(missing)) if missing else None
+    if not missing or (seeds and len(missing) == 2):
+        return None  # ready, or the demo will be seeded into this empty database
+    if not config.seed_demo:
+        return NOT_READY.format(missing=" and no ".join(missing))
+    if len(missing) == 1:
+        kind = "territory" if not areas else "catalogue"
+        have = "territory" if areas else "service catalogue"
+        return HALF_IMPORTED.format(have=have, missing=missing[0], kind=kind, file=f"{kind.upper()}.toml")
+    return RESIDENTS_EMPTY.format(missing=" and no ".join(missing))
 
 
 def _problems(problems: list[Problem], err: TextIO) -> None:
@@ -70,7 +117,8 @@ def _summary_territory(checked: territory_file.Checked, out: TextIO) -> None:
     grids = t.grids()
     with_boundary = [g.code for _, g in grids if g.boundary is not None]
     with_names = [g.code for _, g in grids if g.names]
-    out.write(f"{t.path}: subdistrict {t.code} ({t.name}), drawn in {t.datum}\n")
+    datum = f"{t.drawn_in}, converted to {t.datum}" if t.drawn_in else str(t.datum)
+    out.write(f"{t.path}: subdistrict {t.code} ({t.name}), drawn in {datum}\n")
     out.write(
         f"  {len(t.departments)} departments, {len(t.communities)} communities, {len(grids)} grids "
         f"({len(with_boundary)} with a boundary, {len(with_names)} with names)\n"
@@ -133,17 +181,116 @@ def _in_transaction(config: Config, dry_run: bool, work: Callable[[Unit], Report
         db.close()
 
 
-def _departments_for(config: Config, territory: str | None) -> dict[str, tuple[str, ...]] | None:
-    """Departments to check a catalogue against: from a territory file, else from the database."""
-    if territory is not None:
-        t = territory_file.parse(Path(territory)).territory
-        return {d.code: d.categories for d in t.departments}
+def _from_existing(config: Config, read: Callable[[Unit], T]) -> T | None:
+    """Read the configured database if it exists with the current schema; never create or migrate it."""
+    db, _ = open_existing(config.database_url)
+    if db is None:
+        return None
+    try:
+        return db.run_sync(lambda s: read(Unit(s, SystemClock().now(), config.rules)))
+    finally:
+        db.close()
+
+
+def _from_database(config: Config, read: Callable[[Unit], T]) -> T:
+    """Read the configured database, creating or migrating it first (an import writes to it anyway)."""
     db = Database(config.database_url)
     try:
         upgrade(db.engine)
-        return db.run_sync(lambda s: live_departments(Unit(s, SystemClock().now(), config.rules)))
+        return db.run_sync(lambda s: read(Unit(s, SystemClock().now(), config.rules)))
     finally:
         db.close()
+
+
+def _departments_for(
+    config: Config, territory: str | None, importing: bool
+) -> dict[str, tuple[str, ...]] | None:
+    """Departments to check a catalogue against: from a territory file, else from the database.
+
+    A check reads only a database that is already there: it never creates one."""
+    if territory is not None:
+        t = territory_file.parse(Path(territory)).territory
+        return {d.code: d.categories for d in t.departments}
+    if importing:
+        return _from_database(config, live_departments)
+    return _from_existing(config, live_departments)
+
+
+def _live_codes(u: Unit) -> frozenset[str] | None:
+    """Codes of the live areas (None: no territory imported)."""
+    codes = frozenset(a.code for a in u.session.scalars(select(Area).where(Area.retired.is_(False))))
+    return codes or None
+
+
+def _scopes_for(config: Config, territory: str | None, importing: bool) -> frozenset[str] | None:
+    """Area codes a staff file's scopes must name: from a territory file, else from the database."""
+    if territory is not None:
+        t = territory_file.parse(Path(territory)).territory
+        codes = {t.code} | {d.code for d in t.departments}
+        for cm, g in t.grids():
+            codes |= {cm.code, g.code}
+        return frozenset(codes)
+    if importing:
+        return _from_database(config, _live_codes)
+    return _from_existing(config, _live_codes) or None
+
+
+def _import_territory(
+    u: Unit, path: Path, t: territory_file.Territory, move_to: str | None, replace_demo: bool
+) -> Report:
+    """Import a territory, first clearing the demo when asked; over the demo, say how to clear it."""
+    lines: list[str] = []
+    holds = demo.holds_demo(u.session)
+    if replace_demo:
+        if not holds:
+            raise DataFileError(
+                [
+                    Problem(
+                        str(path), "--replace-demo", "demo", "this database holds no demo data; drop the flag"
+                    )
+                ]
+            )
+        try:
+            removed = demo.remove(u.session)
+        except demo.DemoInUse as exc:
+            raise DataFileError([Problem(str(path), "--replace-demo", "demo", demo_in_use(exc))]) from None
+        lines.append(f"remove the built-in demo: {removed_words(removed)}")
+    elif holds:
+        top = u.session.scalar(select(Area).where(Area.parent_id.is_(None)))
+        if top is not None and top.code != t.code:
+            raise DataFileError(
+                [
+                    Problem(
+                        str(path),
+                        "[subdistrict]",
+                        "code",
+                        f"this database holds the built-in demo subdistrict {top.code!r} ({top.name}), "
+                        "seeded by a start without [subdistrict] demo = false; clear it with "
+                        "`jiesu demo remove`, or import with --replace-demo",
+                    )
+                ]
+            )
+    report = import_territory(u, t, move_to, move_to_area)
+    if holds and not replace_demo:
+        demo.unmark(u.session)  # the office's own file, under the demo's code: its data from now on
+    report.lines[:0] = lines
+    return report
+
+
+def removed_words(r: demo.Removed) -> str:
+    """What a demo removal took away, in one line."""
+    return (
+        f"{r.areas} areas, {r.categories} categories, {r.grants} role grants, {r.bindings} chat bindings, "
+        f"{r.invites} staff invitations, {r.dialogs} conversations"
+    )
+
+
+def demo_in_use(exc: demo.DemoInUse) -> str:
+    """Why the demo cannot be removed, and what to do instead."""
+    return (
+        f"the demo was used: {exc.tickets} tickets were filed on this database, so its data stays; "
+        "start your office on a new database ([database] url, JIESU_DATABASE_URL or --db)"
+    )
 
 
 def cmd(config_of: ConfigOf) -> Callable[[argparse.Namespace], int]:
@@ -174,12 +321,13 @@ def _dispatch(args: argparse.Namespace, config_of: ConfigOf, path: Path, out: Te
             _summary_territory(checked, out)
             return 0
         t = checked.territory
+        replace_demo = bool(getattr(args, "replace_demo", False))
         report = _in_transaction(
-            config_of(args), dry_run, lambda u: import_territory(u, t, move_to, move_to_area)
+            config_of(args), dry_run, lambda u: _import_territory(u, path, t, move_to, replace_demo)
         )
     elif kind == "catalogue":
         config = config_of(args)
-        departments = _departments_for(config, getattr(args, "territory", None))
+        departments = _departments_for(config, getattr(args, "territory", None), importing)
         cat = catalogue_file.parse(path, departments)
         _warnings(cat.collector.problems, out)
         if not importing:
@@ -188,13 +336,14 @@ def _dispatch(args: argparse.Namespace, config_of: ConfigOf, path: Path, out: Te
         c = cat.catalogue
         report = _in_transaction(config, dry_run, lambda u: import_catalogue(u, c, move_to, move_to_category))
     else:
-        staff = staff_file.parse(path)
+        config = config_of(args)
+        staff = staff_file.parse(path, _scopes_for(config, getattr(args, "territory", None), importing))
         _warnings(staff.collector.problems, out)
         if not importing:
             out.write(f"{path}: {len(staff.people)} people\n")
             return 0
         people = staff.people
-        report = _in_transaction(config_of(args), dry_run, lambda u: import_staff(u, path, people))
+        report = _in_transaction(config, dry_run, lambda u: import_staff(u, path, people))
     _print_report(report, path, dry_run, out)
     return 0
 
@@ -232,8 +381,18 @@ def register(
                 + ("grid, community or department" if kind == "territory" else "category")
                 + " go",
             )
-        if kind == "catalogue":
+        if kind == "territory":
+            imp.add_argument(
+                "--replace-demo",
+                action="store_true",
+                help="first remove the built-in demo data (refused once tickets were filed on it)",
+            )
+        if kind in ("catalogue", "staff"):
+            checked_codes = "department codes" if kind == "catalogue" else "scopes"
             for p in (check, imp):
-                p.add_argument("--territory", help="check department codes against this territory file")
+                p.add_argument(
+                    "--territory",
+                    help=f"check {checked_codes} against this territory file (default: the database, if any)",
+                )
         for p in (check, imp):
             p.set_defaults(func=cmd(config_of), data_kind=kind)

@@ -96,6 +96,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     open311: Open311Config = field(default_factory=Open311Config)
     seed_demo: bool = True
+    demo_given: bool = False  # [subdistrict] demo is written in the file (jiesu run seeds only then)
     warnings: list[str] = field(default_factory=list)  # keys in the file that nothing reads
     delivery_grace: float = 10.0  # seconds SIGTERM waits for sends in flight
 
@@ -253,6 +254,7 @@ def _sla(raw: _Table) -> SlaPolicy:
         working_days=bool(s.get("working_days", False)),
         holidays=_dates(s.get("holidays", []), "sla.holidays"),
         workdays_extra=_dates(s.get("extra_workdays", []), "sla.extra_workdays"),
+        national_holidays=bool(s.get("national_holidays", True)),
         timezone=_timezone(s.get("timezone", base.timezone), "sla.timezone"),
         overdue_repeat=positive["overdue_repeat"],
         digest_time=parse_clock_time(s.get("digest_time", "08:30"), "sla.digest_time"),
@@ -396,6 +398,7 @@ def load(
         web=web,
         open311=_open311(raw),
         seed_demo=bool(sub.get("demo", True)),
+        demo_given="demo" in sub,
         delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),
     )
     config.warnings = _unknown_keys(raw)

@@ -43,6 +43,8 @@ def _fits(turn: Turn, text: str) -> bool:
 
 def start_described(turn: Turn, description: str, codes: list[str], *, appended: bool = False) -> None:
     """Begin a report whose description is already written; suggest up to three categories."""
+    if wizard.no_catalogue(turn):
+        return
     cat = catalogue(turn.u.session)
     leaves: list[str] = []
     for code in codes:

@@ -93,6 +93,8 @@ BUTTON_EXPIRED = "这个按钮已失效，请按最新的消息操作。"
 
 # --- report wizard ---------------------------------------------------------
 ASK_CATEGORY = "请选择问题类别："
+# No category is in force (a territory imported without its catalogue): never an empty menu.
+NO_CATALOGUE = "抱歉，本街道的问题类别还没有设置好，暂时无法在这里反映问题。请稍后再试，或直接联系社区。"
 ASK_SUBCATEGORY = "「{parent}」下请再选择具体类别："
 ASK_DESCRIPTION = (
     "类别：{category}\n请用文字描述问题（{min}–{max} 字），例如：春晗路12号门口人行道沉降破损约2平方米。"
@@ -647,3 +649,27 @@ R_MERGED_FOLLOWING = (
     "您反映的问题与工单 #{into} 相同，已合并办理。之后的办理进展和办结确认都会通知您，"
     "发送 /status {id} 可随时查看。"
 )
+# --- going live: the WeChat menu and the 码上说 posters --------------------------
+# The official account's custom menu (`jiesu wechat menu`): (label, CLICK key), or (label, sub-items)
+# for a button that opens a list. The keys are those the WeChat channel turns into commands.
+WX_MENU: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = (
+    ("反映问题", "report"),
+    ("我的工单", "my"),
+    (
+        "更多",
+        (
+            ("使用帮助", "help"),
+            ("主菜单", "menu"),
+            ("我的任务", "mine"),
+            ("我的积分", "points"),
+            ("排行榜", "rank"),
+        ),
+    ),
+)
+# A printed poster per grid (`jiesu qr`): the title, where it hangs, what to report, how to scan.
+POSTER_TITLE = "码上说 马上办"
+POSTER_PLACE = "{subdistrict} {community} {grid}"
+POSTER_WHAT = "道路破损、违章停车、环境卫生、物业报修、邻里纠纷……\n扫码反映，件件有落实，事事有回音。"
+POSTER_TELEGRAM = "Telegram 扫码反映"
+POSTER_WECHAT = "微信扫码反映"
+POSTER_FOOT = "网格代码 {code} · 扫码后按提示选择问题类别、描述问题即可"

@@ -120,8 +120,18 @@ def report(turn: Turn, args: list[str]) -> None:
     start(turn)
 
 
+def no_catalogue(turn: Turn) -> bool:
+    """Say so and return True when no category is in force: a report could not be filed."""
+    if _categories(turn, None):
+        return False
+    turn.reply(texts.NO_CATALOGUE)
+    return True
+
+
 def start(turn: Turn, *, proxy: bool = False) -> None:
     """Begin a report (or a proxy filing), keeping a deep-link grid if one was scanned."""
+    if no_catalogue(turn):
+        return
     set_state(turn.dialog, Step.CATEGORY, turn.u.now, {**_kept(turn), "back": [], "proxy": proxy})
     if proxy:
         _goto(turn, Step.PROXY_NAME, {}, push=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .holidays import national_workday
 from .policy import SlaPolicy
 
 # Longest stretch searched for the next office minute (a calendar with no working day at all).
@@ -12,10 +13,20 @@ _HORIZON_DAYS = 400
 
 
 def is_working_day(day: date, policy: SlaPolicy) -> bool:
-    """Tell whether a date counts in the working-day calendar."""
+    """Tell whether a date counts in the working-day calendar.
+
+    The config's own `holidays` and `extra_workdays` decide first (local overrides), then the
+    national schedule (holidays and 调休 workdays) when `national_holidays` is on and knows the
+    year, then the plain week."""
     if day in policy.holidays:
         return False
-    return day.weekday() < 5 or day in policy.workdays_extra
+    if day in policy.workdays_extra:
+        return True
+    if policy.national_holidays:
+        national = national_workday(day)
+        if national is not None:
+            return national
+    return day.weekday() < 5
 
 
 def _local(when: datetime, policy: SlaPolicy) -> datetime:

@@ -22,6 +22,8 @@ class SlaPolicy:
     working_days: bool = False
     holidays: frozenset[date] = field(default_factory=frozenset)
     workdays_extra: frozenset[date] = field(default_factory=frozenset)
+    # China's national holidays and 调休 workdays (models/holidays.py) in the working-day calendar.
+    national_holidays: bool = True
     timezone: str = "Asia/Shanghai"
     # After the last escalation level, remind this often until the ticket is done.
     overdue_repeat: timedelta = timedelta(days=1)

@@ -28,6 +28,7 @@ class How(StrEnum):
     NEAREST = "nearest"  # no polygon holds it: the nearest grid centre within nearest_grid_km
     INSIDE = "inside"  # inside the subdistrict boundary, near no grid: the resident picks
     OUTSIDE = "outside"  # not in the subdistrict at all
+    UNPLACED = "unplaced"  # a territory of names only (no polygon, centre or outline): the resident picks
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ class Router:
             return PointRoute(How.NEAREST, nearest)
         if self._outline is not None and self._outline.contains(point):
             return PointRoute(How.INSIDE)
+        if self._outline is None and not self._centre_ids and not self.community_ids:
+            return PointRoute(How.UNPLACED)  # nothing to measure a point against: never "outside"
         return PointRoute(How.OUTSIDE)
 
     def _nearest_centre(self, lat: float, lon: float, max_km: float) -> int | None:

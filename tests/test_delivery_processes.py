@@ -71,6 +71,7 @@ def jiesu_run(tmp_path: Path, api: str, url: str, grace: int) -> subprocess.Pope
     """`jiesu run` as an operator starts it: Telegram against the stand-in API, this grace period."""
     config = tmp_path / "jiesu.toml"
     config.write_text(
+        "[subdistrict]\ndemo = true\n"  # `jiesu run` on a chat channel seeds the demo only when asked
         f'[telegram]\ntoken = "7000000001:AAF4k3-t0ken_for-jiesu-tests"\nbase_url = "{api}"\n'
         f"[delivery]\ngrace_seconds = {grace}\n",
         encoding="utf-8",

@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import ConfigError, load
 from handlers import texts
+from models.hours import add_office_time
 from models.policy import SlaPolicy
 from models.sla import add_days, next_check
 
@@ -115,3 +116,53 @@ def test_bad_sla_config_is_refused_with_a_clear_message(tmp_path: Path, line: st
     path.write_text(f"[sla]\n{line}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(message)):
         load(path, env={})
+
+
+# 国庆 2026 (State Council schedule): 1–7 October off; Saturday 10 October is a 调休 working day.
+NATIONAL_DAY = [date(2026, 10, d) for d in range(1, 8)]
+ADJUSTED_SATURDAY = date(2026, 10, 10)
+
+
+def test_national_day_week_is_skipped_from_the_national_calendar() -> None:
+    """A one-day ticket claimed on 30 September is due on 8 October: the 国庆 week is off without config."""
+    policy = SlaPolicy(working_days=True)
+    assert add_days(local(date(2026, 9, 30)), 1, policy) == local(date(2026, 10, 8))
+    # Without the national calendar the same window would end on Thursday 1 October.
+    assert add_days(local(date(2026, 9, 30)), 1, replace(policy, national_holidays=False)) == local(
+        date(2026, 10, 1)
+    )
+
+
+def test_an_adjusted_saturday_is_a_working_day() -> None:
+    """Friday 9 October + 1 working day is Saturday 10 October, the 调休 day, not Monday."""
+    policy = SlaPolicy(working_days=True)
+    assert add_days(local(date(2026, 10, 9)), 1, policy) == local(ADJUSTED_SATURDAY)
+    assert add_days(local(date(2026, 10, 9)), 2, policy) == local(date(2026, 10, 12))
+
+
+def test_local_overrides_beat_the_national_calendar() -> None:
+    """The config's holidays and extra_workdays still decide first: a local day off, a local 调休 Sunday."""
+    policy = SlaPolicy(
+        working_days=True,
+        holidays=frozenset({date(2026, 10, 8)}),
+        workdays_extra=frozenset({date(2026, 10, 4)}),
+    )
+    assert add_days(local(date(2026, 9, 30)), 1, policy) == local(date(2026, 10, 4))
+    assert add_days(local(date(2026, 10, 4)), 1, policy) == local(date(2026, 10, 9))
+
+
+def test_office_hours_close_for_the_national_holiday() -> None:
+    """A claim window opened on 30 September at 17:00 runs on 8 October, the first office day after 国庆."""
+    policy = SlaPolicy()
+    start = datetime.combine(date(2026, 9, 30), time(17), ZoneInfo(SHANGHAI))
+    assert add_office_time(start, timedelta(hours=2), policy) == datetime.combine(
+        date(2026, 10, 8), time(10), ZoneInfo(SHANGHAI)
+    )
+
+
+def test_national_holidays_can_be_switched_off_in_the_config(tmp_path: Path) -> None:
+    """[sla] national_holidays = false leaves only the weekends and the config's own days."""
+    path = tmp_path / "jiesu.toml"
+    path.write_text("[sla]\nnational_holidays = false\n", encoding="utf-8")
+    assert load(path, env={}).rules.sla.national_holidays is False
+    assert load(None, env={}).rules.sla.national_holidays is True

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import filecmp
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import prcoords
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +16,7 @@ from bot.cli import main
 from models import demo
 from models.datafiles import catalogue_file, staff_file, territory_file
 from models.datafiles.problems import DataFileError
+from models.store.database import Database
 from models.tables import Area, Category, Person, RoleGrant, StaffInvite, Status
 
 from .harness import Harness
@@ -58,7 +61,7 @@ FEATURES = """{"type": "FeatureCollection", "features": [
 # (what is wrong, (old, new) edits of BASE, words the error must hold)
 TERRITORY_ERRORS = [
     ("syntax", [('name = "测试街道"', 'name = "测试街道')], ["not valid TOML"]),
-    ("datum", [('datum = "gcj02"', 'datum = "bd09"')], ["line 4", "datum", 'write datum = "gcj02"']),
+    ("datum", [('datum = "gcj02"', 'datum = "mercator"')], ["line 4", "datum", 'write datum = "gcj02"']),
     ("code", [('code = "east-1"', 'code = "East 1"')], ["line 16", "code", "not a code"]),
     ("name", [('name = "东二网格"', 'name = ""')], ["line 24", "name", "write the Chinese name"]),
     (
@@ -299,7 +302,7 @@ def test_check_of_a_bad_file_exits_1_and_lists_problems(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A bad file: exit 1, every problem on stderr, and nothing imported."""
-    path = write(tmp_path, BASE.replace('datum = "gcj02"', 'datum = "bd09"'))
+    path = write(tmp_path, BASE.replace('datum = "gcj02"', 'datum = "mercator"'))
     assert main(["territory", "import", "--db", f"sqlite:///{tmp_path}/x.db", str(path)]) == 1
     err = capsys.readouterr().err
     assert "datum" in err and "not imported, nothing was written (1 problems)" in err
@@ -307,7 +310,6 @@ def test_check_of_a_bad_file_exits_1_and_lists_problems(
 
 def areas(db: Harness | str) -> dict[str, tuple[str, bool]]:
     """Area code -> (name, retired)."""
-    from models.store.database import Database
 
     def read(s: Session) -> dict[str, tuple[str, bool]]:
         return {a.code: (a.name, a.retired) for a in s.scalars(select(Area))}
@@ -476,3 +478,96 @@ async def test_staff_file_binds_ids_now_and_phones_when_shared(
         )  # kept: re-import is a no-op
     finally:
         await tg.close()
+
+
+def test_a_baidu_map_territory_is_converted_to_gcj02(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file drawn on Baidu maps (BD-09) is accepted, and every centre and corner is read as GCJ-02."""
+    path = write(tmp_path, BASE.replace('datum = "gcj02"', 'datum = "bd09"'))
+    t = territory_file.parse(path).territory
+    assert (t.datum, t.drawn_in) == ("gcj02", "bd09")
+    grid = t.communities[0].grids[0]
+    centre = prcoords.bd_gcj(prcoords.Coords(30.255, 120.155))
+    assert grid.centre == pytest.approx((centre.lat, centre.lon))
+    assert grid.boundary is not None
+    corner = prcoords.bd_gcj(prcoords.Coords(30.250, 120.150))
+    assert grid.boundary["coordinates"][0][0] == pytest.approx([corner.lon, corner.lat])
+    assert abs(corner.lon - 120.150) > 0.005  # BD-09 and GCJ-02 differ by some 600 m here
+    assert main(["territory", "check", str(path)]) == 0
+    assert "drawn in bd09, converted to gcj02" in capsys.readouterr().out
+
+
+async def test_a_baidu_map_territory_is_stored_as_gcj02(db_url: str, tmp_path: Path) -> None:
+    """An imported BD-09 file is stored in GCJ-02, the datum WeChat locations arrive in."""
+    path = write(tmp_path, BASE.replace('datum = "gcj02"', 'datum = "bd09"'))
+    assert main(["territory", "import", "--db", db_url, str(path)]) == 0
+    database = Database(db_url)
+    try:
+        datum = database.run_sync(lambda s: s.scalar(select(Area.datum).where(Area.code == "t")))
+    finally:
+        database.close()
+    assert datum == "gcj02"
+
+
+def test_catalogue_check_touches_no_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`catalogue check` without --territory and without a database creates none (./jiesu.db stays absent)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JIESU_DATABASE_URL", raising=False)
+    assert main(["catalogue", "check", str(CATALOGUE)]) == 0
+    assert "department codes are not checked" in capsys.readouterr().out
+    assert main(["staff", "check", str(STAFF)]) == 0
+    assert "scopes are checked when the file is imported" in capsys.readouterr().out
+    assert os.listdir(tmp_path) == []
+
+
+async def test_checks_read_an_imported_territory(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a territory imported, `catalogue check` and `staff check` catch codes it does not have."""
+    import_town(db_url, catalogue=None)
+    bad_catalogue = write(
+        tmp_path,
+        CATALOGUE.read_text(encoding="utf-8").replace('department = "dept-b"', 'department = "dept-x"'),
+        "catalogue.toml",
+    )
+    assert main(["catalogue", "check", "--db", db_url, str(bad_catalogue)]) == 1
+    assert "'dept-x' is no department of the territory" in capsys.readouterr().err
+    bad_staff = write(
+        tmp_path, STAFF.read_text(encoding="utf-8").replace('"west-2"]', '"west-9"]'), "staff.toml"
+    )
+    assert main(["staff", "check", "--db", db_url, str(bad_staff)]) == 1
+    err = capsys.readouterr().err
+    assert "staff.toml:line 17: error: scopes: 'west-9' is no grid, community or department" in err
+    assert main(["staff", "check", "--db", db_url, str(STAFF)]) == 0
+
+
+def test_staff_check_against_a_territory_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`staff check --territory FILE` catches an unknown scope before anything is imported."""
+    bad_staff = write(
+        tmp_path, STAFF.read_text(encoding="utf-8").replace('"west-2"]', '"west-9"]'), "staff.toml"
+    )
+    assert main(["staff", "check", "--territory", str(TOWN), str(bad_staff)]) == 1
+    assert "'west-9' is no grid, community or department of the territory" in capsys.readouterr().err
+
+
+EXAMPLE_STAFF = ROOT / "examples" / "beiyuan" / "staff.toml"
+
+
+async def test_the_example_staff_file_checks_and_imports_on_the_demo(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """examples/beiyuan/staff.toml names only the example territory's scopes and imports onto the demo."""
+    territory = str(ROOT / "examples" / "beiyuan" / "territory.toml")
+    assert main(["staff", "check", "--territory", territory, str(EXAMPLE_STAFF)]) == 0
+    assert capsys.readouterr().out == f"{EXAMPLE_STAFF}: 13 people\n"
+    h = await Harness.create(db_url)
+    h.close()
+    assert main(["staff", "import", "--db", db_url, str(EXAMPLE_STAFF)]) == 0
+    out = capsys.readouterr().out
+    assert "grant admin beiyuan to 林主任 (telegram 100000001)" in out
+    assert "grant worker wangdao-1 to 周网格 (wechat oDEMO000000000000000wangdao1)" in out
+    assert "invite 赵网格 (139****0012) as worker of siji-1" in out
+    assert out.endswith("imported " + str(EXAMPLE_STAFF) + ": 15 changes\n")

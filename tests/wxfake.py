@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import qrcode
 from wechatpy.crypto import PrpCrypto
 
 from bot.app import App
@@ -41,6 +42,18 @@ APP_SECRET = "test-app-secret"
 TOKEN = "jiesu-test-token"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")  # 43 characters
 ACCOUNT = "gh_0123456789ab"
+
+
+def qr_url(scene: str) -> str:
+    """The address a permanent QR code of this scene encodes (WeChat's are weixin.qq.com/q/…)."""
+    return f"http://weixin.qq.com/q/fake-{scene}"
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code picture of text, as showqrcode serves one."""
+    out = io.BytesIO()
+    qrcode.make(text).save(out, format="PNG")
+    return out.getvalue()
 
 
 def openid(name: str) -> str:
@@ -64,6 +77,8 @@ class FakeWeChatAPI:
         self.cs_errors: dict[str, int] = {}  # openid -> errcode for customer-service messages
         self.clock: Callable[[], float] = time.time  # the senders' limits clock (virtual in WxEnv)
         self.cs_times: list[tuple[str, float]] = []  # (openid, arrival) of each customer-service message
+        self.menus: list[dict[str, Any]] = []  # bodies of menu/create
+        self.qr_scenes: dict[str, str] = {}  # ticket -> scene_str of qrcode/create
         self.lock = threading.Lock()
         self._numbers = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -126,6 +141,14 @@ class FakeWeChatAPI:
                 number = next(self._numbers)
                 self.sent.append({"kind": "template", **body})
                 return {"errcode": 0, "errmsg": "ok", "msgid": number}
+            if path.endswith("/menu/create"):
+                self.menus.append(body)
+                return {"errcode": 0, "errmsg": "ok"}
+            if path.endswith("/qrcode/create") and body.get("action_name") == "QR_LIMIT_STR_SCENE":
+                scene = body["action_info"]["scene"]["scene_str"]
+                ticket = f"gQ-{scene}-{next(self._numbers)}"
+                self.qr_scenes[ticket] = scene
+                return {"ticket": ticket, "url": qr_url(scene)}
         return {"errcode": 40066, "errmsg": "invalid url"}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -142,10 +165,25 @@ class FakeWeChatAPI:
 
             def do_GET(self) -> None:
                 url = urlparse(self.path)
+                query = parse_qs(url.query)
                 if url.path.endswith("/token"):
-                    self._answer(fake._token(parse_qs(url.query)))
+                    self._answer(fake._token(query))
+                elif url.path.endswith("/getcallbackip"):
+                    known = query.get("access_token", [""])[0] in fake.tokens
+                    self._answer(
+                        {"ip_list": ["127.0.0.1"]} if known else {"errcode": 40001, "errmsg": "invalid"}
+                    )
+                elif url.path.endswith("/showqrcode") and query.get("ticket", [""])[0] in fake.qr_scenes:
+                    self._picture(qr_png(qr_url(fake.qr_scenes[query["ticket"][0]])))
                 else:
                     self._answer({"errcode": 40066, "errmsg": "invalid url"})
+
+            def _picture(self, data: bytes) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")  # what showqrcode says (the bytes are PNG)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 url = urlparse(self.path)

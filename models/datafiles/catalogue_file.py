@@ -89,7 +89,12 @@ def parse(path: Path, departments: dict[str, tuple[str, ...]] | None = None) -> 
             '(e.g. code = "other", name = "其他") so every report has somewhere to go',
         )
     if departments is None:
-        c.warn("file", "department", "no territory imported yet: department codes are not checked")
+        c.warn(
+            "file",
+            "department",
+            "no territory to check against (give --territory FILE, or import one first): "
+            "department codes are not checked",
+        )
     c.raise_if_errors()
     return CheckedCatalogue(CatalogueFile(path, tuple(nodes)), c)
 

@@ -46,8 +46,10 @@ def _phone(c: Collector, where: str, value: Any) -> str | None:
     return digits
 
 
-def parse(path: Path) -> CheckedStaff:
-    """Read and check a staff file; raise DataFileError listing every error."""
+def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
+    """Read and check a staff file; raise DataFileError listing every error.
+
+    scopes: the area codes of the territory (None: not known, so scopes are checked for form only)."""
     raw, locator = read_toml(path)
     c = Collector(path, locator)
     unknown_keys(c, "file", raw, {"people"}, "the staff file")
@@ -57,6 +59,14 @@ def parse(path: Path) -> CheckedStaff:
             "file", "[[people]]", "add [[people]] tables with name, role, scopes and a phone or channel id"
         )
         raise DataFileError(c.errors)
+    known = scopes
+    if known is None:
+        c.warn(
+            "file",
+            "scopes",
+            "no territory to check against (give --territory FILE, or import one first): "
+            "scopes are checked when the file is imported",
+        )
     people = []
     for index, item in enumerate(items):
         where = c.at("people", index)
@@ -72,7 +82,7 @@ def parse(path: Path) -> CheckedStaff:
         else:
             role = Role(role_raw)
         scopes_raw = item.get("scopes")
-        scopes: list[str] = []
+        wanted: list[str] = []
         if not isinstance(scopes_raw, list) or not scopes_raw:
             c.error(
                 c.at("people", index, "scopes"), "scopes", 'write the area codes, e.g. scopes = ["siji-1"]'
@@ -80,8 +90,15 @@ def parse(path: Path) -> CheckedStaff:
         else:
             for s in scopes_raw:
                 code = check_code(c, c.at("people", index, "scopes"), s, "scopes")
-                if code:
-                    scopes.append(code)
+                if code and known is not None and code not in known:
+                    c.error(
+                        c.at("people", index, "scopes"),
+                        "scopes",
+                        f"{code!r} is no grid, community or department of the territory; "
+                        "write one of its codes (`/areas` lists them)",
+                    )
+                elif code:
+                    wanted.append(code)
         phone = _phone(c, c.at("people", index, "phone"), item.get("phone"))
         ids = []
         for channel in ("telegram", "wechat", "console"):
@@ -103,7 +120,7 @@ def parse(path: Path) -> CheckedStaff:
             c.error(
                 where, "phone", "give a phone (bound when they share it on Telegram) or telegram / wechat id"
             )
-        if name and role and scopes and (phone or ids):
-            people.append(StaffMember(name, role, tuple(scopes), phone, tuple(ids), where))
+        if name and role and wanted and (phone or ids):
+            people.append(StaffMember(name, role, tuple(wanted), phone, tuple(ids), where))
     c.raise_if_errors()
     return CheckedStaff(tuple(people), c)

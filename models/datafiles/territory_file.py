@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import prcoords
 import shapely
 from shapely.geometry import Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -30,6 +31,10 @@ COMMUNITY_KEYS = {"code", "name", "centre", "boundary", "grids"}
 GRID_KEYS = {"code", "name", "centre", "boundary", "names"}
 # Two polygons may share a border; an overlap larger than this share of the smaller one is reported.
 OVERLAP_SHARE = 0.001
+# Baidu maps draw in BD-09; a file drawn there is converted to GCJ-02 (prcoords) as it is read, so
+# the database and the router only ever see the two datums phones send.
+BD09 = "bd09"
+DATUMS = {d.value for d in Datum} | {BD09}
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Territory:
     boundary: dict[str, Any] | None
     departments: tuple[Department, ...]
     communities: tuple[Community, ...]
+    drawn_in: str = ""  # the file's own datum when it was converted (bd09), else empty
 
     def grids(self) -> list[tuple[Community, Place]]:
         """Every grid with its community, in file order."""
@@ -248,14 +254,15 @@ def parse(path: Path) -> Checked:
     name = check_name(c, c.at("subdistrict", 0, "name"), sub.get("name"))
     datum_raw = sub.get("datum")
     datum = None
-    if datum_raw not in {d.value for d in Datum}:
+    if datum_raw not in DATUMS:
         c.error(
             c.at("subdistrict", 0, "datum"),
             "datum",
-            f'{datum_raw!r}: write datum = "gcj02" for maps drawn on AMap or Tencent maps, "wgs84" for GPS',
+            f'{datum_raw!r}: write datum = "gcj02" for maps drawn on AMap or Tencent maps, "bd09" for '
+            'Baidu maps, "wgs84" for GPS',
         )
     else:
-        datum = Datum(datum_raw)
+        datum = Datum.GCJ02 if datum_raw == BD09 else Datum(datum_raw)
     centre = _point(c, c.at("subdistrict", 0, "centre"), "centre", sub["centre"]) if "centre" in sub else None
     boundary = _ring(c, c.at("subdistrict", 0, "boundary"), sub["boundary"]) if "boundary" in sub else None
     features: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -292,7 +299,54 @@ def parse(path: Path) -> Checked:
         tuple(departments),
         tuple(communities),
     )
+    if datum_raw == BD09:
+        territory = _bd09_to_gcj02(territory)
     return Checked(territory, c)
+
+
+def _gcj_point(p: tuple[float, float] | None) -> tuple[float, float] | None:
+    """A (lat, lon) of a Baidu map on AMap's datum (GCJ-02)."""
+    if p is None:
+        return None
+    q = prcoords.bd_gcj(prcoords.Coords(p[0], p[1]))
+    return float(q.lat), float(q.lon)
+
+
+def _gcj_geometry(geometry: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A GeoJSON geometry of a Baidu map ([lon, lat] corners) on GCJ-02."""
+    if geometry is None:
+        return None
+
+    def corners(xy: Any) -> Any:
+        return [[q[1], q[0]] for q in (_gcj_point((float(y), float(x))) for x, y in xy) if q is not None]
+
+    moved = shapely.transform(shape(geometry), corners)
+    result: dict[str, Any] = json.loads(json.dumps(mapping(moved)))
+    return result
+
+
+def _bd09_to_gcj02(t: Territory) -> Territory:
+    """The same territory with every centre and boundary converted from BD-09 to GCJ-02."""
+
+    def place(p: Place) -> Place:
+        return replace(p, centre=_gcj_point(p.centre), boundary=_gcj_geometry(p.boundary))
+
+    communities = tuple(
+        replace(
+            cm,
+            centre=_gcj_point(cm.centre),
+            boundary=_gcj_geometry(cm.boundary),
+            grids=tuple(place(g) for g in cm.grids),
+        )
+        for cm in t.communities
+    )
+    return replace(
+        t,
+        centre=_gcj_point(t.centre),
+        boundary=_gcj_geometry(t.boundary),
+        communities=communities,
+        drawn_in=BD09,
+    )
 
 
 def _departments(c: Collector, raw: Any) -> list[Department]:
@@ -395,6 +449,8 @@ def _check_codes(
 
 def _check_overlaps(c: Collector, communities: list[Community]) -> None:
     grids = [g for cm in communities for g in cm.grids if g.boundary is not None]
+    if len(grids) < 2:
+        return  # names only, or one polygon: nothing can overlap (and STRtree cannot query nothing)
     shapes = [shape(g.boundary) for g in grids]
     tree = shapely.STRtree(shapes)
     for i, j in zip(*tree.query(shapes, predicate="intersects"), strict=True):
