@@ -230,6 +230,10 @@ PHONE_FOLLOWUP_SOLVED = "问题解决了吗？"
 PHONE_FOLLOWUP_SATISFIED = "对这次办理满意吗？"
 PHONE_FOLLOWUP_RECORDED = "已记录工单 #{id} 的电话回访答复：{answer}。"
 PROXY_RESOLVED = "您代办的工单 #{id} 已办结：{note}\n社区管理员将电话回访居民。"
+SELF_RESOLVED = "您本人上报并办理的工单 #{id} 已办结：{note}\n将由另一位社区管理员回访核实，核实后才计销号积分。"
+SELF_FOLLOWUP_TASK = (
+    "请回访核实 #{id}：上报人 {name} 也是这件工单的办理人，按规定由您核实。{question}\n请核实现场后点击按钮。"
+)
 STATS_PHONE_FOLLOWUPS = "其中电话回访 {count} 件"
 CARD_RELEASED = "【重新派单】原办理人已不再负责，请重新抢单：\n{card}"
 R_RELEASED = "工单 #{id} 的原办理人已调整，工单已重新派给网格员，请您稍候。"

@@ -253,8 +253,19 @@ def _answer(u: Unit, ticket: Ticket, actor: Person, stage: int, yes: bool) -> Ti
 
 
 def needs_phone_followup(ticket: Ticket) -> bool:
-    """A 代办 ticket: its resident has no chat, so the follow-up is a phone call by an admin."""
-    return ticket.filed_by_id is not None
+    """The 回访 is an admin's: a 代办 resident has no chat, and nobody checks work they did themselves."""
+    return ticket.filed_by_id is not None or self_handled(ticket)
+
+
+def self_handled(ticket: Ticket) -> bool:
+    """Tell whether a worker reported this problem himself and also handles or resolved it."""
+    return ticket.filed_by_id is None and ticket.resident_id in (ticket.handler_id, ticket.resolved_by_id)
+
+
+def filer_handles(ticket: Ticket) -> bool:
+    """Tell whether whoever filed the ticket (for himself or as 代办) also handles or resolved it."""
+    filer = ticket.filed_by_id if ticket.filed_by_id is not None else ticket.resident_id
+    return filer in (ticket.handler_id, ticket.resolved_by_id)
 
 
 def phone_followup(u: Unit, ticket_id: int, admin: Person, stage: int, yes: bool) -> Ticket:
@@ -279,6 +290,8 @@ def close(u: Unit, ticket: Ticket, actor: Person | None, rating: Rating) -> Tick
     """Close (销号) a resolved ticket and pay the handler's points."""
     earned = 0
     paid = payee(ticket)
+    if rating == Rating.UNRATED and filer_handles(ticket):
+        paid = None  # nobody checked work on a ticket its handler filed, so its points are never paid
     if paid is not None:
         rules = u.rules.points
         points.award(u.session, paid, ticket.id, rules.close, "close", u.now)

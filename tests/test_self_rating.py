@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -145,3 +147,42 @@ async def test_when_every_admin_worked_on_a_proxy_ticket_they_hear_nobody_can_ph
     assert not any(t.startswith("请电话回访") for t in told)
     closes = "11月26日 09:00"  # resolved at 09:00 on the 23rd (fake clock), closed unrated 3 days later
     assert texts.PHONE_FOLLOWUP_NOBODY.format(id=1, name="李大爷", phone="13700137000", closes=closes) in told
+
+
+async def self_handled(h: Harness) -> int:
+    """w1 reports a problem himself through the wizard, grabs it and resolves it; return its number."""
+    await h.setup_grid()
+    tid = await h.report("w1")
+    await h.say(f"w1: 抢单 {tid}")
+    await h.say(f"w1: 办结 {tid} 已修复")
+    assert h.ticket(tid).status == "resolved"
+    return tid
+
+
+async def test_a_worker_who_handles_his_own_report_does_not_answer_its_follow_up(h: Harness) -> None:
+    """Filer and handler are one person: an admin who did neither gets the 回访, not the worker."""
+    tid = await self_handled(h)
+    assert h.last("w1")["buttons"] == []
+    assert texts.SELF_RESOLVED.format(id=tid, note="已修复") in h.to("w1")
+    assert h.to("admin")[-1].startswith(f"请回访核实 #{tid}")
+    result, out = await h.send("w1", payload=f"fu1:{tid}:y")
+    assert result.alert == texts.SELF_RATING.format(id=tid) and out == []
+    assert h.ticket(tid).status == "resolved"
+
+
+async def test_self_handled_points_wait_for_the_admins_follow_up(h: Harness) -> None:
+    """Nobody answers: the ticket closes unrated and its handler earns nothing for it."""
+    tid = await self_handled(h)
+    before = [row for row in h.ledger() if row[1] == "close"]
+    await h.advance(timedelta(days=8))
+    assert h.ticket(tid).status == "closed" and h.ticket(tid).rating == "unrated"
+    assert [row for row in h.ledger() if row[1] in ("close", "double_yes")] == before == []
+
+
+async def test_self_handled_ticket_pays_after_the_admin_confirms(h: Harness) -> None:
+    """The admin's 是 and 满意 close it 双是, and only then are the closing points paid."""
+    tid = await self_handled(h)
+    await h.say("admin: [tap 是]")
+    await h.say("admin: [tap 满意]")
+    assert (h.ticket(tid).status, h.ticket(tid).rating) == ("closed", "double_yes")
+    assert {row[1] for row in h.ledger() if row[0] == "w1"} >= {"close", "double_yes"}

@@ -13,7 +13,7 @@ from models.events import EventKind, Happened
 from models.messages import Button
 from models.store.unit_of_work import Rules, Unit
 from models.tables import Person, Rating, Status, Ticket
-from models.tickets import needs_phone_followup, own_work, payee
+from models.tickets import needs_phone_followup, own_work, payee, self_handled
 
 from .. import texts
 from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
@@ -111,9 +111,8 @@ def _phone_task(u: Unit, t: Ticket) -> None:
         Button(label, kind(ticket_id=t.id, yes=yes).pack())
         for label, yes in zip(labels, (True, False), strict=True)
     )
-    text = texts.PHONE_FOLLOWUP_TASK.format(
-        id=t.id, name=t.contact_name or "", phone=t.phone or "", question=question
-    )
+    task = texts.SELF_FOLLOWUP_TASK if self_handled(t) else texts.PHONE_FOLLOWUP_TASK
+    text = task.format(id=t.id, name=t.contact_name or "", phone=t.phone or "", question=question)
     own = own_work(t)
     near = admins_at(u, level_area(u, t, 1).id)
     callers = [a for a in near if a.id not in own]
@@ -150,7 +149,8 @@ def _resolved(u: Unit, h: Happened) -> None:
     if needs_phone_followup(t):
         # The filer hears it is done (and the admins will phone the resident); residents who
         # follow the ticket have chats of their own, so each gets their own 解决了吗 as usual.
-        to_resident(u, t, texts.PROXY_RESOLVED.format(id=t.id, note=h.said), followers=False)
+        told = texts.SELF_RESOLVED if self_handled(t) else texts.PROXY_RESOLVED
+        to_resident(u, t, told.format(id=t.id, note=h.said), followers=False)
         _ask_followers(u, t)
     _ask_followup(u, t, texts.R_RESOLVED.format(id=t.id, note=h.said))
 
