@@ -230,7 +230,9 @@ PHONE_FOLLOWUP_SOLVED = "问题解决了吗？"
 PHONE_FOLLOWUP_SATISFIED = "对这次办理满意吗？"
 PHONE_FOLLOWUP_RECORDED = "已记录工单 #{id} 的电话回访答复：{answer}。"
 PROXY_RESOLVED = "您代办的工单 #{id} 已办结：{note}\n社区管理员将电话回访居民。"
-SELF_RESOLVED = "您本人上报并办理的工单 #{id} 已办结：{note}\n将由另一位社区管理员回访核实，核实后才计销号积分。"
+SELF_RESOLVED = (
+    "您本人上报并办理的工单 #{id} 已办结：{note}\n将由另一位社区管理员回访核实，核实后才计销号积分。"
+)
 SELF_FOLLOWUP_TASK = (
     "请回访核实 #{id}：上报人 {name} 也是这件工单的办理人，按规定由您核实。{question}\n请核实现场后点击按钮。"
 )
