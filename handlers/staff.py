@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from models.territory import binding_of
 
 from . import audit, wizard
 from .arguments import ticket_arg
+from .dates import parse_day
 from .render import category_name, deadline_words, due_text, status_name
 from .textclean import normalise_command
 from .turn import Command, Turn
@@ -77,14 +78,13 @@ def tier(turn: Turn, args: list[str]) -> None:
 
 
 def plan(turn: Turn, args: list[str]) -> None:
-    """方案 ID YYYY-MM-DD 内容: the initial plan of a pending ticket."""
+    """方案 ID 日期 内容: the initial plan of a pending ticket; the day as 2026-12-20, 12月20日, 下周一…"""
     _require_staff(turn)
-    ticket_id = ticket_arg(args, "方案 编号 日期(YYYY-MM-DD) 内容", 3)
-    try:
-        when = date.fromisoformat(normalise_command(args[1]))
-    except ValueError:
-        today = turn.u.now.astimezone(ZoneInfo(turn.u.rules.sla.timezone)).date()
-        raise BadInput(texts.DATE_INVALID.format(example=today.isoformat())) from None
+    ticket_id = ticket_arg(args, "方案 编号 日期 内容", 3)
+    today = turn.u.now.astimezone(ZoneInfo(turn.u.rules.sla.timezone)).date()
+    when = parse_day(args[1], today)
+    if when is None:
+        raise BadInput(texts.DATE_INVALID.format(example=today.isoformat()))
     ticket = tickets.set_plan(turn.u, ticket_id, turn.person, when, " ".join(args[2:]))
     turn.reply(texts.PLAN_DONE.format(id=ticket.id, due=due_text(turn.u, ticket)))
 

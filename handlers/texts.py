@@ -70,7 +70,7 @@ HELP_RESIDENT = (
 HELP_STAFF = (
     "网格员命令：\n"
     "抢单 编号 · 见面 编号 · 进展 编号 内容 · 定级 编号 简单|复杂|暂难解决 理由\n"
-    "方案 编号 日期(YYYY-MM-DD) 内容 · 办结 编号 说明 · 我的任务 · 我的积分 · 排行\n"
+    "方案 编号 日期 内容 · 办结 编号 说明 · 我的任务 · 我的积分 · 排行\n"
     "/proxy 代居民登记（夜访、电话） · 后台（/web，私聊发送）获取网页后台登录链接"
 )
 HELP_ADMIN = (
@@ -170,7 +170,7 @@ NOTE_DONE = "已记录进展（工单 #{id}），居民会收到通知。"
 TIER_DONE = "工单 #{id} 已改为：{tier}，{deadline}。"
 PLAN_DONE = "已记录工单 #{id} 的初步方案，新的截止时间 {due}。"
 PLAN_NOT_PENDING = "只有「暂难解决」的工单需要提交初步方案；请先用 定级 {id} 暂难解决 理由。"
-DATE_INVALID = "日期格式应为 YYYY-MM-DD，且不早于今天，例如 {example}。"
+DATE_INVALID = "没看懂这个日期，或它早于今天。可以写 {example}、12月20日、明天或下周一。"
 RESOLVE_DONE = "工单 #{id} 已办结，正在请居民确认。如有现场照片，请直接发送给我。"
 RESOLVE_PHOTO_SAVED = "已将办结照片附到工单 #{id}。"
 REASON_REQUIRED = "请写明理由。"

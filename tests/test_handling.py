@@ -111,11 +111,23 @@ async def test_plan_is_refused_for_other_tiers_and_past_or_bad_dates(h: Harness)
     assert h.to("w1", out) == [texts.PLAN_NOT_PENDING.format(id=tid)]
     await h.say(f"w1: 定级 {tid} 暂难解决 需要申请维修资金")
     before = h.ticket(tid).due_at
-    for when in ("2026-11-22", "明天", "2026-13-01"):
+    for when in ("2026-11-22", "昨天", "下周", "2026-13-01", "11月1日前"):
         out = await h.say(f"w1: /plan {tid} {when} 先设围挡")
         assert h.to("w1", out) == [texts.DATE_INVALID.format(example="2026-11-23")], when
     assert h.ticket(tid).due_at == before and h.ticket(tid).plan_note is None
     assert "plan" not in h.events(tid)
+
+
+@pytest.mark.parametrize(
+    ("when", "due"), [("明天", "11月24日 23:59"), ("下周一", "11月30日 23:59"), ("12月5日", "12月5日 23:59")]
+)
+async def test_plan_takes_a_date_in_words(h: Harness, when: str, due: str) -> None:
+    """方案 N 明天 / 下周一 / 12月5日 set the deadline to that local day (today is Monday 23 November)."""
+    tid = await h.quick_claimed()
+    await h.say(f"w1: 定级 {tid} 暂难解决 需要申请维修资金")
+    out = await h.say(f"w1: 方案 {tid} {when} 先设围挡")
+    assert h.to("w1", out) == [texts.PLAN_DONE.format(id=tid, due=due)]
+    assert h.ticket(tid).plan_note == "先设围挡"
 
 
 async def test_plan_date_example_uses_the_local_date(h: Harness) -> None:
