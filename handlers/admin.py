@@ -249,7 +249,7 @@ def stats(turn: Turn, args: list[str]) -> None:
     )
     slow = "，".join(
         texts.STATS_SLOW_GRID_ITEM.format(
-            area=area_label(u, g.area_id), avg=fmt_duration(g.avg), count=g.resolved
+            area=area_label(u, g.area_id), avg=fmt_duration(g.avg, texts.DURATION_UNDER_MINUTE), count=g.resolved
         )
         for g in grids
     )

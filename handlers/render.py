@@ -25,8 +25,10 @@ def fmt_time(when: datetime | None, tz: str = "Asia/Shanghai") -> str:
     return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
-def fmt_duration(delta: timedelta) -> str:
-    """A duration in days and hours, or hours and minutes (no zero part; 刚刚 under a minute, never 0分钟)."""
+def fmt_duration(delta: timedelta, under_a_minute: str = texts.DURATION_JUST_NOW) -> str:
+    """A duration in days and hours, or hours and minutes (no zero part; 刚刚 under a minute, never 0分钟).
+
+    An amount of time, such as an average, passes under_a_minute=texts.DURATION_UNDER_MINUTE."""
     minutes = max(0, int(delta.total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
@@ -39,7 +41,7 @@ def fmt_duration(delta: timedelta) -> str:
             return texts.DURATION_HOURS_ONLY.format(hours=hours)
         return texts.DURATION_HOURS.format(hours=hours, minutes=mins)
     if not mins:
-        return texts.DURATION_JUST_NOW
+        return under_a_minute
     return texts.DURATION_MINUTES.format(minutes=mins)
 
 

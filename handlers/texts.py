@@ -621,6 +621,7 @@ LEDGER_PAGE_EMPTY = "积分明细只有 {pages} 页。"
 # Staff read the status from their side (the resident reads 已办结，待您确认).
 STAFF_STATUS = {**STATUS, "resolved": "已办结，待居民确认"}
 DURATION_JUST_NOW = "刚刚"
+DURATION_UNDER_MINUTE = "不到1分钟"
 DURATION_DAYS_ONLY = "{days}天"
 DURATION_HOURS_ONLY = "{hours}小时"
 # Elapsed time in a sentence; under a minute the whole phrase becomes its "just now" form.

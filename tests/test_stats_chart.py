@@ -128,3 +128,15 @@ async def test_bad_stats_period_writes_no_chart(hc: Harness) -> None:
     out = await h.say("admin: /stats year")
     assert h.to("admin", out) == [texts.USAGE.format(usage="/stats [week|month]")]
     assert not Path(h.app.rules.chart_dir).exists()
+
+
+async def test_an_average_under_a_minute_is_not_called_just_now(hc: Harness) -> None:
+    """A grid whose tickets were resolved within seconds shows 平均 不到1分钟, never 平均 刚刚."""
+    h = hc
+    await h.setup_grid()
+    tid = await h.report("r1")
+    await h.run(f"w1: 抢单 {tid}", f"w1: 办结 {tid} 已修复", "r1: 是", "r1: 满意")
+    text = h.to("admin", await h.say("admin: /stats week"))[0]
+    assert text.splitlines()[-1] == texts.STATS_SLOW_GRIDS.format(
+        grids=texts.STATS_SLOW_GRID_ITEM.format(area="四季社区 第一网格", avg="不到1分钟", count=1)
+    )
