@@ -20,7 +20,7 @@ from models.territory import binding_of
 
 from . import duplicates
 from .arguments import ticket_arg
-from .render import area_label, category_name, fmt_duration, grant_name
+from .render import area_label, category_name, fmt_amount, grant_name
 from .reports import chart
 from .reports.digest import overdue_lines
 from .textclean import parse_id
@@ -249,7 +249,7 @@ def stats(turn: Turn, args: list[str]) -> None:
     )
     slow = "，".join(
         texts.STATS_SLOW_GRID_ITEM.format(
-            area=area_label(u, g.area_id), avg=fmt_duration(g.avg, texts.DURATION_UNDER_MINUTE), count=g.resolved
+            area=area_label(u, g.area_id), avg=fmt_amount(g.avg), count=g.resolved
         )
         for g in grids
     )

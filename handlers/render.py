@@ -26,9 +26,7 @@ def fmt_time(when: datetime | None, tz: str = "Asia/Shanghai") -> str:
 
 
 def fmt_duration(delta: timedelta, under_a_minute: str = texts.DURATION_JUST_NOW) -> str:
-    """A duration in days and hours, or hours and minutes (no zero part; 刚刚 under a minute, never 0分钟).
-
-    An amount of time, such as an average, passes under_a_minute=texts.DURATION_UNDER_MINUTE."""
+    """A duration in days and hours, or hours and minutes (no zero part; 刚刚 under a minute, never 0分钟)."""
     minutes = max(0, int(delta.total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
@@ -43,6 +41,11 @@ def fmt_duration(delta: timedelta, under_a_minute: str = texts.DURATION_JUST_NOW
     if not mins:
         return under_a_minute
     return texts.DURATION_MINUTES.format(minutes=mins)
+
+
+def fmt_amount(delta: timedelta) -> str:
+    """An amount of time, such as an average: like fmt_duration, but 不到1分钟 rather than 刚刚."""
+    return fmt_duration(delta, texts.DURATION_UNDER_MINUTE)
 
 
 def fmt_elapsed(delta: timedelta, phrase: str, just_now: str) -> str:

@@ -25,7 +25,7 @@ from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Person, Role
 
 from .. import texts
-from ..render import area_label, category_name, fmt_duration
+from ..render import area_label, category_name, fmt_amount
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -110,7 +110,7 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
         ],
         "on_time": [(texts.TIER_SHORT[t.tier], pct(t.rate), t.on_time, t.decided) for t in on_time],
         "on_time_raw": on_time,
-        "grids": [(area_label(u, g.area_id), fmt_duration(g.avg, texts.DURATION_UNDER_MINUTE), g.resolved) for g in grids],
+        "grids": [(area_label(u, g.area_id), fmt_amount(g.avg), g.resolved) for g in grids],
         "grids_raw": grids,
         "ranking": [(i, people.get(pid, str(pid)), pts) for i, (pid, pts) in enumerate(ranking, 1)],
     }
