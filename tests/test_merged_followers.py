@@ -127,3 +127,12 @@ async def test_the_survivors_own_resident_is_not_made_a_follower(h: Harness) -> 
     assert following(h, keep) == []
     out = await h.say(f"w1: 办结 {keep} 已修复")
     assert h.to("r1", out) == [texts.R_RESOLVED.format(id=keep, note="已修复")]
+
+
+async def test_a_follower_who_never_answered_is_not_thanked_for_confirming(h: Harness) -> None:
+    """r1's 双是 closes the ticket: r1 is thanked, the silent follower r2 only hears it is closed."""
+    keep, _ = await merged_pair(h)
+    await h.say(f"w1: 办结 {keep} 已修复")
+    out = await h.run("r1: [tap 是]", "r1: [tap 满意]")
+    assert h.to("r1", out)[-1] == texts.R_CLOSED_DOUBLE_YES.format(id=keep)
+    assert h.to("r2", out) == [texts.R_CLOSED_FOLLOWED.format(id=keep)]

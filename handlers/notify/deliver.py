@@ -63,10 +63,12 @@ def to_resident(
     if person is not None:
         to_person(u, person, text, buttons=buttons, photo=photo, ticket_id=ticket.id)
     if followers:
-        _to_followers(u, ticket, text, buttons, photo)
+        to_followers(u, ticket, text, buttons, photo)
 
 
-def _to_followers(u: Unit, ticket: Ticket, text: str, buttons: tuple[Button, ...], photo: str | None) -> None:
+def to_followers(
+    u: Unit, ticket: Ticket, text: str, buttons: tuple[Button, ...] = (), photo: str | None = None
+) -> None:
     """Residents following the ticket hear what its resident hears, with their own 双是 buttons.
 
     The resident's second question (满意吗) answers the resident's own 是: followers get theirs

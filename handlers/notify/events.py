@@ -20,7 +20,16 @@ from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
 from ..render import area_label, deadline_words, due_text, fmt_time, person_name, role_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
-from .deliver import card_text, mark_moved, post_card, refresh_card, to_handler, to_person, to_resident
+from .deliver import (
+    card_text,
+    mark_moved,
+    post_card,
+    refresh_card,
+    to_followers,
+    to_handler,
+    to_person,
+    to_resident,
+)
 
 
 def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
@@ -182,10 +191,10 @@ def _closed(u: Unit, h: Happened) -> None:
     if credited is not None and credited.id != t.handler_id:  # resolved on the handler's behalf
         to_person(u, credited, texts.W_CLOSED_CREDITED.format(id=t.id, points=h.points), ticket_id=t.id)
     refresh_card(u, t)
-    if rating == Rating.DOUBLE_YES:
-        to_resident(u, t, texts.R_CLOSED_DOUBLE_YES.format(id=t.id))
-    elif rating == Rating.UNSATISFIED:
-        to_resident(u, t, texts.R_CLOSED_UNSATISFIED.format(id=t.id))
+    if rating in (Rating.DOUBLE_YES, Rating.UNSATISFIED):  # the resident's own answer: followers gave none
+        told = texts.R_CLOSED_DOUBLE_YES if rating == Rating.DOUBLE_YES else texts.R_CLOSED_UNSATISFIED
+        to_resident(u, t, told.format(id=t.id), followers=False)
+        to_followers(u, t, texts.R_CLOSED_FOLLOWED.format(id=t.id))
     elif rating == Rating.UNRATED:  # nobody answered the follow-up in time
         days = u.rules.sla.followup_autoclose_after / timedelta(days=1)
         to_resident(u, t, texts.R_AUTOCLOSED.format(id=t.id, days=f"{days:g}"))
