@@ -81,6 +81,14 @@ def unclaimed_check(
     return next_office_start(top + (repeats + 1) * policy.overdue_repeat, policy)
 
 
+def claim_missed_at(ticket: Ticket, policy: SlaPolicy, *, urgent: bool = False) -> datetime:
+    """When an unclaimed ticket's claim window ends: the moment the ladder first escalates it.
+
+    Every figure that calls an unclaimed ticket late (digest, /overdue, the office, exports)
+    counts from here, so none disagrees with the ladder."""
+    return unclaimed_check(ticket.created_at, 0, 0, policy, urgent=urgent)
+
+
 def is_urgent(session: Session, ticket: Ticket, policy: SlaPolicy) -> bool:
     """Tell whether a ticket's category ignores office and quiet hours (the catalogue snapshot's word)."""
     return catalogue(session).is_urgent(ticket.category_code, policy.urgent_categories)

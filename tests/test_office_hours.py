@@ -174,6 +174,18 @@ async def test_a_report_at_22_is_escalated_at_10_30_next_working_day(h: Harness)
     assert len(h.to("@cg", out)) == 1
 
 
+async def test_overdue_figures_use_the_ladders_office_clock(h: Harness) -> None:
+    """A 22:00 report is not late at 08:30 (the ladder escalates it at 10:30); at 11:00 it is 30 min late."""
+    await h.setup_grid()
+    h.clock.set(local(23, 22))
+    tid = await h.report()
+    h.clock.set(local(24, 8, 30))
+    assert h.to("admin", await h.say("admin: /overdue")) == [texts.OVERDUE_EMPTY]
+    h.clock.set(local(24, 11))
+    (listed,) = h.to("admin", await h.say("admin: /overdue"))
+    assert f"#{tid}" in listed and texts.LATE.format(duration="30分钟") in listed
+
+
 async def test_an_urgent_category_at_22_escalates_at_once(h: Harness) -> None:
     """公共安全 ignores office and quiet hours: the community hears at midnight."""
     await h.setup_grid()

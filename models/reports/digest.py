@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from .. import sla
 from ..people import admins_over
 from ..store.seen import first_time
 from ..store.unit_of_work import Unit
@@ -42,9 +43,14 @@ def late_tickets(
 ) -> list[tuple[Ticket, timedelta]]:
     """Late claimed tickets, then open ones past the claim window, each with how late it is."""
     late = stats.overdue(u.session, u.now, area_ids, limit)
-    waiting = stats.unclaimed_since(u.session, u.now - u.rules.sla.claim_within, area_ids, limit)
+    # Office time is never shorter than wall time: the wall-clock window finds every candidate.
+    policy = u.rules.sla
+    waiting = stats.unclaimed_since(u.session, u.now - policy.claim_within, area_ids, limit)
     rows = [(t, u.now - missed) for t in late if (missed := stats.late_since(t)) is not None]
-    rows += [(t, u.now - t.created_at - u.rules.sla.claim_within) for t in waiting]
+    for t in waiting:
+        missed = sla.claim_missed_at(t, policy, urgent=sla.is_urgent(u.session, t, policy))
+        if missed <= u.now:
+            rows.append((t, u.now - missed))
     return rows
 
 
