@@ -54,6 +54,17 @@ def reminder_time(start: datetime, due: datetime, fraction: float) -> datetime:
     return start + (due - start) * fraction
 
 
+def next_window_step(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
+    """When a claimed ticket's window next speaks: its next reminder, or its deadline."""
+    if ticket.due_at is None:
+        return None
+    start = ticket.window_started_at or ticket.due_at
+    fractions = policy.reminder_fractions
+    if ticket.reminders_sent < len(fractions):
+        return reminder_time(start, ticket.due_at, fractions[ticket.reminders_sent])
+    return ticket.due_at
+
+
 def window_check(start: datetime, due: datetime, steps: int, policy: SlaPolicy) -> datetime:
     """Next moment of a resolution window after `steps` steps (reminders, then the deadline, then repeats)."""
     fractions = policy.reminder_fractions

@@ -59,6 +59,16 @@ async def h_fold(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Async
         harness.close()
 
 
+@pytest.fixture
+async def h_late(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    """Reminders at 87.5% and 99%: of a window from Mon 08:00 to Tue 08:00, at 05:00 and 07:45."""
+    harness = await make(db_url, tmp_path_factory, reminder_fractions=(0.875, 0.99))
+    try:
+        yield harness
+    finally:
+        harness.close()
+
+
 # --- the calendar itself ------------------------------------------------------------------
 
 
@@ -212,8 +222,8 @@ async def test_a_friday_evening_report_waits_for_the_day_after_the_holiday(h_day
     assert len(h.to("@siji", out)) == 1 and h.ticket(tid).level == 1
 
 
-async def test_night_reminders_wait_for_07_30_and_fold_into_one_message(h_fold: Harness) -> None:
-    """70% (01:48) and 80% (04:12) reminders reach the handler once, together, at 07:30."""
+async def test_night_reminders_wait_for_07_30_and_speak_once_for_07_30(h_fold: Harness) -> None:
+    """70% (01:48) and 80% (04:12) fall in the night: at 07:30 one reminder, worded for 07:30."""
     h = h_fold
     tid = await h.claimed()  # claimed Mon 09:00, due Tue 09:00
     out = await until(h, local(23, 9), timedelta(hours=22, minutes=29))  # to Tue 07:29
@@ -221,10 +231,24 @@ async def test_night_reminders_wait_for_07_30_and_fold_into_one_message(h_fold: 
     assert h.ticket(tid).reminders_sent == 2  # both were due and are recorded on time
     out = await h.advance(timedelta(minutes=1))
     reminders = h.to("w1", out)
-    assert len(reminders) == 1
-    assert "已过 70%" in reminders[0] and "已过 80%" in reminders[0]
+    assert reminders == [
+        texts.SLA_REMINDER.format(
+            id=tid, category="大城管/道路破损", percent=94, due="11月24日 09:00", left="1小时30分"
+        )
+    ]
     out = await h.advance(timedelta(minutes=30))
     assert h.to("w1", out) == []
+
+
+async def test_a_held_reminder_followed_soon_by_the_next_is_dropped(h_late: Harness) -> None:
+    """87.5% falls at 05:00 (held to 07:30), 99% at 07:45: the handler hears only the 99% one."""
+    h = h_late
+    h.clock.set(local(23, 8))
+    tid = await h.claimed()  # claimed Mon 08:00, due Tue 08:00
+    out = await until(h, local(23, 8), timedelta(hours=23, minutes=50))  # to Tue 07:50
+    reminders = [m for m in h.to("w1", out) if m.startswith("提醒")]
+    assert len(reminders) == 1 and "已过 99%" in reminders[0], reminders
+    assert h.ticket(tid).reminders_sent == 2
 
 
 async def test_a_deadline_at_night_is_marked_then_told_at_office_start(h: Harness) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from models.escalation import admins_at, level_area
 from models.messages import Button
-from models.sla import MAX_LEVEL
+from models.sla import MAX_LEVEL, next_window_step
 from models.store.unit_of_work import Unit
 from models.tables import ChatBinding, Ticket
 from models.territory import bound_chats, chats_up_from
@@ -70,7 +70,7 @@ def _repost_card(u: Unit, ticket: Ticket, skip: list[ChatBinding]) -> None:
         category=category_name(u.session, ticket.category_code),
         description=short_description(ticket.description),
         area=area_label(u, ticket.area_id),
-        age=fmt_duration(u.now - ticket.created_at),
+        age=fmt_duration(read_at(u) - ticket.created_at),
     )
     for chat in chats_up_from(u.session, u.tree, ticket.area_id):
         if (chat.channel, chat.chat_id) not in taken:
@@ -79,7 +79,7 @@ def _repost_card(u: Unit, ticket: Ticket, skip: list[ChatBinding]) -> None:
 
 def announce_unclaimed(u: Unit, ticket: Ticket) -> None:
     """Nobody grabbed the ticket in time: its new level hears of it, the grid sees the card again."""
-    waited = fmt_duration(u.now - ticket.created_at)
+    waited = fmt_duration(read_at(u) - ticket.created_at)
     reason = texts.SLA_REASON_UNCLAIMED.format(waited=waited)
     notice = _notice(u, ticket, ticket.level, reason, None)
     chats = notify_level(u, ticket, ticket.level, notice, grab_button(ticket))
@@ -97,25 +97,44 @@ def announce_still_unclaimed(u: Unit, ticket: Ticket) -> None:
         level=level_label(u, ticket, ticket.level),
         id=ticket.id,
         category=category_name(u.session, ticket.category_code),
-        age=fmt_duration(u.now - ticket.created_at),
+        age=fmt_duration(read_at(u) - ticket.created_at),
         area=area_label(u, ticket.area_id),
     )
     chats = notify_level(u, ticket, ticket.level, text, grab_button(ticket))
     _repost_card(u, ticket, chats)
 
 
+# A held reminder is dropped when the window's next step comes this soon after it is read.
+SUPERSEDED_WITHIN = timedelta(hours=1)
+
+
+def read_at(u: Unit) -> datetime:
+    """When a notice written now will be read: the end of its hold over quiet hours, or now."""
+    return u.hold if u.hold is not None and u.hold > u.now else u.now
+
+
 def remind_handler(u: Unit, ticket: Ticket, fraction: float) -> None:
-    """Tell the handler how much of the window is gone."""
+    """Tell the handler how much of the window is gone, worded for when he will read it.
+
+    A reminder held over the night that a later step (the next reminder, the deadline) follows
+    within an hour of its reading says nothing: the later one speaks for both."""
     assert ticket.due_at is not None
+    when = read_at(u)
+    step = next_window_step(ticket, u.rules.sla)
+    if when > u.now and step is not None and step <= when + SUPERSEDED_WITHIN:
+        return
+    start = ticket.window_started_at or ticket.due_at
+    window = (ticket.due_at - start).total_seconds()
+    gone = (when - start).total_seconds() / window if window > 0 else fraction
     to_handler(
         u,
         ticket,
         texts.SLA_REMINDER.format(
             id=ticket.id,
             category=category_name(u.session, ticket.category_code),
-            percent=round(fraction * 100),
+            percent=round(max(fraction, min(gone, 1.0)) * 100),
             due=fmt_time(ticket.due_at, u.rules.sla.timezone),
-            left=fmt_duration(ticket.due_at - u.now),
+            left=fmt_duration(ticket.due_at - when),
         ),
     )
 
