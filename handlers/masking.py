@@ -11,6 +11,9 @@ to one door or one person. Masked, in this order:
   number is a building too, so it becomes '**' like 3幢 does (the road's or compound's name stays:
   the grid still knows where to go).
 The '**' and '***' are of fixed width, so that a mask does not tell 3幢 from 12幢.
+- personal names of third parties (隔壁王建国家的狗): a name jieba tags as a person's that starts
+  with a common surname keeps its surname and becomes 王某; WeChat ids (wxid_…, 微信号 abc123)
+  become '***'.
 Kept: compound, road, lane (100弄 names a compound, like 现代花园), floors (3楼, 5层), dates
 (11月5号, 2026-11-23), amounts (2平方米, 3天), metro lines (1号线), ticket numbers (#12).
 """
@@ -61,6 +64,74 @@ _ROOM_WORD = re.compile(r"[室户房幢栋座元楼]")
 _BUILDING_WORD = re.compile(r"[号幢栋座]|单元")
 
 
+# The commonest surnames (about 85% of people): a name tagged by jieba is masked only when it
+# starts with one, which keeps words jieba mistakes for names (太贵) as they are.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔向汤"
+)
+_WECHAT_ID = re.compile(
+    r"wxid_[A-Za-z0-9_-]+|(?<=微信号)([:：\s]*)[A-Za-z][-_A-Za-z0-9]{5,19}", re.IGNORECASE
+)
+
+
+_COMMON_WORD = 200  # jieba's dictionary frequency above which a word is not taken for a name
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> object:
+    """jieba's part-of-speech tagger, loaded on the first text that could hold a name."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+def mask_names(text: str) -> str:
+    """王建国 -> 王某 for names of people; WeChat ids -> ***."""
+    if "wxid" in text.lower() or "微信号" in text:
+        text = _WECHAT_ID.sub(lambda m: (m.group(1) or "") + ROOM, text)
+    if not _SURNAMES.intersection(text):
+        return text
+    posseg = _tagger()
+    common = posseg.dt.tokenizer.FREQ  # type: ignore[attr-defined]
+    out = []
+    for pair in posseg.cut(text):  # type: ignore[attr-defined]
+        word, flag = pair.word, pair.flag
+        # A name: two or three characters, a surname first, not a doubled word (谢谢), not a word
+        # as common as 谢谢 or 马路 that jieba happens to tag as a name.
+        named = (
+            flag.startswith("nr")
+            and 2 <= len(word) <= 3
+            and word[0] in _SURNAMES
+            and word[1] != word[0]
+            and common.get(word, 0) <= _COMMON_WORD
+        )
+        out.append(word[0] + "某" if named else word)
+    return "".join(out)
+
+
+def mask_for_resident(text: str, own_phone: str | None) -> str:
+    """A worker's words to a resident: other people's phones and rooms hidden, the resident's own kept."""
+    keep = re.sub(r"\D", "", own_phone or "")
+
+    def phone(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group())
+        return m.group() if keep and digits.endswith(keep[-11:]) else re.sub(r"\d", "*", m.group())
+
+    if _SEVEN_DIGITS.search(text):
+        text = _PHONE.sub(phone, text)
+    if "-" in text:
+        text = _SHORTHAND.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
+    if _ROOM_WORD.search(text):
+        text = _ROOM.sub(_room, text)
+    return text
+
+
 def _room(m: re.Match[str]) -> str:
     return (m.group(1) or "") + ROOM
 
@@ -78,4 +149,4 @@ def mask_private(text: str) -> str:
         text = _STREET.sub(lambda m: (" " if m.group().startswith(" ") else "") + BUILDING, text)
     if _BUILDING_WORD.search(text):
         text = _BUILDING.sub(BUILDING, text)
-    return text
+    return mask_names(text)

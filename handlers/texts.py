@@ -190,6 +190,7 @@ R_RESOLVED = "工单 #{id} 已办结：{note}\n请您确认：问题解决了吗
 R_RESOLVED_PHOTO = "工单 #{id} 的办结现场照片"
 R_ASK_SATISFIED = "您对这次办理满意吗？"
 R_CLOSED_DOUBLE_YES = "感谢您的确认！工单 #{id} 已销号。有事随时找我。"
+W_SAID_MASKED = "为保护他人隐私，工单 #{id} 转告居民时隐去了其中的电话或门牌号，居民看到的是：{said}"
 R_CLOSED_FOLLOWED = "您关注的工单 #{id} 已办结销号。有事随时找我。"
 R_CLOSED_UNSATISFIED = "工单 #{id} 已销号。您的不满意评价已记录，街道会据此改进工作。"
 R_REOPENED = "抱歉问题还没解决。工单 #{id} 已重新交回 {handler} 继续办理，并已上报督办。"

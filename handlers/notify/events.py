@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from models.tables import Person, Rating, Status, Ticket
 from models.tickets import needs_phone_followup, own_work, payee, self_handled
 
 from .. import texts
+from ..masking import mask_for_resident
 from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
 from ..render import area_label, deadline_words, due_text, fmt_time, person_name, role_name
 from ..ticket_text import details_text, followup_buttons, progress_text
@@ -348,7 +350,17 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
 
 
 def announce(u: Unit, happened: Happened) -> None:
-    """The unit's listener: queue what this event tells people, in the same transaction."""
+    """The unit's listener: queue what this event tells people, in the same transaction.
+
+    What staff wrote for the resident goes out without other people's phones and rooms (the
+    resident's own phone stays), and the writer is shown what was hidden."""
+    said = happened.said
+    if said:
+        masked = mask_for_resident(said, happened.ticket.phone)
+        if masked != said:
+            happened = replace(happened, said=masked)
+            if happened.actor is not None:
+                to_person(u, happened.actor, texts.W_SAID_MASKED.format(id=happened.ticket.id, said=masked))
     SAY[happened.kind](u, happened)
 
 
