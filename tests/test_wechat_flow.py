@@ -124,11 +124,27 @@ async def test_scan_by_a_follower_prefills_the_grid(wx: WxEnv) -> None:
     )
 
 
-@pytest.mark.parametrize("kind", ["voice", "video", "link"])
-async def test_voice_video_and_links_get_a_friendly_reply(wx: WxEnv, kind: str) -> None:
-    """A voice message, a video or a link is answered with a request to type or send a photo."""
+@pytest.mark.parametrize("kind", ["video", "link"])
+async def test_videos_and_links_get_a_friendly_reply(wx: WxEnv, kind: str) -> None:
+    """A video or a link is answered with a request to type or send a photo."""
     xml = wx.xml(R1, kind, MediaId="M1", MsgId="42")
     assert wx.reply(await wx.push(xml)) == texts.WX_UNSUPPORTED
+
+
+async def test_a_voice_message_is_read_from_wechats_recognition(wx: WxEnv) -> None:
+    """With 语音识别 on, the Recognition text is read as if typed: 我要反映问题 starts a report."""
+    typed = await wx.text(R2, "我要反映问题")
+    xml = wx.xml(R1, "voice", MediaId="M1", Format="amr", Recognition="我要反映问题。", MsgId="43")
+    assert wx.reply(await wx.push(xml)) == typed
+
+
+@pytest.mark.parametrize("recognition", [None, "", "  "])
+async def test_a_voice_message_without_recognition_asks_for_text(wx: WxEnv, recognition: str | None) -> None:
+    """No recognised text: a polite request to type or send a photo, and nothing else happens."""
+    fields = {"MediaId": "M1", "Format": "amr", "MsgId": "44"} | (
+        {"Recognition": recognition} if recognition is not None else {}
+    )
+    assert wx.reply(await wx.push(wx.xml(R1, "voice", **fields))) == texts.WX_UNHEARD
 
 
 async def test_staff_work_tickets_from_their_private_chat(wx: WxEnv) -> None:

@@ -32,6 +32,7 @@ class Kind(StrEnum):
 
     MESSAGE = "message"  # through the core
     UNSUPPORTED = "unsupported"  # answer "please type or send a photo"
+    UNHEARD = "unheard"  # a voice message WeChat sent no recognised text for: "please type it"
     IGNORE = "ignore"  # answer nothing (unsubscribe, menu links, location reports …)
 
 
@@ -119,6 +120,11 @@ def read_message(f: dict[str, str]) -> Parsed:
         lon = _coordinate(f.get("Location_Y", ""), 180)
         # WeChat location messages are GCJ-02 (the map in the WeChat client is Tencent's).
         inbound = _inbound(openid, message_id, location=(lat, lon), datum=DATUM)
-    else:  # voice, video, shortvideo, link, file …
+    elif msg_type == "voice" and (heard := f.get("Recognition", "").strip()):
+        # With 接收语音识别结果 switched on, WeChat sends what it heard: read it as if typed.
+        inbound = _inbound(openid, message_id, text=heard)
+    elif msg_type == "voice":
+        return Parsed(Kind.UNHEARD, openid, account, message_id, window=True)
+    else:  # video, shortvideo, link, file …
         return Parsed(Kind.UNSUPPORTED, openid, account, message_id, window=True)
     return Parsed(Kind.MESSAGE, openid, account, message_id, inbound, True)

@@ -80,10 +80,11 @@ def _handle(u: Unit, handle: router.Handle, parsed: Parsed, deadline: Deadline) 
     if parsed.kind == Kind.IGNORE:
         return Outcome()
     alert_id = None
-    if parsed.kind == Kind.UNSUPPORTED or parsed.inbound is None:
+    if parsed.kind in (Kind.UNSUPPORTED, Kind.UNHEARD) or parsed.inbound is None:
         if not first_time(u.session, f"in:{CHANNEL}", parsed.message_id, u.now):
             return Outcome(duplicate=True)
-        u.send(Reply(CHANNEL, parsed.openid, texts.WX_UNSUPPORTED))
+        said = texts.WX_UNHEARD if parsed.kind == Kind.UNHEARD else texts.WX_UNSUPPORTED
+        u.send(Reply(CHANNEL, parsed.openid, said))
     else:
         # Options are shown as numbered lines (wechat_render), so a bare number picks one.
         result = handle(u, parsed.inbound, numbered=True)
