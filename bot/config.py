@@ -8,13 +8,13 @@ import logging
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.policy import Limits, PointsPolicy, SlaPolicy
+from models.policy import REDELIVERY_WINDOW, Limits, PointsPolicy, SlaPolicy, StoragePolicy
 from models.store.unit_of_work import Rules
 
 log = logging.getLogger(__name__)
@@ -268,6 +268,22 @@ def _sla(raw: _Table) -> SlaPolicy:
     )
 
 
+def _storage(raw: _Table) -> StoragePolicy:
+    """[storage]: how long seen keys and finished outbox rows are kept."""
+    st = _section(raw, "storage")
+    base = StoragePolicy()
+    seen = parse_duration(st.get("seen_keys_for", "3d"), "storage.seen_keys_for")
+    outbox = parse_duration(st.get("outbox_for", "30d"), "storage.outbox_for")
+    if seen < REDELIVERY_WINDOW:
+        raise ConfigError(
+            f"storage.seen_keys_for: at least {REDELIVERY_WINDOW.total_seconds() / 3600:g}h "
+            "(Telegram redelivers an update for about a day; a shorter time would answer it twice)"
+        )
+    if outbox <= timedelta(0):
+        raise ConfigError("storage.outbox_for: must be longer than zero")
+    return replace(base, seen_keys_for=seen, outbox_for=outbox)
+
+
 def _points(raw: _Table) -> PointsPolicy:
     p = _section(raw, "points")
     base = PointsPolicy()
@@ -376,6 +392,7 @@ def load(
         sla=_sla(raw),
         points=_points(raw),
         limits=Limits(),
+        storage=_storage(raw),
         subdistrict_name=str(sub.get("name", "北苑街道")),
         nearest_grid_km=_number(sub.get("nearest_grid_km", 3.0), "subdistrict.nearest_grid_km"),
         chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),

@@ -61,3 +61,15 @@ class Limits:
     address_max: int = 200
     name_max: int = 40
     text_max: int = 4000
+
+
+# Telegram redelivers an update for about 24 hours: a seen key must outlive that, with a margin.
+REDELIVERY_WINDOW = timedelta(hours=26)
+
+
+@dataclass(frozen=True)
+class StoragePolicy:
+    """How long housekeeping rows are kept: idempotency keys and finished outbox rows."""
+
+    seen_keys_for: timedelta = timedelta(days=3)
+    outbox_for: timedelta = timedelta(days=30)

@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from .drafts import DraftJobs
 from .host import Host
 from .jobs import SlaJobs
+from .purge import PurgeJobs
 
 __all__ = ["Host", "SlaJobs", "install"]
 
@@ -24,6 +25,8 @@ def install(app: Host) -> AsyncIOScheduler:
     app.periodic.append(jobs.digest_if_crossed)
     drafts = DraftJobs(app)  # half-done reports are reminded, then dropped
     app.periodic.append(drafts.sweep)
+    purge = PurgeJobs(app)  # storage stays bounded: old seen keys and finished outbox rows go
+    app.periodic.append(purge.purge)
     sla = app.rules.sla
     scheduler = AsyncIOScheduler(timezone=sla.timezone)
     scheduler.add_job(
@@ -38,6 +41,14 @@ def install(app: Host) -> AsyncIOScheduler:
         jobs.scan,
         IntervalTrigger(seconds=sla.scan_every.total_seconds(), timezone=sla.timezone),
         id="sla-scan",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    scheduler.add_job(
+        purge.purge,
+        IntervalTrigger(minutes=10, timezone=sla.timezone),
+        id="storage-purge",
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..messages import Reply
 from ..outbox import enqueue, hold
-from ..policy import Limits, PointsPolicy, SlaPolicy
+from ..policy import Limits, PointsPolicy, SlaPolicy, StoragePolicy
 from ..refdata import area_tree
 from ..tables import Outbox
 from ..territory import AreaTree
@@ -29,6 +29,7 @@ class Rules:
     sla: SlaPolicy = field(default_factory=SlaPolicy)
     points: PointsPolicy = field(default_factory=PointsPolicy)
     limits: Limits = field(default_factory=Limits)
+    storage: StoragePolicy = field(default_factory=StoragePolicy)
     subdistrict_name: str = "北苑街道"
     nearest_grid_km: float = 3.0
     chart_dir: str = "out/charts"
