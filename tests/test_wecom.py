@@ -1,0 +1,187 @@
+"""Staff on 企业微信: URL check, encrypted callbacks, unknown members, cards, the grab race, commands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.channels.console import Console
+from bot.channels.wecom_transport import CLOSED_KEY
+from handlers import texts
+from handlers.payloads import Grab
+from models.tables import ChatBinding, Outbox, OutboxStatus, Ticket
+
+from .harness import Harness
+from .wecomfake import WecomEnv
+
+WORKERS = ("w1", "w2", "w3")
+
+
+@pytest.fixture
+async def wc(db_url: str) -> AsyncIterator[WecomEnv]:
+    """The app with the WeCom channel, a WeCom admin `boss`, and the fake WeCom."""
+    env = await WecomEnv.create(db_url)
+    try:
+        yield env
+    finally:
+        await env.close()
+
+
+def console(wc: WecomEnv) -> Harness:
+    """The console beside the WeCom channel on the same app (residents report there)."""
+    return Harness(wc.app, Console(wc.app, wc.console), wc.console, wc.clock)
+
+
+def count(wc: WecomEnv, model: type) -> int:
+    """Rows of a table."""
+    return int(wc.app.db.run_sync(lambda s: s.scalar(select(func.count()).select_from(model))))
+
+
+async def staff_up(wc: WecomEnv, *workers: str) -> None:
+    """Workers write once (and learn their id), the admin grants them siji-1, the card chats follow."""
+    for w in workers:
+        assert (await wc.text(w, "你好")).status_code == 200
+        await wc.text("boss", f"/grant {w} worker siji-1")
+    await wc.deliver()
+    await wc.channel.housekeep()
+
+
+async def test_url_verification_answers_the_decrypted_echostr(wc: WecomEnv) -> None:
+    """Saving 接收消息 settings: the right msg_signature gets the plain echostr, a forged one 403."""
+    answer = await wc.verify_url("echo-42")
+    assert (answer.status_code, answer.text) == (200, "echo-42")
+    forged = await wc.http.get(
+        "/wecom", params={"msg_signature": "0" * 40, "timestamp": "1", "nonce": "n", "echostr": "abc"}
+    )
+    assert forged.status_code == 403
+
+
+async def test_forged_stale_replayed_and_foreign_callbacks_change_nothing(wc: WecomEnv) -> None:
+    """A bad signature, an old timestamp, a reused nonce or another corp's ciphertext is refused."""
+    xml = wc.xml("w1", "text", Content="你好", MsgId="1")
+    query = {"msg_signature": "f" * 40, "timestamp": str(int(wc.clock.now().timestamp())), "nonce": "n1"}
+    assert (await wc.post(xml, query=query)).status_code == 403
+    stale = int(wc.clock.now().timestamp()) - 3600
+    encrypted = wc.encrypt(xml)
+    old = wc.query(encrypted, timestamp=stale)
+    assert (await wc.post(xml, query=old, encrypted=encrypted)).status_code == 403
+    assert (await wc.post(xml, corp="wwsomeoneelse000")).status_code == 400
+    people_before = count(wc, Outbox)
+    fixed = wc.query(encrypted, nonce="once")
+    assert (await wc.post(xml, query=fixed, encrypted=encrypted)).status_code == 200
+    again = await wc.post(xml, query=fixed, encrypted=encrypted)
+    assert again.status_code == 403  # the same nonce again: a replay
+    await wc.deliver()
+    assert count(wc, Outbox) == people_before + 1  # one answer, to the one accepted callback
+
+
+async def test_unknown_member_is_told_their_id_and_can_do_nothing(wc: WecomEnv) -> None:
+    """A member with no role gets their userid for the admin; a staff command changes nothing."""
+    await wc.text("stranger", "我的任务")
+    await wc.text("stranger", "/assign 1 stranger")
+    await wc.deliver()
+    said = wc.fake.texts_to("stranger")
+    assert said == [texts.WECOM_NOT_STAFF.format(id="stranger")] * 2
+    assert count(wc, Ticket) == 0
+
+
+async def test_three_workers_get_a_card_two_tap_one_wins_every_card_updated(wc: WecomEnv) -> None:
+    """The grab race on WeCom: one card to the grid, two taps at once, one winner, the card updated."""
+    await staff_up(wc, *WORKERS)
+    bound = wc.app.db.run_sync(
+        lambda s: s.scalars(select(ChatBinding.chat_id).where(ChatBinding.channel == "wecom")).all()
+    )
+    assert list(bound) == ["-area:siji-1"]
+    h = console(wc)
+    ticket_id = await h.report("r1")
+    await wc.deliver()
+    [sent] = [m for m in wc.fake.sent if m["msgtype"] == "template_card"]
+    assert sent["touser"].split("|") == list(WORKERS)
+    card = sent["template_card"]
+    assert card["main_title"]["title"].startswith(f"【新工单 #{ticket_id}】")
+    assert "13800138000" not in str(card)
+    [button] = card["button_list"]
+    assert button["key"] == Grab(ticket_id).pack()
+    answers = await asyncio.gather(*(wc.tap(w, button["key"], card["task_id"]) for w in ("w1", "w2")))
+    assert [a.status_code for a in answers] == [200, 200]
+    await wc.deliver()
+    ticket = wc.app.db.run_sync(lambda s: s.get(Ticket, ticket_id))
+    assert ticket.status == "claimed"
+    winner, loser = (
+        ("w1", "w2") if texts.GRAB_WON.format(id=ticket_id) in wc.fake.texts_to("w1") else ("w2", "w1")
+    )
+    assert texts.GRAB_WON.format(id=ticket_id) in wc.fake.texts_to(winner)
+    assert any("13800138000" in t for t in wc.fake.texts_to(winner))
+    assert not any("13800138000" in t for t in wc.fake.texts_to(loser) + wc.fake.texts_to("w3"))
+    assert any(t.startswith("手慢了") for t in wc.fake.texts_to(loser))
+    [update] = wc.fake.updates
+    assert update["atall"] == 1 and update["response_code"] == "code" + update["response_code"][4:]
+    assert "办理人" in update["template_card"]["sub_title_text"]
+    assert update["template_card"]["button_list"][0]["key"] == CLOSED_KEY
+
+
+async def test_tap_on_a_taken_card_or_a_finished_button_is_refused(wc: WecomEnv) -> None:
+    """A late tap on a claimed ticket's card, or on the greyed button, is answered and changes nothing."""
+    await staff_up(wc, "w1", "w2")
+    h = console(wc)
+    ticket_id = await h.report("r1")
+    await wc.deliver()
+    await wc.tap("w1", Grab(ticket_id).pack(), "t")
+    await wc.deliver()
+    await wc.tap("w2", Grab(ticket_id).pack(), "t")
+    await wc.tap("w2", CLOSED_KEY, "t")
+    await wc.deliver()
+    said = wc.fake.texts_to("w2")
+    assert any(t.startswith("手慢了") for t in said)
+    assert texts.BUTTON_EXPIRED in said
+    ticket = wc.app.db.run_sync(lambda s: s.get(Ticket, ticket_id))
+    assert ticket.handler_id is not None and ticket.status == "claimed"
+
+
+async def test_staff_commands_typed_in_the_app_chat(wc: WecomEnv) -> None:
+    """见面 and 我的任务 work as in a Telegram private chat; a retried callback runs once."""
+    await staff_up(wc, "w1")
+    h = console(wc)
+    ticket_id = await h.report("r1")
+    await wc.deliver()
+    await wc.tap("w1", Grab(ticket_id).pack(), "t")
+    xml = wc.xml("w1", "text", Content=f"见面 {ticket_id}", MsgId="555")
+    await wc.post(xml)
+    await wc.post(xml)  # WeCom retries with a new nonce: the MsgId is the same
+    await wc.text("w1", "我的任务")
+    await wc.deliver()
+    said = wc.fake.texts_to("w1")
+    assert said.count(texts.MEET_DONE.format(id=ticket_id)) == 1
+    assert any(f"#{ticket_id}" in t for t in said[-1:])
+
+
+async def test_token_expiry_and_frequency_limits_lose_and_double_nothing(wc: WecomEnv) -> None:
+    """42001 refreshes the token and sends once more; 45009 waits; every message arrives exactly once."""
+    await staff_up(wc, "w1")
+    wc.fake.fail_next = [42001, 45009]
+    await wc.text("w1", "我的积分")
+    await wc.deliver()
+    for _ in range(3):
+        await wc.wait(61)
+    rows = wc.app.db.run_sync(lambda s: s.scalars(select(Outbox.status).where(Outbox.chat_id == "w1")).all())
+    assert set(rows) == {OutboxStatus.SENT}
+    assert wc.fake.refusals == {42001: 1, 45009: 1}
+    points = [t for t in wc.fake.texts_to("w1") if "积分" in t]
+    assert len(points) == 1
+
+
+async def test_a_member_outside_the_visible_range_fails_with_the_reason(wc: WecomEnv) -> None:
+    """An invalid userid makes the row fail, with WeCom's errcode as its error, sent once."""
+    await staff_up(wc, "w1")
+    wc.fake.invalid_users.add("w1")
+    await wc.text("w1", "我的积分")
+    await wc.deliver()
+    [error] = wc.app.db.run_sync(
+        lambda s: s.scalars(
+            select(Outbox.error).where(Outbox.chat_id == "w1", Outbox.status == OutboxStatus.FAILED)
+        ).all()
+    )
+    assert error is not None and "81013" in error
