@@ -241,6 +241,25 @@ class WecomEnv:
         )
         return cls(app, channel, fake, http, clock, console, vt)
 
+    @classmethod
+    async def beside(cls, app: App, clock: FakeClock, console: ConsoleTransport, vt: VirtualTime) -> WecomEnv:
+        """The WeCom channel added to an app that runs another channel already (e.g. WeChat's)."""
+        fake = FakeWeComAPI()
+        app.config.wecom = WecomConfig(
+            corp_id=CORP_ID,
+            agent_id=AGENT_ID,
+            secret=SECRET,
+            token=TOKEN,
+            encoding_aes_key=AES_KEY,
+            api_base_url=fake.base_url,
+        )
+        channel = setup(app, app.config)
+        await channel.start()
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=build_asgi(channel.routes())), base_url="http://jiesu.test"
+        )
+        return cls(app, channel, fake, http, clock, console, vt)
+
     async def close(self, *, fake: bool = True) -> None:
         """Stop the channel, the HTTP client, the app (and the fake)."""
         await self.channel.stop()
