@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.channels.console import Console
+from bot.channels.wecom import WecomChannel
 from bot.channels.wecom_transport import CLOSED_KEY
+from bot.config import WecomConfig
+from bot.runtime import StartupError
 from handlers import texts
 from handlers.payloads import Grab
-from models.tables import ChatBinding, Outbox, OutboxStatus, Ticket
+from models.tables import ChatBinding, Outbox, OutboxStatus, Person, Ticket
 
 from .harness import Harness
 from .wecomfake import WecomEnv
@@ -185,3 +189,67 @@ async def test_a_member_outside_the_visible_range_fails_with_the_reason(wc: Weco
         ).all()
     )
     assert error is not None and "81013" in error
+
+
+async def test_a_tap_from_a_member_who_is_not_staff_changes_nothing(wc: WecomEnv) -> None:
+    """Someone outside the staff tapping a forwarded card's key is told their id; the ticket stays open."""
+    await staff_up(wc, "w1")
+    ticket_id = await console(wc).report("r1")
+    await wc.deliver()
+    await wc.tap("stranger", Grab(ticket_id).pack(), "t")
+    await wc.deliver()
+    assert wc.fake.texts_to("stranger") == [texts.WECOM_NOT_STAFF.format(id="stranger")]
+    assert wc.app.db.run_sync(lambda s: s.get(Ticket, ticket_id)).status == "open"
+
+
+async def test_withdrawn_open_ticket_updates_its_card_in_place(wc: WecomEnv) -> None:
+    """A withdrawal updates the open card with its one-time code; no second card is sent."""
+    await staff_up(wc, "w1", "w2")
+    h = console(wc)
+    ticket_id = await h.report("r1")
+    await wc.deliver()
+    await h.say(f"r1: /withdraw {ticket_id}")
+    await wc.deliver()
+    [update] = wc.fake.updates
+    assert (
+        "已撤回" in update["template_card"]["main_title"]["title"] + update["template_card"]["sub_title_text"]
+    )
+    cards = [m for m in wc.fake.sent if m["msgtype"] == "template_card"]
+    assert len(cards) == 1
+
+
+async def test_report_week_arrives_as_a_file_through_media_upload(wc: WecomEnv) -> None:
+    """/report_week in the app chat: the workbook is uploaded as temporary media and sent as a file."""
+    await wc.text("boss", "/report_week")
+    await wc.deliver()
+    files = [m for m in wc.fake.sent if m["msgtype"] == "file" and m["touser"] == "boss"]
+    assert wc.fake.uploads == 1 and files == [{**files[0], "file": {"media_id": "MEDIA-F1"}}]
+
+
+async def test_grab_from_wecom_and_the_console_at_once_has_one_winner(wc: WecomEnv) -> None:
+    """A WeCom tap and a console worker's tap together: exactly one of them gets the ticket."""
+    await staff_up(wc, "w1")
+    h = console(wc)
+    await h.run("c1: 你好", "admin: /grant c1 worker siji-1")
+    ticket_id = await h.report("r1")
+    await wc.deliver()
+    await asyncio.gather(wc.tap("w1", Grab(ticket_id).pack(), "t"), h.say(f"c1: 抢单 {ticket_id}"))
+    await wc.deliver()
+    ticket = wc.app.db.run_sync(lambda s: s.get(Ticket, ticket_id))
+    handler = wc.app.db.run_sync(lambda s: s.get(Person, ticket.handler_id))
+    wecom_won = texts.GRAB_WON.format(id=ticket_id) in wc.fake.texts_to("w1")
+    assert (handler.channel, handler.external_id) == (("wecom", "w1") if wecom_won else ("console", "c1"))
+    loser_told = [t for t in wc.fake.texts_to("w1") + h.to("c1") if t.startswith("手慢了")]
+    assert len(loser_told) == 1
+
+
+async def test_a_section_missing_settings_stops_the_start(wc: WecomEnv) -> None:
+    """[wecom] with a token but no corp_id, agent_id or secret: `jiesu run` refuses, naming each."""
+    config = dataclasses.replace(wc.app.config, wecom=WecomConfig(token="t", encoding_aes_key="short"))
+    channel = WecomChannel(wc.app, config)
+    with pytest.raises(StartupError) as info:
+        await channel.start()
+    said = "\n".join(info.value.details)
+    for key in ("corp_id", "agent_id", "secret", "encoding_aes_key must be 43 characters"):
+        assert key in said
+    channel.client.close()

@@ -78,6 +78,9 @@ async def test_resident_on_wechat_workers_on_wecom_with_a_flaky_api(db_url: str)
         await wx.text(R1, "1")  # 满意吗？ 满意
         await settle(wc)
         assert wx.app.db.run_sync(lambda s: s.get(Ticket, 1)).status == Status.CLOSED
+        # Resolved and closed after the grab spent the card's code: no reposted card, no second update.
+        assert len([m for m in wc.fake.sent if m["msgtype"] == "template_card"]) == 1
+        assert len(wc.fake.updates) == 1
         assert wc.fake.refusals.get(45009, 0) + wc.fake.refusals.get(42001, 0) > 0
         statuses = wx.app.db.run_sync(
             lambda s: s.scalars(select(Outbox.status).where(Outbox.channel == "wecom")).all()

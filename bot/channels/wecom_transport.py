@@ -56,7 +56,8 @@ class WecomTransport:
     limits: ChannelLimits = LIMITS  # the sender books a slot in these windows before each row
 
     async def deliver(self, message: OutgoingMessage) -> Delivery:
-        """One row: a card (new, updated, or reposted when its code is spent), or a member's text."""
+        """One row: a card (new, updated, or reposted when its code is spent and it has a button to
+        tap), or a member's text."""
         try:
             if is_card_chat(message.chat_id):
                 return await self._card(message)
@@ -90,6 +91,8 @@ class WecomTransport:
                 else:
                     await self.app.db.run(lambda s: spend_code(s, first, now))
                     return Delivery(ok=True, remote_id=first)
+            if not message.buttons:  # nothing to do on it: the members' next notice tells the state
+                return Delivery(ok=True, remote_id=first, attempted=False)
         result = await self._call(
             lambda: self.client.send("|".join(to), {"msgtype": "template_card", "template_card": body})
         )
