@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,10 +13,13 @@ from sqlalchemy import func, select
 from bot.channels.console import Console
 from bot.channels.wecom import WecomChannel
 from bot.channels.wecom_transport import CLOSED_KEY
+from bot.cli import main
 from bot.config import WecomConfig
 from bot.runtime import StartupError
 from handlers import texts
 from handlers.payloads import Grab
+from models.messages import Reply
+from models.outbox import enqueue
 from models.tables import ChatBinding, Outbox, OutboxStatus, Person, Ticket
 
 from .harness import Harness
@@ -253,3 +257,45 @@ async def test_a_section_missing_settings_stops_the_start(wc: WecomEnv) -> None:
     for key in ("corp_id", "agent_id", "secret", "encoding_aes_key must be 43 characters"):
         assert key in said
     channel.client.close()
+
+
+async def test_staff_file_wecom_ids_get_their_roles_and_the_cards(
+    wc: WecomEnv, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A staff file row with `wecom = …` grants the role at import; that member gets the grid's cards."""
+    staff = tmp_path / "staff.toml"
+    staff.write_text(
+        '[[people]]\nname = "赵网格"\nrole = "worker"\nscopes = ["siji-1"]\nwecom = "ZhaoWangGe"\n',
+        encoding="utf-8",
+    )
+    assert main(["staff", "import", "--db", db_url, str(staff)]) == 0
+    assert "grant worker siji-1 to 赵网格 (wecom ZhaoWangGe)" in capsys.readouterr().out
+    await wc.channel.housekeep()
+    ticket_id = await console(wc).report("r1")
+    await wc.deliver()
+    [card] = wc.fake.cards_to("ZhaoWangGe")
+    assert card["button_list"][0]["key"] == Grab(ticket_id).pack()
+
+
+async def test_a_grid_notice_without_buttons_reaches_every_member_as_text(wc: WecomEnv) -> None:
+    """A notice to a grid's card chat (an escalation) is one text to all its members, not a card."""
+    await staff_up(wc, "w1", "w2")
+    notice = "【督办】工单 #9 已超时\n" + "说明" * 1200  # 7,200 bytes: in parts of at most 2,000
+    wc.app.db.run_sync(lambda s: enqueue(s, Reply("wecom", "-area:siji-1", notice), wc.clock.now()))
+    await wc.deliver()
+    said = wc.fake.texts_to("w2")
+    parts = said[said.index("【督办】工单 #9 已超时") :]
+    assert len(parts) == 5 and "".join(parts) == notice.replace("\n", "")
+    assert wc.fake.texts_to("w1")[-5:] == parts
+    assert wc.fake.cards_to("w2") == []
+
+
+async def test_oversize_and_malformed_callbacks_are_refused(wc: WecomEnv) -> None:
+    """A body over 64 KiB gets 413, one that is not XML or has no <Encrypt> gets 400; nothing is stored."""
+    query = {"msg_signature": "0" * 40, "timestamp": str(int(wc.clock.now().timestamp())), "nonce": "n"}
+    assert (await wc.http.post("/wecom", params=query, content=b"<xml>" + b"x" * 70_000)).status_code == 413
+    assert (await wc.http.post("/wecom", params=query, content=b"not xml")).status_code == 400
+    assert (await wc.http.post("/wecom", params=query, content=b"<xml><A>1</A></xml>")).status_code == 400
+    entity = b'<!DOCTYPE xml [<!ENTITY e "x">]><xml><Encrypt>&e;</Encrypt></xml>'
+    assert (await wc.http.post("/wecom", params=query, content=entity)).status_code == 400
+    assert count(wc, Outbox) == 0

@@ -34,16 +34,20 @@ def card(text: str, buttons: tuple[Button, ...], task_id: str) -> dict[str, Any]
     lines = [ln.strip() for ln in text.strip().split("\n") if ln.strip()]
     title = lines[0] if lines else ""
     rest = "\n".join(lines[1:])
+    more = rest[SUB_MAX:]
     button_list = [{"text": b.label[:10], "style": 1, "key": b.payload} for b in buttons[:BUTTONS_MAX]]
     if not button_list:
         button_list = [{"text": texts.WECOM_CARD_DONE, "style": 2, "key": CLOSED_KEY}]
-    return {
+    body: dict[str, Any] = {
         "card_type": "button_interaction",
         "main_title": {"title": title[:TITLE_MAX]},
         "sub_title_text": rest[:SUB_MAX],
         "task_id": task_id,
         "button_list": button_list,
     }
+    if more:  # WeCom shows about 112 characters of sub-title; the rest goes in the quote area
+        body["quote_area"] = {"type": 0, "quote_text": more}
+    return body
 
 
 @dataclass
@@ -76,6 +80,10 @@ class WecomTransport:
         to = await self.app.db.run(lambda s: members(s, message.chat_id))
         if not to:
             return Delivery(ok=False, permanent=True, attempted=False, error="no WeCom worker sees this area")
+        if not message.buttons and not message.is_edit:  # a notice to the grid (escalation …): text
+            return await self._parts(message, "|".join(to), message.text) or Delivery(
+                ok=True, remote_id="msg"
+            )
         body = card(message.text, message.buttons, f"jiesu-{message.id}")
         now = self.app.clock.now()
         if message.is_edit and message.edit_remote_id:
@@ -105,15 +113,11 @@ class WecomTransport:
             await self.app.db.run(lambda s: keep_code(s, remote, code, now))
         return Delivery(ok=True, remote_id=remote)
 
-    async def _private(self, message: OutgoingMessage) -> Delivery:
-        photo = message.photo
-        media = photo.removeprefix(MEDIA_PREFIX) if photo and photo.startswith(MEDIA_PREFIX) else None
-        text = render(message.text, message.buttons, message.keyboard, None if media else photo)
-        parts = chunks(text)
-        done = message.parts_done
-        for i, part in enumerate(parts[done:], done):
+    async def _parts(self, message: OutgoingMessage, touser: str, text: str) -> Delivery | None:
+        """Send a text in parts of at most 2000 bytes, skipping those an earlier attempt sent."""
+        for i, part in enumerate(chunks(text)[message.parts_done :], message.parts_done):
             try:
-                await self._call(lambda p=part: self.client.send(message.chat_id, _text(p)))
+                result = await self._call(lambda p=part: self.client.send(touser, _text(p)))
             except WeChatClientException as exc:
                 failed = _failure(exc)
                 return Delivery(
@@ -123,15 +127,34 @@ class WecomTransport:
                     error=failed.error,
                     parts_done=i,
                 )
-        if media is not None:
-            await self._call(
-                lambda: self.client.send(message.chat_id, {"msgtype": "image", "image": {"media_id": media}})
-            )
-        if message.document:
-            path = message.document
-            media_id = await asyncio.to_thread(self.client.call, lambda: self.client.upload_file(path))
-            await self._call(
-                lambda: self.client.send(message.chat_id, {"msgtype": "file", "file": {"media_id": media_id}})
+            _partial(message, result)
+        return None
+
+    async def _private(self, message: OutgoingMessage) -> Delivery:
+        photo = message.photo
+        media = photo.removeprefix(MEDIA_PREFIX) if photo and photo.startswith(MEDIA_PREFIX) else None
+        text = render(message.text, message.buttons, message.keyboard, None if media else photo)
+        failed = await self._parts(message, message.chat_id, text)
+        if failed is not None:
+            return failed
+        sent = len(chunks(text))  # a photo or file that fails after the text: the text is not resent
+        try:
+            if media is not None:
+                image = {"msgtype": "image", "image": {"media_id": media}}
+                await self._call(lambda: self.client.send(message.chat_id, image))
+            if message.document:
+                path = message.document
+                media_id = await self._call(lambda: self.client.upload_file(path))
+                file = {"msgtype": "file", "file": {"media_id": media_id}}
+                await self._call(lambda: self.client.send(message.chat_id, file))
+        except WeChatClientException as exc:
+            failed = _failure(exc)
+            return Delivery(
+                ok=False,
+                retry_after=failed.retry_after,
+                permanent=failed.permanent,
+                error=failed.error,
+                parts_done=sent,
             )
         return Delivery(ok=True, remote_id="msg")
 
