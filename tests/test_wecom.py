@@ -299,3 +299,39 @@ async def test_oversize_and_malformed_callbacks_are_refused(wc: WecomEnv) -> Non
     entity = b'<!DOCTYPE xml [<!ENTITY e "x">]><xml><Encrypt>&e;</Encrypt></xml>'
     assert (await wc.http.post("/wecom", params=query, content=entity)).status_code == 400
     assert count(wc, Outbox) == 0
+
+
+async def test_admin_and_worker_commands_in_the_app_chat(wc: WecomEnv) -> None:
+    """/assign, 定级, 我的任务, 我的积分, 排行 and /history answer as in a Telegram private chat."""
+    await staff_up(wc, "w1")
+    ticket_id = await console(wc).report("r1")
+    await wc.deliver()
+    await wc.text("boss", f"/assign {ticket_id} w1")
+    await wc.text("w1", f"定级 {ticket_id} 复杂 需要协调物业")
+    for line in ("我的任务", "我的积分", "排行"):
+        await wc.text("w1", line)
+    await wc.text("boss", f"/history {ticket_id}")
+    await wc.deliver()
+    boss, w1 = wc.fake.texts_to("boss"), wc.fake.texts_to("w1")
+    assert any(t.startswith(texts.ASSIGN_DONE.format(id=ticket_id, handler="")[:8]) for t in boss)
+    assert any(t.startswith(f"工单 #{ticket_id} 办理记录") for t in boss)
+    assert any(t.startswith(f"工单 #{ticket_id} 已改为：复杂事项") for t in w1)
+    assert any(t.startswith(texts.MINE_HEADER) for t in w1)
+    assert any(t.startswith("您的积分：") for t in w1)
+    assert w1[-1] == texts.RANK_EMPTY  # 排行 with nobody scored yet
+    assert not any(t.startswith("没有这个命令") for t in boss + w1)
+
+
+async def test_a_revoked_worker_leaves_the_card_chat(wc: WecomEnv) -> None:
+    """After /revoke the area's card chat goes (within a housekeeping round); no card reaches them."""
+    await staff_up(wc, "w1")
+    await wc.text("boss", "/revoke w1 worker")
+    await wc.deliver()
+    await wc.channel.housekeep()
+    bound = wc.app.db.run_sync(
+        lambda s: s.scalars(select(ChatBinding.chat_id).where(ChatBinding.channel == "wecom")).all()
+    )
+    assert list(bound) == []
+    await console(wc).report("r1")
+    await wc.deliver()
+    assert wc.fake.cards_to("w1") == []

@@ -139,7 +139,10 @@ class WecomChannel:
             log.warning("could not get a WeCom access token yet: %s", exc)
         except Exception as exc:  # network trouble at startup is not fatal: tokens are fetched on demand
             log.warning("could not reach the WeCom API yet: %s", exc)
-        await self.housekeep()
+        try:
+            await self.housekeep()
+        except Exception:  # e.g. another process syncing at the same moment: the next round catches up
+            log.exception("WeCom housekeeping at start failed; trying again in a minute")
         self._housekeeper = asyncio.create_task(self._housekeep_forever(), name="wecom-housekeeping")
 
     async def stop(self) -> None:

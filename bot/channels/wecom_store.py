@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from models.refdata import area_tree
 from models.store.seen import forget_before
+from models.store.upsert import insert_ignoring
 from models.tables import ChatBinding, KeyValue, Person, Role, RoleGrant
 
 from .wechat_store import put
@@ -66,9 +68,13 @@ def sync_bindings(session: Session, now: datetime) -> int:
             session.delete(binding)
             changed += 1
     session.flush()
+    table = cast(Table, ChatBinding.__table__)
+    dialect = session.get_bind().dialect.name
     for chat_id, area_id in wanted.items():
         if chat_id not in bound or bound[chat_id].area_id != area_id:
-            session.add(ChatBinding(channel=CHANNEL, chat_id=chat_id, area_id=area_id, created_at=now))
+            # Several processes may sync at once: the first insert wins, the others change nothing.
+            values = {"channel": CHANNEL, "chat_id": chat_id, "area_id": area_id, "created_at": now}
+            session.execute(insert_ignoring(dialect, table).values(values))
             changed += 1
     return changed
 
