@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.channels.console import Console
 from bot.channels.wecom import WecomChannel
+from bot.channels.wecom_api import WecomClient
 from bot.channels.wecom_transport import CLOSED_KEY
 from bot.cli import main
 from bot.config import WecomConfig
@@ -20,10 +21,11 @@ from handlers import texts
 from handlers.payloads import Grab
 from models.messages import Reply
 from models.outbox import enqueue
+from models.store.database import Database
 from models.tables import ChatBinding, Outbox, OutboxStatus, Person, Ticket
 
 from .harness import Harness
-from .wecomfake import WecomEnv
+from .wecomfake import AGENT_ID, CORP_ID, SECRET, WecomEnv
 
 WORKERS = ("w1", "w2", "w3")
 
@@ -335,3 +337,28 @@ async def test_a_revoked_worker_leaves_the_card_chat(wc: WecomEnv) -> None:
     await console(wc).report("r1")
     await wc.deliver()
     assert wc.fake.cards_to("w1") == []
+
+
+async def test_a_slow_callback_is_answered_at_once_and_its_replies_still_arrive(
+    wc: WecomEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the answer budget WeCom gets its 200 anyway; the work finishes and the outbox sends the reply."""
+    await staff_up(wc, "w1")
+    monkeypatch.setattr("bot.channels.wecom.BUDGET", 0.0)
+    answer = await wc.text("w1", "我的积分")
+    assert (answer.status_code, answer.text) == (200, "")
+    await wc.deliver()
+    assert wc.fake.texts_to("w1")[-1].startswith("您的积分：")
+
+
+async def test_the_access_token_is_shared_through_the_database(wc: WecomEnv) -> None:
+    """A second process's client finds the token the first fetched: one gettoken for both."""
+    other = WecomClient(
+        CORP_ID, SECRET, AGENT_ID, Database(wc.app.config.database_url), wc.clock, wc.fake.base_url
+    )
+    try:
+        assert other.access_token == wc.channel.client.access_token
+        assert wc.fake.token_requests == 1
+    finally:
+        other.close()
+        other.tokens.db.close()
