@@ -362,3 +362,21 @@ async def test_the_access_token_is_shared_through_the_database(wc: WecomEnv) -> 
     finally:
         other.close()
         other.tokens.db.close()
+
+
+async def test_a_moved_ticket_updates_the_old_card_and_posts_in_the_new_grid(wc: WecomEnv) -> None:
+    """/move: the old grid's card becomes a note of where it went; the new grid's workers get a card."""
+    await staff_up(wc, "w1")
+    await wc.text("w9", "你好")
+    await wc.text("boss", "/grant w9 worker jingfa-1")
+    await wc.deliver()
+    await wc.channel.housekeep()
+    ticket_id = await console(wc).report("r1")
+    await wc.deliver()
+    await wc.text("boss", f"/move {ticket_id} jingfa-1")
+    await wc.deliver()
+    [update] = wc.fake.updates
+    assert "已转派" in update["template_card"]["main_title"]["title"]
+    [card] = wc.fake.cards_to("w9")
+    assert card["button_list"][0]["key"] == Grab(ticket_id).pack()
+    assert len(wc.fake.cards_to("w1")) == 1
