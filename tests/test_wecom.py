@@ -22,7 +22,7 @@ from handlers.payloads import Grab
 from models.messages import Reply
 from models.outbox import enqueue
 from models.store.database import Database
-from models.tables import ChatBinding, Outbox, OutboxStatus, Person, Ticket
+from models.tables import ChatBinding, Outbox, OutboxStatus, Person, RoleGrant, Ticket
 
 from .harness import Harness
 from .wecomfake import AGENT_ID, CORP_ID, SECRET, WecomEnv
@@ -380,3 +380,42 @@ async def test_a_moved_ticket_updates_the_old_card_and_posts_in_the_new_grid(wc:
     [card] = wc.fake.cards_to("w9")
     assert card["button_list"][0]["key"] == Grab(ticket_id).pack()
     assert len(wc.fake.cards_to("w1")) == 1
+
+
+async def test_one_person_on_wecom_and_another_channel_has_one_set_of_tasks_and_points(
+    wc: WecomEnv, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A staff file row with a console id and a WeCom id is one person: a grab on WeCom is their task
+    in the console too, with the same points and roles; the role is held once."""
+    staff = tmp_path / "staff.toml"
+    staff.write_text(
+        '[[people]]\nname = "赵网格"\nrole = "worker"\nscopes = ["siji-1"]\n'
+        'console = "zc"\nwecom = "ZhaoC"\n',
+        encoding="utf-8",
+    )
+    assert main(["staff", "import", "--db", db_url, str(staff)]) == 0
+    out = capsys.readouterr().out
+    assert "grant worker siji-1 to 赵网格 (wecom ZhaoC)" in out
+    assert "link console zc to wecom ZhaoC (赵网格: one person)" in out
+    assert main(["staff", "import", "--db", db_url, str(staff)]) == 0
+    assert "link" not in capsys.readouterr().out  # already one person
+    await wc.channel.housekeep()
+    h = console(wc)
+    ticket_id = await h.report("r1")
+    await wc.deliver()
+    await wc.tap("ZhaoC", Grab(ticket_id).pack(), "t")
+    await wc.deliver()
+    mine = h.to("zc", await h.say("zc: 我的任务"))
+    assert mine[0].startswith(texts.MINE_HEADER) and f"#{ticket_id}" in mine[0]
+    points = h.to("zc", await h.say("zc: 我的积分"))
+    await wc.text("ZhaoC", "我的积分")
+    await wc.deliver()
+    assert points[0] == wc.fake.texts_to("ZhaoC")[-1] and not points[0].startswith("您的积分：0 分")
+    held = wc.app.db.run_sync(
+        lambda s: s.execute(
+            select(Person.channel, RoleGrant.role)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(Person.name == "赵网格")
+        ).all()
+    )
+    assert [tuple(r) for r in held] == [("wecom", "worker")]
