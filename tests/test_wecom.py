@@ -419,3 +419,15 @@ async def test_one_person_on_wecom_and_another_channel_has_one_set_of_tasks_and_
         ).all()
     )
     assert [tuple(r) for r in held] == [("wecom", "worker")]
+
+
+async def test_retried_callbacks_the_channel_answers_itself_are_answered_once(wc: WecomEnv) -> None:
+    """A voice message (unsupported) and a newcomer's text, each sent twice by WeCom, get one answer each."""
+    await staff_up(wc, "w1")
+    voice = wc.xml("w1", "voice", MediaId="V1", Format="amr", MsgId="901")
+    stranger = wc.xml("stranger", "text", Content="你好", MsgId="902")
+    for xml in (voice, voice, stranger, stranger):
+        assert (await wc.post(xml)).status_code == 200
+    await wc.deliver()
+    assert wc.fake.texts_to("w1").count(texts.WX_UNSUPPORTED) == 1
+    assert wc.fake.texts_to("stranger") == [texts.WECOM_NOT_STAFF.format(id="stranger")]

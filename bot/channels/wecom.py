@@ -32,7 +32,7 @@ from .wechat_security import MAX_BODY, Refused, aes_key_problem, read_body
 from .wecom_api import WecomClient
 from .wecom_inbound import CHANNEL, Kind, Parsed, read_message
 from .wecom_security import WecomGuard
-from .wecom_store import NONCE_NAMESPACE, housekeep, sync_bindings
+from .wecom_store import DOOR_NAMESPACE, NONCE_NAMESPACE, housekeep, sync_bindings
 from .wecom_transport import WecomTransport
 
 log = logging.getLogger(__name__)
@@ -75,18 +75,17 @@ def process(parsed: Parsed, nonce_key: str) -> Callable[[Unit, router.Handle], O
             return Outcome(replay=True)
         if parsed.kind == Kind.IGNORE:
             return Outcome()
-        if not first_time(u.session, f"in:{CHANNEL}:door", parsed.message_id, u.now):
-            return Outcome(duplicate=True)
         person = get_or_create_person(u.session, CHANNEL, parsed.userid, u.now, chat_id=parsed.userid)
-        if not is_staff(u.session, person.id):
-            # A member of the corp who holds no role: tell them the id an admin needs, nothing else.
-            u.send(Reply(CHANNEL, parsed.userid, texts.WECOM_NOT_STAFF.format(id=parsed.userid)))
-            return Outcome(queued=True)
-        if parsed.kind == Kind.HELLO:
-            return Outcome()
-        if parsed.kind == Kind.UNSUPPORTED or parsed.inbound is None:
-            u.send(Reply(CHANNEL, parsed.userid, texts.WX_UNSUPPORTED))
-            return Outcome(queued=True)
+        staff = is_staff(u.session, person.id)
+        if not staff or parsed.kind != Kind.MESSAGE or parsed.inbound is None:
+            # Answered here, not by the core (which deduplicates its own): WeCom's retries once.
+            if not first_time(u.session, DOOR_NAMESPACE, parsed.message_id, u.now):
+                return Outcome(duplicate=True)
+            if not staff:  # a member of the corp with no role: the id an admin needs, nothing else
+                u.send(Reply(CHANNEL, parsed.userid, texts.WECOM_NOT_STAFF.format(id=parsed.userid)))
+            elif parsed.kind == Kind.UNSUPPORTED:
+                u.send(Reply(CHANNEL, parsed.userid, texts.WX_UNSUPPORTED))
+            return Outcome(queued=bool(u.sent))
         result = handle(u, parsed.inbound, numbered=True)
         if result.duplicate:
             return Outcome(duplicate=True)

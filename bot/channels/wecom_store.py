@@ -17,6 +17,8 @@ from .wechat_store import put
 from .wecom_inbound import CHANNEL
 
 NONCE_NAMESPACE = "wecom-nonce"
+DOOR_NAMESPACE = "wecom-door"  # callbacks answered by the channel itself (newcomers, voice …)
+DOOR_MEMORY = timedelta(days=1)  # WeCom retries within seconds
 CARD_CHAT_PREFIX = "-area:"  # a leading "-" makes the sender book it as a group chat
 CODE_LIFE = timedelta(hours=72)  # WeCom accepts a card's response_code this long, once
 
@@ -104,8 +106,9 @@ def spend_code(session: Session, remote_id: str, now: datetime) -> None:
 
 
 def housekeep(session: Session, now: datetime, nonces_before: datetime) -> int:
-    """Forget nonces too old to be replayed and card codes past their life."""
+    """Forget nonces too old to be replayed, old door keys, and card codes past their life."""
     gone = forget_before(session, NONCE_NAMESPACE, nonces_before)
+    gone += forget_before(session, DOOR_NAMESPACE, now - DOOR_MEMORY)
     result = session.execute(
         delete(KeyValue).where(KeyValue.key.like(_code_key("%")), KeyValue.expires_at < now)
     )
