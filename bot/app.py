@@ -78,6 +78,7 @@ class App:
         wanted = [("console", a) for a in self.config.console_admins] if console else []
         wanted += [("telegram", str(a)) for a in self.config.telegram.admins]
         wanted += [("wechat", a) for a in self.config.wechat.admins]
+        wanted += [("wecom", a) for a in self.config.wecom.admins]
         for channel, external_id in wanted:
             person = get_or_create_person(
                 session,

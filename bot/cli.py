@@ -90,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
     from .office import enabled as web_enabled
 
-    if not (config.telegram.token or config.wechat.token or web_enabled(config)):
+    if not (config.telegram.token or config.wechat.token or config.wecom.token or web_enabled(config)):
         print(
             "No channel is configured. Set [telegram] token (or JIESU_TELEGRAM_TOKEN) or a [wechat] "
             "section in the config file (or [web] base_url / [open311] api_keys), see config.example.toml.\n"

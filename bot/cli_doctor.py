@@ -345,9 +345,13 @@ def examine(config: Config, lang: str, clock: Clock | None = None) -> Examinatio
             ex.passed.insert(0, ("database", {"url": url}))
             admins = [("telegram", str(a)) for a in config.telegram.admins]
             admins += [("wechat", a) for a in config.wechat.admins]
-            channels = {
-                c for c, on in (("telegram", config.telegram.token), ("wechat", config.wechat.token)) if on
-            }
+            admins += [("wecom", a) for a in config.wecom.admins]
+            tokens = (
+                ("telegram", config.telegram.token),
+                ("wechat", config.wechat.token),
+                ("wecom", config.wecom.token),
+            )
+            channels = {c for c, on in tokens if on}
             r = db.run_sync(lambda s: readiness(s, admins, channels))
             _data(r, ex, lang, bot)
         ex.findings += reached.findings
@@ -363,7 +367,7 @@ def examine(config: Config, lang: str, clock: Clock | None = None) -> Examinatio
 def _channels(config: Config, ex: Examination, db: Database | None) -> str:
     """Ask each configured channel one question; the Telegram bot's @name (or a placeholder)."""
     bot = "@…"
-    if not (config.telegram.token or config.wechat.token):
+    if not (config.telegram.token or config.wechat.token or config.wecom.token):
         ex.add("no_channel", Severity.BLOCK)
     if config.telegram.token:
         try:

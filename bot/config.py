@@ -65,6 +65,19 @@ class WechatConfig:
 
 
 @dataclass
+class WecomConfig:
+    """[wecom]: the 企业微信 self-built app (自建应用) for staff."""
+
+    corp_id: str | None = None
+    agent_id: int | None = None
+    secret: str | None = None
+    token: str | None = None
+    encoding_aes_key: str | None = None
+    api_base_url: str | None = None
+    admins: list[str] = field(default_factory=list)  # WeCom userids made admins of the whole territory
+
+
+@dataclass
 class WebConfig:
     """[web]: the web office (on when base_url is set) and its map tiles."""
 
@@ -92,6 +105,7 @@ class Config:
     console_admins: list[str] = field(default_factory=lambda: ["admin"])
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     wechat: WechatConfig = field(default_factory=WechatConfig)
+    wecom: WecomConfig = field(default_factory=WecomConfig)
     http_listen: str = "127.0.0.1:8080"
     web: WebConfig = field(default_factory=WebConfig)
     open311: Open311Config = field(default_factory=Open311Config)
@@ -363,6 +377,19 @@ def _wechat(wx: _Table, env: dict[str, str]) -> WechatConfig:
     )
 
 
+def _wecom(wc: _Table, env: dict[str, str]) -> WecomConfig:
+    agent = wc.get("agent_id")
+    return WecomConfig(
+        corp_id=env.get("JIESU_WECOM_CORP_ID") or wc.get("corp_id"),
+        agent_id=None if agent is None else _whole(agent, "wecom.agent_id"),
+        secret=env.get("JIESU_WECOM_SECRET") or wc.get("secret"),
+        token=env.get("JIESU_WECOM_TOKEN") or wc.get("token"),
+        encoding_aes_key=env.get("JIESU_WECOM_AES_KEY") or wc.get("encoding_aes_key"),
+        api_base_url=wc.get("api_base_url"),
+        admins=[str(a) for a in wc.get("admins", [])],
+    )
+
+
 def load(
     path: str | Path | None = None, env: dict[str, str] | None = None, *, log_warnings: bool = True
 ) -> Config:
@@ -411,6 +438,7 @@ def load(
             admins=_telegram_ids(tg.get("admins", []), "telegram.admins"),
         ),
         wechat=_wechat(wx, env),
+        wecom=_wecom(_section(raw, "wecom"), env),
         http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
         web=web,
         open311=_open311(raw),

@@ -40,6 +40,10 @@ def _channels(app: App, config: Config) -> list[ChannelRuntime]:
         from .channels.wechat import setup as wechat_setup
 
         runtimes.append(wechat_setup(app, config))
+    if config.wecom.token:
+        from .channels.wecom import setup as wecom_setup
+
+        runtimes.append(wecom_setup(app, config))
     return runtimes
 
 

@@ -683,3 +683,10 @@ POSTER_WHAT = "道路破损、违章停车、环境卫生、物业报修、邻�
 POSTER_TELEGRAM = "Telegram 扫码反映"
 POSTER_WECHAT = "微信扫码反映"
 POSTER_FOOT = "网格代码 {code} · 扫码后按提示选择问题类别、描述问题即可"
+
+# --- 企业微信 (WeCom) app -----------------------------------------------------
+WECOM_NOT_STAFF = (
+    "您好！本应用供网格员和管理员办理工单。您的企业微信账号 {id} 尚未登记，"
+    "请把它发给管理员（/grant {id} worker 范围代码）。"
+)
+WECOM_CARD_DONE = "已处理"

@@ -73,6 +73,10 @@ def get_or_create_person(
         assert row is not None
         return _loaded(session, row)
     person = _loaded(session, row)
+    if person.same_as_id is not None:  # another identity of a person: everything is theirs
+        primary = session.get(Person, person.same_as_id)
+        if primary is not None:
+            return primary
     if name and person.name != name[:100]:
         person.name = name[:100]
     if handle and person.handle != handle[:100]:
@@ -91,6 +95,8 @@ def find_person(session: Session, ref: str, channel: str | None = None) -> Perso
         session.scalars(select(Person).where((Person.handle == ref) | (Person.external_id == ref)).limit(10))
     )
     rows.sort(key=lambda p: (p.channel != channel, p.id))
+    if rows and rows[0].same_as_id is not None:
+        return session.get(Person, rows[0].same_as_id) or rows[0]
     return rows[0] if rows else None
 
 

@@ -112,6 +112,8 @@ class Person(Base):
     handle: Mapped[str | None] = mapped_column(String(100), index=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
+    # Another identity of the same person (a staff member on several channels): the person is that one.
+    same_as_id: Mapped[int | None]
 
 
 class RoleGrant(Base):

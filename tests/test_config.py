@@ -186,3 +186,19 @@ def test_wechat_options_are_typed_fields(tmp_path: Path) -> None:
         "wechat.passive_budget: expected a number, got 'soon'"
     )
     assert error_of(tmp_path, "[wechat]\ntemplate_fields = 3\n").startswith("wechat.template_fields:")
+
+
+def test_wecom_section_with_secrets_from_the_environment(tmp_path: Path) -> None:
+    """[wecom] is read; the secret, token and AES key may come from the environment instead."""
+    path = write(
+        tmp_path, '[wecom]\ncorp_id = "ww1"\nagent_id = 1000002\nsecret = "in-file"\nadmins = ["boss"]\n'
+    )
+    wc = load(path, env={"JIESU_WECOM_SECRET": "from-env", "JIESU_WECOM_TOKEN": "t"}).wecom
+    assert (wc.corp_id, wc.agent_id, wc.secret, wc.token, wc.admins) == (
+        "ww1",
+        1000002,
+        "from-env",
+        "t",
+        ["boss"],
+    )
+    assert "wecom.agent_id: expected a whole number" in error_of(tmp_path, '[wecom]\nagent_id = "1000002"\n')

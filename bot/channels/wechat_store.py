@@ -96,8 +96,9 @@ Fetch = Callable[[], tuple[str, int]]
 class TokenStore:
     """The access token, cached in the database: one refresh for all processes, not one each."""
 
-    def __init__(self, db: Database, clock: Clock, fetch: Fetch) -> None:
+    def __init__(self, db: Database, clock: Clock, fetch: Fetch, key: str = TOKEN_KEY) -> None:
         self.db = db
+        self.key = key
         self.clock = clock
         self.fetch = fetch
         self._cached: tuple[str, datetime] | None = None
@@ -111,7 +112,7 @@ class TokenStore:
         cached = self._cached
         if cached is not None and self._usable(*cached):
             return cached[0]
-        query = select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == TOKEN_KEY)
+        query = select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == self.key)
         row = self.db.run_sync(lambda s: s.execute(query).first())
         if row is not None and row[1] is not None and self._usable(row[0], row[1]):
             self._cached = (str(row[0]), row[1])
@@ -129,17 +130,17 @@ class TokenStore:
     def _ensure_row(self, session: Session) -> None:
         now = self.clock.now()
         table = cast(Table, KeyValue.__table__)
-        values = {"key": TOKEN_KEY, "value": "", "expires_at": now, "updated_at": now}
+        values = {"key": self.key, "value": "", "expires_at": now, "updated_at": now}
         session.execute(insert_ignoring(session.get_bind().dialect.name, table).values(values))
 
     def _refresh_locked(self, session: Session, stale: str | None) -> tuple[str, datetime]:
         # FOR UPDATE holds the row on PostgreSQL; SQLite transactions here are BEGIN IMMEDIATE,
         # which holds the whole database. Either way a second process waits, then finds the token.
-        row = session.scalars(select(KeyValue).where(KeyValue.key == TOKEN_KEY).with_for_update()).one()
+        row = session.scalars(select(KeyValue).where(KeyValue.key == self.key).with_for_update()).one()
         now = self.clock.now()
         if self._usable(row.value, row.expires_at) and row.expires_at is not None and row.value != stale:
             return row.value, row.expires_at  # fresh, or already replaced by another process
-        log.info("fetching a new WeChat access token")
+        log.info("fetching a new access token for %s", self.key)
         token, expires_in = self.fetch()
         row.value = token
         row.expires_at = now + timedelta(seconds=expires_in)

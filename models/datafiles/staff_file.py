@@ -10,7 +10,7 @@ from typing import Any
 from ..tables import Role
 from .problems import Collector, DataFileError, check_code, check_name, read_toml, unknown_keys
 
-PERSON_KEYS = {"name", "role", "scopes", "phone", "telegram", "wechat", "console"}
+PERSON_KEYS = {"name", "role", "scopes", "phone", "telegram", "wechat", "wecom", "console"}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -101,7 +101,7 @@ def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
                     wanted.append(code)
         phone = _phone(c, c.at("people", index, "phone"), item.get("phone"))
         ids = []
-        for channel in ("telegram", "wechat", "console"):
+        for channel in ("telegram", "wechat", "wecom", "console"):
             value = item.get(channel)
             if value is None:
                 continue
@@ -118,7 +118,9 @@ def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
             ids.append((channel, str(value).strip()))
         if phone is None and not ids and "phone" not in item:
             c.error(
-                where, "phone", "give a phone (bound when they share it on Telegram) or telegram / wechat id"
+                where,
+                "phone",
+                "give a phone (bound when they share it on Telegram) or a telegram / wechat / wecom id",
             )
         if name and role and wanted and (phone or ids):
             people.append(StaffMember(name, role, tuple(wanted), phone, tuple(ids), where))

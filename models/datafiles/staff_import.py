@@ -15,6 +15,7 @@ from .staff_file import StaffMember
 
 # Phones bind on Telegram, where a person can share their own number with the bot.
 PHONE_CHANNEL = "telegram"
+WECOM_CHANNEL = "wecom"
 
 
 def import_staff(u: Unit, path: Path, people: tuple[StaffMember, ...]) -> Report:
@@ -35,10 +36,24 @@ def import_staff(u: Unit, path: Path, people: tuple[StaffMember, ...]) -> Report
                 areas.append(area)
         if problems:
             continue
-        for channel, external_id in member.ids:
+        # Several ids are one person: the 企业微信 one (where staff work in a mainland office) or
+        # else the first holds the roles, points and tasks; the others point at it.
+        ids = sorted(member.ids, key=lambda i: i[0] != WECOM_CHANNEL)
+        primary: Person | None = None
+        for channel, external_id in ids:
             person = get_or_create_person(
                 u.session, channel, external_id, u.now, name=member.name, chat_id=external_id
             )
+            if primary is None:
+                primary = person
+            elif person.id != primary.id:
+                if (person.channel, person.external_id) == (channel, external_id):  # not linked yet
+                    person.same_as_id = primary.id
+                    report.lines.append(
+                        f"link {channel} {external_id} to {primary.channel} {primary.external_id} "
+                        f"({member.name}: one person)"
+                    )
+                continue
             for area in areas:
                 if grant(u.session, person, member.role, area.id, None, u.now):
                     report.lines.append(
