@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import shlex
 import sys
 import time
@@ -17,6 +18,7 @@ from models.migrations import alembic_config, current, upgrade
 from models.store import backup as bk
 from models.store.database import Database
 
+log = logging.getLogger(__name__)
 ConfigOf = Callable[[argparse.Namespace], Config]
 DEFAULT_KEEP = 14
 
@@ -54,6 +56,26 @@ def take_backup(db: Database, directory: Path) -> Path:
             version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
         bk.dump_postgres(db.url, target, version)
     return target
+
+
+def backup_if_behind(db: Database, config: Config) -> Path | None:
+    """At `jiesu run`'s start: keep a copy of a database that has migrations to apply, as
+    `jiesu db upgrade` does. An SQLite copy that cannot be made stops the start."""
+    before = current(db.engine)
+    if before is None or before == _scripts(db).get_current_head():
+        return None
+    try:
+        path = take_backup(db, default_dir(config))
+    except bk.BackupError as exc:
+        if db.sqlite:
+            raise bk.BackupError(
+                f"no backup could be made before upgrading from {before}: {exc} "
+                "(free the space, or run jiesu db upgrade --no-backup after taking one yourself)"
+            ) from exc
+        log.warning("upgrading from %s without a backup: %s", before, exc)
+        return None
+    log.warning("database at revision %s: backup written to %s before upgrading", before, path)
+    return path
 
 
 def cmd_upgrade(config: Config, backup_dir: Path | None, no_backup: bool) -> int:

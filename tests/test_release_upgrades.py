@@ -18,7 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
+from bot.app import App
 from bot.cli import main
+from bot.config import load
 from models.migrations import alembic_config, current, upgrade
 from models.store.database import Database, normalise_url
 from models.tables import Person, Ticket
@@ -198,3 +200,25 @@ def test_a_dangling_reference_fails_the_upgrade_on_sqlite(tmp_path: Path) -> Non
             assert conn.scalar(select(func.count()).select_from(text("pragma_table_info('areas')"))) == 7
     finally:
         db.close()
+
+
+async def test_jiesu_run_keeps_a_copy_before_it_migrates(
+    empty_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start of `jiesu run` on an older database backs it up first (SQLite beside the file,
+    PostgreSQL with pg_dump into ./backups); a start with nothing to migrate copies nothing."""
+    monkeypatch.chdir(tmp_path)
+    url = load_release("0008-e9d6179", empty_db_url, tmp_path)
+    for _ in range(2):
+        config = load(None, env={})
+        config.database_url = url
+        app = App(config)
+        try:
+            await app.start(console=False)
+        finally:
+            app.close()
+    made = [p.name for p in (tmp_path / "backups").glob("jiesu-*")]
+    if url.startswith("sqlite") or shutil.which("pg_dump"):
+        assert len(made) == 1 and "-0008." in made[0]
+    else:  # the start logs the pg_dump command instead (see test_backup.py)
+        assert made == []
