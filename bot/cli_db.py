@@ -18,6 +18,8 @@ from models.migrations import alembic_config, current, upgrade
 from models.store import backup as bk
 from models.store.database import Database
 
+from .runtime import StartupError
+
 log = logging.getLogger(__name__)
 ConfigOf = Callable[[argparse.Namespace], Config]
 DEFAULT_KEEP = 14
@@ -68,9 +70,9 @@ def backup_if_behind(db: Database, config: Config) -> Path | None:
         path = take_backup(db, default_dir(config))
     except bk.BackupError as exc:
         if db.sqlite:
-            raise bk.BackupError(
-                f"no backup could be made before upgrading from {before}: {exc} "
-                "(free the space, or run jiesu db upgrade --no-backup after taking one yourself)"
+            raise StartupError(
+                f"no backup could be made before upgrading the database from {before}: {exc}",
+                ["free some disk space, or take a copy yourself and run: jiesu db upgrade --no-backup"],
             ) from exc
         log.warning("upgrading from %s without a backup: %s", before, exc)
         return None

@@ -21,7 +21,9 @@ from sqlalchemy.exc import OperationalError
 from bot.app import App
 from bot.cli import main
 from bot.config import load
+from bot.runtime import StartupError
 from models.migrations import alembic_config, current, upgrade
+from models.store import backup as bk
 from models.store.database import Database, normalise_url
 from models.tables import Person, Ticket
 
@@ -222,3 +224,26 @@ async def test_jiesu_run_keeps_a_copy_before_it_migrates(
         assert len(made) == 1 and "-0008." in made[0]
     else:  # the start logs the pg_dump command instead (see test_backup.py)
         assert made == []
+
+
+async def test_no_copy_no_migration_at_start_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the SQLite copy cannot be written (disk full), `jiesu run` stops with what to do and
+    leaves the database at its old revision."""
+
+    def full(source: Path, target: Path) -> None:
+        raise bk.BackupError("disk full (injected)")
+
+    monkeypatch.setattr(bk, "copy_sqlite", full)
+    url = load_release("0008-e9d6179", "sqlite://", tmp_path)
+    config = load(None, env={})
+    config.database_url = url
+    app = App(config)
+    try:
+        with pytest.raises(StartupError, match=r"no backup could be made .* from 0008: disk full") as caught:
+            await app.start(console=False)
+        assert "jiesu db upgrade --no-backup" in caught.value.details[0]
+        assert current(app.db.engine) == "0008"
+    finally:
+        app.close()
