@@ -35,9 +35,7 @@ def db(db_url: str) -> Iterator[Database]:
 def rows(db: Database) -> dict[str, tuple[str, str | None]]:
     """Each row's chat: (status, error)."""
     return db.run_sync(
-        lambda s: {
-            r.chat_id: (str(r.status), r.error) for r in s.scalars(select(Outbox).order_by(Outbox.id))
-        }
+        lambda s: {r.chat_id: (str(r.status), r.error) for r in s.scalars(select(Outbox).order_by(Outbox.id))}
     )
 
 
