@@ -54,9 +54,14 @@ STATES = {"open", "claimed", "resolved", "closed", "withdrawn", "rejected", "mer
 PENDING_COPIES = 3
 
 
+def worktree_path(commit: str) -> Path:
+    """Where a release is checked out while its fixtures are made."""
+    return Path(tempfile.gettempdir()) / f"jiesu-release-{commit}"
+
+
 def worktree(commit: str) -> Path:
-    """A checkout of commit under the temporary directory (made once)."""
-    path = Path(tempfile.gettempdir()) / f"jiesu-release-{commit}"
+    """A checkout of commit under the temporary directory (made once, removed by main)."""
+    path = worktree_path(commit)
     if not path.exists():
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), commit], check=True)
     return path
@@ -180,9 +185,15 @@ def main(argv: list[str]) -> int:
     for revision, commit in RELEASES:
         if only and revision not in only:
             continue
-        print(build_sqlite(revision, commit))
-        if url:
-            print(build_postgres(revision, commit, url))
+        try:
+            print(build_sqlite(revision, commit))
+            if url:
+                print(build_postgres(revision, commit, url))
+        finally:
+            tree = worktree_path(commit)
+            if tree.exists():
+                remove = ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)]
+                subprocess.run(remove, check=True)
     return 0
 
 
