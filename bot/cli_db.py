@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import shlex
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from sqlalchemy import inspect, text
 from bot.config import Config
 from models.migrations import alembic_config, current, upgrade
 from models.store import backup as bk
-from models.store.database import Database
+from models.store.database import Database, is_sqlite
 
 from .runtime import StartupError
 
@@ -39,7 +40,7 @@ def _has_tables(db: Database) -> bool:
 
 def default_dir(config: Config) -> Path:
     """Backups go beside an SQLite file (DIR/backups), else into ./backups."""
-    if config.database_url and "sqlite" in config.database_url.split(":", 1)[0]:
+    if is_sqlite(config.database_url):
         try:
             return bk.sqlite_path(config.database_url).resolve().parent / "backups"
         except bk.BackupError:
@@ -49,14 +50,19 @@ def default_dir(config: Config) -> Path:
 
 def take_backup(db: Database, directory: Path) -> Path:
     """A consistent copy of the database in directory; raises BackupError when none can be made."""
-    directory.mkdir(parents=True, exist_ok=True)
     target = bk.backup_name(directory, db.url, current(db.engine))
-    if db.sqlite:
-        bk.copy_sqlite(bk.sqlite_path(db.url), target)
-    else:
-        with db.engine.connect() as conn:
-            version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
-        bk.dump_postgres(db.url, target, version)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if db.sqlite:
+            bk.copy_sqlite(bk.sqlite_path(db.url), target)
+            return target
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a directory nobody may write
+        if target.is_file():
+            target.unlink()
+        raise bk.BackupError(f"cannot write {target}: {exc}") from exc
+    with db.engine.connect() as conn:
+        version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
+    bk.dump_postgres(db.url, target, version)
     return target
 
 

@@ -182,3 +182,13 @@ def test_upgrade_without_pg_dump_says_how_to_back_up(
         assert "no backup taken: pg_dump is not installed" in err
         assert "take one yourself first: pg_dump --format=custom --no-owner" in err
         assert list((tmp_path / "b").iterdir()) == []
+
+
+def test_a_backup_that_cannot_be_written_says_why(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup directory that cannot be made gives one line naming the file, and no copy."""
+    (tmp_path / "taken").write_text("a file, not a directory")
+    assert main(["backup", "--db", db.url, "--dir", str(tmp_path / "taken" / "b")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {tmp_path / 'taken' / 'b'}/jiesu-") and err.count("\n") == 1
