@@ -86,10 +86,14 @@ def release(request: pytest.FixtureRequest) -> str:
 
 
 def test_every_release_has_a_fixture() -> None:
-    """One fixture per schema head of an earlier release, and every ticket state in each."""
+    """One fixture per schema head up to the newest released one, with no revision skipped.
+
+    (Revisions added since the last fixture are not released yet; make_fixtures.py adds theirs.)"""
     heads = {name.split("-")[0] for name in FIXTURES}
     scripts = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://")))
-    assert heads == {s.revision for s in scripts.walk_revisions()}
+    chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
+    newest = max(chain.index(h) for h in heads)
+    assert heads == set(chain[: newest + 1]) and chain[0] == "0001"
 
 
 async def test_an_old_release_upgrades_with_every_row(
