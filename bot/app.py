@@ -62,6 +62,10 @@ class App:
         the console runs (`console=False` under `jiesu run`, where nobody would read them).
         """
         with startup_lock(self.db.engine):
+            if not console:  # `jiesu run`: a copy before any migration, as `jiesu db upgrade` keeps
+                from .cli_db import backup_if_behind
+
+                backup_if_behind(self.db, self.config)
             upgrade(self.db.engine)
             self.db.run_sync(lambda s: self._seed_and_bootstrap(s, console))
 

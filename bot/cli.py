@@ -14,11 +14,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from bot.config import Config, ConfigError, load
 from models.clock import FakeClock
-from models.migrations import upgrade
-from models.store.database import Database
 from scheduler import install
 
-from . import cli_territory, cli_understand
+from . import cli_db, cli_territory, cli_understand
 from .app import App
 from .channels.console import Console, ConsoleLineError, ConsoleTransport
 
@@ -73,18 +71,6 @@ def cmd_console(args: argparse.Namespace) -> int:
     return asyncio.run(run_console(config, sys.stdin, sys.stdout, sys.stderr, args.jsonl))
 
 
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    """jiesu db upgrade."""
-    config = _config(args)
-    db = Database(config.database_url)
-    try:
-        upgrade(db.engine)
-    finally:
-        db.close()
-    print(f"database at {db.engine.url.render_as_string(hide_password=True)} is up to date")
-    return 0
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """jiesu run: serve the configured channels."""
     config = _config(args)
@@ -124,8 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True)
-    up = dbsub.add_parser("upgrade", parents=[common], help="create or migrate the schema")
-    up.set_defaults(func=cmd_db_upgrade)
+    cli_db.register(sub, dbsub, common, _config)  # db upgrade|current|history, backup, restore
     cli_territory.register(sub, common, _config)
     from .cli_web import add_parser as add_web_parser  # `jiesu web link USER`
 

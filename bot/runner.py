@@ -106,6 +106,7 @@ async def _clients(runtimes: list[ChannelRuntime]) -> AsyncIterator[None]:
 @asynccontextmanager
 async def _delivering(app: App, grace: float) -> AsyncIterator[None]:
     """The background sender; on exit, sends in flight get `grace` seconds and every lease is released."""
+    app.sender.settles_unserved = True  # a row no channel here delivers is settled, not left waiting
     task = asyncio.create_task(app.sender.run_forever(), name="outbox")
     try:
         yield

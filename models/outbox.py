@@ -117,6 +117,41 @@ def drop_held(session: Session, ticket_id: int, now: datetime, reason: str, keep
     return int(getattr(session.execute(stmt), "rowcount", 0))
 
 
+def settle_unserved(session: Session, served: list[str], now: datetime, age: timedelta) -> dict[str, int]:
+    """Drop open rows older than `age` of channels that no transport here delivers.
+
+    Such a row (a console reply left by an older release, a channel since switched off) would
+    otherwise wait for ever. `error` says why; rows leased by a live process are left alone.
+    Return how many were settled per channel."""
+    open_ = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+    where = [
+        _TABLE.c.status.in_(open_),
+        _TABLE.c.created_at < now - age,
+        or_(_TABLE.c.lease_until.is_(None), _TABLE.c.lease_until < now),
+    ]
+    if served:
+        where.append(_TABLE.c.channel.not_in(served))
+    counts = {
+        str(channel): int(n)
+        for channel, n in session.execute(
+            select(_TABLE.c.channel, func.count()).where(*where).group_by(_TABLE.c.channel)
+        )
+    }
+    for channel in counts:
+        session.execute(
+            update(_TABLE)
+            .where(*where, _TABLE.c.channel == channel)
+            .values(
+                status=OutboxStatus.DROPPED,
+                owner=None,
+                lease_until=None,
+                error=f"no {channel} channel is configured",
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return counts
+
+
 def enqueue(session: Session, reply: Reply, now: datetime, *, not_before: datetime | None = None) -> Outbox:
     """Queue one message; a card update replaces or edits the card already sent."""
     previous_id = None

@@ -38,6 +38,7 @@ from .limits import UNLIMITED, ChannelLimits
 from .types import MAX_ATTEMPTS, Delivery, OutgoingMessage, Transport, backoff
 
 log = logging.getLogger(__name__)
+UNSERVED_AGE = timedelta(hours=1)  # a channel off for longer than a restart: its queue is settled
 PARTS = "parts:"  # remote_id of a row whose first parts arrived before a failure
 
 
@@ -86,6 +87,9 @@ class Sender:
         self._recent_429: dict[str, float] = {}  # channel:chat -> when (bot-wide flood detection)
         self._renewed = 0.0
         self._pruned = 0.0
+        # Under `jiesu run`: rows of channels no transport here delivers are settled, not kept.
+        self.settles_unserved = False
+        self._settled = 0.0
         self._stopping = False
         self.late = 0  # messages that missed their slot and were booked again
 
@@ -268,6 +272,14 @@ class Sender:
         if wall - self._pruned >= 600:
             limits.prune(session, wall - 3600)
             self._pruned = wall
+        if self.settles_unserved and wall - self._settled >= 600:
+            self._settle_unserved(session)
+            self._settled = wall
+
+    def _settle_unserved(self, session: Session) -> None:
+        served = sorted(self.transports)
+        for channel, n in outbox.settle_unserved(session, served, self.clock.now(), UNSERVED_AGE).items():
+            log.warning("%d queued messages for the %s channel, which is not configured: dropped", n, channel)
 
     async def _record(self, free: int | None = None) -> list[tuple[OutgoingMessage, float]]:
         """Write what finished since the last call and (given `free`) claim, in one transaction.
