@@ -18,9 +18,9 @@ from models.reports import stats as stats_mod
 from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
-from . import duplicates
 from .arguments import ticket_arg
 from .render import area_label, category_name, fmt_duration, grant_name
+from .report.followers import stats_lines
 from .reports import chart
 from .reports.digest import overdue_lines
 from .textclean import parse_id
@@ -266,7 +266,7 @@ def stats(turn: Turn, args: list[str]) -> None:
         texts.STATS_ON_TIME.format(rates=rates),
         texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
     ]
-    lines += duplicates.stats_lines(turn, area_ids, since)  # residents following tickets
+    lines += stats_lines(turn, area_ids, since)  # residents following tickets
     if s.phone_followups:
         lines.insert(1, texts.STATS_PHONE_FOLLOWUPS.format(count=s.phone_followups))
     turn.reply("\n".join(lines))

@@ -6,7 +6,8 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, audit, moving, normalise, resident, staff, web, wizard
+from . import admin, audit, moving, normalise, resident, staff, web
+from .report import scene
 from .turn import Command, Turn
 
 V = TypeVar("V")
@@ -31,12 +32,12 @@ def _merge(*tables: dict[str, V]) -> dict[str, V]:
     return merged
 
 
-# Each dialog state that /cancel can leave, and how (the wizard's steps, 办结's photo wait).
-CANCELS = {**wizard.CANCELS, **staff.CANCELS}
+# Each dialog state that /cancel can leave, and how (the report's steps, 办结's photo wait).
+CANCELS = {**scene.CANCELS, **staff.CANCELS}
 COMMANDS: dict[str, Command] = _merge(
     {"cancel": cancel},
     resident.COMMANDS,
-    wizard.COMMANDS,
+    scene.COMMANDS,
     staff.COMMANDS,
     admin.COMMANDS,
     audit.COMMANDS,
@@ -47,7 +48,7 @@ COMMANDS: dict[str, Command] = _merge(
 ALIASES: dict[str, str] = _merge(
     {"取消": "cancel"},
     resident.ALIASES,
-    wizard.ALIASES,
+    scene.ALIASES,
     staff.ALIASES,
     admin.ALIASES,
     audit.ALIASES,

@@ -14,16 +14,16 @@ from models import points, tickets
 from models.dialogs import set_state
 from models.errors import BadInput, NotAllowed, NotFound
 from models.people import find_person, is_staff
-from models.tables import IDLE, Person, Status, Ticket
+from models.tables import Person, Status, Ticket
 from models.territory import binding_of
 
-from . import audit, wizard
+from . import audit
 from .arguments import ticket_arg
 from .render import category_name, deadline_words, due_text, status_name
+from .report import scene
+from .states import Step
 from .textclean import normalise_command
 from .turn import Command, Turn
-
-AWAIT_RESULT_PHOTO = "await_result_photo"
 
 
 def _require_staff(turn: Turn) -> None:
@@ -116,7 +116,7 @@ def _resolve(turn: Turn, args: list[str], usage: str, default_note: str | None) 
     if not note.strip() and default_note is not None:
         note = default_note
     ticket = tickets.resolve(turn.u, ticket_id, turn.person, note, credit)
-    set_state(turn.dialog, AWAIT_RESULT_PHOTO, turn.u.now, {"ticket": ticket_id})
+    set_state(turn.dialog, Step.AWAIT_RESULT_PHOTO, turn.u.now, {"ticket": ticket_id})
     turn.reply(texts.RESOLVE_DONE.format(id=ticket_id))
     if ticket.resolved_by_id != ticket.handler_id:
         said = texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT
@@ -136,7 +136,7 @@ def close(turn: Turn, args: list[str]) -> None:
 def result_photo(turn: Turn) -> bool:
     """Attach a photo sent right after 办结; return False when the message is something else."""
     ticket_id = int(turn.dialog.data.get("ticket", 0))
-    set_state(turn.dialog, IDLE, turn.u.now, {})
+    set_state(turn.dialog, Step.IDLE, turn.u.now, {})
     if not turn.msg.photo:
         return False
     tickets.attach_resolution_photo(turn.u, ticket_id, turn.person, turn.msg.photo)
@@ -220,16 +220,16 @@ def proxy(turn: Turn, args: list[str]) -> None:
     if not turn.private:
         turn.reply(texts.PRIVATE_ONLY)
         return
-    wizard.start(turn, proxy=True)
+    scene.start(turn, proxy=True)
 
 
 def cancel_result_photo(turn: Turn) -> None:
     """/cancel while a result photo is awaited: the ticket stays resolved without one."""
-    set_state(turn.dialog, IDLE, turn.u.now, {})
+    set_state(turn.dialog, Step.IDLE, turn.u.now, {})
     turn.reply(texts.RESULT_PHOTO_CANCELLED)
 
 
-CANCELS: dict[str, Callable[[Turn], None]] = {AWAIT_RESULT_PHOTO: cancel_result_photo}
+CANCELS: dict[str, Callable[[Turn], None]] = {Step.AWAIT_RESULT_PHOTO: cancel_result_photo}
 COMMANDS: dict[str, Command] = {
     "grab": grab,
     "meet": meet,
