@@ -19,12 +19,14 @@ from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
 from .arguments import ticket_arg
+from .normalise import Shape
 from .render import area_label, category_name, fmt_duration, grant_name
 from .report.followers import stats_lines
 from .reports import chart
 from .reports.digest import overdue_lines
+from .spec import Spec, Who
 from .textclean import parse_id
-from .turn import Command, Turn
+from .turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ def _require_over(turn: Turn, area: Area) -> None:
 def assign(turn: Turn, args: list[str]) -> None:
     """/assign ID USER."""
     _scopes(turn)
-    ticket_id = ticket_arg(args, "/assign 编号 用户", 2)
+    ticket_id = ticket_arg(args, ASSIGN.usage, 2)
     worker = _person(turn, args[1])
     tickets.assign(turn.u, ticket_id, turn.person, worker)
     turn.reply(texts.ASSIGN_DONE.format(id=ticket_id, handler=worker.name))
@@ -84,7 +86,7 @@ def assign(turn: Turn, args: list[str]) -> None:
 def reject(turn: Turn, args: list[str]) -> None:
     """/reject ID REASON."""
     _scopes(turn)
-    ticket_id = ticket_arg(args, "/reject 编号 理由", 2)
+    ticket_id = ticket_arg(args, REJECT.usage, 2)
     tickets.reject(turn.u, ticket_id, turn.person, " ".join(args[1:]))
     turn.reply(texts.REJECT_DONE.format(id=ticket_id))
 
@@ -92,7 +94,7 @@ def reject(turn: Turn, args: list[str]) -> None:
 def merge(turn: Turn, args: list[str]) -> None:
     """/merge ID INTO."""
     _scopes(turn)
-    usage = "/merge 编号 目标编号"
+    usage = MERGE.usage
     ticket_id = ticket_arg(args, usage, 2)
     into = parse_id(args[1])
     if into is None:
@@ -115,7 +117,7 @@ def grant_role(turn: Turn, args: list[str]) -> None:
     """/grant USER worker|admin SCOPE."""
     _scopes(turn)
     if len(args) != 3:
-        raise BadInput(texts.USAGE.format(usage="/grant 用户 worker|admin 范围代码"))
+        raise BadInput(texts.USAGE.format(usage=GRANT.usage))
     role = _role(args[1])
     area = _area(turn, args[2])
     _require_over(turn, area)
@@ -131,7 +133,7 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
     """/revoke USER ROLE [SCOPE]."""
     _scopes(turn)
     if len(args) not in (2, 3):
-        raise BadInput(texts.USAGE.format(usage="/revoke 用户 worker|admin [范围代码]"))
+        raise BadInput(texts.USAGE.format(usage=REVOKE.usage))
     role = _role(args[1])
     area = _area(turn, args[2]) if len(args) == 3 else None
     if area is not None:
@@ -173,7 +175,7 @@ def bind(turn: Turn, args: list[str]) -> None:
             turn.reply(texts.GROUP_ONLY)
             return
     if len(args) != 1:
-        raise BadInput(texts.USAGE.format(usage="/bind 范围代码（如 siji-1）"))
+        raise BadInput(texts.USAGE.format(usage=BIND.usage))
     area = _area(turn, args[0])
     if own_chat:
         _require_role_over(turn, area)
@@ -230,7 +232,7 @@ def stats(turn: Turn, args: list[str]) -> None:
     u = turn.u
     period = args[0].lower() if args else "all"
     if period not in texts.PERIOD:
-        raise BadInput(texts.USAGE.format(usage="/stats [week|month]"))
+        raise BadInput(texts.USAGE.format(usage=STATS.usage))
     since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
     s = stats_mod.compute(u.session, area_ids, since)
     on_time = performance.on_time_by_tier(u.session, area_ids, since)
@@ -305,25 +307,16 @@ def _chart(
     after_commit(u.session, draw)
 
 
-COMMANDS: dict[str, Command] = {
-    "assign": assign,
-    "reject": reject,
-    "merge": merge,
-    "grant": grant_role,
-    "revoke": revoke_role,
-    "bind": bind,
-    "areas": areas,
-    "overdue": overdue,
-    "stats": stats,
-}
-ALIASES = {
-    "交办": "assign",
-    "驳回": "reject",
-    "合并": "merge",
-    "绑定": "bind",
-    "超期": "overdue",
-    "统计": "stats",
-}
+ASSIGN = Spec("assign", assign, Who.ADMIN, "/assign 编号 用户", ("交办",), Shape(2, tickets=1), menu="交办")
+REJECT = Spec("reject", reject, Who.ADMIN, "/reject 编号 理由", ("驳回",), Shape(1, True, 1), menu="驳回")
+MERGE = Spec("merge", merge, Who.ADMIN, "/merge 编号 目标编号", ("合并",), Shape(2, tickets=2), menu="合并")
+GRANT = Spec("grant", grant_role, Who.ADMIN, "/grant 用户 worker|admin 范围代码", menu="授权")
+REVOKE = Spec("revoke", revoke_role, Who.ADMIN, "/revoke 用户 worker|admin [范围代码]", menu="撤销授权")
+BIND = Spec("bind", bind, Who.ADMIN, "/bind 范围代码（如 siji-1）", ("绑定",), menu="绑定本群")
+AREAS = Spec("areas", areas, Who.ADMIN, "/areas", menu="范围代码")
+OVERDUE = Spec("overdue", overdue, Who.ADMIN, "/overdue", ("超期",), menu="超期工单")
+STATS = Spec("stats", stats, Who.ADMIN, "/stats [week|month]", ("统计",), menu="统计")
+SPECS = (ASSIGN, REJECT, MERGE, GRANT, REVOKE, BIND, AREAS, OVERDUE, STATS)
 
 
 def phone_followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:

@@ -17,8 +17,9 @@ from models.tables import PointsEntry, Ticket, TicketEvent
 
 from .arguments import ticket_arg
 from .render import category_name, fmt_time, person_name, role_name
+from .spec import Spec, Who
 from .textclean import parse_id
-from .turn import Command, Turn
+from .turn import Turn
 
 HISTORY_USAGE = "/history 编号 [页码]"
 PAGE = 15  # lines per page: a long trail stays readable in one chat message
@@ -320,5 +321,5 @@ def ledger(turn: Turn, args: list[str]) -> None:
     turn.reply("\n".join(lines))
 
 
-COMMANDS: dict[str, Command] = {"history": history}
-ALIASES = {"历史": "history"}
+HISTORY = Spec("history", history, Who.WORKER, HISTORY_USAGE, ("历史",), menu="工单办理记录", personal=True)
+SPECS = (HISTORY,)

@@ -12,7 +12,8 @@ from models.ticket_move import movable, recategorise, relocate
 
 from .arguments import ticket_arg
 from .render import area_label, status_name
-from .turn import Command, Turn
+from .spec import Spec, Who
+from .turn import Turn
 
 TARGET_LEVELS = (AreaLevel.GRID, AreaLevel.COMMUNITY, AreaLevel.DEPARTMENT)
 USAGE = "/move 编号 范围代码（如 /move 12 jingfa-1）"
@@ -74,5 +75,5 @@ def move(turn: Turn, args: list[str]) -> None:
     turn.reply(move_by_admin(turn.u, turn.person, ticket_id, args[1]))
 
 
-COMMANDS: dict[str, Command] = {"move": move}
-ALIASES = {"转派": "move"}
+MOVE = Spec("move", move, Who.ADMIN, USAGE, ("转派",), menu="转派")
+SPECS = (MOVE,)

@@ -12,14 +12,16 @@ from models.tables import AreaLevel, Status, Ticket
 
 from . import ticket_text, understand
 from .menu import MENU
+from .normalise import Shape
 from .notify import to_person
 from .payloads import MenuAction
 from .render import category_name, deadline_words, fmt_time, person_name, status_name
 from .report import scene
 from .report.draft import deeplink_hint, in_report, office_keywords
 from .report.followers import affected_line, is_follower
+from .spec import Spec, Who
 from .textclean import parse_id
-from .turn import Command, Turn
+from .turn import Turn
 
 
 def greet(turn: Turn, args: list[str]) -> None:
@@ -74,7 +76,7 @@ def status(turn: Turn, args: list[str]) -> None:
     u = turn.u
     ticket_id = parse_id(args[0]) if args else None
     if ticket_id is None:
-        turn.reply(texts.USAGE.format(usage="/status 编号"))
+        turn.reply(texts.USAGE.format(usage=STATUS.usage))
         return
     ticket = u.session.get(Ticket, ticket_id)
     if ticket is None or not (tickets.visible_to(u, ticket, turn.person) or is_follower(turn, ticket.id)):
@@ -133,7 +135,7 @@ def withdraw(turn: Turn, args: list[str]) -> None:
     """Take back one's own ticket."""
     ticket_id = parse_id(args[0]) if args else None
     if ticket_id is None:
-        turn.reply(texts.USAGE.format(usage="/withdraw 编号"))
+        turn.reply(texts.USAGE.format(usage=WITHDRAW.usage))
         return
     tickets.withdraw(turn.u, ticket_id, turn.person)
     turn.reply(texts.WITHDRAW_CONFIRMED.format(id=ticket_id))
@@ -143,7 +145,7 @@ def unfollow(turn: Turn, args: list[str]) -> None:
     """取消关注 12: stop hearing about a ticket one followed (the duplicate offer, or a merge)."""
     ticket_id = parse_id(args[0]) if args else None
     if ticket_id is None:
-        turn.reply(texts.USAGE.format(usage="取消关注 编号（/unfollow 编号）"))
+        turn.reply(texts.USAGE.format(usage=UNFOLLOW.usage))
         return
     tickets.unfollow(turn.u, ticket_id, turn.person, turn.person)
     turn.reply(texts.UNFOLLOWED.format(id=ticket_id))
@@ -183,19 +185,29 @@ def _fits(turn: Turn, text: str) -> bool:
     return limits.description_min <= len(text) <= limits.description_max
 
 
-COMMANDS: dict[str, Command] = {
-    "start": greet,
-    "help": help_,
-    "my": my_tickets,
-    "status": status,
-    "withdraw": withdraw,
-    "unfollow": unfollow,
-}
-ALIASES = {
-    "帮助": "help",
-    "菜单": "start",
-    "我的工单": "my",
-    "查询": "status",
-    "撤回": "withdraw",
-    "取消关注": "unfollow",
-}
+START = Spec("start", greet, Who.RESIDENT, "/start", ("菜单",), menu="主菜单")
+MY = Spec("my", my_tickets, Who.RESIDENT, "/my", ("我的工单",), menu="我的工单", personal=True)
+STATUS = Spec(
+    "status",
+    status,
+    Who.RESIDENT,
+    "/status 编号",
+    ("查询",),
+    Shape(1, tickets=1),
+    menu="查询工单进展",
+    personal=True,
+)
+WITHDRAW = Spec(
+    "withdraw",
+    withdraw,
+    Who.RESIDENT,
+    "/withdraw 编号",
+    ("撤回",),
+    Shape(1, tickets=1),
+    menu="撤回工单",
+    personal=True,
+)
+UNFOLLOW = Spec(
+    "unfollow", unfollow, Who.RESIDENT, "取消关注 编号（/unfollow 编号）", ("取消关注",), personal=True
+)
+HELP = Spec("help", help_, Who.RESIDENT, "/help", ("帮助",), menu="使用帮助", staff_menu="命令帮助")

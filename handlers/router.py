@@ -16,7 +16,7 @@ from models.store.unit_of_work import Unit
 
 from . import admin, pending, resident, staff, staff_binding
 from .answers import as_press
-from .commands import COMMANDS, parse
+from .commands import COMMANDS, PERSONAL, parse
 from .payloads import (
     FollowerSatisfied,
     FollowerSolved,
@@ -163,11 +163,6 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
         # An owed 双是 answer first, then what the text means; the menu last.
         elif not pending.answer(turn):
             resident.read(turn)
-
-
-# Commands about the sender's own tickets, points or a ticket's trail: in a group they are answered
-# in the sender's private chat, with a short note in the group (handlers/turn.py).
-PERSONAL = frozenset({"status", "my", "withdraw", "unfollow", "points", "history"})
 
 
 def _personal(turn: Turn) -> bool:

@@ -19,11 +19,13 @@ from models.territory import binding_of
 
 from . import audit
 from .arguments import ticket_arg
+from .normalise import Shape
 from .render import category_name, deadline_words, due_text, status_name
 from .report import scene
+from .spec import Spec, Who
 from .states import Step
 from .textclean import normalise_command
-from .turn import Command, Turn
+from .turn import Turn
 
 
 def _require_staff(turn: Turn) -> None:
@@ -45,20 +47,20 @@ def grab_by_id(turn: Turn, ticket_id: int) -> None:
 def grab(turn: Turn, args: list[str]) -> None:
     """抢单 ID."""
     _require_staff(turn)
-    grab_by_id(turn, ticket_arg(args, "抢单 编号"))
+    grab_by_id(turn, ticket_arg(args, GRAB.usage))
 
 
 def meet(turn: Turn, args: list[str]) -> None:
     """见面 ID: record an on-site meeting with the resident."""
     _require_staff(turn)
-    ticket = tickets.meet(turn.u, ticket_arg(args, "见面 编号"), turn.person)
+    ticket = tickets.meet(turn.u, ticket_arg(args, MEET.usage), turn.person)
     turn.reply(texts.MEET_DONE.format(id=ticket.id))
 
 
 def note(turn: Turn, args: list[str]) -> None:
     """进展 ID 内容: record progress."""
     _require_staff(turn)
-    ticket_id = ticket_arg(args, "进展 编号 内容", 2)
+    ticket_id = ticket_arg(args, NOTE.usage, 2)
     tickets.add_note(turn.u, ticket_id, turn.person, " ".join(args[1:]))
     turn.reply(texts.NOTE_DONE.format(id=ticket_id))
 
@@ -66,7 +68,7 @@ def note(turn: Turn, args: list[str]) -> None:
 def tier(turn: Turn, args: list[str]) -> None:
     """定级 ID 简单|复杂|暂难解决 理由: change the 135 tier."""
     _require_staff(turn)
-    usage = "定级 编号 简单|复杂|暂难解决 理由"
+    usage = TIER.usage
     ticket_id = ticket_arg(args, usage, 3)
     new_tier = texts.TIER_WORDS.get(normalise_command(args[1]).lower())
     if new_tier is None:
@@ -79,7 +81,7 @@ def tier(turn: Turn, args: list[str]) -> None:
 def plan(turn: Turn, args: list[str]) -> None:
     """方案 ID YYYY-MM-DD 内容: the initial plan of a pending ticket."""
     _require_staff(turn)
-    ticket_id = ticket_arg(args, "方案 编号 日期(YYYY-MM-DD) 内容", 3)
+    ticket_id = ticket_arg(args, PLAN.usage, 3)
     try:
         when = date.fromisoformat(normalise_command(args[1]))
     except ValueError:
@@ -125,12 +127,12 @@ def _resolve(turn: Turn, args: list[str], usage: str, default_note: str | None) 
 
 def resolve(turn: Turn, args: list[str]) -> None:
     """办结 ID 说明 [记分给 USER]: report done; a photo sent next is attached as the result."""
-    _resolve(turn, args, "办结 编号 说明", None)
+    _resolve(turn, args, RESOLVE.usage, None)
 
 
 def close(turn: Turn, args: list[str]) -> None:
     """/close ID [说明] [--credit USER]: 办结, the note optional (an admin closing on a worker's behalf)."""
-    _resolve(turn, args, texts.CLOSE_USAGE, texts.ON_BEHALF_NOTE)
+    _resolve(turn, args, CLOSE.usage, texts.ON_BEHALF_NOTE)
 
 
 def result_photo(turn: Turn) -> bool:
@@ -196,7 +198,7 @@ def rank(turn: Turn, args: list[str]) -> None:
     period = args[0].lower() if args else "week"
     period = {"周": "week", "本周": "week", "月": "month", "本月": "month", "全部": "all"}.get(period, period)
     if period not in texts.PERIOD:
-        raise BadInput(texts.USAGE.format(usage="排行 week|month"))
+        raise BadInput(texts.USAGE.format(usage=RANK.usage))
     since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
     area_ids = None
     if not turn.private:
@@ -230,29 +232,17 @@ def cancel_result_photo(turn: Turn) -> None:
 
 
 CANCELS: dict[str, Callable[[Turn], None]] = {Step.AWAIT_RESULT_PHOTO: cancel_result_photo}
-COMMANDS: dict[str, Command] = {
-    "grab": grab,
-    "meet": meet,
-    "note": note,
-    "tier": tier,
-    "plan": plan,
-    "resolve": resolve,
-    "close": close,
-    "mine": mine,
-    "points": my_points,
-    "rank": rank,
-    "proxy": proxy,
-}
-ALIASES = {
-    "抢单": "grab",
-    "见面": "meet",
-    "进展": "note",
-    "定级": "tier",
-    "方案": "plan",
-    "办结": "resolve",
-    "我的任务": "mine",
-    "我的积分": "points",
-    "积分": "points",
-    "排行": "rank",
-    "代办": "proxy",
-}
+GRAB = Spec("grab", grab, Who.WORKER, "抢单 编号", ("抢单",), Shape(1, tickets=1), menu="抢单 编号")
+MEET = Spec("meet", meet, Who.WORKER, "见面 编号", ("见面",), Shape(1, tickets=1))
+NOTE = Spec("note", note, Who.WORKER, "进展 编号 内容", ("进展",), Shape(1, True, 1))
+TIER = Spec("tier", tier, Who.WORKER, "定级 编号 简单|复杂|暂难解决 理由", ("定级",), Shape(2, True, 1))
+PLAN = Spec("plan", plan, Who.WORKER, "方案 编号 日期(YYYY-MM-DD) 内容", ("方案",), Shape(2, True, 1))
+RESOLVE = Spec("resolve", resolve, Who.WORKER, "办结 编号 说明", ("办结",), Shape(1, True, 1))
+CLOSE = Spec("close", close, Who.ADMIN, texts.CLOSE_USAGE, menu="代为办结")
+MINE = Spec("mine", mine, Who.WORKER, "/mine", ("我的任务",), menu="我的任务")
+POINTS = Spec(
+    "points", my_points, Who.WORKER, "/points", ("我的积分", "积分"), menu="我的积分", personal=True
+)
+RANK = Spec("rank", rank, Who.WORKER, "排行 week|month", ("排行",), menu="积分排行")
+PROXY = Spec("proxy", proxy, Who.WORKER, "/proxy", ("代办",))
+SPECS = (GRAB, MEET, NOTE, TIER, PLAN, RESOLVE, MINE, POINTS, RANK, PROXY)  # CLOSE: an admin's

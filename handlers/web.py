@@ -16,7 +16,8 @@ from models.store.unit_of_work import Unit
 from models.tables import Ticket
 
 from .reports import weekly
-from .turn import Command, Turn
+from .spec import Spec, Who
+from .turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def report_week(turn: Turn, args: list[str]) -> None:
     if not scope.admin_areas:
         raise NotAllowed(texts.NOT_ADMIN)
     if args:
-        raise BadInput(texts.USAGE.format(usage="/report_week"))
+        raise BadInput(texts.USAGE.format(usage=REPORT_WEEK.usage))
     if turn.msg.channel in NO_FILE_CHANNELS:
         base = u.rules.web_base_url
         if not base:
@@ -99,5 +100,6 @@ def report_week(turn: Turn, args: list[str]) -> None:
     after_commit(u.session, write)
 
 
-COMMANDS: dict[str, Command] = {"web": web, "report_week": report_week}
-ALIASES = {"后台": "web", "周报": "report_week"}
+WEB = Spec("web", web, Who.WORKER, "/web", ("后台",))
+REPORT_WEEK = Spec("report_week", report_week, Who.ADMIN, "/report_week", ("周报",), menu="周报（Excel）")
+SPECS = (WEB, REPORT_WEEK)

@@ -15,8 +15,9 @@ from models.messages import Button, Inbound
 
 from .. import texts
 from ..payloads import WizardAction, WizardNav, unpack
+from ..spec import Spec, Who
 from ..states import REPORT, Step
-from ..turn import Command, Turn
+from ..turn import Turn
 from . import duplicates, words
 from .draft import (
     BACK,
@@ -212,7 +213,9 @@ def _back(turn: Turn) -> None:
     ask(turn, previous)
 
 
-COMMANDS: dict[str, Command] = {"report": report}
-ALIASES = {"反映问题": "report", "我要反映": "report", "报事": "report"}
+REPORT_COMMAND = Spec(
+    "report", report, Who.RESIDENT, "/report", ("反映问题", "我要反映", "报事"), menu="反映问题"
+)
+SPECS = (REPORT_COMMAND,)
 # /cancel leaves the report from any step.
 CANCELS: dict[str, Callable[[Turn], None]] = {s.value: cancel for s in REPORT}
