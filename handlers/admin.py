@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import texts
 from models import tickets
-from models.errors import BadInput, NotAllowed, NotFound
+from models.errors import BadInput, NotAllowed, NotFound, Refusal
 from models.messages import Reply
 from models.outbox import after_commit
 from models.people import admin_scopes, find_person, grant, grants_of, is_staff, revoke
@@ -19,13 +19,12 @@ from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
 from .arguments import ticket_arg
-from .normalise import Shape
+from .normalise import Shape, ticket_number
 from .render import area_label, category_name, fmt_duration, grant_name
 from .report.followers import stats_lines
 from .reports import chart
 from .reports.digest import overdue_lines
 from .spec import Spec, Who
-from .textclean import parse_id
 from .turn import Turn
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ def _scopes(turn: Turn) -> list[int]:
     """The admin's scopes; refuses everyone else without revealing anything."""
     scopes = admin_scopes(turn.u.session, turn.person.id)
     if not scopes:
-        raise NotAllowed(texts.NOT_ADMIN)
+        raise NotAllowed(Refusal.NOT_ADMIN)
     return scopes
 
 
@@ -57,21 +56,21 @@ def _area_ids(turn: Turn) -> set[int] | None:
 def _person(turn: Turn, ref: str) -> Person:
     person = find_person(turn.u.session, ref, turn.msg.channel)
     if person is None:
-        raise NotFound(texts.USER_NOT_FOUND.format(user=ref))
+        raise NotFound(Refusal.USER_NOT_FOUND, user=ref)
     return person
 
 
 def _area(turn: Turn, code: str) -> Area:
     area = turn.u.tree.by_code(code)
     if area is None:
-        raise NotFound(texts.AREA_NOT_FOUND.format(code=code))
+        raise NotFound(Refusal.AREA_NOT_FOUND, code=code)
     return area
 
 
 def _require_over(turn: Turn, area: Area) -> None:
     if not any(turn.u.tree.is_within(area.id, s) for s in _scopes(turn)):
         names = "、".join(turn.u.tree.by_id[s].name for s in _scopes(turn))
-        raise NotAllowed(texts.GRANT_OUTSIDE.format(area=names))
+        raise NotAllowed(Refusal.GRANT_OUTSIDE, area=names)
 
 
 def assign(turn: Turn, args: list[str]) -> None:
@@ -96,9 +95,9 @@ def merge(turn: Turn, args: list[str]) -> None:
     _scopes(turn)
     usage = MERGE.usage
     ticket_id = ticket_arg(args, usage, 2)
-    into = parse_id(args[1])
+    into = ticket_number(args[1])
     if into is None:
-        raise BadInput(texts.USAGE.format(usage=usage))
+        raise BadInput(Refusal.USAGE, usage=usage)
     tickets.merge(turn.u, ticket_id, into, turn.person)
     turn.reply(texts.MERGE_DONE.format(id=ticket_id, into=into))
 
@@ -109,7 +108,7 @@ def _role(word: str) -> Role:
     except ValueError:
         mapped = {"网格员": Role.WORKER, "管理员": Role.ADMIN}.get(word)
         if mapped is None:
-            raise BadInput(texts.ROLE_INVALID) from None
+            raise BadInput(Refusal.ROLE_INVALID) from None
         return mapped
 
 
@@ -117,7 +116,7 @@ def grant_role(turn: Turn, args: list[str]) -> None:
     """/grant USER worker|admin SCOPE."""
     _scopes(turn)
     if len(args) != 3:
-        raise BadInput(texts.USAGE.format(usage=GRANT.usage))
+        raise BadInput(Refusal.USAGE, usage=GRANT.usage)
     role = _role(args[1])
     area = _area(turn, args[2])
     _require_over(turn, area)
@@ -133,13 +132,13 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
     """/revoke USER ROLE [SCOPE]."""
     _scopes(turn)
     if len(args) not in (2, 3):
-        raise BadInput(texts.USAGE.format(usage=REVOKE.usage))
+        raise BadInput(Refusal.USAGE, usage=REVOKE.usage)
     role = _role(args[1])
     area = _area(turn, args[2]) if len(args) == 3 else None
     if area is not None:
         _require_over(turn, area)
     elif turn.u.tree.top().id not in _scopes(turn):
-        raise BadInput(texts.USAGE.format(usage="/revoke 用户 worker|admin 范围代码"))
+        raise BadInput(Refusal.USAGE, usage="/revoke 用户 worker|admin 范围代码")
     person = _person(turn, args[0])
     count = revoke(turn.u.session, person, role, area.id if area else None)
     name = texts.ROLE_NAME[role]
@@ -155,7 +154,7 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
 def _require_role_over(turn: Turn, area: Area) -> None:
     """Staff may subscribe their own chat only to an area inside one of their roles."""
     if not any(turn.u.tree.is_within(area.id, g.area_id) for g in grants_of(turn.u.session, turn.person.id)):
-        raise NotAllowed(texts.WX_BIND_OUTSIDE.format(area=area_label(turn.u, area.id)))
+        raise NotAllowed(Refusal.WX_BIND_OUTSIDE, area=area_label(turn.u, area.id))
 
 
 def bind(turn: Turn, args: list[str]) -> None:
@@ -168,14 +167,14 @@ def bind(turn: Turn, args: list[str]) -> None:
     if own_chat:
         if not is_staff(turn.u.session, turn.person.id):
             # The user id is what an admin needs for /grant; WeChat shows it nowhere else.
-            raise NotAllowed(texts.WX_BIND_NOT_STAFF.format(id=turn.person.external_id))
+            raise NotAllowed(Refusal.WX_BIND_NOT_STAFF, id=turn.person.external_id)
     else:
         _scopes(turn)
         if turn.private:
             turn.reply(texts.GROUP_ONLY)
             return
     if len(args) != 1:
-        raise BadInput(texts.USAGE.format(usage=BIND.usage))
+        raise BadInput(Refusal.USAGE, usage=BIND.usage)
     area = _area(turn, args[0])
     if own_chat:
         _require_role_over(turn, area)
@@ -232,7 +231,7 @@ def stats(turn: Turn, args: list[str]) -> None:
     u = turn.u
     period = args[0].lower() if args else "all"
     if period not in texts.PERIOD:
-        raise BadInput(texts.USAGE.format(usage=STATS.usage))
+        raise BadInput(Refusal.USAGE, usage=STATS.usage)
     since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
     s = stats_mod.compute(u.session, area_ids, since)
     on_time = performance.on_time_by_tier(u.session, area_ids, since)

@@ -10,15 +10,15 @@ from sqlalchemy import func, select
 
 from handlers import texts
 from models import followers, points, tickets
-from models.errors import BadInput
+from models.errors import BadInput, Refusal
 from models.events import EventKind
 from models.store.unit_of_work import Unit
 from models.tables import PointsEntry, Ticket, TicketEvent
 
 from .arguments import ticket_arg
+from .normalise import ticket_number
 from .render import category_name, fmt_time, person_name, role_name
 from .spec import Spec, Who
-from .textclean import parse_id
 from .turn import Turn
 
 HISTORY_USAGE = "/history 编号 [页码]"
@@ -39,9 +39,9 @@ def _page_of(args: list[str], at: int, usage: str) -> int:
     """The page asked for (1 when none); a page that is no number is bad input."""
     if len(args) <= at:
         return 1
-    page = parse_id(args[at])
+    page = ticket_number(args[at])
     if page is None or page < 1:
-        raise BadInput(texts.USAGE.format(usage=usage))
+        raise BadInput(Refusal.USAGE, usage=usage)
     return page
 
 
@@ -167,12 +167,12 @@ def _phone_followup(u: Unit, note: str | None) -> str:
 
 
 def _released(u: Unit, note: str | None) -> str:
-    previous = parse_id(note or "")
+    previous = ticket_number(note or "")
     return texts.HISTORY_DETAIL["released"].format(name=person_name(u.session, previous))
 
 
 def _unfollowed(u: Unit, note: str | None) -> str:
-    follower = parse_id(note or "")
+    follower = ticket_number(note or "")
     return texts.HISTORY_DETAIL["unfollowed"].format(name=person_name(u.session, follower))
 
 
@@ -230,7 +230,7 @@ def entries(u: Unit, ticket: Ticket) -> list[Entry]:
     rows = u.session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.at, TicketEvent.id)
     )
-    out = [Entry(ev.at, texts.EVENT_NAME.get(ev.kind, ev.kind), ev.actor_id, _detail(u, ev)) for ev in rows]
+    out = [Entry(ev.at, texts.EVENT_NAME[ev.kind], ev.actor_id, _detail(u, ev)) for ev in rows]
     merged = select(TicketEvent).where(
         TicketEvent.kind == EventKind.MERGED.value,
         TicketEvent.ticket_id.in_(select(Ticket.id).where(Ticket.merged_into_id == ticket.id)),

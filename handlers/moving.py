@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from handlers import texts
 from models import tickets
-from models.errors import BadInput, InvalidTransition, NotAllowed, NotFound
+from models.errors import BadInput, InvalidTransition, NotAllowed, NotFound, Refusal
 from models.people import admin_scopes, has_role
 from models.store.unit_of_work import Unit
-from models.tables import Area, AreaLevel, Category, Person, Role, Ticket
+from models.tables import Area, AreaLevel, Category, Person, Role, Status, Ticket
 from models.ticket_move import movable, recategorise, relocate
 
 from .arguments import ticket_arg
-from .render import area_label, status_name
+from .render import area_label
 from .spec import Spec, Who
 from .turn import Turn
 
@@ -39,17 +39,15 @@ def move_by_admin(u: Unit, actor: Person, ticket_id: int, code: str) -> str:
     """
     area = u.tree.by_code(code)
     if area is None:
-        raise NotFound(texts.AREA_NOT_FOUND.format(code=code))
+        raise NotFound(Refusal.AREA_NOT_FOUND, code=code)
     if area.level not in TARGET_LEVELS:
-        raise BadInput(texts.MOVE_TARGET_LEVEL.format(code=area.code))
+        raise BadInput(Refusal.MOVE_TARGET_LEVEL, code=area.code)
     ticket = tickets.get(u, ticket_id, lock=True)
     over_ticket = tickets.is_admin_over(u, actor, ticket)
     if not (over_ticket and has_role(u.session, actor.id, Role.ADMIN, u.tree, area.id)):
-        raise NotAllowed(texts.NOT_ADMIN)
+        raise NotAllowed(Refusal.NOT_ADMIN)
     if not movable(ticket):
-        raise InvalidTransition(
-            texts.MOVE_NOT_ACTIVE.format(id=ticket.id, status=status_name(ticket.status, staff=True))
-        )
+        raise InvalidTransition(Refusal.MOVE_NOT_ACTIVE, id=ticket.id, status=Status(ticket.status))
     if ticket.area_id == area.id:
         return texts.MOVE_SAME.format(id=ticket.id, area=area_label(u, area.id))
     old = move_to_area(u, ticket, area, actor)
@@ -71,7 +69,7 @@ def move(turn: Turn, args: list[str]) -> None:
     """/move ID SCOPE (转派): an admin re-routes a misrouted ticket to a grid, community or department."""
     ticket_id = ticket_arg(args, USAGE, 2)
     if len(args) != 2:
-        raise BadInput(texts.USAGE.format(usage=USAGE))
+        raise BadInput(Refusal.USAGE, usage=USAGE)
     turn.reply(move_by_admin(turn.u, turn.person, ticket_id, args[1]))
 
 

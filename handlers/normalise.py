@@ -39,10 +39,15 @@ class Shape:
 PLAIN = Shape()  # a command whose words are split on spaces only
 
 
+def nfkc(text: str) -> str:
+    """Full-width letters, digits and punctuation folded (／ｓｔａｔｕｓ　１２ reads as /status 12)."""
+    return unicodedata.normalize("NFKC", text)
+
+
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """NFKC (full-width digits, letters, punctuation), no emoji, single spaces, lower case."""
-    text = _EMOJI.sub("", unicodedata.normalize("NFKC", text))
+    text = _EMOJI.sub("", nfkc(text))
     return " ".join(text.split()).lower()
 
 
@@ -85,7 +90,7 @@ def _folded_with_index(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        folded = " " if ch.isspace() else _EMOJI.sub("", unicodedata.normalize("NFKC", ch))
+        folded = " " if ch.isspace() else _EMOJI.sub("", nfkc(ch))
         out.append(folded)
         index.extend([i] * len(folded))
     return "".join(out), index

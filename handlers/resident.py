@@ -12,7 +12,7 @@ from models.tables import AreaLevel, Status, Ticket
 
 from . import ticket_text, understand
 from .menu import MENU
-from .normalise import Shape
+from .normalise import Shape, ticket_number
 from .notify import to_person
 from .payloads import MenuAction
 from .render import category_name, deadline_words, fmt_time, person_name, status_name
@@ -20,7 +20,6 @@ from .report import scene
 from .report.draft import deeplink_hint, in_report, office_keywords
 from .report.followers import affected_line, is_follower
 from .spec import Spec, Who
-from .textclean import parse_id
 from .turn import Turn
 
 
@@ -74,7 +73,7 @@ def my_tickets(turn: Turn, args: list[str]) -> None:
 def status(turn: Turn, args: list[str]) -> None:
     """Show one ticket the person may see; staff in scope get the private details privately."""
     u = turn.u
-    ticket_id = parse_id(args[0]) if args else None
+    ticket_id = ticket_number(args[0]) if args else None
     if ticket_id is None:
         turn.reply(texts.USAGE.format(usage=STATUS.usage))
         return
@@ -133,7 +132,7 @@ def _own(turn: Turn, ticket: Ticket) -> bool:
 
 def withdraw(turn: Turn, args: list[str]) -> None:
     """Take back one's own ticket."""
-    ticket_id = parse_id(args[0]) if args else None
+    ticket_id = ticket_number(args[0]) if args else None
     if ticket_id is None:
         turn.reply(texts.USAGE.format(usage=WITHDRAW.usage))
         return
@@ -143,7 +142,7 @@ def withdraw(turn: Turn, args: list[str]) -> None:
 
 def unfollow(turn: Turn, args: list[str]) -> None:
     """取消关注 12: stop hearing about a ticket one followed (the duplicate offer, or a merge)."""
-    ticket_id = parse_id(args[0]) if args else None
+    ticket_id = ticket_number(args[0]) if args else None
     if ticket_id is None:
         turn.reply(texts.USAGE.format(usage=UNFOLLOW.usage))
         return

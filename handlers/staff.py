@@ -12,25 +12,24 @@ from sqlalchemy import select
 from handlers import texts
 from models import points, tickets
 from models.dialogs import set_state
-from models.errors import BadInput, NotAllowed, NotFound
+from models.errors import BadInput, NotAllowed, NotFound, Refusal
 from models.people import find_person, is_staff
 from models.tables import Person, Status, Ticket
 from models.territory import binding_of
 
-from . import audit
+from . import audit, vocabulary
 from .arguments import ticket_arg
-from .normalise import Shape
+from .normalise import Shape, nfkc
 from .render import category_name, deadline_words, due_text, status_name
 from .report import scene
 from .spec import Spec, Who
 from .states import Step
-from .textclean import normalise_command
 from .turn import Turn
 
 
 def _require_staff(turn: Turn) -> None:
     if not is_staff(turn.u.session, turn.person.id):
-        raise NotAllowed(texts.NOT_STAFF)
+        raise NotAllowed(Refusal.NOT_STAFF)
 
 
 def grab_by_id(turn: Turn, ticket_id: int) -> None:
@@ -70,9 +69,9 @@ def tier(turn: Turn, args: list[str]) -> None:
     _require_staff(turn)
     usage = TIER.usage
     ticket_id = ticket_arg(args, usage, 3)
-    new_tier = texts.TIER_WORDS.get(normalise_command(args[1]).lower())
+    new_tier = vocabulary.TIER.get(nfkc(args[1]).lower())
     if new_tier is None:
-        raise BadInput(texts.USAGE.format(usage=usage))
+        raise BadInput(Refusal.USAGE, usage=usage)
     ticket = tickets.change_tier(turn.u, ticket_id, turn.person, new_tier, " ".join(args[2:]))
     deadline = deadline_words(turn.u, ticket, texts.DEADLINE_NEW)
     turn.reply(texts.TIER_DONE.format(id=ticket.id, tier=texts.TIER[ticket.tier], deadline=deadline))
@@ -83,10 +82,10 @@ def plan(turn: Turn, args: list[str]) -> None:
     _require_staff(turn)
     ticket_id = ticket_arg(args, PLAN.usage, 3)
     try:
-        when = date.fromisoformat(normalise_command(args[1]))
+        when = date.fromisoformat(nfkc(args[1]))
     except ValueError:
         today = turn.u.now.astimezone(ZoneInfo(turn.u.rules.sla.timezone)).date()
-        raise BadInput(texts.DATE_INVALID.format(example=today.isoformat())) from None
+        raise BadInput(Refusal.DATE_INVALID, example=today.isoformat()) from None
     ticket = tickets.set_plan(turn.u, ticket_id, turn.person, when, " ".join(args[2:]))
     turn.reply(texts.PLAN_DONE.format(id=ticket.id, due=due_text(turn.u, ticket)))
 
@@ -106,7 +105,7 @@ def _credit(turn: Turn, tail: str) -> tuple[str, Person | None]:
     ref = found.group(1).rstrip("。.")
     person = find_person(turn.u.session, ref, turn.msg.channel)
     if person is None:
-        raise NotFound(texts.USER_NOT_FOUND.format(user=ref))
+        raise NotFound(Refusal.USER_NOT_FOUND, user=ref)
     return tail[: found.start()].strip(" ,，;；。"), person
 
 
@@ -179,7 +178,7 @@ def mine(turn: Turn, args: list[str]) -> None:
 
 def my_points(turn: Turn, args: list[str]) -> None:
     """我的积分: totals from the ledger; 我的积分 明细 [页]: its rows."""
-    if args and normalise_command(args[0]).lower() in ("明细", "detail"):
+    if args and nfkc(args[0]).lower() in ("明细", "detail"):
         audit.ledger(turn, args[1:])
         return
     u, pid = turn.u, turn.person.id
@@ -198,7 +197,7 @@ def rank(turn: Turn, args: list[str]) -> None:
     period = args[0].lower() if args else "week"
     period = {"周": "week", "本周": "week", "月": "month", "本月": "month", "全部": "all"}.get(period, period)
     if period not in texts.PERIOD:
-        raise BadInput(texts.USAGE.format(usage=RANK.usage))
+        raise BadInput(Refusal.USAGE, usage=RANK.usage)
     since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
     area_ids = None
     if not turn.private:

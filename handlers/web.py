@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import texts
 from models import office
-from models.errors import BadInput, NotAllowed
+from models.errors import BadInput, NotAllowed, Refusal
 from models.messages import Reply
 from models.outbox import after_commit
 from models.people import is_staff
@@ -41,7 +41,7 @@ def progress_url(base_url: str, token: str) -> str:
 def web(turn: Turn, args: list[str]) -> None:
     """/web: staff get a sign-in link in their private chat."""
     if not is_staff(turn.u.session, turn.person.id):
-        raise NotAllowed(texts.WEB_STAFF_ONLY)
+        raise NotAllowed(Refusal.WEB_STAFF_ONLY)
     if not turn.private:
         turn.reply(texts.WEB_PRIVATE_ONLY)
         return
@@ -66,9 +66,9 @@ def report_week(turn: Turn, args: list[str]) -> None:
     u = turn.u
     scope = weekly.admin_scope(u, turn.person.id)
     if not scope.admin_areas:
-        raise NotAllowed(texts.NOT_ADMIN)
+        raise NotAllowed(Refusal.NOT_ADMIN)
     if args:
-        raise BadInput(texts.USAGE.format(usage=REPORT_WEEK.usage))
+        raise BadInput(Refusal.USAGE, usage=REPORT_WEEK.usage)
     if turn.msg.channel in NO_FILE_CHANNELS:
         base = u.rules.web_base_url
         if not base:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ from rapidfuzz import fuzz
 
 from models import followers, tickets
 from models.dialogs import set_state, update_data
+from models.geo import great_circle_km
 from models.messages import Button
 from models.tables import ACTIVE, Ticket
 
@@ -28,13 +28,6 @@ FOLLOW = WizardDuplicate(DuplicateAction.FOLLOW)
 NEW = WizardDuplicate(DuplicateAction.NEW)
 
 
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in metres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
 def similar(a: str, b: str) -> float:
     """How alike two descriptions are (0-100), word by word."""
     r = understand.reader()
@@ -48,7 +41,7 @@ def find(turn: Turn, data: dict[str, Any]) -> Ticket | None:
     here = (data["lat"], data["lon"]) if data.get("lat") is not None else None
     for ticket_id, lat, lon, area_id, description in rows:
         if here is not None and lat is not None and lon is not None:
-            if distance_m(here, (lat, lon)) <= RADIUS_M:
+            if great_circle_km(*here, [lat], [lon])[0] * 1000 <= RADIUS_M:
                 return u.session.get(Ticket, ticket_id)
         elif _same_place(turn, area_id, data.get("area")) and similar(data["desc"], description) >= SIMILAR:
             return u.session.get(Ticket, ticket_id)

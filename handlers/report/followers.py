@@ -53,7 +53,7 @@ def follower_answer(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
     u = turn.u
     row = followers.get(u.session, ticket_id, turn.person.id)
     if row is None or row.followup_stage != stage:
-        raise BadInput(texts.FOLLOWUP_NOT_NOW.format(id=ticket_id))
+        raise BadInput(Refusal.FOLLOWUP_NOT_NOW, id=ticket_id)
     followed = u.session.get(Ticket, ticket_id)
     if followed is not None and tickets.rates_own_work(followed, turn.person.id):
         raise NotAllowed(Refusal.SELF_RATING, id=ticket_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models import tickets
 from models.dialogs import set_state
-from models.errors import BadInput
+from models.errors import BadInput, Refusal
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Ticket
 
@@ -20,7 +20,7 @@ def submit(turn: Turn) -> None:
     """File the ticket and tell the resident its number and deadline tier."""
     u, d = turn.u, data(turn)
     if "cat" not in d or "desc" not in d or "area" not in d:
-        raise BadInput(texts.CHOICE_EXPECTED)
+        raise BadInput(Refusal.CHOICE_EXPECTED)
     proxy = bool(d.get("proxy"))
     draft = tickets.Draft(
         category_code=d["cat"],

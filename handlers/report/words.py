@@ -7,29 +7,9 @@ from dataclasses import replace
 
 from models.messages import Inbound
 
-from .. import understand
+from .. import understand, vocabulary
 from ..normalise import bare
 from ..payloads import WizardAction, WizardNav
-
-# Said at an optional step (photo, phone): the same as tapping 跳过.
-SKIP_WORDS = frozenset(
-    bare(w)
-    for w in (
-        "跳过",
-        "不留了",
-        "不留",
-        "不用",
-        "不用了",
-        "算了",
-        "没有",
-        "没有照片",
-        "不发了",
-        "不要",
-        "无",
-        "不给",
-        "不方便",
-    )
-)
 
 
 def has_words(text: str) -> bool:
@@ -39,7 +19,7 @@ def has_words(text: str) -> bool:
 
 def as_skip(msg: Inbound) -> Inbound:
     """不留了 / 不用 / 算了 typed (at a step that can be skipped) reads as a tap on 跳过."""
-    if msg.payload is None and not msg.photo and msg.text and bare(msg.text) in SKIP_WORDS:
+    if msg.payload is None and not msg.photo and msg.text and bare(msg.text) in vocabulary.SKIP:
         return replace(msg, payload=WizardNav(WizardAction.SKIP).pack(), text="")
     return msg
 
