@@ -138,7 +138,7 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
     if area is not None:
         _require_over(turn, area)
     elif turn.u.tree.top().id not in _scopes(turn):
-        raise BadInput(Refusal.USAGE, usage="/revoke 用户 worker|admin 范围代码")
+        raise BadInput(Refusal.USAGE, usage=texts.USAGE_REVOKE_SCOPE)
     person = _person(turn, args[0])
     count = revoke(turn.u.session, person, role, area.id if area else None)
     name = texts.ROLE_NAME[role]
@@ -306,15 +306,21 @@ def _chart(
     after_commit(u.session, draw)
 
 
-ASSIGN = Spec("assign", assign, Who.ADMIN, "/assign 编号 用户", ("交办",), Shape(2, tickets=1), menu="交办")
-REJECT = Spec("reject", reject, Who.ADMIN, "/reject 编号 理由", ("驳回",), Shape(1, True, 1), menu="驳回")
-MERGE = Spec("merge", merge, Who.ADMIN, "/merge 编号 目标编号", ("合并",), Shape(2, tickets=2), menu="合并")
-GRANT = Spec("grant", grant_role, Who.ADMIN, "/grant 用户 worker|admin 范围代码", menu="授权")
-REVOKE = Spec("revoke", revoke_role, Who.ADMIN, "/revoke 用户 worker|admin [范围代码]", menu="撤销授权")
-BIND = Spec("bind", bind, Who.ADMIN, "/bind 范围代码（如 siji-1）", ("绑定",), menu="绑定本群")
-AREAS = Spec("areas", areas, Who.ADMIN, "/areas", menu="范围代码")
-OVERDUE = Spec("overdue", overdue, Who.ADMIN, "/overdue", ("超期",), menu="超期工单")
-STATS = Spec("stats", stats, Who.ADMIN, "/stats [week|month]", ("统计",), menu="统计")
+ASSIGN = Spec(
+    "assign", assign, Who.ADMIN, texts.USAGE_ASSIGN, ("交办",), Shape(2, tickets=1), menu=texts.MENU_ASSIGN
+)
+REJECT = Spec(
+    "reject", reject, Who.ADMIN, texts.USAGE_REJECT, ("驳回",), Shape(1, True, 1), menu=texts.MENU_REJECT
+)
+MERGE = Spec(
+    "merge", merge, Who.ADMIN, texts.USAGE_MERGE, ("合并",), Shape(2, tickets=2), menu=texts.MENU_MERGE
+)
+GRANT = Spec("grant", grant_role, Who.ADMIN, texts.USAGE_GRANT, menu=texts.MENU_GRANT)
+REVOKE = Spec("revoke", revoke_role, Who.ADMIN, texts.USAGE_REVOKE, menu=texts.MENU_REVOKE)
+BIND = Spec("bind", bind, Who.ADMIN, texts.USAGE_BIND, ("绑定",), menu=texts.MENU_BIND)
+AREAS = Spec("areas", areas, Who.ADMIN, texts.USAGE_AREAS, menu=texts.MENU_AREAS)
+OVERDUE = Spec("overdue", overdue, Who.ADMIN, texts.USAGE_OVERDUE, ("超期",), menu=texts.MENU_OVERDUE)
+STATS = Spec("stats", stats, Who.ADMIN, texts.USAGE_STATS, ("统计",), menu=texts.MENU_STATS)
 SPECS = (ASSIGN, REJECT, MERGE, GRANT, REVOKE, BIND, AREAS, OVERDUE, STATS)
 
 

@@ -21,7 +21,6 @@ from .render import category_name, fmt_time, person_name, role_name
 from .spec import Spec, Who
 from .turn import Turn
 
-HISTORY_USAGE = "/history 编号 [页码]"
 PAGE = 15  # lines per page: a long trail stays readable in one chat message
 
 
@@ -254,8 +253,8 @@ def _actor(u: Unit, person_id: int | None) -> str:
 def history(turn: Turn, args: list[str]) -> None:
     """/history ID [page] (历史 ID): the whole trail, for the ticket's handler and admins over it."""
     u = turn.u
-    ticket_id = ticket_arg(args, HISTORY_USAGE)
-    page = _page_of(args, 1, HISTORY_USAGE)
+    ticket_id = ticket_arg(args, HISTORY.usage)
+    page = _page_of(args, 1, HISTORY.usage)
     ticket = u.session.get(Ticket, ticket_id)
     if ticket is None:
         turn.reply(texts.NOT_FOUND.format(id=ticket_id))
@@ -321,5 +320,7 @@ def ledger(turn: Turn, args: list[str]) -> None:
     turn.reply("\n".join(lines))
 
 
-HISTORY = Spec("history", history, Who.WORKER, HISTORY_USAGE, ("历史",), menu="工单办理记录", personal=True)
+HISTORY = Spec(
+    "history", history, Who.WORKER, texts.USAGE_HISTORY, ("历史",), menu=texts.MENU_HISTORY, personal=True
+)
 SPECS = (HISTORY,)

@@ -22,7 +22,7 @@ def cancel(turn: Turn, args: list[str]) -> None:
         leave(turn)
 
 
-CANCEL = Spec("cancel", cancel, Who.RESIDENT, "/cancel", ("取消",), menu="取消当前操作")
+CANCEL = Spec("cancel", cancel, Who.RESIDENT, texts.USAGE_CANCEL, ("取消",), menu=texts.MENU_CANCEL)
 # Each dialog state that /cancel can leave, and how (the report's steps, 办结's photo wait).
 CANCELS: dict[str, Callable[[Turn], None]] = {**scene.CANCELS, **staff.CANCELS}
 # Every command, in the order the menus list them.

@@ -16,7 +16,6 @@ from .spec import Spec, Who
 from .turn import Turn
 
 TARGET_LEVELS = (AreaLevel.GRID, AreaLevel.COMMUNITY, AreaLevel.DEPARTMENT)
-USAGE = "/move 编号 范围代码（如 /move 12 jingfa-1）"
 
 
 def move_to_area(u: Unit, ticket: Ticket, area: Area, actor: Person | None = None) -> str:
@@ -67,11 +66,11 @@ def targets(u: Unit, actor: Person) -> list[tuple[str, str]]:
 
 def move(turn: Turn, args: list[str]) -> None:
     """/move ID SCOPE (转派): an admin re-routes a misrouted ticket to a grid, community or department."""
-    ticket_id = ticket_arg(args, USAGE, 2)
+    ticket_id = ticket_arg(args, MOVE.usage, 2)
     if len(args) != 2:
-        raise BadInput(Refusal.USAGE, usage=USAGE)
+        raise BadInput(Refusal.USAGE, usage=MOVE.usage)
     turn.reply(move_by_admin(turn.u, turn.person, ticket_id, args[1]))
 
 
-MOVE = Spec("move", move, Who.ADMIN, USAGE, ("转派",), menu="转派")
+MOVE = Spec("move", move, Who.ADMIN, texts.USAGE_MOVE, ("转派",), menu=texts.MENU_MOVE)
 SPECS = (MOVE,)

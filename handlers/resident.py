@@ -184,29 +184,35 @@ def _fits(turn: Turn, text: str) -> bool:
     return limits.description_min <= len(text) <= limits.description_max
 
 
-START = Spec("start", greet, Who.RESIDENT, "/start", ("菜单",), menu="主菜单")
-MY = Spec("my", my_tickets, Who.RESIDENT, "/my", ("我的工单",), menu="我的工单", personal=True)
+START = Spec("start", greet, Who.RESIDENT, texts.USAGE_START, ("菜单",), menu=texts.MENU_START)
+MY = Spec("my", my_tickets, Who.RESIDENT, texts.USAGE_MY, ("我的工单",), menu=texts.MENU_MY, personal=True)
 STATUS = Spec(
     "status",
     status,
     Who.RESIDENT,
-    "/status 编号",
+    texts.USAGE_STATUS,
     ("查询",),
     Shape(1, tickets=1),
-    menu="查询工单进展",
+    menu=texts.MENU_STATUS,
     personal=True,
 )
 WITHDRAW = Spec(
     "withdraw",
     withdraw,
     Who.RESIDENT,
-    "/withdraw 编号",
+    texts.USAGE_WITHDRAW,
     ("撤回",),
     Shape(1, tickets=1),
-    menu="撤回工单",
+    menu=texts.MENU_WITHDRAW,
     personal=True,
 )
-UNFOLLOW = Spec(
-    "unfollow", unfollow, Who.RESIDENT, "取消关注 编号（/unfollow 编号）", ("取消关注",), personal=True
+UNFOLLOW = Spec("unfollow", unfollow, Who.RESIDENT, texts.USAGE_UNFOLLOW, ("取消关注",), personal=True)
+HELP = Spec(
+    "help",
+    help_,
+    Who.RESIDENT,
+    texts.USAGE_HELP,
+    ("帮助",),
+    menu=texts.MENU_HELP,
+    staff_menu=texts.MENU_STAFF_HELP,
 )
-HELP = Spec("help", help_, Who.RESIDENT, "/help", ("帮助",), menu="使用帮助", staff_menu="命令帮助")

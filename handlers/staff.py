@@ -231,17 +231,23 @@ def cancel_result_photo(turn: Turn) -> None:
 
 
 CANCELS: dict[str, Callable[[Turn], None]] = {Step.AWAIT_RESULT_PHOTO: cancel_result_photo}
-GRAB = Spec("grab", grab, Who.WORKER, "抢单 编号", ("抢单",), Shape(1, tickets=1), menu="抢单 编号")
-MEET = Spec("meet", meet, Who.WORKER, "见面 编号", ("见面",), Shape(1, tickets=1))
-NOTE = Spec("note", note, Who.WORKER, "进展 编号 内容", ("进展",), Shape(1, True, 1))
-TIER = Spec("tier", tier, Who.WORKER, "定级 编号 简单|复杂|暂难解决 理由", ("定级",), Shape(2, True, 1))
-PLAN = Spec("plan", plan, Who.WORKER, "方案 编号 日期(YYYY-MM-DD) 内容", ("方案",), Shape(2, True, 1))
-RESOLVE = Spec("resolve", resolve, Who.WORKER, "办结 编号 说明", ("办结",), Shape(1, True, 1))
-CLOSE = Spec("close", close, Who.ADMIN, texts.CLOSE_USAGE, menu="代为办结")
-MINE = Spec("mine", mine, Who.WORKER, "/mine", ("我的任务",), menu="我的任务")
+GRAB = Spec("grab", grab, Who.WORKER, texts.USAGE_GRAB, ("抢单",), Shape(1, tickets=1), menu=texts.MENU_GRAB)
+MEET = Spec("meet", meet, Who.WORKER, texts.USAGE_MEET, ("见面",), Shape(1, tickets=1))
+NOTE = Spec("note", note, Who.WORKER, texts.USAGE_NOTE, ("进展",), Shape(1, True, 1))
+TIER = Spec("tier", tier, Who.WORKER, texts.USAGE_TIER, ("定级",), Shape(2, True, 1))
+PLAN = Spec("plan", plan, Who.WORKER, texts.USAGE_PLAN, ("方案",), Shape(2, True, 1))
+RESOLVE = Spec("resolve", resolve, Who.WORKER, texts.USAGE_RESOLVE, ("办结",), Shape(1, True, 1))
+CLOSE = Spec("close", close, Who.ADMIN, texts.CLOSE_USAGE, menu=texts.MENU_CLOSE)
+MINE = Spec("mine", mine, Who.WORKER, texts.USAGE_MINE, ("我的任务",), menu=texts.MENU_MINE)
 POINTS = Spec(
-    "points", my_points, Who.WORKER, "/points", ("我的积分", "积分"), menu="我的积分", personal=True
+    "points",
+    my_points,
+    Who.WORKER,
+    texts.USAGE_POINTS,
+    ("我的积分", "积分"),
+    menu=texts.MENU_POINTS,
+    personal=True,
 )
-RANK = Spec("rank", rank, Who.WORKER, "排行 week|month", ("排行",), menu="积分排行")
-PROXY = Spec("proxy", proxy, Who.WORKER, "/proxy", ("代办",))
+RANK = Spec("rank", rank, Who.WORKER, texts.USAGE_RANK, ("排行",), menu=texts.MENU_RANK)
+PROXY = Spec("proxy", proxy, Who.WORKER, texts.USAGE_PROXY, ("代办",))
 SPECS = (GRAB, MEET, NOTE, TIER, PLAN, RESOLVE, MINE, POINTS, RANK, PROXY)  # CLOSE: an admin's

@@ -100,6 +100,8 @@ def report_week(turn: Turn, args: list[str]) -> None:
     after_commit(u.session, write)
 
 
-WEB = Spec("web", web, Who.WORKER, "/web", ("后台",))
-REPORT_WEEK = Spec("report_week", report_week, Who.ADMIN, "/report_week", ("周报",), menu="周报（Excel）")
+WEB = Spec("web", web, Who.WORKER, texts.USAGE_WEB, ("后台",))
+REPORT_WEEK = Spec(
+    "report_week", report_week, Who.ADMIN, texts.USAGE_REPORT_WEEK, ("周报",), menu=texts.MENU_REPORT_WEEK
+)
 SPECS = (WEB, REPORT_WEEK)

@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 
 import handlers
-from handlers import commands, router
+from handlers import commands, router, texts
 from handlers.normalise import PLAIN
 from handlers.payloads import KINDS
 from handlers.spec import Spec, Who
@@ -60,3 +60,11 @@ def test_tables_come_from_the_declarations() -> None:
 def test_every_button_kind_has_its_handler() -> None:
     """The one table from payload type to handler covers every kind of button."""
     assert set(router.BUTTONS) == set(KINDS)
+
+
+def test_menu_and_usage_lines_come_from_the_catalogue() -> None:
+    """What a person reads about a command (menu line, usage line) is a catalogue entry, not a literal."""
+    catalogue = {v for k, v in vars(texts).items() if k.isupper() and isinstance(v, str)}
+    for spec in commands.SPECS:
+        assert spec.usage in catalogue, spec.name
+        assert all(line in catalogue for line in (spec.menu, spec.staff_menu) if line is not None), spec.name

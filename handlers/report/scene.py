@@ -214,7 +214,12 @@ def _back(turn: Turn) -> None:
 
 
 REPORT_COMMAND = Spec(
-    "report", report, Who.RESIDENT, "/report", ("反映问题", "我要反映", "报事"), menu="反映问题"
+    "report",
+    report,
+    Who.RESIDENT,
+    texts.USAGE_REPORT,
+    ("反映问题", "我要反映", "报事"),
+    menu=texts.MENU_REPORT,
 )
 SPECS = (REPORT_COMMAND,)
 # /cancel leaves the report from any step.
