@@ -43,7 +43,7 @@ class Refusal(StrEnum):
 
 
 class DomainError(Exception):
-    """A refused operation: a Refusal with its facts, or (raised by handlers) words already chosen."""
+    """A refused operation: a Refusal with its facts (the web office's actions still pass words)."""
 
     def __init__(self, reason: Refusal | str, **facts: object) -> None:
         super().__init__(reason)
