@@ -19,8 +19,8 @@ from bot.channels.wechat import setup
 from bot.channels.wechat_security import signature
 from bot.config import WechatConfig
 from bot.web import build_asgi
-from handlers.duplicates import NEW
 from handlers.payloads import WizardAction, WizardNav
+from handlers.report.duplicates import NEW
 from models.messages import Button
 from models.outbox import latest_buttons
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import texts
 from models import tickets
-from models.errors import BadInput, NotAllowed, NotFound
+from models.errors import BadInput, NotAllowed, NotFound, Refusal
 from models.messages import Reply
 from models.outbox import after_commit
 from models.people import admin_scopes, find_person, grant, grants_of, is_staff, revoke
@@ -18,13 +18,14 @@ from models.reports import stats as stats_mod
 from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
-from . import duplicates
 from .arguments import ticket_arg
+from .normalise import Shape, ticket_number
 from .render import area_label, category_name, fmt_amount, grant_name
+from .report.followers import stats_lines
 from .reports import chart
 from .reports.digest import overdue_lines
-from .textclean import parse_id
-from .turn import Command, Turn
+from .spec import Spec, Who
+from .turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _scopes(turn: Turn) -> list[int]:
     """The admin's scopes; refuses everyone else without revealing anything."""
     scopes = admin_scopes(turn.u.session, turn.person.id)
     if not scopes:
-        raise NotAllowed(texts.NOT_ADMIN)
+        raise NotAllowed(Refusal.NOT_ADMIN)
     return scopes
 
 
@@ -55,27 +56,27 @@ def _area_ids(turn: Turn) -> set[int] | None:
 def _person(turn: Turn, ref: str) -> Person:
     person = find_person(turn.u.session, ref, turn.msg.channel)
     if person is None:
-        raise NotFound(texts.USER_NOT_FOUND.format(user=ref))
+        raise NotFound(Refusal.USER_NOT_FOUND, user=ref)
     return person
 
 
 def _area(turn: Turn, code: str) -> Area:
     area = turn.u.tree.by_code(code)
     if area is None:
-        raise NotFound(texts.AREA_NOT_FOUND.format(code=code))
+        raise NotFound(Refusal.AREA_NOT_FOUND, code=code)
     return area
 
 
 def _require_over(turn: Turn, area: Area) -> None:
     if not any(turn.u.tree.is_within(area.id, s) for s in _scopes(turn)):
         names = "、".join(turn.u.tree.by_id[s].name for s in _scopes(turn))
-        raise NotAllowed(texts.GRANT_OUTSIDE.format(area=names))
+        raise NotAllowed(Refusal.GRANT_OUTSIDE, area=names)
 
 
 def assign(turn: Turn, args: list[str]) -> None:
     """/assign ID USER."""
     _scopes(turn)
-    ticket_id = ticket_arg(args, "/assign 编号 用户", 2)
+    ticket_id = ticket_arg(args, ASSIGN.usage, 2)
     worker = _person(turn, args[1])
     tickets.assign(turn.u, ticket_id, turn.person, worker)
     turn.reply(texts.ASSIGN_DONE.format(id=ticket_id, handler=worker.name))
@@ -84,7 +85,7 @@ def assign(turn: Turn, args: list[str]) -> None:
 def reject(turn: Turn, args: list[str]) -> None:
     """/reject ID REASON."""
     _scopes(turn)
-    ticket_id = ticket_arg(args, "/reject 编号 理由", 2)
+    ticket_id = ticket_arg(args, REJECT.usage, 2)
     tickets.reject(turn.u, ticket_id, turn.person, " ".join(args[1:]))
     turn.reply(texts.REJECT_DONE.format(id=ticket_id))
 
@@ -92,11 +93,11 @@ def reject(turn: Turn, args: list[str]) -> None:
 def merge(turn: Turn, args: list[str]) -> None:
     """/merge ID INTO."""
     _scopes(turn)
-    usage = "/merge 编号 目标编号"
+    usage = MERGE.usage
     ticket_id = ticket_arg(args, usage, 2)
-    into = parse_id(args[1])
+    into = ticket_number(args[1])
     if into is None:
-        raise BadInput(texts.USAGE.format(usage=usage))
+        raise BadInput(Refusal.USAGE, usage=usage)
     tickets.merge(turn.u, ticket_id, into, turn.person)
     turn.reply(texts.MERGE_DONE.format(id=ticket_id, into=into))
 
@@ -107,7 +108,7 @@ def _role(word: str) -> Role:
     except ValueError:
         mapped = {"网格员": Role.WORKER, "管理员": Role.ADMIN}.get(word)
         if mapped is None:
-            raise BadInput(texts.ROLE_INVALID) from None
+            raise BadInput(Refusal.ROLE_INVALID) from None
         return mapped
 
 
@@ -115,7 +116,7 @@ def grant_role(turn: Turn, args: list[str]) -> None:
     """/grant USER worker|admin SCOPE."""
     _scopes(turn)
     if len(args) != 3:
-        raise BadInput(texts.USAGE.format(usage="/grant 用户 worker|admin 范围代码"))
+        raise BadInput(Refusal.USAGE, usage=GRANT.usage)
     role = _role(args[1])
     area = _area(turn, args[2])
     _require_over(turn, area)
@@ -131,13 +132,13 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
     """/revoke USER ROLE [SCOPE]."""
     _scopes(turn)
     if len(args) not in (2, 3):
-        raise BadInput(texts.USAGE.format(usage="/revoke 用户 worker|admin [范围代码]"))
+        raise BadInput(Refusal.USAGE, usage=REVOKE.usage)
     role = _role(args[1])
     area = _area(turn, args[2]) if len(args) == 3 else None
     if area is not None:
         _require_over(turn, area)
     elif turn.u.tree.top().id not in _scopes(turn):
-        raise BadInput(texts.USAGE.format(usage="/revoke 用户 worker|admin 范围代码"))
+        raise BadInput(Refusal.USAGE, usage=texts.USAGE_REVOKE_SCOPE)
     person = _person(turn, args[0])
     count = revoke(turn.u.session, person, role, area.id if area else None)
     name = texts.ROLE_NAME[role]
@@ -153,7 +154,7 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
 def _require_role_over(turn: Turn, area: Area) -> None:
     """Staff may subscribe their own chat only to an area inside one of their roles."""
     if not any(turn.u.tree.is_within(area.id, g.area_id) for g in grants_of(turn.u.session, turn.person.id)):
-        raise NotAllowed(texts.WX_BIND_OUTSIDE.format(area=area_label(turn.u, area.id)))
+        raise NotAllowed(Refusal.WX_BIND_OUTSIDE, area=area_label(turn.u, area.id))
 
 
 def bind(turn: Turn, args: list[str]) -> None:
@@ -166,14 +167,14 @@ def bind(turn: Turn, args: list[str]) -> None:
     if own_chat:
         if not is_staff(turn.u.session, turn.person.id):
             # The user id is what an admin needs for /grant; WeChat shows it nowhere else.
-            raise NotAllowed(texts.WX_BIND_NOT_STAFF.format(id=turn.person.external_id))
+            raise NotAllowed(Refusal.WX_BIND_NOT_STAFF, id=turn.person.external_id)
     else:
         _scopes(turn)
         if turn.private:
             turn.reply(texts.GROUP_ONLY)
             return
     if len(args) != 1:
-        raise BadInput(texts.USAGE.format(usage="/bind 范围代码（如 siji-1）"))
+        raise BadInput(Refusal.USAGE, usage=BIND.usage)
     area = _area(turn, args[0])
     if own_chat:
         _require_role_over(turn, area)
@@ -230,7 +231,7 @@ def stats(turn: Turn, args: list[str]) -> None:
     u = turn.u
     period = args[0].lower() if args else "all"
     if period not in texts.PERIOD:
-        raise BadInput(texts.USAGE.format(usage="/stats [week|month]"))
+        raise BadInput(Refusal.USAGE, usage=STATS.usage)
     since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
     s = stats_mod.compute(u.session, area_ids, since)
     on_time = performance.on_time_by_tier(u.session, area_ids, since)
@@ -266,7 +267,7 @@ def stats(turn: Turn, args: list[str]) -> None:
         texts.STATS_ON_TIME.format(rates=rates),
         texts.STATS_SLOW_GRIDS.format(grids=slow or texts.STATS_NONE),
     ]
-    lines += duplicates.stats_lines(turn, area_ids, since)  # residents following tickets
+    lines += stats_lines(turn, area_ids, since)  # residents following tickets
     if s.phone_followups:
         lines.insert(1, texts.STATS_PHONE_FOLLOWUPS.format(count=s.phone_followups))
     turn.reply("\n".join(lines))
@@ -305,25 +306,22 @@ def _chart(
     after_commit(u.session, draw)
 
 
-COMMANDS: dict[str, Command] = {
-    "assign": assign,
-    "reject": reject,
-    "merge": merge,
-    "grant": grant_role,
-    "revoke": revoke_role,
-    "bind": bind,
-    "areas": areas,
-    "overdue": overdue,
-    "stats": stats,
-}
-ALIASES = {
-    "交办": "assign",
-    "驳回": "reject",
-    "合并": "merge",
-    "绑定": "bind",
-    "超期": "overdue",
-    "统计": "stats",
-}
+ASSIGN = Spec(
+    "assign", assign, Who.ADMIN, texts.USAGE_ASSIGN, ("交办",), Shape(2, tickets=1), menu=texts.MENU_ASSIGN
+)
+REJECT = Spec(
+    "reject", reject, Who.ADMIN, texts.USAGE_REJECT, ("驳回",), Shape(1, True, 1), menu=texts.MENU_REJECT
+)
+MERGE = Spec(
+    "merge", merge, Who.ADMIN, texts.USAGE_MERGE, ("合并",), Shape(2, tickets=2), menu=texts.MENU_MERGE
+)
+GRANT = Spec("grant", grant_role, Who.ADMIN, texts.USAGE_GRANT, menu=texts.MENU_GRANT)
+REVOKE = Spec("revoke", revoke_role, Who.ADMIN, texts.USAGE_REVOKE, menu=texts.MENU_REVOKE)
+BIND = Spec("bind", bind, Who.ADMIN, texts.USAGE_BIND, ("绑定",), menu=texts.MENU_BIND)
+AREAS = Spec("areas", areas, Who.ADMIN, texts.USAGE_AREAS, menu=texts.MENU_AREAS)
+OVERDUE = Spec("overdue", overdue, Who.ADMIN, texts.USAGE_OVERDUE, ("超期",), menu=texts.MENU_OVERDUE)
+STATS = Spec("stats", stats, Who.ADMIN, texts.USAGE_STATS, ("统计",), menu=texts.MENU_STATS)
+SPECS = (ASSIGN, REJECT, MERGE, GRANT, REVOKE, BIND, AREAS, OVERDUE, STATS)
 
 
 def phone_followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:

@@ -10,17 +10,17 @@ from sqlalchemy import func, select
 
 from handlers import texts
 from models import followers, points, tickets
-from models.errors import BadInput
+from models.errors import BadInput, Refusal
 from models.events import EventKind
 from models.store.unit_of_work import Unit
 from models.tables import PointsEntry, Ticket, TicketEvent
 
 from .arguments import ticket_arg
+from .normalise import ticket_number
 from .render import category_name, fmt_time, person_name, role_name
-from .textclean import parse_id
-from .turn import Command, Turn
+from .spec import Spec, Who
+from .turn import Turn
 
-HISTORY_USAGE = "/history 编号 [页码]"
 PAGE = 15  # lines per page: a long trail stays readable in one chat message
 
 
@@ -38,9 +38,9 @@ def _page_of(args: list[str], at: int, usage: str) -> int:
     """The page asked for (1 when none); a page that is no number is bad input."""
     if len(args) <= at:
         return 1
-    page = parse_id(args[at])
+    page = ticket_number(args[at])
     if page is None or page < 1:
-        raise BadInput(texts.USAGE.format(usage=usage))
+        raise BadInput(Refusal.USAGE, usage=usage)
     return page
 
 
@@ -166,12 +166,12 @@ def _phone_followup(u: Unit, note: str | None) -> str:
 
 
 def _released(u: Unit, note: str | None) -> str:
-    previous = parse_id(note or "")
+    previous = ticket_number(note or "")
     return texts.HISTORY_DETAIL["released"].format(name=person_name(u.session, previous))
 
 
 def _unfollowed(u: Unit, note: str | None) -> str:
-    follower = parse_id(note or "")
+    follower = ticket_number(note or "")
     return texts.HISTORY_DETAIL["unfollowed"].format(name=person_name(u.session, follower))
 
 
@@ -229,7 +229,7 @@ def entries(u: Unit, ticket: Ticket) -> list[Entry]:
     rows = u.session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.at, TicketEvent.id)
     )
-    out = [Entry(ev.at, texts.EVENT_NAME.get(ev.kind, ev.kind), ev.actor_id, _detail(u, ev)) for ev in rows]
+    out = [Entry(ev.at, texts.EVENT_NAME[ev.kind], ev.actor_id, _detail(u, ev)) for ev in rows]
     merged = select(TicketEvent).where(
         TicketEvent.kind == EventKind.MERGED.value,
         TicketEvent.ticket_id.in_(select(Ticket.id).where(Ticket.merged_into_id == ticket.id)),
@@ -253,8 +253,8 @@ def _actor(u: Unit, person_id: int | None) -> str:
 def history(turn: Turn, args: list[str]) -> None:
     """/history ID [page] (历史 ID): the whole trail, for the ticket's handler and admins over it."""
     u = turn.u
-    ticket_id = ticket_arg(args, HISTORY_USAGE)
-    page = _page_of(args, 1, HISTORY_USAGE)
+    ticket_id = ticket_arg(args, HISTORY.usage)
+    page = _page_of(args, 1, HISTORY.usage)
     ticket = u.session.get(Ticket, ticket_id)
     if ticket is None:
         turn.reply(texts.NOT_FOUND.format(id=ticket_id))
@@ -320,5 +320,7 @@ def ledger(turn: Turn, args: list[str]) -> None:
     turn.reply("\n".join(lines))
 
 
-COMMANDS: dict[str, Command] = {"history": history}
-ALIASES = {"历史": "history"}
+HISTORY = Spec(
+    "history", history, Who.WORKER, texts.USAGE_HISTORY, ("历史",), menu=texts.MENU_HISTORY, personal=True
+)
+SPECS = (HISTORY,)

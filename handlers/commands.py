@@ -1,15 +1,16 @@
-"""Command names, their Chinese aliases, and the function behind each."""
+"""Every command, gathered from the feature modules' declarations: names, aliases, menus, argument shapes."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable, Iterable
 
 from handlers import texts
 
-from . import admin, audit, moving, normalise, resident, staff, web, wizard
+from . import admin, audit, moving, normalise, resident, staff, web
+from .normalise import PLAIN, Shape
+from .report import scene
+from .spec import Spec, Who
 from .turn import Command, Turn
-
-V = TypeVar("V")
 
 
 def cancel(turn: Turn, args: list[str]) -> None:
@@ -21,76 +22,64 @@ def cancel(turn: Turn, args: list[str]) -> None:
         leave(turn)
 
 
-def _merge(*tables: dict[str, V]) -> dict[str, V]:
-    """One table from the feature modules' own; a name claimed twice is a programming error."""
-    merged: dict[str, V] = {}
-    for table in tables:
-        if clash := merged.keys() & table.keys():
-            raise RuntimeError(f"command names declared twice: {sorted(clash)}")
-        merged.update(table)
-    return merged
-
-
-# Each dialog state that /cancel can leave, and how (the wizard's steps, 办结's photo wait).
-CANCELS = {**wizard.CANCELS, **staff.CANCELS}
-COMMANDS: dict[str, Command] = _merge(
-    {"cancel": cancel},
-    resident.COMMANDS,
-    wizard.COMMANDS,
-    staff.COMMANDS,
-    admin.COMMANDS,
-    audit.COMMANDS,
-    moving.COMMANDS,
-    web.COMMANDS,
+CANCEL = Spec("cancel", cancel, Who.RESIDENT, texts.USAGE_CANCEL, ("取消",), menu=texts.MENU_CANCEL)
+# Each dialog state that /cancel can leave, and how (the report's steps, 办结's photo wait).
+CANCELS: dict[str, Callable[[Turn], None]] = {**scene.CANCELS, **staff.CANCELS}
+# Every command, in the order the menus list them.
+SPECS: tuple[Spec, ...] = (
+    resident.START,
+    *scene.SPECS,
+    resident.MY,
+    resident.STATUS,
+    resident.WITHDRAW,
+    resident.UNFOLLOW,
+    CANCEL,
+    resident.HELP,
+    *staff.SPECS,
+    *audit.SPECS,
+    *admin.SPECS,
+    *moving.SPECS,
+    *web.SPECS,
+    staff.CLOSE,
 )
+
+
+def _unique(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A table of names; a name (or alias) claimed twice is a programming error."""
+    table: dict[str, str] = {}
+    for key, value in pairs:
+        if key in table:
+            raise RuntimeError(f"command name or alias declared twice: {key}")
+        table[key] = value
+    return table
+
+
+_NAMES = _unique((s.name, s.name) for s in SPECS)
+COMMANDS: dict[str, Command] = {s.name: s.handler for s in SPECS}
 # Everyday words staff and residents type without a slash.
-ALIASES: dict[str, str] = _merge(
-    {"取消": "cancel"},
-    resident.ALIASES,
-    wizard.ALIASES,
-    staff.ALIASES,
-    admin.ALIASES,
-    audit.ALIASES,
-    moving.ALIASES,
-    web.ALIASES,
-)
+ALIASES: dict[str, str] = _unique((alias, s.name) for s in SPECS for alias in s.aliases)
+# Commands about the sender's own tickets, points or a ticket's trail: in a group they are answered
+# in the sender's private chat, with a short note in the group (handlers/turn.py).
+PERSONAL = frozenset(s.name for s in SPECS if s.personal)
+# How each command's arguments are split (normalise.command).
+SHAPES: dict[str, Shape] = {s.name: s.shape for s in SPECS if s.shape != PLAIN}
+
+
+def _menu(who: Who) -> list[tuple[str, str]]:
+    lines = [(s.name, s.menu) for s in SPECS if s.who == who and s.menu is not None]
+    if who == Who.WORKER:  # the commands everyone has, as workers read them
+        lines += [(s.name, s.staff_menu) for s in SPECS if s.staff_menu is not None]
+    return lines
+
 
 # Menu entries for channels that register them (Telegram setMyCommands).
-RESIDENT_MENU = [
-    ("start", "主菜单"),
-    ("report", "反映问题"),
-    ("my", "我的工单"),
-    ("status", "查询工单进展"),
-    ("withdraw", "撤回工单"),
-    ("cancel", "取消当前操作"),
-    ("help", "使用帮助"),
-]
-WORKER_MENU = [
-    ("grab", "抢单 编号"),
-    ("mine", "我的任务"),
-    ("points", "我的积分"),
-    ("rank", "积分排行"),
-    ("history", "工单办理记录"),
-    ("help", "命令帮助"),
-]
-ADMIN_MENU = [
-    ("assign", "交办"),
-    ("reject", "驳回"),
-    ("merge", "合并"),
-    ("grant", "授权"),
-    ("revoke", "撤销授权"),
-    ("bind", "绑定本群"),
-    ("areas", "范围代码"),
-    ("overdue", "超期工单"),
-    ("stats", "统计"),
-    ("move", "转派"),
-    ("report_week", "周报（Excel）"),
-    ("close", "代为办结"),
-]
+RESIDENT_MENU = _menu(Who.RESIDENT)
+WORKER_MENU = _menu(Who.WORKER)
+ADMIN_MENU = _menu(Who.ADMIN)
 
 
 def parse(text: str, *, aliases: bool) -> tuple[str, list[str]] | None:
     """('status', ['12']) from '/status 12', '/status@bot 12' or '查询 12'; None if not a command."""
     # One reading for every command (full-width forms, 抢单1, 办结：1，…, 十二号工单).
-    found = normalise.command(text, ALIASES if aliases else {})
+    found = normalise.command(text, ALIASES if aliases else {}, SHAPES)
     return (found.name, found.args) if found is not None else None

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import cn2an
 
-from handlers.textclean import normalise_command
+from handlers.normalise import nfkc
 
 _NUM = r"[0-9零〇一二两三四五六七八九十百]+"
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
@@ -25,7 +25,7 @@ def _int(text: str) -> int:
 
 def parse_day(text: str, today: date) -> date | None:
     """The calendar day the words name, seen from today; None when they name no day."""
-    words = normalise_command(text).strip().replace(" ", "")
+    words = nfkc(text).strip().replace(" ", "")
     if not words:
         return None
     if words in _RELATIVE:

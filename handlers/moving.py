@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from handlers import texts
 from models import tickets
-from models.errors import BadInput, InvalidTransition, NotAllowed, NotFound
+from models.errors import BadInput, InvalidTransition, NotAllowed, NotFound, Refusal
 from models.people import admin_scopes, has_role
 from models.store.unit_of_work import Unit
-from models.tables import Area, AreaLevel, Category, Person, Role, Ticket
+from models.tables import Area, AreaLevel, Category, Person, Role, Status, Ticket
 from models.ticket_move import movable, recategorise, relocate
 
 from .arguments import ticket_arg
-from .render import area_label, status_name
-from .turn import Command, Turn
+from .render import area_label
+from .spec import Spec, Who
+from .turn import Turn
 
 TARGET_LEVELS = (AreaLevel.GRID, AreaLevel.COMMUNITY, AreaLevel.DEPARTMENT)
-USAGE = "/move 编号 范围代码（如 /move 12 jingfa-1）"
 
 
 def move_to_area(u: Unit, ticket: Ticket, area: Area, actor: Person | None = None) -> str:
@@ -38,17 +38,15 @@ def move_by_admin(u: Unit, actor: Person, ticket_id: int, code: str) -> str:
     """
     area = u.tree.by_code(code)
     if area is None:
-        raise NotFound(texts.AREA_NOT_FOUND.format(code=code))
+        raise NotFound(Refusal.AREA_NOT_FOUND, code=code)
     if area.level not in TARGET_LEVELS:
-        raise BadInput(texts.MOVE_TARGET_LEVEL.format(code=area.code))
+        raise BadInput(Refusal.MOVE_TARGET_LEVEL, code=area.code)
     ticket = tickets.get(u, ticket_id, lock=True)
     over_ticket = tickets.is_admin_over(u, actor, ticket)
     if not (over_ticket and has_role(u.session, actor.id, Role.ADMIN, u.tree, area.id)):
-        raise NotAllowed(texts.NOT_ADMIN)
+        raise NotAllowed(Refusal.NOT_ADMIN)
     if not movable(ticket):
-        raise InvalidTransition(
-            texts.MOVE_NOT_ACTIVE.format(id=ticket.id, status=status_name(ticket.status, staff=True))
-        )
+        raise InvalidTransition(Refusal.MOVE_NOT_ACTIVE, id=ticket.id, status=Status(ticket.status))
     if ticket.area_id == area.id:
         return texts.MOVE_SAME.format(id=ticket.id, area=area_label(u, area.id))
     old = move_to_area(u, ticket, area, actor)
@@ -68,11 +66,11 @@ def targets(u: Unit, actor: Person) -> list[tuple[str, str]]:
 
 def move(turn: Turn, args: list[str]) -> None:
     """/move ID SCOPE (转派): an admin re-routes a misrouted ticket to a grid, community or department."""
-    ticket_id = ticket_arg(args, USAGE, 2)
+    ticket_id = ticket_arg(args, MOVE.usage, 2)
     if len(args) != 2:
-        raise BadInput(texts.USAGE.format(usage=USAGE))
+        raise BadInput(Refusal.USAGE, usage=MOVE.usage)
     turn.reply(move_by_admin(turn.u, turn.person, ticket_id, args[1]))
 
 
-COMMANDS: dict[str, Command] = {"move": move}
-ALIASES = {"转派": "move"}
+MOVE = Spec("move", move, Who.ADMIN, texts.USAGE_MOVE, ("转派",), menu=texts.MENU_MOVE)
+SPECS = (MOVE,)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,29 +22,32 @@ _REF = re.compile(
 )
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@[A-Za-z0-9_]+)?")
 
-# How many leading word arguments each command takes before an optional free-text tail.
-# Word arguments may be separated by Chinese or ASCII punctuation; the tail keeps its own.
-ARGUMENTS: dict[str, tuple[int, bool]] = {
-    "grab": (1, False),
-    "meet": (1, False),
-    "status": (1, False),
-    "withdraw": (1, False),
-    "note": (1, True),
-    "resolve": (1, True),
-    "reject": (1, True),
-    "tier": (2, True),
-    "plan": (2, True),
-    "assign": (2, False),
-    "merge": (2, False),
-}
-# Commands whose first (and for merge, second) argument is a ticket number.
-TICKET_ARGS: dict[str, int] = {name: 1 for name in ARGUMENTS} | {"merge": 2}
+
+@dataclass(frozen=True)
+class Shape:
+    """How a command's arguments are split: leading words, then an optional free-text tail.
+
+    Word arguments may be separated by Chinese or ASCII punctuation; the tail keeps its own.
+    The first `tickets` words are ticket references (十二号, #12), made plain numbers.
+    """
+
+    words: int = 0
+    tail: bool = False
+    tickets: int = 0
+
+
+PLAIN = Shape()  # a command whose words are split on spaces only
+
+
+def nfkc(text: str) -> str:
+    """Full-width letters, digits and punctuation folded (／ｓｔａｔｕｓ　１２ reads as /status 12)."""
+    return unicodedata.normalize("NFKC", text)
 
 
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """NFKC (full-width digits, letters, punctuation), no emoji, single spaces, lower case."""
-    text = _EMOJI.sub("", unicodedata.normalize("NFKC", text))
+    text = _EMOJI.sub("", nfkc(text))
     return " ".join(text.split()).lower()
 
 
@@ -86,13 +90,13 @@ def _folded_with_index(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        folded = " " if ch.isspace() else _EMOJI.sub("", unicodedata.normalize("NFKC", ch))
+        folded = " " if ch.isspace() else _EMOJI.sub("", nfkc(ch))
         out.append(folded)
         index.extend([i] * len(folded))
     return "".join(out), index
 
 
-def command(text: str, aliases: dict[str, str]) -> Command | None:
+def command(text: str, aliases: Mapping[str, str], shapes: Mapping[str, Shape]) -> Command | None:
     """Read '/assign 1，w1', '抢单１', '抢单#1', '办结：1，已修复', '进展1：已联系' alike; None if no command.
 
     A Chinese command word must be followed by a separator, the end, or a ticket reference
@@ -104,13 +108,15 @@ def command(text: str, aliases: dict[str, str]) -> Command | None:
     m = _SLASH.match(head)
     if m is not None:
         name = m.group(1).lower()
-        return Command(name, _arguments(name, text, folded, index, start + m.end()), True)
+        args = _arguments(shapes.get(name, PLAIN), text, folded, index, start + m.end())
+        return Command(name, args, True)
     if head.startswith("/"):
         parts = head[1:].split(None, 1)
         if not parts:
             return None
         name = parts[0].lower()
-        return Command(name, _arguments(name, text, folded, index, start + 1 + len(parts[0])), True)
+        args = _arguments(shapes.get(name, PLAIN), text, folded, index, start + 1 + len(parts[0]))
+        return Command(name, args, True)
     for word in sorted((w for w in aliases if head.startswith(w)), key=len, reverse=True):
         rest = head[len(word) :].rstrip()
         name = aliases[word]
@@ -118,9 +124,10 @@ def command(text: str, aliases: dict[str, str]) -> Command | None:
             not rest
             or rest[0] in SEPARATORS
             or rest[0].isspace()
-            or (name in TICKET_ARGS and _REF.match(rest) is not None)
+            or (name in shapes and shapes[name].tickets > 0 and _REF.match(rest) is not None)
         ):
-            return Command(name, _arguments(name, text, folded, index, start + len(word)), False)
+            args = _arguments(shapes.get(name, PLAIN), text, folded, index, start + len(word))
+            return Command(name, args, False)
     return None
 
 
@@ -130,9 +137,9 @@ def _skip(folded: str, pos: int) -> int:
     return pos
 
 
-def _arguments(name: str, text: str, folded: str, index: list[int], pos: int) -> list[str]:
+def _arguments(shape: Shape, text: str, folded: str, index: list[int], pos: int) -> list[str]:
     """Word arguments split on spaces or punctuation; a free-text tail as typed, split on spaces only."""
-    words, tail = ARGUMENTS.get(name, (0, False))
+    words, tail = shape.words, shape.tail
     if not words:
         return folded[pos:].split()
     args: list[str] = []
@@ -140,7 +147,7 @@ def _arguments(name: str, text: str, folded: str, index: list[int], pos: int) ->
         pos = _skip(folded, pos)
         if pos >= len(folded):
             break
-        ref = _REF.match(folded, pos) if number_of < TICKET_ARGS.get(name, 0) else None
+        ref = _REF.match(folded, pos) if number_of < shape.tickets else None
         if ref is not None and (number := _number(ref.group(1) or ref.group(2))) is not None:
             args.append(str(number))
             pos = ref.end()

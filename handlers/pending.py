@@ -8,7 +8,8 @@ from handlers import texts
 from models import tickets
 from models.tables import Status, Ticket
 
-from . import duplicates, ticket_text, understand
+from . import ticket_text, understand
+from .report import followers
 from .turn import Turn
 
 
@@ -44,15 +45,15 @@ def answer(turn: Turn) -> bool:
 
 
 def _as_follower(turn: Turn) -> bool:
-    """The same for a follower's own 双是 (handlers/duplicates.py)."""
-    row = duplicates.owed(turn)
+    """The same for a follower's own 双是 (handlers/report/followers.py)."""
+    row = followers.owed(turn)
     if row is None:
         return False
     stage = int(row.followup_stage)
     said = understand.reader().answer(turn.msg.text, "yesno" if stage == 1 else "satisfaction")
     if said is None:
         again = texts.REASK_RESOLVED if stage == 1 else texts.REASK_SATISFIED
-        turn.reply(again.format(id=row.ticket_id), duplicates.buttons(row))
+        turn.reply(again.format(id=row.ticket_id), followers.buttons(row))
     else:
-        duplicates.follower_answer(turn, stage, row.ticket_id, said in ("yes", "satisfied"))
+        followers.follower_answer(turn, stage, row.ticket_id, said in ("yes", "satisfied"))
     return True

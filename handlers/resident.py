@@ -1,4 +1,4 @@
-"""Resident commands: menu, help, my tickets, status, withdraw, follow-up answers."""
+"""Resident commands: menu, help, my tickets, status, withdraw, follow-up answers; free text read."""
 
 from __future__ import annotations
 
@@ -7,22 +7,20 @@ from sqlalchemy import select
 from handlers import texts
 from models import tickets
 from models.dialogs import update_data
-from models.messages import Button
 from models.people import admin_scopes, is_staff
 from models.tables import AreaLevel, Status, Ticket
 
-from . import duplicates, ticket_text, wizard
+from . import ticket_text, understand
+from .menu import MENU
+from .normalise import Shape, ticket_number
 from .notify import to_person
-from .payloads import Menu, MenuAction
+from .payloads import MenuAction
 from .render import category_name, deadline_words, fmt_time, person_name, status_name
-from .textclean import parse_id
-from .turn import Command, Turn
-
-MENU = (
-    Button(texts.BTN_REPORT, Menu(MenuAction.REPORT).pack()),
-    Button(texts.BTN_MY, Menu(MenuAction.MY).pack()),
-    Button(texts.BTN_HELP, Menu(MenuAction.HELP).pack()),
-)
+from .report import scene
+from .report.draft import deeplink_hint, in_report, office_keywords
+from .report.followers import affected_line, is_follower
+from .spec import Spec, Who
+from .turn import Turn
 
 
 def greet(turn: Turn, args: list[str]) -> None:
@@ -33,9 +31,9 @@ def greet(turn: Turn, args: list[str]) -> None:
         area = u.tree.by_code(args[0])
         if area is not None and area.level in (AreaLevel.GRID, AreaLevel.COMMUNITY):
             update_data(turn.dialog, u.now, deeplink=area.id)
-            hint = wizard.deeplink_hint(turn, area.id) + "\n"
-    if wizard.in_wizard(turn):
-        wizard.leave(turn)
+            hint = deeplink_hint(turn, area.id) + "\n"
+    if in_report(turn):
+        scene.leave(turn)
     turn.reply(hint + texts.GREETING.format(subdistrict=u.rules.subdistrict_name), MENU, keyboard="remove")
 
 
@@ -75,14 +73,12 @@ def my_tickets(turn: Turn, args: list[str]) -> None:
 def status(turn: Turn, args: list[str]) -> None:
     """Show one ticket the person may see; staff in scope get the private details privately."""
     u = turn.u
-    ticket_id = parse_id(args[0]) if args else None
+    ticket_id = ticket_number(args[0]) if args else None
     if ticket_id is None:
-        turn.reply(texts.USAGE.format(usage="/status 编号"))
+        turn.reply(texts.USAGE.format(usage=STATUS.usage))
         return
     ticket = u.session.get(Ticket, ticket_id)
-    if ticket is None or not (
-        tickets.visible_to(u, ticket, turn.person) or duplicates.is_follower(turn, ticket.id)
-    ):
+    if ticket is None or not (tickets.visible_to(u, ticket, turn.person) or is_follower(turn, ticket.id)):
         turn.reply(texts.NOT_FOUND.format(id=ticket_id))
         return
     shown = ticket
@@ -93,7 +89,7 @@ def status(turn: Turn, args: list[str]) -> None:
         extra += texts.STATUS_HANDLER.format(handler=person_name(u.session, shown.handler_id))
     if shown.due_at is not None and shown.status in (Status.OPEN, Status.CLAIMED):
         extra += texts.STATUS_DUE.format(due=deadline_words(u, shown, texts.DEADLINE_STATUS))
-    extra += duplicates.affected_line(turn, shown)  # residents following the ticket
+    extra += affected_line(turn, shown)  # residents following the ticket
     history = ticket_text.history_lines(u, shown)
     if history:
         extra += texts.STATUS_HISTORY.format(lines="\n".join(history))
@@ -131,14 +127,14 @@ def status(turn: Turn, args: list[str]) -> None:
 
 def _own(turn: Turn, ticket: Ticket) -> bool:
     """Tell whether the reader is the ticket's resident (or follows it), who reads the resident's words."""
-    return ticket.resident_id == turn.person.id or duplicates.is_follower(turn, ticket.id)
+    return ticket.resident_id == turn.person.id or is_follower(turn, ticket.id)
 
 
 def withdraw(turn: Turn, args: list[str]) -> None:
     """Take back one's own ticket."""
-    ticket_id = parse_id(args[0]) if args else None
+    ticket_id = ticket_number(args[0]) if args else None
     if ticket_id is None:
-        turn.reply(texts.USAGE.format(usage="/withdraw 编号"))
+        turn.reply(texts.USAGE.format(usage=WITHDRAW.usage))
         return
     tickets.withdraw(turn.u, ticket_id, turn.person)
     turn.reply(texts.WITHDRAW_CONFIRMED.format(id=ticket_id))
@@ -146,9 +142,9 @@ def withdraw(turn: Turn, args: list[str]) -> None:
 
 def unfollow(turn: Turn, args: list[str]) -> None:
     """取消关注 12: stop hearing about a ticket one followed (the duplicate offer, or a merge)."""
-    ticket_id = parse_id(args[0]) if args else None
+    ticket_id = ticket_number(args[0]) if args else None
     if ticket_id is None:
-        turn.reply(texts.USAGE.format(usage="取消关注 编号（/unfollow 编号）"))
+        turn.reply(texts.USAGE.format(usage=UNFOLLOW.usage))
         return
     tickets.unfollow(turn.u, ticket_id, turn.person, turn.person)
     turn.reply(texts.UNFOLLOWED.format(id=ticket_id))
@@ -161,22 +157,62 @@ def followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
 
 def on_menu(turn: Turn, action: MenuAction) -> None:
     """A main-menu button."""
-    {MenuAction.REPORT: wizard.report, MenuAction.MY: my_tickets, MenuAction.HELP: help_}[action](turn, [])
+    {MenuAction.REPORT: scene.report, MenuAction.MY: my_tickets, MenuAction.HELP: help_}[action](turn, [])
 
 
-COMMANDS: dict[str, Command] = {
-    "start": greet,
-    "help": help_,
-    "my": my_tickets,
-    "status": status,
-    "withdraw": withdraw,
-    "unfollow": unfollow,
-}
-ALIASES = {
-    "帮助": "help",
-    "菜单": "start",
-    "我的工单": "my",
-    "查询": "status",
-    "撤回": "withdraw",
-    "取消关注": "unfollow",
-}
+def read(turn: Turn) -> None:
+    """Answer free text in private by what it means; the menu only when it means nothing we know."""
+    text = turn.msg.text
+    office = office_keywords(turn)
+    understood = understand.reader().intent(text, office) if text else understand.Understood("unknown")
+    if understood.intent == "report":
+        scene.report(turn, [])
+    elif understood.intent == "my":
+        my_tickets(turn, [])
+    elif understood.intent == "thanks":
+        turn.reply(texts.WELCOME_THANKS, MENU)
+    elif understood.intent == "problem" and _fits(turn, text):
+        scene.describe(turn, text, understood.categories)
+    elif understood.intent == "unknown" and text:
+        turn.reply(texts.UNDERSTOOD_NOTHING.format(text=text[:20]), MENU, keyboard="remove")
+    else:
+        greet(turn, [])
+
+
+def _fits(turn: Turn, text: str) -> bool:
+    limits = turn.u.rules.limits
+    return limits.description_min <= len(text) <= limits.description_max
+
+
+START = Spec("start", greet, Who.RESIDENT, texts.USAGE_START, ("菜单",), menu=texts.MENU_START)
+MY = Spec("my", my_tickets, Who.RESIDENT, texts.USAGE_MY, ("我的工单",), menu=texts.MENU_MY, personal=True)
+STATUS = Spec(
+    "status",
+    status,
+    Who.RESIDENT,
+    texts.USAGE_STATUS,
+    ("查询",),
+    Shape(1, tickets=1),
+    menu=texts.MENU_STATUS,
+    personal=True,
+)
+WITHDRAW = Spec(
+    "withdraw",
+    withdraw,
+    Who.RESIDENT,
+    texts.USAGE_WITHDRAW,
+    ("撤回",),
+    Shape(1, tickets=1),
+    menu=texts.MENU_WITHDRAW,
+    personal=True,
+)
+UNFOLLOW = Spec("unfollow", unfollow, Who.RESIDENT, texts.USAGE_UNFOLLOW, ("取消关注",), personal=True)
+HELP = Spec(
+    "help",
+    help_,
+    Who.RESIDENT,
+    texts.USAGE_HELP,
+    ("帮助",),
+    menu=texts.MENU_HELP,
+    staff_menu=texts.MENU_STAFF_HELP,
+)

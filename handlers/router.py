@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from handlers import texts
 from models.dialogs import OpenDialog, open_dialog, save_dialog
@@ -13,11 +14,34 @@ from models.people import get_or_create_person, is_staff
 from models.store.inbound import first_reads
 from models.store.unit_of_work import Unit
 
-from . import admin, duplicates, forgiving, intake, pending, resident, staff, staff_binding, wizard
+from . import admin, pending, resident, staff, staff_binding
 from .answers import as_press
-from .commands import COMMANDS, parse
-from .payloads import FollowerPress, Grab, Menu, PayloadError, PhonePress, WizardPress, unpack
+from .commands import COMMANDS, PERSONAL, parse
+from .payloads import (
+    FollowerSatisfied,
+    FollowerSolved,
+    Followup,
+    FollowupSatisfied,
+    FollowupSolved,
+    Grab,
+    Menu,
+    Payload,
+    PayloadError,
+    PhoneSatisfied,
+    PhoneSolved,
+    WizardCategory,
+    WizardCommunity,
+    WizardDuplicate,
+    WizardGrid,
+    WizardNav,
+    WizardPress,
+    WizardSource,
+    unpack,
+)
 from .refusals import refusal_text
+from .report import followers, scene
+from .report.draft import in_report
+from .states import Step
 from .textclean import clean
 from .turn import Turn
 
@@ -115,7 +139,7 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
     if msg.payload is not None:
         on_button(turn, msg.payload)
         return
-    command = parse(msg.text, aliases=not wizard.in_wizard(turn) or msg.text.strip() == "取消")
+    command = parse(msg.text, aliases=not in_report(turn) or msg.text.strip() == "取消")
     # In a group, everyday words like 统计 or 取消 are chat between neighbours unless staff say them.
     if (
         command is not None
@@ -128,22 +152,17 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
     if command is not None:
         run_command(turn, *command)
         return
-    if turn.dialog.state == staff.AWAIT_RESULT_PHOTO and staff.result_photo(turn):
+    if turn.dialog.state == Step.AWAIT_RESULT_PHOTO and staff.result_photo(turn):
         return
-    if wizard.in_wizard(turn):
-        wizard.step(turn)
+    if in_report(turn):
+        scene.step(turn)
     elif turn.private:
         if msg.other_file is not None:
             turn.reply(texts.PHOTO_ONLY)
             resident.greet(turn, [])
         # An owed 双是 answer first, then what the text means; the menu last.
         elif not pending.answer(turn):
-            intake.read(turn)
-
-
-# Commands about the sender's own tickets, points or a ticket's trail: in a group they are answered
-# in the sender's private chat, with a short note in the group (handlers/turn.py).
-PERSONAL = frozenset({"status", "my", "withdraw", "unfollow", "points", "history"})
+            resident.read(turn)
 
 
 def _personal(turn: Turn) -> bool:
@@ -160,8 +179,8 @@ def _is_slash(text: str) -> bool:
 
 def run_command(turn: Turn, name: str, args: list[str]) -> None:
     """Run a slash command (or its Chinese alias)."""
-    if name in ("report", "start") and not args and turn.private and wizard.in_wizard(turn):
-        forgiving.ask_resume(turn)  # never throw a draft away silently
+    if name in ("report", "start") and not args and turn.private and in_report(turn):
+        scene.ask_resume(turn)  # never throw a draft away silently
         return
     turn.answer_privately = not turn.private and name in PERSONAL
     func = COMMANDS.get(name)
@@ -179,21 +198,39 @@ def on_button(turn: Turn, payload: str) -> None:
     except PayloadError:
         turn.refuse(texts.BUTTON_EXPIRED)
         return
-    if isinstance(press, Menu):
-        resident.on_menu(turn, press.action)
-    elif isinstance(press, WizardPress):
-        # Suggested categories; continue-or-restart after /report mid-report.
-        if wizard.in_wizard(turn) and (intake.on_suggestion(turn) or forgiving.on_resume(turn)):
-            return
-        if wizard.in_wizard(turn):
-            wizard.step(turn)
-        else:
-            turn.refuse(texts.BUTTON_EXPIRED)
-    elif isinstance(press, Grab):
-        staff.grab_by_id(turn, press.ticket_id)
-    elif isinstance(press, FollowerPress):  # a follower's own 双是 (handlers/duplicates.py)
-        duplicates.follower_answer(turn, press.stage, press.ticket_id, press.yes)
-    elif isinstance(press, PhonePress):
-        admin.phone_followup(turn, press.stage, press.ticket_id, press.yes)
-    else:
-        resident.followup(turn, press.stage, press.ticket_id, press.yes)
+    BUTTONS[type(press)](turn, press)
+
+
+def _report(turn: Turn, press: WizardPress) -> None:
+    scene.on_press(turn)
+
+
+def _resident(turn: Turn, press: Followup) -> None:
+    resident.followup(turn, press.stage, press.ticket_id, press.yes)
+
+
+def _follower(turn: Turn, press: Followup) -> None:  # a follower's own 双是 (report/followers.py)
+    followers.follower_answer(turn, press.stage, press.ticket_id, press.yes)
+
+
+def _phone(turn: Turn, press: Followup) -> None:
+    admin.phone_followup(turn, press.stage, press.ticket_id, press.yes)
+
+
+# What a tap on each kind of button does (the payload already checked and typed).
+BUTTONS: dict[type[Payload], Callable[[Turn, Any], None]] = {
+    Menu: lambda turn, press: resident.on_menu(turn, press.action),
+    WizardNav: _report,
+    WizardSource: _report,
+    WizardCategory: _report,
+    WizardCommunity: _report,
+    WizardGrid: _report,
+    WizardDuplicate: _report,
+    Grab: lambda turn, press: staff.grab_by_id(turn, press.ticket_id),
+    FollowupSolved: _resident,
+    FollowupSatisfied: _resident,
+    FollowerSolved: _follower,
+    FollowerSatisfied: _follower,
+    PhoneSolved: _phone,
+    PhoneSatisfied: _phone,
+}

@@ -12,24 +12,25 @@ from sqlalchemy import select
 from handlers import texts
 from models import points, tickets
 from models.dialogs import set_state
-from models.errors import BadInput, NotAllowed, NotFound
+from models.errors import BadInput, NotAllowed, NotFound, Refusal
 from models.people import find_person, is_staff
-from models.tables import IDLE, Person, Status, Ticket
+from models.tables import Person, Status, Ticket
 from models.territory import binding_of
 
-from . import audit, wizard
+from . import audit, vocabulary
 from .arguments import ticket_arg
 from .dates import parse_day
+from .normalise import Shape, nfkc
 from .render import category_name, deadline_words, due_text, status_name
-from .textclean import normalise_command
-from .turn import Command, Turn
-
-AWAIT_RESULT_PHOTO = "await_result_photo"
+from .report import scene
+from .spec import Spec, Who
+from .states import Step
+from .turn import Turn
 
 
 def _require_staff(turn: Turn) -> None:
     if not is_staff(turn.u.session, turn.person.id):
-        raise NotAllowed(texts.NOT_STAFF)
+        raise NotAllowed(Refusal.NOT_STAFF)
 
 
 def grab_by_id(turn: Turn, ticket_id: int) -> None:
@@ -46,20 +47,20 @@ def grab_by_id(turn: Turn, ticket_id: int) -> None:
 def grab(turn: Turn, args: list[str]) -> None:
     """抢单 ID."""
     _require_staff(turn)
-    grab_by_id(turn, ticket_arg(args, "抢单 编号"))
+    grab_by_id(turn, ticket_arg(args, GRAB.usage))
 
 
 def meet(turn: Turn, args: list[str]) -> None:
     """见面 ID: record an on-site meeting with the resident."""
     _require_staff(turn)
-    ticket = tickets.meet(turn.u, ticket_arg(args, "见面 编号"), turn.person)
+    ticket = tickets.meet(turn.u, ticket_arg(args, MEET.usage), turn.person)
     turn.reply(texts.MEET_DONE.format(id=ticket.id))
 
 
 def note(turn: Turn, args: list[str]) -> None:
     """进展 ID 内容: record progress."""
     _require_staff(turn)
-    ticket_id = ticket_arg(args, "进展 编号 内容", 2)
+    ticket_id = ticket_arg(args, NOTE.usage, 2)
     tickets.add_note(turn.u, ticket_id, turn.person, " ".join(args[1:]))
     turn.reply(texts.NOTE_DONE.format(id=ticket_id))
 
@@ -67,11 +68,11 @@ def note(turn: Turn, args: list[str]) -> None:
 def tier(turn: Turn, args: list[str]) -> None:
     """定级 ID 简单|复杂|暂难解决 理由: change the 135 tier."""
     _require_staff(turn)
-    usage = "定级 编号 简单|复杂|暂难解决 理由"
+    usage = TIER.usage
     ticket_id = ticket_arg(args, usage, 3)
-    new_tier = texts.TIER_WORDS.get(normalise_command(args[1]).lower())
+    new_tier = vocabulary.TIER.get(nfkc(args[1]).lower())
     if new_tier is None:
-        raise BadInput(texts.USAGE.format(usage=usage))
+        raise BadInput(Refusal.USAGE, usage=usage)
     ticket = tickets.change_tier(turn.u, ticket_id, turn.person, new_tier, " ".join(args[2:]))
     deadline = deadline_words(turn.u, ticket, texts.DEADLINE_NEW)
     turn.reply(texts.TIER_DONE.format(id=ticket.id, tier=texts.TIER[ticket.tier], deadline=deadline))
@@ -80,11 +81,11 @@ def tier(turn: Turn, args: list[str]) -> None:
 def plan(turn: Turn, args: list[str]) -> None:
     """方案 ID 日期 内容: the initial plan of a pending ticket; the day as 2026-12-20, 12月20日, 下周一…"""
     _require_staff(turn)
-    ticket_id = ticket_arg(args, "方案 编号 日期 内容", 3)
+    ticket_id = ticket_arg(args, PLAN.usage, 3)
     today = turn.u.now.astimezone(ZoneInfo(turn.u.rules.sla.timezone)).date()
     when = parse_day(args[1], today)
     if when is None:
-        raise BadInput(texts.DATE_INVALID.format(example=today.isoformat()))
+        raise BadInput(Refusal.DATE_INVALID, example=today.isoformat())
     ticket = tickets.set_plan(turn.u, ticket_id, turn.person, when, " ".join(args[2:]))
     turn.reply(texts.PLAN_DONE.format(id=ticket.id, due=due_text(turn.u, ticket)))
 
@@ -104,7 +105,7 @@ def _credit(turn: Turn, tail: str) -> tuple[str, Person | None]:
     ref = found.group(1).rstrip("。.")
     person = find_person(turn.u.session, ref, turn.msg.channel)
     if person is None:
-        raise NotFound(texts.USER_NOT_FOUND.format(user=ref))
+        raise NotFound(Refusal.USER_NOT_FOUND, user=ref)
     return tail[: found.start()].strip(" ,，;；。"), person
 
 
@@ -116,7 +117,7 @@ def _resolve(turn: Turn, args: list[str], usage: str, default_note: str | None) 
     if not note.strip() and default_note is not None:
         note = default_note
     ticket = tickets.resolve(turn.u, ticket_id, turn.person, note, credit)
-    set_state(turn.dialog, AWAIT_RESULT_PHOTO, turn.u.now, {"ticket": ticket_id})
+    set_state(turn.dialog, Step.AWAIT_RESULT_PHOTO, turn.u.now, {"ticket": ticket_id})
     turn.reply(texts.RESOLVE_DONE.format(id=ticket_id))
     if ticket.resolved_by_id != ticket.handler_id:
         said = texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT
@@ -125,18 +126,18 @@ def _resolve(turn: Turn, args: list[str], usage: str, default_note: str | None) 
 
 def resolve(turn: Turn, args: list[str]) -> None:
     """办结 ID 说明 [记分给 USER]: report done; a photo sent next is attached as the result."""
-    _resolve(turn, args, "办结 编号 说明", None)
+    _resolve(turn, args, RESOLVE.usage, None)
 
 
 def close(turn: Turn, args: list[str]) -> None:
     """/close ID [说明] [--credit USER]: 办结, the note optional (an admin closing on a worker's behalf)."""
-    _resolve(turn, args, texts.CLOSE_USAGE, texts.ON_BEHALF_NOTE)
+    _resolve(turn, args, CLOSE.usage, texts.ON_BEHALF_NOTE)
 
 
 def result_photo(turn: Turn) -> bool:
     """Attach a photo sent right after 办结; return False when the message is something else."""
     ticket_id = int(turn.dialog.data.get("ticket", 0))
-    set_state(turn.dialog, IDLE, turn.u.now, {})
+    set_state(turn.dialog, Step.IDLE, turn.u.now, {})
     if not turn.msg.photo:
         return False
     tickets.attach_resolution_photo(turn.u, ticket_id, turn.person, turn.msg.photo)
@@ -177,7 +178,7 @@ def mine(turn: Turn, args: list[str]) -> None:
 
 def my_points(turn: Turn, args: list[str]) -> None:
     """我的积分: totals from the ledger; 我的积分 明细 [页]: its rows."""
-    if args and normalise_command(args[0]).lower() in ("明细", "detail"):
+    if args and nfkc(args[0]).lower() in ("明细", "detail"):
         audit.ledger(turn, args[1:])
         return
     u, pid = turn.u, turn.person.id
@@ -196,7 +197,7 @@ def rank(turn: Turn, args: list[str]) -> None:
     period = args[0].lower() if args else "week"
     period = {"周": "week", "本周": "week", "月": "month", "本月": "month", "全部": "all"}.get(period, period)
     if period not in texts.PERIOD:
-        raise BadInput(texts.USAGE.format(usage="排行 week|month"))
+        raise BadInput(Refusal.USAGE, usage=RANK.usage)
     since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
     area_ids = None
     if not turn.private:
@@ -220,39 +221,33 @@ def proxy(turn: Turn, args: list[str]) -> None:
     if not turn.private:
         turn.reply(texts.PRIVATE_ONLY)
         return
-    wizard.start(turn, proxy=True)
+    scene.start(turn, proxy=True)
 
 
 def cancel_result_photo(turn: Turn) -> None:
     """/cancel while a result photo is awaited: the ticket stays resolved without one."""
-    set_state(turn.dialog, IDLE, turn.u.now, {})
+    set_state(turn.dialog, Step.IDLE, turn.u.now, {})
     turn.reply(texts.RESULT_PHOTO_CANCELLED)
 
 
-CANCELS: dict[str, Callable[[Turn], None]] = {AWAIT_RESULT_PHOTO: cancel_result_photo}
-COMMANDS: dict[str, Command] = {
-    "grab": grab,
-    "meet": meet,
-    "note": note,
-    "tier": tier,
-    "plan": plan,
-    "resolve": resolve,
-    "close": close,
-    "mine": mine,
-    "points": my_points,
-    "rank": rank,
-    "proxy": proxy,
-}
-ALIASES = {
-    "抢单": "grab",
-    "见面": "meet",
-    "进展": "note",
-    "定级": "tier",
-    "方案": "plan",
-    "办结": "resolve",
-    "我的任务": "mine",
-    "我的积分": "points",
-    "积分": "points",
-    "排行": "rank",
-    "代办": "proxy",
-}
+CANCELS: dict[str, Callable[[Turn], None]] = {Step.AWAIT_RESULT_PHOTO: cancel_result_photo}
+GRAB = Spec("grab", grab, Who.WORKER, texts.USAGE_GRAB, ("抢单",), Shape(1, tickets=1), menu=texts.MENU_GRAB)
+MEET = Spec("meet", meet, Who.WORKER, texts.USAGE_MEET, ("见面",), Shape(1, tickets=1))
+NOTE = Spec("note", note, Who.WORKER, texts.USAGE_NOTE, ("进展",), Shape(1, True, 1))
+TIER = Spec("tier", tier, Who.WORKER, texts.USAGE_TIER, ("定级",), Shape(2, True, 1))
+PLAN = Spec("plan", plan, Who.WORKER, texts.USAGE_PLAN, ("方案",), Shape(2, True, 1))
+RESOLVE = Spec("resolve", resolve, Who.WORKER, texts.USAGE_RESOLVE, ("办结",), Shape(1, True, 1))
+CLOSE = Spec("close", close, Who.ADMIN, texts.CLOSE_USAGE, menu=texts.MENU_CLOSE)
+MINE = Spec("mine", mine, Who.WORKER, texts.USAGE_MINE, ("我的任务",), menu=texts.MENU_MINE)
+POINTS = Spec(
+    "points",
+    my_points,
+    Who.WORKER,
+    texts.USAGE_POINTS,
+    ("我的积分", "积分"),
+    menu=texts.MENU_POINTS,
+    personal=True,
+)
+RANK = Spec("rank", rank, Who.WORKER, texts.USAGE_RANK, ("排行",), menu=texts.MENU_RANK)
+PROXY = Spec("proxy", proxy, Who.WORKER, texts.USAGE_PROXY, ("代办",))
+SPECS = (GRAB, MEET, NOTE, TIER, PLAN, RESOLVE, MINE, POINTS, RANK, PROXY)  # CLOSE: an admin's

@@ -20,19 +20,6 @@ TIER = {
     "none": "建议类（不设办结时限）",
 }
 TIER_SHORT = {"simple": "简单", "difficult": "复杂", "pending": "暂难解决", "none": "建议"}
-TIER_WORDS = {
-    "simple": "simple",
-    "简单": "simple",
-    "1": "simple",
-    "difficult": "difficult",
-    "复杂": "difficult",
-    "困难": "difficult",
-    "3": "difficult",
-    "pending": "pending",
-    "暂难解决": "pending",
-    "暂缓": "pending",
-    "5": "pending",
-}
 RATING = {"double_yes": "双是（已解决、满意）", "unsatisfied": "已解决但不满意", "unrated": "未评价"}
 SOURCE = {"self": "本人反映", "visit": "夜访", "phone": "电话", "walkin": "来访", "other": "其他"}
 LEVEL = {0: "网格", 1: "社区", 2: "街道科室", 3: "街道领导"}
@@ -80,7 +67,6 @@ HELP_ADMIN = (
     "/grant 用户 worker|admin 范围 · /revoke 用户 角色 [范围] · /bind 范围（在群内发送）\n"
     "/areas 查看范围代码 · /overdue 超期工单 · /stats [week|month] 统计 · /report_week 周报（Excel）"
 )
-UNKNOWN_PRIVATE = "没太明白您的意思。想反映问题请点「反映问题」，查看进展请点「我的工单」。"
 UNKNOWN_COMMAND = "没有这个命令：{command}。发送 /help 查看可用命令。"
 TOO_LONG = "消息太长了（最多 {limit} 字），请精简后再发。"
 NOT_ADMIN = "该命令仅限管理员使用。"
@@ -88,7 +74,6 @@ NOT_STAFF = "该命令仅限网格员和管理员使用。"
 GROUP_ONLY = "请在要绑定的群里发送这条命令。"
 PRIVATE_ONLY = "为保护居民隐私，请在与我的私聊中使用这条命令。"
 USAGE = "格式不对。用法：{usage}"
-BAD_ID = "工单编号应为数字，例如：{example}"
 BUTTON_EXPIRED = "这个按钮已失效，请按最新的消息操作。"
 
 # --- report wizard ---------------------------------------------------------
@@ -194,7 +179,6 @@ W_SAID_MASKED = "为保护他人隐私，工单 #{id} 转告居民时隐去了�
 R_CLOSED_FOLLOWED = "您关注的工单 #{id} 已办结销号。有事随时找我。"
 R_CLOSED_UNSATISFIED = "工单 #{id} 已销号。您的不满意评价已记录，街道会据此改进工作。"
 R_REOPENED = "抱歉问题还没解决。工单 #{id} 已重新交回 {handler} 继续办理，并已上报督办。"
-R_WITHDRAWN = "工单 #{id} 已撤回。"
 R_REJECTED = "很抱歉，工单 #{id} 未能受理，原因：{reason}。如有疑问可重新反映。"
 R_MERGED = "您反映的问题与工单 #{into} 相同，已合并办理。发送 /status {id} 可随时查看办理进展。"
 R_FOLLOWUP_REMINDER = "提醒：工单 #{id} 已办结，请您抽空确认问题是否解决。"
@@ -287,7 +271,6 @@ RANK_LINE = "{pos}. {name} {points} 分"
 RANK_EMPTY = "这段时间还没有积分记录。"
 
 # --- admin / system notices ------------------------------------------------
-ADMIN_NO_GRANT = "您在 {subdistrict} 的管理员身份已生效。发送 /help 查看命令。"
 
 # --- misc ------------------------------------------------------------------
 DURATION_DAYS = "{days}天{hours}小时"
@@ -350,7 +333,6 @@ WX_UNHEARD = "抱歉，这段语音没能听清。请您打字说一下遇到的
 WX_PHOTO_LINK = "照片：{url}"
 WX_PHOTO_ELSEWHERE = "（附有一张照片，微信中暂无法显示）"
 WX_TEMPLATE_REMARK = "在公众号里发送「查询 {id}」可查看最新进展。"
-WX_TEMPLATE_NO_TICKET = "—"
 WX_BIND_DONE = "已订阅 {area}（{code}）的新工单：有新工单会发到这里，回复选项前的数字即可抢单。"
 WX_BIND_MOVED = "已改为订阅 {area}（{code}）的新工单（原为 {old}）。"
 WX_BIND_NOT_STAFF = "您还不是网格员。请把您的用户编号 {id} 发给管理员，授权后再发送 /bind 范围代码。"
@@ -427,34 +409,38 @@ WEB_DONE = {
     "move": "{detail}",
 }
 # Each kind of ticket event (models.events.EventKind) in the office's timeline and progress page.
-EVENT_NAME = {
-    "moved": "转派",
-    "recategorised": "调整类别",
-    "phone_followup": "电话回访",
-    "released": "退回待抢单",
-    "created": "受理",
-    "grabbed": "接单",
-    "assigned": "交办",
-    "met": "上门见面",
-    "note": "进展",
-    "tier": "调整时限",
-    "plan": "初步方案",
-    "resolved": "办结",
-    "confirmed_resolved": "居民确认已解决",
-    "reopened": "居民反馈未解决，重新办理",
-    "closed": "销号",
-    "withdrawn": "撤回",
-    "rejected": "驳回",
-    "merged": "合并",
-    "escalated": "升级督办",
-    "overdue": "超期",
-    "progress": "进展提醒",
-    "result_photo": "补充办结照片",
-    "reminded": "办理提醒",
-    "overdue_reminded": "超期催办",
-    "followup_reminded": "回访提醒",
-    "unfollowed": "取消关注",
+# Each event of a ticket's trail, once: its name in the audit view and the office, and the words the
+# resident reads in /status (a staff-only event is never shown to a resident, but has words all the same).
+EVENT = {
+    "created": ("受理", "已受理"),
+    "grabbed": ("接单", "网格员接单"),
+    "assigned": ("交办", "交办"),
+    "met": ("上门见面", "网格员上门见面"),
+    "note": ("进展", "进展"),
+    "tier": ("调整时限", "调整时限"),
+    "plan": ("初步方案", "初步方案"),
+    "resolved": ("办结", "办结"),
+    "result_photo": ("补充办结照片", "补充办结照片"),
+    "confirmed_resolved": ("居民确认已解决", "居民确认已解决"),
+    "reopened": ("居民反馈未解决，重新办理", "居民反馈未解决，重新办理"),
+    "closed": ("销号", "销号"),
+    "withdrawn": ("撤回", "撤回"),
+    "rejected": ("驳回", "驳回"),
+    "merged": ("合并", "合并"),
+    "escalated": ("升级督办", "升级督办"),
+    "overdue": ("超期", "超期，街道领导督办"),
+    "reminded": ("办理提醒", "办理提醒"),
+    "overdue_reminded": ("超期催办", "超期催办"),
+    "followup_reminded": ("回访提醒", "回访提醒"),
+    "progress": ("进展提醒", "进展提醒"),
+    "moved": ("转派", "转派"),
+    "recategorised": ("调整类别", "调整类别"),
+    "phone_followup": ("电话回访", "电话回访"),
+    "released": ("退回待抢单", "重新安排网格员"),
+    "unfollowed": ("取消关注", "取消关注"),
 }
+EVENT_NAME = {kind: name for kind, (name, _) in EVENT.items()}
+EVENT_TOLD = {kind: told for kind, (_, told) in EVENT.items()}  # to the resident
 WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
 # The office's labels: the tickets list's sorts and filter names, the map legend, the statistics.
@@ -612,7 +598,6 @@ HISTORY_DETAIL = {
     "followed": "：{name} 反映了同一问题",
 }
 FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
-ANSWER = {"y": "是", "n": "否"}
 LEDGER_HEADER = "积分明细（共 {count} 条，合计 {total} 分，第 {page}/{pages} 页）："
 LEDGER_LINE = "{time} {reason} {delta} 分{ticket}"
 LEDGER_TICKET = " · 工单 #{id}"
@@ -690,3 +675,62 @@ WECOM_NOT_STAFF = (
     "请把它发给管理员（/grant {id} worker 范围代码）。"
 )
 WECOM_CARD_DONE = "已处理"
+
+# --- commands: the usage line a wrong call is refused with, the line in a command menu ---
+USAGE_START = "/start"
+USAGE_MY = "/my"
+USAGE_STATUS = "/status 编号"
+USAGE_WITHDRAW = "/withdraw 编号"
+USAGE_UNFOLLOW = "取消关注 编号（/unfollow 编号）"
+USAGE_HELP = "/help"
+USAGE_GRAB = "抢单 编号"
+USAGE_MEET = "见面 编号"
+USAGE_NOTE = "进展 编号 内容"
+USAGE_TIER = "定级 编号 简单|复杂|暂难解决 理由"
+USAGE_PLAN = "方案 编号 日期 内容"
+USAGE_RESOLVE = "办结 编号 说明"
+USAGE_MINE = "/mine"
+USAGE_POINTS = "/points"
+USAGE_RANK = "排行 week|month"
+USAGE_PROXY = "/proxy"
+USAGE_ASSIGN = "/assign 编号 用户"
+USAGE_REJECT = "/reject 编号 理由"
+USAGE_MERGE = "/merge 编号 目标编号"
+USAGE_GRANT = "/grant 用户 worker|admin 范围代码"
+USAGE_REVOKE = "/revoke 用户 worker|admin [范围代码]"
+USAGE_REVOKE_SCOPE = "/revoke 用户 worker|admin 范围代码"  # revoking a worker names the scope
+USAGE_BIND = "/bind 范围代码（如 siji-1）"
+USAGE_AREAS = "/areas"
+USAGE_OVERDUE = "/overdue"
+USAGE_STATS = "/stats [week|month]"
+USAGE_WEB = "/web"
+USAGE_REPORT_WEEK = "/report_week"
+USAGE_REPORT = "/report"
+USAGE_CANCEL = "/cancel"
+USAGE_HISTORY = "/history 编号 [页码]"
+USAGE_MOVE = "/move 编号 范围代码（如 /move 12 jingfa-1）"
+MENU_START = "主菜单"
+MENU_MY = "我的工单"
+MENU_STATUS = "查询工单进展"
+MENU_WITHDRAW = "撤回工单"
+MENU_HELP = "使用帮助"
+MENU_STAFF_HELP = "命令帮助"
+MENU_GRAB = "抢单 编号"
+MENU_CLOSE = "代为办结"
+MENU_MINE = "我的任务"
+MENU_POINTS = "我的积分"
+MENU_RANK = "积分排行"
+MENU_ASSIGN = "交办"
+MENU_REJECT = "驳回"
+MENU_MERGE = "合并"
+MENU_GRANT = "授权"
+MENU_REVOKE = "撤销授权"
+MENU_BIND = "绑定本群"
+MENU_AREAS = "范围代码"
+MENU_OVERDUE = "超期工单"
+MENU_STATS = "统计"
+MENU_HISTORY = "工单办理记录"
+MENU_MOVE = "转派"
+MENU_REPORT_WEEK = "周报（Excel）"
+MENU_REPORT = "反映问题"
+MENU_CANCEL = "取消当前操作"

@@ -13,29 +13,6 @@ from . import texts
 from .payloads import FollowupSatisfied, FollowupSolved
 from .render import area_label, category_name, deadline_words, due_text, fmt_time, person_name
 
-# The audit trail in words a resident understands.
-EVENT_WORDS: dict[str, str] = {
-    EventKind.CREATED: "已受理",
-    EventKind.GRABBED: "网格员接单",
-    EventKind.ASSIGNED: "交办",
-    EventKind.MET: "网格员上门见面",
-    EventKind.NOTE: "进展",
-    EventKind.TIER: "调整时限",
-    EventKind.PLAN: "初步方案",
-    EventKind.RESOLVED: "办结",
-    EventKind.CONFIRMED_RESOLVED: "居民确认已解决",
-    EventKind.REOPENED: "居民反馈未解决，重新办理",
-    EventKind.CLOSED: "销号",
-    EventKind.WITHDRAWN: "撤回",
-    EventKind.REJECTED: "驳回",
-    EventKind.MERGED: "合并",
-    EventKind.ESCALATED: "升级督办",
-    EventKind.OVERDUE: "超期，街道领导督办",
-    EventKind.PROGRESS: "进展提醒",
-    EventKind.RESULT_PHOTO: "补充办结照片",
-    EventKind.MOVED: "转派",
-    EventKind.RECATEGORISED: "调整类别",
-}
 _WITH_NOTE = (EventKind.NOTE, EventKind.RESOLVED, EventKind.REJECTED)
 
 
@@ -61,7 +38,7 @@ def history_lines(u: Unit, ticket: Ticket, limit: int = 6) -> list[str]:
     """Recent events in words a resident understands."""
     out = []
     for ev in tickets.resident_trail(u, ticket, limit):
-        line = f"{fmt_time(ev.at, u.rules.sla.timezone)} {EVENT_WORDS.get(ev.kind, ev.kind)}"
+        line = f"{fmt_time(ev.at, u.rules.sla.timezone)} {texts.EVENT_TOLD[ev.kind]}"
         if ev.kind in _WITH_NOTE and ev.note:
             line += f"：{ev.note}"
         out.append(line)

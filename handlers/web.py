@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import texts
 from models import office
-from models.errors import BadInput, NotAllowed
+from models.errors import BadInput, NotAllowed, Refusal
 from models.messages import Reply
 from models.outbox import after_commit
 from models.people import is_staff
@@ -16,7 +16,8 @@ from models.store.unit_of_work import Unit
 from models.tables import Ticket
 
 from .reports import weekly
-from .turn import Command, Turn
+from .spec import Spec, Who
+from .turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def progress_url(base_url: str, token: str) -> str:
 def web(turn: Turn, args: list[str]) -> None:
     """/web: staff get a sign-in link in their private chat."""
     if not is_staff(turn.u.session, turn.person.id):
-        raise NotAllowed(texts.WEB_STAFF_ONLY)
+        raise NotAllowed(Refusal.WEB_STAFF_ONLY)
     if not turn.private:
         turn.reply(texts.WEB_PRIVATE_ONLY)
         return
@@ -65,9 +66,9 @@ def report_week(turn: Turn, args: list[str]) -> None:
     u = turn.u
     scope = weekly.admin_scope(u, turn.person.id)
     if not scope.admin_areas:
-        raise NotAllowed(texts.NOT_ADMIN)
+        raise NotAllowed(Refusal.NOT_ADMIN)
     if args:
-        raise BadInput(texts.USAGE.format(usage="/report_week"))
+        raise BadInput(Refusal.USAGE, usage=REPORT_WEEK.usage)
     if turn.msg.channel in NO_FILE_CHANNELS:
         base = u.rules.web_base_url
         if not base:
@@ -99,5 +100,8 @@ def report_week(turn: Turn, args: list[str]) -> None:
     after_commit(u.session, write)
 
 
-COMMANDS: dict[str, Command] = {"web": web, "report_week": report_week}
-ALIASES = {"后台": "web", "周报": "report_week"}
+WEB = Spec("web", web, Who.WORKER, texts.USAGE_WEB, ("后台",))
+REPORT_WEEK = Spec(
+    "report_week", report_week, Who.ADMIN, texts.USAGE_REPORT_WEEK, ("周报",), menu=texts.MENU_REPORT_WEEK
+)
+SPECS = (WEB, REPORT_WEEK)

@@ -49,10 +49,6 @@ class OpenDialog:
     updated_at: datetime
     new: bool  # not in the table yet (SQLite: inserted by save_dialog)
 
-    def reset(self) -> None:
-        """Forget the changes made to the copy (the step was refused)."""
-        self.dialog.state, self.dialog.data, self.dialog.updated_at = self.state, self.data, self.updated_at
-
 
 def open_dialog(
     session: Session,

@@ -28,10 +28,22 @@ class Refusal(StrEnum):
     CREDIT_NOT_ON_BEHALF = "CREDIT_NOT_ON_BEHALF"  # id
     CREDIT_NOT_IN_SCOPE = "CREDIT_NOT_IN_SCOPE"  # id, user
     NOT_FOLLOWING = "NOT_FOLLOWING"  # id
+    # Refused by the chat flows before any operation runs.
+    USAGE = "USAGE"  # usage: the command's usage line
+    NOT_STAFF = "NOT_STAFF"
+    WEB_STAFF_ONLY = "WEB_STAFF_ONLY"
+    USER_NOT_FOUND = "USER_NOT_FOUND"  # user
+    AREA_NOT_FOUND = "AREA_NOT_FOUND"  # code
+    ROLE_INVALID = "ROLE_INVALID"
+    GRANT_OUTSIDE = "GRANT_OUTSIDE"  # area
+    WX_BIND_OUTSIDE = "WX_BIND_OUTSIDE"  # area
+    WX_BIND_NOT_STAFF = "WX_BIND_NOT_STAFF"  # id
+    MOVE_TARGET_LEVEL = "MOVE_TARGET_LEVEL"  # code
+    MOVE_NOT_ACTIVE = "MOVE_NOT_ACTIVE"  # id, status
 
 
 class DomainError(Exception):
-    """A refused operation: a Refusal with its facts, or (raised by handlers) words already chosen."""
+    """A refused operation: a Refusal with its facts (the web office's actions still pass words)."""
 
     def __init__(self, reason: Refusal | str, **facts: object) -> None:
         super().__init__(reason)

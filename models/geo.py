@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
 import prcoords
+
+EARTH_KM = 6371.0  # the mean radius of the earth
 
 
 class Datum(StrEnum):
@@ -25,3 +29,13 @@ def convert(lat: float, lon: float, source: str, target: str) -> tuple[float, fl
     else:
         raise ValueError(f"unknown coordinate system {source!r} or {target!r}")
     return float(point.lat), float(point.lon)
+
+
+def great_circle_km(
+    lat: float, lon: float, lats: npt.ArrayLike, lons: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """The great-circle (haversine) distance in km from one point to each of many, all in degrees."""
+    p, lam = np.radians(lat), np.radians(lon)
+    q, mu = np.radians(np.asarray(lats, dtype=float)), np.radians(np.asarray(lons, dtype=float))
+    h = np.sin((q - p) / 2) ** 2 + np.cos(p) * np.cos(q) * np.sin((mu - lam) / 2) ** 2
+    return np.asarray(2 * EARTH_KM * np.arcsin(np.sqrt(h)), dtype=np.float64)

@@ -11,13 +11,11 @@ import shapely
 from shapely.geometry import shape
 
 from .datafiles.addresses import AddressIndex, AddressMatch
-from .geo import Datum, convert
+from .geo import Datum, convert, great_circle_km
 from .tables import AreaLevel
 
 if TYPE_CHECKING:
     from .territory import AreaTree
-
-EARTH_KM = 6371.0
 
 
 class How(StrEnum):
@@ -69,7 +67,6 @@ class Router:
         self.community_ids, community_shapes = self._polygons(tree, AreaLevel.COMMUNITY)
         self._grids = shapely.STRtree(grid_shapes)
         self._communities = shapely.STRtree(community_shapes)
-        self._grid_shapes = grid_shapes
         self._outline = shape(top.boundary) if top is not None and top.boundary else None
         if self._outline is not None:
             shapely.prepare(self._outline)
@@ -85,8 +82,8 @@ class Router:
             if grid.names:
                 names[grid.id] = tuple(grid.names)
         self._centre_ids = [c[0] for c in centres]
-        self._centre_lat = np.radians(np.array([c[1] for c in centres], dtype=float))
-        self._centre_lon = np.radians(np.array([c[2] for c in centres], dtype=float))
+        self._centre_lat = np.array([c[1] for c in centres], dtype=float)
+        self._centre_lon = np.array([c[2] for c in centres], dtype=float)
         self.addresses = AddressIndex.of(names)
 
     @staticmethod
@@ -122,12 +119,7 @@ class Router:
     def _nearest_centre(self, lat: float, lon: float, max_km: float) -> int | None:
         if not self._centre_ids:
             return None
-        p, lam = np.radians(lat), np.radians(lon)
-        a = (
-            np.sin((self._centre_lat - p) / 2) ** 2
-            + np.cos(p) * np.cos(self._centre_lat) * np.sin((self._centre_lon - lam) / 2) ** 2
-        )
-        km = 2 * EARTH_KM * np.arcsin(np.sqrt(a))
+        km = great_circle_km(lat, lon, self._centre_lat, self._centre_lon)
         best = int(np.argmin(km))
         return self._centre_ids[best] if km[best] <= max_km else None
 

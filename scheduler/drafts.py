@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from handlers import drafts
 from handlers.notify import unit_of_work
+from handlers.report import drafts
 
 from .host import Host
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers import texts
+from handlers.commands import SHAPES
 from handlers.normalise import command, ticket_number
 from models.tables import TicketEvent
 
@@ -86,7 +87,8 @@ def test_the_reader_itself() -> None:
         None,
         None,
     ]
-    assert command("定级 2，复杂，要协调各方", aliases) == command("定级2 复杂 要协调各方", aliases)
-    found = command("合并 3，#5", aliases)
+    one, other = (command(t, aliases, SHAPES) for t in ("定级 2，复杂，要协调各方", "定级2 复杂 要协调各方"))
+    assert one == other
+    found = command("合并 3，#5", aliases, SHAPES)
     assert found is not None and (found.name, found.args) == ("merge", ["3", "5"])
-    assert command("抢单了吗", aliases) is None
+    assert command("抢单了吗", aliases, SHAPES) is None

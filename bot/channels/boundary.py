@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import fields, replace
 from typing import Any
 
 from starlette.requests import Request
 
+from handlers.textclean import CONTROL, strip_controls
 from models.messages import Inbound
-
-# C0 and C1 control characters (NUL included) except tab and newline: PostgreSQL refuses NUL in
-# text, and none of them means anything in a name, a text or a button payload.
-_CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f]")
 
 
 class BadLocation(ValueError):
     """A location that is not a place on Earth (NaN, infinite, out of range)."""
-
-
-def strip_controls(value: str) -> str:
-    """The text without control characters (tab and newline kept)."""
-    return _CONTROL.sub("", value)
 
 
 def location(lat: object, lon: object) -> tuple[float, float]:
@@ -41,7 +32,7 @@ def clean_inbound(inbound: Inbound) -> Inbound:
     changes: dict[str, Any] = {}
     for f in fields(inbound):
         value = getattr(inbound, f.name)
-        if isinstance(value, str) and _CONTROL.search(value):
+        if isinstance(value, str) and CONTROL.search(value):
             changes[f.name] = strip_controls(value)
     return replace(inbound, **changes) if changes else inbound
 

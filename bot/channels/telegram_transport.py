@@ -32,7 +32,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers import texts
-from handlers.wizard import BACK, CANCEL
+from handlers.report.draft import BACK, CANCEL
 from models.clock import Clock
 from models.messages import Button
 from models.store.database import Database

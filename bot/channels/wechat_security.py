@@ -14,6 +14,8 @@ import defusedxml.ElementTree as SafeET
 from starlette.requests import Request
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
+from . import boundary
+
 MAX_BODY = 64 * 1024  # WeChat's own messages are a few KiB
 MAX_SKEW = timedelta(seconds=300)
 MAX_NONCE = 64
@@ -49,18 +51,11 @@ def check_fresh(timestamp: str, now: datetime, skew: timedelta = MAX_SKEW) -> No
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The request body, refused before it is parsed (or even fully read) when over the limit."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise Refused(413, f"body of {declared} bytes is over the {limit} byte limit")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refused(413, f"body over the {limit} byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The request body, refused (413) before it is parsed (or even fully read) when over the limit."""
+    try:
+        return await boundary.read_body(request, limit)
+    except boundary.BodyTooLarge as exc:
+        raise Refused(413, f"body of {exc} bytes is over the {limit} byte limit") from None
 
 
 def parse_xml(data: bytes | str) -> dict[str, str]:

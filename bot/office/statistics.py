@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,12 +74,3 @@ def stats_page(office: Office) -> Any:
         )
 
     return page
-
-
-def week_bounds(u: Unit, day: date | None = None) -> tuple[datetime, datetime]:
-    """Monday 00:00 to next Monday 00:00 (local) of the week holding day (default: last week)."""
-    tz = ZoneInfo(u.rules.sla.timezone)
-    today = day or (u.now.astimezone(tz).date() - timedelta(days=7))
-    monday = today - timedelta(days=today.weekday())
-    start = datetime.combine(monday, time(0), tz)
-    return start, start + timedelta(days=7)

@@ -1,29 +1,24 @@
-"""Duplicates nearby: follow an open ticket of the same problem instead of filing again."""
+"""Duplicates nearby: before confirming, offer to follow an open ticket of the same problem."""
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from handlers import texts
+from rapidfuzz import fuzz
+
 from models import followers, tickets
 from models.dialogs import set_state, update_data
-from models.errors import BadInput, NotAllowed, Refusal
+from models.geo import great_circle_km
 from models.messages import Button
-from models.tables import ACTIVE, Ticket, TicketFollower
+from models.tables import ACTIVE, Ticket
 
-from . import notify, understand
-from .payloads import (
-    DuplicateAction,
-    FollowerSatisfied,
-    FollowerSolved,
-    WizardAction,
-    WizardDuplicate,
-    WizardNav,
-)
-from .render import area_label, category_name, fmt_time
-from .turn import Turn
+from .. import notify, texts, understand
+from ..payloads import DuplicateAction, WizardAction, WizardDuplicate, WizardNav
+from ..render import area_label, category_name, fmt_time
+from ..states import Step
+from ..turn import Turn
+from .submit import submit
 
 RADIUS_M = 150.0
 WINDOW = timedelta(days=14)
@@ -33,17 +28,8 @@ FOLLOW = WizardDuplicate(DuplicateAction.FOLLOW)
 NEW = WizardDuplicate(DuplicateAction.NEW)
 
 
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in metres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
 def similar(a: str, b: str) -> float:
     """How alike two descriptions are (0-100), word by word."""
-    from rapidfuzz import fuzz
-
     r = understand.reader()
     return float(fuzz.token_set_ratio(" ".join(r.tokens(a)), " ".join(r.tokens(b))))
 
@@ -55,7 +41,7 @@ def find(turn: Turn, data: dict[str, Any]) -> Ticket | None:
     here = (data["lat"], data["lon"]) if data.get("lat") is not None else None
     for ticket_id, lat, lon, area_id, description in rows:
         if here is not None and lat is not None and lon is not None:
-            if distance_m(here, (lat, lon)) <= RADIUS_M:
+            if great_circle_km(*here, [lat], [lon])[0] * 1000 <= RADIUS_M:
                 return u.session.get(Ticket, ticket_id)
         elif _same_place(turn, area_id, data.get("area")) and similar(data["desc"], description) >= SIMILAR:
             return u.session.get(Ticket, ticket_id)
@@ -65,11 +51,6 @@ def find(turn: Turn, data: dict[str, Any]) -> Ticket | None:
 def _same_place(turn: Turn, ticket_area: int, area: int | None) -> bool:
     """The ticket's grid is the draft's area, or within it (a typed address gives only the community)."""
     return area is not None and (ticket_area == area or turn.u.tree.is_within(ticket_area, int(area)))
-
-
-def is_follower(turn: Turn, ticket_id: int) -> bool:
-    """Tell whether the sender follows this ticket."""
-    return followers.get(turn.u.session, ticket_id, turn.person.id) is not None
 
 
 def offer(turn: Turn) -> bool:
@@ -108,11 +89,9 @@ def _ask(turn: Turn, ticket: Ticket, prefix: str = "") -> None:
 
 def pending(turn: Turn) -> bool:
     """Take the answer to the duplicate question (button, 是 / 不是, else re-ask); False if none is owed."""
-    from . import wizard
-
     data = dict(turn.dialog.data or {})
     dup = data.get("dup")
-    if dup is None or turn.dialog.state != wizard.Step.CONFIRM:
+    if dup is None or turn.dialog.state != Step.CONFIRM:
         return False
     press = turn.button
     if press == WizardNav(WizardAction.SUBMIT):  # 确认提交 from the confirm message (before going back)
@@ -126,7 +105,7 @@ def pending(turn: Turn) -> bool:
         follow(turn, ticket)
     elif press in (NEW, FOLLOW):  # not the same, or the other ticket was closed meanwhile
         update_data(turn.dialog, turn.u.now, dup=None)
-        wizard.submit(turn)
+        submit(turn)
     elif turn.msg.payload is not None:
         turn.refuse(texts.BUTTON_EXPIRED)
     elif ticket is not None:
@@ -141,66 +120,5 @@ def follow(turn: Turn, ticket: Ticket) -> None:
     u = turn.u
     if followers.add(u.session, ticket.id, turn.person.id, u.now):
         notify.refresh_card(u, ticket)
-    set_state(turn.dialog, "idle", u.now, {})
+    set_state(turn.dialog, Step.IDLE, u.now, {})
     turn.reply(texts.DUPLICATE_FOLLOWING.format(id=ticket.id), keyboard="remove")
-
-
-def count(turn: Turn, ticket_id: int) -> int:
-    """How many residents follow a ticket."""
-    return followers.count(turn.u.session, ticket_id)
-
-
-def affected_line(turn: Turn, ticket: Ticket) -> str:
-    """'反映同一问题的居民：N 人' for /status when others follow the ticket (the filer included)."""
-    followers = count(turn, ticket.id)
-    return texts.AFFECTED.format(count=followers + 1) if followers else ""
-
-
-def owed(turn: Turn) -> TicketFollower | None:
-    """A follower's own pending 双是 question, newest first."""
-    return followers.owed(turn.u.session, turn.person.id)
-
-
-def buttons(row: TicketFollower) -> tuple[Button, ...]:
-    """The follower's own 是/否 or 满意/不满意 buttons."""
-    if row.followup_stage == 1:
-        return (
-            Button(texts.BTN_YES, FollowerSolved(row.ticket_id, True).pack()),
-            Button(texts.BTN_NO, FollowerSolved(row.ticket_id, False).pack()),
-        )
-    return (
-        Button(texts.BTN_SATISFIED, FollowerSatisfied(row.ticket_id, True).pack()),
-        Button(texts.BTN_UNSATISFIED, FollowerSatisfied(row.ticket_id, False).pack()),
-    )
-
-
-def follower_answer(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
-    """Record a follower's 是/否 or 满意/不满意; it never changes the ticket itself."""
-    u = turn.u
-    row = followers.get(u.session, ticket_id, turn.person.id)
-    if row is None or row.followup_stage != stage:
-        raise BadInput(texts.FOLLOWUP_NOT_NOW.format(id=ticket_id))
-    followed = u.session.get(Ticket, ticket_id)
-    if followed is not None and tickets.rates_own_work(followed, turn.person.id):
-        raise NotAllowed(Refusal.SELF_RATING, id=ticket_id)
-    if stage == 1:
-        row.resolved_answer = yes
-        if yes:
-            row.followup_stage = 2
-            turn.reply(texts.R_ASK_SATISFIED, buttons(row))
-            return
-        row.followup_stage = 0
-        turn.reply(texts.FOLLOWER_NOT_RESOLVED.format(id=ticket_id))
-        ticket = u.session.get(Ticket, ticket_id)
-        if ticket is not None:
-            notify.to_handler(u, ticket, texts.W_FOLLOWER_NOT_RESOLVED.format(id=ticket_id))
-        return
-    row.satisfied = yes
-    row.followup_stage = 0
-    turn.reply(texts.FOLLOWER_THANKS.format(id=ticket_id))
-
-
-def stats_lines(turn: Turn, area_ids: set[int] | None, since: datetime | None) -> list[str]:
-    """For /stats: how many residents follow the counted tickets (nothing when none do)."""
-    n = followers.count_in(turn.u.session, area_ids, since)
-    return [texts.STATS_FOLLOWERS.format(count=n)] if n else []

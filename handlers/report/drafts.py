@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import texts
 from models.messages import Reply
 from models.store.unit_of_work import Unit
 from models.tables import Dialog
 
-from .resident import MENU
-from .wizard import STEPS
+from .. import texts
+from ..menu import MENU
+from ..states import REPORT, Step
 
 REMIND_AFTER = timedelta(minutes=30)
 DROP_AFTER = timedelta(hours=24)
@@ -23,7 +23,7 @@ def sweep(u: Unit, limit: int = BATCH) -> int:
     """Remind or drop the drafts idle too long; return how many were touched."""
     rows = u.session.scalars(
         select(Dialog)
-        .where(Dialog.state.in_(sorted(STEPS)), Dialog.updated_at <= u.now - REMIND_AFTER)
+        .where(Dialog.state.in_(sorted(REPORT)), Dialog.updated_at <= u.now - REMIND_AFTER)
         .order_by(Dialog.updated_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -33,7 +33,7 @@ def sweep(u: Unit, limit: int = BATCH) -> int:
         data = dict(dialog.data or {})
         stamp = dialog.updated_at.isoformat()
         if dialog.updated_at <= u.now - DROP_AFTER:
-            dialog.state = "idle"
+            dialog.state = Step.IDLE
             dialog.data = {}
             u.send(Reply(dialog.channel, dialog.chat_id, texts.DRAFT_DROPPED, MENU))
         elif data.get("reminded") != stamp:

@@ -1,0 +1,1 @@
+"""The report conversation: a resident (or a worker for one) files a ticket step by step."""
