@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 from models.policy import Limits, PointsPolicy, SlaPolicy
 from models.store.unit_of_work import Rules
 
@@ -80,6 +82,7 @@ class Open311Config:
 
     api_keys: dict[str, str] = field(default_factory=dict)  # key -> client name (the ticket's source)
     jurisdiction_id: str = ""
+    rate_limit: str = "20/minute"  # POSTs per key, in the `limits` notation ("20/minute;200/day")
 
 
 @dataclass
@@ -322,7 +325,12 @@ def _open311(raw: _Table) -> Open311Config:
                 "open311.api_keys: each entry needs a name and a key, e.g. {name='12345', key='…'}"
             )
         keys[str(entry["key"])] = str(entry["name"])[:80]
-    return Open311Config(api_keys=keys, jurisdiction_id=str(o.get("jurisdiction_id", "")))
+    rate = str(o.get("rate_limit", Open311Config.rate_limit))
+    try:
+        parse_many(rate)
+    except ValueError:
+        raise ConfigError(f'open311.rate_limit: expected e.g. "20/minute", got {rate!r}') from None
+    return Open311Config(api_keys=keys, jurisdiction_id=str(o.get("jurisdiction_id", "")), rate_limit=rate)
 
 
 def _template_fields(value: Any) -> dict[str, str]:

@@ -388,8 +388,11 @@ WEB_LINK_EXPIRED = "该登录链接已过期（有效期10分钟）。请在私�
 WEB_LINK_UNKNOWN = "登录链接无效。请在私聊中发送 /web 获取新链接。"
 WEB_NOT_STAFF = "您没有后台权限。网页后台仅供网格员和管理员使用。"
 WEB_SIGNED_OUT = "您已退出登录。"
-WEB_SESSION_GONE = "登录已失效（超过8小时未操作或已退出），请在私聊中发送 /web 重新获取登录链接。"
+WEB_SESSION_GONE = (
+    "登录已失效（超过8小时未操作、登录已满24小时或已退出），请在私聊中发送 /web 重新获取登录链接。"
+)
 WEB_FORBIDDEN = "您的角色无权查看此页面。"
+WEB_FORM_FORGED = "表单已失效或并非来自本页面，未做任何更改。请刷新页面后重试。"
 WEB_TICKET_HIDDEN = "未找到工单 #{id}，或不在您的管辖范围内。"
 WEB_BAD_FILTER = "筛选条件无效：{what}。已按其余条件显示。"
 WEB_WORKER_REQUIRED = "请选择要交办的网格员。"
@@ -517,6 +520,7 @@ REPORT_WEEK_NO_WEB = (
 REPORT_WEEK_FAILED = "周报生成失败，请稍后再试或在网页后台「统计」页下载。"
 
 O311_BAD_KEY = "api_key 缺失或无效"
+O311_TOO_MANY = "提交过于频繁（每个 api_key 限 {rule}），请稍后再试"
 O311_MISSING = "缺少必填参数 {field}"
 O311_BAD_VALUE = "参数 {field} 无效"
 O311_NO_SERVICE = "未知的 service_code：{code}"

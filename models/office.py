@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from .tables import Person, SignInLink, Ticket, TicketLink, WebSession
 
 LINK_VALID = timedelta(minutes=10)
-SESSION_IDLE = timedelta(hours=8)
+SESSION_IDLE = timedelta(hours=8)  # without a request
+SESSION_ABSOLUTE = timedelta(hours=24)  # after signing in, however active
 
 
 def _hash(token: str) -> str:
@@ -79,11 +80,11 @@ def use_link(session: Session, token: str, now: datetime) -> tuple[LinkState, st
 
 
 def session_person(session: Session, cookie: str, now: datetime) -> Person | None:
-    """The person signed in with this cookie, refreshing the idle timer; None when it has lapsed."""
+    """The person signed in with this cookie, refreshing the idle timer; None when idle or too old."""
     row = session.scalar(select(WebSession).where(WebSession.token_hash == _hash(cookie)))
     if row is None or row.ended_at is not None:
         return None
-    if now - row.last_seen_at > SESSION_IDLE:
+    if now - row.last_seen_at > SESSION_IDLE or now - row.created_at > SESSION_ABSOLUTE:
         row.ended_at = now
         return None
     if now - row.last_seen_at > timedelta(minutes=1):  # one write a minute at most

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -19,6 +21,26 @@ from models.tables import AreaLevel, Role, Ticket
 from .context import Office
 
 COOKIE = "jiesu_session"
+FORM_FIELD = "csrftoken"
+
+
+def form_token(office_: Office, bound_to: str) -> str:
+    """The CSRF token of forms for one session cookie (or one sign-in link): an HMAC, nothing stored."""
+    return hmac.new(office_.secret.encode(), f"csrf:{bound_to}".encode(), hashlib.sha256).hexdigest()
+
+
+async def form_is_genuine(office_: Office, request: Request, bound_to: str) -> bool:
+    """Tell whether a POST carries the token of this session (no header or client exempts it)."""
+    try:
+        form = await request.form()
+    except (ValueError, KeyError, UnicodeDecodeError):  # a body that is no form
+        return False
+    given = form.get(FORM_FIELD)
+    return isinstance(given, str) and hmac.compare_digest(given, form_token(office_, bound_to))
+
+
+def _forged(office_: Office, request: Request) -> Response:
+    return office_.page(request, "message.html", {"message": texts.WEB_FORM_FORGED}, 403)
 
 
 @dataclass(frozen=True)
@@ -108,10 +130,14 @@ def signed_in(
             response = office_.page(request, "message.html", {"message": texts.WEB_SESSION_GONE}, 401)
             response.delete_cookie(COOKIE, path="/")
             return response
+        cookie = request.cookies[COOKIE]
+        request.scope["csrftoken"] = lambda: form_token(office_, cookie)
         if admin and not viewer.admin:
             return office_.page(
                 request, "message.html", {"message": texts.WEB_FORBIDDEN, "viewer": viewer}, 403
             )
+        if request.method == "POST" and not await form_is_genuine(office_, request, cookie):
+            return _forged(office_, request)
         return await page(request, viewer)
 
     return endpoint
@@ -137,10 +163,13 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
                 {"message": _LINK_TEXTS[state.kind]},
                 410 if state.kind != "unknown" else 404,
             )
+        request.scope["csrftoken"] = lambda: form_token(office_, f"login:{token}")
         return office_.page(request, "login.html", {"token": token})
 
     async def spend(request: Request) -> Response:
         token = request.path_params["token"]
+        if not await form_is_genuine(office_, request, f"login:{token}"):
+            return _forged(office_, request)
 
         def use(u: Unit) -> tuple[str, str | None, bool, str | None]:
             state, cookie = office.use_link(u.session, token, u.now)
@@ -160,7 +189,8 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
         response.set_cookie(
             COOKIE,
             cookie,
-            max_age=int(office.SESSION_IDLE.total_seconds()),
+            # The browser keeps it as long as a session can last; the server ends it when idle.
+            max_age=int(office.SESSION_ABSOLUTE.total_seconds()),
             path="/",
             httponly=True,
             samesite="lax",
@@ -170,6 +200,8 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
 
     async def sign_out(request: Request) -> Response:
         cookie = request.cookies.get(COOKIE)
+        if cookie and not await form_is_genuine(office_, request, cookie):
+            return _forged(office_, request)
         if cookie:
             await office_.run(lambda u: office.end_session(u.session, cookie, u.now))
         response = office_.page(request, "message.html", {"message": texts.WEB_SIGNED_OUT})

@@ -33,8 +33,22 @@ WIDTHS = (8, 16, 18, 12, 12, 48, 10, 12, 17, 17, 17, 17, 10, 18, 10)
 COLUMNS: list[tuple[str, int]] = list(zip(texts.XLS_TICKET_HEADERS, WIDTHS, strict=True))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def inert(value: Any) -> Any:
+    """A text that a spreadsheet would read as a formula, made plain text by a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def values(u: Unit, r: present.Row) -> list[Any]:
-    """One row's cells in column order."""
+    """One row's cells in column order (text that looks like a formula made inert)."""
+    return [inert(v) for v in _cells(u, r)]
+
+
+def _cells(u: Unit, r: present.Row) -> list[Any]:
     return [
         r.id,
         r.status_label,

@@ -150,12 +150,7 @@ def ticket_page(office: Office) -> Any:
                 {"viewer": viewer, "message": texts.WEB_TICKET_HIDDEN.format(id=ticket_id)},
                 404,
             )
-        done = request.query_params.get("done", "")
-        flash = None
-        if done in texts.WEB_DONE:
-            flash = Flash(
-                texts.WEB_DONE[done].format(id=ticket_id, detail=request.query_params.get("detail", ""))
-            )
+        flash = office.take_flash(viewer.person_id, ticket_id)  # kept by the action, never from the URL
         return office.page(request, "ticket.html", {"viewer": viewer, "flash": flash, **_map(office), **ctx})
 
     return page
@@ -253,8 +248,11 @@ def action(office: Office) -> Any:
                 },
                 400,
             )
-        target = request.url_for("ticket", ticket_id=ticket_id).include_query_params(done=name, detail=detail)
-        return RedirectResponse(str(target), status_code=303)
+        if name in texts.WEB_DONE:
+            office.flash(
+                viewer.person_id, ticket_id, Flash(texts.WEB_DONE[name].format(id=ticket_id, detail=detail))
+            )
+        return RedirectResponse(str(request.url_for("ticket", ticket_id=ticket_id)), status_code=303)
 
     return page
 
