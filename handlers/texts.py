@@ -381,6 +381,8 @@ STAFF_BOUND = "您好，{name}！您已按街道人员名单登记为{role}，�
 WEB_LINK = "网页后台登录链接（10分钟内有效，仅可使用一次，请勿转发）：\n{url}"
 WEB_NOT_CONFIGURED = "网页后台尚未开通（未配置 [web] base_url），请联系系统管理员。"
 WEB_STAFF_ONLY = "网页后台仅供网格员和管理员使用。"
+WEB_LOCKED = "登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。如非本人操作，请联系管理员。"
+WEB_TOO_MANY_LINKS = "登录链接申请过于频繁，请 {minutes} 分钟后再试（已发出的链接 10 分钟内仍可使用）。"
 WEB_PRIVATE_ONLY = "为保护账号安全，请在与机器人的私聊中发送 /web 获取登录链接。"
 TRACK_LINE = "\n随时查看办理进展：{url}"
 WEB_LINK_USED = "该登录链接已使用过。请在私聊中重新发送 /web 获取新链接。"
@@ -392,6 +394,7 @@ WEB_SESSION_GONE = (
     "登录已失效（超过8小时未操作、登录已满24小时或已退出），请在私聊中发送 /web 重新获取登录链接。"
 )
 WEB_FORBIDDEN = "您的角色无权查看此页面。"
+WEB_SLOW_DOWN = "登录尝试过于频繁，请稍后再试。"
 WEB_FORM_FORGED = "表单已失效或并非来自本页面，未做任何更改。请刷新页面后重试。"
 WEB_TICKET_HIDDEN = "未找到工单 #{id}，或不在您的管辖范围内。"
 WEB_BAD_FILTER = "筛选条件无效：{what}。已按其余条件显示。"
@@ -677,3 +680,25 @@ POSTER_WHAT = "道路破损、违章停车、环境卫生、物业报修、邻�
 POSTER_TELEGRAM = "Telegram 扫码反映"
 POSTER_WECHAT = "微信扫码反映"
 POSTER_FOOT = "网格代码 {code} · 扫码后按提示选择问题类别、描述问题即可"
+
+# The security log page (/office/security) and its CSV: each kind of line in words.
+WEB_SECURITY_TITLE = "安全日志"
+WEB_SECURITY_NOTE = "只增不改：系统不会修改或删除任何一行，至少保存 {days} 天。"
+WEB_SECURITY_EXPORT = "导出 CSV"
+WEB_SECURITY_OLDER = "更早的记录"
+WEB_SECURITY_HEADERS = ["时间", "事件", "操作人", "来源", "详情"]
+SECURITY_KIND = {
+    "link_issued": "发出登录链接",
+    "link_used": "登录",
+    "link_refused": "登录链接被拒",
+    "locked_out": "登录锁定",
+    "signed_out": "退出",
+    "role_granted": "授予角色",
+    "role_revoked": "撤销角色",
+    "export": "导出",
+    "private_viewed": "查看电话或详细地址",
+    "open311_key": "Open311 密钥使用",
+    "config_imported": "导入配置",
+    "erased": "删除个人信息",
+    "retention": "到期匿名化",
+}

@@ -427,3 +427,15 @@ class TicketFollower(Base):
     followup_asked_at: Mapped[datetime | None]
     resolved_answer: Mapped[bool | None]
     satisfied: Mapped[bool | None]
+
+
+class SecurityEntry(Base):
+    """One line of the security log: append-only (the database refuses UPDATE and DELETE)."""
+
+    __tablename__ = "security_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    person_id: Mapped[int | None] = mapped_column(index=True)  # who acted (no foreign key: kept as is)
+    source: Mapped[str] = mapped_column(String(80))  # web, chat, cli, open311:<client>
+    detail: Mapped[str] = mapped_column(Text)

@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 from bot.app import App
 from bot.config import Config
 
-from . import export, open311, pages, statistics
+from . import export, open311, pages, security_page, statistics
 from .auth import login_routes, signed_in
 from .context import HERE, Office
 from .progress import progress
@@ -54,6 +54,14 @@ def office_app(office: Office) -> Starlette:
         Route("/stats", signed_in(office, statistics.stats_page(office), admin=True), name="stats"),
         Route("/charts/{name}", signed_in(office, pages.chart_file(office), admin=True), name="chart"),
         Route("/report/week.xlsx", signed_in(office, export.weekly(office), admin=True), name="weekly"),
+        Route(
+            "/security", signed_in(office, security_page.security_page(office), admin=True), name="security"
+        ),
+        Route(
+            "/security.csv",
+            signed_in(office, security_page.security_csv(office), admin=True),
+            name="security_csv",
+        ),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     return Starlette(routes=routes)

@@ -19,6 +19,7 @@ from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Role, Ticket
 
 from .context import Office
+from .throttle import Throttle
 
 COOKIE = "jiesu_session"
 FORM_FIELD = "csrftoken"
@@ -147,11 +148,15 @@ _LINK_TEXTS = {
     "used": texts.WEB_LINK_USED,
     "expired": texts.WEB_LINK_EXPIRED,
     "unknown": texts.WEB_LINK_UNKNOWN,
+    "locked": texts.WEB_LOCKED.format(minutes=int(office.WINDOW.total_seconds() // 60)),
 }
+_LINK_STATUS = {"unknown": 404, "locked": 429}
+LINK_USE_RATE = "10/minute"  # sign-in attempts per client address (guessing tokens is hopeless anyway)
 
 
 def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Response]], ...]:
     """GET shows a sign-in button (link previews must not spend the link); POST signs in; sign-out."""
+    attempts = Throttle(LINK_USE_RATE)
 
     async def show(request: Request) -> Response:
         token = request.path_params["token"]
@@ -168,6 +173,8 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
 
     async def spend(request: Request) -> Response:
         token = request.path_params["token"]
+        if not attempts.allow(request.client.host if request.client else "-"):
+            return office_.page(request, "message.html", {"message": texts.WEB_SLOW_DOWN}, 429)
         if not await form_is_genuine(office_, request, f"login:{token}"):
             return _forged(office_, request)
 
@@ -179,7 +186,7 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
         kind, cookie, staff, next_path = await office_.run(use)
         if kind != "ok" or cookie is None:
             return office_.page(
-                request, "message.html", {"message": _LINK_TEXTS[kind]}, 410 if kind != "unknown" else 404
+                request, "message.html", {"message": _LINK_TEXTS[kind]}, _LINK_STATUS.get(kind, 410)
             )
         if not staff:
             return office_.page(request, "message.html", {"message": texts.WEB_NOT_STAFF}, 403)

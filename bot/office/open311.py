@@ -26,6 +26,7 @@ from models.errors import DomainError
 from models.people import API_CHANNEL, get_or_create_person
 from models.refdata import catalogue
 from models.routing import How, router_for
+from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
 from models.tables import ACTIVE, FINAL, Category, Ticket, TicketEvent, TicketLink
 
@@ -395,6 +396,9 @@ def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
     except DomainError as refusal:
         raise ApiError(400, refusal_text(refusal)) from None
     token = office.tracking_token(u.session, ticket, u.now, api_client=client)
+    record(
+        u.session, u.now, SecurityKind.OPEN311_KEY, source=f"open311:{client}", detail=f"POST #{ticket.id}"
+    )
     post_card(u, ticket)
     return [
         {

@@ -19,6 +19,7 @@ from handlers.render import area_label, due_text
 from models import tickets
 from models.errors import BadInput, DomainError, NotAllowed
 from models.refdata import catalogue
+from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
 from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Ticket, Tier
 from models.ticket_move import movable
@@ -104,6 +105,10 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "unfollow": admin,  # remove a resident who follows it by mistake
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
+    if private and (ticket.phone or ticket.address):
+        record(
+            u.session, u.now, SecurityKind.PRIVATE_VIEWED, person_id=viewer.person_id, detail=f"#{ticket.id}"
+        )
     people = present.names(u, {i for i in (ticket.resident_id, ticket.handler_id) if i is not None})
     photo = bool(ticket.photo) and Path(ticket.photo or "").suffix.lower() in PHOTO_SUFFIXES
     result_photo = (
