@@ -74,6 +74,7 @@ class WebConfig:
     tiles_url: str = ""
     tiles_attribution: str = ""
     secret: str = ""  # signs CSRF tokens; a random one per start when empty
+    second_factor: str = "optional"  # "required": admins must sign in with a TOTP code too
 
 
 @dataclass
@@ -313,7 +314,15 @@ def _web(raw: _Table, env: dict[str, str]) -> WebConfig:
         tiles_url=str(tiles.get("url", "")),
         tiles_attribution=str(tiles.get("attribution", "")),
         secret=str(env.get("JIESU_WEB_SECRET") or w.get("secret", "")),
+        second_factor=_second_factor(w),
     )
+
+
+def _second_factor(w: _Table) -> str:
+    value = str(w.get("second_factor", "optional"))
+    if value not in ("optional", "required"):
+        raise ConfigError(f'web.second_factor: expected "optional" or "required", got {value!r}')
+    return value
 
 
 def _open311(raw: _Table) -> Open311Config:

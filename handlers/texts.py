@@ -692,6 +692,7 @@ SECURITY_KIND = {
     "link_used": "登录",
     "link_refused": "登录链接被拒",
     "locked_out": "登录锁定",
+    "second_factor_on": "启用动态验证码",
     "signed_out": "退出",
     "role_granted": "授予角色",
     "role_revoked": "撤销角色",
@@ -702,3 +703,15 @@ SECURITY_KIND = {
     "erased": "删除个人信息",
     "retention": "到期匿名化",
 }
+
+# The second factor (TOTP) of web sign-in.
+WEB_CODE_LABEL = "动态验证码（身份验证器应用中的6位数字）"
+WEB_CODE_WRONG = "动态验证码不正确或已使用，请输入应用中当前显示的6位数字。"
+WEB_2FA_TITLE = "启用动态验证码"
+WEB_2FA_STEPS = (
+    "用身份验证器应用（如 Google Authenticator、Microsoft Authenticator、阿里云 App）扫描二维码，"
+    "或手动输入密钥，然后填写应用显示的6位数字。"
+)
+WEB_2FA_REQUIRED = "本街道要求管理员使用动态验证码登录，请先完成设置。"
+WEB_2FA_ON = "动态验证码已启用，此后登录需输入验证码。"
+WEB_2FA_ALREADY = "您已启用动态验证码。"

@@ -25,6 +25,7 @@ class SecurityKind(StrEnum):
     LINK_USED = "link_used"
     LINK_REFUSED = "link_refused"  # used, expired, unknown, or the person locked out
     LOCKED_OUT = "locked_out"
+    SECOND_FACTOR_ON = "second_factor_on"
     SIGNED_OUT = "signed_out"
     ROLE_GRANTED = "role_granted"
     ROLE_REVOKED = "role_revoked"

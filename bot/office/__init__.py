@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 from bot.app import App
 from bot.config import Config
 
-from . import export, open311, pages, security_page, statistics
+from . import export, open311, pages, second_factor_page, security_page, statistics
 from .auth import login_routes, signed_in
 from .context import HERE, Office
 from .progress import progress
@@ -61,6 +61,12 @@ def office_app(office: Office) -> Starlette:
             "/security.csv",
             signed_in(office, security_page.security_csv(office), admin=True),
             name="security_csv",
+        ),
+        Route(
+            "/second-factor",
+            signed_in(office, second_factor_page.second_factor_page(office)),
+            methods=["GET", "POST"],
+            name="second_factor",
         ),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from handlers import texts
-from models import office
+from models import office, second_factor
 from models.people import grants_of
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Role, Ticket
 
-from .context import Office
+from .context import Flash, Office
 from .throttle import Throttle
 
 COOKIE = "jiesu_session"
@@ -55,6 +55,7 @@ class Viewer:
     areas: frozenset[int]  # every area under any of their grants
     admin_areas: frozenset[int]  # every area under their admin grants
     communities: tuple[int, ...]  # communities they may filter by
+    second_factor: bool = False  # signs in with a TOTP code too
 
     def where(self) -> ColumnElement[bool] | None:
         """The tickets this viewer may see, as a WHERE clause (None: all of them)."""
@@ -112,7 +113,10 @@ async def current(office_: Office, request: Request) -> Viewer | None:
         person = office.session_person(u.session, cookie, u.now)
         if person is None:
             return None
-        return viewer_of(u, person.id, person.name)
+        viewer = viewer_of(u, person.id, person.name)
+        if viewer is None or second_factor.of(u.session, person.id) is None:
+            return viewer
+        return replace(viewer, second_factor=True)
 
     return await office_.run(read)
 
@@ -133,6 +137,11 @@ def signed_in(
             return response
         cookie = request.cookies[COOKIE]
         request.scope["csrftoken"] = lambda: form_token(office_, cookie)
+        # Where admins must sign in with a code too, they set it up before anything else.
+        setting_up = getattr(request.scope.get("route"), "name", "") == "second_factor"
+        must = office_.config.web.second_factor == "required" and viewer.admin and not viewer.second_factor
+        if must and not setting_up:
+            return RedirectResponse(str(request.url_for("second_factor")), status_code=303)
         if admin and not viewer.admin:
             return office_.page(
                 request, "message.html", {"message": texts.WEB_FORBIDDEN, "viewer": viewer}, 403
@@ -169,7 +178,10 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
                 410 if state.kind != "unknown" else 404,
             )
         request.scope["csrftoken"] = lambda: form_token(office_, f"login:{token}")
-        return office_.page(request, "login.html", {"token": token})
+        needs_code = state.person_id is not None and await office_.run(
+            lambda u: second_factor.of(u.session, state.person_id or 0) is not None
+        )
+        return office_.page(request, "login.html", {"token": token, "needs_code": needs_code})
 
     async def spend(request: Request) -> Response:
         token = request.path_params["token"]
@@ -178,12 +190,28 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
         if not await form_is_genuine(office_, request, f"login:{token}"):
             return _forged(office_, request)
 
+        code = str((await request.form()).get("code", ""))
+
         def use(u: Unit) -> tuple[str, str | None, bool, str | None]:
+            seen = office.check_link(u.session, token, u.now)
+            if (
+                seen.kind == "ok"
+                and seen.person_id is not None
+                and not office.locked_out(u.session, seen.person_id, u.now)
+            ):
+                factor = second_factor.of(u.session, seen.person_id)
+                if factor is not None and not second_factor.check(factor, code, u.now):
+                    office.refuse(u.session, office.LinkState("code", seen.person_id), u.now)
+                    return "code", None, False, None
             state, cookie = office.use_link(u.session, token, u.now)
             staff = state.person_id is not None and bool(grants_of(u.session, state.person_id))
             return state.kind, cookie, staff, state.next_path
 
         kind, cookie, staff, next_path = await office_.run(use)
+        if kind == "code":  # the link stays unspent: the person may type the code again
+            request.scope["csrftoken"] = lambda: form_token(office_, f"login:{token}")
+            context = {"token": token, "needs_code": True, "flash": Flash(texts.WEB_CODE_WRONG, ok=False)}
+            return office_.page(request, "login.html", context, 400)
         if kind != "ok" or cookie is None:
             return office_.page(
                 request, "message.html", {"message": _LINK_TEXTS[kind]}, _LINK_STATUS.get(kind, 410)
