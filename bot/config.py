@@ -397,6 +397,7 @@ def load(
         nearest_grid_km=_number(sub.get("nearest_grid_km", 3.0), "subdistrict.nearest_grid_km"),
         chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),
         web_base_url=web.base_url,
+        retention_days=_whole(_section(raw, "privacy").get("retention_days", 365), "privacy.retention_days"),
     )
     config = Config(
         database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),

@@ -143,7 +143,7 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
 
 # Commands about the sender's own tickets, points or a ticket's trail: in a group they are answered
 # in the sender's private chat, with a short note in the group (handlers/turn.py).
-PERSONAL = frozenset({"status", "my", "withdraw", "unfollow", "points", "history"})
+PERSONAL = frozenset({"status", "my", "withdraw", "unfollow", "points", "history", "mydata"})
 
 
 def _personal(turn: Turn) -> bool:

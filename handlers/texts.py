@@ -715,3 +715,28 @@ WEB_2FA_STEPS = (
 WEB_2FA_REQUIRED = "本街道要求管理员使用动态验证码登录，请先完成设置。"
 WEB_2FA_ON = "动态验证码已启用，此后登录需输入验证码。"
 WEB_2FA_ALREADY = "您已启用动态验证码。"
+
+# Personal data (PIPL): /mydata, /erase, and the name an anonymised ticket's resident gets.
+ERASED_NAME = "（已删除）"
+ERASE_USAGE = "/erase 用户"
+ERASE_TOP_ADMIN_ONLY = "只有街道管理员可以删除居民的个人信息。"
+ERASE_DONE = (
+    "已删除用户 {id} 的个人信息：{count} 件工单的电话、详细地址、照片和姓名已清除，"
+    "位置已模糊到约100米。已记入安全日志。"
+)
+MYDATA_HEAD = (
+    "接诉即办保存的您的信息（称呼：{name}）。工单办结 {days} 天后，电话、详细地址、照片和姓名"
+    "自动删除，位置模糊到约100米："
+)
+MYDATA_TICKET = "#{id} {category}（{status}）：保存了{kept}；{until}"
+MYDATA_FIELD = {
+    "phone": "电话",
+    "address": "详细地址",
+    "location": "位置",
+    "photo": "照片",
+    "name": "联系人姓名",
+}
+MYDATA_NOTHING = "无个人信息"
+MYDATA_UNTIL = "将于 {day} 删除"
+MYDATA_OPEN = "办结后按期删除"
+MYDATA_NO_TICKETS = "您还没有反映过问题。"

@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from .drafts import DraftJobs
 from .host import Host
 from .jobs import SlaJobs
+from .retention import RetentionJobs
 
 __all__ = ["Host", "SlaJobs", "install"]
 
@@ -24,8 +25,18 @@ def install(app: Host) -> AsyncIOScheduler:
     app.periodic.append(jobs.digest_if_crossed)
     drafts = DraftJobs(app)  # half-done reports are reminded, then dropped
     app.periodic.append(drafts.sweep)
+    retention = RetentionJobs(app)  # closed tickets lose their personal data after the retention period
+    app.periodic.append(retention.sweep)
     sla = app.rules.sla
     scheduler = AsyncIOScheduler(timezone=sla.timezone)
+    scheduler.add_job(
+        retention.sweep,
+        IntervalTrigger(hours=1, timezone=sla.timezone),
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
     scheduler.add_job(
         drafts.sweep,
         IntervalTrigger(minutes=1, timezone=sla.timezone),
