@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import mimetypes
 import re
 from dataclasses import asdict
 from pathlib import Path
@@ -28,6 +27,7 @@ from models.ticket_states import Action, allowed
 from . import present, query
 from .auth import Viewer
 from .context import Flash, Office
+from .photos import without_metadata
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 MAP_LIMIT = 5000
@@ -356,7 +356,10 @@ def photo(office: Office) -> Any:
         path = await office.run(read)
         if not path or Path(path).suffix.lower() not in PHOTO_SUFFIXES or not Path(path).is_file():
             return Response(status_code=404)
-        return FileResponse(path, media_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
+        clean = without_metadata(Path(path))  # never the GPS position or the device in the file
+        if clean is None:
+            return Response(status_code=404)
+        return Response(clean[0], media_type=clean[1], headers={"Cache-Control": "private, no-store"})
 
     return page
 
