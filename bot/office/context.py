@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 from bot.app import App
 from bot.config import Config
 from handlers import texts
+from handlers.masking import mask_private
 from models.store.unit_of_work import Unit
 
 T = TypeVar("T")
@@ -36,6 +37,7 @@ class Office:
         env.globals["texts"] = texts
         env.globals["subdistrict"] = config.rules.subdistrict_name
         env.filters["local"] = self.local
+        env.filters["masked"] = mask_private  # phones and doors, for viewers who may not see them
         self.secure = config.web.base_url.startswith("https://")
         self.secret = config.web.secret or secrets.token_hex(32)  # signs CSRF tokens
         self._flashes: OrderedDict[tuple[int, int], Flash] = OrderedDict()
