@@ -22,6 +22,7 @@ from models.datafiles.problems import DataFileError, Problem
 from models.datafiles.staff_import import import_staff
 from models.migrations import upgrade
 from models.refdata import forget
+from models.security_log import SecurityKind, record
 from models.store.database import Database
 from models.store.existing import open_existing
 from models.store.unit_of_work import Unit
@@ -157,8 +158,8 @@ def _print_report(report: Report, path: Path, dry_run: bool, out: TextIO) -> Non
         out.write(f"imported {path}: {len(report.lines)} changes\n")
 
 
-def _in_transaction(config: Config, dry_run: bool, work: Callable[[Unit], Report]) -> Report:
-    """Run an import in one transaction: committed, or rolled back for a dry run or an error."""
+def _in_transaction(config: Config, dry_run: bool, work: Callable[[Unit], Report], what: str) -> Report:
+    """Run an import in one transaction (logged as `what`): committed, or rolled back for a dry run."""
     db = Database(config.database_url)
     try:
         upgrade(db.engine)
@@ -166,7 +167,9 @@ def _in_transaction(config: Config, dry_run: bool, work: Callable[[Unit], Report
             session.begin()
             try:
                 # The announcing unit: a ticket moved off a retired area is told like a /move.
-                report = work(unit_of_work(session, SystemClock().now(), config.rules))
+                u = unit_of_work(session, SystemClock().now(), config.rules)
+                report = work(u)
+                record(u.session, u.now, SecurityKind.CONFIG_IMPORTED, source="cli", detail=what)
                 session.flush()
             except BaseException:
                 session.rollback()
@@ -323,7 +326,10 @@ def _dispatch(args: argparse.Namespace, config_of: ConfigOf, path: Path, out: Te
         t = checked.territory
         replace_demo = bool(getattr(args, "replace_demo", False))
         report = _in_transaction(
-            config_of(args), dry_run, lambda u: _import_territory(u, path, t, move_to, replace_demo)
+            config_of(args),
+            dry_run,
+            lambda u: _import_territory(u, path, t, move_to, replace_demo),
+            f"territory {path}",
         )
     elif kind == "catalogue":
         config = config_of(args)
@@ -334,7 +340,9 @@ def _dispatch(args: argparse.Namespace, config_of: ConfigOf, path: Path, out: Te
             _summary_catalogue(cat, out)
             return 0
         c = cat.catalogue
-        report = _in_transaction(config, dry_run, lambda u: import_catalogue(u, c, move_to, move_to_category))
+        report = _in_transaction(
+            config, dry_run, lambda u: import_catalogue(u, c, move_to, move_to_category), f"catalogue {path}"
+        )
     else:
         config = config_of(args)
         staff = staff_file.parse(path, _scopes_for(config, getattr(args, "territory", None), importing))
@@ -343,7 +351,7 @@ def _dispatch(args: argparse.Namespace, config_of: ConfigOf, path: Path, out: Te
             out.write(f"{path}: {len(staff.people)} people\n")
             return 0
         people = staff.people
-        report = _in_transaction(config, dry_run, lambda u: import_staff(u, path, people))
+        report = _in_transaction(config, dry_run, lambda u: import_staff(u, path, people), f"staff {path}")
     _print_report(report, path, dry_run, out)
     return 0
 

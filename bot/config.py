@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 from models.policy import REDELIVERY_WINDOW, Limits, PointsPolicy, SlaPolicy, StoragePolicy
 from models.store.unit_of_work import Rules
 
@@ -85,6 +87,7 @@ class WebConfig:
     tiles_url: str = ""
     tiles_attribution: str = ""
     secret: str = ""  # signs CSRF tokens; a random one per start when empty
+    second_factor: str = "optional"  # "required": admins must sign in with a TOTP code too
 
 
 @dataclass
@@ -93,6 +96,7 @@ class Open311Config:
 
     api_keys: dict[str, str] = field(default_factory=dict)  # key -> client name (the ticket's source)
     jurisdiction_id: str = ""
+    rate_limit: str = "20/minute"  # POSTs per key, in the `limits` notation ("20/minute;200/day")
 
 
 @dataclass
@@ -340,7 +344,15 @@ def _web(raw: _Table, env: dict[str, str]) -> WebConfig:
         tiles_url=str(tiles.get("url", "")),
         tiles_attribution=str(tiles.get("attribution", "")),
         secret=str(env.get("JIESU_WEB_SECRET") or w.get("secret", "")),
+        second_factor=_second_factor(w),
     )
+
+
+def _second_factor(w: _Table) -> str:
+    value = str(w.get("second_factor", "optional"))
+    if value not in ("optional", "required"):
+        raise ConfigError(f'web.second_factor: expected "optional" or "required", got {value!r}')
+    return value
 
 
 def _open311(raw: _Table) -> Open311Config:
@@ -352,7 +364,12 @@ def _open311(raw: _Table) -> Open311Config:
                 "open311.api_keys: each entry needs a name and a key, e.g. {name='12345', key='…'}"
             )
         keys[str(entry["key"])] = str(entry["name"])[:80]
-    return Open311Config(api_keys=keys, jurisdiction_id=str(o.get("jurisdiction_id", "")))
+    rate = str(o.get("rate_limit", Open311Config.rate_limit))
+    try:
+        parse_many(rate)
+    except ValueError:
+        raise ConfigError(f'open311.rate_limit: expected e.g. "20/minute", got {rate!r}') from None
+    return Open311Config(api_keys=keys, jurisdiction_id=str(o.get("jurisdiction_id", "")), rate_limit=rate)
 
 
 def _template_fields(value: Any) -> dict[str, str]:
@@ -424,6 +441,7 @@ def load(
         nearest_grid_km=_number(sub.get("nearest_grid_km", 3.0), "subdistrict.nearest_grid_km"),
         chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),
         web_base_url=web.base_url,
+        retention_days=_whole(_section(raw, "privacy").get("retention_days", 365), "privacy.retention_days"),
     )
     config = Config(
         database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),

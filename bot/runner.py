@@ -25,7 +25,7 @@ from scheduler import install
 from . import office
 from .app import App
 from .runtime import ChannelRuntime, StartupError
-from .web import build_asgi, database_check
+from .web import build_asgi, database_check, tile_source
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,12 @@ async def _http(
     host, port = _listen(config)
     server = _Server(
         uvicorn.Config(
-            build_asgi(routes, {"database": database_check(app.db)}),
+            build_asgi(
+                routes,
+                {"database": database_check(app.db)},
+                https=config.web.base_url.startswith("https://"),
+                image_hosts=tile_source(config.web.tiles_url),
+            ),
             host=host,
             port=port,
             log_level="warning",

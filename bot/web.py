@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.store.database import Database
 
 log = logging.getLogger(__name__)
 Check = Callable[[], Awaitable[None]]
 CHECK_TIMEOUT = 2.0  # seconds a part may take to answer before it counts as down
+MAX_BODY = 1024 * 1024  # bytes a request body may have (forms, webhooks and Open311 posts are far smaller)
+HSTS = "max-age=31536000; includeSubDomains"
+BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 def database_check(db: Database) -> Check:
@@ -46,6 +54,114 @@ def health_endpoint(checks: dict[str, Check]) -> Callable[[Request], Awaitable[P
     return health
 
 
-def build_asgi(routes: list[BaseRoute], checks: dict[str, Check] | None = None) -> Starlette:
-    """One ASGI app carrying every channel's routes and /healthz."""
-    return Starlette(routes=[Route("/healthz", health_endpoint(checks or {})), *routes])
+class BodyLimit:
+    """Refuse a body over the limit (413) before any route or middleware reads it."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        too_large = PlainTextResponse("request body too large", status_code=413)
+        length = Headers(scope=scope).get("content-length")
+        if length is not None:
+            if not length.isdigit() or len(length) > 12 or int(length) > self.limit:
+                await too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)  # the server holds the body to its declared length
+            return
+        # Streamed without a length: read it here, up to the limit, and hand it on in one piece.
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            if len(body) > self.limit:
+                await too_large(scope, receive, send)
+                return
+            more = message.get("more_body", False)
+        whole: list[Message] = [{"type": "http.request", "body": bytes(body), "more_body": False}]
+
+        async def replay() -> Message:
+            return whole.pop() if whole else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def content_policy(nonce: str, image_hosts: str) -> str:
+    """The Content-Security-Policy of every page: own scripts (and inline ones with the nonce) only."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self' 'unsafe-inline'",  # style attributes (map legend); Leaflet sets styles
+            f"img-src 'self' data:{' ' + image_hosts if image_hosts else ''}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+class SecurityHeaders:
+    """CSP (no framing), X-Frame-Options, Referrer-Policy, nosniff; HSTS behind https."""
+
+    def __init__(self, app: ASGIApp, https: bool = False, image_hosts: str = "") -> None:
+        self.app = app
+        self.https = https
+        self.image_hosts = image_hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(16)
+        scope["csp_nonce"] = nonce  # pages put it on their inline scripts
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", content_policy(nonce, self.image_hosts))
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if self.https:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def build_asgi(
+    routes: list[BaseRoute],
+    checks: dict[str, Check] | None = None,
+    *,
+    https: bool = False,
+    image_hosts: str = "",
+) -> Starlette:
+    """One ASGI app carrying every channel's routes and /healthz, behind the body cap and headers."""
+    return Starlette(
+        routes=[Route("/healthz", health_endpoint(checks or {})), *routes],
+        middleware=[
+            Middleware(SecurityHeaders, https=https, image_hosts=image_hosts),
+            Middleware(BodyLimit),
+        ],
+    )
+
+
+def tile_source(tiles_url: str) -> str:
+    """The CSP source of a map tiles URL template ({s}.tile.example.org becomes *.tile.example.org)."""
+    parts = urlsplit(tiles_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc
+    if "{" in host:
+        labels = host.split(".")
+        host = ".".join(["*", *labels[1:]]) if "{" in labels[0] and "{" not in ".".join(labels[1:]) else ""
+    return f"{parts.scheme}://{host}" if host else ""

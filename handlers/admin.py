@@ -140,7 +140,7 @@ def revoke_role(turn: Turn, args: list[str]) -> None:
     elif turn.u.tree.top().id not in _scopes(turn):
         raise BadInput(Refusal.USAGE, usage=texts.USAGE_REVOKE_SCOPE)
     person = _person(turn, args[0])
-    count = revoke(turn.u.session, person, role, area.id if area else None)
+    count = revoke(turn.u.session, person, role, area.id if area else None, turn.person, turn.u.now)
     name = texts.ROLE_NAME[role]
     if count:
         turn.reply(texts.REVOKE_DONE.format(user=person.name, role=name, count=count))

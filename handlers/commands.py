@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from handlers import texts
 
-from . import admin, audit, moving, normalise, resident, staff, web
+from . import admin, audit, moving, normalise, privacy, resident, staff, web
 from .normalise import PLAIN, Shape
 from .report import scene
 from .spec import Spec, Who
@@ -40,6 +40,7 @@ SPECS: tuple[Spec, ...] = (
     *admin.SPECS,
     *moving.SPECS,
     *web.SPECS,
+    *privacy.SPECS,
     staff.CLOSE,
 )
 

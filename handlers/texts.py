@@ -90,7 +90,10 @@ DESCRIPTION_EMPTY = "请用文字描述问题。"
 ASK_PHOTO = "如方便，请发送一张现场照片；没有照片请点「跳过」。"
 PHOTO_ONLY = "只能接收照片（jpg、png、gif、webp），这个文件无法使用。"
 PHOTO_EXPECTED = "这一步请发送照片，或点「跳过」。"
-ASK_LOCATION = "请发送位置（点「📍 发送位置」），或直接输入详细地址（如：春晗路12号3单元）。"
+ASK_LOCATION = (
+    "请发送位置（点「📍 发送位置」），或直接输入详细地址（如：春晗路12号3单元）。"
+    "发送位置是自愿的：只用于把问题派给所在网格，仅办理人员可见，保存期满后只保留到约100米。"
+)
 LOCATION_INVALID = "收到的位置无效（经纬度不在有效范围内），请重新点「📍 发送位置」，或直接输入详细地址。"
 LOCATION_HINT_GRID = "已根据您扫码的位置确定网格：{grid}。"
 LOCATION_HINT_COMMUNITY = "已根据您扫码的位置确定社区：{grid}。"
@@ -372,6 +375,8 @@ STAFF_BOUND = "您好，{name}！您已按街道人员名单登记为{role}，�
 WEB_LINK = "网页后台登录链接（10分钟内有效，仅可使用一次，请勿转发）：\n{url}"
 WEB_NOT_CONFIGURED = "网页后台尚未开通（未配置 [web] base_url），请联系系统管理员。"
 WEB_STAFF_ONLY = "网页后台仅供网格员和管理员使用。"
+WEB_LOCKED = "登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。如非本人操作，请联系管理员。"
+WEB_TOO_MANY_LINKS = "登录链接申请过于频繁，请 {minutes} 分钟后再试（已发出的链接 10 分钟内仍可使用）。"
 WEB_PRIVATE_ONLY = "为保护账号安全，请在与机器人的私聊中发送 /web 获取登录链接。"
 TRACK_LINE = "\n随时查看办理进展：{url}"
 WEB_LINK_USED = "该登录链接已使用过。请在私聊中重新发送 /web 获取新链接。"
@@ -379,8 +384,12 @@ WEB_LINK_EXPIRED = "该登录链接已过期（有效期10分钟）。请在私�
 WEB_LINK_UNKNOWN = "登录链接无效。请在私聊中发送 /web 获取新链接。"
 WEB_NOT_STAFF = "您没有后台权限。网页后台仅供网格员和管理员使用。"
 WEB_SIGNED_OUT = "您已退出登录。"
-WEB_SESSION_GONE = "登录已失效（超过8小时未操作或已退出），请在私聊中发送 /web 重新获取登录链接。"
+WEB_SESSION_GONE = (
+    "登录已失效（超过8小时未操作、登录已满24小时或已退出），请在私聊中发送 /web 重新获取登录链接。"
+)
 WEB_FORBIDDEN = "您的角色无权查看此页面。"
+WEB_SLOW_DOWN = "登录尝试过于频繁，请稍后再试。"
+WEB_FORM_FORGED = "表单已失效或并非来自本页面，未做任何更改。请刷新页面后重试。"
 WEB_TICKET_HIDDEN = "未找到工单 #{id}，或不在您的管辖范围内。"
 WEB_BAD_FILTER = "筛选条件无效：{what}。已按其余条件显示。"
 WEB_WORKER_REQUIRED = "请选择要交办的网格员。"
@@ -512,6 +521,7 @@ REPORT_WEEK_NO_WEB = (
 REPORT_WEEK_FAILED = "周报生成失败，请稍后再试或在网页后台「统计」页下载。"
 
 O311_BAD_KEY = "api_key 缺失或无效"
+O311_TOO_MANY = "提交过于频繁（每个 api_key 限 {rule}），请稍后再试"
 O311_MISSING = "缺少必填参数 {field}"
 O311_BAD_VALUE = "参数 {field} 无效"
 O311_NO_SERVICE = "未知的 service_code：{code}"
@@ -734,3 +744,64 @@ MENU_MOVE = "转派"
 MENU_REPORT_WEEK = "周报（Excel）"
 MENU_REPORT = "反映问题"
 MENU_CANCEL = "取消当前操作"
+
+# The security log page (/office/security) and its CSV: each kind of line in words.
+WEB_SECURITY_TITLE = "安全日志"
+WEB_SECURITY_NOTE = "只增不改：系统不会修改或删除任何一行，至少保存 {days} 天。"
+WEB_SECURITY_EXPORT = "导出 CSV"
+WEB_SECURITY_OLDER = "更早的记录"
+WEB_SECURITY_HEADERS = ["时间", "事件", "操作人", "来源", "详情"]
+SECURITY_KIND = {
+    "link_issued": "发出登录链接",
+    "link_used": "登录",
+    "link_refused": "登录链接被拒",
+    "locked_out": "登录锁定",
+    "second_factor_on": "启用动态验证码",
+    "signed_out": "退出",
+    "role_granted": "授予角色",
+    "role_revoked": "撤销角色",
+    "export": "导出",
+    "private_viewed": "查看电话或详细地址",
+    "open311_key": "Open311 密钥使用",
+    "config_imported": "导入配置",
+    "erased": "删除个人信息",
+    "retention": "到期匿名化",
+}
+
+# The second factor (TOTP) of web sign-in.
+WEB_CODE_LABEL = "动态验证码（身份验证器应用中的6位数字）"
+WEB_CODE_WRONG = "动态验证码不正确或已使用，请输入应用中当前显示的6位数字。"
+WEB_2FA_TITLE = "启用动态验证码"
+WEB_2FA_STEPS = (
+    "用身份验证器应用（如 Google Authenticator、Microsoft Authenticator、阿里云 App）扫描二维码，"
+    "或手动输入密钥，然后填写应用显示的6位数字。"
+)
+WEB_2FA_REQUIRED = "本街道要求管理员使用动态验证码登录，请先完成设置。"
+WEB_2FA_ON = "动态验证码已启用，此后登录需输入验证码。"
+WEB_2FA_ALREADY = "您已启用动态验证码。"
+
+# Personal data (PIPL): /mydata, /erase, and the name an anonymised ticket's resident gets.
+ERASED_NAME = "（已删除）"
+ERASE_USAGE = "/erase 用户"
+USAGE_MYDATA = "/mydata"
+ERASE_TOP_ADMIN_ONLY = "只有街道管理员可以删除居民的个人信息。"
+ERASE_DONE = (
+    "已删除用户 {id} 的个人信息：{count} 件工单的电话、详细地址、照片和姓名已清除，"
+    "位置已模糊到约100米。已记入安全日志。"
+)
+MYDATA_HEAD = (
+    "接诉即办保存的您的信息（称呼：{name}）。工单办结 {days} 天后，电话、详细地址、照片和姓名"
+    "自动删除，位置模糊到约100米："
+)
+MYDATA_TICKET = "#{id} {category}（{status}）：保存了{kept}；{until}"
+MYDATA_FIELD = {
+    "phone": "电话",
+    "address": "详细地址",
+    "location": "位置",
+    "photo": "照片",
+    "name": "联系人姓名",
+}
+MYDATA_NOTHING = "无个人信息"
+MYDATA_UNTIL = "将于 {day} 删除"
+MYDATA_OPEN = "办结后按期删除"
+MYDATA_NO_TICKETS = "您还没有反映过问题。"

@@ -49,6 +49,12 @@ def web(turn: Turn, args: list[str]) -> None:
     if not base:
         turn.reply(texts.WEB_NOT_CONFIGURED)
         return
+    if office.locked_out(turn.u.session, turn.person.id, turn.u.now):
+        turn.reply(texts.WEB_LOCKED.format(minutes=int(office.WINDOW.total_seconds() // 60)))
+        return
+    if office.links_exhausted(turn.u.session, turn.person.id, turn.u.now):
+        turn.reply(texts.WEB_TOO_MANY_LINKS.format(minutes=int(office.WINDOW.total_seconds() // 60)))
+        return
     token = office.new_sign_in_link(turn.u.session, turn.person, turn.u.now)
     turn.reply(texts.WEB_LINK.format(url=sign_in_url(base, token)))
 

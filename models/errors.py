@@ -30,6 +30,7 @@ class Refusal(StrEnum):
     NOT_FOLLOWING = "NOT_FOLLOWING"  # id
     # Refused by the chat flows before any operation runs.
     USAGE = "USAGE"  # usage: the command's usage line
+    ERASE_TOP_ADMIN_ONLY = "ERASE_TOP_ADMIN_ONLY"
     NOT_STAFF = "NOT_STAFF"
     WEB_STAFF_ONLY = "WEB_STAFF_ONLY"
     USER_NOT_FOUND = "USER_NOT_FOUND"  # user

@@ -8,6 +8,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from .office import end_sessions_of
+from .security_log import SecurityKind, record
 from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread, attached
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
@@ -157,16 +159,38 @@ def grant(
             created_at=now,
         )
     )
+    record(
+        session,
+        now,
+        SecurityKind.ROLE_GRANTED,
+        person_id=by.id if by else None,
+        source="chat" if by else "config",
+        detail=f"person={person.id} role={role} area={area_id}",
+    )
     session.flush()
     return True
 
 
-def revoke(session: Session, person: Person, role: Role, area_id: int | None = None) -> int:
-    """Take a role away (in one area, or everywhere); return how many grants went."""
+def revoke(
+    session: Session, person: Person, role: Role, area_id: int | None, by: Person | None, now: datetime
+) -> int:
+    """Take a role away (in one area, or everywhere); with the last role go their web sessions."""
     stmt = delete(RoleGrant).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
     if area_id is not None:
         stmt = stmt.where(RoleGrant.area_id == area_id)
-    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    count = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    if count:
+        record(
+            session,
+            now,
+            SecurityKind.ROLE_REVOKED,
+            person_id=by.id if by else None,
+            source="chat" if by else "config",
+            detail=f"person={person.id} role={role} area={area_id or 'all'} grants={count}",
+        )
+        if not grants_of(session, person.id):
+            end_sessions_of(session, person.id, now)
+    return count
 
 
 def admins_over(session: Session, tree: AreaTree, area_id: int) -> list[Person]:

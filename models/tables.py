@@ -200,6 +200,7 @@ class Ticket(Base):
     lon: Mapped[float | None]
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
+    anonymised_at: Mapped[datetime | None]  # personal data removed (retention or a request to erase)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     # Stored as the same VARCHAR(20) strings as before (no constraint, no migration), read back as Status.
     status: Mapped[Status] = mapped_column(
@@ -429,3 +430,26 @@ class TicketFollower(Base):
     followup_asked_at: Mapped[datetime | None]
     resolved_answer: Mapped[bool | None]
     satisfied: Mapped[bool | None]
+
+
+class SecurityEntry(Base):
+    """One line of the security log: append-only (the database refuses UPDATE and DELETE)."""
+
+    __tablename__ = "security_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    person_id: Mapped[int | None] = mapped_column(index=True)  # who acted (no foreign key: kept as is)
+    source: Mapped[str] = mapped_column(String(80))  # web, chat, cli, open311:<client>
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class SecondFactor(Base):
+    """A staff member's TOTP secret (RFC 6238), confirmed once with a code from the app."""
+
+    __tablename__ = "second_factors"
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    last_step: Mapped[int | None]  # the time step of the last code accepted: each code works once

@@ -14,6 +14,7 @@ from .drafts import DraftJobs
 from .host import Host
 from .jobs import SlaJobs
 from .purge import PurgeJobs
+from .retention import RetentionJobs
 
 __all__ = ["Host", "SlaJobs", "install"]
 
@@ -27,8 +28,18 @@ def install(app: Host) -> AsyncIOScheduler:
     app.periodic.append(drafts.sweep)
     purge = PurgeJobs(app)  # storage stays bounded: old seen keys and finished outbox rows go
     app.periodic.append(purge.purge)
+    retention = RetentionJobs(app)  # closed tickets lose their personal data after the retention period
+    app.periodic.append(retention.sweep)
     sla = app.rules.sla
     scheduler = AsyncIOScheduler(timezone=sla.timezone)
+    scheduler.add_job(
+        retention.sweep,
+        IntervalTrigger(hours=1, timezone=sla.timezone),
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
     scheduler.add_job(
         drafts.sweep,
         IntervalTrigger(minutes=1, timezone=sla.timezone),

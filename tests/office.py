@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from bot.config import Config, load
 from bot.office import routes
+from bot.web import build_asgi, tile_source
 
 from .harness import Harness
 
@@ -49,8 +50,13 @@ async def office_with_grids(db_url: str, *, jingfa: bool = False) -> AsyncIterat
 
 
 def asgi(h: Harness) -> Starlette:
-    """The office's routes as one ASGI app (as bot.web.build_asgi would carry them)."""
-    return Starlette(routes=routes(h.app, h.app.config))
+    """The office's routes as one ASGI app, as bot.web.build_asgi carries them in `jiesu run`."""
+    web = h.app.config.web
+    return build_asgi(
+        routes(h.app, h.app.config),
+        https=web.base_url.startswith("https://"),
+        image_hosts=tile_source(web.tiles_url),
+    )
 
 
 @asynccontextmanager

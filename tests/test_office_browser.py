@@ -203,3 +203,40 @@ async def test_an_admin_removes_a_follower_in_chromium(web: Harness, chromium: s
             assert web.to("r2")[-1] == texts.UNFOLLOWED_BY_ADMIN.format(id=tid)
         finally:
             await context.close()
+
+
+async def test_a_framed_ticket_page_is_refused_in_chromium(web: Harness, chromium: str) -> None:
+    """A page of the same origin framing a signed-in ticket page gets no page to click (clickjacking)."""
+    from playwright.async_api import Route, async_playwright
+
+    tid = await web.quick_report("r1")
+    await web.say(f"w1: 抢单 {tid}")
+    async with served(web) as base, async_playwright() as pw:
+        web.app.config.web.base_url = base
+        browser = await pw.chromium.connect_over_cdp(chromium)
+        context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = await context.new_page()
+        try:
+            token = await link_token(web, "admin")
+            await page.goto(f"{base}/office/login/{token}")
+            await page.click("#sign-in")
+            await page.wait_for_url(re.compile(r"/office/tickets$"))
+            answer = await page.goto(f"{base}/office/tickets/{tid}")
+            assert answer is not None
+            headers = await answer.all_headers()
+            assert "frame-ancestors 'none'" in headers["content-security-policy"]
+            assert headers["x-frame-options"] == "DENY"
+            assert await page.locator("#do-close").count() == 1  # the form the attacker is after
+
+            async def attacker(route: Route) -> None:
+                html = f'<iframe id="victim" src="{base}/office/tickets/{tid}" width="900"></iframe>'
+                await route.fulfill(body=html, content_type="text/html")
+
+            await page.route(f"{base}/attack.html", attacker)
+            await page.goto(f"{base}/attack.html", wait_until="load")
+            [framed] = [f for f in page.frames if f is not page.main_frame]
+            assert (
+                framed.url != f"{base}/office/tickets/{tid}" or await framed.locator("#do-close").count() == 0
+            )
+        finally:
+            await context.close()

@@ -20,14 +20,19 @@ from scheduler import install
 
 
 async def test_install_adds_the_scans_and_a_daily_digest(db_url: str) -> None:
-    """install() fills app.periodic and returns an unstarted scheduler: scan, 08:30 digest, draft sweep."""
+    """install() fills app.periodic and returns an unstarted scheduler: scan, digest, drafts, purge, retention."""
     config = load(None, env={})
     config.database_url = db_url
     app = App(config)
     try:
         scheduler = install(app)
-        # The draft sweep (reminders of half-done reports) is the third job.
-        assert len(app.periodic) == 3 and not scheduler.running
+        # The draft sweep (reminders of half-done reports), the storage purge and the retention job.
+        assert len(app.periodic) == 5 and not scheduler.running
+        purge = scheduler.get_job("storage-purge")
+        assert isinstance(purge.trigger, IntervalTrigger) and purge.trigger.interval == timedelta(minutes=10)
+        retention = scheduler.get_job("retention")
+        assert isinstance(retention.trigger, IntervalTrigger)
+        assert retention.trigger.interval == timedelta(hours=1)
         drafts = scheduler.get_job("draft-sweep")
         assert isinstance(drafts.trigger, IntervalTrigger) and drafts.trigger.interval == timedelta(minutes=1)
         scan, digest = scheduler.get_job("sla-scan"), scheduler.get_job("daily-digest")

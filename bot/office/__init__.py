@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
-
-from asgi_csrf import asgi_csrf
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -15,14 +12,23 @@ from starlette.staticfiles import StaticFiles
 from bot.app import App
 from bot.config import Config
 
-from . import export, open311, pages, statistics
+from . import export, open311, pages, second_factor_page, security_page, statistics
 from .auth import login_routes, signed_in
 from .context import HERE, Office
 from .progress import progress
 
 
-def office_app(office: Office, secret: str) -> Starlette:
-    """The signed-in pages, behind CSRF protection for every form."""
+class RowId(IntegerConvertor):
+    """A row id in a path: at most 15 digits, so no id overflows a database integer (404 instead)."""
+
+    regex = "[0-9]{1,15}"
+
+
+register_url_convertor("id", RowId())
+
+
+def office_app(office: Office) -> Starlette:
+    """The signed-in pages (every form's CSRF token is bound to the session: see auth)."""
     show, spend, sign_out = login_routes(office)
 
     async def home(request: Request) -> Response:
@@ -36,10 +42,10 @@ def office_app(office: Office, secret: str) -> Starlette:
         Route("/tickets", signed_in(office, pages.tickets_page(office)), name="tickets"),
         Route("/tickets.xlsx", signed_in(office, export.export(office, "xlsx")), name="export_xlsx"),
         Route("/tickets.csv", signed_in(office, export.export(office, "csv")), name="export_csv"),
-        Route("/tickets/{ticket_id:int}", signed_in(office, pages.ticket_page(office)), name="ticket"),
-        Route("/tickets/{ticket_id:int}/photo/{which}", signed_in(office, pages.photo(office)), name="photo"),
+        Route("/tickets/{ticket_id:id}", signed_in(office, pages.ticket_page(office)), name="ticket"),
+        Route("/tickets/{ticket_id:id}/photo/{which}", signed_in(office, pages.photo(office)), name="photo"),
         Route(
-            "/tickets/{ticket_id:int}/{action}",
+            "/tickets/{ticket_id:id}/{action}",
             signed_in(office, pages.action(office)),
             methods=["POST"],
             name="action",
@@ -48,15 +54,23 @@ def office_app(office: Office, secret: str) -> Starlette:
         Route("/stats", signed_in(office, statistics.stats_page(office), admin=True), name="stats"),
         Route("/charts/{name}", signed_in(office, pages.chart_file(office), admin=True), name="chart"),
         Route("/report/week.xlsx", signed_in(office, export.weekly(office), admin=True), name="weekly"),
+        Route(
+            "/security", signed_in(office, security_page.security_page(office), admin=True), name="security"
+        ),
+        Route(
+            "/security.csv",
+            signed_in(office, security_page.security_csv(office), admin=True),
+            name="security_csv",
+        ),
+        Route(
+            "/second-factor",
+            signed_in(office, second_factor_page.second_factor_page(office)),
+            methods=["GET", "POST"],
+            name="second_factor",
+        ),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    csrf = Middleware(
-        asgi_csrf,
-        signing_secret=secret,
-        cookie_secure=office.secure,
-        cookie_samesite="Lax",
-    )
-    return Starlette(routes=routes, middleware=[csrf])
+    return Starlette(routes=routes)
 
 
 def routes(app: App, config: Config) -> list[BaseRoute]:
@@ -64,7 +78,7 @@ def routes(app: App, config: Config) -> list[BaseRoute]:
     office = Office(app, config)
     out: list[BaseRoute] = []
     if config.web.base_url:
-        protected = office_app(office, config.web.secret or secrets.token_hex(32))
+        protected = office_app(office)
         out += [Mount("/office", app=protected), Route("/t/{token}", progress(office), name="progress")]
     if config.open311.api_keys:
         out.append(Mount("/open311/v2", routes=open311.routes(office)))

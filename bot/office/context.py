@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,7 @@ from starlette.templating import Jinja2Templates
 from bot.app import App
 from bot.config import Config
 from handlers import texts
+from handlers.masking import mask_private
 from models.store.unit_of_work import Unit
 
 T = TypeVar("T")
@@ -34,7 +37,10 @@ class Office:
         env.globals["texts"] = texts
         env.globals["subdistrict"] = config.rules.subdistrict_name
         env.filters["local"] = self.local
+        env.filters["masked"] = mask_private  # phones and doors, for viewers who may not see them
         self.secure = config.web.base_url.startswith("https://")
+        self.secret = config.web.secret or secrets.token_hex(32)  # signs CSRF tokens
+        self._flashes: OrderedDict[tuple[int, int], Flash] = OrderedDict()
 
     def local(self, when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """A UTC time as local wall-clock text."""
@@ -58,8 +64,25 @@ class Office:
     def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
         """Render a template; the CSRF token is there for forms."""
         token = request.scope.get("csrftoken")
-        context = {"csrftoken": token() if callable(token) else "", **context}
+        context = {
+            "csrftoken": token() if callable(token) else "",
+            "csp_nonce": request.scope.get("csp_nonce", ""),
+            **context,
+        }
         return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+    def flash(self, person_id: int, ticket_id: int, flash: Flash) -> None:
+        """Keep an outcome for the person's next view of the ticket (never from the URL)."""
+        self._flashes[(person_id, ticket_id)] = flash
+        while len(self._flashes) > FLASHES_KEPT:
+            self._flashes.popitem(last=False)
+
+    def take_flash(self, person_id: int, ticket_id: int) -> Flash | None:
+        """The outcome kept for this person and ticket, once."""
+        return self._flashes.pop((person_id, ticket_id), None)
+
+
+FLASHES_KEPT = 1000  # outcomes not yet shown (one per person and ticket); the oldest go first
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from handlers.reports import weekly as weekly_report
 from handlers.reports.weekly import XLSX
 from handlers.reports.weekly import dates as _dates
 from handlers.reports.weekly import local as _local
+from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
 
 from . import present, query
@@ -33,8 +34,22 @@ WIDTHS = (8, 16, 18, 12, 12, 48, 10, 12, 17, 17, 17, 17, 10, 18, 10)
 COLUMNS: list[tuple[str, int]] = list(zip(texts.XLS_TICKET_HEADERS, WIDTHS, strict=True))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def inert(value: Any) -> Any:
+    """A text that a spreadsheet would read as a formula, made plain text by a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def values(u: Unit, r: present.Row) -> list[Any]:
-    """One row's cells in column order."""
+    """One row's cells in column order (text that looks like a formula made inert)."""
+    return [inert(v) for v in _cells(u, r)]
+
+
+def _cells(u: Unit, r: present.Row) -> list[Any]:
     return [
         r.id,
         r.status_label,
@@ -105,6 +120,8 @@ def export(office: Office, kind: str) -> Any:
         def build(u: Unit) -> tuple[bytes, str]:
             f = query.parse(request.query_params, u)
             rows = present.rows(u, query.all_rows(u, viewer, f, EXPORT_LIMIT))
+            detail = f"{kind} rows={len(rows)} filter={f.query(page=1) or '-'}"
+            record(u.session, u.now, SecurityKind.EXPORT, person_id=viewer.person_id, detail=detail)
             stamp = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).strftime("%Y%m%d-%H%M")
             name = texts.XLS_TICKETS_FILE.format(stamp=stamp)
             if kind == "xlsx":
@@ -127,6 +144,7 @@ def weekly(office: Office) -> Any:
 
     async def page(request: Request, viewer: Viewer) -> Response:
         def build(u: Unit) -> tuple[bytes, str]:
+            record(u.session, u.now, SecurityKind.EXPORT, person_id=viewer.person_id, detail="weekly report")
             return weekly_workbook(u, viewer), weekly_report.file_name(u)
 
         body, name = await office.run(build)

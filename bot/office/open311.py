@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import nh3
 from sqlalchemy import DateTime, func, select, type_coerce
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,11 +25,13 @@ from models import office, tickets
 from models.errors import DomainError
 from models.people import API_CHANNEL, get_or_create_person
 from models.refdata import catalogue
-from models.routing import router_for
+from models.routing import How, router_for
+from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
 from models.tables import ACTIVE, FINAL, Category, Ticket, TicketEvent, TicketLink
 
 from .context import Office
+from .throttle import Throttle
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANNEL = API_CHANNEL
@@ -234,7 +238,7 @@ def public_request(labels: Labels, t: Any, token: str | None = None) -> dict[str
     ) = t
     notes = texts.CARD_STATUS[status]
     if status == "rejected" and reason:
-        notes += f"：{reason}"
+        notes += f"：{public_text(reason)}"
     place = labels.area(area_id)
     out: dict[str, Any] = {
         "service_request_id": str(ticket_id),
@@ -242,7 +246,7 @@ def public_request(labels: Labels, t: Any, token: str | None = None) -> dict[str
         "status_notes": notes,
         "service_name": labels.service(code),
         "service_code": code,
-        "description": mask_private(description),
+        "description": public_text(description),
         "agency_responsible": place,
         "service_notice": texts.TIER[tier],
         "requested_datetime": labels.iso(created_at),
@@ -254,7 +258,7 @@ def public_request(labels: Labels, t: Any, token: str | None = None) -> dict[str
         # About 100 m: where on the map, not which door.
         "lat": round(lat, 3) if lat is not None else None,
         "long": round(lon, 3) if lon is not None else None,
-        "media_url": media_url,
+        "media_url": media_url,  # the client's own address, handed back as it gave it
     }
     if token:
         out["token"] = token
@@ -268,7 +272,7 @@ def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
     if ids_raw:
         ids = []
         for part in ids_raw.split(","):
-            if not part.strip().isdigit():
+            if not part.strip().isdigit() or len(part.strip()) > ID_DIGITS:
                 raise ApiError(400, texts.O311_BAD_VALUE.format(field="service_request_id"))
             ids.append(int(part))
         stmt = stmt.where(Ticket.id.in_(ids[:MAX_RESULTS]))
@@ -300,11 +304,25 @@ def list_requests(u: Unit, params: Any) -> list[dict[str, Any]]:
     return [public_request(labels, t) for t in found]
 
 
+def plain(text: str) -> str:
+    """Text without HTML: tags (and scripts and styles with their content) removed, entities read."""
+    if "<" not in text and "&" not in text:
+        return text
+    return html.unescape(nh3.clean(text, tags=set()))
+
+
+def public_text(text: str) -> str:
+    """Resident-written text as the API shows it: plain, with phones and doors masked."""
+    return mask_private(plain(text))
+
+
 def _text(form: Any, name: str, limit: int) -> str:
-    return " ".join(str(form.get(name, "")).split())[:limit]
+    return " ".join(plain(str(form.get(name, ""))).split())[:limit]
 
 
 MEDIA_URL_MAX = 500
+DESCRIPTION_MAX = 4000  # GeoReport v2 allows 4,000 characters (the chat asks for fewer)
+ID_DIGITS = 15  # a longer id would overflow a database integer
 
 
 def _media_url(form: Any) -> str | None:
@@ -343,18 +361,19 @@ def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
             raise ApiError(400, texts.O311_BAD_VALUE.format(field="lat/long"))
     elif address is None and not form.get("address_id"):
         raise ApiError(400, texts.O311_MISSING.format(field="lat/long, address_string or address_id"))
-    description = _text(form, "description", u.rules.limits.description_max + 1)
+    description = _text(form, "description", DESCRIPTION_MAX + 1)
     if len(description) < u.rules.limits.description_min:
         raise ApiError(400, texts.O311_MISSING.format(field="description"))
-    if len(description) > u.rules.limits.description_max:
-        raise ApiError(400, texts.TOO_LONG.format(limit=u.rules.limits.description_max))
-    routed = (
-        router_for(u.tree)
-        .route_point(lat, lon, "wgs84", u.rules.nearest_grid_km)
-        .area_id  # GeoReport: WGS-84
-        if lat is not None and lon is not None
-        else None
-    )
+    if len(description) > DESCRIPTION_MAX:
+        raise ApiError(400, texts.TOO_LONG.format(limit=DESCRIPTION_MAX))
+    routed = None
+    if lat is not None and lon is not None:
+        route = router_for(u.tree).route_point(
+            lat, lon, "wgs84", u.rules.nearest_grid_km
+        )  # GeoReport: WGS-84
+        if route.how == How.OUTSIDE:  # as the chat wizard says it
+            raise ApiError(400, texts.OUT_OF_AREA.format(subdistrict=u.tree.top().name))
+        routed = route.area_id
     area = u.tree.by_id[routed] if routed is not None else u.tree.top()
     media_url = _media_url(form)
     name = " ".join(p for p in (_text(form, "last_name", 40), _text(form, "first_name", 40)) if p) or None
@@ -377,6 +396,9 @@ def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
     except DomainError as refusal:
         raise ApiError(400, refusal_text(refusal)) from None
     token = office.tracking_token(u.session, ticket, u.now, api_client=client)
+    record(
+        u.session, u.now, SecurityKind.OPEN311_KEY, source=f"open311:{client}", detail=f"POST #{ticket.id}"
+    )
     post_card(u, ticket)
     return [
         {
@@ -392,6 +414,7 @@ def routes(office_: Office) -> list[BaseRoute]:
     """Routes of the API (mounted at /open311/v2)."""
     keys = office_.config.open311.api_keys
     jurisdiction = office_.config.open311.jurisdiction_id
+    throttle = Throttle(office_.config.open311.rate_limit)
 
     def guard(request: Request) -> str:
         fmt = request.path_params.get("fmt", "json")
@@ -449,10 +472,19 @@ def routes(office_: Office) -> list[BaseRoute]:
 
     async def requests_(request: Request, fmt: str) -> Response:
         if request.method == "POST":
-            form = await request.form()
-            client = keys.get(str(form.get("api_key", "")))
+            try:
+                form = await request.form()
+            except (ValueError, KeyError, UnicodeDecodeError):
+                raise ApiError(400, texts.O311_BAD_VALUE.format(field="body")) from None
+            key = str(form.get("api_key", ""))
+            client = keys.get(key)
             if client is None:
                 raise ApiError(403, texts.O311_BAD_KEY)
+            given = str(form.get("jurisdiction_id", "")).strip()
+            if jurisdiction and given and given != jurisdiction:
+                raise ApiError(404, texts.O311_BAD_VALUE.format(field="jurisdiction_id"))
+            if not throttle.allow(key):
+                raise ApiError(429, texts.O311_TOO_MANY.format(rule=office_.config.open311.rate_limit))
             rows = await office_.run(lambda u: create_request(u, client, form))
             return answer(fmt, "service_requests", rows, 201)
         rows = await office_.run(lambda u: list_requests(u, request.query_params))
@@ -460,7 +492,7 @@ def routes(office_: Office) -> list[BaseRoute]:
 
     async def one(request: Request, fmt: str) -> Response:
         raw = request.path_params["id"]
-        if not raw.isdigit():
+        if not raw.isdigit() or len(raw) > ID_DIGITS:
             raise ApiError(404, texts.O311_NOT_FOUND.format(id=raw))
 
         def read(u: Unit) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import mimetypes
 import re
 from dataclasses import asdict
 from pathlib import Path
@@ -19,6 +18,7 @@ from handlers.render import area_label, due_text
 from models import tickets
 from models.errors import BadInput, DomainError, NotAllowed
 from models.refdata import catalogue
+from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
 from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Ticket, Tier
 from models.ticket_move import movable
@@ -27,6 +27,7 @@ from models.ticket_states import Action, allowed
 from . import present, query
 from .auth import Viewer
 from .context import Flash, Office
+from .photos import without_metadata
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 MAP_LIMIT = 5000
@@ -104,6 +105,10 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "unfollow": admin,  # remove a resident who follows it by mistake
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
+    if private and (ticket.phone or ticket.address):
+        record(
+            u.session, u.now, SecurityKind.PRIVATE_VIEWED, person_id=viewer.person_id, detail=f"#{ticket.id}"
+        )
     people = present.names(u, {i for i in (ticket.resident_id, ticket.handler_id) if i is not None})
     photo = bool(ticket.photo) and Path(ticket.photo or "").suffix.lower() in PHOTO_SUFFIXES
     result_photo = (
@@ -150,12 +155,7 @@ def ticket_page(office: Office) -> Any:
                 {"viewer": viewer, "message": texts.WEB_TICKET_HIDDEN.format(id=ticket_id)},
                 404,
             )
-        done = request.query_params.get("done", "")
-        flash = None
-        if done in texts.WEB_DONE:
-            flash = Flash(
-                texts.WEB_DONE[done].format(id=ticket_id, detail=request.query_params.get("detail", ""))
-            )
+        flash = office.take_flash(viewer.person_id, ticket_id)  # kept by the action, never from the URL
         return office.page(request, "ticket.html", {"viewer": viewer, "flash": flash, **_map(office), **ctx})
 
     return page
@@ -253,8 +253,11 @@ def action(office: Office) -> Any:
                 },
                 400,
             )
-        target = request.url_for("ticket", ticket_id=ticket_id).include_query_params(done=name, detail=detail)
-        return RedirectResponse(str(target), status_code=303)
+        if name in texts.WEB_DONE:
+            office.flash(
+                viewer.person_id, ticket_id, Flash(texts.WEB_DONE[name].format(id=ticket_id, detail=detail))
+            )
+        return RedirectResponse(str(request.url_for("ticket", ticket_id=ticket_id)), status_code=303)
 
     return page
 
@@ -353,7 +356,10 @@ def photo(office: Office) -> Any:
         path = await office.run(read)
         if not path or Path(path).suffix.lower() not in PHOTO_SUFFIXES or not Path(path).is_file():
             return Response(status_code=404)
-        return FileResponse(path, media_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
+        clean = without_metadata(Path(path))  # never the GPS position or the device in the file
+        if clean is None:
+            return Response(status_code=404)
+        return Response(clean[0], media_type=clean[1], headers={"Cache-Control": "private, no-store"})
 
     return page
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from handlers import texts
 from handlers.audit import event_detail
+from handlers.masking import mask_private
 from handlers.render import category_name
 from models.followers import of_ticket as followers_of
 from models.people import grants_of
@@ -71,7 +72,8 @@ def rows(u: Unit, tickets: list[Ticket]) -> list[Row]:
                 category=category_name(u.session, t.category_code),
                 community=chain.get(AreaLevel.COMMUNITY, ""),
                 grid=chain.get(AreaLevel.GRID, ""),
-                description=t.description,
+                # Lists and exports: never a phone or door (the ticket page shows it to who may see it).
+                description=mask_private(t.description),
                 tier=texts.TIER_SHORT[t.tier],
                 handler=people.get(t.handler_id, "") if t.handler_id else "",
                 created_at=t.created_at,

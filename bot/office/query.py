@@ -61,15 +61,18 @@ class Filters:
         return urlencode({k: v for k, v in pairs.items() if v not in ("", None)})
 
 
+MAX_NUMBER = 10**15 - 1  # larger ids and pages would overflow a database integer
+
+
 def _int(value: str, what: str, errors: list[str]) -> int | None:
     if not value:
         return None
     try:
-        n = int(value)
+        n = int(value) if len(value) <= 20 else 0
     except ValueError:
         errors.append(what)
         return None
-    if n < 1:
+    if n < 1 or n > MAX_NUMBER:
         errors.append(what)
         return None
     return n

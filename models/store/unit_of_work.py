@@ -34,6 +34,7 @@ class Rules:
     nearest_grid_km: float = 3.0
     chart_dir: str = "out/charts"
     web_base_url: str = ""  # [web] base_url: sign-in and progress links (none when empty)
+    retention_days: int = 365  # [privacy]: a closed ticket's personal data is removed after this
 
 
 @dataclass
