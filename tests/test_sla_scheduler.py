@@ -20,7 +20,7 @@ from scheduler import install
 
 
 async def test_install_adds_the_scans_and_a_daily_digest(db_url: str) -> None:
-    """install() fills app.periodic and returns an unstarted scheduler: scan, digest, drafts, purge, retention."""
+    """install() fills app.periodic, an unstarted scheduler: scan, digest, drafts, purge, retention."""
     config = load(None, env={})
     config.database_url = db_url
     app = App(config)
