@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.texts_office import OFFICE as OFFICE  # the office pages' words
+
 # --- status and tier names -------------------------------------------------
 STATUS = {
     "open": "待接单",

@@ -68,6 +68,7 @@ class WizardData(TypedDict, total=False):
     photo: str | None
     lat: float | None
     lon: float | None
+    datum: str  # of lat/lon, as the channel sent them
     addr: str | None
     area: int
     picks: list[str]  # the grid codes a typed address may belong to, for the resident to pick
@@ -437,7 +438,7 @@ def _on_location(turn: Turn) -> None:
         lat, lon = msg.location
         route = u.tree.router.route_point(lat, lon, msg.datum, u.rules.nearest_grid_km)
         area = route.area_id if route.area_id is not None else deeplink
-        changes: WizardData = {"lat": lat, "lon": lon, "addr": None}
+        changes: WizardData = {"lat": lat, "lon": lon, "datum": msg.datum, "addr": None}
         if area is not None and area in u.tree.by_id:
             _goto(turn, Step.PHONE, {**changes, "area": area})
         else:
@@ -528,6 +529,7 @@ def submit(turn: Turn) -> None:
         photo=data.get("photo"),
         lat=data.get("lat"),
         lon=data.get("lon"),
+        datum=data.get("datum", "wgs84"),
         address=data.get("addr"),
         phone=data.get("phone"),
         source=data.get("psrc", "other") if proxy else "self",

@@ -196,6 +196,8 @@ class Ticket(Base):
     media_url: Mapped[str | None] = mapped_column(String(500))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # The coordinate system of lat/lon as the channel sent them: "wgs84" or "gcj02" (models.geo).
+    datum: Mapped[str | None] = mapped_column(String(10))
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)

@@ -74,6 +74,7 @@ class Draft:
     photo: str | None = None
     lat: float | None = None
     lon: float | None = None
+    datum: str = "wgs84"  # of lat/lon: "wgs84" (GPS, Telegram, Open311) or "gcj02" (WeChat)
     address: str | None = None
     phone: str | None = None
     source: str = "self"
@@ -97,6 +98,7 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
         media_url=draft.media_url,
         lat=draft.lat,
         lon=draft.lon,
+        datum=draft.datum if draft.lat is not None else None,
         address=draft.address,
         phone=draft.phone,
         area_id=draft.area_id,

@@ -32,6 +32,7 @@ class Office:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.globals["texts"] = texts
+        env.globals["W"] = texts.OFFICE  # the pages' words
         env.globals["subdistrict"] = config.rules.subdistrict_name
         env.filters["local"] = self.local
         self.secure = config.web.base_url.startswith("https://")

@@ -45,7 +45,7 @@ def values(u: Unit, r: present.Row) -> list[Any]:
         r.tier,
         r.handler,
         _local(u, r.created_at),
-        _local(u, r.due_at),
+        _local(u, r.first_due),
         _local(u, r.resolved_at),
         _local(u, r.closed_at),
         texts.XLS_YES if r.overdue else texts.XLS_NO,

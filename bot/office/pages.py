@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-from dataclasses import asdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -20,7 +20,7 @@ from models import tickets
 from models.errors import BadInput, DomainError, NotAllowed
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
-from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Ticket, Tier
+from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Status, Ticket, Tier
 from models.ticket_move import movable
 from models.ticket_states import Action, allowed
 
@@ -29,7 +29,8 @@ from .auth import Viewer
 from .context import Flash, Office
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
-MAP_LIMIT = 5000
+MAP_LIMIT = 5000  # markers on the map at most; the page says when more are left out
+CURRENT_RESOLUTION = (Status.RESOLVED, Status.CLOSED)
 
 
 def _options(u: Unit, viewer: Viewer) -> dict[str, Any]:
@@ -81,9 +82,6 @@ def tickets_page(office: Office) -> Any:
     return page
 
 
-ACTIONS = ("assign", "move", "reject", "merge", "tier", "note", "grab", "close")
-
-
 def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] | None:
     ticket = u.session.get(Ticket, ticket_id)
     if ticket is None or not viewer.sees(ticket):
@@ -109,9 +107,16 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
     result_photo = (
         bool(ticket.resolution_photo) and Path(ticket.resolution_photo or "").suffix.lower() in PHOTO_SUFFIXES
     )
+    history = present.resolutions(u, ticket)
+    # A resolution is current only while the ticket stands resolved or closed on it.
+    current = (
+        history[0] if history and ticket.status in CURRENT_RESOLUTION and not history[0].reopened_at else None
+    )
     return {
         "t": ticket,
         "row": present.rows(u, [ticket])[0],
+        "current_resolution": current,
+        "past_resolutions": history if ticket.reopen_count else [],
         "area": area_label(u, ticket.area_id),
         "due": due_text(u, ticket),
         "resident": ticket.contact_name or people.get(ticket.resident_id, ""),
@@ -119,7 +124,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "private": private,
         "photo": photo,
         "result_photo": result_photo,
-        "events": present.timeline(u, ticket),
+        "events": present.folded(present.timeline(u, ticket)),
         "may": may,
         "workers": present.workers_for(u, ticket.area_id) if may["assign"] or may["close"] else [],
         "move_targets": (
@@ -175,56 +180,93 @@ def _number(value: str, what: str) -> int:
     return int(value)
 
 
+Operation = Callable[[Unit, Person, int, dict[str, str]], str]
+
+
+def _assign(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    worker_id = _number(form.get("worker", ""), texts.WEB_FIELD_WORKER) if form.get("worker") else None
+    worker = u.session.get(Person, worker_id) if worker_id else None
+    if worker is None:
+        raise BadInput(texts.WEB_WORKER_REQUIRED)
+    tickets.assign(u, ticket_id, me, worker)
+    return worker.name
+
+
+def _move(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    return moving.move_by_admin(u, me, ticket_id, form.get("area", "").strip())
+
+
+def _reject(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    tickets.reject(u, ticket_id, me, form.get("reason", ""))
+    return ""
+
+
+def _merge(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    into = _number(form.get("into", ""), texts.WEB_FIELD_MERGE_INTO)
+    tickets.merge(u, ticket_id, into, me)
+    return str(into)
+
+
+def _tier(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    tier = form.get("tier", "")
+    if tier not in (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING):
+        raise BadInput(texts.USAGE.format(usage=texts.WEB_TIER_USAGE))
+    tickets.change_tier(u, ticket_id, me, tier, form.get("reason", ""))
+    return ""
+
+
+def _note(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    tickets.add_note(u, ticket_id, me, form.get("note", ""))
+    return ""
+
+
+def _grab(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    tickets.grab(u, ticket_id, me)
+    return ""
+
+
+def _close(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    credit_id = _number(form["credit"], texts.WEB_FIELD_CREDIT) if form.get("credit") else None
+    credit = u.session.get(Person, credit_id) if credit_id else None
+    if credit_id is not None and credit is None:
+        raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what=texts.WEB_FIELD_CREDIT))
+    note = form.get("note", "").strip() or texts.ON_BEHALF_NOTE
+    tickets.resolve(u, ticket_id, me, note, credit)
+    return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
+
+
+def _unfollow(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    follower_id = _number(form.get("person", ""), texts.WEB_FIELD_FOLLOWER)
+    follower = u.session.get(Person, follower_id)
+    if follower is None:
+        raise BadInput(texts.NOT_FOLLOWING.format(id=ticket_id))
+    tickets.unfollow(u, ticket_id, follower, me)
+    return follower.name
+
+
+# Each web action and the domain operation it calls (the same one the chat command calls).
+OPERATIONS: dict[str, Operation] = {
+    "assign": _assign,
+    "move": _move,
+    "reject": _reject,
+    "merge": _merge,
+    "tier": _tier,
+    "note": _note,
+    "grab": _grab,
+    "close": _close,
+    "unfollow": _unfollow,
+}
+
+
 def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, str]) -> str:
     """Call the domain operation the chat command calls; return the detail for the flash."""
+    operation = OPERATIONS.get(action)
+    if operation is None:
+        raise BadInput(texts.WEB_UNKNOWN_ACTION)
     ticket = u.session.get(Ticket, ticket_id)
     if ticket is None or not viewer.sees(ticket):
         raise NotAllowed(texts.WEB_TICKET_HIDDEN.format(id=ticket_id))
-    me = _person(u, viewer)
-    if action == "assign":
-        worker_id = _number(form.get("worker", ""), texts.WEB_FIELD_WORKER) if form.get("worker") else None
-        worker = u.session.get(Person, worker_id) if worker_id else None
-        if worker is None:
-            raise BadInput(texts.WEB_WORKER_REQUIRED)
-        tickets.assign(u, ticket_id, me, worker)
-        return worker.name
-    if action == "move":
-        return moving.move_by_admin(u, me, ticket_id, form.get("area", "").strip())
-    if action == "reject":
-        tickets.reject(u, ticket_id, me, form.get("reason", ""))
-        return ""
-    if action == "merge":
-        into = _number(form.get("into", ""), texts.WEB_FIELD_MERGE_INTO)
-        tickets.merge(u, ticket_id, into, me)
-        return str(into)
-    if action == "tier":
-        tier = form.get("tier", "")
-        if tier not in (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING):
-            raise BadInput(texts.USAGE.format(usage=texts.WEB_TIER_USAGE))
-        tickets.change_tier(u, ticket_id, me, tier, form.get("reason", ""))
-        return ""
-    if action == "note":
-        tickets.add_note(u, ticket_id, me, form.get("note", ""))
-        return ""
-    if action == "grab":
-        tickets.grab(u, ticket_id, me)
-        return ""
-    if action == "close":
-        credit_id = _number(form["credit"], texts.WEB_FIELD_CREDIT) if form.get("credit") else None
-        credit = u.session.get(Person, credit_id) if credit_id else None
-        if credit_id is not None and credit is None:
-            raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what=texts.WEB_FIELD_CREDIT))
-        note = form.get("note", "").strip() or texts.ON_BEHALF_NOTE
-        tickets.resolve(u, ticket_id, me, note, credit)
-        return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
-    if action == "unfollow":
-        follower_id = _number(form.get("person", ""), texts.WEB_FIELD_FOLLOWER)
-        follower = u.session.get(Person, follower_id)
-        if follower is None:
-            raise BadInput(texts.NOT_FOLLOWING.format(id=ticket_id))
-        tickets.unfollow(u, ticket_id, follower, me)
-        return follower.name
-    raise BadInput(texts.WEB_UNKNOWN_ACTION)
+    return operation(u, _person(u, viewer), ticket_id, form)
 
 
 def action(office: Office) -> Any:
@@ -248,6 +290,7 @@ def action(office: Office) -> Any:
                     "viewer": viewer,
                     "flash": Flash(said, ok=False),
                     "form": form,
+                    "form_action": name,
                     **_map(office),
                     **ctx,
                 },
@@ -275,14 +318,19 @@ def map_page(office: Office) -> Any:
 
     async def page(request: Request, viewer: Viewer) -> Response:
         def read(u: Unit) -> dict[str, Any]:
-            where = query.conditions(u, viewer, query.Filters())
+            where = [
+                *query.conditions(u, viewer, query.Filters()),
+                Ticket.status.in_(ACTIVE),
+                Ticket.lat.is_not(None),
+            ]
             found = list(
-                u.session.scalars(
-                    select(Ticket)
-                    .where(*where, Ticket.status.in_(ACTIVE), Ticket.lat.is_not(None))
-                    .order_by(Ticket.id.desc())
-                    .limit(MAP_LIMIT)
-                )
+                u.session.scalars(select(Ticket).where(*where).order_by(Ticket.id.desc()).limit(MAP_LIMIT))
+            )
+            # More than the cap: say so, with how many there are in all.
+            capped = (
+                int(u.session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0)
+                if len(found) >= MAP_LIMIT
+                else 0
             )
             markers = [
                 {
@@ -313,6 +361,7 @@ def map_page(office: Office) -> Any:
                 "shapes": shapes,
                 "centres": centres,
                 "centre": [top.lat or 29.34, top.lon or 120.08],
+                "capped": capped,
             }
 
         ctx = await office.run(read)
@@ -324,6 +373,7 @@ def map_page(office: Office) -> Any:
                 "viewer": viewer,
                 "data": data,
                 "count": len(ctx["markers"]),
+                "capped": ctx["capped"],
                 "legend": _legend(),
                 **_map(office),
             },
@@ -372,8 +422,3 @@ def chart_file(office: Office) -> Any:
         return FileResponse(path, media_type="image/png")
 
     return page
-
-
-def as_dict(row: present.Row) -> dict[str, Any]:
-    """A row as plain values (tests and JSON)."""
-    return asdict(row)

@@ -12,9 +12,10 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from handlers import texts
+from models.lateness import late
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
-from models.tables import AreaLevel, Status, Ticket, Tier
+from models.tables import AreaLevel, Ticket, Tier
 
 from .auth import Viewer
 
@@ -155,8 +156,7 @@ def conditions(u: Unit, viewer: Viewer, f: Filters, *, with_status: bool = True)
     if f.tier:
         where.append(Ticket.tier == Tier(f.tier))
     if f.overdue:
-        where.append(Ticket.status == Status.CLAIMED)
-        where.append(or_(Ticket.overdue_since.is_not(None), Ticket.due_at < u.now))
+        where.append(late(u.now, u.rules.sla.claim_within))
     tz = u.rules.sla.timezone
     if f.since is not None:
         where.append(Ticket.created_at >= _local_start(f.since, tz))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..lateness import claimed_late, unclaimed_late
 from ..tables import ACTIVE, Rating, Status, Ticket, TicketEvent, TicketFollower
 
 
@@ -107,10 +108,7 @@ def overdue(session: Session, now: datetime, area_ids: set[int] | None, limit: i
     since = func.coalesce(Ticket.overdue_since, Ticket.due_at)
     stmt = (
         select(Ticket)
-        .where(
-            Ticket.status == Status.CLAIMED,
-            or_(Ticket.overdue_since.is_not(None), Ticket.due_at < now),
-        )
+        .where(claimed_late(now))
         .order_by(since, Ticket.id)
         .limit(limit)
     )
@@ -130,7 +128,7 @@ def unclaimed_since(
     """Open tickets created before a moment (not grabbed in time)."""
     stmt = (
         select(Ticket)
-        .where(Ticket.status == Status.OPEN, Ticket.created_at < before)
+        .where(unclaimed_late(before, timedelta(0)))
         .order_by(Ticket.created_at)
         .limit(limit)
     )

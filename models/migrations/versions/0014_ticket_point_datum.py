@@ -1,0 +1,39 @@
+"""the datum of each ticket's stored point
+
+A ticket's point is stored as the channel sent it: WGS-84 from Telegram and Open311, GCJ-02 from
+WeChat. The column says which, so the map converts each point to the datum of the territory's
+shapes and tiles. Existing points get the datum of the channel of the person who filed them.
+
+Revision ID: 0014
+Revises: 0010
+Create Date: 2026-12-07 14:30:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(sa.Column("datum", sa.String(length=10), nullable=True))
+    op.execute(
+        "UPDATE tickets SET datum = CASE WHEN"
+        " (SELECT channel FROM people WHERE people.id = tickets.resident_id) = 'wechat'"
+        " THEN 'gcj02' ELSE 'wgs84' END WHERE lat IS NOT NULL"
+    )
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("datum")
