@@ -37,6 +37,7 @@ OFFICE = {
     "export_xlsx": "导出 Excel",
     "export_csv": "导出 CSV",
     "weekly": "下载周报（Excel）",
+    "export_cut": "共 {total} 件：Excel 只含前 {limit} 件（并注明），CSV 含全部。",
     "col_id": "编号",
     "col_status": "状态",
     "col_category": "类别",

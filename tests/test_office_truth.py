@@ -1,4 +1,4 @@
-"""The office tells the truth: one overdue, deadlines that do not move, reopened is not done, pins in place."""
+"""The office tells the truth: one overdue, deadlines that stay, reopened is not done, pins in place."""
 
 from __future__ import annotations
 
@@ -157,7 +157,7 @@ async def test_pins_are_drawn_in_the_datum_of_the_grid_shapes(web: Harness) -> N
 
 
 def test_office_templates_take_their_words_from_the_catalogue() -> None:
-    """base, tickets, ticket and map templates hold no Chinese outside {{ … }}: the words are in texts.OFFICE."""
+    """The base, list, ticket and map templates hold no Chinese outside {{ … }}: it is in texts.OFFICE."""
     here = Path(__file__).parent.parent / "bot" / "office" / "templates"
     han = re.compile(r"[\u4e00-\u9fff]")
     for name in ("base.html", "tickets.html", "ticket.html", "map.html"):

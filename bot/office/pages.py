@@ -24,7 +24,7 @@ from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Status, Ti
 from models.ticket_move import movable
 from models.ticket_states import Action, allowed
 
-from . import present, query
+from . import export, present, query
 from .auth import Viewer
 from .context import Flash, Office
 
@@ -70,6 +70,7 @@ def tickets_page(office: Office) -> Any:
                 "total": total,
                 "pages": max(1, -(-total // query.PAGE_SIZE)),
                 "counts": per_status,
+                "export_limit": export.EXPORT_LIMIT,
                 **_options(u, viewer),
             }
 
