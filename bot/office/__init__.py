@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from bot.app import App
 from bot.config import Config
 
-from . import export, open311, pages, statistics
+from . import export, open311, pages, saved, statistics, today
 from .auth import login_routes, signed_in
 from .context import HERE, Office
 from .progress import progress
@@ -33,6 +33,7 @@ def office_app(office: Office, secret: str) -> Starlette:
         Route("/login/{token}", show, methods=["GET"], name="login"),
         Route("/login/{token}", spend, methods=["POST"], name="login_post"),
         Route("/logout", sign_out, methods=["POST"], name="logout"),
+        Route("/today", signed_in(office, today.today_page(office)), name="today"),
         Route("/tickets", signed_in(office, pages.tickets_page(office)), name="tickets"),
         Route("/tickets.xlsx", signed_in(office, export.export(office, "xlsx")), name="export_xlsx"),
         Route("/tickets.csv", signed_in(office, export.export(office, "csv")), name="export_csv"),
@@ -44,6 +45,7 @@ def office_app(office: Office, secret: str) -> Starlette:
             methods=["POST"],
             name="action",
         ),
+        Route("/views", signed_in(office, saved.save_route(office)), methods=["POST"], name="views"),
         Route("/map", signed_in(office, pages.map_page(office)), name="map"),
         Route("/stats", signed_in(office, statistics.stats_page(office), admin=True), name="stats"),
         Route("/charts/{name}", signed_in(office, pages.chart_file(office), admin=True), name="chart"),

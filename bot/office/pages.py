@@ -24,7 +24,7 @@ from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Status, Ti
 from models.ticket_move import movable
 from models.ticket_states import Action, allowed
 
-from . import export, present, query
+from . import export, present, query, saved
 from .auth import Viewer
 from .context import Flash, Office
 
@@ -71,6 +71,7 @@ def tickets_page(office: Office) -> Any:
                 "pages": max(1, -(-total // query.PAGE_SIZE)),
                 "counts": per_status,
                 "export_limit": export.EXPORT_LIMIT,
+                "views": saved.views(u, viewer.person_id),
                 **_options(u, viewer),
             }
 
@@ -78,6 +79,9 @@ def tickets_page(office: Office) -> Any:
         f = ctx["f"]
         status = 400 if f.errors else 200
         flash = Flash(texts.WEB_BAD_FILTER.format(what="、".join(f.errors)), ok=False) if f.errors else None
+        view_error = request.query_params.get("view_error", "")
+        if view_error in ("name", "many"):
+            flash = Flash(texts.OFFICE[f"view_error_{view_error}"], ok=False)
         return office.page(request, "tickets.html", {"viewer": viewer, "flash": flash, **ctx}, status)
 
     return page
