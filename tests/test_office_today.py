@@ -82,9 +82,8 @@ async def test_saved_views_are_named_filters_per_person(web: Harness) -> None:
     await web.quick_claimed()
     async with client(web) as http:
         await sign_in(web, http, "w1")
-        saved = await post_form(
-            http, "/office/tickets", "/office/views", {"name": "我的超期", "query": "overdue=1&page=3&bogus=x"}
-        )
+        view = {"name": "我的超期", "query": "overdue=1&page=3&bogus=x"}
+        saved = await post_form(http, "/office/tickets", "/office/views", view)
         assert saved.status_code == 303 and saved.headers["location"].endswith("?overdue=1&page=3&bogus=x")
         page = (await http.get("/office/tickets")).text
         assert 'href="?overdue=1" data-view="我的超期"' in page
