@@ -429,3 +429,15 @@ class TicketFollower(Base):
     followup_asked_at: Mapped[datetime | None]
     resolved_answer: Mapped[bool | None]
     satisfied: Mapped[bool | None]
+
+
+class TicketWord(Base):
+    """The search index of the office: a ticket's character pairs and phone endings (models.search).
+
+    Private words (the resident's phone, name and exact address) are marked, so a search by them only
+    finds tickets the searcher may see them on."""
+
+    __tablename__ = "ticket_words"
+    word: Mapped[str] = mapped_column(String(24), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    private: Mapped[bool] = mapped_column(primary_key=True)

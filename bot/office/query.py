@@ -8,10 +8,11 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from handlers import texts
+from models import search
 from models.lateness import late
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
@@ -165,11 +166,32 @@ def conditions(u: Unit, viewer: Viewer, f: Filters, *, with_status: bool = True)
     if f.handler is not None:
         where.append(Ticket.handler_id == f.handler)
     if f.q:
-        text = f.q.removeprefix("#")
-        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = Ticket.description.like(f"%{escaped}%", escape="\\")
-        where.append(or_(Ticket.id == int(text), like) if text.isdigit() and len(text) < 12 else like)
+        where.append(searched(viewer, f.q))
     return where
+
+
+def _private_ok(viewer: Viewer) -> ColumnElement[bool]:
+    """Tickets whose resident's phone, name and exact address the viewer may see: handler and admins."""
+    if viewer.everywhere:
+        return true()
+    return or_(Ticket.area_id.in_(viewer.admin_areas), Ticket.handler_id == viewer.person_id)
+
+
+def searched(viewer: Viewer, q: str) -> ColumnElement[bool]:
+    """Tickets a search finds: by number, by the description's words, and (where the viewer may see
+    them) by the resident's phone or its last digits, name or exact address; from the index."""
+    found: list[ColumnElement[bool]] = []
+    number = q.strip().removeprefix("#")
+    if number.isdigit() and len(number) < 12:
+        found.append(Ticket.id == int(number))
+    words = set().union(*search.query_words(q))
+    if words:
+        found.append(Ticket.id.in_(search.matching(words, private=False)))
+        private = [Ticket.id.in_(search.matching(words, private=True))]
+        if number.isdigit() and len(number) >= search.PHONE_MIN:
+            private.append(Ticket.id.in_(search.matching({f"#{number}"}, private=True)))
+        found.append(and_(or_(*private), _private_ok(viewer)))
+    return or_(*found) if found else false()
 
 
 def counts(u: Unit, viewer: Viewer, f: Filters) -> dict[str, int]:
