@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from bot.app import App
 from bot.config import Config
 
-from . import export, open311, pages, saved, statistics, today
+from . import export, open311, pages, photos, saved, statistics, today
 from .auth import login_routes, signed_in
 from .context import HERE, Office
 from .progress import progress
@@ -38,7 +38,9 @@ def office_app(office: Office, secret: str) -> Starlette:
         Route("/tickets.xlsx", signed_in(office, export.export(office, "xlsx")), name="export_xlsx"),
         Route("/tickets.csv", signed_in(office, export.export(office, "csv")), name="export_csv"),
         Route("/tickets/{ticket_id:int}", signed_in(office, pages.ticket_page(office)), name="ticket"),
-        Route("/tickets/{ticket_id:int}/photo/{which}", signed_in(office, pages.photo(office)), name="photo"),
+        Route(
+            "/tickets/{ticket_id:int}/photo/{which}", signed_in(office, photos.photo(office)), name="photo"
+        ),
         Route(
             "/tickets/{ticket_id:int}/{action}",
             signed_in(office, pages.action(office)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import mimetypes
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +27,6 @@ from . import export, present, query, saved
 from .auth import Viewer
 from .context import Flash, Office
 
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 MAP_LIMIT = 5000  # markers on the map at most; the page says when more are left out
 CURRENT_RESOLUTION = (Status.RESOLVED, Status.CLOSED)
 
@@ -108,10 +106,6 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     people = present.names(u, {i for i in (ticket.resident_id, ticket.handler_id) if i is not None})
-    photo = bool(ticket.photo) and Path(ticket.photo or "").suffix.lower() in PHOTO_SUFFIXES
-    result_photo = (
-        bool(ticket.resolution_photo) and Path(ticket.resolution_photo or "").suffix.lower() in PHOTO_SUFFIXES
-    )
     history = present.resolutions(u, ticket)
     # A resolution is current only while the ticket stands resolved or closed on it.
     current = (
@@ -127,8 +121,6 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "resident": ticket.contact_name or people.get(ticket.resident_id, ""),
         "handler_name": people.get(ticket.handler_id, "") if ticket.handler_id else "",
         "private": private,
-        "photo": photo,
-        "result_photo": result_photo,
         "events": present.folded(present.timeline(u, ticket)),
         "may": may,
         "workers": present.workers_for(u, ticket.area_id) if may["assign"] or may["close"] else [],
@@ -390,27 +382,6 @@ def map_page(office: Office) -> Any:
 def _legend() -> list[tuple[str, str]]:
     colours = {**MARKER, "overdue": OVERDUE}
     return [(colours[k], label) for k, label in texts.WEB_MAP_LEGEND.items()]
-
-
-def photo(office: Office) -> Any:
-    """GET /office/tickets/{id}/photo/{which}: a locally stored photo, to those who see the ticket."""
-
-    async def page(request: Request, viewer: Viewer) -> Response:
-        ticket_id = int(request.path_params["ticket_id"])
-        which = request.path_params["which"]
-
-        def read(u: Unit) -> str | None:
-            t = u.session.get(Ticket, ticket_id)
-            if t is None or not viewer.sees(t):
-                return None
-            return t.photo if which == "report" else t.resolution_photo if which == "result" else None
-
-        path = await office.run(read)
-        if not path or Path(path).suffix.lower() not in PHOTO_SUFFIXES or not Path(path).is_file():
-            return Response(status_code=404)
-        return FileResponse(path, media_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
-
-    return page
 
 
 CHART_NAME = re.compile(r"^stats-[a-z0-9-]+\.png$")
