@@ -1,4 +1,4 @@
-"""Chat photos on the ticket page: fetched through the channel, EXIF removed, cached, only to those allowed."""
+"""Chat photos on the ticket page: fetched through the channel, EXIF removed, cached, for those allowed."""
 
 from __future__ import annotations
 
