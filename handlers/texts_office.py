@@ -16,6 +16,13 @@ OFFICE = {
     "sign_out": "退出",
     "back_to_list": "← 返回工单列表",
     "print": "打印",
+    "print_ticket_title": "工单交办单 #{id}",
+    "print_list_title": "工单清单",
+    "print_cut": "只打印了前 {n} 件（共 {total} 件），请缩小筛选范围。",
+    "print_sign_handler": "承办人签字",
+    "print_sign_date": "日期",
+    "print_sign_result": "办理结果",
+    "print_printed": "打印于 {at}，打印人 {by}",
     # the tickets list
     "list_title": "工单列表",
     "total": "共 {n} 件",

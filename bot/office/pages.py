@@ -134,6 +134,40 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
     }
 
 
+PRINT_LIMIT = 500  # tickets on a printed list at most
+
+
+def ticket_print(office: Office) -> Any:
+    """GET /office/tickets/{id}/print: the 交办单 of one ticket, for paper."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        ticket_id = int(request.path_params["ticket_id"])
+        ctx = await office.run(lambda u: _ticket_context(u, viewer, ticket_id))
+        if ctx is None:
+            message = texts.WEB_TICKET_HIDDEN.format(id=ticket_id)
+            return office.page(request, "message.html", {"viewer": viewer, "message": message}, 404)
+        now = office.app.clock.now()
+        return office.page(request, "ticket_print.html", {"viewer": viewer, "now": now, **ctx})
+
+    return page
+
+
+def tickets_print(office: Office) -> Any:
+    """GET /office/tickets/print: the filtered list for paper (at most PRINT_LIMIT rows, said when cut)."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        def read(u: Unit) -> dict[str, Any]:
+            f = query.parse(request.query_params, u)
+            ids = query.all_ids(u, viewer, f)
+            rows = present.rows(u, query.load(u, ids[:PRINT_LIMIT]))
+            return {"rows": rows, "total": len(ids), "cut": len(ids) > PRINT_LIMIT, "now": u.now}
+
+        ctx = await office.run(read)
+        return office.page(request, "tickets_print.html", {"viewer": viewer, **ctx})
+
+    return page
+
+
 def area_code(u: Unit, ticket: Ticket) -> str:
     """The code of the ticket's area."""
     return u.tree.by_id[ticket.area_id].code
