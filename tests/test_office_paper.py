@@ -59,3 +59,33 @@ async def test_print_views_of_a_ticket_and_the_list(web: Harness) -> None:
         sheet = (await http.get(f"/office/tickets/{a}/print")).text
         assert "13800138000" not in sheet
         assert (await http.get("/office/tickets/99999/print")).status_code == 404
+
+
+async def test_statistics_are_cached_until_a_ticket_changes(
+    web: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second view reuses the figures and chart; a new event (a grab) recomputes them."""
+    from bot.office import statistics
+
+    statistics._CACHE.clear()
+    computed: list[object] = []
+    real = statistics.figures
+
+    def counting(u: object, sc: object) -> object:
+        computed.append(sc)
+        return real(u, sc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statistics, "figures", counting)
+    tid = await web.quick_report("r1")
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        first = (await http.get("/office/stats?period=week")).text
+        second = (await http.get("/office/stats?period=week")).text
+        assert len(computed) == 1
+        chart = re.search(r'id="chart" alt="[^"]*" src="([^"]+)"', first)
+        assert chart and chart.group(1) in second
+        await http.get("/office/stats?period=month")
+        assert len(computed) == 2  # another period, its own entry
+        await web.say(f"w1: 抢单 {tid}")
+        await http.get("/office/stats?period=week")
+        assert len(computed) == 3

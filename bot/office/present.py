@@ -49,7 +49,12 @@ def on_map(u: Unit, t: Ticket) -> tuple[float | None, float | None]:
     """The ticket's point in the datum of the territory's shapes and tiles: the one conversion."""
     if t.lat is None or t.lon is None:
         return None, None
-    return convert(t.lat, t.lon, t.datum or Datum.WGS84, u.tree.router.datum)
+    return to_map(u, t.lat, t.lon, t.datum)
+
+
+def to_map(u: Unit, lat: float, lon: float, datum: str | None) -> tuple[float, float]:
+    """A stored point (in the datum its channel sent) in the datum of the territory's shapes and tiles."""
+    return convert(lat, lon, datum or Datum.WGS84, u.tree.router.datum)
 
 
 def names(u: Unit, ids: set[int]) -> dict[int, str]:

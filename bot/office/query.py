@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from handlers import texts
 from models import search
-from models.lateness import late
+from models.lateness import late_ids
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Ticket, Tier
@@ -157,7 +157,8 @@ def conditions(u: Unit, viewer: Viewer, f: Filters, *, with_status: bool = True)
     if f.tier:
         where.append(Ticket.tier == Tier(f.tier))
     if f.overdue:
-        where.append(late(u.now, u.rules.sla.claim_within))
+        # The same set as lateness.late(), read as three index ranges rather than one scan.
+        where.append(Ticket.id.in_(late_ids(u.now, u.rules.sla.claim_within)))
     tz = u.rules.sla.timezone
     if f.since is not None:
         where.append(Ticket.created_at >= _local_start(f.since, tz))
