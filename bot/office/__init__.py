@@ -37,6 +37,7 @@ def office_app(office: Office, secret: str) -> Starlette:
         Route("/tickets", signed_in(office, pages.tickets_page(office)), name="tickets"),
         Route("/tickets.xlsx", signed_in(office, export.export(office, "xlsx")), name="export_xlsx"),
         Route("/tickets.csv", signed_in(office, export.export(office, "csv")), name="export_csv"),
+        Route("/tickets/bulk", signed_in(office, pages.bulk(office)), methods=["POST"], name="bulk"),
         Route("/tickets/print", signed_in(office, pages.tickets_print(office)), name="tickets_print"),
         Route("/tickets/{ticket_id:int}", signed_in(office, pages.ticket_page(office)), name="ticket"),
         Route(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,8 @@ def tickets_page(office: Office) -> Any:
                 "counts": per_status,
                 "export_limit": export.EXPORT_LIMIT,
                 "views": saved.views(u, viewer.person_id),
+                "bulk_workers": present.workers_for(u, u.tree.top().id) if viewer.admin else [],
+                "bulk_targets": moving.targets(u, _person(u, viewer)) if viewer.admin else [],
                 **_options(u, viewer),
             }
 
@@ -299,6 +302,44 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
     if ticket is None or not viewer.sees(ticket):
         raise NotAllowed(texts.WEB_TICKET_HIDDEN.format(id=ticket_id))
     return operation(u, _person(u, viewer), ticket_id, form)
+
+
+BULK_ACTIONS = ("reject", "assign", "move", "merge")
+BULK_MOST = 200  # tickets in one bulk action at most
+
+
+def bulk(office: Office) -> Any:
+    """POST /office/tickets/bulk: one action on the ticked tickets, each its own domain operation.
+
+    Every ticket goes through the same operation (and transaction) as its own form; one refused does
+    not stop the others, and the page lists what happened to each."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        data = await request.form()
+        name = str(data.get("action", ""))
+        form = {k: str(v) for k, v in data.items() if isinstance(v, str) and k not in ("ids", "action")}
+        raw = [str(v) for v in data.getlist("ids")]
+        ids = list(dict.fromkeys(int(v) for v in raw if v.isdigit() and len(v) < 12))
+        if name not in BULK_ACTIONS or not ids or len(ids) > BULK_MOST or len(ids) != len(raw):
+            message = texts.OFFICE["bulk_bad"].format(most=BULK_MOST)
+            return office.page(request, "message.html", {"viewer": viewer, "message": message}, 400)
+
+        def one(ticket_id: int, u: Unit) -> str:
+            return _act(u, viewer, ticket_id, name, form)
+
+        results: list[tuple[int, bool, str]] = []
+        for ticket_id in ids:
+            try:
+                detail = await office.run(partial(one, ticket_id))
+                results.append((ticket_id, True, texts.WEB_DONE[name].format(id=ticket_id, detail=detail)))
+            except DomainError as refusal:
+                results.append((ticket_id, False, refusal_text(refusal)))
+        done = sum(1 for _, ok, _ in results if ok)
+        summary = texts.OFFICE["bulk_summary"].format(done=done, failed=len(results) - done)
+        ctx = {"viewer": viewer, "results": results, "summary": summary, "flash": Flash(summary, ok=done > 0)}
+        return office.page(request, "bulk.html", ctx, 200 if done else 400)
+
+    return page
 
 
 def action(office: Office) -> Any:
