@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from handlers import texts
+from models.tables import Person
 
 from .harness import Harness
 from .office import client, csrf, office_with_grids, sign_in
@@ -50,11 +51,7 @@ async def test_bulk_reject_and_assign_with_results_per_ticket(web: Harness) -> N
         await web.app.sender.flush()
         assert any("广告信息，不予受理" in m for m in web.to("r0"))
         fresh = [await web.quick_report(f"s{i}") for i in range(2)]
-        w2 = web.query(
-            lambda s: s.execute(
-                __import__("sqlalchemy").text("select id from people where external_id='w2'")
-            ).scalar()
-        )
+        w2 = web.query(lambda s: s.query(Person).filter_by(external_id="w2").one().id)
         answer = await bulk(http, {"action": "assign", "ids": fresh, "worker": str(w2)})
         assert outcomes(answer.text) == {t: "ok" for t in fresh}  # type: ignore[attr-defined]
         assert all(web.ticket(t).handler_id == w2 for t in fresh)
