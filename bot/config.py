@@ -72,6 +72,7 @@ class WebConfig:
     tiles_url: str = ""
     tiles_attribution: str = ""
     secret: str = ""  # signs CSRF tokens; a random one per start when empty
+    replies: str = ""  # the office's reply templates (TOML); the shipped ones when empty
 
 
 @dataclass
@@ -310,6 +311,7 @@ def _web(raw: _Table, env: dict[str, str]) -> WebConfig:
         tiles_url=str(tiles.get("url", "")),
         tiles_attribution=str(tiles.get("attribution", "")),
         secret=str(env.get("JIESU_WEB_SECRET") or w.get("secret", "")),
+        replies=str(w.get("replies", "")),
     )
 
 

@@ -159,6 +159,7 @@ OFFICE = {
     "bulk_refused": "未执行",
     "bulk_summary": "批量操作完成：成功 {done} 件，未执行 {failed} 件。",
     "bulk_bad": "批量操作无效：请选择一种操作，并勾选 1–{most} 件工单。",
+    "reply_pick": "选用常用回复",
     # the map
     "map_title": "未办结工单地图",
     "map_count": "{n} 件有位置",

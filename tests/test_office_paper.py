@@ -89,3 +89,27 @@ async def test_statistics_are_cached_until_a_ticket_changes(
         await web.say(f"w1: 抢单 {tid}")
         await http.get("/office/stats?period=week")
         assert len(computed) == 3
+
+
+async def test_reply_templates_are_pickable_and_an_office_replaces_them(
+    web: Harness, tmp_path: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The shipped templates are offered on the forms; an office file replaces a kind; a bad one is named."""
+    from pathlib import Path
+
+    from bot.office import replies
+
+    tid = await web.quick_claimed()
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        page = (await http.get(f"/office/tickets/{tid}")).text
+        for kind, target in (("note", "note-text"), ("close", "close-text")):
+            assert f'data-target="{target}"' in page and f"<option>{replies.load()[kind][0]}</option>" in page
+    own = Path(str(tmp_path)) / "replies.toml"
+    own.write_text('close = ["已由四季社区修复完毕。"]\n', encoding="utf-8")
+    got = replies.load(str(own))
+    assert got["close"] == ["已由四季社区修复完毕。"] and got["note"] == replies.load()["note"]
+    for bad in ('close = "一句话"\n', 'close = [""]\n', "nonsense = [1]\n", "close = [\n"):
+        own.write_text(bad, encoding="utf-8")
+        assert replies.load(str(own)) == replies.load()
+    assert "is not used" in caplog.text

@@ -19,6 +19,8 @@ from bot.config import Config
 from handlers import texts
 from models.store.unit_of_work import Unit
 
+from . import replies
+
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
 
@@ -36,6 +38,7 @@ class Office:
         env.globals["subdistrict"] = config.rules.subdistrict_name
         env.filters["local"] = self.local
         self.secure = config.web.base_url.startswith("https://")
+        self.replies = replies.load(config.web.replies)
 
     def local(self, when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """A UTC time as local wall-clock text."""

@@ -196,7 +196,8 @@ def ticket_page(office: Office) -> Any:
             flash = Flash(
                 texts.WEB_DONE[done].format(id=ticket_id, detail=request.query_params.get("detail", ""))
             )
-        return office.page(request, "ticket.html", {"viewer": viewer, "flash": flash, **_map(office), **ctx})
+        context = {"viewer": viewer, "flash": flash, "replies": office.replies, **_map(office), **ctx}
+        return office.page(request, "ticket.html", context)
 
     return page
 
@@ -364,6 +365,7 @@ def action(office: Office) -> Any:
                     "flash": Flash(said, ok=False),
                     "form": form,
                     "form_action": name,
+                    "replies": office.replies,
                     **_map(office),
                     **ctx,
                 },
