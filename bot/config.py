@@ -88,6 +88,7 @@ class WebConfig:
     tiles_attribution: str = ""
     secret: str = ""  # signs CSRF tokens; a random one per start when empty
     second_factor: str = "optional"  # "required": admins must sign in with a TOTP code too
+    replies: str = ""  # the office's reply templates (TOML); the shipped ones when empty
 
 
 @dataclass
@@ -345,6 +346,7 @@ def _web(raw: _Table, env: dict[str, str]) -> WebConfig:
         tiles_attribution=str(tiles.get("attribution", "")),
         secret=str(env.get("JIESU_WEB_SECRET") or w.get("secret", "")),
         second_factor=_second_factor(w),
+        replies=str(w.get("replies", "")),
     )
 
 

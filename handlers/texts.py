@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.texts_office import OFFICE as OFFICE  # the office pages' words
+
 # --- status and tier names -------------------------------------------------
 STATUS = {
     "open": "待接单",
@@ -497,6 +499,10 @@ XLS_TICKET_HEADERS = (
 XLS_YES, XLS_NO = "是", "否"
 XLS_TICKETS_SHEET = "工单"
 XLS_TICKETS_FILE = "工单-{stamp}"
+XLS_EXPORT_CUT = (
+    "注意：共 {total} 件符合条件，Excel 只导出了前 {shown} 件。请缩小筛选范围，或导出 CSV（不限件数）。"
+)
+XLS_EXPORT_CUT_SHEET = "导出不完整"
 XLS_WEEKLY_FILE = "周报-{stamp}.xlsx"
 XLS_WEEKLY_TITLE = "{community} 周报（近7天，截至 {now}）"
 XLS_WEEKLY_EMPTY = "无"

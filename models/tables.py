@@ -198,6 +198,8 @@ class Ticket(Base):
     media_url: Mapped[str | None] = mapped_column(String(500))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # The coordinate system of lat/lon as the channel sent them: "wgs84" or "gcj02" (models.geo).
+    datum: Mapped[str | None] = mapped_column(String(10))
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
     anonymised_at: Mapped[datetime | None]  # personal data removed (retention or a request to erase)
@@ -453,3 +455,15 @@ class SecondFactor(Base):
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     last_step: Mapped[int | None]  # the time step of the last code accepted: each code works once
+
+
+class TicketWord(Base):
+    """The search index of the office: a ticket's character pairs and phone endings (models.search).
+
+    Private words (the resident's phone, name and exact address) are marked, so a search by them only
+    finds tickets the searcher may see them on."""
+
+    __tablename__ = "ticket_words"
+    word: Mapped[str] = mapped_column(String(24), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    private: Mapped[bool] = mapped_column(primary_key=True)

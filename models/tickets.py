@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from . import followers, points
+from . import followers, points, search
 from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
 from .events import STAFF_ONLY, EventKind, Happened, record
 from .people import can_handle
@@ -74,6 +74,7 @@ class Draft:
     photo: str | None = None
     lat: float | None = None
     lon: float | None = None
+    datum: str = "wgs84"  # of lat/lon: "wgs84" (GPS, Telegram, Open311) or "gcj02" (WeChat)
     address: str | None = None
     phone: str | None = None
     source: str = "self"
@@ -97,6 +98,7 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
         media_url=draft.media_url,
         lat=draft.lat,
         lon=draft.lon,
+        datum=draft.datum if draft.lat is not None else None,
         address=draft.address,
         phone=draft.phone,
         area_id=draft.area_id,
@@ -110,6 +112,7 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
     ticket.next_check_at = next_check(ticket, u.rules.sla, urgent=is_urgent(u.session, ticket, u.rules.sla))
     u.session.add(ticket)
     u.session.flush()
+    search.index(u.session, ticket)
     record(u, Happened(EventKind.CREATED, ticket, filed_by or resident, note=draft.source))
     return ticket
 

@@ -93,6 +93,8 @@ async def test_sign_in_filter_assign_and_export_in_chromium(web: Harness, chromi
         page = await context.new_page()
         dialogs: list[str] = []
         page.on("dialog", lambda d: dialogs.append(d.message))
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
         try:
             token = await link_token(web, "admin")
             await page.goto(f"{base}/office/login/{token}")
@@ -161,6 +163,7 @@ async def test_sign_in_filter_assign_and_export_in_chromium(web: Harness, chromi
                 await mobile.screenshot(path=str(SHOTS / "progress-mobile.png"), full_page=True)
             await phone.close()
             assert dialogs == []  # the <script> description never ran
+            assert errors == []  # no page threw
         finally:
             await context.close()
 
@@ -240,3 +243,81 @@ async def test_a_framed_ticket_page_is_refused_in_chromium(web: Harness, chromiu
             )
         finally:
             await context.close()
+
+
+async def test_today_search_phone_layout_and_print_in_chromium(
+    web: Harness, chromium: str, db_url: str
+) -> None:
+    """The today queue, a phone search, the ticket page at 1366 and at 390 px (actions first), print."""
+    from datetime import timedelta
+
+    from playwright.async_api import async_playwright
+
+    late = await web.quick_report("r1", phone="13912345678", description="消防通道堵塞，车辆无法通行")
+    web.clock.advance(timedelta(hours=5))
+    mine = await web.quick_report("r2", description="春晗路路灯不亮已经三天了")
+    await web.say(f"w1: 抢单 {mine}")
+    await web.advance(timedelta(days=2))  # reminders and escalations: the timeline folds them
+    shots = db_url.startswith("sqlite")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    async with served(web) as base, async_playwright() as pw:
+        web.app.config.web.base_url = base
+        browser = await pw.chromium.connect_over_cdp(chromium)
+        wide = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page = await wide.new_page()
+        try:
+            token = await link_token(web, "admin")
+            await page.goto(f"{base}/office/login/{token}")
+            await page.click("#sign-in")
+            await page.wait_for_url(re.compile(r"/office/tickets$"))
+            await page.click(f"text={texts.OFFICE['nav_today']}")
+            await page.wait_for_url(re.compile(r"/office/today$"))
+            late_rows = page.locator("#late tr[data-id]")
+            assert await late_rows.count() == 2
+            assert await late_rows.first.get_attribute("data-id") == str(late)  # the most late first
+            if shots:
+                await page.screenshot(path=str(SHOTS / "today.png"), full_page=True)
+            await page.goto(f"{base}/office/tickets")
+            await page.fill("input[name=q]", "5678")
+            await page.click("#apply")
+            await page.wait_for_url(re.compile(r"q=5678"))
+            assert await page.locator("#tickets tbody tr[data-id]").count() == 1
+            if shots:
+                await page.screenshot(path=str(SHOTS / "search.png"))
+            await page.goto(f"{base}/office/tickets/{mine}")
+            assert await page.locator("#timeline li.fold").count() >= 1
+            assert await page.locator("#actions details[open]").count() >= 3  # wide: every form open
+            if shots:
+                await page.screenshot(path=str(SHOTS / "ticket-wide.png"), full_page=True)
+            await page.check("#timeline-filter input[value=people]")
+            assert not await page.locator("#timeline > li.fold").first.is_visible()
+            await page.goto(f"{base}/office/tickets/{mine}/print")
+            assert texts.OFFICE["print_ticket_title"].format(id=mine) in await page.inner_text("h1")
+            if shots:
+                await page.emulate_media(media="print")
+                await page.screenshot(path=str(SHOTS / "ticket-print.png"), full_page=True)
+            cookies = await wide.cookies()
+        finally:
+            await wide.close()
+        phone = await browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+        )
+        await phone.add_cookies(cookies)
+        mobile = await phone.new_page()
+        try:
+            await mobile.goto(f"{base}/office/tickets/{mine}")
+            actions = await mobile.locator("#actions").bounding_box()
+            timeline = await mobile.locator("#timeline").bounding_box()
+            assert actions and timeline and actions["y"] < 300 < timeline["y"]
+            assert await mobile.locator("#actions details[open]").count() == 0  # a compact menu
+            width = await mobile.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390
+            if shots:
+                await mobile.screenshot(path=str(SHOTS / "ticket-phone.png"))
+            await mobile.tap(f"#actions summary >> text={texts.OFFICE['act_note']}")
+            assert await mobile.locator("#actions details[data-action=note] textarea").is_visible()
+            await mobile.goto(f"{base}/office/today")
+            if shots:
+                await mobile.screenshot(path=str(SHOTS / "today-phone.png"), full_page=True)
+        finally:
+            await phone.close()

@@ -160,3 +160,32 @@ def test_office_code_takes_every_chinese_word_from_the_catalogue() -> None:
             ):
                 found.append(f"{path.name}:{node.lineno}: {node.value}")
     assert found == []
+
+
+async def test_a_cut_export_says_so_and_the_csv_streams_every_row(
+    web: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the workbook's limit: the page and the workbook say so; the CSV streams all rows in batches."""
+    from bot.office import export
+
+    monkeypatch.setattr(export, "EXPORT_LIMIT", 2)
+    monkeypatch.setattr(export, "BATCH", 1)
+    made = [await web.quick_report(f"r{i}") for i in range(3)]
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        page = (await http.get("/office/tickets")).text
+        assert texts.OFFICE["export_cut"].format(total=3, limit=2) in page
+        answer = await http.get("/office/tickets.xlsx")
+        assert (answer.headers["x-export-total"], answer.headers["x-export-rows"]) == ("3", "2")
+        book = load_workbook(io.BytesIO(answer.content))
+        ws = book.active
+        values = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
+        assert values == [made[2], made[1], texts.XLS_EXPORT_CUT.format(shown=2, total=3)]
+        assert book.sheetnames == [texts.XLS_TICKETS_SHEET, texts.XLS_EXPORT_CUT_SHEET]
+        async with http.stream("GET", "/office/tickets.csv") as streamed:
+            chunks = [c async for c in streamed.aiter_bytes()]
+        lines = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+        assert [int(r[0]) for r in lines[1:]] == made[::-1]
+        # Under the limit nothing is said.
+        small = await http.get(f"/office/tickets.xlsx?q=%23{made[0]}")
+        assert texts.XLS_EXPORT_CUT_SHEET not in load_workbook(io.BytesIO(small.content)).sheetnames

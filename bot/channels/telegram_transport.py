@@ -150,6 +150,19 @@ class TelegramTransport:
         self.limits = limits or LIMITS  # the sender books slots in these windows before each call
         self._parts: dict[int, int] = {}  # row id -> leading parts delivered during this call
 
+    async def fetch_photo(self, ref: str, most: int) -> bytes | None:
+        """The bytes of a photo a user sent (getFile, then its download); None when Telegram refuses."""
+        if not _FILE_REF.match(ref):
+            return None
+        try:
+            found = await self.bot.get_file(ref)
+            if found.file_size is not None and found.file_size > most:
+                return None
+            return bytes(await found.download_as_bytearray())
+        except TelegramError:
+            log.warning("photo %r could not be fetched from Telegram", ref[:20], exc_info=True)
+            return None
+
     async def deliver(self, message: OutgoingMessage) -> Delivery:
         """Send or edit one message; classify what went wrong (the chat's lane keeps the order)."""
         self._parts[message.id] = message.parts_done

@@ -43,6 +43,26 @@ class WechatTransport:
     channel: str = CHANNEL
     limits: ChannelLimits = LIMITS  # the sender books a slot in these windows before each row
 
+    async def fetch_photo(self, ref: str, most: int) -> bytes | None:
+        """The bytes of a photo a user sent: its PicUrl, or a media id through media/get."""
+
+        def fetch() -> bytes | None:
+            if ref.startswith("wxmedia:"):
+                answer = self.client.call(lambda: self.client.media.download(ref.removeprefix("wxmedia:")))
+            elif ref.startswith("https://") or ref.startswith("http://"):
+                answer = requests.get(ref, timeout=10)
+            else:
+                return None
+            answer.raise_for_status()
+            body = bytes(answer.content)
+            return body if len(body) <= most else None
+
+        try:
+            return await asyncio.to_thread(fetch)
+        except (requests.RequestException, WeChatClientException):
+            log.warning("photo %r could not be fetched from WeChat", ref[:40], exc_info=True)
+            return None
+
     async def deliver(self, message: OutgoingMessage) -> Delivery:
         """Customer-service message while the window is open; template for ticket notices otherwise."""
         if message.is_edit:

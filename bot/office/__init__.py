@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 from bot.app import App
 from bot.config import Config
 
-from . import export, open311, pages, second_factor_page, security_page, statistics
+from . import export, open311, pages, photos, saved, second_factor_page, security_page, statistics, today
 from .auth import login_routes, signed_in
 from .context import HERE, Office
 from .progress import progress
@@ -39,17 +39,28 @@ def office_app(office: Office) -> Starlette:
         Route("/login/{token}", show, methods=["GET"], name="login"),
         Route("/login/{token}", spend, methods=["POST"], name="login_post"),
         Route("/logout", sign_out, methods=["POST"], name="logout"),
+        Route("/today", signed_in(office, today.today_page(office)), name="today"),
         Route("/tickets", signed_in(office, pages.tickets_page(office)), name="tickets"),
         Route("/tickets.xlsx", signed_in(office, export.export(office, "xlsx")), name="export_xlsx"),
         Route("/tickets.csv", signed_in(office, export.export(office, "csv")), name="export_csv"),
+        Route("/tickets/bulk", signed_in(office, pages.bulk(office)), methods=["POST"], name="bulk"),
+        Route("/tickets/print", signed_in(office, pages.tickets_print(office)), name="tickets_print"),
         Route("/tickets/{ticket_id:id}", signed_in(office, pages.ticket_page(office)), name="ticket"),
-        Route("/tickets/{ticket_id:id}/photo/{which}", signed_in(office, pages.photo(office)), name="photo"),
+        Route(
+            "/tickets/{ticket_id:id}/print",
+            signed_in(office, pages.ticket_print(office)),
+            name="ticket_print",
+        ),
+        Route(
+            "/tickets/{ticket_id:id}/photo/{which}", signed_in(office, photos.photo(office)), name="photo"
+        ),
         Route(
             "/tickets/{ticket_id:id}/{action}",
             signed_in(office, pages.action(office)),
             methods=["POST"],
             name="action",
         ),
+        Route("/views", signed_in(office, saved.save_route(office)), methods=["POST"], name="views"),
         Route("/map", signed_in(office, pages.map_page(office)), name="map"),
         Route("/stats", signed_in(office, statistics.stats_page(office), admin=True), name="stats"),
         Route("/charts/{name}", signed_in(office, pages.chart_file(office), admin=True), name="chart"),

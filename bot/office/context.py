@@ -22,6 +22,8 @@ from handlers import texts
 from handlers.masking import mask_private
 from models.store.unit_of_work import Unit
 
+from . import replies
+
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
 
@@ -35,12 +37,14 @@ class Office:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.globals["texts"] = texts
+        env.globals["W"] = texts.OFFICE  # the pages' words
         env.globals["subdistrict"] = config.rules.subdistrict_name
         env.filters["local"] = self.local
         env.filters["masked"] = mask_private  # phones and doors, for viewers who may not see them
         self.secure = config.web.base_url.startswith("https://")
         self.secret = config.web.secret or secrets.token_hex(32)  # signs CSRF tokens
         self._flashes: OrderedDict[tuple[int, int], Flash] = OrderedDict()
+        self.replies = replies.load(config.web.replies)
 
     def local(self, when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """A UTC time as local wall-clock text."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -14,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from handlers import texts
 from handlers.reports import weekly as weekly_report
@@ -28,7 +30,8 @@ from . import present, query
 from .auth import Viewer
 from .context import Office
 
-EXPORT_LIMIT = 50_000
+EXPORT_LIMIT = 50_000  # rows in a workbook at most (the CSV has no limit)
+BATCH = 2000  # CSV rows read per transaction
 WIDTHS = (8, 16, 18, 12, 12, 48, 10, 12, 17, 17, 17, 17, 10, 18, 10)
 # (header, width) in column order
 COLUMNS: list[tuple[str, int]] = list(zip(texts.XLS_TICKET_HEADERS, WIDTHS, strict=True))
@@ -60,7 +63,7 @@ def _cells(u: Unit, r: present.Row) -> list[Any]:
         r.tier,
         r.handler,
         _local(u, r.created_at),
-        _local(u, r.due_at),
+        _local(u, r.first_due),
         _local(u, r.resolved_at),
         _local(u, r.closed_at),
         texts.XLS_YES if r.overdue else texts.XLS_NO,
@@ -77,8 +80,10 @@ def _header(ws: Worksheet, headers: list[tuple[str, int]], row: int = 1) -> None
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
-def tickets_workbook(u: Unit, rows: list[present.Row]) -> bytes:
-    """The filtered list as .xlsx: Chinese headers, widths, real dates, frozen header row."""
+def tickets_workbook(u: Unit, rows: list[present.Row], total: int | None = None) -> bytes:
+    """The filtered list as .xlsx: Chinese headers, widths, real dates, frozen header row.
+
+    When the list was cut (total above the rows given), a last line and a second sheet say so."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -91,47 +96,93 @@ def tickets_workbook(u: Unit, rows: list[present.Row]) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    if total is not None and total > len(rows):
+        note = texts.XLS_EXPORT_CUT.format(shown=len(rows), total=total)
+        ws.append([note])
+        ws.cell(row=ws.max_row, column=1).font = Font(bold=True, color="B03A2E")
+        wb.create_sheet(texts.XLS_EXPORT_CUT_SHEET).append([note])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def tickets_csv(u: Unit, rows: list[present.Row]) -> bytes:
-    """The filtered list as CSV in UTF-8 with a BOM, so Excel reads the Chinese right."""
+def _csv_lines(u: Unit, rows: list[present.Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([name for name, _ in COLUMNS])
     for r in rows:
         writer.writerow(
             [v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v for v in values(u, r)]
         )
-    return out.getvalue().encode("utf-8-sig")
+    return out.getvalue()
 
 
-def _download(body: bytes, media: str, filename: str) -> Response:
+def _csv_chunk(ids: list[int], u: Unit) -> str:
+    return _csv_lines(u, present.rows(u, query.load(u, ids)))
+
+
+def _csv_header() -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow([name for name, _ in COLUMNS])
+    return out.getvalue()
+
+
+def tickets_csv(u: Unit, rows: list[present.Row]) -> bytes:
+    """The filtered list as CSV in UTF-8 with a BOM, so Excel reads the Chinese right."""
+    return (_csv_header() + _csv_lines(u, rows)).encode("utf-8-sig")
+
+
+def _download(body: bytes, media: str, filename: str, headers: dict[str, str] | None = None) -> Response:
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+    return Response(body, media_type=media, headers={"Content-Disposition": disposition, **(headers or {})})
+
+
+def _file_name(u: Unit) -> str:
+    stamp = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).strftime("%Y%m%d-%H%M")
+    return texts.XLS_TICKETS_FILE.format(stamp=stamp)
 
 
 def export(office: Office, kind: str) -> Any:
-    """GET /office/tickets.xlsx or .csv with the tickets page's filters."""
+    """GET /office/tickets.xlsx or .csv with the tickets page's filters.
+
+    The workbook holds at most EXPORT_LIMIT rows and says so when the list is longer; the CSV holds
+    every matching ticket, read and sent BATCH rows at a time (no whole list in memory)."""
 
     async def page(request: Request, viewer: Viewer) -> Response:
-        def build(u: Unit) -> tuple[bytes, str]:
+        def numbers(u: Unit) -> tuple[list[int], str]:
             f = query.parse(request.query_params, u)
-            rows = present.rows(u, query.all_rows(u, viewer, f, EXPORT_LIMIT))
-            detail = f"{kind} rows={len(rows)} filter={f.query(page=1) or '-'}"
+            ids = query.all_ids(u, viewer, f)
+            detail = f"{kind} rows={len(ids)} filter={f.query(page=1) or '-'}"
             record(u.session, u.now, SecurityKind.EXPORT, person_id=viewer.person_id, detail=detail)
-            stamp = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).strftime("%Y%m%d-%H%M")
-            name = texts.XLS_TICKETS_FILE.format(stamp=stamp)
-            if kind == "xlsx":
-                return tickets_workbook(u, rows), f"{name}.xlsx"
-            return tickets_csv(u, rows), f"{name}.csv"
+            return ids, _file_name(u)
 
-        body, name = await office.run(build)
-        return _download(body, XLSX if kind == "xlsx" else "text/csv; charset=utf-8", name)
+        ids, name = await office.run(numbers)
+        counted = {"X-Export-Total": str(len(ids))}
+        if kind == "csv":
+            return _stream_csv(office, ids, f"{name}.csv", counted)
+
+        def build(u: Unit) -> bytes:
+            return tickets_workbook(u, present.rows(u, query.load(u, ids[:EXPORT_LIMIT])), len(ids))
+
+        body = await office.run(build)
+        counted["X-Export-Rows"] = str(min(len(ids), EXPORT_LIMIT))
+        return _download(body, XLSX, f"{name}.xlsx", counted)
 
     return page
+
+
+def _stream_csv(office: Office, ids: list[int], filename: str, headers: dict[str, str]) -> Response:
+    async def body() -> AsyncIterator[bytes]:
+        yield _csv_header().encode("utf-8-sig")
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            yield (await office.run(partial(_csv_chunk, chunk))).encode("utf-8")
+
+    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition, "X-Export-Rows": headers["X-Export-Total"], **headers},
+    )
 
 
 def weekly_workbook(u: Unit, viewer: Viewer) -> bytes:

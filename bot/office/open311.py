@@ -23,6 +23,7 @@ from handlers.refusals import refusal_text
 from handlers.render import area_label
 from models import office, tickets
 from models.errors import DomainError
+from models.geo import Datum, convert
 from models.people import API_CHANNEL, get_or_create_person
 from models.refdata import catalogue
 from models.routing import How, router_for
@@ -141,6 +142,7 @@ PUBLIC_COLUMNS = (
     type_coerce(Ticket.due_at, _STORED),
     Ticket.lat,
     Ticket.lon,
+    Ticket.datum,
     Ticket.media_url,
     # When it last changed: its latest event, read from the index on (ticket_id, at) row by row.
     select(func.max(type_coerce(TicketEvent.at, _STORED)))
@@ -233,9 +235,12 @@ def public_request(labels: Labels, t: Any, token: str | None = None) -> dict[str
         due_at,
         lat,
         lon,
+        datum,
         media_url,
         updated,
     ) = t
+    if lat is not None and lon is not None:
+        lat, lon = convert(lat, lon, datum or Datum.WGS84, Datum.WGS84)  # GeoReport speaks WGS-84
     notes = texts.CARD_STATUS[status]
     if status == "rejected" and reason:
         notes += f"：{public_text(reason)}"

@@ -4,33 +4,34 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from handlers import moving, texts
 from handlers.refusals import refusal_text
-from handlers.render import area_label, due_text
+from handlers.render import area_label, category_name, due_text
 from models import tickets
 from models.errors import BadInput, DomainError, NotAllowed
+from models.lateness import late_values
 from models.refdata import catalogue
 from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
-from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Ticket, Tier
+from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Status, Ticket, Tier
 from models.ticket_move import movable
 from models.ticket_states import Action, allowed
 
-from . import present, query
+from . import export, present, query, saved
 from .auth import Viewer
 from .context import Flash, Office
-from .photos import without_metadata
 
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
-MAP_LIMIT = 5000
+MAP_LIMIT = 20_000  # markers on the map at most (clustered); the page says when more are left out
+CURRENT_RESOLUTION = (Status.RESOLVED, Status.CLOSED)
 
 
 def _options(u: Unit, viewer: Viewer) -> dict[str, Any]:
@@ -70,6 +71,10 @@ def tickets_page(office: Office) -> Any:
                 "total": total,
                 "pages": max(1, -(-total // query.PAGE_SIZE)),
                 "counts": per_status,
+                "export_limit": export.EXPORT_LIMIT,
+                "views": saved.views(u, viewer.person_id),
+                "bulk_workers": present.workers_for(u, u.tree.top().id) if viewer.admin else [],
+                "bulk_targets": moving.targets(u, _person(u, viewer)) if viewer.admin else [],
                 **_options(u, viewer),
             }
 
@@ -77,12 +82,12 @@ def tickets_page(office: Office) -> Any:
         f = ctx["f"]
         status = 400 if f.errors else 200
         flash = Flash(texts.WEB_BAD_FILTER.format(what="、".join(f.errors)), ok=False) if f.errors else None
+        view_error = request.query_params.get("view_error", "")
+        if view_error in ("name", "many"):
+            flash = Flash(texts.OFFICE[f"view_error_{view_error}"], ok=False)
         return office.page(request, "tickets.html", {"viewer": viewer, "flash": flash, **ctx}, status)
 
     return page
-
-
-ACTIONS = ("assign", "move", "reject", "merge", "tier", "note", "grab", "close")
 
 
 def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] | None:
@@ -110,21 +115,22 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
             u.session, u.now, SecurityKind.PRIVATE_VIEWED, person_id=viewer.person_id, detail=f"#{ticket.id}"
         )
     people = present.names(u, {i for i in (ticket.resident_id, ticket.handler_id) if i is not None})
-    photo = bool(ticket.photo) and Path(ticket.photo or "").suffix.lower() in PHOTO_SUFFIXES
-    result_photo = (
-        bool(ticket.resolution_photo) and Path(ticket.resolution_photo or "").suffix.lower() in PHOTO_SUFFIXES
+    history = present.resolutions(u, ticket)
+    # A resolution is current only while the ticket stands resolved or closed on it.
+    current = (
+        history[0] if history and ticket.status in CURRENT_RESOLUTION and not history[0].reopened_at else None
     )
     return {
         "t": ticket,
         "row": present.rows(u, [ticket])[0],
+        "current_resolution": current,
+        "past_resolutions": history if ticket.reopen_count else [],
         "area": area_label(u, ticket.area_id),
         "due": due_text(u, ticket),
         "resident": ticket.contact_name or people.get(ticket.resident_id, ""),
         "handler_name": people.get(ticket.handler_id, "") if ticket.handler_id else "",
         "private": private,
-        "photo": photo,
-        "result_photo": result_photo,
-        "events": present.timeline(u, ticket),
+        "events": present.folded(present.timeline(u, ticket)),
         "may": may,
         "workers": present.workers_for(u, ticket.area_id) if may["assign"] or may["close"] else [],
         "move_targets": (
@@ -135,6 +141,40 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "followers": present.followers(u, ticket),
         "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k != Tier.NONE},
     }
+
+
+PRINT_LIMIT = 500  # tickets on a printed list at most
+
+
+def ticket_print(office: Office) -> Any:
+    """GET /office/tickets/{id}/print: the 交办单 of one ticket, for paper."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        ticket_id = int(request.path_params["ticket_id"])
+        ctx = await office.run(lambda u: _ticket_context(u, viewer, ticket_id))
+        if ctx is None:
+            message = texts.WEB_TICKET_HIDDEN.format(id=ticket_id)
+            return office.page(request, "message.html", {"viewer": viewer, "message": message}, 404)
+        now = office.app.clock.now()
+        return office.page(request, "ticket_print.html", {"viewer": viewer, "now": now, **ctx})
+
+    return page
+
+
+def tickets_print(office: Office) -> Any:
+    """GET /office/tickets/print: the filtered list for paper (at most PRINT_LIMIT rows, said when cut)."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        def read(u: Unit) -> dict[str, Any]:
+            f = query.parse(request.query_params, u)
+            ids = query.all_ids(u, viewer, f)
+            rows = present.rows(u, query.load(u, ids[:PRINT_LIMIT]))
+            return {"rows": rows, "total": len(ids), "cut": len(ids) > PRINT_LIMIT, "now": u.now}
+
+        ctx = await office.run(read)
+        return office.page(request, "tickets_print.html", {"viewer": viewer, **ctx})
+
+    return page
 
 
 def area_code(u: Unit, ticket: Ticket) -> str:
@@ -156,7 +196,8 @@ def ticket_page(office: Office) -> Any:
                 404,
             )
         flash = office.take_flash(viewer.person_id, ticket_id)  # kept by the action, never from the URL
-        return office.page(request, "ticket.html", {"viewer": viewer, "flash": flash, **_map(office), **ctx})
+        context = {"viewer": viewer, "flash": flash, "replies": office.replies, **_map(office), **ctx}
+        return office.page(request, "ticket.html", context)
 
     return page
 
@@ -175,56 +216,131 @@ def _number(value: str, what: str) -> int:
     return int(value)
 
 
+Operation = Callable[[Unit, Person, int, dict[str, str]], str]
+
+
+def _assign(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    worker_id = _number(form.get("worker", ""), texts.WEB_FIELD_WORKER) if form.get("worker") else None
+    worker = u.session.get(Person, worker_id) if worker_id else None
+    if worker is None:
+        raise BadInput(texts.WEB_WORKER_REQUIRED)
+    tickets.assign(u, ticket_id, me, worker)
+    return worker.name
+
+
+def _move(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    return moving.move_by_admin(u, me, ticket_id, form.get("area", "").strip())
+
+
+def _reject(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    tickets.reject(u, ticket_id, me, form.get("reason", ""))
+    return ""
+
+
+def _merge(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    into = _number(form.get("into", ""), texts.WEB_FIELD_MERGE_INTO)
+    tickets.merge(u, ticket_id, into, me)
+    return str(into)
+
+
+def _tier(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    tier = form.get("tier", "")
+    if tier not in (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING):
+        raise BadInput(texts.USAGE.format(usage=texts.WEB_TIER_USAGE))
+    tickets.change_tier(u, ticket_id, me, tier, form.get("reason", ""))
+    return ""
+
+
+def _note(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    tickets.add_note(u, ticket_id, me, form.get("note", ""))
+    return ""
+
+
+def _grab(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    tickets.grab(u, ticket_id, me)
+    return ""
+
+
+def _close(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    credit_id = _number(form["credit"], texts.WEB_FIELD_CREDIT) if form.get("credit") else None
+    credit = u.session.get(Person, credit_id) if credit_id else None
+    if credit_id is not None and credit is None:
+        raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what=texts.WEB_FIELD_CREDIT))
+    note = form.get("note", "").strip() or texts.ON_BEHALF_NOTE
+    tickets.resolve(u, ticket_id, me, note, credit)
+    return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
+
+
+def _unfollow(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    follower_id = _number(form.get("person", ""), texts.WEB_FIELD_FOLLOWER)
+    follower = u.session.get(Person, follower_id)
+    if follower is None:
+        raise BadInput(texts.NOT_FOLLOWING.format(id=ticket_id))
+    tickets.unfollow(u, ticket_id, follower, me)
+    return follower.name
+
+
+# Each web action and the domain operation it calls (the same one the chat command calls).
+OPERATIONS: dict[str, Operation] = {
+    "assign": _assign,
+    "move": _move,
+    "reject": _reject,
+    "merge": _merge,
+    "tier": _tier,
+    "note": _note,
+    "grab": _grab,
+    "close": _close,
+    "unfollow": _unfollow,
+}
+
+
 def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, str]) -> str:
     """Call the domain operation the chat command calls; return the detail for the flash."""
+    operation = OPERATIONS.get(action)
+    if operation is None:
+        raise BadInput(texts.WEB_UNKNOWN_ACTION)
     ticket = u.session.get(Ticket, ticket_id)
     if ticket is None or not viewer.sees(ticket):
         raise NotAllowed(texts.WEB_TICKET_HIDDEN.format(id=ticket_id))
-    me = _person(u, viewer)
-    if action == "assign":
-        worker_id = _number(form.get("worker", ""), texts.WEB_FIELD_WORKER) if form.get("worker") else None
-        worker = u.session.get(Person, worker_id) if worker_id else None
-        if worker is None:
-            raise BadInput(texts.WEB_WORKER_REQUIRED)
-        tickets.assign(u, ticket_id, me, worker)
-        return worker.name
-    if action == "move":
-        return moving.move_by_admin(u, me, ticket_id, form.get("area", "").strip())
-    if action == "reject":
-        tickets.reject(u, ticket_id, me, form.get("reason", ""))
-        return ""
-    if action == "merge":
-        into = _number(form.get("into", ""), texts.WEB_FIELD_MERGE_INTO)
-        tickets.merge(u, ticket_id, into, me)
-        return str(into)
-    if action == "tier":
-        tier = form.get("tier", "")
-        if tier not in (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING):
-            raise BadInput(texts.USAGE.format(usage=texts.WEB_TIER_USAGE))
-        tickets.change_tier(u, ticket_id, me, tier, form.get("reason", ""))
-        return ""
-    if action == "note":
-        tickets.add_note(u, ticket_id, me, form.get("note", ""))
-        return ""
-    if action == "grab":
-        tickets.grab(u, ticket_id, me)
-        return ""
-    if action == "close":
-        credit_id = _number(form["credit"], texts.WEB_FIELD_CREDIT) if form.get("credit") else None
-        credit = u.session.get(Person, credit_id) if credit_id else None
-        if credit_id is not None and credit is None:
-            raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what=texts.WEB_FIELD_CREDIT))
-        note = form.get("note", "").strip() or texts.ON_BEHALF_NOTE
-        tickets.resolve(u, ticket_id, me, note, credit)
-        return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
-    if action == "unfollow":
-        follower_id = _number(form.get("person", ""), texts.WEB_FIELD_FOLLOWER)
-        follower = u.session.get(Person, follower_id)
-        if follower is None:
-            raise BadInput(texts.NOT_FOLLOWING.format(id=ticket_id))
-        tickets.unfollow(u, ticket_id, follower, me)
-        return follower.name
-    raise BadInput(texts.WEB_UNKNOWN_ACTION)
+    return operation(u, _person(u, viewer), ticket_id, form)
+
+
+BULK_ACTIONS = ("reject", "assign", "move", "merge")
+BULK_MOST = 200  # tickets in one bulk action at most
+
+
+def bulk(office: Office) -> Any:
+    """POST /office/tickets/bulk: one action on the ticked tickets, each its own domain operation.
+
+    Every ticket goes through the same operation (and transaction) as its own form; one refused does
+    not stop the others, and the page lists what happened to each."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        data = await request.form()
+        name = str(data.get("action", ""))
+        form = {k: str(v) for k, v in data.items() if isinstance(v, str) and k not in ("ids", "action")}
+        raw = [str(v) for v in data.getlist("ids")]
+        ids = list(dict.fromkeys(int(v) for v in raw if v.isdigit() and len(v) < 12))
+        if name not in BULK_ACTIONS or not ids or len(ids) > BULK_MOST or len(ids) != len(raw):
+            message = texts.OFFICE["bulk_bad"].format(most=BULK_MOST)
+            return office.page(request, "message.html", {"viewer": viewer, "message": message}, 400)
+
+        def one(ticket_id: int, u: Unit) -> str:
+            return _act(u, viewer, ticket_id, name, form)
+
+        results: list[tuple[int, bool, str]] = []
+        for ticket_id in ids:
+            try:
+                detail = await office.run(partial(one, ticket_id))
+                results.append((ticket_id, True, texts.WEB_DONE[name].format(id=ticket_id, detail=detail)))
+            except DomainError as refusal:
+                results.append((ticket_id, False, refusal_text(refusal)))
+        done = sum(1 for _, ok, _ in results if ok)
+        summary = texts.OFFICE["bulk_summary"].format(done=done, failed=len(results) - done)
+        ctx = {"viewer": viewer, "results": results, "summary": summary, "flash": Flash(summary, ok=done > 0)}
+        return office.page(request, "bulk.html", ctx, 200 if done else 400)
+
+    return page
 
 
 def action(office: Office) -> Any:
@@ -248,6 +364,8 @@ def action(office: Office) -> Any:
                     "viewer": viewer,
                     "flash": Flash(said, ok=False),
                     "form": form,
+                    "form_action": name,
+                    "replies": office.replies,
                     **_map(office),
                     **ctx,
                 },
@@ -278,26 +396,54 @@ def map_page(office: Office) -> Any:
 
     async def page(request: Request, viewer: Viewer) -> Response:
         def read(u: Unit) -> dict[str, Any]:
-            where = query.conditions(u, viewer, query.Filters())
-            found = list(
-                u.session.scalars(
-                    select(Ticket)
-                    .where(*where, Ticket.status.in_(ACTIVE), Ticket.lat.is_not(None))
-                    .order_by(Ticket.id.desc())
-                    .limit(MAP_LIMIT)
-                )
-            )
-            markers = [
-                {
-                    "id": r.id,
-                    "lat": r.lat,
-                    "lon": r.lon,
-                    "color": OVERDUE if r.overdue else MARKER.get(r.status, "#777"),
-                    "label": f"#{r.id} {r.category} · {r.status_label}"
-                    + (f" · {texts.WEB_OVERDUE}" if r.overdue else ""),
-                }
-                for r in present.rows(u, found)
+            where = [
+                *query.conditions(u, viewer, query.Filters()),
+                Ticket.status.in_(ACTIVE),
+                Ticket.lat.is_not(None),
             ]
+            # Only the columns a marker needs (not whole tickets): the map draws thousands.
+            found = u.session.execute(
+                select(
+                    Ticket.id,
+                    Ticket.lat,
+                    Ticket.lon,
+                    Ticket.datum,
+                    Ticket.status,
+                    Ticket.category_code,
+                    Ticket.overdue_since,
+                    Ticket.due_at,
+                    Ticket.created_at,
+                )
+                .where(*where)
+                .order_by(Ticket.id.desc())
+                .limit(MAP_LIMIT)
+            ).all()
+            # More than the cap: say so, with how many there are in all.
+            capped = (
+                int(u.session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0)
+                if len(found) >= MAP_LIMIT
+                else 0
+            )
+            claim_within = u.rules.sla.claim_within
+            names: dict[str, str] = {}
+            markers = []
+            for tid, lat, lon, datum, status, code, since, due, created in found:
+                if lat is None or lon is None:  # pragma: no cover - the query asks for a position
+                    continue
+                late = late_values(status, since, due, created, u.now, claim_within)
+                if code not in names:
+                    names[code] = category_name(u.session, code)
+                lat, lon = present.to_map(u, lat, lon, datum)
+                label = f"#{tid} {names[code]} · {texts.CARD_STATUS[status]}"
+                markers.append(
+                    {
+                        "id": tid,
+                        "lat": round(lat, 6),
+                        "lon": round(lon, 6),
+                        "color": OVERDUE if late else MARKER.get(status, "#777"),
+                        "label": label + (f" · {texts.WEB_OVERDUE}" if late else ""),
+                    }
+                )
             # Boundaries: areas that carry a polygon (none in today's area model) are drawn.
             shapes = [
                 {"name": a.name, "geojson": getattr(a, "boundary", None)}
@@ -316,6 +462,7 @@ def map_page(office: Office) -> Any:
                 "shapes": shapes,
                 "centres": centres,
                 "centre": [top.lat or 29.34, top.lon or 120.08],
+                "capped": capped,
             }
 
         ctx = await office.run(read)
@@ -327,6 +474,7 @@ def map_page(office: Office) -> Any:
                 "viewer": viewer,
                 "data": data,
                 "count": len(ctx["markers"]),
+                "capped": ctx["capped"],
                 "legend": _legend(),
                 **_map(office),
             },
@@ -338,30 +486,6 @@ def map_page(office: Office) -> Any:
 def _legend() -> list[tuple[str, str]]:
     colours = {**MARKER, "overdue": OVERDUE}
     return [(colours[k], label) for k, label in texts.WEB_MAP_LEGEND.items()]
-
-
-def photo(office: Office) -> Any:
-    """GET /office/tickets/{id}/photo/{which}: a locally stored photo, to those who see the ticket."""
-
-    async def page(request: Request, viewer: Viewer) -> Response:
-        ticket_id = int(request.path_params["ticket_id"])
-        which = request.path_params["which"]
-
-        def read(u: Unit) -> str | None:
-            t = u.session.get(Ticket, ticket_id)
-            if t is None or not viewer.sees(t):
-                return None
-            return t.photo if which == "report" else t.resolution_photo if which == "result" else None
-
-        path = await office.run(read)
-        if not path or Path(path).suffix.lower() not in PHOTO_SUFFIXES or not Path(path).is_file():
-            return Response(status_code=404)
-        clean = without_metadata(Path(path))  # never the GPS position or the device in the file
-        if clean is None:
-            return Response(status_code=404)
-        return Response(clean[0], media_type=clean[1], headers={"Cache-Control": "private, no-store"})
-
-    return page
 
 
 CHART_NAME = re.compile(r"^stats-[a-z0-9-]+\.png$")
@@ -378,8 +502,3 @@ def chart_file(office: Office) -> Any:
         return FileResponse(path, media_type="image/png")
 
     return page
-
-
-def as_dict(row: present.Row) -> dict[str, Any]:
-    """A row as plain values (tests and JSON)."""
-    return asdict(row)

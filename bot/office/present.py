@@ -10,11 +10,14 @@ from sqlalchemy import select
 from handlers import texts
 from handlers.audit import event_detail
 from handlers.masking import mask_private
-from handlers.render import category_name
+from handlers.render import category_name, fmt_elapsed
+from models.events import EventKind
 from models.followers import of_ticket as followers_of
+from models.geo import Datum, convert
+from models.lateness import first_missed, is_late
 from models.people import grants_of
 from models.store.unit_of_work import Unit
-from models.tables import AreaLevel, Person, Role, RoleGrant, Status, Ticket, TicketEvent
+from models.tables import AreaLevel, Person, Role, RoleGrant, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,9 @@ class Row:
     tier: str
     handler: str
     created_at: datetime
-    due_at: datetime | None
+    due_at: datetime | None  # the current escalation level's deadline
+    first_due: datetime | None  # the deadline first promised (the one a late ticket missed)
+    late_by: str  # 已超期 2天3小时, or empty when on time
     resolved_at: datetime | None
     closed_at: datetime | None
     overdue: bool
@@ -41,11 +46,16 @@ class Row:
     lon: float | None
 
 
-def is_overdue(u: Unit, t: Ticket) -> bool:
-    """Claimed and past a deadline (the same test as /overdue)."""
-    return t.status == Status.CLAIMED and (
-        t.overdue_since is not None or (t.due_at is not None and t.due_at < u.now)
-    )
+def on_map(u: Unit, t: Ticket) -> tuple[float | None, float | None]:
+    """The ticket's point in the datum of the territory's shapes and tiles: the one conversion."""
+    if t.lat is None or t.lon is None:
+        return None, None
+    return to_map(u, t.lat, t.lon, t.datum)
+
+
+def to_map(u: Unit, lat: float, lon: float, datum: str | None) -> tuple[float, float]:
+    """A stored point (in the datum its channel sent) in the datum of the territory's shapes and tiles."""
+    return convert(lat, lon, datum or Datum.WGS84, u.tree.router.datum)
 
 
 def names(u: Unit, ids: set[int]) -> dict[int, str]:
@@ -62,7 +72,11 @@ def rows(u: Unit, tickets: list[Ticket]) -> list[Row]:
     people = names(u, {t.handler_id for t in tickets if t.handler_id is not None})
     tree = u.tree
     out = []
+    claim_within = u.rules.sla.claim_within
     for t in tickets:
+        late = is_late(t, u.now, claim_within)
+        missed = first_missed(t, claim_within) if late else None
+        lat, lon = on_map(u, t)
         chain = {a.level: a.name for a in tree.ancestors(t.area_id)}
         out.append(
             Row(
@@ -78,13 +92,15 @@ def rows(u: Unit, tickets: list[Ticket]) -> list[Row]:
                 handler=people.get(t.handler_id, "") if t.handler_id else "",
                 created_at=t.created_at,
                 due_at=t.due_at,
+                first_due=missed or t.due_at,
+                late_by=fmt_elapsed(u.now - missed, texts.LATE, texts.LATE_JUST_NOW) if missed else "",
                 resolved_at=t.resolved_at,
                 closed_at=t.closed_at,
-                overdue=is_overdue(u, t),
+                overdue=late,
                 rating=texts.RATING.get(t.rating or "", ""),
                 source=texts.SOURCE.get(t.source, t.source),
-                lat=t.lat,
-                lon=t.lon,
+                lat=lat,
+                lon=lon,
             )
         )
     return out
@@ -100,6 +116,40 @@ class Event:
     what: str
     note: str
     status: str
+    system: bool = False  # done by the scheduler (reminders, escalations), not by a person
+
+
+@dataclass(frozen=True)
+class Fold:
+    """A run of system events shown as one line that opens to show them."""
+
+    label: str
+    events: list[Event]
+    system: bool = True
+
+
+def folded(events: list[Event]) -> list[Event | Fold]:
+    """The timeline with each run of two or more system events folded into one line."""
+    out: list[Event | Fold] = []
+    run: list[Event] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            kinds = {e.what for e in run}
+            what = run[0].what if len(kinds) == 1 else texts.OFFICE["system_events"]
+            out.append(Fold(texts.OFFICE["system_folded"].format(what=what, n=len(run)), list(run)))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for e in events:
+        if e.system:
+            run.append(e)
+            continue
+        flush()
+        out.append(e)
+    flush()
+    return out
 
 
 @dataclass(frozen=True)
@@ -155,6 +205,7 @@ def timeline(u: Unit, t: Ticket) -> list[Event]:
             what=texts.EVENT_NAME[e.kind],
             note=event_detail(u, e),  # in words, as /history says it (never a stored code or id)
             status=texts.CARD_STATUS.get(e.to_status or "", ""),
+            system=e.actor_id is None,
         )
         for e in events
     ]
@@ -174,3 +225,35 @@ def workers_for(u: Unit, area_id: int) -> list[tuple[int, str]]:
         if tree.is_within(area_id, grant_area) or tree.is_within(grant_area, area_id):
             seen.setdefault(int(pid), str(name))
     return list(seen.items())
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One time the ticket was resolved, and whether the resident then reopened it."""
+
+    at: datetime
+    by: str
+    note: str
+    reopened_at: datetime | None
+
+
+def resolutions(u: Unit, t: Ticket) -> list[Resolution]:
+    """Every resolution of the ticket, newest first, each with the reopening that undid it."""
+    kinds = (EventKind.RESOLVED, EventKind.REOPENED)
+    events = list(
+        u.session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == t.id, TicketEvent.kind.in_(kinds))
+            .order_by(TicketEvent.id)
+        )
+    )
+    people = names(u, {e.actor_id for e in events if e.actor_id is not None})
+    out: list[Resolution] = []
+    for e in events:
+        if e.kind == EventKind.RESOLVED:
+            by = people.get(e.actor_id, "") if e.actor_id else texts.WEB_ROLE["system"]
+            out.append(Resolution(e.at, by, e.note or "", None))
+        elif out and out[-1].reopened_at is None:
+            last = out[-1]
+            out[-1] = Resolution(last.at, last.by, last.note, e.at)
+    return out[::-1]

@@ -32,6 +32,7 @@ class WizardData(TypedDict, total=False):
     photo: str | None
     lat: float | None
     lon: float | None
+    datum: str  # of lat/lon, as the channel sent them
     addr: str | None
     area: int
     picks: list[str]  # the grid codes a typed address may belong to, for the resident to pick

@@ -29,6 +29,7 @@ def submit(turn: Turn) -> None:
         photo=d.get("photo"),
         lat=d.get("lat"),
         lon=d.get("lon"),
+        datum=d.get("datum", "wgs84"),
         address=d.get("addr"),
         phone=d.get("phone"),
         source=d.get("psrc", "other") if proxy else "self",

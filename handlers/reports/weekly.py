@@ -18,8 +18,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
 from models import points
+from models.lateness import first_missed
 from models.people import grants_of
 from models.reports import stats as stats_mod
+from models.reports.digest import late_tickets
 from models.reports.on_time import on_time_by_tier, slowest_grids
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Person, Role
@@ -173,7 +175,7 @@ def workbook(u: Unit, everywhere: bool, admin_areas: Iterable[int], communities:
             ws.append(list(row))
         ws.append([])
         ws.append(list(texts.XLS_WEEKLY_OVERDUE))
-        late = stats_mod.overdue(u.session, u.now, sc.area_ids, limit=200)
+        late = [t for t, _ in late_tickets(u, sc.area_ids, limit=200)]
         people = names(u, {t.handler_id for t in late if t.handler_id})
         for t in late:
             ws.append(
@@ -182,7 +184,7 @@ def workbook(u: Unit, everywhere: bool, admin_areas: Iterable[int], communities:
                     category_name(u.session, t.category_code),
                     area_label(u, t.area_id),
                     people.get(t.handler_id or 0, ""),
-                    local(u, stats_mod.late_since(t)),
+                    local(u, first_missed(t, u.rules.sla.claim_within)),
                 ]
             )
         ws.append([])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..lateness import claimed_late, unclaimed_late
 from ..tables import ACTIVE, Rating, Status, Ticket, TicketEvent, TicketFollower
 
 
@@ -105,15 +106,7 @@ def compute(session: Session, area_ids: set[int] | None, since: datetime | None)
 def overdue(session: Session, now: datetime, area_ids: set[int] | None, limit: int = 50) -> list[Ticket]:
     """Claimed tickets that missed a deadline (escalated ones included), most overdue first."""
     since = func.coalesce(Ticket.overdue_since, Ticket.due_at)
-    stmt = (
-        select(Ticket)
-        .where(
-            Ticket.status == Status.CLAIMED,
-            or_(Ticket.overdue_since.is_not(None), Ticket.due_at < now),
-        )
-        .order_by(since, Ticket.id)
-        .limit(limit)
-    )
+    stmt = select(Ticket).where(claimed_late(now)).order_by(since, Ticket.id).limit(limit)
     if area_ids is not None:
         stmt = stmt.where(Ticket.area_id.in_(area_ids))
     return list(session.scalars(stmt))
@@ -128,12 +121,7 @@ def unclaimed_since(
     session: Session, before: datetime, area_ids: set[int] | None, limit: int = 50
 ) -> list[Ticket]:
     """Open tickets created before a moment (not grabbed in time)."""
-    stmt = (
-        select(Ticket)
-        .where(Ticket.status == Status.OPEN, Ticket.created_at < before)
-        .order_by(Ticket.created_at)
-        .limit(limit)
-    )
+    stmt = select(Ticket).where(unclaimed_late(before, timedelta(0))).order_by(Ticket.created_at).limit(limit)
     if area_ids is not None:
         stmt = stmt.where(Ticket.area_id.in_(area_ids))
     return list(session.scalars(stmt))

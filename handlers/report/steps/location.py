@@ -50,7 +50,7 @@ def on_location(turn: Turn) -> Go | None:
         lat, lon = msg.location
         route = u.tree.router.route_point(lat, lon, msg.datum, u.rules.nearest_grid_km)
         area = route.area_id if route.area_id is not None else deeplink
-        changes: WizardData = {"lat": lat, "lon": lon, "addr": None}
+        changes: WizardData = {"lat": lat, "lon": lon, "datum": msg.datum, "addr": None}
         if area is not None and area in u.tree.by_id:
             return Go(Step.PHONE, {**changes, "area": area})
         if route.how == How.OUTSIDE:
