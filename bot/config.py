@@ -231,6 +231,7 @@ def _sla(raw: _Table) -> SlaPolicy:
         key: parse_duration(s.get(key, default), f"sla.{key}")
         for key, default in (
             ("claim_within", "2h"),
+            ("sign_within", "30m"),
             ("progress_push_every", "1d"),
             ("overdue_repeat", "1d"),
             ("scan_every", "1m"),
@@ -242,6 +243,7 @@ def _sla(raw: _Table) -> SlaPolicy:
         )
     return SlaPolicy(
         claim_within=positive["claim_within"],
+        sign_within=positive["sign_within"],
         reminder_fractions=tuple(sorted(fractions)),
         followup_reminder_after=parse_duration(
             s.get("followup_reminder_after", "24h"), "sla.followup_reminder_after"
@@ -271,12 +273,14 @@ def _sla(raw: _Table) -> SlaPolicy:
 def _points(raw: _Table) -> PointsPolicy:
     p = _section(raw, "points")
     base = PointsPolicy()
-    return PointsPolicy(
-        **{
-            k: _whole(p.get(k, getattr(base, k)), f"points.{k}")
-            for k in ("close", "double_yes", "grab", "meet", "overdue")
-        }
-    )
+    whole = {
+        k: _whole(p.get(k, getattr(base, k)), f"points.{k}")
+        for k in ("close", "double_yes", "grab", "meet", "overdue", "city_double_yes")
+    }
+    chat_double_yes = p.get("chat_double_yes", base.chat_double_yes)
+    if not isinstance(chat_double_yes, bool):
+        raise ConfigError(f"points.chat_double_yes: expected true or false, got {chat_double_yes!r}")
+    return PointsPolicy(chat_double_yes=chat_double_yes, **whole)
 
 
 def _telegram_ids(values: Any, key: str) -> list[int]:

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, audit, moving, normalise, resident, staff, web, wizard
+from . import admin, audit, hotline, moving, normalise, resident, staff, web, wizard
 from .turn import Command, Turn
 
 V = TypeVar("V")
@@ -42,6 +42,7 @@ COMMANDS: dict[str, Command] = _merge(
     audit.COMMANDS,
     moving.COMMANDS,
     web.COMMANDS,
+    hotline.COMMANDS,
 )
 # Everyday words staff and residents type without a slash.
 ALIASES: dict[str, str] = _merge(
@@ -53,6 +54,7 @@ ALIASES: dict[str, str] = _merge(
     audit.ALIASES,
     moving.ALIASES,
     web.ALIASES,
+    hotline.ALIASES,
 )
 
 # Menu entries for channels that register them (Telegram setMyCommands).

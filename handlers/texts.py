@@ -11,6 +11,7 @@ STATUS = {
     "withdrawn": "已撤回",
     "rejected": "已驳回",
     "merged": "已合并",
+    "returned": "已退回市级平台",
 }
 CARD_STATUS = {**STATUS, "resolved": "已办结，待居民确认"}
 TIER = {
@@ -34,7 +35,14 @@ TIER_WORDS = {
     "5": "pending",
 }
 RATING = {"double_yes": "双是（已解决、满意）", "unsatisfied": "已解决但不满意", "unrated": "未评价"}
-SOURCE = {"self": "本人反映", "visit": "夜访", "phone": "电话", "walkin": "来访", "other": "其他"}
+SOURCE = {
+    "self": "本人反映",
+    "visit": "夜访",
+    "phone": "电话",
+    "walkin": "来访",
+    "other": "其他",
+    "12345": "12345市级工单",
+}
 LEVEL = {0: "网格", 1: "社区", 2: "街道科室", 3: "街道领导"}
 
 # --- menu and help ---------------------------------------------------------
@@ -273,6 +281,7 @@ POINTS_REASON = {
     "grab": "抢单",
     "meet": "见面",
     "overdue": "超期扣分",
+    "city_double_yes": "市级考核双是加分",
 }
 RANK_HEADER = "积分排行（{period}）："
 RANK_LINE = "{pos}. {name} {points} 分"
@@ -445,6 +454,13 @@ EVENT_NAME = {
     "overdue_reminded": "超期催办",
     "followup_reminded": "回访提醒",
     "unfollowed": "取消关注",
+    "return_asked": "申请退单",
+    "returned": "退单（已批准）",
+    "return_refused": "退单申请未获批准",
+    "extension_asked": "申请延期",
+    "extended": "延期（已批准）",
+    "extension_refused": "延期申请未获批准",
+    "city_visit": "市级回访",
 }
 WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
@@ -601,6 +617,9 @@ HISTORY_DETAIL = {
     "phone_followup": "：{question}{answer}",
     "released": "：原办理人 {name} 不再负责，退回待抢单",
     "followed": "：{name} 反映了同一问题",
+    "city_request": "：{note}",
+    "extension": "：延至 {date}，{note}",
+    "city_visit": "：响应{responded}，解决{resolved}，满意{satisfied}",
 }
 FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
 ANSWER = {"y": "是", "n": "否"}
@@ -673,3 +692,51 @@ POSTER_WHAT = "道路破损、违章停车、环境卫生、物业报修、邻�
 POSTER_TELEGRAM = "Telegram 扫码反映"
 POSTER_WECHAT = "微信扫码反映"
 POSTER_FOOT = "网格代码 {code} · 扫码后按提示选择问题类别、描述问题即可"
+
+# --- city hotline orders (12345 接诉即办) -----------------------------------------------------
+NOT_DISPATCHER = "只有街道管理员（指挥中心）可以处理市级工单的退单、延期和回复。"
+NOT_CITY_ORDER = "工单 #{id} 不是12345市级工单。"
+REQUEST_PENDING = "工单 #{id} 已有一项申请在等待街道审核。"
+NO_REQUEST = "工单 #{id} 没有待审核的申请。"
+CITY_CARD_TAG = "【12345市级工单 {number}，市级时限 {due}】"
+CITY_UNROUTED = (
+    "12345市级工单 #{id}（{number}）的地址未能对应到网格：{address}\n"
+    "问题：{description}\n请指派：/move {id} 网格代码（/areas 查看代码）。"
+)
+CITY_RETURN_ASKED = (
+    "工单 #{id}（{number}）申请退单，理由：{reason}\n"
+    "同意：/city_return {id} 同意；不同意：/city_return {id} 不同意 理由"
+)
+CITY_RETURN_DONE = "工单 #{id}（{number}）已退回市级平台，理由：{reason}"
+CITY_RETURN_REFUSED = "工单 #{id}（{number}）的退单申请未获批准：{reason}，请继续办理。"
+CITY_EXTENSION_ASKED = (
+    "工单 #{id}（{number}）申请延期至 {date}，理由：{reason}\n"
+    "市级平台批准后：/city_extend {id} 同意 批准文号或说明；不同意：/city_extend {id} 不同意 理由"
+)
+CITY_EXTENDED = "工单 #{id}（{number}）已延期至 {date}（{note}），提醒按新时限发送。"
+CITY_EXTENSION_REFUSED = "工单 #{id}（{number}）的延期申请未获批准：{note}，请按原时限办结。"
+CITY_VISIT_REOPENED = (
+    "工单 #{id}（{number}）市级回访结果：解决{resolved}，满意{satisfied}。"
+    "已转为二次办理（升级至{level}），请尽快处理。"
+)
+CITY_VISIT_DOUBLE_YES = "工单 #{id}（{number}）市级回访双是，加 {points} 分。"
+CITY_USAGE_RETURN = (
+    "用法：/city_return 编号 理由（网格员申请）或 /city_return 编号 同意|不同意 理由（街道管理员）"
+)
+CITY_USAGE_EXTEND = (
+    "用法：/city_extend 编号 YYYY-MM-DD 理由（申请）或 /city_extend 编号 同意|不同意 说明（街道管理员）"
+)
+CITY_ASKED_OK = "已提交，等待街道管理员审核。"
+CITY_DECIDED_OK = "已处理。"
+CITY_YES = ("同意", "批准", "yes")
+CITY_NO = ("不同意", "驳回", "no")
+CITY_REQUEST_STATE = {"asked": "申请中", "approved": "已批准", "refused": "未批准"}
+CITY_REPLY_HEADERS = ("工单编号", "办理结果", "办结时间", "承办人", "退单", "延期", "状态")
+CITY_RESULT_HEADERS = {
+    "number": "工单编号",
+    "responded": "是否响应",
+    "resolved": "是否解决",
+    "satisfied": "是否满意",
+}
+CITY_TRUE = ("是", "已响应", "已解决", "满意", "非常满意", "基本满意", "1", "y", "yes", "true")
+CITY_FALSE = ("否", "未响应", "未解决", "不满意", "0", "n", "no", "false")

@@ -35,6 +35,9 @@ EVENT_WORDS: dict[str, str] = {
     EventKind.RESULT_PHOTO: "补充办结照片",
     EventKind.MOVED: "转派",
     EventKind.RECATEGORISED: "调整类别",
+    EventKind.RETURNED: "退回市级平台",
+    EventKind.EXTENDED: "延期",
+    EventKind.CITY_VISIT: "市级回访",
 }
 _WITH_NOTE = (EventKind.NOTE, EventKind.RESOLVED, EventKind.REJECTED)
 

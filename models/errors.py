@@ -28,6 +28,10 @@ class Refusal(StrEnum):
     CREDIT_NOT_ON_BEHALF = "CREDIT_NOT_ON_BEHALF"  # id
     CREDIT_NOT_IN_SCOPE = "CREDIT_NOT_IN_SCOPE"  # id, user
     NOT_FOLLOWING = "NOT_FOLLOWING"  # id
+    NOT_DISPATCHER = "NOT_DISPATCHER"
+    NOT_CITY_ORDER = "NOT_CITY_ORDER"  # id
+    REQUEST_PENDING = "REQUEST_PENDING"  # id
+    NO_REQUEST = "NO_REQUEST"  # id
 
 
 class DomainError(Exception):

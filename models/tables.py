@@ -31,10 +31,12 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
     REJECTED = "rejected"
     MERGED = "merged"
+    RETURNED = "returned"  # a city order sent back to the city platform (退单), approved
 
 
 ACTIVE = (Status.OPEN, Status.CLAIMED, Status.RESOLVED)
-FINAL = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED, Status.MERGED)
+FINAL = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED, Status.MERGED, Status.RETURNED)
+CITY_SOURCE = "12345"  # Ticket.source of a city hotline order (models/hotline.py)
 
 
 class Tier(StrEnum):
@@ -235,6 +237,8 @@ class Ticket(Base):
     rating: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # A city hotline order's 办结时限 (0013): the resolution deadline never runs past it.
+    city_due_at: Mapped[datetime | None]
 
 
 class TicketEvent(Base):
@@ -427,3 +431,6 @@ class TicketFollower(Base):
     followup_asked_at: Mapped[datetime | None]
     resolved_answer: Mapped[bool | None]
     satisfied: Mapped[bool | None]
+
+
+from .hotline import HotlineOrder  # noqa: E402, F401  (registers the city orders' table with the others)

@@ -20,6 +20,7 @@ from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
 from ..render import area_label, deadline_words, due_text, fmt_time, person_name, role_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
+from .city import CITY_SAY
 from .deliver import card_text, mark_moved, post_card, refresh_card, to_handler, to_person, to_resident
 
 
@@ -335,6 +336,7 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.PHONE_FOLLOWUP: _quiet,
     EventKind.RELEASED: _released,
     EventKind.UNFOLLOWED: _unfollowed,
+    **CITY_SAY,  # city hotline orders: 退单, 延期, the city's 回访
 }
 
 

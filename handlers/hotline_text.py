@@ -1,0 +1,23 @@
+"""What a city order says of itself on its card and pages: the city's number and deadline."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models.hotline import HotlineOrder
+from models.store.unit_of_work import Unit
+from models.tables import CITY_SOURCE, Ticket
+
+from . import texts
+from .render import fmt_time
+
+
+def city_tag(u: Unit, ticket: Ticket) -> str:
+    """The line a city order's card starts with (nothing for a resident's own report)."""
+    if ticket.source != CITY_SOURCE:
+        return ""
+    number = u.session.scalar(select(HotlineOrder.number).where(HotlineOrder.ticket_id == ticket.id))
+    if number is None:
+        return ""
+    due = fmt_time(ticket.city_due_at, u.rules.sla.timezone) if ticket.city_due_at else texts.NONE
+    return texts.CITY_CARD_TAG.format(number=number, due=due) + "\n"
