@@ -82,6 +82,22 @@ class Open311Config:
     jurisdiction_id: str = ""
 
 
+@dataclass(frozen=True)
+class HotlineSource:
+    """One city platform that pushes orders: its name (the orders' source) and its signing secret."""
+
+    name: str
+    secret: str
+
+
+@dataclass
+class HotlineConfig:
+    """[hotline]: the city's 12345 platform pushing orders and 回访 results (on when a source is set)."""
+
+    sources: dict[str, HotlineSource] = field(default_factory=dict)  # key id -> source
+    max_skew_seconds: int = 300  # a push's timestamp may be this far from ours (replays are refused)
+
+
 @dataclass
 class Config:
     """Everything Jiesu reads from its config file."""
@@ -95,6 +111,7 @@ class Config:
     http_listen: str = "127.0.0.1:8080"
     web: WebConfig = field(default_factory=WebConfig)
     open311: Open311Config = field(default_factory=Open311Config)
+    hotline: HotlineConfig = field(default_factory=HotlineConfig)
     seed_demo: bool = True
     demo_given: bool = False  # [subdistrict] demo is written in the file (jiesu run seeds only then)
     warnings: list[str] = field(default_factory=list)  # keys in the file that nothing reads
@@ -329,6 +346,26 @@ def _open311(raw: _Table) -> Open311Config:
     return Open311Config(api_keys=keys, jurisdiction_id=str(o.get("jurisdiction_id", "")))
 
 
+def _hotline(raw: _Table) -> HotlineConfig:
+    h = _section(raw, "hotline")
+    sources: dict[str, HotlineSource] = {}
+    for entry in h.get("sources", []):
+        if not isinstance(entry, dict) or not all(entry.get(k) for k in ("name", "key", "secret")):
+            raise ConfigError(
+                "hotline.sources: each entry needs a name, a key and a secret, "
+                "e.g. {name='12345', key='bj12345', secret='…'}"
+            )
+        if len(str(entry["secret"])) < 16:
+            raise ConfigError(
+                f"hotline.sources: the secret of {entry['name']!r} must be at least 16 characters"
+            )
+        sources[str(entry["key"])] = HotlineSource(str(entry["name"])[:80], str(entry["secret"]))
+    skew = _whole(h.get("max_skew_seconds", 300), "hotline.max_skew_seconds")
+    if not 10 <= skew <= 3600:
+        raise ConfigError(f"hotline.max_skew_seconds: expected 10 to 3600, got {skew}")
+    return HotlineConfig(sources=sources, max_skew_seconds=skew)
+
+
 def _template_fields(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError('wechat.template_fields: expected a table like { title = "first" }')
@@ -401,6 +438,7 @@ def load(
         http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
         web=web,
         open311=_open311(raw),
+        hotline=_hotline(raw),
         seed_demo=bool(sub.get("demo", True)),
         demo_given="demo" in sub,
         delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),
