@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO, TypeVar
 from zoneinfo import ZoneInfo
@@ -174,6 +174,37 @@ def write_replies(rows: list[hotline.ReplyRow], target: Path, zone: ZoneInfo) ->
     book.save(target)
 
 
+def cmd_kpi(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """jiesu hotline kpi: the city's 三率 of the orders dispatched in a week, a month or a range."""
+    from models.hotline_kpi import By, kpi
+
+    zone = ZoneInfo(config.rules.sla.timezone)
+    now = CLOCK.now().astimezone(zone)
+    try:
+        if args.since:
+            since = _since(args.since, zone)
+            until = _since(args.until, zone) if args.until else now
+        else:
+            days = {"week": 7, "month": 30}[args.period]
+            since, until = now - timedelta(days=days), now
+    except argparse.ArgumentTypeError as exc:
+        err.write(f"error: {exc}\n")
+        return 2
+    rows = in_transaction(config, True, lambda u: kpi(u, since, until, By(args.by)), lambda r: False)
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1%}"
+
+    out.write(f"三率 of city orders dispatched {since:%Y-%m-%d} to {until:%Y-%m-%d}, by {args.by}\n")
+    out.write("name\tdispatched\treturned\ton time\tvisited\t响应率\t解决率\t满意率\n")
+    for r in rows:
+        out.write(
+            f"{r.name}\t{r.dispatched}\t{r.returned}\t{r.done_on_time}\t{r.visited}\t"
+            f"{pct(r.response_rate)}\t{pct(r.resolution_rate)}\t{pct(r.satisfaction_rate)}\n"
+        )
+    return 0
+
+
 def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
@@ -195,10 +226,17 @@ def register(
     rep = actions.add_parser("replies", parents=[common], help="export the replies for the city's terminal")
     rep.add_argument("--since", required=True, help="first day (YYYY-MM-DD) of replies to export")
     rep.add_argument("--out", help="the .xlsx to write (default: replies-SINCE.xlsx)")
-    commands = {"import": cmd_import, "results": cmd_results, "replies": cmd_replies}
+    kp = actions.add_parser(
+        "kpi", parents=[common], help="the city's 三率 per community, grid, worker or category"
+    )
+    kp.add_argument("--by", choices=["community", "grid", "worker", "category"], default="community")
+    kp.add_argument("--period", choices=["week", "month"], default="month", help="the last 7 or 30 days")
+    kp.add_argument("--since", help="first day (YYYY-MM-DD) instead of --period")
+    kp.add_argument("--until", help="the day after the last (YYYY-MM-DD; default: now)")
+    commands = {"import": cmd_import, "results": cmd_results, "replies": cmd_replies, "kpi": cmd_kpi}
 
     def run(args: argparse.Namespace) -> int:
         return commands[args.hotline_action](config_of(args), args, sys.stdout, sys.stderr)
 
-    for p in (imp, res, rep):
+    for p in (imp, res, rep, kp):
         p.set_defaults(func=run)

@@ -304,3 +304,34 @@ async def test_unknown_category_falls_back_and_unknown_visit_is_refused(
     results.write_text("工单编号,是否响应,是否解决,是否满意\nNOPE1,是,是,是\n", encoding="utf-8")
     code, _, err = jiesu(h, capsys, "hotline", "results", str(results))
     assert code == 1 and "row 2" in err and "nothing was recorded" in err
+
+
+async def test_an_office_mapping_reads_other_headers_and_category_names(
+    h: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The example mapping file: its headers are read, its category names map, its sheet is chosen."""
+    mapping = Path(__file__).parent.parent / "examples" / "hotline-mapping.toml"
+    renamed = {"工单编号": "工单号", "诉求内容": "来电内容", "办结时限": "要求办结时间"}
+    columns = [renamed.get(c, c) for c in COLUMNS]
+    rows = [{renamed.get(k, k): v for k, v in order("M1", 问题分类="供暖").items()}]
+    path = write_xlsx(tmp_path / "other.xlsx", rows, columns=columns)
+    code, _, err = jiesu(h, capsys, "hotline", "import", str(path))
+    assert code == 2 and "lacks" in err and "工单编号" in err
+    code, _, err = jiesu(h, capsys, "hotline", "import", str(path), "--mapping", str(mapping))
+    assert code == 0, err
+    assert h.ticket(ticket_of(h, "M1")).category_code == "livelihood"
+
+
+def test_the_push_schema_names_the_fields_the_reader_requires() -> None:
+    """docs/schemas/hotline-push.schema.json says what models/hotline_rows.py checks."""
+    import json
+
+    from models.hotline_rows import REQUIRED, RESULT_HEADERS
+
+    schema = json.loads((Path(__file__).parent.parent / "docs/schemas/hotline-push.schema.json").read_text())
+    order_def = schema["$defs"]["order"]
+    assert tuple(order_def["required"]) == REQUIRED
+    assert set(order_def["properties"]) == set(HEADERS)
+    assert set(schema["$defs"]["results"]["properties"]["results"]["items"]["required"]) == set(
+        RESULT_HEADERS
+    )

@@ -135,6 +135,13 @@ async def test_fifty_city_orders_from_dispatch_to_the_citys_visit(
     assert sum(1 for _, _, st in statuses.values() if st == "closed") == 41
     assert sum(1 for _, _, st in statuses.values() if st == "claimed") == 8
     assert all(h.ticket(statuses[n][0]).level == 1 for n, _, ok, _ in visits if not ok)
+    code, out, err = jiesu(h, capsys, "hotline", "kpi", "--by", "community", "--since", "2026-11-01")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[-1] == "合计\t50\t1\t49\t49\t100.0%\t83.7%\t83.7%"  # 41 of 49 resolved and satisfied
+    assert {line.split("\t")[0] for line in lines[2:-1]} == {"四季社区", "经发社区"}
+    code, out, _ = jiesu(h, capsys, "hotline", "kpi", "--by", "worker", "--since", "2026-11-01")
+    assert sum(int(line.split("\t")[1]) for line in out.splitlines()[2:-1]) == 50
 
 
 async def test_bad_pushes_are_refused_and_change_nothing(town: Harness) -> None:
