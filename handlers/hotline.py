@@ -182,7 +182,21 @@ def city_extend(turn: Turn, args: list[str]) -> None:
     turn.reply(texts.CITY_DECIDED_OK)
 
 
-COMMANDS: dict[str, Command] = {"city_return": city_return, "city_extend": city_extend}
+REPLY_USAGE = texts.CITY_USAGE_REPLY
+
+
+def city_reply(turn: Turn, args: list[str]) -> None:
+    """/city_reply ID TEXT: a dispatcher rewrites the formal reply (办理情况) before it goes to the city."""
+    ticket_id = ticket_arg(args, REPLY_USAGE, 2)
+    hotline_orders.edit_reply(turn.u, ticket_id, turn.person, " ".join(args[1:]))
+    turn.reply(texts.CITY_REPLY_SAVED.format(id=ticket_id))
+
+
+COMMANDS: dict[str, Command] = {
+    "city_return": city_return,
+    "city_extend": city_extend,
+    "city_reply": city_reply,
+}
 ALIASES = {"退单": "city_return", "延期": "city_extend"}
 
 

@@ -726,6 +726,8 @@ CITY_USAGE_RETURN = (
 CITY_USAGE_EXTEND = (
     "用法：/city_extend 编号 YYYY-MM-DD 理由（申请）或 /city_extend 编号 同意|不同意 说明（街道管理员）"
 )
+CITY_USAGE_REPLY = "用法：/city_reply 编号 回复市级平台的办理情况（街道管理员）"
+CITY_REPLY_SAVED = "工单 #{id} 的回复已保存，将随下次导出或推送发给市级平台。"
 CITY_ASKED_OK = "已提交，等待街道管理员审核。"
 CITY_DECIDED_OK = "已处理。"
 CITY_YES = ("同意", "批准", "yes")
@@ -738,5 +740,3 @@ CITY_RESULT_HEADERS = {
     "resolved": "是否解决",
     "satisfied": "是否满意",
 }
-CITY_TRUE = ("是", "已响应", "已解决", "满意", "非常满意", "基本满意", "1", "y", "yes", "true")
-CITY_FALSE = ("否", "未响应", "未解决", "不满意", "0", "n", "no", "false")

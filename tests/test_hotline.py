@@ -239,6 +239,12 @@ async def test_resolve_reply_export_and_city_visit_pays_once(
         ("V1", "已电话联系诉求人，路面已修复", "w1"),
         ("V2", "已电话联系诉求人，路面已修复", "w1"),
     ]
+    out = await h.say(f"w1: /city_reply {two} 已修复")
+    assert h.to("w1", out) == [texts.NOT_DISPATCHER]
+    out = await h.say(f"admin: /city_reply {two} 已于当日电话联系诉求人 路面已修复 诉求人表示认可")
+    assert h.to("admin", out) == [texts.CITY_REPLY_SAVED.format(id=two)]
+    rows = await h.app.db.run(lambda s: hotline.replies(h.app.unit(s), h.clock.now() - timedelta(days=1)))
+    assert [r.result for r in rows][1] == "已于当日电话联系诉求人 路面已修复 诉求人表示认可"
     results = tmp_path / "visits.csv"
     with results.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
