@@ -18,6 +18,7 @@ from models.tables import Person, Status, Ticket
 
 from . import texts
 from .arguments import ticket_arg
+from .hotline_text import remember_number
 from .notify import post_card, to_person
 from .refusals import refusal_text
 from .render import area_label, short_description
@@ -29,21 +30,23 @@ def intake(u: Unit, read: Read, source: str, mapping: Mapping_, *, good_rows: bo
     is bad and the caller did not ask for the good rows only. Known city numbers change nothing."""
     if read.problems and not good_rows:
         return None
-    out = Intake()
+    filer = hotline_orders.Filer(u, source, mapping.categories, mapping.fallback)
     known = hotline_orders.known_numbers(u, (r.number for r in read.rows))
     for row in read.rows:
         if row.number in known:
-            out.known.append(row.number)
+            filer.out.known.append(row.number)
             continue
-        ticket = hotline_orders.create(u, row, source, mapping.categories, mapping.fallback, out)
+        ticket = filer.create(row)
         announce_new(u, ticket, row.number)
-    return out
+    return filer.out
 
 
 def announce_new(u: Unit, ticket: Ticket, number: str) -> None:
     """A routed order's card goes to its grid; an unrouted one to the dispatchers, to assign."""
+    remember_number(u, ticket, number)
     if ticket.id not in _unrouted(u, ticket):
-        post_card(u, ticket)
+        with u.session.no_autoflush:  # the group bindings do not depend on the rows just added
+            post_card(u, ticket)
         return
     text = texts.CITY_UNROUTED.format(
         id=ticket.id,

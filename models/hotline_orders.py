@@ -16,7 +16,7 @@ from .hotline import HotlineOrder, Request, Routed
 from .hotline_rows import OrderRow
 from .people import API_CHANNEL, get_or_create_person
 from .refdata import catalogue
-from .routing import router_for
+from .routing import Router, router_for
 from .store.unit_of_work import Unit
 from .tables import CITY_SOURCE, Person, Rating, Status, Ticket
 from .ticket_states import Action, get, load, refuse_state, transition
@@ -45,69 +45,92 @@ def known_numbers(u: Unit, numbers: Iterable[str]) -> set[str]:
     return found
 
 
-def category_for(u: Unit, city: str, mapping: dict[str, str], fallback: str) -> tuple[str, bool]:
-    """Our category code for the city's 问题分类, and whether it fell back (never dropped)."""
-    cats = catalogue(u.session)
-    code = mapping.get(city)
-    if code is not None and cats.get(code) is not None:
-        return code, False
-    parts = [p for p in city.replace("／", "/").replace("-", "/").split("/") if p]
-    for c in cats.by_code.values():
-        if c.retired:
-            continue
-        if city in (c.code, c.name, cats.full_name(c.code)) or (parts and parts[-1] == c.name):
-            return c.code, False
-    if cats.get(fallback) is not None:
-        return fallback, True
-    live = [c for c in cats.children(None)]
-    return (live[-1].code if live else fallback), True
+class Categories:
+    """The city's category names to our codes: the mapping, then the catalogue (each looked up once)."""
+
+    def __init__(self, u: Unit, mapping: dict[str, str], fallback: str) -> None:
+        cats = catalogue(u.session)
+        self._known: dict[str, str] = {}
+        for c in cats.by_code.values():
+            if not c.retired:
+                for name in (c.name, cats.full_name(c.code), c.code):
+                    self._known.setdefault(name, c.code)
+        self._mapping = {k: v for k, v in mapping.items() if cats.get(v) is not None}
+        live = cats.children(None)
+        self.fallback = fallback if cats.get(fallback) is not None else (live[-1].code if live else fallback)
+        self._seen: dict[str, tuple[str, bool]] = {}
+
+    def code(self, city: str) -> tuple[str, bool]:
+        """Our category code for the city's 问题分类, and whether it fell back (never dropped)."""
+        if city not in self._seen:
+            self._seen[city] = self._find(city)
+        return self._seen[city]
+
+    def _find(self, city: str) -> tuple[str, bool]:
+        if city in self._mapping:
+            return self._mapping[city], False
+        if city in self._known:
+            return self._known[city], False
+        parts = [p for p in city.replace("／", "/").replace("-", "/").split("/") if p]
+        if parts and parts[-1] in self._known:
+            return self._known[parts[-1]], False
+        return self.fallback, True
 
 
-def route_address(u: Unit, address: str) -> tuple[int, Routed]:
+def route_address(u: Unit, address: str, router: Router | None = None) -> tuple[int, Routed]:
     """A grid by the territory's 小区 / road / building names, else the subdistrict for the dispatchers."""
-    match = router_for(u.tree).match_address(address)
+    match = (router or router_for(u.tree)).match_address(address)
     if match.kind == MatchKind.ONE:
         return match.area_ids[0], Routed.NAME
     return u.tree.top().id, Routed.UNROUTED
 
 
-def create(
-    u: Unit, row: OrderRow, source: str, mapping: dict[str, str], fallback: str, out: Intake
-) -> Ticket:
-    """File one new city order as a ticket (the caller posts its card) with its hotline row."""
-    code, fell_back = category_for(u, row.category, mapping, fallback)
-    if fell_back:
-        out.fell_back[row.category] = code
-    area_id, routed = route_address(u, row.address)
-    caller = get_or_create_person(u.session, API_CHANNEL, CALLER, u.now, name="12345")
-    draft = tickets.Draft(
-        category_code=code,
-        description=row.description,
-        area_id=area_id,
-        address=row.address,
-        phone=row.phone,
-        source=CITY_SOURCE,
-        contact_name=row.caller,
-    )
-    ticket = tickets.create(u, caller, draft)
-    ticket.city_due_at = row.deadline
-    u.session.add(
-        HotlineOrder(
-            ticket_id=ticket.id,
-            number=row.number,
-            source=source[:80],
-            dispatched_at=row.dispatched_at,
-            deadline=row.deadline,
-            category=row.category[:80],
-            urgency=row.urgency,
-            routed=routed,
-            imported_at=u.now,
+class Filer:
+    """Files new city orders, with the lookups every order of one import shares."""
+
+    def __init__(self, u: Unit, source: str, mapping: dict[str, str], fallback: str) -> None:
+        self.u = u
+        self.source = source[:80]
+        self.categories = Categories(u, mapping, fallback)
+        self.router = router_for(u.tree)
+        self.caller = get_or_create_person(u.session, API_CHANNEL, CALLER, u.now, name="12345")
+        self.out = Intake()
+
+    def create(self, row: OrderRow) -> Ticket:
+        """File one new city order as a ticket (the caller posts its card) with its hotline row."""
+        u = self.u
+        code, fell_back = self.categories.code(row.category)
+        if fell_back:
+            self.out.fell_back[row.category] = code
+        area_id, routed = route_address(u, row.address, self.router)
+        draft = tickets.Draft(
+            category_code=code,
+            description=row.description,
+            area_id=area_id,
+            address=row.address,
+            phone=row.phone,
+            source=CITY_SOURCE,
+            contact_name=row.caller,
         )
-    )
-    out.created.append((row.number, ticket.id))
-    if routed == Routed.UNROUTED:
-        out.unrouted.append(ticket.id)
-    return ticket
+        ticket = tickets.create(u, self.caller, draft)
+        ticket.city_due_at = row.deadline
+        u.session.add(
+            HotlineOrder(
+                ticket_id=ticket.id,
+                number=row.number,
+                source=self.source,
+                dispatched_at=row.dispatched_at,
+                deadline=row.deadline,
+                category=row.category[:80],
+                urgency=row.urgency,
+                routed=routed,
+                imported_at=u.now,
+            )
+        )
+        self.out.created.append((row.number, ticket.id))
+        if routed == Routed.UNROUTED:
+            self.out.unrouted.append(ticket.id)
+        return ticket
 
 
 def order_of(u: Unit, ticket_id: int) -> HotlineOrder:
