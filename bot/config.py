@@ -249,6 +249,7 @@ def _sla(raw: _Table) -> SlaPolicy:
         for key, default in (
             ("claim_within", "2h"),
             ("sign_within", "30m"),
+            ("max_pause", "15d"),
             ("progress_push_every", "1d"),
             ("overdue_repeat", "1d"),
             ("scan_every", "1m"),
@@ -261,6 +262,7 @@ def _sla(raw: _Table) -> SlaPolicy:
     return SlaPolicy(
         claim_within=positive["claim_within"],
         sign_within=positive["sign_within"],
+        max_pause=positive["max_pause"],
         reminder_fractions=tuple(sorted(fractions)),
         followup_reminder_after=parse_duration(
             s.get("followup_reminder_after", "24h"), "sla.followup_reminder_after"

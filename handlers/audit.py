@@ -192,6 +192,15 @@ def _city_visit(u: Unit, note: str | None) -> str:
     )
 
 
+def _paused(u: Unit, note: str | None) -> str:
+    day, said = _split(note, ": ")
+    return texts.HISTORY_DETAIL["paused"].format(date=day, note=said)
+
+
+def _resumed(u: Unit, note: str | None) -> str:
+    return texts.HISTORY_DETAIL["resumed"].format(minutes=note or "0")
+
+
 def _nothing(u: Unit, note: str | None) -> str:
     return ""
 
@@ -231,6 +240,8 @@ DETAIL: dict[EventKind, Callable[[Unit, str | None], str]] = {
     EventKind.EXTENDED: _extension,
     EventKind.EXTENSION_REFUSED: _city_request,
     EventKind.CITY_VISIT: _city_visit,
+    EventKind.PAUSED: _paused,
+    EventKind.RESUMED: _resumed,
 }
 
 

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, audit, hotline, moving, normalise, resident, staff, web, wizard
+from . import admin, audit, hotline, moving, normalise, pausing, resident, staff, web, wizard
 from .turn import Command, Turn
 
 V = TypeVar("V")
@@ -43,6 +43,7 @@ COMMANDS: dict[str, Command] = _merge(
     moving.COMMANDS,
     web.COMMANDS,
     hotline.COMMANDS,
+    pausing.COMMANDS,
 )
 # Everyday words staff and residents type without a slash.
 ALIASES: dict[str, str] = _merge(
@@ -55,6 +56,7 @@ ALIASES: dict[str, str] = _merge(
     moving.ALIASES,
     web.ALIASES,
     hotline.ALIASES,
+    pausing.ALIASES,
 )
 
 # Menu entries for channels that register them (Telegram setMyCommands).

@@ -461,6 +461,8 @@ EVENT_NAME = {
     "extended": "延期（已批准）",
     "extension_refused": "延期申请未获批准",
     "city_visit": "市级回访",
+    "paused": "挂起",
+    "resumed": "恢复计时",
 }
 WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
@@ -620,6 +622,8 @@ HISTORY_DETAIL = {
     "city_request": "：{note}",
     "extension": "：延至 {date}，{note}",
     "city_visit": "：响应{responded}，解决{resolved}，满意{satisfied}",
+    "paused": "：至 {date}，{note}",
+    "resumed": "：挂起 {minutes} 分钟，办理时限顺延",
 }
 FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
 ANSWER = {"y": "是", "n": "否"}
@@ -740,3 +744,14 @@ CITY_RESULT_HEADERS = {
     "resolved": "是否解决",
     "satisfied": "是否满意",
 }
+
+# --- 挂起 (pausing the clock) ------------------------------------------------------------------
+ALREADY_PAUSED = "工单 #{id} 已经挂起。"
+NOT_PAUSED = "工单 #{id} 没有挂起。"
+PAUSE_TOO_LONG = "挂起最长 {days} 天，请选择更早的日期。"
+PAUSE_USAGE = "用法：/pause 编号 YYYY-MM-DD 理由（如等待居民或第三方）；/resume 编号 恢复计时"
+PAUSE_DONE = "工单 #{id} 已挂起至 {until}，期间不计办理时限。"
+RESUME_DONE = "工单 #{id} 已恢复计时，办理时限：{due}。"
+R_PAUSED = "您的工单 #{id} 暂时挂起：{reason}。预计 {until} 前继续办理。"
+R_RESUMED = "您的工单 #{id} 已继续办理。"
+W_RESUMED = "工单 #{id} 挂起到期，已恢复计时，办理时限：{due}。"

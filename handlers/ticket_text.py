@@ -38,6 +38,8 @@ EVENT_WORDS: dict[str, str] = {
     EventKind.RETURNED: "退回市级平台",
     EventKind.EXTENDED: "延期",
     EventKind.CITY_VISIT: "市级回访",
+    EventKind.PAUSED: "挂起",
+    EventKind.RESUMED: "继续办理",
 }
 _WITH_NOTE = (EventKind.NOTE, EventKind.RESOLVED, EventKind.REJECTED)
 

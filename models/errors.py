@@ -32,6 +32,9 @@ class Refusal(StrEnum):
     NOT_CITY_ORDER = "NOT_CITY_ORDER"  # id
     REQUEST_PENDING = "REQUEST_PENDING"  # id
     NO_REQUEST = "NO_REQUEST"  # id
+    ALREADY_PAUSED = "ALREADY_PAUSED"  # id
+    NOT_PAUSED = "NOT_PAUSED"  # id
+    PAUSE_TOO_LONG = "PAUSE_TOO_LONG"  # days
 
 
 class DomainError(Exception):

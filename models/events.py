@@ -53,6 +53,8 @@ class EventKind(StrEnum):
     EXTENDED = "extended"  # note: "YYYY-MM-DD: the city's approval"
     EXTENSION_REFUSED = "extension_refused"  # note: why not
     CITY_VISIT = "city_visit"  # note: "响应 解决 满意" as y/n, e.g. "yyn"
+    PAUSED = "paused"  # 挂起, the clock stops; note: "YYYY-MM-DD: reason" (the limit)
+    RESUMED = "resumed"  # the clock runs again; note: the minutes paused
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).

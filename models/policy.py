@@ -13,6 +13,8 @@ class SlaPolicy:
     claim_within: timedelta = timedelta(hours=2)
     # A city hotline order's 签收 window (office time, like the claim window it replaces for them).
     sign_within: timedelta = timedelta(minutes=30)
+    # The longest 挂起 (pause) a handler may ask for; at its end the clock runs again by itself.
+    max_pause: timedelta = timedelta(days=15)
     simple_days: int = 1
     difficult_days: int = 3
     pending_days: int = 5

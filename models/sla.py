@@ -98,6 +98,8 @@ def next_check(ticket: Ticket, policy: SlaPolicy, *, urgent: bool = False) -> da
             policy = replace(policy, claim_within=policy.sign_within)
         return unclaimed_check(ticket.created_at, ticket.level, ticket.reminders_sent, policy, urgent=urgent)
     if ticket.status == Status.CLAIMED:
+        if ticket.paused_at is not None:
+            return ticket.pause_until  # 挂起: no reminders; at the limit the scan resumes it
         if ticket.due_at is None:
             return None
         start = ticket.window_started_at or ticket.due_at

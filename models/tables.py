@@ -239,6 +239,11 @@ class Ticket(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     # A city hotline order's 办结时限 (0013): the resolution deadline never runs past it.
     city_due_at: Mapped[datetime | None]
+    # 挂起 (0013): paused since (None: the clock runs), until when at most, and the seconds of
+    # pauses already ended (the deadline moved by each on resuming).
+    paused_at: Mapped[datetime | None]
+    pause_until: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class TicketEvent(Base):

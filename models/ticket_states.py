@@ -50,6 +50,8 @@ class Action(StrEnum):
     EXTEND_REFUSE = "extend_refuse"
     CITY_VISIT_CLOSE = "city_visit_close"
     CITY_VISIT_REOPEN = "city_visit_reopen"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 class Right(Enum):
@@ -77,6 +79,8 @@ class Effect(Enum):
     RETURN_TO_POOL = "back to the pool: no handler, no window; the claim clock starts again from now"
     EXTEND = "city_due_at moves (given in changes); the deadline follows it, reminders start again"
     UNCLOSE = "closed_at cleared: a closed city order the city's 回访 sends back for 二次办理"
+    PAUSE = "paused_at and pause_until set (given in changes): no reminders, the scan resumes it at the limit"
+    RESUME = "the window and deadline move by the time paused (never past the city's); reminders follow"
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,9 @@ TRANSITIONS: Mapping[Action, Step] = {
     Action.CITY_VISIT_CLOSE: Step(
         _from(RESOLVED, CLOSED), CLOSED, Right.CITY, (Effect.FINISH,), EventKind.CITY_VISIT
     ),
+    # 挂起: waiting for the resident or a third party stops the clock, with a reason and a limit.
+    Action.PAUSE: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.PAUSE,), EventKind.PAUSED),
+    Action.RESUME: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.RESUME,), EventKind.RESUMED),
     Action.CITY_VISIT_REOPEN: Step(
         _from(RESOLVED, CLOSED), CLAIMED, Right.CITY, (Effect.UNCLOSE, Effect.REOPEN), EventKind.CITY_VISIT
     ),
@@ -200,6 +207,26 @@ def _redate(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
 
 def _unclose(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
     changes.update(closed_at=None, rating=None)
+
+
+def _pause(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes["paused_at"] = u.now
+    _recheck(u, ticket, changes)
+
+
+def _resume(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    if ticket.paused_at is None:
+        return
+    paused = u.now - ticket.paused_at
+    changes.update(
+        paused_at=None, pause_until=None, paused_seconds=ticket.paused_seconds + int(paused.total_seconds())
+    )
+    if ticket.window_started_at is not None:
+        changes["window_started_at"] = ticket.window_started_at + paused
+    if ticket.due_at is not None:
+        due = ticket.due_at + paused
+        changes["due_at"] = min(due, ticket.city_due_at) if ticket.city_due_at is not None else due
+    _recheck(u, ticket, changes)
 
 
 def _plan(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
@@ -262,6 +289,8 @@ _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.RETURN_TO_POOL: _return_to_pool,
     Effect.EXTEND: _redate,
     Effect.UNCLOSE: _unclose,
+    Effect.PAUSE: _pause,
+    Effect.RESUME: _resume,
 }
 
 

@@ -61,6 +61,8 @@ EVERY_KIND: dict[EventKind, tuple[str | None, str]] = {
     ),
     EventKind.EXTENSION_REFUSED: ("市级未批准", "延期申请未获批准 · w1（网格员）：市级未批准"),
     EventKind.CITY_VISIT: ("yyn", "市级回访 · 系统：响应是，解决是，满意否"),
+    EventKind.PAUSED: ("2026-11-25: 等待居民回家", "挂起 · w1（网格员）：至 2026-11-25，等待居民回家"),
+    EventKind.RESUMED: ("90", "恢复计时 · w1（网格员）：挂起 90 分钟，办理时限顺延"),
 }
 # Who did each: the resident, the system (scheduler), or the worker.
 BY_RESIDENT = {

@@ -13,6 +13,7 @@ from handlers import texts
 from handlers.notify import announce
 from handlers.refusals import refusal_text
 from models import hotline_orders, tickets
+from models import pause as pausing
 from models.errors import DomainError, Refusal
 from models.events import EventKind
 from models.hotline import HotlineOrder, Request, Routed
@@ -95,6 +96,8 @@ OPS: dict[Action, Op] = {
     Action.CITY_VISIT_CLOSE: lambda u, t, p: hotline_orders.record_visit(
         u, hotline_orders.Visit(_city(u, t).number, True, True, True)
     ),
+    Action.PAUSE: lambda u, t, p: pausing.pause(u, t.id, p.admin, u.now + timedelta(days=2), "等待居民"),
+    Action.RESUME: lambda u, t, p: pausing.resume(u, _paused(u, t).id, p.admin),
     Action.CITY_VISIT_REOPEN: lambda u, t, p: hotline_orders.record_visit(
         u, hotline_orders.Visit(_city(u, t).number, True, False, False)
     ),
@@ -152,6 +155,8 @@ CHECKS: dict[Action, Callable[[Ticket, Unit], bool]] = {
     Action.EXTEND_APPROVE: lambda t, u: t.city_due_at == LATER and (t.due_at is None or t.due_at <= LATER),
     Action.EXTEND_REFUSE: lambda t, u: _city(u, t).extend_state == Request.REFUSED,
     Action.CITY_VISIT_CLOSE: lambda t, u: t.rating == Rating.DOUBLE_YES and t.closed_at == u.now,
+    Action.PAUSE: lambda t, u: t.paused_at == u.now and t.next_check_at == t.pause_until,
+    Action.RESUME: lambda t, u: t.paused_at is None and t.paused_seconds == 3600,
     Action.CITY_VISIT_REOPEN: lambda t, u: t.closed_at is None and t.level == 1 and t.handler_id is not None,
 }
 LATER = datetime(2030, 1, 1, 15, 59, 59, tzinfo=UTC)
@@ -174,6 +179,12 @@ def _city(u: Unit, t: Ticket) -> HotlineOrder:
         u.session.add(order)
         u.session.flush()
     return order
+
+
+def _paused(u: Unit, t: Ticket) -> Ticket:
+    """The ticket as paused an hour ago."""
+    t.paused_at, t.pause_until = u.now - timedelta(hours=1), u.now + timedelta(days=1)
+    return t
 
 
 def _asked(u: Unit, t: Ticket) -> HotlineOrder:

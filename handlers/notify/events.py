@@ -22,6 +22,7 @@ from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
 from .city import CITY_SAY
 from .deliver import card_text, mark_moved, post_card, refresh_card, to_handler, to_person, to_resident
+from .pause import PAUSE_SAY
 
 
 def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
@@ -337,6 +338,7 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.RELEASED: _released,
     EventKind.UNFOLLOWED: _unfollowed,
     **CITY_SAY,  # city hotline orders: 退单, 延期, the city's 回访
+    **PAUSE_SAY,  # 挂起 and resuming
 }
 
 

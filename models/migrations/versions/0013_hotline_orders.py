@@ -2,7 +2,9 @@
 
 A city order (12345 接诉即办) is a ticket with a row in hotline_orders: the city's number,
 dispatch time and deadline, its 退单 / 延期 requests, the formal reply and the city's 回访.
-tickets.city_due_at caps the resolution deadline at the city's 办结时限.
+tickets.city_due_at caps the resolution deadline at the city's 办结时限; tickets.paused_at,
+pause_until and paused_seconds record 挂起 (the clock stopped while waiting for the resident or a
+third party).
 
 Revision ID: 0013
 Revises: 0010
@@ -29,6 +31,9 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     """Apply this revision."""
     op.add_column("tickets", sa.Column("city_due_at", models.base.UTCDateTime(), nullable=True))
+    op.add_column("tickets", sa.Column("paused_at", models.base.UTCDateTime(), nullable=True))
+    op.add_column("tickets", sa.Column("pause_until", models.base.UTCDateTime(), nullable=True))
+    op.add_column("tickets", sa.Column("paused_seconds", _ID, server_default="0", nullable=False))
     op.create_table(
         "hotline_orders",
         sa.Column("id", _ID, nullable=False),
@@ -67,4 +72,7 @@ def downgrade() -> None:
     """Revert this revision."""
     op.drop_table("hotline_orders")
     with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("paused_seconds")
+        batch.drop_column("pause_until")
+        batch.drop_column("paused_at")
         batch.drop_column("city_due_at")
