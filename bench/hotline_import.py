@@ -112,17 +112,10 @@ def main() -> None:
             url = fresh_database(backend)
             asyncio.run(prepare(url))
             for run in ("first", "again (all known)"):
-                seconds, mb, summary = run_import(url, path)
+                seconds, cpu, mb, summary = run_import(url, path)
+                rate = f"{args.rows / seconds:,.0f}"
                 rows.append(
-                    (
-                        backend,
-                        run,
-                        args.rows,
-                        f"{seconds:.1f}",
-                        f"{args.rows / seconds:,.0f}",
-                        f"{mb:.0f}",
-                        summary,
-                    )
+                    (backend, run, args.rows, f"{seconds:.1f}", f"{cpu:.1f}", rate, f"{mb:.0f}", summary)
                 )
     print(table(["backend", "import", "rows", "wall s", "CPU s", "rows/s", "peak MB", "summary"], rows))
     print(f"target: {args.rows} rows in under {TARGET_SECONDS:.0f} s and under {TARGET_MB:.0f} MB")
