@@ -481,6 +481,7 @@ WEB_FILTER = {
     "page": "页码",
     "stats": "统计周期或社区",
 }
+WEB_APPROX = "按地址估计的位置（网格中心）"
 WEB_FIELD_WORKER = "网格员"
 WEB_FIELD_FOLLOWER = "关注人"
 WEB_FIELD_MERGE_INTO = "目标工单编号"

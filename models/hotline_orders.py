@@ -9,14 +9,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from . import points, tickets
-from .datafiles.addresses import MatchKind
+from .address_place import place
 from .errors import BadInput, InvalidTransition, NotFound, Refusal
 from .events import Happened
 from .hotline import HotlineOrder, Request, Routed
 from .hotline_rows import OrderRow
 from .people import API_CHANNEL, get_or_create_person
 from .refdata import catalogue
-from .routing import Router, router_for
+from .routing import router_for
 from .store.unit_of_work import Unit
 from .tables import CITY_SOURCE, Person, Rating, Status, Ticket
 from .ticket_states import Action, get, load, refuse_state, transition
@@ -77,12 +77,6 @@ class Categories:
         return self.fallback, True
 
 
-def route_address(u: Unit, address: str, router: Router | None = None) -> tuple[int, Routed]:
-    """A grid by the territory's 小区 / road / building names, else the subdistrict for the dispatchers."""
-    match = (router or router_for(u.tree)).match_address(address)
-    if match.kind == MatchKind.ONE:
-        return match.area_ids[0], Routed.NAME
-    return u.tree.top().id, Routed.UNROUTED
 
 
 class Filer:
@@ -102,11 +96,15 @@ class Filer:
         code, fell_back = self.categories.code(row.category)
         if fell_back:
             self.out.fell_back[row.category] = code
-        area_id, routed = route_address(u, row.address, self.router)
+        placed = place(u, row.address, self.router)
+        area_id = placed.area_id if placed.area_id is not None else u.tree.top().id
+        routed = Routed.NAME if placed.area_id is not None else Routed.UNROUTED
         draft = tickets.Draft(
             category_code=code,
             description=row.description,
             area_id=area_id,
+            lat=placed.lat,
+            lon=placed.lon,
             address=row.address,
             phone=row.phone,
             source=CITY_SOURCE,
@@ -114,6 +112,7 @@ class Filer:
         )
         ticket = tickets.create(u, self.caller, draft)
         ticket.city_due_at = row.deadline
+        ticket.location_approx = placed.lat is not None
         u.session.add(
             HotlineOrder(
                 ticket_id=ticket.id,

@@ -244,6 +244,8 @@ class Ticket(Base):
     paused_at: Mapped[datetime | None]
     pause_until: Mapped[datetime | None]
     paused_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    # lat/lon are a grid's centre found from a typed address (0013), not a point the resident sent.
+    location_approx: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class TicketEvent(Base):

@@ -130,6 +130,7 @@ async def test_import_routes_by_address_posts_cards_and_is_idempotent(
     t = h.ticket(first)
     assert (t.source, t.contact_name, t.phone, t.status) == ("12345", "李女士", "13912345678", "open")
     assert t.city_due_at is not None and t.city_due_at.astimezone(ZONE).hour == 18
+    assert t.location_approx and t.lat is not None  # on the map at its grid's centre
     card = h.to("@siji1")[-1]
     assert f"#{first}" in card and "12345市级工单" in card and "13912345678" not in card
     unrouted = ticket_of(h, "BJ2026112300003")

@@ -284,6 +284,7 @@ def map_page(office: Office) -> Any:
                     .limit(MAP_LIMIT)
                 )
             )
+            approx = {t.id for t in found if t.location_approx}
             markers = [
                 {
                     "id": r.id,
@@ -291,7 +292,8 @@ def map_page(office: Office) -> Any:
                     "lon": r.lon,
                     "color": OVERDUE if r.overdue else MARKER.get(r.status, "#777"),
                     "label": f"#{r.id} {r.category} · {r.status_label}"
-                    + (f" · {texts.WEB_OVERDUE}" if r.overdue else ""),
+                    + (f" · {texts.WEB_OVERDUE}" if r.overdue else "")
+                    + (f" · {texts.WEB_APPROX}" if r.id in approx else ""),
                 }
                 for r in present.rows(u, found)
             ]

@@ -34,6 +34,9 @@ def upgrade() -> None:
     op.add_column("tickets", sa.Column("paused_at", models.base.UTCDateTime(), nullable=True))
     op.add_column("tickets", sa.Column("pause_until", models.base.UTCDateTime(), nullable=True))
     op.add_column("tickets", sa.Column("paused_seconds", _ID, server_default="0", nullable=False))
+    op.add_column(
+        "tickets", sa.Column("location_approx", sa.Boolean(), server_default=sa.text("false"), nullable=False)
+    )
     op.create_table(
         "hotline_orders",
         sa.Column("id", _ID, nullable=False),
@@ -72,6 +75,7 @@ def downgrade() -> None:
     """Revert this revision."""
     op.drop_table("hotline_orders")
     with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("location_approx")
         batch.drop_column("paused_seconds")
         batch.drop_column("pause_until")
         batch.drop_column("paused_at")
