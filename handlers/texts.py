@@ -756,3 +756,17 @@ RESUME_DONE = "工单 #{id} 已恢复计时，办理时限：{due}。"
 R_PAUSED = "您的工单 #{id} 暂时挂起：{reason}。预计 {until} 前继续办理。"
 R_RESUMED = "您的工单 #{id} 已继续办理。"
 W_RESUMED = "工单 #{id} 挂起到期，已恢复计时，办理时限：{due}。"
+CITY_NOT_SIGNED = "未签收"
+CITY_FIELDS = {
+    "number": "市级工单编号",
+    "dispatched": "派单时间",
+    "deadline": "市级办结时限",
+    "signed": "签收",
+    "category": "市级问题分类",
+    "return": "退单",
+    "extend": "延期",
+    "reply": "回复市级平台",
+    "visit": "市级回访",
+    "paused": "挂起至",
+}
+CITY_VISIT_WORDS = "响应{}，解决{}，满意{}"

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from bot import cli, cli_hotline
 from bot.config import HotlineConfig, HotlineSource
+from handlers import texts
 from models.clock import SystemClock
 from models.hotline import HotlineOrder
 from models.tables import PointsEntry, Ticket
 
 from .cityfake import KEY_ID, SECRET, City
 from .harness import Harness
-from .office import client, office_config
+from .office import client, office_config, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -171,3 +172,8 @@ async def test_bad_pushes_are_refused_and_change_nothing(town: Harness) -> None:
         early = await city.push_results(http, [(one.number, True, True, True)])
         assert early.status_code == 422  # not resolved yet: nothing to visit
     assert len(placed(h)) == 1
+    [(tid, _, _)] = placed(h).values()
+    async with client(h) as http:
+        await sign_in(h, http, "admin")
+        page = (await http.get(f"/office/tickets/{tid}")).text
+    assert one.number in page and texts.CITY_FIELDS["deadline"] in page and texts.CITY_NOT_SIGNED in page

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from handlers import moving, texts
+from handlers.hotline_text import city_facts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, due_text
 from models import tickets
@@ -111,6 +112,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
     )
     return {
         "t": ticket,
+        "city": city_facts(u, ticket),
         "row": present.rows(u, [ticket])[0],
         "area": area_label(u, ticket.area_id),
         "due": due_text(u, ticket),
