@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in (cli_demo, cli_doctor, cli_qr, cli_wechat):
         module.register(sub, common, _config)
+    from . import cli_hotline  # the city's 12345 orders: import, results, replies
+
+    cli_hotline.register(sub, common, _config)
     return parser
 
 

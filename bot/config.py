@@ -100,6 +100,22 @@ class Open311Config:
     rate_limit: str = "20/minute"  # POSTs per key, in the `limits` notation ("20/minute;200/day")
 
 
+@dataclass(frozen=True)
+class HotlineSource:
+    """One city platform that pushes orders: its name (the orders' source) and its signing secret."""
+
+    name: str
+    secret: str
+
+
+@dataclass
+class HotlineConfig:
+    """[hotline]: the city's 12345 platform pushing orders and 回访 results (on when a source is set)."""
+
+    sources: dict[str, HotlineSource] = field(default_factory=dict)  # key id -> source
+    max_skew_seconds: int = 300  # a push's timestamp may be this far from ours (replays are refused)
+
+
 @dataclass
 class Config:
     """Everything Jiesu reads from its config file."""
@@ -114,6 +130,7 @@ class Config:
     http_listen: str = "127.0.0.1:8080"
     web: WebConfig = field(default_factory=WebConfig)
     open311: Open311Config = field(default_factory=Open311Config)
+    hotline: HotlineConfig = field(default_factory=HotlineConfig)
     seed_demo: bool = True
     demo_given: bool = False  # [subdistrict] demo is written in the file (jiesu run seeds only then)
     warnings: list[str] = field(default_factory=list)  # keys in the file that nothing reads
@@ -250,6 +267,8 @@ def _sla(raw: _Table) -> SlaPolicy:
         key: parse_duration(s.get(key, default), f"sla.{key}")
         for key, default in (
             ("claim_within", "2h"),
+            ("sign_within", "30m"),
+            ("max_pause", "15d"),
             ("progress_push_every", "1d"),
             ("overdue_repeat", "1d"),
             ("scan_every", "1m"),
@@ -261,6 +280,8 @@ def _sla(raw: _Table) -> SlaPolicy:
         )
     return SlaPolicy(
         claim_within=positive["claim_within"],
+        sign_within=positive["sign_within"],
+        max_pause=positive["max_pause"],
         reminder_fractions=tuple(sorted(fractions)),
         followup_reminder_after=parse_duration(
             s.get("followup_reminder_after", "24h"), "sla.followup_reminder_after"
@@ -306,12 +327,14 @@ def _storage(raw: _Table) -> StoragePolicy:
 def _points(raw: _Table) -> PointsPolicy:
     p = _section(raw, "points")
     base = PointsPolicy()
-    return PointsPolicy(
-        **{
-            k: _whole(p.get(k, getattr(base, k)), f"points.{k}")
-            for k in ("close", "double_yes", "grab", "meet", "overdue")
-        }
-    )
+    whole = {
+        k: _whole(p.get(k, getattr(base, k)), f"points.{k}")
+        for k in ("close", "double_yes", "grab", "meet", "overdue", "city_double_yes")
+    }
+    chat_double_yes = p.get("chat_double_yes", base.chat_double_yes)
+    if not isinstance(chat_double_yes, bool):
+        raise ConfigError(f"points.chat_double_yes: expected true or false, got {chat_double_yes!r}")
+    return PointsPolicy(chat_double_yes=chat_double_yes, **whole)
 
 
 def _telegram_ids(values: Any, key: str) -> list[int]:
@@ -372,6 +395,26 @@ def _open311(raw: _Table) -> Open311Config:
     except ValueError:
         raise ConfigError(f'open311.rate_limit: expected e.g. "20/minute", got {rate!r}') from None
     return Open311Config(api_keys=keys, jurisdiction_id=str(o.get("jurisdiction_id", "")), rate_limit=rate)
+
+
+def _hotline(raw: _Table) -> HotlineConfig:
+    h = _section(raw, "hotline")
+    sources: dict[str, HotlineSource] = {}
+    for entry in h.get("sources", []):
+        if not isinstance(entry, dict) or not all(entry.get(k) for k in ("name", "key", "secret")):
+            raise ConfigError(
+                "hotline.sources: each entry needs a name, a key and a secret, "
+                "e.g. {name='12345', key='bj12345', secret='…'}"
+            )
+        if len(str(entry["secret"])) < 16:
+            raise ConfigError(
+                f"hotline.sources: the secret of {entry['name']!r} must be at least 16 characters"
+            )
+        sources[str(entry["key"])] = HotlineSource(str(entry["name"])[:80], str(entry["secret"]))
+    skew = _whole(h.get("max_skew_seconds", 300), "hotline.max_skew_seconds")
+    if not 10 <= skew <= 3600:
+        raise ConfigError(f"hotline.max_skew_seconds: expected 10 to 3600, got {skew}")
+    return HotlineConfig(sources=sources, max_skew_seconds=skew)
 
 
 def _template_fields(value: Any) -> dict[str, str]:
@@ -462,6 +505,7 @@ def load(
         http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
         web=web,
         open311=_open311(raw),
+        hotline=_hotline(raw),
         seed_demo=bool(sub.get("demo", True)),
         demo_given="demo" in sub,
         delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),

@@ -175,6 +175,32 @@ def _unfollowed(u: Unit, note: str | None) -> str:
     return texts.HISTORY_DETAIL["unfollowed"].format(name=person_name(u.session, follower))
 
 
+def _city_request(u: Unit, note: str | None) -> str:
+    return texts.HISTORY_DETAIL["city_request"].format(note=note or "")
+
+
+def _extension(u: Unit, note: str | None) -> str:
+    day, said = _split(note, ": ")
+    return texts.HISTORY_DETAIL["extension"].format(date=day, note=said)
+
+
+def _city_visit(u: Unit, note: str | None) -> str:
+    flags = (note or "nnn").ljust(3, "n")
+    words = [texts.ANSWER.get(c, c) for c in flags[:3]]
+    return texts.HISTORY_DETAIL["city_visit"].format(
+        responded=words[0], resolved=words[1], satisfied=words[2]
+    )
+
+
+def _paused(u: Unit, note: str | None) -> str:
+    day, said = _split(note, ": ")
+    return texts.HISTORY_DETAIL["paused"].format(date=day, note=said)
+
+
+def _resumed(u: Unit, note: str | None) -> str:
+    return texts.HISTORY_DETAIL["resumed"].format(minutes=note or "0")
+
+
 def _nothing(u: Unit, note: str | None) -> str:
     return ""
 
@@ -207,6 +233,15 @@ DETAIL: dict[EventKind, Callable[[Unit, str | None], str]] = {
     EventKind.PHONE_FOLLOWUP: _phone_followup,
     EventKind.RELEASED: _released,
     EventKind.UNFOLLOWED: _unfollowed,
+    EventKind.RETURN_ASKED: _city_request,
+    EventKind.RETURNED: _city_request,
+    EventKind.RETURN_REFUSED: _city_request,
+    EventKind.EXTENSION_ASKED: _extension,
+    EventKind.EXTENDED: _extension,
+    EventKind.EXTENSION_REFUSED: _city_request,
+    EventKind.CITY_VISIT: _city_visit,
+    EventKind.PAUSED: _paused,
+    EventKind.RESUMED: _resumed,
 }
 
 

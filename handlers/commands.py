@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from handlers import texts
 
-from . import admin, audit, moving, normalise, privacy, resident, staff, web
+from . import admin, audit, hotline, moving, normalise, pausing, privacy, resident, staff, web
 from .normalise import PLAIN, Shape
 from .report import scene
 from .spec import Spec, Who
@@ -41,6 +41,8 @@ SPECS: tuple[Spec, ...] = (
     *moving.SPECS,
     *web.SPECS,
     *privacy.SPECS,
+    *hotline.SPECS,
+    *pausing.SPECS,
     staff.CLOSE,
 )
 

@@ -13,6 +13,7 @@ STATUS = {
     "withdrawn": "已撤回",
     "rejected": "已驳回",
     "merged": "已合并",
+    "returned": "已退回市级平台",
 }
 CARD_STATUS = {**STATUS, "resolved": "已办结，待居民确认"}
 TIER = {
@@ -23,7 +24,14 @@ TIER = {
 }
 TIER_SHORT = {"simple": "简单", "difficult": "复杂", "pending": "暂难解决", "none": "建议"}
 RATING = {"double_yes": "双是（已解决、满意）", "unsatisfied": "已解决但不满意", "unrated": "未评价"}
-SOURCE = {"self": "本人反映", "visit": "夜访", "phone": "电话", "walkin": "来访", "other": "其他"}
+SOURCE = {
+    "self": "本人反映",
+    "visit": "夜访",
+    "phone": "电话",
+    "walkin": "来访",
+    "other": "其他",
+    "12345": "12345市级工单",
+}
 LEVEL = {0: "网格", 1: "社区", 2: "街道科室", 3: "街道领导"}
 
 # --- menu and help ---------------------------------------------------------
@@ -270,6 +278,7 @@ POINTS_REASON = {
     "grab": "抢单",
     "meet": "见面",
     "overdue": "超期扣分",
+    "city_double_yes": "市级考核双是加分",
 }
 RANK_HEADER = "积分排行（{period}）："
 RANK_LINE = "{pos}. {name} {points} 分"
@@ -449,6 +458,15 @@ EVENT = {
     "phone_followup": ("电话回访", "电话回访"),
     "released": ("退回待抢单", "重新安排网格员"),
     "unfollowed": ("取消关注", "取消关注"),
+    "return_asked": ("申请退单", "申请退单"),
+    "returned": ("退单（已批准）", "退回市级平台"),
+    "return_refused": ("退单申请未获批准", "退单申请未获批准"),
+    "extension_asked": ("申请延期", "申请延期"),
+    "extended": ("延期（已批准）", "延期"),
+    "extension_refused": ("延期申请未获批准", "延期申请未获批准"),
+    "city_visit": ("市级回访", "市级回访"),
+    "paused": ("挂起", "挂起"),
+    "resumed": ("恢复计时", "继续办理"),
 }
 EVENT_NAME = {kind: name for kind, (name, _) in EVENT.items()}
 EVENT_TOLD = {kind: told for kind, (_, told) in EVENT.items()}  # to the resident
@@ -469,6 +487,7 @@ WEB_FILTER = {
     "page": "页码",
     "stats": "统计周期或社区",
 }
+WEB_APPROX = "按地址估计的位置（网格中心）"
 WEB_FIELD_WORKER = "网格员"
 WEB_FIELD_FOLLOWER = "关注人"
 WEB_FIELD_MERGE_INTO = "目标工单编号"
@@ -612,8 +631,14 @@ HISTORY_DETAIL = {
     "phone_followup": "：{question}{answer}",
     "released": "：原办理人 {name} 不再负责，退回待抢单",
     "followed": "：{name} 反映了同一问题",
+    "city_request": "：{note}",
+    "extension": "：延至 {date}，{note}",
+    "city_visit": "：响应{responded}，解决{resolved}，满意{satisfied}",
+    "paused": "：至 {date}，{note}",
+    "resumed": "：挂起 {minutes} 分钟，办理时限顺延",
 }
 FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
+ANSWER = {"y": "是", "n": "否"}
 LEDGER_HEADER = "积分明细（共 {count} 条，合计 {total} 分，第 {page}/{pages} 页）："
 LEDGER_LINE = "{time} {reason} {delta} 分{ticket}"
 LEDGER_TICKET = " · 工单 #{id}"
@@ -811,3 +836,76 @@ MYDATA_NOTHING = "无个人信息"
 MYDATA_UNTIL = "将于 {day} 删除"
 MYDATA_OPEN = "办结后按期删除"
 MYDATA_NO_TICKETS = "您还没有反映过问题。"
+# --- city hotline orders (12345 接诉即办) -----------------------------------------------------
+NOT_DISPATCHER = "只有街道管理员（指挥中心）可以处理市级工单的退单、延期和回复。"
+NOT_CITY_ORDER = "工单 #{id} 不是12345市级工单。"
+REQUEST_PENDING = "工单 #{id} 已有一项申请在等待街道审核。"
+NO_REQUEST = "工单 #{id} 没有待审核的申请。"
+CITY_CARD_TAG = "【12345市级工单 {number}，市级时限 {due}】"
+CITY_UNROUTED = (
+    "12345市级工单 #{id}（{number}）的地址未能对应到网格：{address}\n"
+    "问题：{description}\n请指派：/move {id} 网格代码（/areas 查看代码）。"
+)
+CITY_RETURN_ASKED = (
+    "工单 #{id}（{number}）申请退单，理由：{reason}\n"
+    "同意：/city_return {id} 同意；不同意：/city_return {id} 不同意 理由"
+)
+CITY_RETURN_DONE = "工单 #{id}（{number}）已退回市级平台，理由：{reason}"
+CITY_RETURN_REFUSED = "工单 #{id}（{number}）的退单申请未获批准：{reason}，请继续办理。"
+CITY_EXTENSION_ASKED = (
+    "工单 #{id}（{number}）申请延期至 {date}，理由：{reason}\n"
+    "市级平台批准后：/city_extend {id} 同意 批准文号或说明；不同意：/city_extend {id} 不同意 理由"
+)
+CITY_EXTENDED = "工单 #{id}（{number}）已延期至 {date}（{note}），提醒按新时限发送。"
+CITY_EXTENSION_REFUSED = "工单 #{id}（{number}）的延期申请未获批准：{note}，请按原时限办结。"
+CITY_VISIT_REOPENED = (
+    "工单 #{id}（{number}）市级回访结果：解决{resolved}，满意{satisfied}。"
+    "已转为二次办理（升级至{level}），请尽快处理。"
+)
+CITY_VISIT_DOUBLE_YES = "工单 #{id}（{number}）市级回访双是，加 {points} 分。"
+CITY_USAGE_RETURN = (
+    "/city_return 编号 理由（网格员申请）或 /city_return 编号 同意|不同意 理由（街道管理员）"
+)
+CITY_USAGE_EXTEND = (
+    "/city_extend 编号 日期 理由（申请）或 /city_extend 编号 同意|不同意 说明（街道管理员）"
+)
+CITY_USAGE_REPLY = "/city_reply 编号 回复市级平台的办理情况（街道管理员）"
+CITY_REPLY_SAVED = "工单 #{id} 的回复已保存，将随下次导出或推送发给市级平台。"
+CITY_ASKED_OK = "已提交，等待街道管理员审核。"
+CITY_DECIDED_OK = "已处理。"
+CITY_YES = ("同意", "批准", "yes")
+CITY_NO = ("不同意", "驳回", "no")
+CITY_REQUEST_STATE = {"asked": "申请中", "approved": "已批准", "refused": "未批准"}
+CITY_REPLY_HEADERS = ("工单编号", "办理结果", "办结时间", "承办人", "退单", "延期", "状态")
+CITY_RESULT_HEADERS = {
+    "number": "工单编号",
+    "responded": "是否响应",
+    "resolved": "是否解决",
+    "satisfied": "是否满意",
+}
+
+# --- 挂起 (pausing the clock) ------------------------------------------------------------------
+ALREADY_PAUSED = "工单 #{id} 已经挂起。"
+NOT_PAUSED = "工单 #{id} 没有挂起。"
+PAUSE_TOO_LONG = "挂起最长 {days} 天，请选择更早的日期。"
+PAUSE_USAGE = "/pause 编号 日期 理由（如等待居民或第三方）；/resume 编号 恢复计时"
+RESUME_USAGE = "/resume 编号"
+PAUSE_DONE = "工单 #{id} 已挂起至 {until}，期间不计办理时限。"
+RESUME_DONE = "工单 #{id} 已恢复计时，办理时限：{due}。"
+R_PAUSED = "您的工单 #{id} 暂时挂起：{reason}。预计 {until} 前继续办理。"
+R_RESUMED = "您的工单 #{id} 已继续办理。"
+W_RESUMED = "工单 #{id} 挂起到期，已恢复计时，办理时限：{due}。"
+CITY_NOT_SIGNED = "未签收"
+CITY_FIELDS = {
+    "number": "市级工单编号",
+    "dispatched": "派单时间",
+    "deadline": "市级办结时限",
+    "signed": "签收",
+    "category": "市级问题分类",
+    "return": "退单",
+    "extend": "延期",
+    "reply": "回复市级平台",
+    "visit": "市级回访",
+    "paused": "挂起至",
+}
+CITY_VISIT_WORDS = "响应{}，解决{}，满意{}"

@@ -41,6 +41,13 @@ class Refusal(StrEnum):
     WX_BIND_NOT_STAFF = "WX_BIND_NOT_STAFF"  # id
     MOVE_TARGET_LEVEL = "MOVE_TARGET_LEVEL"  # code
     MOVE_NOT_ACTIVE = "MOVE_NOT_ACTIVE"  # id, status
+    NOT_DISPATCHER = "NOT_DISPATCHER"
+    NOT_CITY_ORDER = "NOT_CITY_ORDER"  # id
+    REQUEST_PENDING = "REQUEST_PENDING"  # id
+    NO_REQUEST = "NO_REQUEST"  # id
+    ALREADY_PAUSED = "ALREADY_PAUSED"  # id
+    NOT_PAUSED = "NOT_PAUSED"  # id
+    PAUSE_TOO_LONG = "PAUSE_TOO_LONG"  # days
 
 
 class DomainError(Exception):

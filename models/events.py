@@ -45,6 +45,16 @@ class EventKind(StrEnum):
     PHONE_FOLLOWUP = "phone_followup"
     RELEASED = "released"
     UNFOLLOWED = "unfollowed"  # a resident stopped following it (or an admin removed him); note: his id
+    # City hotline orders (models/hotline.py): 退单 and 延期 asked and decided, the city's 回访.
+    RETURN_ASKED = "return_asked"  # note: the reason
+    RETURNED = "returned"  # note: the reason, now part of the reply to the city
+    RETURN_REFUSED = "return_refused"  # note: why not
+    EXTENSION_ASKED = "extension_asked"  # note: "YYYY-MM-DD: reason"
+    EXTENDED = "extended"  # note: "YYYY-MM-DD: the city's approval"
+    EXTENSION_REFUSED = "extension_refused"  # note: why not
+    CITY_VISIT = "city_visit"  # note: "响应 解决 满意" as y/n, e.g. "yyn"
+    PAUSED = "paused"  # 挂起, the clock stops; note: "YYYY-MM-DD: reason" (the limit)
+    RESUMED = "resumed"  # the clock runs again; note: the minutes paused
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).
@@ -72,6 +82,10 @@ STAFF_ONLY = frozenset(
         EventKind.OVERDUE_REMINDED,
         EventKind.PHONE_FOLLOWUP,
         EventKind.UNFOLLOWED,
+        EventKind.RETURN_ASKED,
+        EventKind.RETURN_REFUSED,
+        EventKind.EXTENSION_ASKED,
+        EventKind.EXTENSION_REFUSED,
     }
 )
 

@@ -11,6 +11,10 @@ class SlaPolicy:
     """The "135" deadlines and the reminder/escalation timing."""
 
     claim_within: timedelta = timedelta(hours=2)
+    # A city hotline order's 签收 window (office time, like the claim window it replaces for them).
+    sign_within: timedelta = timedelta(minutes=30)
+    # The longest 挂起 (pause) a handler may ask for; at its end the clock runs again by itself.
+    max_pause: timedelta = timedelta(days=15)
     simple_days: int = 1
     difficult_days: int = 3
     pending_days: int = 5
@@ -49,6 +53,10 @@ class PointsPolicy:
     grab: int = 2
     meet: int = 3
     overdue: int = -5
+    # The city's 回访 of a city order reaching 双是 (是否解决 and 是否满意): paid once, as city_double_yes.
+    city_double_yes: int = 20
+    # Whether a resident's own chat 双是 pays double_yes (as it always has); a city order never pays it twice.
+    chat_double_yes: bool = True
 
 
 @dataclass(frozen=True)

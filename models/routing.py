@@ -81,6 +81,7 @@ class Router:
                 centres.append((grid.id, p.y, p.x))
             if grid.names:
                 names[grid.id] = tuple(grid.names)
+        self.centres = {c[0]: (c[1], c[2]) for c in centres}  # grid id -> its centre, in self.datum
         self._centre_ids = [c[0] for c in centres]
         self._centre_lat = np.array([c[1] for c in centres], dtype=float)
         self._centre_lon = np.array([c[2] for c in centres], dtype=float)

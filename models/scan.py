@@ -23,6 +23,7 @@ from .hours import hold_until
 from .sla import MAX_LEVEL, deadline, is_urgent, next_check, reminder_time
 from .store.unit_of_work import Unit
 from .tables import Person, Rating, Status, Ticket, TicketEvent
+from .ticket_states import Action, transition
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,9 @@ def check(u: Unit, ticket: Ticket) -> None:
     if due is not None and due <= u.now:
         if ticket.status == Status.OPEN:
             _unclaimed(u, ticket)
+        elif ticket.status == Status.CLAIMED and ticket.paused_at is not None:
+            minutes = int((u.now - ticket.paused_at).total_seconds() // 60)
+            transition(u, ticket, Action.RESUME, None, note=str(minutes))  # the pause's limit came
         elif ticket.status == Status.CLAIMED:
             _window(u, ticket)
         elif ticket.status == Status.RESOLVED:

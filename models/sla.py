@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from .hours import add_office_time, is_working_day, next_office_start
 from .policy import SlaPolicy
 from .refdata import catalogue
-from .tables import Status, Ticket, Tier
+from .tables import CITY_SOURCE, Status, Ticket, Tier
 
 # The escalation ladder: 0 grid, 1 community, 2 subdistrict department, 3 subdistrict leadership.
 MAX_LEVEL = 3
@@ -112,8 +113,12 @@ def next_check(ticket: Ticket, policy: SlaPolicy, *, urgent: bool = False) -> da
     if ticket.status == Status.OPEN:
         if tier_days(ticket.tier, policy) is None:
             return None  # suggestions are under no deadline
+        if ticket.source == CITY_SOURCE:  # a city order is to be signed for (签收) within its own window
+            policy = replace(policy, claim_within=policy.sign_within)
         return unclaimed_check(ticket.created_at, ticket.level, ticket.reminders_sent, policy, urgent=urgent)
     if ticket.status == Status.CLAIMED:
+        if ticket.paused_at is not None:
+            return ticket.pause_until  # 挂起: no reminders; at the limit the scan resumes it
         if ticket.due_at is None:
             return None
         start = ticket.window_started_at or ticket.due_at

@@ -31,10 +31,12 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
     REJECTED = "rejected"
     MERGED = "merged"
+    RETURNED = "returned"  # a city order sent back to the city platform (退单), approved
 
 
 ACTIVE = (Status.OPEN, Status.CLAIMED, Status.RESOLVED)
-FINAL = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED, Status.MERGED)
+FINAL = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED, Status.MERGED, Status.RETURNED)
+CITY_SOURCE = "12345"  # Ticket.source of a city hotline order (models/hotline.py)
 
 
 class Tier(StrEnum):
@@ -240,6 +242,15 @@ class Ticket(Base):
     rating: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # A city hotline order's 办结时限 (0013): the resolution deadline never runs past it.
+    city_due_at: Mapped[datetime | None]
+    # 挂起 (0013): paused since (None: the clock runs), until when at most, and the seconds of
+    # pauses already ended (the deadline moved by each on resuming).
+    paused_at: Mapped[datetime | None]
+    pause_until: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    # lat/lon are a grid's centre found from a typed address (0013), not a point the resident sent.
+    location_approx: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class TicketEvent(Base):
@@ -467,3 +478,6 @@ class TicketWord(Base):
     word: Mapped[str] = mapped_column(String(24), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
     private: Mapped[bool] = mapped_column(primary_key=True)
+
+
+from .hotline import HotlineOrder  # noqa: E402, F401  (registers the city orders' table with the others)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any, NoReturn, cast
 
@@ -40,6 +41,17 @@ class Action(StrEnum):
     MOVE_RESOLVED = "move_resolved"
     RECATEGORISE = "recategorise"
     RELEASE = "release"
+    # City hotline orders: 退单 and 延期 (asked by the unit, decided by the dispatchers), the city's 回访.
+    RETURN_ASK = "return_ask"
+    RETURN_APPROVE = "return_approve"
+    RETURN_REFUSE = "return_refuse"
+    EXTEND_ASK = "extend_ask"
+    EXTEND_APPROVE = "extend_approve"
+    EXTEND_REFUSE = "extend_refuse"
+    CITY_VISIT_CLOSE = "city_visit_close"
+    CITY_VISIT_REOPEN = "city_visit_reopen"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 class Right(Enum):
@@ -49,6 +61,8 @@ class Right(Enum):
     ADMIN = "an admin over the ticket's area"
     HANDLER_OR_ADMIN = "the ticket's handler or an admin over its area"
     RESIDENT = "the resident who reported it"
+    DISPATCHER = "an admin of the whole subdistrict (the 指挥中心 that answers to the city)"
+    CITY = "the city platform's 回访 (an import or a push: no person)"
 
 
 class Effect(Enum):
@@ -63,6 +77,10 @@ class Effect(Enum):
     FINISH = "closed_at; no more checks, pushes or follow-up"
     RELEASE = "no handler: the ticket is up for grabs again, its window and deadline run on"
     RETURN_TO_POOL = "back to the pool: no handler, no window; the claim clock starts again from now"
+    EXTEND = "city_due_at moves (given in changes); the deadline follows it, reminders start again"
+    UNCLOSE = "closed_at cleared: a closed city order the city's 回访 sends back for 二次办理"
+    PAUSE = "paused_at and pause_until set (given in changes): no reminders, the scan resumes it at the limit"
+    RESUME = "the window and deadline move by the time paused (never past the city's); reminders follow"
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,27 @@ TRANSITIONS: Mapping[Action, Step] = {
     Action.MOVE_RESOLVED: Step(_from(RESOLVED), None, Right.ADMIN, (), EventKind.MOVED),
     Action.RECATEGORISE: Step(_from(OPEN, CLAIMED, RESOLVED), None, Right.ADMIN, (), EventKind.RECATEGORISED),
     Action.RELEASE: Step(_from(CLAIMED), OPEN, Right.ADMIN, (Effect.RETURN_TO_POOL,), EventKind.RELEASED),
+    Action.RETURN_ASK: Step(_from(OPEN, CLAIMED), None, Right.SCOPE, (), EventKind.RETURN_ASKED),
+    Action.RETURN_APPROVE: Step(
+        _from(OPEN, CLAIMED), Status.RETURNED, Right.DISPATCHER, (Effect.FINISH,), EventKind.RETURNED
+    ),
+    Action.RETURN_REFUSE: Step(_from(OPEN, CLAIMED), None, Right.DISPATCHER, (), EventKind.RETURN_REFUSED),
+    Action.EXTEND_ASK: Step(_from(OPEN, CLAIMED), None, Right.SCOPE, (), EventKind.EXTENSION_ASKED),
+    Action.EXTEND_APPROVE: Step(
+        _from(OPEN, CLAIMED), None, Right.DISPATCHER, (Effect.EXTEND,), EventKind.EXTENDED
+    ),
+    Action.EXTEND_REFUSE: Step(_from(OPEN, CLAIMED), None, Right.DISPATCHER, (), EventKind.EXTENSION_REFUSED),
+    # The city's 回访 of a resolved order (or one closed unrated meanwhile): 双是 closes it, 未解决 or
+    # 不满意 sends it back for 二次办理 one level up, to the same handler.
+    Action.CITY_VISIT_CLOSE: Step(
+        _from(RESOLVED, CLOSED), CLOSED, Right.CITY, (Effect.FINISH,), EventKind.CITY_VISIT
+    ),
+    # 挂起: waiting for the resident or a third party stops the clock, with a reason and a limit.
+    Action.PAUSE: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.PAUSE,), EventKind.PAUSED),
+    Action.RESUME: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.RESUME,), EventKind.RESUMED),
+    Action.CITY_VISIT_REOPEN: Step(
+        _from(RESOLVED, CLOSED), CLAIMED, Right.CITY, (Effect.UNCLOSE, Effect.REOPEN), EventKind.CITY_VISIT
+    ),
 }
 
 
@@ -128,9 +167,18 @@ class _Projected:
         return self._changes[name] if name in self._changes else getattr(self._ticket, name)
 
 
+def _due(u: Unit, view: _Projected, start: datetime) -> datetime | None:
+    """The tier's deadline from start, never past a city order's 办结时限."""
+    due = deadline(start, view.tier, u.rules.sla)
+    city = view.city_due_at
+    if city is None:
+        return due
+    return city if due is None or city < due else due
+
+
 def _window(u: Unit, view: _Projected, changes: dict[str, Any]) -> None:
     changes["window_started_at"] = u.now
-    changes["due_at"] = deadline(u.now, view.tier, u.rules.sla)
+    changes["due_at"] = _due(u, view, u.now)
     changes["reminders_sent"] = 0
 
 
@@ -152,9 +200,33 @@ def _claim(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
 def _redate(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
     view = _Projected(ticket, changes)
     if view.window_started_at is not None:
-        changes["due_at"] = deadline(view.window_started_at, view.tier, u.rules.sla)
+        changes["due_at"] = _due(u, view, view.window_started_at)
         changes["reminders_sent"] = 0
         _recheck(u, ticket, changes)
+
+
+def _unclose(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes.update(closed_at=None, rating=None)
+
+
+def _pause(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes["paused_at"] = u.now
+    _recheck(u, ticket, changes)
+
+
+def _resume(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    if ticket.paused_at is None:
+        return
+    paused = u.now - ticket.paused_at
+    changes.update(
+        paused_at=None, pause_until=None, paused_seconds=ticket.paused_seconds + int(paused.total_seconds())
+    )
+    if ticket.window_started_at is not None:
+        changes["window_started_at"] = ticket.window_started_at + paused
+    if ticket.due_at is not None:
+        due = ticket.due_at + paused
+        changes["due_at"] = min(due, ticket.city_due_at) if ticket.city_due_at is not None else due
+    _recheck(u, ticket, changes)
 
 
 def _plan(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
@@ -215,6 +287,10 @@ _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.FINISH: _finish,
     Effect.RELEASE: _release,
     Effect.RETURN_TO_POOL: _return_to_pool,
+    Effect.EXTEND: _redate,
+    Effect.UNCLOSE: _unclose,
+    Effect.PAUSE: _pause,
+    Effect.RESUME: _resume,
 }
 
 
@@ -245,6 +321,11 @@ def check_right(u: Unit, ticket: Ticket, right: Right, actor: Person) -> None:
     elif right == Right.HANDLER_OR_ADMIN:
         if ticket.handler_id != actor.id and not is_admin_over(u, actor, ticket):
             raise NotAllowed(Refusal.NOT_HANDLER, id=ticket.id)
+    elif right == Right.DISPATCHER:
+        if not has_role(u.session, actor.id, Role.ADMIN, u.tree, u.tree.top().id):
+            raise NotAllowed(Refusal.NOT_DISPATCHER)
+    elif right == Right.CITY:
+        raise NotAllowed(Refusal.NOT_ADMIN)  # only the city's own 回访 results, never a person
     elif ticket.resident_id != actor.id:  # someone else's ticket: reveal nothing about it
         raise NotFound(Refusal.NOT_FOUND, id=ticket.id)
 

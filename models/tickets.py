@@ -19,7 +19,18 @@ from .refdata import catalogue
 from .sla import is_urgent, next_check
 from .store.prepared import Prepared
 from .store.unit_of_work import Unit
-from .tables import ACTIVE, FINAL, Person, Rating, Status, Ticket, TicketEvent, TicketFollower, Tier
+from .tables import (
+    ACTIVE,
+    CITY_SOURCE,
+    FINAL,
+    Person,
+    Rating,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    Tier,
+)
 from .ticket_states import Action, allowed, get, is_admin_over, load, refuse_state, transition
 
 __all__ = ["Draft", "get", "is_admin_over"]
@@ -299,7 +310,7 @@ def close(u: Unit, ticket: Ticket, actor: Person | None, rating: Rating) -> Tick
         rules = u.rules.points
         points.award(u.session, paid, ticket.id, rules.close, "close", u.now)
         earned = rules.close
-        if rating == Rating.DOUBLE_YES:
+        if rating == Rating.DOUBLE_YES and rules.chat_double_yes and ticket.source != CITY_SOURCE:
             points.award(u.session, paid, ticket.id, rules.double_yes, "double_yes", u.now)
             earned += rules.double_yes
     transition(

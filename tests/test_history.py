@@ -51,6 +51,18 @@ EVERY_KIND: dict[EventKind, tuple[str | None, str]] = {
     EventKind.PHONE_FOLLOWUP: ("2:n", "电话回访 · w1（网格员）：对这次办理满意吗？不满意"),
     EventKind.RELEASED: ("PREVIOUS", "退回待抢单 · w1（网格员）：原办理人 w2 不再负责，退回待抢单"),
     EventKind.UNFOLLOWED: ("PREVIOUS", "取消关注 · w1（网格员）：w2 不再关注"),
+    EventKind.RETURN_ASKED: ("非本街道辖区", "申请退单 · w1（网格员）：非本街道辖区"),
+    EventKind.RETURNED: ("非本街道辖区", "退单（已批准） · w1（网格员）：非本街道辖区"),
+    EventKind.RETURN_REFUSED: ("属本辖区", "退单申请未获批准 · w1（网格员）：属本辖区"),
+    EventKind.EXTENSION_ASKED: ("2026-12-10: 需协调", "申请延期 · w1（网格员）：延至 2026-12-10，需协调"),
+    EventKind.EXTENDED: (
+        "2026-12-10: 市级已批准",
+        "延期（已批准） · w1（网格员）：延至 2026-12-10，市级已批准",
+    ),
+    EventKind.EXTENSION_REFUSED: ("市级未批准", "延期申请未获批准 · w1（网格员）：市级未批准"),
+    EventKind.CITY_VISIT: ("yyn", "市级回访 · 系统：响应是，解决是，满意否"),
+    EventKind.PAUSED: ("2026-11-25: 等待居民回家", "挂起 · w1（网格员）：至 2026-11-25，等待居民回家"),
+    EventKind.RESUMED: ("90", "恢复计时 · w1（网格员）：挂起 90 分钟，办理时限顺延"),
 }
 # Who did each: the resident, the system (scheduler), or the worker.
 BY_RESIDENT = {
@@ -61,6 +73,7 @@ BY_RESIDENT = {
     EventKind.WITHDRAWN,
 }
 BY_SYSTEM = {
+    EventKind.CITY_VISIT,
     EventKind.ESCALATED,
     EventKind.OVERDUE,
     EventKind.REMINDED,
@@ -122,7 +135,9 @@ async def test_history_renders_every_event_kind_with_actor_and_content(h: Harnes
         assert line.endswith(said), (kind, line)
         assert line.startswith("11月23日 "), line
     [first] = h.to("admin", await h.say(f"admin: /history {tid}"))
-    assert first.split("\n")[0] == texts.HISTORY_HEADER.format(id=tid, count=len(EventKind), page=1, pages=2)
+    assert first.split("\n")[0] == texts.HISTORY_HEADER.format(
+        id=tid, count=len(EventKind), page=1, pages=-(-len(EventKind) // audit.PAGE)
+    )
 
 
 async def test_history_of_a_real_ticket_shows_reasons_plans_moves_and_followers(h: Harness) -> None:

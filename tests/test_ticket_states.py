@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from handlers import texts
 from handlers.notify import announce
 from handlers.refusals import refusal_text
-from models import tickets
+from models import hotline_orders, tickets
+from models import pause as pausing
 from models.errors import DomainError, Refusal
 from models.events import EventKind
+from models.hotline import HotlineOrder, Request, Routed
 from models.people import find_person
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
@@ -75,6 +77,30 @@ OPS: dict[Action, Op] = {
     Action.MOVE_RESOLVED: lambda u, t, p: relocate(u, t, _siji2(u), p.admin),
     Action.RECATEGORISE: _to_parking,
     Action.RELEASE: lambda u, t, p: tickets.release(u, t.id, p.admin),
+    Action.RETURN_ASK: lambda u, t, p: hotline_orders.ask_return(u, _city(u, t).ticket_id, p.w1, "非本辖区"),
+    Action.RETURN_APPROVE: lambda u, t, p: hotline_orders.decide_return(
+        u, _asked(u, t).ticket_id, p.admin, True
+    ),
+    Action.RETURN_REFUSE: lambda u, t, p: hotline_orders.decide_return(
+        u, _asked(u, t).ticket_id, p.admin, False, "属本辖区"
+    ),
+    Action.EXTEND_ASK: lambda u, t, p: hotline_orders.ask_extension(
+        u, _city(u, t).ticket_id, p.w1, LATER, "需协调"
+    ),
+    Action.EXTEND_APPROVE: lambda u, t, p: hotline_orders.decide_extension(
+        u, _asked(u, t).ticket_id, p.admin, True, "市级已批准"
+    ),
+    Action.EXTEND_REFUSE: lambda u, t, p: hotline_orders.decide_extension(
+        u, _asked(u, t).ticket_id, p.admin, False, "市级未批准"
+    ),
+    Action.CITY_VISIT_CLOSE: lambda u, t, p: hotline_orders.record_visit(
+        u, hotline_orders.Visit(_city(u, t).number, True, True, True)
+    ),
+    Action.PAUSE: lambda u, t, p: pausing.pause(u, t.id, p.admin, u.now + timedelta(days=2), "等待居民"),
+    Action.RESUME: lambda u, t, p: pausing.resume(u, _paused(u, t).id, p.admin),
+    Action.CITY_VISIT_REOPEN: lambda u, t, p: hotline_orders.record_visit(
+        u, hotline_orders.Visit(_city(u, t).number, True, False, False)
+    ),
 }
 # Rows that one operation picks between by the ticket's status (a resolved ticket stays resolved
 # when moved): the operation is refused only from a status neither row allows.
@@ -122,7 +148,51 @@ CHECKS: dict[Action, Callable[[Ticket, Unit], bool]] = {
     ),
     Action.RECATEGORISE: lambda t, u: t.category_code == "parking",
     Action.RELEASE: lambda t, u: t.handler_id is None and t.due_at is None and t.next_check_at is not None,
+    Action.RETURN_ASK: lambda t, u: _city(u, t).return_state == Request.ASKED,
+    Action.RETURN_APPROVE: lambda t, u: t.reason == "非本辖区" and t.next_check_at is None,
+    Action.RETURN_REFUSE: lambda t, u: _city(u, t).return_state == Request.REFUSED,
+    Action.EXTEND_ASK: lambda t, u: _city(u, t).extend_state == Request.ASKED,
+    Action.EXTEND_APPROVE: lambda t, u: t.city_due_at == LATER and (t.due_at is None or t.due_at <= LATER),
+    Action.EXTEND_REFUSE: lambda t, u: _city(u, t).extend_state == Request.REFUSED,
+    Action.CITY_VISIT_CLOSE: lambda t, u: t.rating == Rating.DOUBLE_YES and t.closed_at == u.now,
+    Action.PAUSE: lambda t, u: t.paused_at == u.now and t.next_check_at == t.pause_until,
+    Action.RESUME: lambda t, u: t.paused_at is None and t.paused_seconds == 3600,
+    Action.CITY_VISIT_REOPEN: lambda t, u: t.closed_at is None and t.level == 1 and t.handler_id is not None,
 }
+LATER = datetime(2030, 1, 1, 15, 59, 59, tzinfo=UTC)
+
+
+def _city(u: Unit, t: Ticket) -> HotlineOrder:
+    """The ticket as a city order (its hotline row made on first use)."""
+    order = u.session.scalar(select(HotlineOrder).where(HotlineOrder.ticket_id == t.id))
+    if order is None:
+        order = HotlineOrder(
+            ticket_id=t.id,
+            number=f"T{t.id}",
+            source="test",
+            dispatched_at=u.now,
+            deadline=u.now + timedelta(days=7),
+            category="道路",
+            routed=Routed.NAME,
+            imported_at=u.now,
+        )
+        u.session.add(order)
+        u.session.flush()
+    return order
+
+
+def _paused(u: Unit, t: Ticket) -> Ticket:
+    """The ticket as paused an hour ago."""
+    t.paused_at, t.pause_until = u.now - timedelta(hours=1), u.now + timedelta(days=1)
+    return t
+
+
+def _asked(u: Unit, t: Ticket) -> HotlineOrder:
+    """A city order with a 退单 and a 延期 request waiting for the dispatcher."""
+    order = _city(u, t)
+    order.return_state, order.return_reason = Request.ASKED, "非本辖区"
+    order.extend_state, order.extend_reason, order.extend_to = Request.ASKED, "需协调", LATER
+    return order
 
 
 def bring_to(u: Unit, p: People, status: Status, *, pending: bool = False) -> Ticket:

@@ -12,7 +12,18 @@ from starlette.staticfiles import StaticFiles
 from bot.app import App
 from bot.config import Config
 
-from . import export, open311, pages, photos, saved, second_factor_page, security_page, statistics, today
+from . import (
+    export,
+    hotline_api,
+    open311,
+    pages,
+    photos,
+    saved,
+    second_factor_page,
+    security_page,
+    statistics,
+    today,
+)
 from .auth import login_routes, signed_in
 from .context import HERE, Office
 from .progress import progress
@@ -93,9 +104,11 @@ def routes(app: App, config: Config) -> list[BaseRoute]:
         out += [Mount("/office", app=protected), Route("/t/{token}", progress(office), name="progress")]
     if config.open311.api_keys:
         out.append(Mount("/open311/v2", routes=open311.routes(office)))
+    if config.hotline.sources:
+        out.append(Mount("/hotline/v1", routes=hotline_api.routes(office)))
     return out
 
 
 def enabled(config: Config) -> bool:
     """Tell whether `jiesu run` has web routes to serve even without a chat channel."""
-    return bool(config.web.base_url or config.open311.api_keys)
+    return bool(config.web.base_url or config.open311.api_keys or config.hotline.sources)

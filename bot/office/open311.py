@@ -22,6 +22,7 @@ from handlers.notify import post_card
 from handlers.refusals import refusal_text
 from handlers.render import area_label
 from models import office, tickets
+from models.address_place import place
 from models.errors import DomainError
 from models.geo import Datum, convert
 from models.people import API_CHANNEL, get_or_create_person
@@ -379,6 +380,11 @@ def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
         if route.how == How.OUTSIDE:  # as the chat wizard says it
             raise ApiError(400, texts.OUT_OF_AREA.format(subdistrict=u.tree.top().name))
         routed = route.area_id
+    approx = False
+    if routed is None and lat is None and address is not None:
+        # Only a typed address: the grid whose 小区 / road names it names, at its centre (approximate).
+        placed = place(u, address)
+        routed, lat, lon, approx = placed.area_id, placed.lat, placed.lon, placed.lat is not None
     area = u.tree.by_id[routed] if routed is not None else u.tree.top()
     media_url = _media_url(form)
     name = " ".join(p for p in (_text(form, "last_name", 40), _text(form, "first_name", 40)) if p) or None
@@ -400,6 +406,7 @@ def create_request(u: Unit, client: str, form: Any) -> list[dict[str, Any]]:
         ticket = tickets.create(u, resident, draft)
     except DomainError as refusal:
         raise ApiError(400, refusal_text(refusal)) from None
+    ticket.location_approx = approx
     token = office.tracking_token(u.session, ticket, u.now, api_client=client)
     record(
         u.session, u.now, SecurityKind.OPEN311_KEY, source=f"open311:{client}", detail=f"POST #{ticket.id}"

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from handlers import moving, texts
+from handlers.hotline_text import city_facts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, category_name, due_text
 from models import tickets
@@ -122,6 +123,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
     )
     return {
         "t": ticket,
+        "city": city_facts(u, ticket),
         "row": present.rows(u, [ticket])[0],
         "current_resolution": current,
         "past_resolutions": history if ticket.reopen_count else [],
@@ -413,6 +415,7 @@ def map_page(office: Office) -> Any:
                     Ticket.overdue_since,
                     Ticket.due_at,
                     Ticket.created_at,
+                    Ticket.location_approx,
                 )
                 .where(*where)
                 .order_by(Ticket.id.desc())
@@ -427,7 +430,7 @@ def map_page(office: Office) -> Any:
             claim_within = u.rules.sla.claim_within
             names: dict[str, str] = {}
             markers = []
-            for tid, lat, lon, datum, status, code, since, due, created in found:
+            for tid, lat, lon, datum, status, code, since, due, created, approx in found:
                 if lat is None or lon is None:  # pragma: no cover - the query asks for a position
                     continue
                 late = late_values(status, since, due, created, u.now, claim_within)
@@ -441,7 +444,9 @@ def map_page(office: Office) -> Any:
                         "lat": round(lat, 6),
                         "lon": round(lon, 6),
                         "color": OVERDUE if late else MARKER.get(status, "#777"),
-                        "label": label + (f" · {texts.WEB_OVERDUE}" if late else ""),
+                        "label": label
+                        + (f" · {texts.WEB_OVERDUE}" if late else "")
+                        + (f" · {texts.WEB_APPROX}" if approx else ""),
                     }
                 )
             # Boundaries: areas that carry a polygon (none in today's area model) are drawn.

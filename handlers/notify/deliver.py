@@ -13,6 +13,7 @@ from models.tables import Area, Outbox, Person, Status, Ticket
 from models.territory import chats_up_from
 
 from .. import texts
+from ..hotline_text import city_tag
 from ..masking import mask_private
 from ..payloads import FollowerSolved, FollowupSatisfied, FollowupSolved, Grab, PayloadError, Press, unpack
 from ..render import area_label, category_name, fmt_time, person_name, short_description
@@ -122,7 +123,7 @@ def card_text(u: Unit, ticket: Ticket) -> str:
     }
     following = followers.count(u.session, ticket.id)
     affected = texts.CARD_AFFECTED.format(count=following + 1) if following else ""
-    return _card_text(u, ticket, common) + affected
+    return city_tag(u, ticket) + _card_text(u, ticket, common) + affected
 
 
 def _card_text(u: Unit, ticket: Ticket, common: dict[str, object]) -> str:

@@ -22,6 +22,7 @@ from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
 from ..render import area_label, deadline_words, due_text, fmt_time, person_name, role_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
+from .city import CITY_SAY
 from .deliver import (
     card_text,
     mark_moved,
@@ -32,6 +33,7 @@ from .deliver import (
     to_person,
     to_resident,
 )
+from .pause import PAUSE_SAY
 
 
 def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
@@ -346,6 +348,8 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.PHONE_FOLLOWUP: _quiet,
     EventKind.RELEASED: _released,
     EventKind.UNFOLLOWED: _unfollowed,
+    **CITY_SAY,  # city hotline orders: 退单, 延期, the city's 回访
+    **PAUSE_SAY,  # 挂起 and resuming
 }
 
 
