@@ -808,7 +808,6 @@ WEB_2FA_STEPS = (
     "或手动输入密钥，然后填写应用显示的6位数字。"
 )
 WEB_2FA_REQUIRED = "本街道要求管理员使用动态验证码登录，请先完成设置。"
-WEB_2FA_ON = "动态验证码已启用，此后登录需输入验证码。"
 WEB_2FA_ALREADY = "您已启用动态验证码。"
 
 # Personal data (PIPL): /mydata, /erase, and the name an anonymised ticket's resident gets.
