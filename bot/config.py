@@ -372,9 +372,14 @@ def _web(raw: _Table, env: dict[str, str]) -> WebConfig:
     )
 
 
-def _open311(raw: _Table) -> Open311Config:
+def _open311(raw: _Table, env: dict[str, str]) -> Open311Config:
     o = _section(raw, "open311")
     keys: dict[str, str] = {}
+    for pair in filter(None, env.get("JIESU_OPEN311_API_KEYS", "").split(",")):  # name=key,name=key
+        name, sep, key = pair.partition("=")
+        if not sep or not name.strip() or not key.strip():
+            raise ConfigError("JIESU_OPEN311_API_KEYS: expected name=key pairs separated by commas")
+        keys[key.strip()] = name.strip()[:80]
     for entry in o.get("api_keys", []):
         if not isinstance(entry, dict) or not entry.get("key") or not entry.get("name"):
             raise ConfigError(
@@ -458,7 +463,7 @@ def load(
         wechat=_wechat(wx, env),
         http_listen=check_listen(_section(raw, "http").get("listen", "127.0.0.1:8080"), "http.listen"),
         web=web,
-        open311=_open311(raw),
+        open311=_open311(raw, env),
         seed_demo=bool(sub.get("demo", True)),
         demo_given="demo" in sub,
         delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),

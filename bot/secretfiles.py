@@ -21,6 +21,7 @@ SECRETS: dict[str, str] = {
     "JIESU_WECHAT_AES_KEY": "[wechat] encoding_aes_key",
     "JIESU_WEB_SECRET": "[web] secret",
     "JIESU_METRICS_TOKEN": "[metrics] token",
+    "JIESU_OPEN311_API_KEYS": "[open311] api_keys, as name=key,name=key (added to the file's)",
 }
 # Keys of the config file that hold a secret: doctor warns when the file is readable by everyone.
 SECRET_KEYS: tuple[tuple[str, str], ...] = (
