@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from models.messages import Inbound
 
 from . import metrics
 from .logs import new_id, request_id
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -44,16 +47,19 @@ def inbound(msg: Inbound) -> Iterator[Seen]:
     seen = Seen()
     token = _SEEN.set(seen)
     started = time.perf_counter()
-    try:
-        with request_id(message_id(msg)):
+    with request_id(message_id(msg)):
+        try:
             yield seen
-    except SQLAlchemyError:
-        seen.outcome = "error"
-        metrics.database_error("inbound")
-        raise
-    except Exception:
-        seen.outcome = "error"
-        raise
-    finally:
-        _SEEN.reset(token)
-        metrics.inbound(msg.channel, seen.outcome, time.perf_counter() - started)
+        except SQLAlchemyError:
+            seen.outcome = "error"
+            metrics.database_error("inbound")
+            raise
+        except Exception:
+            seen.outcome = "error"
+            raise
+        finally:
+            _SEEN.reset(token)
+            seconds = time.perf_counter() - started
+            metrics.inbound(msg.channel, seen.outcome, seconds)
+            # One line per message, like a web server's access log (no text: it may be personal).
+            log.info("%s %s %s in %.0f ms", msg.channel, msg.chat_kind, seen.outcome, seconds * 1000)

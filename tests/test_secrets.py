@@ -23,7 +23,11 @@ WHERE: dict[str, tuple[Callable[[Config], object], str, object]] = {
     "JIESU_WECHAT_AES_KEY": (lambda c: c.wechat.encoding_aes_key, "aeskey", "aeskey"),
     "JIESU_WEB_SECRET": (lambda c: c.web.secret, "f" * 64, "f" * 64),
     "JIESU_METRICS_TOKEN": (lambda c: c.observe.metrics_token, "scrape-me", "scrape-me"),
-    "JIESU_OPEN311_API_KEYS": (lambda c: c.open311.api_keys, "12345热线=k1,网格=k2", {"k1": "12345热线", "k2": "网格"}),
+    "JIESU_OPEN311_API_KEYS": (
+        lambda c: c.open311.api_keys,
+        "12345热线=k1,网格=k2",
+        {"k1": "12345热线", "k2": "网格"},
+    ),
 }
 
 
@@ -66,7 +70,9 @@ def test_doctor_warns_about_secrets_in_a_world_readable_config(tmp_path: Path) -
     os.chmod(path, 0o644)
     ex = Examination()
     _secrets_file(str(path), ex)
-    assert [(f.kind, f.values["keys"]) for f in ex.findings] == [("secret_readable", "telegram.token, web.secret")]
+    assert [(f.kind, f.values["keys"]) for f in ex.findings] == [
+        ("secret_readable", "telegram.token, web.secret")
+    ]
     os.chmod(path, 0o640)
     ex = Examination()
     _secrets_file(str(path), ex)
