@@ -106,3 +106,34 @@ async def test_a_scrape_after_a_story_shows_every_figure(h: Harness, collected: 
     assert value("jiesu_outbox_oldest_pending_seconds", channel="wechat") >= 300
     assert value("jiesu_web_request_seconds_count", method="GET", route="/healthz", status="200") == 1
     assert value("jiesu_build_info", version=__version__) == 1
+
+
+def test_the_grafana_dashboard_uses_only_metrics_that_exist() -> None:
+    """deploy/grafana-dashboard.json is JSON, and every jiesu_* name in its queries is exported."""
+    import json
+    import re
+    from pathlib import Path
+
+    dashboard = json.loads(
+        (Path(__file__).resolve().parent.parent / "deploy/grafana-dashboard.json").read_text()
+    )
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    names = {n for e in exprs for n in re.findall(r"\bjiesu_\w+", e)}
+    m = metrics.Metrics()
+    known = {s.name for family in m.registry.collect() for s in family.samples}
+    known |= {
+        "jiesu_outbox_depth",
+        "jiesu_outbox_oldest_pending_seconds",
+        "jiesu_open_tickets",
+        "jiesu_overdue_tickets",
+    }
+    known |= {f"{family.name}_total" for family in m.registry.collect() if family.type == "counter"}
+    known |= {f"{family.name}_bucket" for family in m.registry.collect() if family.type == "histogram"}
+    assert names and names <= known, names - known
+    covered = {re.sub(r"_(total|bucket)$", "", n) for n in names}
+    assert {
+        "jiesu_inbound_messages",
+        "jiesu_reply_seconds",
+        "jiesu_delivery_attempts",
+        "jiesu_web_request_seconds",
+    } <= covered
