@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 # How each platform says "this token or secret is not (or no longer) valid" in a delivery's error.
 TOKEN_REFUSED: dict[str, tuple[str, ...]] = {
     "telegram": ("InvalidToken", "Unauthorized"),
-    "wechat": ("40001", "40125", "40164", "41001", "42001", "invalid credential", "invalid appsecret"),
+    # invalid credential, invalid appsecret, IP not on the whitelist, invalid appid
+    "wechat": ("errcode 40001:", "errcode 40125:", "errcode 40164:", "errcode 40013:"),
 }
 
 

@@ -86,6 +86,14 @@ async def test_a_refused_token_is_named_until_a_delivery_succeeds() -> None:
     inner.answer = Delivery(ok=True)
     await watched.deliver(message)
     assert (await get(health))[0] == 200
+    inner.channel = "wechat"
+    wechat = Watched(inner, health)  # type: ignore[arg-type]
+    inner.answer = Delivery(ok=False, error="wechat errcode 45047: out of response count limit")
+    await wechat.deliver(message)
+    assert (await get(health))[0] == 200  # a quota, not the credentials
+    inner.answer = Delivery(ok=False, error="wechat errcode 40001: invalid credential")
+    await wechat.deliver(message)
+    assert (await get(health))[1]["down"] == ["wechat"]
 
 
 class _SlowChannel:
