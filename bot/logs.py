@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 _ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("jiesu_request_id", default=None)
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_BOT_TOKEN = re.compile(r"(?<!\d)(\d{6,12}):[A-Za-z0-9_-]{30,}")  # a Telegram bot token (in a URL, say)
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
@@ -52,7 +53,8 @@ def request_id(value: str) -> Iterator[str]:
 
 
 def scrub(text: str) -> str:
-    """The text with phone numbers and exact addresses masked."""
+    """The text with phone numbers, exact addresses and bot tokens masked."""
+    text = _BOT_TOKEN.sub(r"\1:***", text)
     text = _PHONE.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
     return mask_private(text) if _CJK.search(text) else text
 

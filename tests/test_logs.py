@@ -90,3 +90,7 @@ def test_scrub_masks_phones_and_addresses_but_not_dates_or_ports() -> None:
         == "listening on 127.0.0.1:8080 since 2026-12-07"
     )
     assert "502" not in scrub(f"地址 {ADDRESS}")
+    token = "7000000001:AAF4k3-t0ken_for-jiesu-tests-0123456789"
+    assert scrub(f"POST https://api.telegram.org/bot{token}/getMe") == (
+        "POST https://api.telegram.org/bot7000000001:***/getMe"
+    )
