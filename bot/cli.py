@@ -36,6 +36,7 @@ LAZY: dict[str, tuple[str, str]] = {
     "wechat": ("bot.cli_wechat", "the WeChat official account"),
 }
 ALL = "*"  # build_parser(ALL): every sub-command's real parser (imports every module)
+DB_COMMANDS = ("db",)  # the top-level commands bot.cli_db.register adds (beside db's own)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -102,24 +103,6 @@ def cmd_console(args: argparse.Namespace) -> int:
     return asyncio.run(run_console(config, sys.stdin, sys.stdout, sys.stderr, args.jsonl))
 
 
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    """jiesu db upgrade."""
-    from models.migrations import upgrade
-    from models.store.database import Database
-
-    from .cli_db import applied_since, report_upgrade
-
-    config = _config(args)
-    db = Database(config.database_url)
-    try:
-        with applied_since(db.engine) as applied:
-            upgrade(db.engine)
-    finally:
-        db.close()
-    report_upgrade(db.engine, applied, sys.stdout)
-    return Exit.OK
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """jiesu run: serve the configured channels."""
     from . import cli_territory
@@ -177,12 +160,11 @@ def build_parser(command: str | None = ALL) -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="serve Telegram / WeChat")
     run.set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database maintenance: upgrade, current, history")
-    dbsub = db.add_subparsers(dest="db_command", required=True)
-    up = dbsub.add_parser("upgrade", parents=[common], help="create or migrate the schema")
-    up.set_defaults(func=cmd_db_upgrade)
-    from .cli_db import register as register_db  # db current, db history (light: no app import)
+    if command in (ALL, *DB_COMMANDS):
+        from . import cli_db
 
-    register_db(dbsub, common, _config)
+        dbsub = db.add_subparsers(dest="db_command", required=True)
+        cli_db.register(sub, dbsub, common, _config)  # db upgrade|current|history
     wanted = list(LAZY) if command == ALL else [command] if command in LAZY else []
     for name in wanted:  # the real parsers first: one module may add several commands
         if name not in sub.choices:

@@ -1,23 +1,25 @@
-"""`jiesu db current` and `jiesu db history`, and what `jiesu db upgrade` reports it applied."""
+"""`jiesu db upgrade`, `db current` and `db history`: what is applied, and where a database stands."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from alembic.script import ScriptDirectory
 
     from bot.config import Config
+    from models.store.database import Database
 
 ConfigOf = Callable[[argparse.Namespace], "Config"]
 
 
-def _script() -> Any:
-    """Alembic's view of models/migrations/versions."""
+def _where(db: Database) -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+def _scripts() -> ScriptDirectory:
     from alembic.script import ScriptDirectory
 
     from models.migrations import HERE
@@ -25,71 +27,74 @@ def _script() -> Any:
     return ScriptDirectory(str(HERE))
 
 
-def _where(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+def _doc(scripts: ScriptDirectory, revision: str) -> str:
+    return (scripts.get_revision(revision).doc or "").strip().splitlines()[0]
 
 
-def revisions_between(before: str | None, after: str | None) -> list[Any]:
-    """The revisions after `before` up to `after`, oldest first."""
-    if after is None or before == after:
-        return []
-    script = _script()
-    return list(reversed(list(script.iterate_revisions(after, before or "base"))))
+def cmd_upgrade(config: Config) -> int:
+    """Apply the migrations the database lacks, and say which."""
+    from models.migrations import current, upgrade
+    from models.store.database import Database
+
+    db = Database(config.database_url)
+    try:
+        scripts = _scripts()
+        head = scripts.get_current_head()
+        before = current(db.engine)
+        if before == head:
+            print(f"database at {_where(db)} is up to date (revision {head}); nothing to apply")
+            return 0
+        applied = [s.revision for s in scripts.iterate_revisions(head, before)]
+        upgrade(db.engine)
+    finally:
+        db.close()
+    for revision in reversed(applied):
+        print(f"applied {revision}: {_doc(scripts, revision)}")
+    print(f"database at {_where(db)} upgraded from {before or 'empty'} to {head}")
+    return 0
 
 
-@contextlib.contextmanager
-def applied_since(engine: Engine) -> Iterator[list[str | None]]:
-    """Note the revision before the block and after it: [before, after]."""
-    from models.migrations import current
-
-    marks: list[str | None] = [current(engine)]
-    yield marks
-    marks.append(current(engine))
-
-
-def report_upgrade(engine: Engine, marks: list[str | None], out: TextIO) -> None:
-    """One line per migration applied, then where the database stands."""
-    before, after = marks[0], marks[-1]
-    applied = revisions_between(before, after)
-    for rev in applied:
-        out.write(f"applied {rev.revision}: {rev.doc}\n")
-    where = _where(engine)
-    if applied:
-        out.write(f"database at {where} upgraded from {before or 'empty'} to {after}\n")
-    else:
-        out.write(f"database at {where} was already at {after}; nothing to apply\n")
-
-
-def cmd_current(args: argparse.Namespace, config_of: ConfigOf) -> int:
-    """jiesu db current: the revision the database is at, and whether it is the latest."""
+def cmd_current(config: Config) -> int:
+    """Print the database's revision and whether it is this version's head."""
     from models.migrations import current
     from models.store.database import Database
 
-    db = Database(config_of(args).database_url)
+    db = Database(config.database_url)
     try:
-        at = current(db.engine)
+        revision = current(db.engine)
     finally:
         db.close()
-    head = _script().get_current_head()
-    state = "empty (no schema yet)" if at is None else at
-    if at == head:
-        state += " (latest)"
-    elif at is not None:
-        state += f" (behind: the latest is {head}; run jiesu db upgrade)"
-    print(f"database at {_where(db.engine)}: {state}")
+    head = _scripts().get_current_head()
+    if revision is None:
+        print(f"no Jiesu schema at {_where(db)}: jiesu db upgrade creates it")
+        return 1
+    state = "up to date" if revision == head else f"behind: jiesu db upgrade brings it to {head}"
+    print(f"{revision} ({state})")
     return 0
 
 
-def cmd_history(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    """jiesu db history: every migration this version carries, oldest first."""
-    for rev in reversed(list(_script().walk_revisions())):
-        out.write(f"{rev.revision}  {rev.doc}\n")
+def cmd_history(config: Config) -> int:
+    """List every migration, oldest first, marking the database's revision."""
+    from models.migrations import current
+    from models.store.database import Database
+
+    db = Database(config.database_url)
+    try:
+        revision = current(db.engine)
+    finally:
+        db.close()
+    scripts = _scripts()
+    for step in reversed(list(scripts.walk_revisions())):
+        mark = "  <- database" if step.revision == revision else ""
+        print(f"{step.revision}  {_doc(scripts, step.revision)}{mark}")
     return 0
 
 
-def register(dbsub: Any, common: argparse.ArgumentParser, config_of: ConfigOf) -> None:
-    """Add `db current` and `db history` beside `db upgrade`."""
-    cur = dbsub.add_parser("current", parents=[common], help="print the schema revision the database is at")
-    cur.set_defaults(func=lambda args: cmd_current(args, config_of))
-    hist = dbsub.add_parser("history", help="list the migrations this version carries")
-    hist.set_defaults(func=cmd_history)
+def register(sub: Any, dbsub: Any, common: argparse.ArgumentParser, config_of: ConfigOf) -> None:
+    """Add db upgrade/current/history to the parsers."""
+    up = dbsub.add_parser("upgrade", parents=[common], help="create or migrate the schema")
+    up.set_defaults(func=lambda a: cmd_upgrade(config_of(a)))
+    cur = dbsub.add_parser("current", parents=[common], help="the database's schema revision")
+    cur.set_defaults(func=lambda a: cmd_current(config_of(a)))
+    hist = dbsub.add_parser("history", parents=[common], help="every migration, oldest first")
+    hist.set_defaults(func=lambda a: cmd_history(config_of(a)))

@@ -153,17 +153,20 @@ def test_the_web_office_needs_a_lasting_secret(tmp_path: Path, capsys: pytest.Ca
 
 def test_db_upgrade_says_what_it_applied_then_current_and_history(empty_db_url: str, tmp_path: Path) -> None:
     """upgrade lists each migration, then says nothing is left; current and history name revisions."""
+    assert run(tmp_path, "db", "current", "--db", empty_db_url).returncode == 1  # no schema yet
     first = run(tmp_path, "db", "upgrade", "--db", empty_db_url)
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0] == "applied 0001: initial schema"
     assert lines[-1].endswith("upgraded from empty to 0010")
     again = run(tmp_path, "db", "upgrade", "--db", empty_db_url)
-    assert again.stdout.strip().endswith("was already at 0010; nothing to apply")
-    current = run(tmp_path, "db", "current", "--db", empty_db_url)
-    assert current.stdout.strip().endswith(": 0010 (latest)")
-    history = run(tmp_path, "db", "history").stdout.splitlines()
-    assert history[0].startswith("0001  ") and history[-1].startswith("0010  ")
+    assert again.stdout.strip().endswith("is up to date (revision 0010); nothing to apply")
+    assert run(tmp_path, "db", "current", "--db", empty_db_url).stdout == "0010 (up to date)\n"
+    history = run(tmp_path, "db", "history", "--db", empty_db_url).stdout.splitlines()
+    assert (
+        history[0] == "0001  initial schema"
+        and history[-1] == "0010  " + lines[-2].split(": ", 1)[1] + "  <- database"
+    )
     assert len(history) == len(lines) - 1
 
 

@@ -42,13 +42,13 @@ def test_db_upgrade_creates_the_schema_and_is_repeatable(empty_db_url: str, tmp_
     engine = create_engine(normalise_url(empty_db_url))
     try:
         assert inspect(engine).get_table_names() == []
-        for _ in range(2):
+        for said in (f"upgraded from empty to {HEAD}\n", "nothing to apply\n"):
             result = jiesu("db", "upgrade", "--db", empty_db_url, cwd=tmp_path)
             assert result.returncode == 0, result.stderr
-            last = result.stdout.splitlines()[-1]
-            assert last.startswith("database at ")
-            done = (f"upgraded from empty to {HEAD}", f"was already at {HEAD}; nothing to apply")
-            assert last.endswith(done)
+            assert result.stdout.endswith(said), result.stdout
+        assert jiesu("db", "current", "--db", empty_db_url, cwd=tmp_path).stdout == f"{HEAD} (up to date)\n"
+        history = jiesu("db", "history", "--db", empty_db_url, cwd=tmp_path).stdout.splitlines()
+        assert history[0] == "0001  initial schema" and history[-1].endswith("  <- database")
         tables = set(inspect(engine).get_table_names())
         assert tables == {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
         assert current(engine) == HEAD

@@ -68,5 +68,5 @@ def test_every_command_of_the_walk_runs_on_a_fresh_database(tmp_path: Path) -> N
             assert done.returncode == expected, (command, done.stdout, done.stderr)
             outputs.append(done.stdout)
     assert outputs[1].splitlines()[-1].endswith("upgraded from empty to 0010")
-    assert outputs[6].strip().endswith("(latest)")
+    assert outputs[6].strip().endswith("(up to date)")
     assert "/bind" in outputs[7]  # what still blocks: the grids' groups, bound from the chat
