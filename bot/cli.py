@@ -36,7 +36,8 @@ LAZY: dict[str, tuple[str, str]] = {
     "wechat": ("bot.cli_wechat", "the WeChat official account"),
 }
 ALL = "*"  # build_parser(ALL): every sub-command's real parser (imports every module)
-DB_COMMANDS = ("db",)  # the top-level commands bot.cli_db.register adds (beside db's own)
+# Top-level commands that bot.cli_db.register adds beside `db` (name -> the help line --help shows).
+DB_EXTRA: dict[str, str] = {}
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -160,11 +161,14 @@ def build_parser(command: str | None = ALL) -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="serve Telegram / WeChat")
     run.set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database maintenance: upgrade, current, history")
-    if command in (ALL, *DB_COMMANDS):
+    if command in (ALL, "db", *DB_EXTRA):
         from . import cli_db
 
         dbsub = db.add_subparsers(dest="db_command", required=True)
         cli_db.register(sub, dbsub, common, _config)  # db upgrade|current|history
+    else:
+        for name, line in DB_EXTRA.items():
+            sub.add_parser(name, help=line, add_help=False)
     wanted = list(LAZY) if command == ALL else [command] if command in LAZY else []
     for name in wanted:  # the real parsers first: one module may add several commands
         if name not in sub.choices:
