@@ -22,6 +22,7 @@ from models.store.unit_of_work import Unit
 from models.tables import Outbox, Role
 from models.territory import AreaTree
 
+from . import observe
 from .delivery import Sender, Transport
 from .startlock import startup_lock
 
@@ -133,6 +134,7 @@ class App:
             # Shared: when many messages arrive at once, several commit together (Database.run).
             result = await self.db.run(work(router.handle), shared=True)
         except router.Refused as refusal:
+            observe.mark("refused")
             result = await self.db.run(work(router.refuse(refusal)))
         queued: list[int] = []
         for job in later:
@@ -145,8 +147,13 @@ class App:
         return result, queued
 
     async def handle(self, msg: Inbound) -> HandleResult:
-        """Run the inbound pipeline for one message, then its after-commit work."""
-        result, queued = await self._run(lambda u, handle: handle(u, msg))
+        """Run the inbound pipeline for one message, then its after-commit work.
+
+        Every log line on the way carries the message's id; it is counted when metrics are on.
+        """
+        with observe.inbound(msg) as seen:
+            result, queued = await self._run(lambda u, handle: handle(u, msg))
+            seen.outcome = "duplicate" if result.duplicate else seen.outcome
         result.outbox_ids.extend(queued)
         if result.outbox_ids:
             self.sender.wake()

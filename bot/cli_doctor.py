@@ -158,6 +158,11 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
             "[web] base_url {url} is not HTTPS: sign-in links and cookies would travel in clear",
             'put HTTPS in front and set [web] base_url = "https://…"',
         ),
+        "secret_readable": (
+            "{path} holds secrets ({keys}) and every user of this machine may read it",
+            "chmod 640 {path} (owner root, group jiesu), or move the secrets to the environment or "
+            "JIESU_…_FILE files (docs/operating.md, Secrets)",
+        ),
     },
     "zh": {
         "no_database": (
@@ -248,6 +253,11 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "web_http": (
             "[web] base_url {url} 不是 HTTPS：登录链接和 Cookie 将明文传输",
             '在前面加上 HTTPS，并设置 [web] base_url = "https://…"',
+        ),
+        "secret_readable": (
+            "{path} 含有密钥（{keys}），本机任何用户都能读取",
+            "chmod 640 {path}（属主 root，属组 jiesu），或把密钥改放环境变量或 JIESU_…_FILE 文件"
+            "（docs/operating.md「Secrets」）",
         ),
     },
 }
@@ -465,6 +475,18 @@ def _web(config: Config, ex: Examination) -> None:
         ex.add("web_http", Severity.WARN, url=base)
 
 
+def _secrets_file(path: str, ex: Examination) -> None:
+    """A config file with secrets in it that anyone on the machine may read."""
+    import tomllib
+
+    from .secretfiles import secrets_in_file, world_readable
+
+    with open(path, "rb") as fh:
+        keys = secrets_in_file(tomllib.load(fh))
+    if keys and world_readable(path):
+        ex.add("secret_readable", Severity.WARN, path=path, keys=", ".join(keys))
+
+
 def report(ex: Examination, lang: str, out: TextIO) -> None:
     """Print the findings, blocking first, each with its fix, then what passed and a summary."""
     words, head = WORDS[lang], HEAD[lang]
@@ -504,6 +526,8 @@ def register(
     def run(args: argparse.Namespace) -> int:
         lang = args.lang or default_lang()
         ex = examine(config_of(args), lang)
+        if args.config:
+            _secrets_file(args.config, ex)
         report(ex, lang, sys.stdout)
         return 1 if ex.blocking else 0
 

@@ -17,10 +17,10 @@ from .app import App
 
 
 def link(config: Config, user: str) -> int:
-    """Print a single-use sign-in link for a staff member; 2 with a reason when there is none."""
+    """Print a single-use sign-in link for a staff member; 78 (no base_url) or 1 (no such staff)."""
     if not config.web.base_url:
         print("error: set [web] base_url in the config file first (the host of the links)", file=sys.stderr)
-        return 2
+        return 78  # bot.exitcodes.Exit.CONFIG
     app = App(config)
     try:
         app.prepare()
@@ -39,7 +39,7 @@ def link(config: Config, user: str) -> int:
             f"error: {user} is not a worker or admin (grant a role first, e.g. /grant in chat)",
             file=sys.stderr,
         )
-        return 2
+        return 1
     print(sign_in_url(config.web.base_url, token))
     return 0
 

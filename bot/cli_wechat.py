@@ -40,7 +40,7 @@ def menu(config: Config, dry_run: bool) -> int:
         print(
             "no WeChat account: set [wechat] app_id and app_secret (see config.example.toml)", file=sys.stderr
         )
-        return 2
+        return 78  # bot.exitcodes.Exit.CONFIG
     db = Database(config.database_url)  # the access token is shared through the database
     try:
         upgrade(db.engine)

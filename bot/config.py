@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
+from bot.secretfiles import SecretFileError, with_file_secrets
 from models.policy import REDELIVERY_WINDOW, Limits, PointsPolicy, SlaPolicy, StoragePolicy
 from models.store.unit_of_work import Rules
 
@@ -117,6 +118,16 @@ class HotlineConfig:
 
 
 @dataclass
+class ObservabilityConfig:
+    """[metrics] and [log]: Prometheus metrics (off unless listen is set) and the log format."""
+
+    metrics_listen: str = ""  # HOST:PORT of a separate listener for /metrics; "" = off
+    metrics_token: str = ""  # when set, /metrics wants `Authorization: Bearer TOKEN`
+    log_format: str = "text"  # "text" or "json" (one JSON object per line)
+    log_level: str = "INFO"
+
+
+@dataclass
 class Config:
     """Everything Jiesu reads from its config file."""
 
@@ -135,6 +146,7 @@ class Config:
     demo_given: bool = False  # [subdistrict] demo is written in the file (jiesu run seeds only then)
     warnings: list[str] = field(default_factory=list)  # keys in the file that nothing reads
     delivery_grace: float = 10.0  # seconds SIGTERM waits for sends in flight
+    observe: ObservabilityConfig = field(default_factory=ObservabilityConfig)
 
 
 def _whole(value: Any, key: str) -> int:
@@ -353,6 +365,53 @@ def _grace(value: Any) -> float:
     return seconds
 
 
+_BACKENDS = ("sqlite", "postgresql")
+
+
+def check_database_url(url: str, key: str = "database.url") -> str:
+    """The URL itself when it names SQLite or PostgreSQL, else a ConfigError saying what to write."""
+    expected = "write sqlite:///FILE or postgresql://USER@HOST/DATABASE"
+    scheme, sep, _ = url.partition("://")
+    backend = scheme.split("+", 1)[0].lower()
+    if not sep or not backend.isidentifier():
+        raise ConfigError(f"{key}: database URL is not a URL; {expected}")
+    if backend == "postgres":
+        raise ConfigError(f"{key}: database URL starts with postgres://; write postgresql:// instead")
+    if backend not in _BACKENDS:
+        raise ConfigError(
+            f"{key}: database URL of kind {backend!r}: Jiesu keeps its data in SQLite or PostgreSQL; "
+            + expected
+        )
+    return url
+
+
+def check_listen(value: Any, key: str) -> str:
+    """HOST:PORT (an IPv6 host in brackets), e.g. 127.0.0.1:8080."""
+    text = str(value).strip()
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        hint = f"{text}:8080" if text and ":" not in text else "127.0.0.1:8080"
+        raise ConfigError(f"{key}: expected HOST:PORT like {hint!r}, got {value!r}")
+    return text
+
+
+def _observe(raw: _Table, env: dict[str, str]) -> ObservabilityConfig:
+    m, lg = _section(raw, "metrics"), _section(raw, "log")
+    listen = str(m.get("listen", "")).strip()
+    fmt = str(env.get("JIESU_LOG_FORMAT") or lg.get("format", "text"))
+    if fmt not in ("text", "json"):
+        raise ConfigError(f"log.format: expected 'text' or 'json', got {fmt!r}")
+    level = str(lg.get("level", "INFO")).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"log.level: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    return ObservabilityConfig(
+        metrics_listen=check_listen(listen, "metrics.listen") if listen else "",
+        metrics_token=str(env.get("JIESU_METRICS_TOKEN") or m.get("token", "")),
+        log_format=fmt,
+        log_level=level,
+    )
+
+
 def _web(raw: _Table, env: dict[str, str]) -> WebConfig:
     w = _section(raw, "web")
     tiles = w.get("tiles", {})
@@ -380,9 +439,14 @@ def _second_factor(w: _Table) -> str:
     return value
 
 
-def _open311(raw: _Table) -> Open311Config:
+def _open311(raw: _Table, env: dict[str, str]) -> Open311Config:
     o = _section(raw, "open311")
     keys: dict[str, str] = {}
+    for pair in filter(None, env.get("JIESU_OPEN311_API_KEYS", "").split(",")):  # name=key,name=key
+        name, sep, key = pair.partition("=")
+        if not sep or not name.strip() or not key.strip():
+            raise ConfigError("JIESU_OPEN311_API_KEYS: expected name=key pairs separated by commas")
+        keys[key.strip()] = name.strip()[:80]
     for entry in o.get("api_keys", []):
         if not isinstance(entry, dict) or not entry.get("key") or not entry.get("name"):
             raise ConfigError(
@@ -461,7 +525,10 @@ def load(
     is listed in Config.warnings with the nearest key that exists, and logged unless the caller
     says it shows them itself (`jiesu` prints them).
     """
-    env = dict(os.environ) if env is None else env
+    try:
+        env = with_file_secrets(dict(os.environ) if env is None else env)
+    except SecretFileError as exc:
+        raise ConfigError(str(exc)) from None
     raw = _Table({})
     if path is not None:
         p = Path(path)
@@ -489,7 +556,7 @@ def load(
         retention_days=_whole(_section(raw, "privacy").get("retention_days", 365), "privacy.retention_days"),
     )
     config = Config(
-        database_url=env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL)),
+        database_url=check_database_url(env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL))),
         database_pool_size=_whole(db.get("pool_size", 8), "database.pool_size"),
         rules=rules,
         console_admins=[str(a) for a in console.get("admins", ["admin"])],
@@ -502,13 +569,14 @@ def load(
         ),
         wechat=_wechat(wx, env),
         wecom=_wecom(_section(raw, "wecom"), env),
-        http_listen=str(_section(raw, "http").get("listen", "127.0.0.1:8080")),
+        http_listen=check_listen(_section(raw, "http").get("listen", "127.0.0.1:8080"), "http.listen"),
         web=web,
-        open311=_open311(raw),
+        open311=_open311(raw, env),
         hotline=_hotline(raw),
         seed_demo=bool(sub.get("demo", True)),
         demo_given="demo" in sub,
         delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),
+        observe=_observe(raw, env),
     )
     config.warnings = _unknown_keys(raw)
     for warning in config.warnings if log_warnings else ():

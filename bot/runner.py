@@ -24,7 +24,11 @@ from scheduler import install
 
 from . import office
 from .app import App
+from .exitcodes import Exit
+from .health import Health, Heartbeat, legacy, sender_check
 from .runtime import ChannelRuntime, StartupError
+from .version import __version__, describe
+from .watch import watch_transports
 from .web import build_asgi, database_check, tile_source
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,7 @@ def _bind(host: str, port: int) -> socket.socket:
         raise StartupError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             ["set [http] listen to a free address, e.g. 127.0.0.1:8080 behind your HTTPS proxy"],
+            temporary=True,  # often the previous process still stopping: worth another try
         ) from None
     # Accepted connections inherit it: a response's headers and body are not held back ~40 ms
     # waiting for the client's delayed ACK (Nagle).
@@ -104,10 +109,11 @@ async def _clients(runtimes: list[ChannelRuntime]) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def _delivering(app: App, grace: float) -> AsyncIterator[None]:
+async def _delivering(app: App, grace: float, health: Health) -> AsyncIterator[None]:
     """The background sender; on exit, sends in flight get `grace` seconds and every lease is released."""
     app.sender.settles_unserved = True  # a row no channel here delivers is settled, not left waiting
     task = asyncio.create_task(app.sender.run_forever(), name="outbox")
+    health.add("outbox sender", sender_check(lambda: task))
     try:
         yield
     finally:
@@ -120,8 +126,18 @@ async def _delivering(app: App, grace: float) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def _scheduled(scheduler: AsyncIOScheduler) -> AsyncIterator[None]:
-    """The clock's jobs (SLA scans, digest)."""
+async def _scheduled(scheduler: AsyncIOScheduler, health: Health, every: float) -> AsyncIterator[None]:
+    """The clock's jobs (SLA scans, digest); each SLA scan that runs is the scheduler's heartbeat."""
+    from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+
+    beat = Heartbeat(every)
+
+    def on_job(event: JobExecutionEvent) -> None:
+        if event.job_id == "sla-scan":
+            beat.beat()
+
+    scheduler.add_listener(on_job, EVENT_JOB_EXECUTED)
+    health.add("scheduler", beat.check)
     scheduler.start()
     try:
         yield
@@ -131,7 +147,7 @@ async def _scheduled(scheduler: AsyncIOScheduler) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def _http(
-    app: App, config: Config, listener: socket.socket | None, routes: list[BaseRoute]
+    health: Health, config: Config, listener: socket.socket | None, routes: list[BaseRoute]
 ) -> AsyncIterator[None]:
     """The webhook server on the socket bound at start-up; it stops taking requests first."""
     if listener is None:
@@ -142,7 +158,7 @@ async def _http(
         uvicorn.Config(
             build_asgi(
                 routes,
-                {"database": database_check(app.db)},
+                health,
                 https=config.web.base_url.startswith("https://"),
                 image_hosts=tile_source(config.web.tiles_url),
             ),
@@ -162,15 +178,52 @@ async def _http(
 
 
 @asynccontextmanager
-async def _receiving(runtimes: list[ChannelRuntime]) -> AsyncIterator[None]:
-    """The channels take messages in; on exit what is being handled finishes (replies queued)."""
+async def _metrics(app: App, config: Config, scheduler: AsyncIOScheduler) -> AsyncIterator[None]:
+    """Prometheus /metrics on a listener of its own, when [metrics] listen is set."""
+    if not config.observe.metrics_listen:
+        yield
+        return
+    from . import metrics
+
+    collected = metrics.enable()
+    collected.watch_database(app.db, app.clock.now)
+    job = scheduler.get_job("sla-scan")
+    if job is not None:
+        job.modify(func=collected.timed_scan(job.func))
+    host, _, port = config.observe.metrics_listen.rpartition(":")
+    listener = _bind(host.strip("[]"), int(port))
+    server = _Server(
+        uvicorn.Config(
+            metrics.asgi(collected, config.observe.metrics_token),
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    task = asyncio.create_task(server.serve(sockets=[listener]), name="metrics")
+    log.warning("metrics on http://%s/metrics", config.observe.metrics_listen)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+        metrics.disable()
+
+
+@asynccontextmanager
+async def _receiving(runtimes: list[ChannelRuntime], health: Health) -> AsyncIterator[None]:
+    """The channels take messages in; on exit what is being handled finishes (replies queued).
+
+    Ready (/readyz) once every channel has started: its webhook is registered, polling runs.
+    """
     started: list[ChannelRuntime] = []
     try:
         for runtime in runtimes:
             await runtime.start()
             started.append(runtime)
+        health.ready = True
         yield
     finally:
+        health.ready = False
         for runtime in started:
             await runtime.stop()
 
@@ -205,8 +258,14 @@ def _warm() -> None:
 
 async def serve(config: Config) -> int:
     """Run until Ctrl-C or SIGTERM; stop in order, within the grace period, with nothing lost."""
+    from .logs import setup as setup_logs
+
+    setup_logs(config.observe)
+    log.info("%s starting", describe())
     app = App(config)
     scheduler = install(app)
+    health = Health()
+    health.add("database", legacy(database_check(app.db)))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -221,25 +280,31 @@ async def serve(config: Config) -> int:
             runtimes = _channels(app, config)
             routes = [r for rt in runtimes for r in rt.routes()]
             routes += office.routes(app, config)  # web office, progress pages, Open311
-            listener = _bind(*_listen(config)) if routes else None
+            # Always listen, for /healthz and /readyz even in long polling (no webhook routes).
+            listener = _bind(*_listen(config))
+            watch_transports(app, health)
             await stack.enter_async_context(_clients(runtimes))
-            await stack.enter_async_context(_delivering(app, config.delivery_grace))
-            await stack.enter_async_context(_scheduled(scheduler))
-            await stack.enter_async_context(_http(app, config, listener, routes))
-            await stack.enter_async_context(_receiving(runtimes))
+            await stack.enter_async_context(_delivering(app, config.delivery_grace, health))
+            every = config.rules.sla.scan_every.total_seconds()
+            await stack.enter_async_context(_metrics(app, config, scheduler))
+            await stack.enter_async_context(_scheduled(scheduler, health, every))
+            await stack.enter_async_context(_http(health, config, listener, routes))
+            await stack.enter_async_context(_receiving(runtimes, health))
             names = ", ".join(rt.name for rt in runtimes) or "web"
-            print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)
+            print(
+                f"jiesu {__version__} is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True
+            )
             await stop.wait()
     except StartupError as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         for line in exc.details:
             print(f"  {line}", file=sys.stderr)
-        return 2
+        return Exit.TEMPORARY if exc.temporary else Exit.CONFIG
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     print("stopped", file=sys.stderr, flush=True)
-    return 0
+    return Exit.OK
 
 
 def run(config: Config) -> int:

@@ -32,6 +32,7 @@ class StartupError(Exception):
 
     message: str
     details: list[str] = field(default_factory=list)
+    temporary: bool = False  # the platform or the port may be there on the next try (exit 75, not 78)
 
     def __str__(self) -> str:
         return self.message

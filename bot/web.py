@@ -1,9 +1,7 @@
-"""The project's ASGI app (Starlette): Telegram webhook, WeChat endpoint and a health check."""
+"""The project's ASGI app (Starlette): Telegram webhook, WeChat endpoint, /healthz and /readyz."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
@@ -13,15 +11,17 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.store.database import Database
 
-log = logging.getLogger(__name__)
+from .health import CHECK_TIMEOUT, Health, legacy
+from .metrics import WebTiming
+
+__all__ = ["CHECK_TIMEOUT", "Check", "build_asgi", "database_check"]
 Check = Callable[[], Awaitable[None]]
-CHECK_TIMEOUT = 2.0  # seconds a part may take to answer before it counts as down
 MAX_BODY = 1024 * 1024  # bytes a request body may have (forms, webhooks and Open311 posts are far smaller)
 HSTS = "max-age=31536000; includeSubDomains"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -36,22 +36,18 @@ def database_check(db: Database) -> Check:
     return check
 
 
-def health_endpoint(checks: dict[str, Check]) -> Callable[[Request], Awaitable[PlainTextResponse]]:
-    """200 'ok' when every part answers, else 503 naming the parts that are down."""
+def health_endpoints(health: Health) -> list[Route]:
+    """/healthz: 200 when every part is up, else 503 naming the parts down; /readyz: 200 once ready."""
 
-    async def health(request: Request) -> PlainTextResponse:
-        down = []
-        for name, check in checks.items():
-            try:
-                await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT)
-            except Exception as exc:  # the reason goes to the log, the name to the caller
-                log.warning("health check: %s is down (%s)", name, type(exc).__name__)
-                down.append(name)
-        if down:
-            return PlainTextResponse(f"down: {', '.join(down)}", status_code=503)
-        return PlainTextResponse("ok")
+    async def healthz(request: Request) -> JSONResponse:
+        report = await health.report()
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
-    return health
+    async def readyz(request: Request) -> JSONResponse:
+        report = await health.report()
+        return JSONResponse(report, status_code=200 if report["ready"] else 503)
+
+    return [Route("/healthz", healthz), Route("/readyz", readyz)]
 
 
 class BodyLimit:
@@ -140,19 +136,26 @@ class SecurityHeaders:
 
 def build_asgi(
     routes: list[BaseRoute],
-    checks: dict[str, Check] | None = None,
+    checks: dict[str, Check] | Health | None = None,
     *,
     https: bool = False,
     image_hosts: str = "",
 ) -> Starlette:
-    """One ASGI app carrying every channel's routes and /healthz, behind the body cap and headers."""
-    return Starlette(
-        routes=[Route("/healthz", health_endpoint(checks or {})), *routes],
+    """One ASGI app carrying every channel's routes, /healthz and /readyz, behind the body cap and headers."""
+    health = checks if isinstance(checks, Health) else Health()
+    if not isinstance(checks, Health):
+        for name, check in (checks or {}).items():
+            health.add(name, legacy(check))
+        health.ready = True
+    app = Starlette(
+        routes=[*health_endpoints(health), *routes],
         middleware=[
             Middleware(SecurityHeaders, https=https, image_hosts=image_hosts),
             Middleware(BodyLimit),
         ],
     )
+    app.add_middleware(WebTiming)  # an id per request on its log lines; its latency when metrics are on
+    return app
 
 
 def tile_source(tiles_url: str) -> str:

@@ -97,7 +97,7 @@ def test_environment_overrides_the_database_url(tmp_path: Path) -> None:
 
 
 def test_cli_reports_config_errors_without_a_traceback(tmp_path: Path) -> None:
-    """`jiesu console --config bad.toml` prints one 'config error' line and exits 2."""
+    """`jiesu console --config bad.toml` prints one 'config error' line and exits 78 (EX_CONFIG)."""
     path = write(tmp_path, '[points]\nmeet = "a lot"\n')
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "console", "--config", str(path)],
@@ -108,7 +108,7 @@ def test_cli_reports_config_errors_without_a_traceback(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2
+    assert result.returncode == 78
     assert result.stderr == "config error: points.meet: expected a whole number, got 'a lot'\n"
     assert not (tmp_path / "jiesu.db").exists()
 
@@ -130,16 +130,16 @@ def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_reports_a_malformed_database_url(tmp_path: Path, url: str) -> None:
     """A database URL of an unknown kind is a one-line config error, not a traceback."""
     result = run_cli(tmp_path, "console", "--db", url)
-    assert result.returncode == 2
+    assert result.returncode == 78
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("config error: database URL ")
+    assert len(lines) == 1 and lines[0].startswith("config error: --db: database URL ")
     assert "sqlite:///" in lines[0] and "postgresql://" in lines[0]
 
 
 def test_cli_reports_a_database_it_cannot_open(tmp_path: Path) -> None:
-    """A database that cannot be opened is named in a one-line error, not a traceback."""
+    """A database file that cannot be opened is named in a one-line error and is a config error (78)."""
     result = run_cli(tmp_path, "db", "upgrade", "--db", f"sqlite:///{tmp_path}/no/such/dir/x.db")
-    assert result.returncode == 2
+    assert result.returncode == 78
     lines = result.stderr.splitlines()
     assert lines == ["database error: cannot open the database: unable to open database file"]
 

@@ -73,7 +73,8 @@ def jiesu_run(tmp_path: Path, api: str, url: str, grace: int) -> subprocess.Pope
     config.write_text(
         "[subdistrict]\ndemo = true\n"  # `jiesu run` on a chat channel seeds the demo only when asked
         f'[telegram]\ntoken = "7000000001:AAF4k3-t0ken_for-jiesu-tests"\nbase_url = "{api}"\n'
-        f"[delivery]\ngrace_seconds = {grace}\n",
+        f"[delivery]\ngrace_seconds = {grace}\n"
+        '[http]\nlisten = "127.0.0.1:0"\n',  # the health listener, on a free port per process
         encoding="utf-8",
     )
     return subprocess.Popen(

@@ -126,7 +126,7 @@ async def test_cli_prints_a_link_for_staff_only(web: Harness, capsys: pytest.Cap
     assert link(config, "admin") == 0
     printed = capsys.readouterr().out.strip()
     assert printed.startswith(f"{BASE}/office/login/")
-    assert link(config, "r1") == 2 and "not a worker or admin" in capsys.readouterr().err
+    assert link(config, "r1") == 1 and "not a worker or admin" in capsys.readouterr().err
     async with client(web) as http:
         page = await http.get(printed.removeprefix(BASE))
         assert page.status_code == 200

@@ -31,11 +31,11 @@ def test_console_and_run_refuse_an_empty_database(
     script = tmp_path / "story.txt"
     script.write_text("r1: /report\n", encoding="utf-8")
     cfg = config(tmp_path, '[telegram]\ntoken = "123:abc"\n')
-    assert main(["console", "--config", cfg, "--db", db_url, "--script", str(script)]) == 2
+    assert main(["console", "--config", cfg, "--db", db_url, "--script", str(script)]) == 78
     err = capsys.readouterr().err
     assert "This database has no territory and no service catalogue and [subdistrict] demo = false" in err
     assert "jiesu territory import TERRITORY.toml" in err and "jiesu catalogue import CATALOGUE.toml" in err
-    assert main(["run", "--config", cfg, "--db", db_url]) == 2
+    assert main(["run", "--config", cfg, "--db", db_url]) == 78
     assert "jiesu territory import TERRITORY.toml" in capsys.readouterr().err
 
 
@@ -47,7 +47,7 @@ def test_after_both_imports_the_console_runs(
     script = tmp_path / "story.txt"
     script.write_text("r1: /report\n", encoding="utf-8")
     assert main(["territory", "import", "--config", cfg, "--db", db_url, str(TOWN)]) == 0
-    assert main(["console", "--config", cfg, "--db", db_url, "--script", str(script)]) == 2
+    assert main(["console", "--config", cfg, "--db", db_url, "--script", str(script)]) == 78
     assert "has no service catalogue" in capsys.readouterr().err
     assert main(["catalogue", "import", "--config", cfg, "--db", db_url, str(CATALOGUE)]) == 0
     capsys.readouterr()
@@ -74,7 +74,7 @@ def test_a_territory_without_its_catalogue_is_refused_even_with_the_demo_on(
     script.write_text("r1: [tap 反映问题]\n", encoding="utf-8")
     assert main(["territory", "import", "--config", cfg, "--db", db_url, str(TOWN)]) == 0
     capsys.readouterr()
-    assert main(["console", "--config", cfg, "--db", db_url, "--script", str(script)]) == 2
+    assert main(["console", "--config", cfg, "--db", db_url, "--script", str(script)]) == 78
     captured = capsys.readouterr()
     assert "This database has a territory but no service catalogue" in captured.err
     assert "jiesu catalogue import CATALOGUE.toml" in captured.err
@@ -102,7 +102,7 @@ def test_run_on_a_chat_channel_does_not_seed_the_demo(
 ) -> None:
     """`jiesu run` with a Telegram token and no territory refuses, naming the imports, and seeds nothing."""
     cfg = plain_config(tmp_path, '[telegram]\ntoken = "123:abc"\n')
-    assert main(["run", "--config", cfg, "--db", db_url]) == 2
+    assert main(["run", "--config", cfg, "--db", db_url]) == 78
     err = capsys.readouterr().err
     assert "does not load the built-in 北苑街道 demo (only [subdistrict] demo = true makes it)" in err
     assert "jiesu territory import TERRITORY.toml" in err and "jiesu doctor" in err
@@ -118,7 +118,7 @@ def test_run_on_a_chat_channel_refuses_a_database_that_holds_the_demo(
     assert main(["console", "--db", db_url, "--script", str(script)]) == 0
     cfg = plain_config(tmp_path, '[telegram]\ntoken = "123:abc"\n')
     capsys.readouterr()
-    assert main(["run", "--config", cfg, "--db", db_url]) == 2
+    assert main(["run", "--config", cfg, "--db", db_url]) == 78
     err = capsys.readouterr().err
     assert "This database holds the built-in 北苑街道 demo" in err
     assert "jiesu demo remove" in err and "--replace-demo" in err

@@ -160,12 +160,12 @@ async def test_polling_does_not_confirm_an_update_whose_transaction_failed(db_ur
 
 
 def test_run_without_a_channel_says_what_to_set(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """`jiesu run` with neither Telegram nor WeChat configured explains what to set and exits 2."""
+    """`jiesu run` with neither Telegram nor WeChat configured explains what to set and exits 78."""
     os.environ.pop("JIESU_TELEGRAM_TOKEN", None)
     os.environ.pop("JIESU_WECHAT_TOKEN", None)
     config = tmp_path / "jiesu.toml"
     config.write_text('[subdistrict]\nname = "北苑街道"\n', encoding="utf-8")
-    assert cli.main(["run", "--config", str(config)]) == 2
+    assert cli.main(["run", "--config", str(config)]) == 78
     err = capsys.readouterr().err
     assert "[telegram] token (or JIESU_TELEGRAM_TOKEN)" in err and "jiesu console" in err
 
@@ -193,6 +193,8 @@ def write_config(
             f'secret_token = "{SECRET}"',
         ]
         lines += ["[http]", f'listen = "127.0.0.1:{webhook_port}"']
+    else:  # long polling: the health listener on a port of its own
+        lines += ["[http]", 'listen = "127.0.0.1:0"']
     path = tmp_path / "jiesu.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -201,6 +203,7 @@ def write_config(
 def start_jiesu(config: Path, db_url: str) -> subprocess.Popen[str]:
     """`jiesu run --config FILE --db URL` as an operator would start it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIESU_")}
+    env["JIESU_START_RETRY_SECONDS"] = "0"  # a taken port fails at once (75), not after a minute
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--db", db_url],
         cwd=ROOT,
@@ -292,19 +295,19 @@ async def test_jiesu_run_serves_the_webhook_and_stops_on_sigterm(db_url: str, tm
     assert api.of("setWebhook")[0]["secret_token"] == SECRET
 
 
-async def test_jiesu_run_with_a_bad_token_exits_2(db_url: str, tmp_path: Path) -> None:
-    """`jiesu run` with a token Telegram rejects prints what is wrong and exits 2."""
+async def test_jiesu_run_with_a_bad_token_exits_78(db_url: str, tmp_path: Path) -> None:
+    """`jiesu run` with a token Telegram rejects prints what is wrong and exits 78: no restart helps."""
     api = FakeBotApi()
     with serve_http(api) as base_url:
         process = start_jiesu(write_config(tmp_path, base_url, token="123:revoked-token"), db_url)
         _, err = process.communicate(timeout=60)
-    assert process.returncode == 2
+    assert process.returncode == 78
     assert "cannot start: Telegram rejected the bot token 123:rev… (Unauthorized)" in err
     assert "JIESU_TELEGRAM_TOKEN" in err
 
 
-async def test_jiesu_run_with_the_port_taken_exits_2_before_registering(db_url: str, tmp_path: Path) -> None:
-    """When [http] listen is taken, `jiesu run` says so and exits 2 without registering the webhook."""
+async def test_jiesu_run_with_the_port_taken_exits_75_before_registering(db_url: str, tmp_path: Path) -> None:
+    """When [http] listen is taken, `jiesu run` says so and exits 75 (try later) without registering."""
     api = FakeBotApi()
     with socket.socket() as taken, serve_http(api) as base_url:
         taken.bind(("127.0.0.1", 0))
@@ -312,7 +315,7 @@ async def test_jiesu_run_with_the_port_taken_exits_2_before_registering(db_url: 
         port = taken.getsockname()[1]
         process = start_jiesu(write_config(tmp_path, base_url, webhook_port=port), db_url)
         _, err = process.communicate(timeout=60)
-    assert process.returncode == 2
+    assert process.returncode == 75
     assert f"cannot start: cannot listen on 127.0.0.1:{port}" in err
     assert api.of("setWebhook") == []
 

@@ -80,6 +80,6 @@ def test_dry_run_and_a_missing_account(tmp_path: Path, capsys: pytest.CaptureFix
     """--dry-run prints the body without any network; without [wechat] the push says what to set."""
     assert main(["wechat", "menu", "--dry-run"]) == 0
     assert json.loads(capsys.readouterr().out) == menu_buttons()
-    assert main(["wechat", "menu", "--db", f"sqlite:///{tmp_path}/x.db"]) == 2
+    assert main(["wechat", "menu", "--db", f"sqlite:///{tmp_path}/x.db"]) == 78
     assert "set [wechat] app_id and app_secret" in capsys.readouterr().err
     assert not (tmp_path / "x.db").exists()

@@ -169,6 +169,7 @@ class TelegramRuntime:
             raise StartupError(
                 f"cannot reach the Telegram Bot API at {where}",
                 [str(exc), "check the network or proxy, or [telegram] base_url for a local Bot API server"],
+                temporary=True,
             ) from None
         except TelegramError as exc:
             await self.application.bot.shutdown()
