@@ -198,7 +198,7 @@ async def test_history_bad_input_changes_nothing(h: Harness) -> None:
     """A missing number, a bad page, a page past the end and an unknown ticket each get a clear answer."""
     tid = await h.quick_claimed()
     before = h.count(TicketEvent)
-    usage = texts.USAGE.format(usage=audit.HISTORY_USAGE)
+    usage = texts.USAGE.format(usage=audit.HISTORY.usage)
     assert h.to("admin", await h.say("admin: /history")) == [usage]
     assert h.to("admin", await h.say(f"admin: /history {tid} 第二页")) == [usage]
     assert h.to("admin", await h.say(f"admin: /history {tid} 5")) == [
