@@ -39,6 +39,7 @@ from .types import MAX_ATTEMPTS, Delivery, OutgoingMessage, Transport, backoff
 
 log = logging.getLogger(__name__)
 PARTS = "parts:"  # remote_id of a row whose first parts arrived before a failure
+STEP = 5.0  # seconds the wall clock may move against the monotonic one between two claims before it is a step
 
 
 def _default_owner() -> str:
@@ -59,6 +60,7 @@ class Sender:
         horizon: float = 10.0,
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        monotonic: Callable[[], float] | None = None,
         owner: str | None = None,
         backoff_scale: float = 1.0,
     ) -> None:
@@ -70,6 +72,12 @@ class Sender:
         self.horizon = horizon  # a slot further off than this goes back to the queue
         self.wall = wall  # the limits' clock (epoch seconds, shared by processes)
         self.sleep = sleep
+        # The pacing clock: a booked slot is waited for, and judged late, on it, so a step of the
+        # wall clock between booking and sending neither holds a message back nor sends it early.
+        # (An injected wall clock without a monotonic one is a virtual time that never steps.)
+        self.monotonic = monotonic or (time.monotonic if wall is time.time else wall)
+        self._offset = wall() - self.monotonic()
+        self.steps = 0  # wall-clock steps noticed
         self.owner = owner or _default_owner()
         self.backoff_scale = backoff_scale  # < 1 only in tests that run real processes briefly
         self.failures = QuietLog(log, "outbox delivery")
@@ -112,7 +120,8 @@ class Sender:
             )
         if not rows:
             return []
-        wall = self.wall()
+        wall, mono = self.wall(), self.monotonic()
+        self._notice_step(wall - mono)
         requests = [
             limits.Request(
                 r.id, self._limits(r.channel).scopes(r.channel, r.chat_id, r.chat_id.startswith("-"))
@@ -148,20 +157,31 @@ class Sender:
                         document=r.document,
                         previous_keyboard=previous,
                     ),
-                    slots[r.id],
+                    mono + (slots[r.id] - wall),
                 )
             )
         return out
 
+    def _notice_step(self, offset: float) -> None:
+        """Log one line when the wall clock stepped (booked sends it left in the future are stale)."""
+        moved, self._offset = offset - self._offset, offset
+        if abs(moved) >= STEP:
+            self.steps += 1
+            log.warning(
+                "wall clock stepped %s by %.0f s; delivery is paced by the monotonic clock and goes on",
+                "forward" if moved > 0 else "back",
+                abs(moved),
+            )
+
     # ------------------------------------------------------------------ sending
 
     async def _send(self, message: OutgoingMessage, slot: float) -> None:
-        """One lane's message: wait for its slot, call the channel, queue the outcome."""
-        delay = slot - self.wall()
+        """One lane's message: wait for its slot (monotonic time), call the channel, queue the outcome."""
+        delay = slot - self.monotonic()
         if delay > 0:
             await self.sleep(delay)
         limited = bool(self._limits(message.channel).scopes(message.channel, message.chat_id, True))
-        if limited and self.wall() - slot > limits.LATE:  # sent now it could crowd the next window
+        if limited and self.monotonic() - slot > limits.LATE:  # sent now it could crowd the next window
             self.late += 1
             parts = f"{PARTS}{message.parts_done}" if message.parts_done else None
             self._done.append(outbox.Outcome(message.id, OutboxStatus.PENDING, self.clock.now(), parts))
