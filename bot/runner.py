@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import os
@@ -11,7 +12,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import uvicorn
@@ -25,7 +26,7 @@ from scheduler import install
 from . import office
 from .app import App
 from .runtime import ChannelRuntime, StartupError
-from .web import build_asgi, database_check
+from .web import Check, accepting_check, build_asgi, database_check
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,22 @@ async def _scheduled(scheduler: AsyncIOScheduler) -> AsyncIterator[None]:
         scheduler.shutdown(wait=False)
 
 
+def health_checks(app: App, runtimes: Sequence[ChannelRuntime]) -> dict[str, Check]:
+    """/healthz: the database reads and writes, and every channel that receives takes updates now."""
+    checks = {"database": database_check(app.db)}
+    for rt in runtimes:
+        if hasattr(rt, "accepting"):
+            checks[rt.name] = accepting_check(rt.name, functools.partial(getattr, rt, "accepting"))
+    return checks
+
+
 @asynccontextmanager
 async def _http(
-    app: App, config: Config, listener: socket.socket | None, routes: list[BaseRoute]
+    app: App,
+    config: Config,
+    listener: socket.socket | None,
+    routes: list[BaseRoute],
+    runtimes: Sequence[ChannelRuntime] = (),
 ) -> AsyncIterator[None]:
     """The webhook server on the socket bound at start-up; it stops taking requests first."""
     if listener is None:
@@ -135,7 +149,7 @@ async def _http(
     host, port = _listen(config)
     server = _Server(
         uvicorn.Config(
-            build_asgi(routes, {"database": database_check(app.db)}),
+            build_asgi(routes, health_checks(app, runtimes)),
             host=host,
             port=port,
             log_level="warning",
@@ -215,7 +229,7 @@ async def serve(config: Config) -> int:
             await stack.enter_async_context(_clients(runtimes))
             await stack.enter_async_context(_delivering(app, config.delivery_grace))
             await stack.enter_async_context(_scheduled(scheduler))
-            await stack.enter_async_context(_http(app, config, listener, routes))
+            await stack.enter_async_context(_http(app, config, listener, routes, runtimes))
             await stack.enter_async_context(_receiving(runtimes))
             names = ", ".join(rt.name for rt in runtimes) or "web"
             print(f"jiesu is running ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)

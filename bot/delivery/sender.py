@@ -96,6 +96,11 @@ class Sender:
         self._pruned = 0.0
         self._stopping = False
         self.late = 0  # messages that missed their slot and were booked again
+        # Priority after a late wake-up: a message that missed its slot is booked again, and until
+        # it is sent the ones of a lower priority go back to the queue too, so a bulk notice never
+        # overtakes a direct reply however starved the CPU.
+        self._booked: dict[int, tuple[int, float]] = {}  # id -> priority, slot (monotonic)
+        self._requeued: dict[int, tuple[int, float]] = {}  # id -> priority, when (monotonic)
 
     # ------------------------------------------------------------------ claiming
 
@@ -135,6 +140,7 @@ class Sender:
         for r in rows:
             if r.id in later:
                 continue
+            self._booked[r.id] = (r.priority, mono + (slots[r.id] - wall))
             remote = outbox.remote_id_of(session, r.edit_of) if r.edit_of is not None else None
             parts = r.remote_id or ""
             # A lane head: every earlier row of its chat is settled, so the last keyboard is known now.
@@ -162,6 +168,16 @@ class Sender:
             )
         return out
 
+    def _overtakes(self, priority: int) -> bool:
+        """Tell whether sending now would overtake a message of a higher priority: one that went
+        back to the queue and is not sent yet (for at most a horizon: another process may have
+        taken it), or one whose slot passed while it still sleeps (its wake-up is late)."""
+        now = self.monotonic()
+        self._requeued = {i: (p, at) for i, (p, at) in self._requeued.items() if now - at < self.horizon}
+        if any(p < priority for p, _ in self._requeued.values()):
+            return True
+        return any(p < priority and at < now for p, at in self._booked.values())
+
     def _notice_step(self, offset: float) -> None:
         """Log one line when the wall clock stepped (booked sends it left in the future are stale)."""
         moved, self._offset = offset - self._offset, offset
@@ -181,12 +197,17 @@ class Sender:
         if delay > 0:
             await self.sleep(delay)
         limited = bool(self._limits(message.channel).scopes(message.channel, message.chat_id, True))
-        if limited and self.monotonic() - slot > limits.LATE:  # sent now it could crowd the next window
-            self.late += 1
+        priority, _ = self._booked.pop(message.id, (0, slot))
+        late = limited and self.monotonic() - slot > limits.LATE  # sent now it could crowd the next window
+        if late or (limited and self._overtakes(priority)):
+            if late:
+                self.late += 1
+            self._requeued[message.id] = (priority, self.monotonic())
             parts = f"{PARTS}{message.parts_done}" if message.parts_done else None
             self._done.append(outbox.Outcome(message.id, OutboxStatus.PENDING, self.clock.now(), parts))
             self._leased.discard(message.id)
             return
+        self._requeued.pop(message.id, None)
         transport = self.transports[message.channel]
         self._calling.add(message.id)
         try:
