@@ -115,3 +115,63 @@ def test_send_times_in_the_future_are_stale_after_a_step_back(db_url: str) -> No
     # The window holds 30: the 31st send since the step waits for the first to leave it.
     assert sorted(full.values())[-1] == pytest.approx(now - 3600 + 1.0 + limits.MARGIN)
     engine.dispose()
+
+
+async def test_the_sender_goes_on_after_a_step_back_and_says_so_once(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """30 sent, then the wall clock steps back an hour: the next 30 go out at the 30/s pace; one log line."""
+    from bot.delivery import ChannelLimits, Delivery, OutgoingMessage, Rate, Sender
+    from models import outbox
+    from models.clock import FakeClock
+    from models.messages import Reply
+    from models.migrations import upgrade
+    from models.store.database import Database
+
+    db = Database(db_url)
+    upgrade(db.engine)
+    clocks, clock = Clocks(), FakeClock()
+    sent: list[tuple[str, float]] = []
+
+    class Api:
+        channel = "telegram"
+        limits = ChannelLimits(bot=Rate(30, 1.0))
+
+        async def deliver(self, message: OutgoingMessage) -> Delivery:
+            sent.append((message.text, clocks.mono))
+            return Delivery(ok=True, remote_id=f"r{message.id}")
+
+    def queue(first: int) -> None:
+        def add(s: object) -> None:
+            for n in range(first, first + 30):
+                outbox.enqueue(s, Reply("telegram", str(7000 + n), f"#{n}"), clock.now())  # type: ignore[arg-type]
+
+        db.run_sync(add)  # type: ignore[arg-type]
+
+    sender = Sender(
+        db,
+        clock,
+        {"telegram": Api()},
+        wall=lambda: clocks.wall,
+        monotonic=lambda: clocks.mono,
+        sleep=clocks.sleep,
+    )
+    try:
+        queue(0)
+        await sender.flush()
+        assert len(sent) == 30
+        clocks.step(-3600.0)
+        queue(30)
+        start = clocks.mono
+        with caplog.at_level(logging.WARNING, logger="bot.delivery.sender"):
+            for _ in range(10):
+                await sender.flush()
+                if len(sent) == 60:
+                    break
+        assert len(sent) == 60
+        assert sent[-1][1] - start < 2.5  # the window's pace (30/s), not an hour
+        assert [r.getMessage() for r in caplog.records if "stepped" in r.getMessage()] == [
+            "wall clock stepped back by 3600 s; delivery is paced by the monotonic clock and goes on"
+        ]
+    finally:
+        db.close()
