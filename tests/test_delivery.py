@@ -29,6 +29,7 @@ from models.migrations import upgrade
 from models.store.database import Database
 from models.tables import Outbox, Ticket
 
+from . import timing
 from .vtime import StarvedTime, windows_hold
 
 
@@ -203,7 +204,9 @@ async def test_a_reply_queued_while_a_step_runs_goes_out_without_waiting_for_the
     sender.wake()
     go_on.set()
     try:
-        await asyncio.wait_for(sent.wait(), timeout=10)  # a guard only: the loop's wait is 20 min
+        await asyncio.wait_for(
+            sent.wait(), timeout=timing.bound(10)
+        )  # a guard only: the loop's wait is 20 min
     finally:
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
