@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -251,3 +252,46 @@ async def test_scan_skips_a_ticket_being_resolved_and_then_sees_it_resolved(db_u
         await h.advance(timedelta(minutes=1))
         assert h.events(tid)[-1] == "resolved", h.events(tid)
         assert h.ticket(tid).status == "resolved"
+
+
+async def test_web_close_behind_a_scan_holding_the_ticket_sees_what_the_scan_did(db_url: str) -> None:
+    """The SLA scan has claimed a due ticket when 代为办结 arrives: the close waits, then reads the
+    scan's writes afresh: one reminder, then one resolve, the follow-up clock set from the resolve."""
+    from sqlalchemy import event
+
+    async with office_with_grids(db_url) as h:
+        _, tid = await twins(h)
+        h.clock.advance(timedelta(hours=20))
+        claimed, go = threading.Event(), threading.Event()
+
+        @event.listens_for(h.app.db.engine, "after_cursor_execute")
+        def hold_the_claim(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if (
+                statement.lstrip().startswith("WITH pick")
+                and "UPDATE tickets" in statement
+                and not claimed.is_set()
+            ):
+                claimed.set()
+                go.wait(timing.bound(30))  # the claimed rows stay locked until the close queues
+
+        holder = Held(h.app.config.database_url, tid)
+        holder._probe = create_engine(normalise_url(holder.url))
+        try:
+            async with client(h) as http:
+                await sign_in(h, http, "admin")
+                scan = asyncio.ensure_future(h.app.run_periodic())
+                await until(claimed.is_set, "the scan to claim the due ticket")
+                close = asyncio.ensure_future(web_op(h, http, "close", {"note": "已修复"})(tid))
+                await until(lambda: holder.waiting() >= 1, "the close to queue behind the scan")
+                go.set()
+                await scan
+                assert await close == ""
+        finally:
+            go.set()
+            event.remove(h.app.db.engine, "after_cursor_execute", hold_the_claim)
+            holder._probe.dispose()
+        events = h.events(tid)
+        assert events.count("resolved") == 1 and events[-1] == "resolved", events
+        assert events[-2] not in ("created", "grabbed"), events  # the scan acted first
+        t = h.ticket(tid)
+        assert t.status == "resolved" and t.followup_stage == 1 and t.next_check_at is not None

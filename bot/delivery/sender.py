@@ -75,8 +75,8 @@ class Sender:
         # The pacing clock: a booked slot is waited for, and judged late, on it, so a step of the
         # wall clock between booking and sending neither holds a message back nor sends it early.
         # (An injected wall clock without a monotonic one is a virtual time that never steps.)
-        self.monotonic = monotonic or (time.monotonic if wall is time.time else wall)
-        self._offset = wall() - self.monotonic()
+        self._monotonic = monotonic
+        self._offset: float | None = None  # wall minus monotonic at the last claim
         self.steps = 0  # wall-clock steps noticed
         self.owner = owner or _default_owner()
         self.backoff_scale = backoff_scale  # < 1 only in tests that run real processes briefly
@@ -178,9 +178,18 @@ class Sender:
             return True
         return any(p < priority and at < now for p, at in self._booked.values())
 
+    def monotonic(self) -> float:
+        """The pacing clock (an injected wall clock without a monotonic one is a virtual time)."""
+        if self._monotonic is not None:
+            return self._monotonic()
+        return time.monotonic() if self.wall is time.time else self.wall()
+
     def _notice_step(self, offset: float) -> None:
         """Log one line when the wall clock stepped (booked sends it left in the future are stale)."""
-        moved, self._offset = offset - self._offset, offset
+        previous, self._offset = self._offset, offset
+        if previous is None:
+            return
+        moved = offset - previous
         if abs(moved) >= STEP:
             self.steps += 1
             log.warning(
