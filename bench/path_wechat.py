@@ -7,6 +7,7 @@ import importlib.util
 import itertools
 import secrets
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -38,6 +39,9 @@ if importlib.util.find_spec("sniffio") is None:
 NAME = "wechat"
 TOKEN = "bench-token"
 ACCOUNT = "gh_bench"
+
+
+OPTIONS_WAIT = 30.0  # seconds a simulated user waits for the options of the previous reply
 
 
 def _cdata(value: str) -> str:
@@ -73,14 +77,26 @@ async def make_sender(app: App) -> tuple[Callable[[Step], Awaitable[None]], Call
             return latest_buttons(session, NAME, user)
 
     async def as_typed(step: Step) -> str:
-        buttons = await asyncio.to_thread(options, step.user)
-        wanted = step.payload
-        if wanted == SUBMIT and all(b.payload != wanted for b in buttons):
-            # Every report is filed at the same spot, so from the second one on the confirm step asks
-            # first whether it is the same problem: "不是，继续提交" files it, as 确认提交 does.
-            wanted = NOT_THE_SAME
-        number = next(n for n, b in enumerate(buttons, 1) if b.payload == wanted)
-        return str(number)
+        # The options are the previous reply's; on a loaded machine it may still be on its way
+        # into the outbox, so read again for a while (a generator's StopIteration inside a
+        # coroutine would end the whole benchmark with "coroutine raised StopIteration").
+        deadline = time.monotonic() + OPTIONS_WAIT
+        while True:
+            buttons = await asyncio.to_thread(options, step.user)
+            wanted = step.payload
+            if wanted == SUBMIT and all(b.payload != wanted for b in buttons):
+                # Every report is filed at the same spot, so from the second one on the confirm step
+                # asks first whether it is the same problem: "不是，继续提交" files it, as 确认提交 does.
+                wanted = NOT_THE_SAME
+            numbers = [n for n, b in enumerate(buttons, 1) if b.payload == wanted]
+            if numbers:
+                return str(numbers[0])
+            if time.monotonic() > deadline:
+                shown = [b.payload for b in buttons]
+                raise RuntimeError(
+                    f"{step.user}: no option {wanted!r} on screen after {OPTIONS_WAIT} s: {shown}"
+                )
+            await asyncio.sleep(0.05)
 
     async def send(step: Step) -> None:
         created = int(app.clock.now().timestamp())

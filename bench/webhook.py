@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -66,8 +67,12 @@ class Arrivals(FlakyApi):
         """Record the arrival, then wake the chat's resident (on the bench's event loop)."""
         number = super().deliver(chat_id, text)
         at = time.time()
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self._arrived, chat_id, at)
+        loop = self.loop
+        # After the measurement the bench's loop is closed while `jiesu run` still sends (the last
+        # replies, until SIGTERM): those arrivals are not waited for by anyone.
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed between the check and the call
+                loop.call_soon_threadsafe(self._arrived, chat_id, at)
         return number
 
     def _arrived(self, chat: str, at: float) -> None:
@@ -155,9 +160,15 @@ async def measure(base: str, api: Arrivals, residents: int, think: tuple[float, 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         latencies: list[float] = []
         start = time.time()
-        await asyncio.gather(
-            *(resident(f"r{i}", http, api, updates, spot(i), think, rng, latencies) for i in range(residents))
-        )
+        try:
+            await asyncio.gather(
+                *(
+                    resident(f"r{i}", http, api, updates, spot(i), think, rng, latencies)
+                    for i in range(residents)
+                )
+            )
+        finally:
+            api.loop = None  # this loop ends here; later arrivals wake nobody
         took = time.time() - start
     return {"latencies": latencies, "took": took}
 

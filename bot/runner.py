@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import os
@@ -11,7 +12,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import uvicorn
@@ -20,7 +21,7 @@ from starlette.routing import BaseRoute
 
 from bot.config import Config
 from handlers import understand
-from scheduler import install
+from scheduler import SLA_SCAN, install
 
 from . import office
 from .app import App
@@ -29,7 +30,7 @@ from .health import Health, Heartbeat, legacy, sender_check
 from .runtime import ChannelRuntime, StartupError
 from .version import __version__, describe
 from .watch import watch_transports
-from .web import build_asgi, database_check, tile_source
+from .web import Check, accepting_check, build_asgi, database_check, tile_source
 
 log = logging.getLogger(__name__)
 
@@ -128,21 +129,33 @@ async def _delivering(app: App, grace: float, health: Health) -> AsyncIterator[N
 @asynccontextmanager
 async def _scheduled(scheduler: AsyncIOScheduler, health: Health, every: float) -> AsyncIterator[None]:
     """The clock's jobs (SLA scans, digest); each SLA scan that runs is the scheduler's heartbeat."""
-    from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
-
     beat = Heartbeat(every)
+    for ticker in getattr(scheduler, "tickers", []):
+        if ticker.name == SLA_SCAN:
+            scan = ticker.job
 
-    def on_job(event: JobExecutionEvent) -> None:
-        if event.job_id == "sla-scan":
-            beat.beat()
+            async def beating(scan: Callable[[], Awaitable[object]] = scan) -> object:
+                done = await scan()
+                beat.beat()
+                return done
 
-    scheduler.add_listener(on_job, EVENT_JOB_EXECUTED)
+            ticker.job = beating
     health.add("scheduler", beat.check)
     scheduler.start()
     try:
         yield
     finally:
         scheduler.shutdown(wait=False)
+
+
+def health_checks(app: App, runtimes: Sequence[ChannelRuntime]) -> dict[str, Check]:
+    """/healthz: the database reads and writes, and every channel that receives takes updates now."""
+    checks = {"database": database_check(app.db)}
+    for rt in runtimes:
+        if hasattr(rt, "accepting"):
+            accepting = functools.partial(getattr, rt, "accepting")
+            checks[f"{rt.name} updates"] = accepting_check(rt.name, accepting)
+    return checks
 
 
 @asynccontextmanager
@@ -280,6 +293,8 @@ async def serve(config: Config) -> int:
             runtimes = _channels(app, config)
             routes = [r for rt in runtimes for r in rt.routes()]
             routes += office.routes(app, config)  # web office, progress pages, Open311
+            for name, check in health_checks(app, runtimes).items():  # writes, updates taken
+                health.add(name, legacy(check))
             # Always listen, for /healthz and /readyz even in long polling (no webhook routes).
             listener = _bind(*_listen(config))
             watch_transports(app, health)

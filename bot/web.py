@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import text
+from sqlalchemy import Table, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
@@ -16,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.store.database import Database
+from models.tables import KeyValue
 
 from .health import CHECK_TIMEOUT, Health, legacy
 from .metrics import WebTiming
@@ -27,11 +34,40 @@ HSTS = "max-age=31536000; includeSubDomains"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+class WritesFailing(Exception):
+    """The database answers reads but refuses writes (disk full, read-only)."""
+
+
+HEALTH_KEY = "healthz"  # the kv row each check rewrites (one row, whatever the number of processes)
+
+
+def _write(session: Session) -> None:
+    now = datetime.now(UTC)
+    table = cast(Table, KeyValue.__table__)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(key=HEALTH_KEY, value="ok", expires_at=None, updated_at=now)
+    session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"updated_at": now}))
+
+
 def database_check(db: Database) -> Check:
-    """SELECT 1 in a transaction of its own."""
+    """SELECT 1, then a committed write of one small row: a full disk fails the second."""
 
     async def check() -> None:
         await db.run(lambda s: s.execute(text("SELECT 1")))
+        try:
+            await db.run(_write)
+        except DBAPIError as exc:
+            raise WritesFailing(str(exc.orig)) from exc
+
+    return check
+
+
+def accepting_check(name: str, accepting: Callable[[], bool]) -> Check:
+    """Ready only while the channel takes updates (not yet during start-up, no more when stopping)."""
+
+    async def check() -> None:
+        if not accepting():
+            raise RuntimeError(f"{name} is not taking updates")
 
     return check
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.errors import DomainError, Refusal
+from models.events import EventKind
 from models.tables import Status
 
 from . import texts
@@ -18,5 +19,10 @@ def refusal_text(exc: DomainError, *, staff: bool = True) -> str:
     if not isinstance(exc.reason, Refusal):
         return exc.reason
     names = texts.STAFF_STATUS if staff else texts.STATUS
-    facts = {k: names[v] if isinstance(v, Status) else v for k, v in exc.facts.items()}
+    facts = {
+        k: names[v] if isinstance(v, Status) else texts.DONE[v] if isinstance(v, EventKind) else v
+        for k, v in exc.facts.items()
+    }
+    if exc.reason == Refusal.ALREADY_DONE and facts.get("who") is None:
+        facts["who"] = texts.DONE_BY_RESIDENT
     return SAYS[exc.reason].format(**facts)

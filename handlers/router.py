@@ -80,6 +80,17 @@ def handle(u: Unit, msg: Inbound, *, numbered: bool = False) -> HandleResult:
     return _finish(turn, opened)
 
 
+def answer_only(u: Unit, msg: Inbound, text: str) -> HandleResult:
+    """Answer a message a channel could not use (a location not on Earth): seen once, nothing stored."""
+    reads = first_reads(
+        u.session, msg.channel, msg.message_id, u.now, user_id=msg.user_id, chat_id=msg.chat_id
+    )
+    if not reads.fresh:
+        return HandleResult(duplicate=True)
+    u.send(Reply(msg.channel, msg.chat_id, text))
+    return HandleResult(outbox_ids=[r.id for r in u.sent])
+
+
 def refuse(refusal: Refused) -> Handle:
     """The handle() of the transaction after a Refused one: record the message as seen and say no."""
 

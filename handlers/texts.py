@@ -149,6 +149,21 @@ CARD_REPOST = "【待接单提醒 #{id}】{category}\n{description}\n区域：{a
 GRAB_WON = "抢单成功！工单 #{id} 由您办理。"
 ALREADY_CLAIMED = "手慢了，工单 #{id} 已被 {handler} 抢单。"
 NOT_OPEN = "工单 #{id} 当前状态为「{status}」，不能这样操作。"
+# Someone else changed the ticket first (a race lost): who did what, and where that left it.
+ALREADY_DONE = "工单 #{id} 已被 {who} {done}（当前状态「{status}」），不能这样操作。"
+DONE_BY_RESIDENT = "居民"  # never the resident's name: the refusal may reach any worker in scope
+DONE = {
+    "grabbed": "抢单",
+    "assigned": "交办",
+    "resolved": "办结",
+    "reopened": "重新打开",
+    "closed": "确认销号",
+    "withdrawn": "撤回",
+    "rejected": "驳回",
+    "merged": "合并",
+    "moved": "转派",
+    "released": "退回待抢",
+}
 NOT_IN_SCOPE = "工单 #{id} 不在您负责的范围内。"
 NOT_HANDLER = "工单 #{id} 不是由您办理的。"
 NOT_FOUND = "没有找到工单 #{id}。"
@@ -862,12 +877,8 @@ CITY_VISIT_REOPENED = (
     "已转为二次办理（升级至{level}），请尽快处理。"
 )
 CITY_VISIT_DOUBLE_YES = "工单 #{id}（{number}）市级回访双是，加 {points} 分。"
-CITY_USAGE_RETURN = (
-    "/city_return 编号 理由（网格员申请）或 /city_return 编号 同意|不同意 理由（街道管理员）"
-)
-CITY_USAGE_EXTEND = (
-    "/city_extend 编号 日期 理由（申请）或 /city_extend 编号 同意|不同意 说明（街道管理员）"
-)
+CITY_USAGE_RETURN = "/city_return 编号 理由（网格员申请）或 /city_return 编号 同意|不同意 理由（街道管理员）"
+CITY_USAGE_EXTEND = "/city_extend 编号 日期 理由（申请）或 /city_extend 编号 同意|不同意 说明（街道管理员）"
 CITY_USAGE_REPLY = "/city_reply 编号 回复市级平台的办理情况（街道管理员）"
 CITY_REPLY_SAVED = "工单 #{id} 的回复已保存，将随下次导出或推送发给市级平台。"
 CITY_ASKED_OK = "已提交，等待街道管理员审核。"

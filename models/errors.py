@@ -10,6 +10,7 @@ class Refusal(StrEnum):
 
     NOT_FOUND = "NOT_FOUND"  # id
     NOT_OPEN = "NOT_OPEN"  # id, status
+    ALREADY_DONE = "ALREADY_DONE"  # id, who (None: the resident), done (an EventKind), status
     NOT_HANDLER = "NOT_HANDLER"  # id
     NOT_IN_SCOPE = "NOT_IN_SCOPE"  # id
     NOT_ADMIN = "NOT_ADMIN"

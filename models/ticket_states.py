@@ -17,7 +17,7 @@ from .outbox import drop_held
 from .people import can_handle, has_role
 from .sla import MAX_LEVEL, deadline, is_urgent, next_check
 from .store.unit_of_work import Unit
-from .tables import Person, Role, Status, Ticket
+from .tables import Person, Role, Status, Ticket, TicketEvent
 
 
 class Action(StrEnum):
@@ -295,10 +295,16 @@ _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
 
 
 def get(u: Unit, ticket_id: int, *, lock: bool = False) -> Ticket:
-    """Load a ticket or raise NotFound."""
+    """Load a ticket or raise NotFound; lock=True: lock its row and read it afresh under the lock.
+
+    Fresh matters: the caller may have loaded the ticket before (a visibility check), and the
+    session would otherwise keep the attributes read before another transaction's commit.
+    """
     stmt = select(Ticket).where(Ticket.id == ticket_id)
-    if lock and u.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+    if lock:
+        if u.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        stmt = stmt.execution_options(populate_existing=True)
     ticket = u.session.scalar(stmt)
     if ticket is None:
         raise NotFound(Refusal.NOT_FOUND, id=ticket_id)
@@ -330,15 +336,55 @@ def check_right(u: Unit, ticket: Ticket, right: Right, actor: Person) -> None:
         raise NotFound(Refusal.NOT_FOUND, id=ticket.id)
 
 
-def refuse_state(u: Unit, ticket: Ticket, action: Action) -> NoReturn:
-    """Say why the ticket's status does not allow the action (for a grab: who was faster)."""
-    if (
-        action == Action.GRAB
-        and ticket.handler_id is not None
-        and ticket.status in (Status.CLAIMED, Status.RESOLVED)
-    ):
-        handler = u.session.get(Person, ticket.handler_id)
-        raise AlreadyClaimed(Refusal.ALREADY_CLAIMED, id=ticket.id, handler=handler.name if handler else "")
+# Status changes a refusal names ("已被 X 办结"); the catalogue has words for each (texts.DONE).
+DONE_KINDS = frozenset(
+    {
+        EventKind.GRABBED,
+        EventKind.ASSIGNED,
+        EventKind.RESOLVED,
+        EventKind.REOPENED,
+        EventKind.CLOSED,
+        EventKind.WITHDRAWN,
+        EventKind.REJECTED,
+        EventKind.MERGED,
+        EventKind.MOVED,
+        EventKind.RELEASED,
+    }
+)
+
+
+def _last_change(u: Unit, ticket: Ticket) -> tuple[EventKind, Person] | None:
+    """The event that brought the ticket to its status, and who did it (None: nobody, or its creation)."""
+    row = u.session.execute(
+        select(TicketEvent.kind, TicketEvent.actor_id)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.from_status.is_not(None))
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.actor_id is None or row.kind not in DONE_KINDS:
+        return None
+    actor = u.session.get(Person, row.actor_id)
+    return (EventKind(row.kind), actor) if actor is not None else None
+
+
+def _already_done(ticket: Ticket, kind: EventKind, by: Person) -> dict[str, Any]:
+    """The facts of ALREADY_DONE; the resident is not named (who=None: the catalogue's word for him)."""
+    who = None if by.id == ticket.resident_id else by.name
+    return {"id": ticket.id, "who": who, "done": kind, "status": ticket.status}
+
+
+def refuse_state(u: Unit, ticket: Ticket, action: Action, actor: Person | None = None) -> NoReturn:
+    """Say why the ticket's status does not allow the action: who was faster, and with what."""
+    last = _last_change(u, ticket)
+    if action == Action.GRAB and ticket.handler_id is not None and ticket.status in (CLAIMED, RESOLVED):
+        if last is None or last[0] == EventKind.GRABBED:
+            handler = u.session.get(Person, ticket.handler_id)
+            raise AlreadyClaimed(
+                Refusal.ALREADY_CLAIMED, id=ticket.id, handler=handler.name if handler else ""
+            )
+        raise AlreadyClaimed(Refusal.ALREADY_DONE, **_already_done(ticket, *last))
+    if last is not None and (actor is None or last[1].id != actor.id):
+        raise InvalidTransition(Refusal.ALREADY_DONE, **_already_done(ticket, *last))
     raise InvalidTransition(Refusal.NOT_OPEN, id=ticket.id, status=ticket.status)
 
 
@@ -350,7 +396,7 @@ def load(
     ticket = get(u, ticket_id, lock=lock)
     check_right(u, ticket, step.right, actor)
     if check_status and ticket.status not in step.allowed:
-        refuse_state(u, ticket, action)
+        refuse_state(u, ticket, action, actor)
     return ticket
 
 
@@ -377,7 +423,7 @@ def transition(
     step = TRANSITIONS[action]
     before = ticket.status
     if before not in step.allowed:
-        refuse_state(u, ticket, action)
+        refuse_state(u, ticket, action, actor)
     pending: dict[str, Any] = dict(changes or {})
     if step.to is not None:
         pending["status"] = step.to
@@ -393,7 +439,7 @@ def transition(
         ).first()
         u.session.refresh(ticket)
         if won is None:
-            refuse_state(u, ticket, action)
+            refuse_state(u, ticket, action, actor)
     else:
         for name, value in pending.items():
             setattr(ticket, name, value)

@@ -284,7 +284,7 @@ def filer_handles(ticket: Ticket) -> bool:
 
 def phone_followup(u: Unit, ticket_id: int, admin: Person, stage: int, yes: bool) -> Ticket:
     """An admin records the resident's answer given on the phone; the event names the admin."""
-    ticket = get(u, ticket_id)
+    ticket = get(u, ticket_id, lock=True)
     if not is_admin_over(u, admin, ticket):
         raise NotAllowed(Refusal.NOT_ADMIN)
     _refuse_self_rating(ticket, admin)
@@ -328,7 +328,7 @@ def withdraw(u: Unit, ticket_id: int, resident: Person) -> Ticket:
 
 def unfollow(u: Unit, ticket_id: int, follower: Person, actor: Person) -> Ticket:
     """The follower stops following the ticket (himself, or removed by an admin over it)."""
-    ticket = get(u, ticket_id)
+    ticket = get(u, ticket_id, lock=True)
     if actor.id != follower.id and not is_admin_over(u, actor, ticket):
         raise NotAllowed(Refusal.NOT_ADMIN)
     if not followers.remove(u.session, ticket.id, follower.id):
@@ -349,12 +349,14 @@ def merge(u: Unit, ticket_id: int, into_id: int, admin: Person) -> Ticket:
     """An admin folds a duplicate into the ticket that carries on."""
     if ticket_id == into_id:
         raise BadInput(Refusal.MERGE_SELF)
-    ticket = get(u, ticket_id, lock=True)
-    target = get(u, into_id)
+    # Both rows locked, in id order (two merges of a pair in opposite directions never deadlock).
+    first, second = sorted((ticket_id, into_id))
+    locked = {first: get(u, first, lock=True), second: get(u, second, lock=True)}
+    ticket, target = locked[ticket_id], locked[into_id]
     if not (is_admin_over(u, admin, ticket) and is_admin_over(u, admin, target)):
         raise NotAllowed(Refusal.NOT_ADMIN)
     if not allowed(ticket, Action.MERGE):
-        refuse_state(u, ticket, Action.MERGE)
+        refuse_state(u, ticket, Action.MERGE, admin)
     if target.status in FINAL:
         raise InvalidTransition(Refusal.MERGE_TARGET_FINAL, into=into_id, status=target.status)
     follow_target(u, ticket, target)  # first: the merge's notices reach them as followers

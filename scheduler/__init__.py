@@ -6,21 +6,25 @@ between processes), so every process may run the same jobs: the scans claim rows
 
 from __future__ import annotations
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from .drafts import DraftJobs
 from .host import Host
 from .jobs import SlaJobs
 from .purge import PurgeJobs
 from .retention import RetentionJobs
+from .ticker import Scheduler, Ticker
 
-__all__ = ["Host", "SlaJobs", "install"]
+__all__ = ["SLA_SCAN", "Host", "SlaJobs", "install"]
+SLA_SCAN = "SLA scan"  # the ticker whose runs are the scheduler's heartbeat on /healthz
 
 
-def install(app: Host) -> AsyncIOScheduler:
-    """Add the jobs to app.periodic (console `!advance`, tests) and return a scheduler (not started)."""
+def install(app: Host) -> Scheduler:
+    """Add the jobs to app.periodic (console `!advance`, tests) and return a scheduler (not started).
+
+    The interval jobs tick on the monotonic clock (a wall-clock step neither stalls nor skips
+    them); only the daily digest is a calendar job for APScheduler.
+    """
     jobs = SlaJobs(app)
     app.periodic.append(jobs.scan)
     app.periodic.append(jobs.digest_if_crossed)
@@ -31,39 +35,14 @@ def install(app: Host) -> AsyncIOScheduler:
     retention = RetentionJobs(app)  # closed tickets lose their personal data after the retention period
     app.periodic.append(retention.sweep)
     sla = app.rules.sla
-    scheduler = AsyncIOScheduler(timezone=sla.timezone)
-    scheduler.add_job(
-        retention.sweep,
-        IntervalTrigger(hours=1, timezone=sla.timezone),
-        id="retention",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
-    scheduler.add_job(
-        drafts.sweep,
-        IntervalTrigger(minutes=1, timezone=sla.timezone),
-        id="draft-sweep",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
-    scheduler.add_job(
-        jobs.scan,
-        IntervalTrigger(seconds=sla.scan_every.total_seconds(), timezone=sla.timezone),
-        id="sla-scan",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
-    scheduler.add_job(
-        purge.purge,
-        IntervalTrigger(minutes=10, timezone=sla.timezone),
-        id="storage-purge",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
+    scheduler = Scheduler(timezone=sla.timezone)
+    # Interval jobs run on monotonic tickers (a wall-clock step neither stalls nor skips them).
+    scheduler.tickers += [
+        Ticker("draft sweep", drafts.sweep, 60.0),
+        Ticker(SLA_SCAN, jobs.scan, sla.scan_every.total_seconds()),
+        Ticker("storage purge", purge.purge, 600.0),
+        Ticker("retention", retention.sweep, 3600.0),
+    ]
     scheduler.add_job(
         jobs.digest,
         CronTrigger(hour=sla.digest_time.hour, minute=sla.digest_time.minute, timezone=sla.timezone),

@@ -58,7 +58,9 @@ async def test_assign_refusals(h: Harness) -> None:
     ]
     await h.say(f"r1: /withdraw {tid}")
     assert h.to("admin", await h.say(f"admin: /assign {tid} w1")) == [
-        texts.NOT_OPEN.format(id=tid, status=texts.STATUS["withdrawn"])
+        texts.ALREADY_DONE.format(
+            id=tid, who=texts.DONE_BY_RESIDENT, done=texts.DONE["withdrawn"], status=texts.STATUS["withdrawn"]
+        )
     ]
     assert h.events(tid) == ["created", "withdrawn"]
 

@@ -19,6 +19,7 @@ from bot.runner import _bind
 from bot.web import build_asgi, database_check
 from handlers import texts
 from handlers.reports import chart
+from models.migrations import upgrade
 from models.store.database import Database, DatabaseClosed
 from models.tables import Outbox, Person, Ticket
 
@@ -51,6 +52,17 @@ async def test_a_location_not_on_earth_is_answered_and_changes_nothing(tg: Tg, l
     assert tg.api.texts(r1["id"]) == [texts.LOCATION_INVALID]
     assert tg.query(lambda s: s.scalar(select(func.count()).select_from(Ticket))) == 0
     assert tg.query(lambda s: s.scalar(select(func.count()).where(Person.external_id == str(r1["id"])))) == 0
+
+
+async def test_a_redelivered_bad_location_is_answered_once(tg: Tg) -> None:
+    """Telegram posting the same bad location twice: both 200, one answer (the pipeline's dedupe)."""
+    r1 = cast(tg.u).r1
+    body = json.dumps(tg.u.location(r1, 0.0, 0.0)).replace('"latitude": 0.0', '"latitude": NaN').encode()
+    for _ in range(2):
+        assert (await raw_post(tg, body, {"Content-Type": "application/json"})).status_code == 200
+    await tg.app.sender.flush()
+    assert tg.api.texts(r1["id"]) == [texts.LOCATION_INVALID]
+    assert tg.query(lambda s: s.scalar(select(func.count()).select_from(Outbox))) == 1
 
 
 async def test_control_characters_are_stripped_from_every_text_field(tg: Tg) -> None:
@@ -150,6 +162,7 @@ def _broken_url(db_url: str, tmp_path: Path) -> str:
 async def test_healthz_names_the_database_when_it_is_down(db_url: str, tmp_path: Path) -> None:
     """/healthz: 200 'ok' with the database up, 503 naming the database when it cannot be reached."""
     up, down = Database(db_url), Database(_broken_url(db_url, tmp_path))
+    upgrade(up.engine)
     try:
         for db, status, state, names in ((up, 200, "ok", []), (down, 503, "down", ["database"])):
             transport = httpx.ASGITransport(app=build_asgi([], {"database": database_check(db)}))
@@ -195,3 +208,48 @@ async def test_the_stats_chart_is_drawn_after_the_commit(h: Harness, monkeypatch
     out = await h.say("admin: /stats week")
     assert seen == [1]
     assert out[-1]["photo"] and Path(str(out[-1]["photo"])).is_file()
+
+
+async def test_healthz_names_a_database_that_reads_but_cannot_write(db_url: str) -> None:
+    """Disk full: reads still work, every write fails; /healthz says 503 'down: database (writes failing)'."""
+    from sqlalchemy import event
+
+    db = Database(db_url)
+    upgrade(db.engine)
+    full = {"on": False}
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def disk_full(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if full["on"] and statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            raise OperationalError(statement, {}, Exception("database or disk is full"))
+
+    try:
+        transport = httpx.ASGITransport(app=build_asgi([], {"database": database_check(db)}))
+        async with httpx.AsyncClient(transport=transport, base_url="http://jiesu") as client:
+            assert (await client.get("/healthz")).text == "ok"
+            full["on"] = True
+            response = await client.get("/healthz")
+        assert (response.status_code, response.text) == (503, "down: database (writes failing)")
+    finally:
+        db.close()
+
+
+async def test_healthz_is_ready_only_while_the_channel_takes_updates(db_url: str) -> None:
+    """Before the channel takes updates (start-up) and after (stopping), /healthz is 503 naming it."""
+    from types import SimpleNamespace
+
+    from bot.runner import health_checks
+
+    db = Database(db_url)
+    upgrade(db.engine)
+    channel = SimpleNamespace(name="telegram", accepting=False)
+    try:
+        app = SimpleNamespace(db=db)
+        checks = health_checks(app, [channel])  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=build_asgi([], checks))
+        async with httpx.AsyncClient(transport=transport, base_url="http://jiesu") as client:
+            assert (await client.get("/healthz")).text == "down: telegram"
+            channel.accepting = True
+            assert (await client.get("/healthz")).text == "ok"
+    finally:
+        db.close()

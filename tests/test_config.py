@@ -11,6 +11,8 @@ import pytest
 from bot.config import DEFAULT_DB_URL, ConfigError, load
 from models.policy import PointsPolicy
 
+from . import timing
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -105,7 +107,7 @@ def test_cli_reports_config_errors_without_a_traceback(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        timeout=60,
+        timeout=timing.bound(60),
         check=False,
     )
     assert result.returncode == 78
@@ -121,7 +123,7 @@ def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        timeout=60,
+        timeout=timing.bound(60),
         check=False,
     )
 

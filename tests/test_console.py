@@ -10,6 +10,7 @@ from pathlib import Path
 
 from handlers import texts
 
+from . import timing
 from .harness import write_png
 
 SCRIPT = """\
@@ -59,7 +60,7 @@ def console(
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        timeout=120,
+        timeout=timing.bound(120),
         check=False,
     )
 

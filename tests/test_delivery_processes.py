@@ -22,6 +22,7 @@ from models.messages import Reply
 from models.store.database import Database
 from models.tables import Area, Outbox
 
+from . import timing
 from .flakyapi import Faults, FlakyApi, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +152,7 @@ def test_three_processes_deliver_2000_messages_through_a_faulty_api(empty_db_url
         ]
         try:
             for p in procs:
-                p.wait(timeout=300)
+                p.wait(timeout=timing.bound(300))
         finally:
             for p in procs:
                 if p.poll() is None:
@@ -180,16 +181,16 @@ def test_a_killed_processs_lanes_are_taken_over_in_order(empty_db_url: str) -> N
     with serve(api) as base:
         first = worker(empty_db_url, base, "--lease", "2", "--limits", "none")
         wait_ready(first)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + timing.bound(20)
         while len(api.delivered) < 40 and time.monotonic() < deadline:
             time.sleep(0.05)
         first.kill()  # SIGKILL: no clean-up at all
-        first.wait(timeout=10)
+        first.wait(timeout=timing.bound(10))
         log_of(first)
         killed_at = time.monotonic()
         second = worker(empty_db_url, base, "--lease", "2", "--limits", "none", "--until-empty")
         try:
-            second.wait(timeout=60)
+            second.wait(timeout=timing.bound(60))
         finally:
             if second.poll() is None:
                 second.kill()
@@ -215,13 +216,13 @@ def test_sigterm_during_heavy_sending_exits_0_within_the_grace_period(
     with serve(api) as base:
         process = jiesu_run(tmp_path, base, empty_db_url, grace=2)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + timing.bound(30)
             while len(api.delivered) < 30 and time.monotonic() < deadline and process.poll() is None:
                 time.sleep(0.05)
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             signalled = time.monotonic()
             process.send_signal(signal.SIGTERM)
-            _, err = process.communicate(timeout=30)
+            _, err = process.communicate(timeout=timing.bound(30))
             took = time.monotonic() - signalled
         finally:
             if process.poll() is None:
@@ -243,14 +244,14 @@ def test_a_second_signal_exits_130_at_once(empty_db_url: str, tmp_path: Path) ->
     with serve(api) as base:
         process = jiesu_run(tmp_path, base, empty_db_url, grace=30)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + timing.bound(30)
             while api.calls < 3 and time.monotonic() < deadline:
                 time.sleep(0.05)
             process.send_signal(signal.SIGTERM)
             time.sleep(0.5)
             signalled = time.monotonic()
             process.send_signal(signal.SIGTERM)
-            _, err = process.communicate(timeout=10)
+            _, err = process.communicate(timeout=timing.bound(10))
             took = time.monotonic() - signalled
         finally:
             if process.poll() is None:
@@ -277,7 +278,7 @@ def test_four_processes_start_at_once_on_an_empty_database(empty_db_url: str) ->
         )
         for _ in range(4)
     ]
-    results = [p.communicate(timeout=120) for p in procs]
+    results = [p.communicate(timeout=timing.bound(120)) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-2000:] for _, err in results]
     assert all(out.strip() == "ok" for out, _ in results)
     db = Database(empty_db_url)

@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from . import timing
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
@@ -165,7 +167,7 @@ def test_docs_build_as_a_site(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timing.bound(120),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "site" / "architecture" / "index.html").is_file()

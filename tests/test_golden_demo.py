@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import timing
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "demo.txt"
 
@@ -24,7 +26,7 @@ def test_demo_transcript_is_byte_identical_to_the_golden_file(tmp_path: Path) ->
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timing.bound(120),
         cwd=tmp_path,
         check=False,
     )

@@ -93,7 +93,11 @@ async def test_refused_step_stores_nothing_it_had_begun(h: Harness, tmp_path: Pa
     events, rows = h.count(TicketEvent), h.count(Outbox)
     state = h.query(lambda s: s.get(Dialog, ("console", "w1", "w1")).state)
     out = await h.say(f"w1: [photo {write_png(tmp_path / 'x.png')}]")
-    assert h.to("w1", out) == [texts.NOT_OPEN.format(id=tid, status=texts.STATUS["rejected"])]
+    assert h.to("w1", out) == [
+        texts.ALREADY_DONE.format(
+            id=tid, who="admin", done=texts.DONE["rejected"], status=texts.STATUS["rejected"]
+        )
+    ]
     assert h.count(TicketEvent) == events and h.count(Outbox) == rows + 1
     assert h.ticket(tid).resolution_photo is None
     # The dialog step the handler had already moved is back where it was.

@@ -20,6 +20,8 @@ from models.migrations import alembic_config, current
 from models.store.database import normalise_url
 from models.tables import Area, Category
 
+from . import timing
+
 HEAD = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://"))).get_current_head()
 
 
@@ -32,7 +34,7 @@ def jiesu(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=cwd,
         env=env,
-        timeout=120,
+        timeout=timing.bound(120),
         check=False,
     )
 
@@ -66,7 +68,7 @@ def test_db_upgrade_takes_the_url_from_the_environment(tmp_path: Path) -> None:
         text=True,
         cwd=tmp_path,
         env=env,
-        timeout=120,
+        timeout=timing.bound(120),
         check=False,
     )
     assert result.returncode == 0, result.stderr

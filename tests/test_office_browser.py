@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from handlers import texts
 
+from . import timing
 from .harness import Harness
 from .office import link_token, office_with_grids, served
 
@@ -49,7 +50,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=err,
         )
     address = ""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timing.bound(30)
     while not address and time.monotonic() < deadline and process.poll() is None:
         found = re.search(r"DevTools listening on (ws://\S+)", log.read_text(errors="replace"))
         address = found.group(1) if found else ""
@@ -59,7 +60,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=timing.bound(10))
 
 
 @pytest.fixture

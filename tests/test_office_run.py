@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from . import timing
 from .test_telegram_lifecycle import finish, free_port, start_jiesu, wait_running
 
 
@@ -34,15 +35,15 @@ async def test_run_serves_web_office_and_open311_without_a_channel(db_url: str, 
 
     def up() -> bool:
         try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+            return httpx.get(f"{base}/healthz", timeout=timing.bound(1)).status_code == 200
         except httpx.HTTPError:
             return False
 
     try:
         await wait_running(process, up)
-        services = httpx.get(f"{base}/open311/v2/services.json", timeout=5)
+        services = httpx.get(f"{base}/open311/v2/services.json", timeout=timing.bound(5))
         assert services.status_code == 200 and any(s["service_code"] == "road" for s in services.json())
-        office = httpx.get(f"{base}/office/tickets", timeout=5)
+        office = httpx.get(f"{base}/office/tickets", timeout=timing.bound(5))
         assert office.status_code == 401 and "/web" in office.text
         code, err = finish(process, signal.SIGTERM)
     finally:

@@ -102,7 +102,11 @@ async def test_withdraw_refusals(h: Harness) -> None:
     events, rows = h.count(TicketEvent), h.count(Outbox)
     assert h.to("r2", await h.say(f"r2: /withdraw {tid}")) == [texts.NOT_FOUND.format(id=tid)]
     out = await h.say(f"r1: /withdraw {tid}")
-    assert h.to("r1", out) == [texts.NOT_OPEN.format(id=tid, status=texts.STATUS["resolved"])]
+    assert h.to("r1", out) == [
+        texts.ALREADY_DONE.format(
+            id=tid, who="w1", done=texts.DONE["resolved"], status=texts.STATUS["resolved"]
+        )
+    ]
     assert h.to("r1", await h.say("r1: /withdraw")) == [texts.USAGE.format(usage="/withdraw 编号")]
     assert h.ticket(tid).status == "resolved"
     assert h.count(TicketEvent) == events

@@ -20,6 +20,7 @@ from models.people import find_person, get_or_create_person
 from models.tables import Outbox, PointsEntry, TicketEvent
 from scheduler import SlaJobs
 
+from . import timing
 from .conftest import PG_URL, _reset_postgres
 from .harness import Harness
 from .test_sla import bind_ladder
@@ -114,7 +115,7 @@ async def _run(
         for p in procs:
             p.start()
         for p in procs:
-            p.join(timeout=240)
+            p.join(timeout=timing.bound(240))
         assert [p.exitcode for p in procs] == [0] * processes
         messages, events, total = _record(h)
         return (messages, events, Counter({"points": total})), list(done)

@@ -29,6 +29,7 @@ from models.messages import ChatKind, Inbound
 from models.store.database import Database, DatabaseClosed
 from models.tables import Dialog, Outbox, SeenKey, Ticket
 
+from . import timing
 from .harness import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,10 +212,10 @@ def test_kill_9_amid_shared_commits_loses_repeats_and_reorders_nothing(empty_db_
             break
     assert len(acked) < 2 * users, "the run ended before the kill: nothing was in flight"
     os.kill(first.pid, signal.SIGKILL)
-    first.wait(timeout=30)
+    first.wait(timeout=timing.bound(30))
     first.stdout.close()
     second = _inbound_worker(empty_db_url, users)
-    out, _ = second.communicate(timeout=300)
+    out, _ = second.communicate(timeout=timing.bound(300))
     assert second.returncode == 0 and out.strip().endswith("done"), out[-500:]
 
     db = Database(empty_db_url)
@@ -284,6 +285,6 @@ async def test_stop_delivers_what_the_background_loop_was_claiming(h: Harness) -
     loop = asyncio.ensure_future(h.app.sender.run_forever(interval=0.05))
     await asyncio.sleep(0.01)  # the loop has claimed the reply and waits for the answer
     released = await h.app.sender.stop(grace=2.0)
-    await asyncio.wait_for(loop, timeout=2.0)
+    await asyncio.wait_for(loop, timeout=timing.bound(2.0))
     assert slowed and released == 0
     assert len(h.to("bye", h.transcript)) == 1

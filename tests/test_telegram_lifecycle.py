@@ -22,6 +22,7 @@ from bot.runtime import StartupError
 from handlers import texts
 from handlers.commands import ADMIN_MENU, RESIDENT_MENU, WORKER_MENU
 
+from . import timing
 from .tgfake import ADMIN_ID, SECRET, TOKEN, FakeBotApi, Tg, Updates, cast, serve_http, telegram_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,7 +217,7 @@ def start_jiesu(config: Path, db_url: str) -> subprocess.Popen[str]:
 
 async def wait_running(process: subprocess.Popen[str], condition: Callable[[], bool]) -> None:
     """Wait until the process did something observable, failing early if it died."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timing.bound(30)
     while not condition():
         if process.poll() is not None:
             raise AssertionError(f"jiesu run exited {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
@@ -230,7 +231,7 @@ def finish(process: subprocess.Popen[str], sig: int) -> tuple[int, str]:
     """Send a signal and collect the exit code and standard error."""
     process.send_signal(sig)
     try:
-        _, err = process.communicate(timeout=30)
+        _, err = process.communicate(timeout=timing.bound(30))
     except subprocess.TimeoutExpired:
         process.kill()
         raise
@@ -300,7 +301,7 @@ async def test_jiesu_run_with_a_bad_token_exits_78(db_url: str, tmp_path: Path) 
     api = FakeBotApi()
     with serve_http(api) as base_url:
         process = start_jiesu(write_config(tmp_path, base_url, token="123:revoked-token"), db_url)
-        _, err = process.communicate(timeout=60)
+        _, err = process.communicate(timeout=timing.bound(60))
     assert process.returncode == 78
     assert "cannot start: Telegram rejected the bot token 123:rev… (Unauthorized)" in err
     assert "JIESU_TELEGRAM_TOKEN" in err
@@ -314,7 +315,7 @@ async def test_jiesu_run_with_the_port_taken_exits_75_before_registering(db_url:
         taken.listen()
         port = taken.getsockname()[1]
         process = start_jiesu(write_config(tmp_path, base_url, webhook_port=port), db_url)
-        _, err = process.communicate(timeout=60)
+        _, err = process.communicate(timeout=timing.bound(60))
     assert process.returncode == 75
     assert f"cannot start: cannot listen on 127.0.0.1:{port}" in err
     assert api.of("setWebhook") == []

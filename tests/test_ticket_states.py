@@ -268,7 +268,10 @@ async def test_every_allowed_transition_and_a_refused_one(h: Harness, action: Ac
         expected = {Action.CONFIRM: Refusal.FOLLOWUP_NOT_NOW, Action.GRAB: Refusal.ALREADY_CLAIMED}.get(
             action, Refusal.NOT_OPEN
         )
-        assert refused.value.reason == expected
+        # Brought there by someone else, the refusal says who did what (ALREADY_DONE).
+        assert refused.value.reason in (
+            {expected, Refusal.ALREADY_DONE} if expected == Refusal.NOT_OPEN else {expected}
+        )
         assert ticket.status == refused_from
         assert len(_events(s, ticket.id)) == trail
         assert s.scalar(select(func.count()).select_from(Outbox)) == outbox

@@ -64,8 +64,10 @@ def _phone(number: str) -> str:
     return number if number.startswith("+") else "+" + number
 
 
-def _message_fields(message: Message) -> dict[str, object] | None:
-    """What a message carries, in the neutral fields; None for service messages (joins, pins …)."""
+def _message_fields(message: Message, locations: bool = True) -> dict[str, object] | None:
+    """What a message carries, in the neutral fields; None for service messages (joins, pins …).
+
+    locations=False: a location is left out (it was not on Earth, and is answered as such)."""
     fields: dict[str, object] = {"text": message.text or message.caption or ""}
     user = message.from_user
     if message.photo:
@@ -76,6 +78,8 @@ def _message_fields(message: Message) -> dict[str, object] | None:
         else:
             fields["other_file"] = message.document.file_name or message.document.file_id
     elif message.location is not None:  # venues carry their location too; BadLocation if not on Earth
+        if not locations:
+            return fields
         fields["location"] = checked_location(message.location.latitude, message.location.longitude)
         fields["datum"] = DATUM
     elif message.contact is not None:
@@ -99,15 +103,15 @@ def _message_fields(message: Message) -> dict[str, object] | None:
     return fields
 
 
-def message_inbound(update: Update, me: Me) -> Inbound | None:
-    """A message update as an Inbound, or None when it is not for the core."""
+def message_inbound(update: Update, me: Me, *, locations: bool = True) -> Inbound | None:
+    """A message update as an Inbound, or None when it is not for the core (locations: _message_fields)."""
     message = update.message
     if message is None or message.from_user is None:
         return None
     base = _base(update, me, message.chat, message.from_user)
     if base is None:
         return None
-    fields = _message_fields(message)
+    fields = _message_fields(message, locations)
     if fields is None or addressed_elsewhere(str(fields["text"]), me):
         return None
     return clean_inbound(Inbound(**base, **fields))  # type: ignore[arg-type]

@@ -14,15 +14,14 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from handlers import texts
-from models import outbox
-from models.messages import HandleResult, Inbound, Reply
+from handlers import router, texts
+from models.messages import HandleResult, Inbound
 from models.store.database import DatabaseClosed
 
 from ..app import App
 from ..quietlog import QuietLog, kind_of
 from .boundary import BadLocation
-from .telegram_inbound import CHANNEL, Me, callback_inbound, message_inbound
+from .telegram_inbound import Me, callback_inbound, message_inbound
 from .telegram_transport import LONG_PAYLOAD, migrate_chat, resolve_long_payload
 
 log = logging.getLogger(__name__)
@@ -108,15 +107,12 @@ class TelegramIngress:
             await self._handle(update, inbound)
 
     async def _bad_location(self, update: Update) -> None:
-        """Tell the sender the location could not be used (nothing else changes)."""
-        message = update.message
-        if message is None or message.from_user is None:
+        """Tell the sender the location could not be used: once per update (the pipeline's dedupe)."""
+        inbound = message_inbound(update, self._me(), locations=False)
+        if inbound is None:
             return
-        private = message.chat.type == "private"
-        chat_id = str(message.from_user.id) if private else str(message.chat.id)
-        reply = Reply(CHANNEL, chat_id, texts.LOCATION_INVALID)
-        now = self.app.clock.now()
-        await self.app.db.run(lambda s: outbox.enqueue(s, reply, now))
+        said = inbound
+        await self.app.run(lambda u, _handle: router.answer_only(u, said, texts.LOCATION_INVALID))
         self.app.sender.wake()
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -29,6 +29,11 @@ from models.tables import DeliveryLimit
 _TABLE: Table = DeliveryLimit.__table__  # type: ignore[assignment]
 MARGIN = 0.1  # seconds added to every window: a send's lateness (<= LATE) plus uneven transit
 LATE = 0.05  # a message whose slot passed longer ago than this is not sent but booked again
+# Booked sends lie at most `horizon` ahead of the booking process's clock; one further off than
+# that (plus this much skew between processes) was booked before the wall clock stepped back, and
+# would stall the scope until the clock caught up with it: it is stale and forgotten.
+SKEW = 2.0
+PAUSE_MOST = 600.0  # a pause further off than this was set before a step back: cut to this
 
 
 @dataclass(frozen=True)
@@ -118,10 +123,22 @@ def _save(session: Session, state: dict[str, _Scope], now: float) -> None:
         )
 
 
+def _forget_future(state: dict[str, _Scope], now: float, horizon: float) -> None:
+    """Drop send times no process can have booked from now's point of view (the clock stepped back)."""
+    latest = now + horizon + SKEW
+    for s in state.values():
+        kept = [t for t in s.sends if t <= latest]
+        if len(kept) != len(s.sends):
+            s.sends, s.changed = kept, True
+        if s.paused_until > now + PAUSE_MOST:
+            s.paused_until, s.changed = now + PAUSE_MOST, True
+
+
 def book(session: Session, requests: list[Request], now: float, horizon: float) -> dict[int, float]:
     """Each request's earliest slot (epoch seconds); slots within `horizon` of now are booked."""
     names = sorted({name for r in requests for name, _ in r.scopes})
     state = _load(session, names, now) if names else {}
+    _forget_future(state, now, horizon)
     slots: dict[int, float] = {}
     for r in requests:
         at = now

@@ -40,6 +40,7 @@ from .types import MAX_ATTEMPTS, Delivery, OutgoingMessage, Transport, backoff
 log = logging.getLogger(__name__)
 UNSERVED_AGE = timedelta(hours=1)  # a channel off for longer than a restart: its queue is settled
 PARTS = "parts:"  # remote_id of a row whose first parts arrived before a failure
+STEP = 5.0  # seconds the wall clock may move against the monotonic one between two claims before it is a step
 
 
 def _default_owner() -> str:
@@ -60,6 +61,7 @@ class Sender:
         horizon: float = 10.0,
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        monotonic: Callable[[], float] | None = None,
         owner: str | None = None,
         backoff_scale: float = 1.0,
     ) -> None:
@@ -71,6 +73,12 @@ class Sender:
         self.horizon = horizon  # a slot further off than this goes back to the queue
         self.wall = wall  # the limits' clock (epoch seconds, shared by processes)
         self.sleep = sleep
+        # The pacing clock: a booked slot is waited for, and judged late, on it, so a step of the
+        # wall clock between booking and sending neither holds a message back nor sends it early.
+        # (An injected wall clock without a monotonic one is a virtual time that never steps.)
+        self._monotonic = monotonic
+        self._offset: float | None = None  # wall minus monotonic at the last claim
+        self.steps = 0  # wall-clock steps noticed
         self.owner = owner or _default_owner()
         self.backoff_scale = backoff_scale  # < 1 only in tests that run real processes briefly
         self.failures = QuietLog(log, "outbox delivery")
@@ -92,6 +100,11 @@ class Sender:
         self._settled = 0.0
         self._stopping = False
         self.late = 0  # messages that missed their slot and were booked again
+        # Priority after a late wake-up: a message that missed its slot is booked again, and until
+        # it is sent the ones of a lower priority go back to the queue too, so a bulk notice never
+        # overtakes a direct reply however starved the CPU.
+        self._booked: dict[int, tuple[int, float]] = {}  # id -> priority, slot (monotonic)
+        self._requeued: dict[int, tuple[int, float]] = {}  # id -> priority, when (monotonic)
 
     # ------------------------------------------------------------------ claiming
 
@@ -116,7 +129,8 @@ class Sender:
             )
         if not rows:
             return []
-        wall = self.wall()
+        wall, mono = self.wall(), self.monotonic()
+        self._notice_step(wall - mono)
         requests = [
             limits.Request(
                 r.id, self._limits(r.channel).scopes(r.channel, r.chat_id, r.chat_id.startswith("-"))
@@ -130,6 +144,7 @@ class Sender:
         for r in rows:
             if r.id in later:
                 continue
+            self._booked[r.id] = (r.priority, mono + (slots[r.id] - wall))
             remote = outbox.remote_id_of(session, r.edit_of) if r.edit_of is not None else None
             parts = r.remote_id or ""
             # A lane head: every earlier row of its chat is settled, so the last keyboard is known now.
@@ -152,25 +167,60 @@ class Sender:
                         document=r.document,
                         previous_keyboard=previous,
                     ),
-                    slots[r.id],
+                    mono + (slots[r.id] - wall),
                 )
             )
         return out
 
+    def _overtakes(self, priority: int) -> bool:
+        """Tell whether sending now would overtake a message of a higher priority: one that went
+        back to the queue and is not sent yet (for at most a horizon: another process may have
+        taken it), or one whose slot passed while it still sleeps (its wake-up is late)."""
+        now = self.monotonic()
+        self._requeued = {i: (p, at) for i, (p, at) in self._requeued.items() if now - at < self.horizon}
+        if any(p < priority for p, _ in self._requeued.values()):
+            return True
+        return any(p < priority and at < now for p, at in self._booked.values())
+
+    def monotonic(self) -> float:
+        """The pacing clock (an injected wall clock without a monotonic one is a virtual time)."""
+        if self._monotonic is not None:
+            return self._monotonic()
+        return time.monotonic() if self.wall is time.time else self.wall()
+
+    def _notice_step(self, offset: float) -> None:
+        """Log one line when the wall clock stepped (booked sends it left in the future are stale)."""
+        previous, self._offset = self._offset, offset
+        if previous is None:
+            return
+        moved = offset - previous
+        if abs(moved) >= STEP:
+            self.steps += 1
+            log.warning(
+                "wall clock stepped %s by %.0f s; delivery is paced by the monotonic clock and goes on",
+                "forward" if moved > 0 else "back",
+                abs(moved),
+            )
+
     # ------------------------------------------------------------------ sending
 
     async def _send(self, message: OutgoingMessage, slot: float) -> None:
-        """One lane's message: wait for its slot, call the channel, queue the outcome."""
-        delay = slot - self.wall()
+        """One lane's message: wait for its slot (monotonic time), call the channel, queue the outcome."""
+        delay = slot - self.monotonic()
         if delay > 0:
             await self.sleep(delay)
         limited = bool(self._limits(message.channel).scopes(message.channel, message.chat_id, True))
-        if limited and self.wall() - slot > limits.LATE:  # sent now it could crowd the next window
-            self.late += 1
+        priority, _ = self._booked.pop(message.id, (0, slot))
+        late = limited and self.monotonic() - slot > limits.LATE  # sent now it could crowd the next window
+        if late or (limited and self._overtakes(priority)):
+            if late:
+                self.late += 1
+            self._requeued[message.id] = (priority, self.monotonic())
             parts = f"{PARTS}{message.parts_done}" if message.parts_done else None
             self._done.append(outbox.Outcome(message.id, OutboxStatus.PENDING, self.clock.now(), parts))
             self._leased.discard(message.id)
             return
+        self._requeued.pop(message.id, None)
         transport = self.transports[message.channel]
         self._calling.add(message.id)
         try:

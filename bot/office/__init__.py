@@ -62,9 +62,7 @@ def office_app(office: Office) -> Starlette:
             signed_in(office, pages.ticket_print(office)),
             name="ticket_print",
         ),
-        Route(
-            "/tickets/{ticket_id:id}/photo/{which}", signed_in(office, photos.photo(office)), name="photo"
-        ),
+        Route("/tickets/{ticket_id:id}/photo/{which}", signed_in(office, photos.photo(office)), name="photo"),
         Route(
             "/tickets/{ticket_id:id}/{action}",
             signed_in(office, pages.action(office)),
