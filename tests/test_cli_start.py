@@ -10,12 +10,17 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory as _Scripts
 from sqlalchemy.exc import OperationalError
 
 from bot import cli, startretry
 from bot.cli import LAZY, build_parser, main
 from bot.exitcodes import Exit, database_status
 from bot.version import __version__
+from models.migrations import HERE as _MIGRATIONS
+
+# The newest migration: what a fresh database is upgraded to.
+HEAD = _Scripts(str(_MIGRATIONS)).get_current_head()
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,14 +163,14 @@ def test_db_upgrade_says_what_it_applied_then_current_and_history(empty_db_url: 
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0] == "applied 0001: initial schema"
-    assert lines[-1].endswith("upgraded from empty to 0010")
+    assert lines[-1].endswith(f"upgraded from empty to {HEAD}")
     again = run(tmp_path, "db", "upgrade", "--db", empty_db_url)
-    assert again.stdout.strip().endswith("is up to date (revision 0010); nothing to apply")
-    assert run(tmp_path, "db", "current", "--db", empty_db_url).stdout == "0010 (up to date)\n"
+    assert again.stdout.strip().endswith(f"is up to date (revision {HEAD}); nothing to apply")
+    assert run(tmp_path, "db", "current", "--db", empty_db_url).stdout == f"{HEAD} (up to date)\n"
     history = run(tmp_path, "db", "history", "--db", empty_db_url).stdout.splitlines()
     assert (
         history[0] == "0001  initial schema"
-        and history[-1] == "0010  " + lines[-2].split(": ", 1)[1] + "  <- database"
+        and history[-1] == f"{HEAD}  " + lines[-2].split(": ", 1)[1] + "  <- database"
     )
     assert len(history) == len(lines) - 1
 

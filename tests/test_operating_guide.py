@@ -8,7 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic.script import ScriptDirectory as _Scripts
+
+from models.migrations import HERE as _MIGRATIONS
+
 from .tgfake import TOKEN, FakeBotApi, serve_http
+
+# The newest migration: what a fresh database is upgraded to.
+HEAD = _Scripts(str(_MIGRATIONS)).get_current_head()
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs/operating.md"
@@ -67,6 +74,6 @@ def test_every_command_of_the_walk_runs_on_a_fresh_database(tmp_path: Path) -> N
             expected = 1 if words[0] == "doctor" else 0
             assert done.returncode == expected, (command, done.stdout, done.stderr)
             outputs.append(done.stdout)
-    assert outputs[1].splitlines()[-1].endswith("upgraded from empty to 0010")
+    assert outputs[1].splitlines()[-1].endswith(f"upgraded from empty to {HEAD}")
     assert outputs[6].strip().endswith("(up to date)")
     assert "/bind" in outputs[7]  # what still blocks: the grids' groups, bound from the chat
