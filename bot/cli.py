@@ -131,9 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_web_parser(sub, common, _config)
     cli_understand.register(sub)
-    from . import cli_demo, cli_doctor, cli_qr, cli_wechat  # going live: demo remove, doctor, qr, wechat menu
+    from . import cli_demo, cli_doctor, cli_qr, cli_rewards, cli_wechat  # going live, 积分回馈
 
-    for module in (cli_demo, cli_doctor, cli_qr, cli_wechat):
+    for module in (cli_demo, cli_doctor, cli_qr, cli_rewards, cli_wechat):
         module.register(sub, common, _config)
     return parser
 

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from handlers import texts
 
-from . import admin, audit, moving, normalise, resident, staff, web, wizard
+from . import admin, audit, moving, normalise, resident, rewards, staff, web, wizard
 from .turn import Command, Turn
 
 V = TypeVar("V")
@@ -42,6 +42,7 @@ COMMANDS: dict[str, Command] = _merge(
     audit.COMMANDS,
     moving.COMMANDS,
     web.COMMANDS,
+    rewards.COMMANDS,
 )
 # Everyday words staff and residents type without a slash.
 ALIASES: dict[str, str] = _merge(
@@ -53,6 +54,7 @@ ALIASES: dict[str, str] = _merge(
     audit.ALIASES,
     moving.ALIASES,
     web.ALIASES,
+    rewards.ALIASES,
 )
 
 # Menu entries for channels that register them (Telegram setMyCommands).
@@ -70,6 +72,7 @@ WORKER_MENU = [
     ("mine", "我的任务"),
     ("points", "我的积分"),
     ("rank", "积分排行"),
+    ("rewards", "积分回馈"),
     ("history", "工单办理记录"),
     ("help", "命令帮助"),
 ]

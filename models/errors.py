@@ -28,6 +28,11 @@ class Refusal(StrEnum):
     CREDIT_NOT_ON_BEHALF = "CREDIT_NOT_ON_BEHALF"  # id
     CREDIT_NOT_IN_SCOPE = "CREDIT_NOT_IN_SCOPE"  # id, user
     NOT_FOLLOWING = "NOT_FOLLOWING"  # id
+    REWARD_UNKNOWN = "REWARD_UNKNOWN"  # code
+    POINTS_SHORT = "POINTS_SHORT"  # name, need, have
+    REWARD_GONE = "REWARD_GONE"  # name
+    REDEMPTION_UNKNOWN = "REDEMPTION_UNKNOWN"  # id
+    REDEMPTION_DECIDED = "REDEMPTION_DECIDED"  # id
 
 
 class DomainError(Exception):
