@@ -35,6 +35,7 @@ LAZY: dict[str, tuple[str, str]] = {
     "qr": ("bot.cli_qr", "print a 码上说 QR poster per grid (PNG, and PDF)"),
     "wechat": ("bot.cli_wechat", "the WeChat official account"),
     "hotline": ("bot.cli_hotline", "the city's 12345 work orders: dispatch list, 回访, replies"),
+    "rewards": ("bot.cli_rewards", "the 积分回馈 rewards file: check or import"),
 }
 ALL = "*"  # build_parser(ALL): every sub-command's real parser (imports every module)
 # Top-level commands that bot.cli_db.register adds beside `db` (name -> the help line --help shows).

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from handlers import texts
 
-from . import admin, audit, hotline, moving, normalise, pausing, privacy, resident, staff, web
+from . import admin, audit, hotline, moving, normalise, pausing, privacy, resident, rewards, staff, web
 from .normalise import PLAIN, Shape
 from .report import scene
 from .spec import Spec, Who
@@ -43,6 +43,7 @@ SPECS: tuple[Spec, ...] = (
     *privacy.SPECS,
     *hotline.SPECS,
     *pausing.SPECS,
+    *rewards.SPECS,
     staff.CLOSE,
 )
 

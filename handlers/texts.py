@@ -919,3 +919,36 @@ CITY_FIELDS = {
     "paused": "挂起至",
 }
 CITY_VISIT_WORDS = "响应{}，解决{}，满意{}"
+
+# --- 积分回馈 ---------------------------------------------------------------------------------
+USAGE_REWARDS = "/rewards"
+USAGE_REDEEM = "兑换 物品代码（先发 /rewards 查看可兑换的物品）"
+USAGE_APPROVE_REDEEM = "同意兑换 申请编号"
+USAGE_REJECT_REDEEM = "拒绝兑换 申请编号 原因"
+USAGE_REDEMPTIONS = "兑换申请"
+MENU_REWARDS = "积分回馈"
+MENU_REDEMPTIONS = "兑换申请"
+REWARD_UNKNOWN = "没有代码为“{code}”的兑换物品。发送 /rewards 查看可兑换的物品。"
+POINTS_SHORT = "积分不足：兑换“{name}”需要 {need} 分，您可用的积分是 {have} 分。"
+REWARD_GONE = "“{name}”已经兑完了，请选择其他物品。"
+REDEMPTION_UNKNOWN = "没有编号为 {id} 的兑换申请。"
+REDEMPTION_DECIDED = "兑换申请 {id} 已经处理过了，不能重复处理。"
+REWARDS_NONE = "目前还没有可兑换的物品。您可用的积分：{have} 分。"
+REWARDS_HEADER = "积分回馈（您可用的积分：{have} 分）："
+REWARD_LINE = "· {code}　{name}　{points} 分　{left}{provider}"
+REWARD_LEFT = "剩 {stock} 件"
+REWARD_OUT = "已兑完"
+REWARD_PROVIDER = "　由{provider}提供"
+REWARDS_HOW = "兑换请发送：兑换 物品代码。物品先为您保留，管理员审核通过后扣除积分。"
+REDEEM_ASKED = "已提交兑换申请 {id}：{name}（{points} 分）。物品已为您保留，管理员审核通过后扣除积分。"
+REDEEM_TASK = (
+    "兑换申请 {id}：{who} 申请兑换“{name}”（{points} 分）。\n"
+    "同意请回复：同意兑换 {id}；不同意请回复：拒绝兑换 {id} 原因"
+)
+REDEEM_DECIDED = "兑换申请 {id}（{name}）已{verdict}。"
+REDEEM_VERDICT = {"approved": "同意，积分已扣除", "rejected": "拒绝，物品已退回库存"}
+REDEEM_APPROVED = "您的兑换申请 {id} 已通过：{name}，扣除 {points} 分。请按通知领取。"
+REDEEM_REJECTED = "您的兑换申请 {id}（{name}）未通过：{reason}。积分未扣除。"
+REDEEM_QUEUE_EMPTY = "目前没有待审核的兑换申请。"
+REDEEM_QUEUE_HEADER = "待审核的兑换申请 {count} 件："
+REDEEM_QUEUE_LINE = "{id}. {who}　{name}　{points} 分"

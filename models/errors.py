@@ -49,6 +49,11 @@ class Refusal(StrEnum):
     ALREADY_PAUSED = "ALREADY_PAUSED"  # id
     NOT_PAUSED = "NOT_PAUSED"  # id
     PAUSE_TOO_LONG = "PAUSE_TOO_LONG"  # days
+    REWARD_UNKNOWN = "REWARD_UNKNOWN"  # code
+    POINTS_SHORT = "POINTS_SHORT"  # name, need, have
+    REWARD_GONE = "REWARD_GONE"  # name
+    REDEMPTION_UNKNOWN = "REDEMPTION_UNKNOWN"  # id
+    REDEMPTION_DECIDED = "REDEMPTION_DECIDED"  # id
 
 
 class DomainError(Exception):

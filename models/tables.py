@@ -283,6 +283,42 @@ class PointsEntry(Base):
     at: Mapped[datetime]
 
 
+class Reward(Base):
+    """An item of 积分回馈: what points buy, from whom, and how many are left."""
+
+    __tablename__ = "rewards"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    points: Mapped[int]
+    stock: Mapped[int]
+    provider: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class RedemptionStatus(StrEnum):
+    """Where a redemption request stands."""
+
+    PENDING = "pending"  # asked; the item is set aside, the points not yet debited
+    APPROVED = "approved"  # an admin approved it: the ledger was debited once
+    REJECTED = "rejected"  # an admin refused it: the item went back to the stock
+
+
+class Redemption(Base):
+    """A request to exchange points for a reward, decided by an admin."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (Index("ix_redemptions_person_status", "person_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reward_code: Mapped[str] = mapped_column(ForeignKey("rewards.code"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    points: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default=RedemptionStatus.PENDING)
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
 IDLE = "idle"  # the dialog state of a chat in no flow
 
 
