@@ -9,8 +9,8 @@ from models.people import admin_scopes
 from models.tables import Person, Redemption, Reward
 
 from . import texts
-from .notify.deliver import to_person
 from .normalise import Shape, nfkc, ticket_number
+from .notify.deliver import to_person
 from .spec import Spec, Who
 from .turn import Turn
 

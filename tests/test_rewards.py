@@ -1,4 +1,4 @@
-"""积分回馈: points buy rewards from a file; an admin approves; the ledger is debited once, never below zero."""
+"""积分回馈: points buy rewards from a file; an admin approves; the ledger is debited once, never below 0."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ async def test_fifty_simultaneous_requests_take_exactly_the_stock(h: Harness) ->
 
 
 async def test_one_person_asking_fifty_times_at_once_never_goes_below_zero(h: Harness) -> None:
-    """100 points, haircuts at 30: of fifty simultaneous requests three are set aside; all approved, 10 left."""
+    """100 points, haircuts at 30: of fifty requests at once three are set aside; all approved, 10 left."""
     await stocked(h, r1=100)
     await at_once(h, [("r1", "兑换 haircut")] * 50)
     ids = h.query(lambda s: list(s.scalars(select(Redemption.id).order_by(Redemption.id))))
@@ -157,14 +157,15 @@ async def test_one_person_asking_fifty_times_at_once_never_goes_below_zero(h: Ha
             "code must be 1-40 ASCII characters",
         ),
         (
-            '[[reward]]\ncode = "a"\nname = "x"\npoints = 1\nstock = 1\n[[reward]]\ncode = "a"\nname = "y"\npoints = 1\nstock = 1',
+            '[[reward]]\ncode = "a"\nname = "x"\npoints = 1\nstock = 1\n'
+            '[[reward]]\ncode = "a"\nname = "y"\npoints = 1\nstock = 1',
             "appears twice",
         ),
         ("[[reward]\n", "not valid TOML"),
     ],
 )
 def test_a_bad_rewards_file_says_what_to_fix(body: str, error: str) -> None:
-    """A missing field, a negative price, a bad code, a duplicate or broken TOML: refused, the reason named."""
+    """A missing field, a negative price, a bad code, a duplicate or broken TOML: refused, reason named."""
     with pytest.raises(RewardFileError, match=error.replace("[", r"\[")):
         read_file(body)
 
