@@ -177,14 +177,17 @@ async def test_overdue_lists_late_and_unclaimed_tickets(h: Harness) -> None:
     assert h.to("admin", await h.say("admin: /overdue")) == [texts.OVERDUE_EMPTY]
     h.clock.advance(timedelta(hours=22))
     waiting = await h.quick_report("r2", category="other", description="小区门口井盖丢失")
-    h.clock.advance(timedelta(hours=5))  # ticket 1 is 3 h past its 1-day deadline; ticket 2 waited 5 h
+    # Ticket 1 is 3 h past its 1-day deadline. Ticket 2 came at 07:00, before the office opens: its
+    # claim window (2 h of office time) ended at 10:30, as the ladder counts it, so at 12:00 it is
+    # 1 h 30 min late, not 3 h.
+    h.clock.advance(timedelta(hours=5))
     out = await h.say("admin: 超期")
     assert h.to("admin", out) == [
         "\n".join(
             [
                 texts.OVERDUE_HEADER.format(count=2),
                 f"#{late} 大城管/道路破损 · 四季社区 第一网格 · w1 · 已超期 3小时",
-                f"#{waiting} 其他 · 四季社区 第一网格 · 未接单 · 已超期 3小时",
+                f"#{waiting} 其他 · 四季社区 第一网格 · 未接单 · 已超期 1小时30分",
             ]
         )
     ]

@@ -416,6 +416,8 @@ def map_page(office: Office) -> Any:
                     Ticket.due_at,
                     Ticket.created_at,
                     Ticket.location_approx,
+                    Ticket.level,
+                    Ticket.next_check_at,
                 )
                 .where(*where)
                 .order_by(Ticket.id.desc())
@@ -430,10 +432,10 @@ def map_page(office: Office) -> Any:
             claim_within = u.rules.sla.claim_within
             names: dict[str, str] = {}
             markers = []
-            for tid, lat, lon, datum, status, code, since, due, created, approx in found:
+            for tid, lat, lon, datum, status, code, since, due, created, approx, level, check in found:
                 if lat is None or lon is None:  # pragma: no cover - the query asks for a position
                     continue
-                late = late_values(status, since, due, created, u.now, claim_within)
+                late = late_values(status, since, due, created, u.now, claim_within, level, check)
                 if code not in names:
                     names[code] = category_name(u.session, code)
                 lat, lon = present.to_map(u, lat, lon, datum)

@@ -75,7 +75,7 @@ def rows(u: Unit, tickets: list[Ticket]) -> list[Row]:
     claim_within = u.rules.sla.claim_within
     for t in tickets:
         late = is_late(t, u.now, claim_within)
-        missed = first_missed(t, claim_within) if late else None
+        missed = first_missed(t, u.rules.sla) if late else None
         lat, lon = on_map(u, t)
         chain = {a.level: a.name for a in tree.ancestors(t.area_id)}
         out.append(

@@ -60,7 +60,7 @@ def sections(u: Unit, viewer: Viewer) -> list[Section]:
     mine = _mine(viewer)
     # Late: one's own, and the open ones of one's areas nobody claimed in time.
     overdue = _tickets(u, *seen, is_late, mine | (Ticket.status == Status.OPEN), order=Ticket.created_at)
-    overdue.sort(key=lambda t: (first_missed(t, claim_within) or t.created_at, t.id))
+    overdue.sort(key=lambda t: (first_missed(t, u.rules.sla) or t.created_at, t.id))
     due = _tickets(
         u,
         *seen,

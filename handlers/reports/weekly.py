@@ -184,7 +184,7 @@ def workbook(u: Unit, everywhere: bool, admin_areas: Iterable[int], communities:
                     category_name(u.session, t.category_code),
                     area_label(u, t.area_id),
                     people.get(t.handler_id or 0, ""),
-                    local(u, first_missed(t, u.rules.sla.claim_within)),
+                    local(u, first_missed(t, u.rules.sla)),
                 ]
             )
         ws.append([])

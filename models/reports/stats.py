@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..lateness import claimed_late, unclaimed_late
+from ..lateness import claimed_late
 from ..tables import ACTIVE, Rating, Status, Ticket, TicketEvent, TicketFollower
 
 
@@ -120,8 +120,13 @@ def late_since(ticket: Ticket) -> datetime | None:
 def unclaimed_since(
     session: Session, before: datetime, area_ids: set[int] | None, limit: int = 50
 ) -> list[Ticket]:
-    """Open tickets created before a moment (not grabbed in time)."""
-    stmt = select(Ticket).where(unclaimed_late(before, timedelta(0))).order_by(Ticket.created_at).limit(limit)
+    """Open tickets created before a moment: candidates for late (the caller checks the ladder's clock)."""
+    stmt = (
+        select(Ticket)
+        .where(Ticket.status == Status.OPEN, Ticket.created_at < before)
+        .order_by(Ticket.created_at)
+        .limit(limit)
+    )
     if area_ids is not None:
         stmt = stmt.where(Ticket.area_id.in_(area_ids))
     return list(session.scalars(stmt))
