@@ -148,6 +148,7 @@ CARD_REPOST = "【待接单提醒 #{id}】{category}\n{description}\n区域：{a
 # --- grabbing and handling -------------------------------------------------
 GRAB_WON = "抢单成功！工单 #{id} 由您办理。"
 ALREADY_CLAIMED = "手慢了，工单 #{id} 已被 {handler} 抢单。"
+ALREADY_YOURS = "工单 #{id} 已经由您办理，不用再抢。发送「我的任务」查看您手上的工单。"
 NOT_OPEN = "工单 #{id} 当前状态为「{status}」，不能这样操作。"
 # Someone else changed the ticket first (a race lost): who did what, and where that left it.
 ALREADY_DONE = "工单 #{id} 已被 {who} {done}（当前状态「{status}」），不能这样操作。"

@@ -15,6 +15,7 @@ class Refusal(StrEnum):
     NOT_IN_SCOPE = "NOT_IN_SCOPE"  # id
     NOT_ADMIN = "NOT_ADMIN"
     ALREADY_CLAIMED = "ALREADY_CLAIMED"  # id, handler
+    ALREADY_YOURS = "ALREADY_YOURS"  # id
     ASSIGN_NOT_IN_SCOPE = "ASSIGN_NOT_IN_SCOPE"  # id, user
     PLAN_NOT_PENDING = "PLAN_NOT_PENDING"  # id
     DATE_INVALID = "DATE_INVALID"  # example

@@ -376,6 +376,8 @@ def _already_done(ticket: Ticket, kind: EventKind, by: Person) -> dict[str, Any]
 def refuse_state(u: Unit, ticket: Ticket, action: Action, actor: Person | None = None) -> NoReturn:
     """Say why the ticket's status does not allow the action: who was faster, and with what."""
     last = _last_change(u, ticket)
+    if action == Action.GRAB and actor is not None and ticket.handler_id == actor.id:
+        raise InvalidTransition(Refusal.ALREADY_YOURS, id=ticket.id)  # he is the one who has it
     if action == Action.GRAB and ticket.handler_id is not None and ticket.status in (CLAIMED, RESOLVED):
         if last is None or last[0] == EventKind.GRABBED:
             handler = u.session.get(Person, ticket.handler_id)

@@ -217,8 +217,8 @@ async def test_late_tap_on_a_taken_ticket_is_refused(h: Harness) -> None:
             "photo": None,
         }
     ]
-    out = await h.say("w1@siji1: [tap 抢单]")
-    assert h.to("w1", out) == [texts.ALREADY_CLAIMED.format(id=tid, handler="w1")]
+    out = await h.say("w1@siji1: [tap 抢单]")  # the winner taps again: it is his, nobody was faster
+    assert h.to("w1", out) == [texts.ALREADY_YOURS.format(id=tid)]
     assert h.events(tid) == ["created", "grabbed"]
 
 
@@ -255,3 +255,14 @@ async def test_grid_worker_can_grab_a_community_level_ticket(h: Harness) -> None
     assert h.to("admin")[-1].startswith("工单 #1（四季社区）没有绑定的群")
     await h.say("w1: 抢单 1")
     assert h.ticket(1).status == "claimed"
+
+
+async def test_grabbing_ones_own_ticket_again_says_it_is_already_his(h: Harness) -> None:
+    """w1 taps 抢单 again on the ticket he holds: told it is his, not 手慢了…已被 w1 抢单; nothing changes."""
+    tid = await h.quick_claimed()
+    events = h.events(tid)
+    out = await h.say(f"w1: 抢单 {tid}")
+    assert h.to("w1", out) == [texts.ALREADY_YOURS.format(id=tid)]
+    result, out = await h.send("w1", payload=f"grab:{tid}")
+    assert result.alert == texts.ALREADY_YOURS.format(id=tid) and out == []
+    assert h.events(tid) == events and h.ticket(tid).status == "claimed"
