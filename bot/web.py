@@ -57,7 +57,7 @@ def database_check(db: Database) -> Check:
         try:
             await db.run(_write)
         except DBAPIError as exc:
-            raise WritesFailing(str(exc.orig)) from exc
+            raise WritesFailing(f"writes failing: {exc.orig}") from exc
 
     return check
 

@@ -10,13 +10,13 @@ their pairs, all three marked private.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from .folding import nfkc
 from .tables import Person, Ticket, TicketWord
 
 WORD_MAX = 24
@@ -25,7 +25,7 @@ _SPLIT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    return nfkc(text).lower()
 
 
 def pairs(text: str) -> set[str]:

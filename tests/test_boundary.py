@@ -226,10 +226,12 @@ async def test_healthz_names_a_database_that_reads_but_cannot_write(db_url: str)
     try:
         transport = httpx.ASGITransport(app=build_asgi([], {"database": database_check(db)}))
         async with httpx.AsyncClient(transport=transport, base_url="http://jiesu") as client:
-            assert (await client.get("/healthz")).text == "ok"
+            assert (await client.get("/healthz")).json()["status"] == "ok"
             full["on"] = True
             response = await client.get("/healthz")
-        assert (response.status_code, response.text) == (503, "down: database (writes failing)")
+        report = response.json()
+        assert (response.status_code, report["down"]) == (503, ["database"])
+        assert report["checks"]["database"].startswith("WritesFailing: writes failing")
     finally:
         db.close()
 
@@ -248,8 +250,9 @@ async def test_healthz_is_ready_only_while_the_channel_takes_updates(db_url: str
         checks = health_checks(app, [channel])  # type: ignore[arg-type]
         transport = httpx.ASGITransport(app=build_asgi([], checks))
         async with httpx.AsyncClient(transport=transport, base_url="http://jiesu") as client:
-            assert (await client.get("/healthz")).text == "down: telegram"
+            down = await client.get("/healthz")
+            assert (down.status_code, down.json()["down"]) == (503, ["telegram updates"])
             channel.accepting = True
-            assert (await client.get("/healthz")).text == "ok"
+            assert (await client.get("/healthz")).json()["status"] == "ok"
     finally:
         db.close()

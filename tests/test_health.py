@@ -188,7 +188,8 @@ async def test_jiesu_run_in_long_polling_serves_health_readiness_and_metrics(
         try:
             ready = (await _until(process, f"http://127.0.0.1:{http}/readyz")).json()
             assert ready["version"] == __version__ and ready["ready"] is True
-            assert set(ready["checks"]) == {"database", "outbox sender", "scheduler", "telegram"}
+            parts = {"database", "outbox sender", "scheduler", "telegram", "telegram updates"}
+            assert set(ready["checks"]) == parts
             assert set(ready["checks"].values()) == {"ok"}
             api.push(updates.text(r1, "/start"))
             body = ""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
+
+from ..folding import nfkc
 
 # "春晗路 1-99号", "现代花园 3幢", "现代花园 1-5栋", "鼎盛小区 2号楼"
 _NUMBERED = re.compile(
@@ -42,13 +43,13 @@ class Entry:
 
 def normalise(text: str) -> str:
     """Full-width to ASCII, no spaces, lower case, without the word 小区."""
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     return "".join(text.split()).lower().replace("小区", "")
 
 
 def parse_name(name: str, area_id: int = 0) -> Entry | str:
     """A listed name as an entry, or what is wrong with it (in words for the office)."""
-    flat = unicodedata.normalize("NFKC", name).strip()
+    flat = nfkc(name).strip()
     m = _NUMBERED.match(flat)
     if m is None:
         key = normalise(flat)
