@@ -65,6 +65,8 @@ ALIASES: dict[str, str] = _unique((alias, s.name) for s in SPECS for alias in s.
 # Commands about the sender's own tickets, points or a ticket's trail: in a group they are answered
 # in the sender's private chat, with a short note in the group (handlers/turn.py).
 PERSONAL = frozenset(s.name for s in SPECS if s.personal)
+# Staff commands that name a ticket (抢单 3, 办结 3 …): never neighbours' small talk, even in a group.
+STAFF_ON_TICKETS = frozenset(s.name for s in SPECS if s.who != Who.RESIDENT and s.shape.tickets)
 # How each command's arguments are split (normalise.command).
 SHAPES: dict[str, Shape] = {s.name: s.shape for s in SPECS if s.shape != PLAIN}
 

@@ -16,7 +16,7 @@ from models.store.unit_of_work import Unit
 
 from . import admin, pending, resident, staff, staff_binding
 from .answers import as_press
-from .commands import COMMANDS, PERSONAL, parse
+from .commands import COMMANDS, PERSONAL, STAFF_ON_TICKETS, parse
 from .payloads import (
     FollowerSatisfied,
     FollowerSolved,
@@ -157,6 +157,8 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
         and not turn.private
         and not _is_slash(msg.text)
         and command[0] != "my"  # 我的工单 is nobody's small talk: answered in private
+        # 抢单 3 from someone without the role (a revoked worker) is answered, not ignored.
+        and not (command[0] in STAFF_ON_TICKETS and command[1])
         and not is_staff(turn.u.session, turn.person.id)
     ):
         command = None

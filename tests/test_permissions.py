@@ -181,3 +181,17 @@ async def test_revoked_admin_loses_its_commands(h: Harness) -> None:
     assert h.to("ca", await h.say("ca: /areas"))[0].startswith(texts.AREAS_HEADER)
     await h.say("admin: /revoke ca admin siji")
     assert h.to("ca", await h.say("ca: /areas")) == [texts.NOT_ADMIN]
+
+
+async def test_a_revoked_worker_writing_in_the_group_is_answered(h: Harness) -> None:
+    """After /revoke, w1's 抢单 N and 办结 N in the grid group get a clear answer, and change nothing."""
+    tid = await h.claimed()
+    other = await h.quick_report("r2", description="3号楼门口路灯坏了", category="road")
+    await h.say("admin: /revoke w1 worker siji-1")  # his ticket goes back to the grid
+    before = (h.events(tid), h.events(other))
+    for line in (f"w1@siji1: 抢单 {other}", f"w1@siji1: 办结 {tid} 好了"):
+        out = await h.say(line)
+        assert texts.NOT_STAFF in [m["text"] for m in out], line
+    assert (h.events(tid), h.events(other)) == before and h.ticket(other).status == "open"
+    # Neighbours' everyday words in the group stay small talk.
+    assert await h.say("r2@siji1: 统计一下谁家停车") == []
