@@ -252,6 +252,10 @@ SELF_FOLLOWUP_TASK = (
     "请回访核实 #{id}：上报人 {name} 也是这件工单的办理人，按规定由您核实。{question}\n请核实现场后点击按钮。"
 )
 STATS_PHONE_FOLLOWUPS = "其中电话回访 {count} 件"
+STATS_CITY = (
+    "12345市级工单 {count} 件，市级回访 {visited} 件："
+    "响应率 {response}，解决率 {resolution}，满意率 {satisfaction}"
+)
 CARD_RELEASED = "【重新派单】原办理人已不再负责，请重新抢单：\n{card}"
 R_RELEASED = "工单 #{id} 的原办理人已调整，工单已重新派给网格员，请您稍候。"
 REVOKE_MOVED = "以下工单已退回待抢单并重新发布：{ids}"
