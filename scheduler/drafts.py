@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from handlers.notify import unit_of_work
 from handlers.report import drafts
 
+from .batches import Every, drain
 from .host import Host
 
 EVERY = timedelta(minutes=1)
@@ -20,25 +21,18 @@ class DraftJobs:
 
     def __init__(self, app: Host) -> None:
         self.app = app
-        self._last: datetime | None = None
+        self._every = Every(EVERY)
 
     async def sweep(self) -> int:
         """Remind or drop the drafts that are due; return how many."""
         app = self.app
-        now = app.clock.now()
-        if self._last is not None and now - self._last < EVERY:
+        if not self._every.due(app.clock.now()):
             return 0
-        self._last = now
-        total = 0
-        for _ in range(MAX_BATCHES):
 
-            def one(s: Session) -> int:
-                return drafts.sweep(unit_of_work(s, app.clock.now(), app.rules))
+        def one(s: Session) -> int:
+            return drafts.sweep(unit_of_work(s, app.clock.now(), app.rules))
 
-            done = await app.db.run(one)
-            total += done
-            if done < drafts.BATCH:
-                break
+        total = await drain(app, one, drafts.BATCH, MAX_BATCHES)
         if total:
             app.wake()
         return total

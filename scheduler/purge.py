@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models.store.purge import BATCH, purge_outbox, purge_seen
 
+from .batches import Every, drain
 from .host import Host
 
 log = logging.getLogger(__name__)
@@ -23,31 +24,26 @@ class PurgeJobs:
 
     def __init__(self, app: Host) -> None:
         self.app = app
-        self._last: datetime | None = None
+        self._every = Every(EVERY)
 
     async def purge(self) -> int:
         """Drop what has outlived its keeping time; return how many rows went."""
         app = self.app
         now = app.clock.now()
-        if self._last is not None and now - self._last < EVERY:
+        if not self._every.due(now):
             return 0
-        self._last = now
         storage = app.rules.storage
-        total = 0
         steps: tuple[tuple[Purge, timedelta], ...] = (
             (purge_seen, storage.seen_keys_for),
             (purge_outbox, storage.outbox_for),
         )
+        total = 0
         for purge, keep in steps:
-            for _ in range(MAX_BATCHES):
 
-                def one(s: Session, purge: Purge = purge, keep: timedelta = keep) -> int:
-                    return purge(s, now - keep)
+            def one(s: Session, purge: Purge = purge, keep: timedelta = keep) -> int:
+                return purge(s, now - keep)
 
-                done = int(await app.db.run(one))
-                total += done
-                if done < BATCH:
-                    break
+            total += await drain(app, one, BATCH, MAX_BATCHES)
         if total:
             log.info("storage purge: %d rows past their keeping time removed", total)
         return total

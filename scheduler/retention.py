@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from handlers import privacy
 from handlers.notify import unit_of_work
 
+from .batches import Every, drain
 from .host import Host
 
 EVERY = timedelta(hours=1)
@@ -20,23 +21,15 @@ class RetentionJobs:
 
     def __init__(self, app: Host) -> None:
         self.app = app
-        self._last: datetime | None = None
+        self._every = Every(EVERY)
 
     async def sweep(self) -> int:
         """Anonymise every ticket that is due; return how many."""
         app = self.app
-        now = app.clock.now()
-        if self._last is not None and now - self._last < EVERY:
+        if not self._every.due(app.clock.now()):
             return 0
-        self._last = now
-        total = 0
-        for _ in range(MAX_BATCHES):
 
-            def one(s: Session) -> int:
-                return privacy.sweep(unit_of_work(s, app.clock.now(), app.rules))
+        def one(s: Session) -> int:
+            return privacy.sweep(unit_of_work(s, app.clock.now(), app.rules))
 
-            done = await app.db.run(one)
-            total += done
-            if done < privacy.BATCH:
-                break
-        return total
+        return await drain(app, one, privacy.BATCH, MAX_BATCHES)
