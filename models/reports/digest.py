@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from .. import sla
+from .. import lateness, sla
 from ..people import admins_over
 from ..store.seen import first_time
 from ..store.unit_of_work import Unit
@@ -42,15 +42,14 @@ def late_tickets(
     u: Unit, area_ids: set[int] | None = None, limit: int = 200
 ) -> list[tuple[Ticket, timedelta]]:
     """Late claimed tickets, then open ones past the claim window, each with how late it is."""
-    late = stats.overdue(u.session, u.now, area_ids, limit)
-    # Office time is never shorter than wall time: the wall-clock window finds every candidate.
     policy = u.rules.sla
-    waiting = stats.unclaimed_since(u.session, u.now - policy.claim_within, area_ids, limit)
-    rows = [(t, u.now - missed) for t in late if (missed := stats.late_since(t)) is not None]
-    for t in waiting:
+    late = stats.overdue(u.session, u.now, area_ids, limit)
+    rows = [(t, u.now - missed) for t in late if (missed := lateness.first_missed(t, policy)) is not None]
+    # Which open tickets are late is lateness's one test; how late counts from the claim deadline
+    # the ladder used (an urgent category's in plain time).
+    for t in stats.unclaimed_late(u.session, u.now, policy.claim_within, area_ids, limit):
         missed = sla.claim_missed_at(t, policy, urgent=sla.is_urgent(u.session, t, policy))
-        if missed <= u.now:
-            rows.append((t, u.now - missed))
+        rows.append((t, max(u.now - missed, timedelta(0))))
     return rows
 
 

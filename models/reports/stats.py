@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from .. import lateness
 from ..lateness import claimed_late
 from ..tables import ACTIVE, Rating, Status, Ticket, TicketEvent, TicketFollower
 
@@ -112,18 +113,13 @@ def overdue(session: Session, now: datetime, area_ids: set[int] | None, limit: i
     return list(session.scalars(stmt))
 
 
-def late_since(ticket: Ticket) -> datetime | None:
-    """The deadline a late ticket first missed (escalation moves due_at, not this)."""
-    return ticket.overdue_since or ticket.due_at
-
-
-def unclaimed_since(
-    session: Session, before: datetime, area_ids: set[int] | None, limit: int = 50
+def unclaimed_late(
+    session: Session, now: datetime, claim_within: timedelta, area_ids: set[int] | None, limit: int = 50
 ) -> list[Ticket]:
-    """Open tickets created before a moment: candidates for late (the caller checks the ladder's clock)."""
+    """Open tickets past their claim window (lateness.unclaimed_late), oldest first."""
     stmt = (
         select(Ticket)
-        .where(Ticket.status == Status.OPEN, Ticket.created_at < before)
+        .where(lateness.unclaimed_late(now, claim_within))
         .order_by(Ticket.created_at)
         .limit(limit)
     )
