@@ -21,6 +21,7 @@ Kept: compound, road, lane (100弄 names a compound, like 现代花园), floors 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 BUILDING = "**"
@@ -121,12 +122,21 @@ def mask_for_resident(text: str, own_phone: str | None) -> str:
 
     def phone(m: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", m.group())
-        return m.group() if keep and digits.endswith(keep[-11:]) else re.sub(r"\d", "*", m.group())
+        return m.group() if keep and digits.endswith(keep[-11:]) else _stars(m)
 
+    return _phones_and_rooms(text, phone)
+
+
+def _stars(m: re.Match[str]) -> str:
+    return re.sub(r"\d", "*", m.group())
+
+
+def _phones_and_rooms(text: str, phone: Callable[[re.Match[str]], str]) -> str:
+    """Phones (each as `phone` says), building-unit-room shorthand and rooms: what leads to one door."""
     if _SEVEN_DIGITS.search(text):
         text = _PHONE.sub(phone, text)
     if "-" in text:
-        text = _SHORTHAND.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
+        text = _SHORTHAND.sub(_stars, text)
     if _ROOM_WORD.search(text):
         text = _ROOM.sub(_room, text)
     return text
@@ -139,12 +149,7 @@ def _room(m: re.Match[str]) -> str:
 @lru_cache(maxsize=4096)  # a pure function of the text: lists and pages show the same texts again
 def mask_private(text: str) -> str:
     """Hide phone numbers and building, unit, room and street numbers in resident-written text."""
-    if _SEVEN_DIGITS.search(text):
-        text = _PHONE.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
-    if "-" in text:
-        text = _SHORTHAND.sub(lambda m: re.sub(r"\d", "*", m.group()), text)
-    if _ROOM_WORD.search(text):
-        text = _ROOM.sub(_room, text)
+    text = _phones_and_rooms(text, _stars)
     if "号" in text or "门牌" in text:
         text = _STREET.sub(lambda m: (" " if m.group().startswith(" ") else "") + BUILDING, text)
     if _BUILDING_WORD.search(text):
