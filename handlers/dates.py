@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import cn2an
 
 from handlers.normalise import nfkc
+from models.errors import BadInput, Refusal
+from models.store.unit_of_work import Unit
 
 _NUM = r"[0-9零〇一二两三四五六七八九十百]+"
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
@@ -71,3 +74,12 @@ def _weekday(words: str, today: date) -> date | None:
     if weeks == 0 and day < today:  # a bare 周一 said on a Wednesday is the coming Monday
         day += timedelta(days=7)
     return day
+
+
+def end_of_named_day(u: Unit, text: str, usage: str) -> datetime:
+    """23:59:59 local of the day the words name; a usage refusal when they name none."""
+    zone = ZoneInfo(u.rules.sla.timezone)
+    day = parse_day(text, u.now.astimezone(zone).date())
+    if day is None:
+        raise BadInput(Refusal.USAGE, usage=usage)
+    return datetime.combine(day, time(23, 59, 59), zone)

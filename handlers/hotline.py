@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from models import hotline_orders
-from models.errors import BadInput, DomainError, Refusal
+from models.errors import DomainError
 from models.hotline import HotlineOrder, Request
 from models.hotline_orders import Intake, Visit
 from models.hotline_rows import Mapping_, Problem, Read
@@ -18,7 +18,7 @@ from models.tables import Person, Status, Ticket
 
 from . import texts
 from .arguments import ticket_arg
-from .dates import parse_day
+from .dates import end_of_named_day
 from .hotline_text import remember_number
 from .notify import post_card, to_person
 from .refusals import refusal_text
@@ -166,21 +166,12 @@ def city_return(turn: Turn, args: list[str]) -> None:
     turn.reply(texts.CITY_DECIDED_OK)
 
 
-def _day_end(u: Unit, text: str) -> datetime:
-    """The end of the day named (2026-12-20, 12月20日, 下周一…), local time."""
-    zone = ZoneInfo(u.rules.sla.timezone)
-    day = parse_day(text, u.now.astimezone(zone).date())
-    if day is None:
-        raise BadInput(Refusal.USAGE, usage=EXTEND_USAGE)
-    return datetime.combine(day, time(23, 59, 59), zone)
-
-
 def city_extend(turn: Turn, args: list[str]) -> None:
     """/city_extend ID DATE REASON (延期): the unit asks; ID 同意|不同意 NOTE: a dispatcher decides."""
     ticket_id = ticket_arg(args, EXTEND_USAGE, 3)
     decision = _decision(args[1])
     if decision is None:
-        until = _day_end(turn.u, args[1])
+        until = end_of_named_day(turn.u, args[1], EXTEND_USAGE)
         hotline_orders.ask_extension(turn.u, ticket_id, turn.person, until, " ".join(args[2:]))
         turn.reply(texts.CITY_ASKED_OK)
         return

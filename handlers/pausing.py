@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from models import pause as pausing
-from models.errors import BadInput, Refusal
 
 from . import texts
 from .arguments import ticket_arg
-from .dates import parse_day
+from .dates import end_of_named_day
 from .render import fmt_time
 from .spec import Spec, Who
 from .turn import Turn
@@ -20,10 +18,7 @@ def pause(turn: Turn, args: list[str]) -> None:
     """/pause ID DAY REASON: stop the clock until that day at most (2026-12-20, 12月20日, 下周一…)."""
     ticket_id = ticket_arg(args, texts.PAUSE_USAGE, 3)
     zone = ZoneInfo(turn.u.rules.sla.timezone)
-    day = parse_day(args[1], turn.u.now.astimezone(zone).date())
-    if day is None:
-        raise BadInput(Refusal.USAGE, usage=texts.PAUSE_USAGE)
-    until = datetime.combine(day, time(23, 59, 59), zone)
+    until = end_of_named_day(turn.u, args[1], texts.PAUSE_USAGE)
     ticket = pausing.pause(turn.u, ticket_id, turn.person, until, " ".join(args[2:]))
     turn.reply(texts.PAUSE_DONE.format(id=ticket.id, until=fmt_time(ticket.pause_until, zone.key)))
 
