@@ -118,7 +118,8 @@ def _resolve(turn: Turn, args: list[str], usage: str, default_note: str | None) 
         note = default_note
     ticket = tickets.resolve(turn.u, ticket_id, turn.person, note, credit)
     set_state(turn.dialog, Step.AWAIT_RESULT_PHOTO, turn.u.now, {"ticket": ticket_id})
-    turn.reply(texts.RESOLVE_DONE.format(id=ticket_id))
+    done = texts.RESOLVE_DONE_VISITED if tickets.needs_phone_followup(ticket) else texts.RESOLVE_DONE
+    turn.reply(done.format(id=ticket_id))
     if ticket.resolved_by_id != ticket.handler_id:
         said = texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT
         turn.reply(texts.ON_BEHALF_DONE.format(id=ticket_id, credit=said))

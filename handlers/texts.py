@@ -186,6 +186,7 @@ PLAN_DONE = "已记录工单 #{id} 的初步方案，新的截止时间 {due}。
 PLAN_NOT_PENDING = "只有「暂难解决」的工单需要提交初步方案；请先用 定级 {id} 暂难解决 理由。"
 DATE_INVALID = "没看懂这个日期，或它早于今天。可以写 {example}、12月20日、明天或下周一。"
 RESOLVE_DONE = "工单 #{id} 已办结，正在请居民确认。如有现场照片，请直接发送给我。"
+RESOLVE_DONE_VISITED = "工单 #{id} 已办结，将由社区管理员回访核实。如有现场照片，请直接发送给我。"
 RESOLVE_PHOTO_SAVED = "已将办结照片附到工单 #{id}。"
 REASON_REQUIRED = "请写明理由。"
 NOTE_REQUIRED = "请写明内容。"
@@ -212,6 +213,7 @@ R_REJECTED = "很抱歉，工单 #{id} 未能受理，原因：{reason}。如有
 R_MERGED = "您反映的问题与工单 #{into} 相同，已合并办理。发送 /status {id} 可随时查看办理进展。"
 R_FOLLOWUP_REMINDER = "提醒：工单 #{id} 已办结，请您抽空确认问题是否解决。"
 R_AUTOCLOSED = "工单 #{id} 办结后 {days} 天未收到您的确认，已自动销号。如问题仍在，欢迎再次反映。"
+R_AUTOCLOSED_UNVISITED = "工单 #{id} 办结后 {days} 天内未完成回访核实，已自动销号（未评价）。如问题仍在，欢迎再次反映。"
 R_PROGRESS = "工单 #{id} 进展：{status}。{latest}{deadline}。我们没有忘记您的问题。"
 R_PROGRESS_LATEST = "最新情况：{note}。"
 

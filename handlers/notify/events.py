@@ -125,7 +125,8 @@ def _phone_task(u: Unit, t: Ticket) -> None:
         for label, yes in zip(labels, (True, False), strict=True)
     )
     task = texts.SELF_FOLLOWUP_TASK if self_handled(t) else texts.PHONE_FOLLOWUP_TASK
-    text = task.format(id=t.id, name=t.contact_name or "", phone=t.phone or "", question=question)
+    name = t.contact_name or (person_name(u.session, t.resident_id) if self_handled(t) else "")
+    text = task.format(id=t.id, name=name, phone=t.phone or "", question=question)
     own = own_work(t)
     near = admins_at(u, level_area(u, t, 1).id)
     callers = [a for a in near if a.id not in own]
@@ -200,8 +201,12 @@ def _closed(u: Unit, h: Happened) -> None:
         to_resident(u, t, told.format(id=t.id), followers=False)
         to_followers(u, t, texts.R_CLOSED_FOLLOWED.format(id=t.id))
     elif rating == Rating.UNRATED:  # nobody answered the follow-up in time
-        days = u.rules.sla.followup_autoclose_after / timedelta(days=1)
-        to_resident(u, t, texts.R_AUTOCLOSED.format(id=t.id, days=f"{days:g}"))
+        days = f"{u.rules.sla.followup_autoclose_after / timedelta(days=1):g}"
+        if needs_phone_followup(t):  # the filer was never asked: the admins' 回访 did not come
+            to_resident(u, t, texts.R_AUTOCLOSED_UNVISITED.format(id=t.id, days=days), followers=False)
+            to_followers(u, t, texts.R_AUTOCLOSED.format(id=t.id, days=days))
+        else:
+            to_resident(u, t, texts.R_AUTOCLOSED.format(id=t.id, days=days))
 
 
 def _withdrawn(u: Unit, h: Happened) -> None:
