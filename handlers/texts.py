@@ -213,7 +213,9 @@ R_REJECTED = "很抱歉，工单 #{id} 未能受理，原因：{reason}。如有
 R_MERGED = "您反映的问题与工单 #{into} 相同，已合并办理。发送 /status {id} 可随时查看办理进展。"
 R_FOLLOWUP_REMINDER = "提醒：工单 #{id} 已办结，请您抽空确认问题是否解决。"
 R_AUTOCLOSED = "工单 #{id} 办结后 {days} 天未收到您的确认，已自动销号。如问题仍在，欢迎再次反映。"
-R_AUTOCLOSED_UNVISITED = "工单 #{id} 办结后 {days} 天内未完成回访核实，已自动销号（未评价）。如问题仍在，欢迎再次反映。"
+R_AUTOCLOSED_UNVISITED = (
+    "工单 #{id} 办结后 {days} 天内未完成回访核实，已自动销号（未评价）。如问题仍在，欢迎再次反映。"
+)
 R_PROGRESS = "工单 #{id} 进展：{status}。{latest}{deadline}。我们没有忘记您的问题。"
 R_PROGRESS_LATEST = "最新情况：{note}。"
 
