@@ -214,8 +214,8 @@ def cmd_restore(config: Config, source: Path) -> int:
 
 
 def register(
-    sub: argparse._SubParsersAction,
-    dbsub: argparse._SubParsersAction,
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    dbsub: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
     config_of: ConfigOf,
 ) -> None:

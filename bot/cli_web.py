@@ -45,7 +45,7 @@ def link(config: Config, user: str) -> int:
 
 
 def add_parser(
-    sub: argparse._SubParsersAction,
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
     load: Callable[[argparse.Namespace], Config],
 ) -> None:

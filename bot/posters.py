@@ -91,7 +91,7 @@ def _qr_image(link: str, size: int) -> Image.Image:
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
     code.add_data(link)
     code.make(fit=True)
-    image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    image: Image.Image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
     return image.resize((size, size), Image.Resampling.NEAREST)
 
 

@@ -338,20 +338,53 @@ def _chart(
 
 
 ASSIGN = Spec(
-    "assign", assign, Who.ADMIN, texts.USAGE_ASSIGN, ("交办",), Shape(2, tickets=1), menu=texts.MENU_ASSIGN
+    "assign",
+    assign,
+    Who.ADMIN,
+    texts.USAGE_ASSIGN,
+    ("交办",),
+    Shape(2, tickets=1),
+    menu=texts.MENU_ASSIGN,
+    help=texts.HELP_ASSIGN,
 )
 REJECT = Spec(
-    "reject", reject, Who.ADMIN, texts.USAGE_REJECT, ("驳回",), Shape(1, True, 1), menu=texts.MENU_REJECT
+    "reject",
+    reject,
+    Who.ADMIN,
+    texts.USAGE_REJECT,
+    ("驳回",),
+    Shape(1, True, 1),
+    menu=texts.MENU_REJECT,
+    help=texts.HELP_REJECT,
 )
 MERGE = Spec(
-    "merge", merge, Who.ADMIN, texts.USAGE_MERGE, ("合并",), Shape(2, tickets=2), menu=texts.MENU_MERGE
+    "merge",
+    merge,
+    Who.ADMIN,
+    texts.USAGE_MERGE,
+    ("合并",),
+    Shape(2, tickets=2),
+    menu=texts.MENU_MERGE,
+    help=texts.HELP_MERGE,
 )
-GRANT = Spec("grant", grant_role, Who.ADMIN, texts.USAGE_GRANT, menu=texts.MENU_GRANT)
-REVOKE = Spec("revoke", revoke_role, Who.ADMIN, texts.USAGE_REVOKE, menu=texts.MENU_REVOKE)
-BIND = Spec("bind", bind, Who.ADMIN, texts.USAGE_BIND, ("绑定",), menu=texts.MENU_BIND)
-AREAS = Spec("areas", areas, Who.ADMIN, texts.USAGE_AREAS, menu=texts.MENU_AREAS)
-OVERDUE = Spec("overdue", overdue, Who.ADMIN, texts.USAGE_OVERDUE, ("超期",), menu=texts.MENU_OVERDUE)
-STATS = Spec("stats", stats, Who.ADMIN, texts.USAGE_STATS, ("统计",), menu=texts.MENU_STATS)
+GRANT = Spec("grant", grant_role, Who.ADMIN, texts.USAGE_GRANT, menu=texts.MENU_GRANT, help=texts.HELP_GRANT)
+REVOKE = Spec(
+    "revoke", revoke_role, Who.ADMIN, texts.USAGE_REVOKE, menu=texts.MENU_REVOKE, help=texts.HELP_REVOKE
+)
+BIND = Spec("bind", bind, Who.ADMIN, texts.USAGE_BIND, ("绑定",), menu=texts.MENU_BIND, help=texts.HELP_BIND)
+AREAS = Spec("areas", areas, Who.ADMIN, texts.USAGE_AREAS, menu=texts.MENU_AREAS, help=texts.HELP_AREAS)
+OVERDUE = Spec(
+    "overdue",
+    overdue,
+    Who.ADMIN,
+    texts.USAGE_OVERDUE,
+    ("超期",),
+    menu=texts.MENU_OVERDUE,
+    help=texts.HELP_OVERDUE,
+)
+STATS = Spec(
+    "stats", stats, Who.ADMIN, texts.USAGE_STATS, ("统计",), menu=texts.MENU_STATS, help=texts.HELP_STATS
+)
 SPECS = (ASSIGN, REJECT, MERGE, GRANT, REVOKE, BIND, AREAS, OVERDUE, STATS)
 
 

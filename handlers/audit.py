@@ -356,6 +356,13 @@ def ledger(turn: Turn, args: list[str]) -> None:
 
 
 HISTORY = Spec(
-    "history", history, Who.WORKER, texts.USAGE_HISTORY, ("历史",), menu=texts.MENU_HISTORY, personal=True
+    "history",
+    history,
+    Who.WORKER,
+    texts.USAGE_HISTORY,
+    ("历史",),
+    menu=texts.MENU_HISTORY,
+    personal=True,
+    help=texts.HELP_HISTORY,
 )
 SPECS = (HISTORY,)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from handlers import texts
+from models.people import admin_scopes, is_staff
 
 from . import admin, audit, hotline, moving, normalise, pausing, privacy, resident, rewards, staff, web
+from .menu import MENU
 from .normalise import PLAIN, Shape
 from .report import scene
 from .spec import Spec, Who
@@ -22,7 +24,45 @@ def cancel(turn: Turn, args: list[str]) -> None:
         leave(turn)
 
 
-CANCEL = Spec("cancel", cancel, Who.RESIDENT, texts.USAGE_CANCEL, ("取消",), menu=texts.MENU_CANCEL)
+def help_(turn: Turn, args: list[str]) -> None:
+    """/help (帮助): the commands the asker may use, each in the words of its Spec."""
+    roles = [Who.RESIDENT]
+    if is_staff(turn.u.session, turn.person.id):
+        roles.append(Who.WORKER)
+        if admin_scopes(turn.u.session, turn.person.id):
+            roles.append(Who.ADMIN)
+    turn.reply(help_text(roles), MENU if turn.private else ())
+
+
+def help_text(roles: Iterable[Who]) -> str:
+    """The help of someone with these roles: per role a heading, a line per command, its footnote."""
+    sections = []
+    for who in roles:
+        lines = [texts.HELP_LINE.format(usage=s.usage, help=s.help) for s in SPECS if s.who == who]
+        foot = texts.HELP_FOOT.get(who)
+        sections.append("\n".join([texts.HELP_HEAD[who], *lines, *([foot] if foot else [])]))
+    return "\n\n".join(sections)
+
+
+HELP = Spec(
+    "help",
+    help_,
+    Who.RESIDENT,
+    texts.USAGE_HELP,
+    ("帮助",),
+    menu=texts.MENU_HELP,
+    staff_menu=texts.MENU_STAFF_HELP,
+    help=texts.HELP_HELP,
+)
+CANCEL = Spec(
+    "cancel",
+    cancel,
+    Who.RESIDENT,
+    texts.USAGE_CANCEL,
+    ("取消",),
+    menu=texts.MENU_CANCEL,
+    help=texts.HELP_CANCEL,
+)
 # Each dialog state that /cancel can leave, and how (the report's steps, 办结's photo wait).
 CANCELS: dict[str, Callable[[Turn], None]] = {**scene.CANCELS, **staff.CANCELS}
 # Every command, in the order the menus list them.
@@ -34,7 +74,7 @@ SPECS: tuple[Spec, ...] = (
     resident.WITHDRAW,
     resident.UNFOLLOW,
     CANCEL,
-    resident.HELP,
+    HELP,
     *staff.SPECS,
     *audit.SPECS,
     *admin.SPECS,

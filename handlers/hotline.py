@@ -189,9 +189,13 @@ def city_reply(turn: Turn, args: list[str]) -> None:
     turn.reply(texts.CITY_REPLY_SAVED.format(id=ticket_id))
 
 
-CITY_RETURN = Spec("city_return", city_return, Who.WORKER, RETURN_USAGE, ("退单",))
-CITY_EXTEND = Spec("city_extend", city_extend, Who.WORKER, EXTEND_USAGE, ("延期",))
-CITY_REPLY = Spec("city_reply", city_reply, Who.ADMIN, REPLY_USAGE)
+CITY_RETURN = Spec(
+    "city_return", city_return, Who.WORKER, RETURN_USAGE, ("退单",), help=texts.HELP_CITY_RETURN
+)
+CITY_EXTEND = Spec(
+    "city_extend", city_extend, Who.WORKER, EXTEND_USAGE, ("延期",), help=texts.HELP_CITY_EXTEND
+)
+CITY_REPLY = Spec("city_reply", city_reply, Who.ADMIN, REPLY_USAGE, help=texts.HELP_CITY_REPLY)
 SPECS = (CITY_RETURN, CITY_EXTEND, CITY_REPLY)
 
 

@@ -72,5 +72,5 @@ def move(turn: Turn, args: list[str]) -> None:
     turn.reply(move_by_admin(turn.u, turn.person, ticket_id, args[1]))
 
 
-MOVE = Spec("move", move, Who.ADMIN, texts.USAGE_MOVE, ("转派",), menu=texts.MENU_MOVE)
+MOVE = Spec("move", move, Who.ADMIN, texts.USAGE_MOVE, ("转派",), menu=texts.MENU_MOVE, help=texts.HELP_MOVE)
 SPECS = (MOVE,)

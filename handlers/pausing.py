@@ -30,6 +30,6 @@ def resume(turn: Turn, args: list[str]) -> None:
     turn.reply(texts.RESUME_DONE.format(id=ticket.id, due=fmt_time(ticket.due_at, turn.u.rules.sla.timezone)))
 
 
-PAUSE = Spec("pause", pause, Who.WORKER, texts.PAUSE_USAGE, ("挂起",))
-RESUME = Spec("resume", resume, Who.WORKER, texts.RESUME_USAGE, ("取消挂起",))
+PAUSE = Spec("pause", pause, Who.WORKER, texts.PAUSE_USAGE, ("挂起",), help=texts.HELP_PAUSE)
+RESUME = Spec("resume", resume, Who.WORKER, texts.RESUME_USAGE, ("取消挂起",), help=texts.HELP_RESUME)
 SPECS = (PAUSE, RESUME)

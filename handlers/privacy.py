@@ -153,6 +153,8 @@ def mydata(turn: Turn, args: list[str]) -> None:
     turn.reply("\n".join(lines))
 
 
-MYDATA = Spec("mydata", mydata, Who.RESIDENT, texts.USAGE_MYDATA, ("我的信息",), personal=True)
-ERASE = Spec("erase", erase, Who.ADMIN, texts.ERASE_USAGE)
+MYDATA = Spec(
+    "mydata", mydata, Who.RESIDENT, texts.USAGE_MYDATA, ("我的信息",), personal=True, help=texts.HELP_MYDATA
+)
+ERASE = Spec("erase", erase, Who.ADMIN, texts.ERASE_USAGE, help=texts.HELP_ERASE)
 SPECS = (MYDATA, ERASE)

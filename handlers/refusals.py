@@ -12,12 +12,10 @@ SAYS: dict[Refusal, str] = {reason: getattr(texts, reason.value) for reason in R
 
 
 def refusal_text(exc: DomainError, *, staff: bool = True) -> str:
-    """The Chinese answer to a refused operation (words chosen by handlers pass through).
+    """The Chinese answer to a refused operation.
 
     staff: the reader works on tickets (the office, a worker), so statuses are named from their side.
     """
-    if not isinstance(exc.reason, Refusal):
-        return exc.reason
     names = texts.STAFF_STATUS if staff else texts.STATUS
     facts = {
         k: names[v] if isinstance(v, Status) else texts.DONE[v] if isinstance(v, EventKind) else v

@@ -1,4 +1,4 @@
-"""Resident commands: menu, help, my tickets, status, withdraw, follow-up answers; free text read."""
+"""Resident commands: menu, my tickets, status, withdraw, follow-up answers; free text read."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from sqlalchemy import select
 from handlers import texts
 from models import tickets
 from models.dialogs import update_data
-from models.people import admin_scopes, is_staff
 from models.tables import AreaLevel, Status, Ticket
 
 from . import ticket_text, understand
 from .menu import MENU
 from .normalise import Shape, ticket_number
 from .notify import to_person
-from .payloads import MenuAction
 from .render import category_name, deadline_words, fmt_time, person_name, status_name
 from .report import scene
 from .report.draft import deeplink_hint, in_report, office_keywords
@@ -35,16 +33,6 @@ def greet(turn: Turn, args: list[str]) -> None:
     if in_report(turn):
         scene.leave(turn)
     turn.reply(hint + texts.GREETING.format(subdistrict=u.rules.subdistrict_name), MENU, keyboard="remove")
-
-
-def help_(turn: Turn, args: list[str]) -> None:
-    """Explain what can be done; workers also see their commands, admins theirs."""
-    text = texts.HELP_RESIDENT
-    if is_staff(turn.u.session, turn.person.id):
-        text += "\n\n" + texts.HELP_STAFF + "\n" + texts.HELP_AUDIT
-        if admin_scopes(turn.u.session, turn.person.id):
-            text += "\n\n" + texts.HELP_ADMIN
-    turn.reply(text, MENU if turn.private else ())
 
 
 def my_tickets(turn: Turn, args: list[str]) -> None:
@@ -155,11 +143,6 @@ def followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
     tickets.answer_followup(turn.u, ticket_id, turn.person, stage, yes)
 
 
-def on_menu(turn: Turn, action: MenuAction) -> None:
-    """A main-menu button."""
-    {MenuAction.REPORT: scene.report, MenuAction.MY: my_tickets, MenuAction.HELP: help_}[action](turn, [])
-
-
 def read(turn: Turn) -> None:
     """Answer free text in private by what it means; the menu only when it means nothing we know."""
     text = turn.msg.text
@@ -184,8 +167,19 @@ def _fits(turn: Turn, text: str) -> bool:
     return limits.description_min <= len(text) <= limits.description_max
 
 
-START = Spec("start", greet, Who.RESIDENT, texts.USAGE_START, ("菜单",), menu=texts.MENU_START)
-MY = Spec("my", my_tickets, Who.RESIDENT, texts.USAGE_MY, ("我的工单",), menu=texts.MENU_MY, personal=True)
+START = Spec(
+    "start", greet, Who.RESIDENT, texts.USAGE_START, ("菜单",), menu=texts.MENU_START, help=texts.HELP_START
+)
+MY = Spec(
+    "my",
+    my_tickets,
+    Who.RESIDENT,
+    texts.USAGE_MY,
+    ("我的工单",),
+    menu=texts.MENU_MY,
+    personal=True,
+    help=texts.HELP_MY,
+)
 STATUS = Spec(
     "status",
     status,
@@ -195,6 +189,7 @@ STATUS = Spec(
     Shape(1, tickets=1),
     menu=texts.MENU_STATUS,
     personal=True,
+    help=texts.HELP_STATUS,
 )
 WITHDRAW = Spec(
     "withdraw",
@@ -205,14 +200,14 @@ WITHDRAW = Spec(
     Shape(1, tickets=1),
     menu=texts.MENU_WITHDRAW,
     personal=True,
+    help=texts.HELP_WITHDRAW,
 )
-UNFOLLOW = Spec("unfollow", unfollow, Who.RESIDENT, texts.USAGE_UNFOLLOW, ("取消关注",), personal=True)
-HELP = Spec(
-    "help",
-    help_,
+UNFOLLOW = Spec(
+    "unfollow",
+    unfollow,
     Who.RESIDENT,
-    texts.USAGE_HELP,
-    ("帮助",),
-    menu=texts.MENU_HELP,
-    staff_menu=texts.MENU_STAFF_HELP,
+    texts.USAGE_UNFOLLOW,
+    ("取消关注",),
+    personal=True,
+    help=texts.HELP_UNFOLLOW,
 )

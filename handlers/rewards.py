@@ -109,11 +109,35 @@ REWARDS = Spec(
     menu=texts.MENU_REWARDS,
     staff_menu=texts.MENU_REWARDS,
     personal=True,
+    help=texts.HELP_REWARDS,
 )
-REDEEM = Spec("redeem", redeem, Who.RESIDENT, texts.USAGE_REDEEM, ("兑换",), personal=True)
-APPROVE = Spec("approve_redeem", approve, Who.ADMIN, texts.USAGE_APPROVE_REDEEM, ("同意兑换",))
-REJECT = Spec("reject_redeem", reject, Who.ADMIN, texts.USAGE_REJECT_REDEEM, ("拒绝兑换",), Shape(1, True))
+REDEEM = Spec(
+    "redeem", redeem, Who.RESIDENT, texts.USAGE_REDEEM, ("兑换",), personal=True, help=texts.HELP_REDEEM
+)
+APPROVE = Spec(
+    "approve_redeem",
+    approve,
+    Who.ADMIN,
+    texts.USAGE_APPROVE_REDEEM,
+    ("同意兑换",),
+    help=texts.HELP_APPROVE_REDEEM,
+)
+REJECT = Spec(
+    "reject_redeem",
+    reject,
+    Who.ADMIN,
+    texts.USAGE_REJECT_REDEEM,
+    ("拒绝兑换",),
+    Shape(1, True),
+    help=texts.HELP_REJECT_REDEEM,
+)
 QUEUE = Spec(
-    "redemptions", queue, Who.ADMIN, texts.USAGE_REDEMPTIONS, ("兑换申请",), menu=texts.MENU_REDEMPTIONS
+    "redemptions",
+    queue,
+    Who.ADMIN,
+    texts.USAGE_REDEMPTIONS,
+    ("兑换申请",),
+    menu=texts.MENU_REDEMPTIONS,
+    help=texts.HELP_REDEMPTIONS,
 )
 SPECS = (REWARDS, REDEEM, APPROVE, REJECT, QUEUE)

@@ -232,7 +232,7 @@ def _phone(turn: Turn, press: Followup) -> None:
 
 # What a tap on each kind of button does (the payload already checked and typed).
 BUTTONS: dict[type[Payload], Callable[[Turn, Any], None]] = {
-    Menu: lambda turn, press: resident.on_menu(turn, press.action),
+    Menu: lambda turn, press: COMMANDS[press.action](turn, []),  # each menu entry runs its command
     WizardNav: _report,
     WizardSource: _report,
     WizardCategory: _report,

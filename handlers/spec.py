@@ -1,4 +1,4 @@
-"""A command declared once: its name, aliases, handler, arguments, who uses it, menu line and usage."""
+"""A command declared once: its name, aliases, handler, arguments, who uses it, menu line, help and usage."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Who(StrEnum):
 
 @dataclass(frozen=True)
 class Spec:
-    """One command: everything the menus, the parser, /cancel and the usage refusals need."""
+    """One command: everything the menus, /help, the parser, /cancel and the usage refusals need."""
 
     name: str
     handler: Command
@@ -30,3 +30,4 @@ class Spec:
     menu: str | None = None  # the line in the menu of `who` (None: not in a menu)
     staff_menu: str | None = None  # for a command everyone has: its line in the workers' menu too
     personal: bool = False  # about the sender's own things: from a group, answered in private
+    help: str = ""  # what it does, its line in /help (texts.HELP_LINE); every command has one

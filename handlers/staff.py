@@ -232,14 +232,27 @@ def cancel_result_photo(turn: Turn) -> None:
 
 
 CANCELS: dict[str, Callable[[Turn], None]] = {Step.AWAIT_RESULT_PHOTO: cancel_result_photo}
-GRAB = Spec("grab", grab, Who.WORKER, texts.USAGE_GRAB, ("抢单",), Shape(1, tickets=1), menu=texts.MENU_GRAB)
-MEET = Spec("meet", meet, Who.WORKER, texts.USAGE_MEET, ("见面",), Shape(1, tickets=1))
-NOTE = Spec("note", note, Who.WORKER, texts.USAGE_NOTE, ("进展",), Shape(1, True, 1))
-TIER = Spec("tier", tier, Who.WORKER, texts.USAGE_TIER, ("定级",), Shape(2, True, 1))
-PLAN = Spec("plan", plan, Who.WORKER, texts.USAGE_PLAN, ("方案",), Shape(2, True, 1))
-RESOLVE = Spec("resolve", resolve, Who.WORKER, texts.USAGE_RESOLVE, ("办结",), Shape(1, True, 1))
-CLOSE = Spec("close", close, Who.ADMIN, texts.CLOSE_USAGE, menu=texts.MENU_CLOSE)
-MINE = Spec("mine", mine, Who.WORKER, texts.USAGE_MINE, ("我的任务",), menu=texts.MENU_MINE)
+GRAB = Spec(
+    "grab",
+    grab,
+    Who.WORKER,
+    texts.USAGE_GRAB,
+    ("抢单",),
+    Shape(1, tickets=1),
+    menu=texts.MENU_GRAB,
+    help=texts.HELP_GRAB,
+)
+MEET = Spec("meet", meet, Who.WORKER, texts.USAGE_MEET, ("见面",), Shape(1, tickets=1), help=texts.HELP_MEET)
+NOTE = Spec("note", note, Who.WORKER, texts.USAGE_NOTE, ("进展",), Shape(1, True, 1), help=texts.HELP_NOTE)
+TIER = Spec("tier", tier, Who.WORKER, texts.USAGE_TIER, ("定级",), Shape(2, True, 1), help=texts.HELP_TIER)
+PLAN = Spec("plan", plan, Who.WORKER, texts.USAGE_PLAN, ("方案",), Shape(2, True, 1), help=texts.HELP_PLAN)
+RESOLVE = Spec(
+    "resolve", resolve, Who.WORKER, texts.USAGE_RESOLVE, ("办结",), Shape(1, True, 1), help=texts.HELP_RESOLVE
+)
+CLOSE = Spec("close", close, Who.ADMIN, texts.CLOSE_USAGE, menu=texts.MENU_CLOSE, help=texts.HELP_CLOSE)
+MINE = Spec(
+    "mine", mine, Who.WORKER, texts.USAGE_MINE, ("我的任务",), menu=texts.MENU_MINE, help=texts.HELP_MINE
+)
 POINTS = Spec(
     "points",
     my_points,
@@ -248,7 +261,8 @@ POINTS = Spec(
     ("我的积分", "积分"),
     menu=texts.MENU_POINTS,
     personal=True,
+    help=texts.HELP_POINTS,
 )
-RANK = Spec("rank", rank, Who.WORKER, texts.USAGE_RANK, ("排行",), menu=texts.MENU_RANK)
-PROXY = Spec("proxy", proxy, Who.WORKER, texts.USAGE_PROXY, ("代办",))
+RANK = Spec("rank", rank, Who.WORKER, texts.USAGE_RANK, ("排行",), menu=texts.MENU_RANK, help=texts.HELP_RANK)
+PROXY = Spec("proxy", proxy, Who.WORKER, texts.USAGE_PROXY, ("代办",), help=texts.HELP_PROXY)
 SPECS = (GRAB, MEET, NOTE, TIER, PLAN, RESOLVE, MINE, POINTS, RANK, PROXY)  # CLOSE: an admin's

@@ -106,8 +106,14 @@ def report_week(turn: Turn, args: list[str]) -> None:
     after_commit(u.session, write)
 
 
-WEB = Spec("web", web, Who.WORKER, texts.USAGE_WEB, ("后台",))
+WEB = Spec("web", web, Who.WORKER, texts.USAGE_WEB, ("后台",), help=texts.HELP_WEB)
 REPORT_WEEK = Spec(
-    "report_week", report_week, Who.ADMIN, texts.USAGE_REPORT_WEEK, ("周报",), menu=texts.MENU_REPORT_WEEK
+    "report_week",
+    report_week,
+    Who.ADMIN,
+    texts.USAGE_REPORT_WEEK,
+    ("周报",),
+    menu=texts.MENU_REPORT_WEEK,
+    help=texts.HELP_REPORT_WEEK,
 )
 SPECS = (WEB, REPORT_WEEK)

@@ -55,12 +55,20 @@ class Refusal(StrEnum):
     REWARD_GONE = "REWARD_GONE"  # name
     REDEMPTION_UNKNOWN = "REDEMPTION_UNKNOWN"  # id
     REDEMPTION_DECIDED = "REDEMPTION_DECIDED"  # id
+    # Refused by the web office's forms.
+    WEB_SESSION_GONE = "WEB_SESSION_GONE"
+    WEB_TICKET_HIDDEN = "WEB_TICKET_HIDDEN"  # id
+    WEB_WORKER_REQUIRED = "WEB_WORKER_REQUIRED"
+    WEB_NUMBER_REQUIRED = "WEB_NUMBER_REQUIRED"  # what: the field's name
+    WEB_UNKNOWN_ACTION = "WEB_UNKNOWN_ACTION"
 
 
 class DomainError(Exception):
-    """A refused operation: a Refusal with its facts (the web office's actions still pass words)."""
+    """A refused operation: a Refusal with its facts; handlers/refusals.py puts it into words."""
 
-    def __init__(self, reason: Refusal | str, **facts: object) -> None:
+    def __init__(self, reason: Refusal, **facts: object) -> None:
+        if not isinstance(reason, Refusal):
+            raise TypeError(f"a refusal is a Refusal, not words: {reason!r}")
         super().__init__(reason)
         self.reason = reason
         self.facts = facts

@@ -8,7 +8,7 @@ import pkgutil
 import handlers
 from handlers import commands, router, texts
 from handlers.normalise import PLAIN
-from handlers.payloads import KINDS
+from handlers.payloads import KINDS, MenuAction
 from handlers.spec import Spec, Who
 
 
@@ -39,6 +39,7 @@ def test_every_command_has_every_part() -> None:
             assert "编号" in spec.usage, spec.name
         assert spec.shape.tickets <= max(spec.shape.words, 0), spec.name
         assert all(a.strip() and not a.isascii() for a in spec.aliases), spec.name
+        assert spec.help.strip(), f"{spec.name} has no line in /help"
 
 
 def test_tables_come_from_the_declarations() -> None:
@@ -60,11 +61,25 @@ def test_tables_come_from_the_declarations() -> None:
 def test_every_button_kind_has_its_handler() -> None:
     """The one table from payload type to handler covers every kind of button."""
     assert set(router.BUTTONS) == set(KINDS)
+    assert {
+        action.value for action in MenuAction
+    } <= commands.COMMANDS.keys()  # a menu entry runs its command
+
+
+def test_help_is_built_from_the_declarations() -> None:
+    """/help holds, per role, one line per command of that role in the words of its Spec, and nothing else."""
+    for who in Who:
+        lines = commands.help_text([who]).split("\n")
+        expected = [
+            texts.HELP_LINE.format(usage=s.usage, help=s.help) for s in commands.SPECS if s.who == who
+        ]
+        foot = [texts.HELP_FOOT[who]] if who in texts.HELP_FOOT else []
+        assert lines == [texts.HELP_HEAD[who], *expected, *foot]
 
 
 def test_menu_and_usage_lines_come_from_the_catalogue() -> None:
-    """What a person reads about a command (menu line, usage line) is a catalogue entry, not a literal."""
+    """What a person reads about a command (menu, usage, help line) is a catalogue entry, not a literal."""
     catalogue = {v for k, v in vars(texts).items() if k.isupper() and isinstance(v, str)}
     for spec in commands.SPECS:
-        assert spec.usage in catalogue, spec.name
+        assert spec.usage in catalogue and spec.help in catalogue, spec.name
         assert all(line in catalogue for line in (spec.menu, spec.staff_menu) if line is not None), spec.name

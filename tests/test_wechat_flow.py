@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from bot.channels.wechat_store import window_is_open
 from handlers import texts
+from handlers.commands import help_text
+from handlers.spec import Who
 from models.tables import Area, ChatBinding, Ticket, TicketEvent
 
 from .wxfake import WxEnv, openid
@@ -96,7 +98,7 @@ async def test_subscribe_welcomes_and_unsubscribe_is_silent(wx: WxEnv) -> None:
 
 @pytest.mark.parametrize(
     ("key", "expected"),
-    [("report", texts.ASK_CATEGORY), ("my", texts.MY_EMPTY), ("help", texts.HELP_RESIDENT)],
+    [("report", texts.ASK_CATEGORY), ("my", texts.MY_EMPTY), ("help", help_text([Who.RESIDENT]))],
 )
 async def test_menu_click_keys_run_their_commands(wx: WxEnv, key: str, expected: str) -> None:
     """The custom menu's CLICK keys report, my and help run /report, /my and /help."""

@@ -13,7 +13,8 @@ from bot.app import App
 from bot.channels.wechat import setup
 from bot.config import WechatConfig, load
 from bot.runtime import StartupError
-from handlers import texts
+from handlers.commands import help_text
+from handlers.spec import Who
 from models.base import Base
 from models.clock import FakeClock
 from models.tables import KeyValue
@@ -204,7 +205,7 @@ async def test_compatible_mode_is_answered_encrypted(db_url: str) -> None:
     env = await WxEnv.create(db_url, mode="compat")
     try:
         response = await env.push(env.xml(R1, "event", Event="CLICK", EventKey="help"))
-        assert env.reply(response).startswith(texts.HELP_RESIDENT)
+        assert env.reply(response).startswith(help_text([Who.RESIDENT]))
     finally:
         await env.close()
 

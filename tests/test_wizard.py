@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from handlers import texts
+from handlers.commands import help_text
+from handlers.spec import Who
 from models.tables import Area, Dialog, Ticket
 
 from .harness import Harness, write_png
@@ -58,7 +60,7 @@ async def test_menu_buttons_open_report_my_tickets_and_help(h: Harness) -> None:
     await h.say("r1: /start")
     assert h.to("r1", await h.say("r1: [tap 2]")) == [texts.MY_EMPTY]
     await h.say("r1: /start")
-    assert h.to("r1", await h.say("r1: [tap 3]")) == [texts.HELP_RESIDENT]
+    assert h.to("r1", await h.say("r1: [tap 3]")) == [help_text([Who.RESIDENT])]
 
 
 async def test_category_tree_offers_top_level_then_subcategories(h: Harness) -> None:

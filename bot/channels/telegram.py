@@ -29,7 +29,7 @@ from telegram import (
     Update,
 )
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.config import Config, TelegramConfig
@@ -40,7 +40,7 @@ from ..delivery import ChannelLimits
 from ..runtime import StartupError
 from .boundary import BodyTooLarge, read_body
 from .telegram_inbound import Me
-from .telegram_ingress import TelegramIngress
+from .telegram_ingress import PtbApplication, TelegramIngress
 from .telegram_transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def build_application(
     tg: TelegramConfig,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-) -> Application:
+) -> PtbApplication:
     """The PTB Application: our own poller and webhook feed it, so PTB's Updater is off."""
     builder = ApplicationBuilder().token((tg.token or "").strip()).updater(None)
     urls = _api_urls(tg.base_url)
@@ -99,7 +99,7 @@ class TelegramRuntime:
         self,
         app: App,
         config: Config,
-        application: Application,
+        application: PtbApplication,
         limits: ChannelLimits | None = None,
     ) -> None:
         self.app = app

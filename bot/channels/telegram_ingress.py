@@ -7,12 +7,21 @@ import logging
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from typing import Any, TypeAlias
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    ExtBot,
+    JobQueue,
+    MessageHandler,
+    filters,
+)
 
 from handlers import router, texts
 from models.messages import HandleResult, Inbound
@@ -27,6 +36,11 @@ from .telegram_transport import LONG_PAYLOAD, migrate_chat, resolve_long_payload
 log = logging.getLogger(__name__)
 ALERT_MAX = 200  # characters answerCallbackQuery shows
 REMEMBERED_FAILURES = 10_000
+_Data: TypeAlias = dict[Any, Any]
+# The PTB application as ApplicationBuilder builds it: the default bot, context and data types.
+PtbApplication: TypeAlias = Application[
+    ExtBot[None], ContextTypes.DEFAULT_TYPE, _Data, _Data, _Data, JobQueue[ContextTypes.DEFAULT_TYPE]
+]
 
 
 def transient(exc: BaseException | None) -> bool:
@@ -74,7 +88,7 @@ class TelegramIngress:
         self.dropped = 0  # poison updates so far
         self.outage = QuietLog(log, "telegram updates")
 
-    def register(self, application: Application) -> None:
+    def register(self, application: PtbApplication) -> None:
         """Add the handlers, in one group so exactly one of them runs per update."""
         application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))

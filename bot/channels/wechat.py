@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Coroutine
 from functools import partial
 from typing import Any
 
@@ -223,7 +224,7 @@ class WechatChannel:
         self._committed(parsed, outcome)
         await self._after([], [r.id for r in outcome.claimed], outcome.queued)
 
-    def _spawn(self, coro: Any) -> asyncio.Task[None]:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)

@@ -74,10 +74,11 @@ def probe(client: ApiClient) -> None:
 
 def _showqrcode_url(client: ApiClient, ticket: str) -> str:
     """Where the picture of a QR ticket is: WeChat's showqrcode, or beside a configured API base."""
-    official = WeChatQRCode.get_url(ticket)
-    if client.API_BASE_URL == DEFAULT_API_BASE:
-        return str(official)
-    return client.API_BASE_URL + "showqrcode?" + official.partition("?")[2]
+    official: str = WeChatQRCode.get_url(ticket)
+    base: str = client.API_BASE_URL
+    if base == DEFAULT_API_BASE:
+        return official
+    return base + "showqrcode?" + official.partition("?")[2]
 
 
 def grid_qr(client: ApiClient, scene: str) -> tuple[str, bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -75,7 +76,8 @@ def _xml(root: str, value: Any) -> bytes:
     else:
         for k, v in value.items():
             fill(top, k, v)
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+    body: bytes = ET.tostring(top, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body
 
 
 def answer(fmt: str, root: str, value: Any, status: int = 200) -> Response:
@@ -437,7 +439,9 @@ def routes(office_: Office) -> list[BaseRoute]:
             raise ApiError(404, texts.O311_BAD_VALUE.format(field="jurisdiction_id"))
         return str(fmt)
 
-    def endpoint(fn: Any) -> Any:
+    def endpoint(
+        fn: Callable[[Request, str], Awaitable[Response]],
+    ) -> Callable[[Request], Awaitable[Response]]:
         async def wrapped(request: Request) -> Response:
             try:
                 fmt = guard(request)

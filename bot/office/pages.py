@@ -18,7 +18,7 @@ from handlers.hotline_text import city_facts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, category_name, due_text
 from models import tickets
-from models.errors import BadInput, DomainError, NotAllowed
+from models.errors import BadInput, DomainError, NotAllowed, Refusal
 from models.lateness import late_values
 from models.refdata import catalogue
 from models.security_log import SecurityKind, record
@@ -207,14 +207,14 @@ def ticket_page(office: Office) -> Any:
 def _person(u: Unit, viewer: Viewer) -> Person:
     person = u.session.get(Person, viewer.person_id)
     if person is None:  # pragma: no cover - the session was just checked
-        raise NotAllowed(texts.WEB_SESSION_GONE)
+        raise NotAllowed(Refusal.WEB_SESSION_GONE)
     return person
 
 
 def _number(value: str, what: str) -> int:
     value = value.strip().removeprefix("#")
     if not value.isdigit() or len(value) > 12:
-        raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what=what))
+        raise BadInput(Refusal.WEB_NUMBER_REQUIRED, what=what)
     return int(value)
 
 
@@ -225,7 +225,7 @@ def _assign(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     worker_id = _number(form.get("worker", ""), texts.WEB_FIELD_WORKER) if form.get("worker") else None
     worker = u.session.get(Person, worker_id) if worker_id else None
     if worker is None:
-        raise BadInput(texts.WEB_WORKER_REQUIRED)
+        raise BadInput(Refusal.WEB_WORKER_REQUIRED)
     tickets.assign(u, ticket_id, me, worker)
     return worker.name
 
@@ -248,7 +248,7 @@ def _merge(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
 def _tier(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     tier = form.get("tier", "")
     if tier not in (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING):
-        raise BadInput(texts.USAGE.format(usage=texts.WEB_TIER_USAGE))
+        raise BadInput(Refusal.USAGE, usage=texts.WEB_TIER_USAGE)
     tickets.change_tier(u, ticket_id, me, tier, form.get("reason", ""))
     return ""
 
@@ -267,7 +267,7 @@ def _close(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     credit_id = _number(form["credit"], texts.WEB_FIELD_CREDIT) if form.get("credit") else None
     credit = u.session.get(Person, credit_id) if credit_id else None
     if credit_id is not None and credit is None:
-        raise BadInput(texts.WEB_NUMBER_REQUIRED.format(what=texts.WEB_FIELD_CREDIT))
+        raise BadInput(Refusal.WEB_NUMBER_REQUIRED, what=texts.WEB_FIELD_CREDIT)
     note = form.get("note", "").strip() or texts.ON_BEHALF_NOTE
     tickets.resolve(u, ticket_id, me, note, credit)
     return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
@@ -277,7 +277,7 @@ def _unfollow(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     follower_id = _number(form.get("person", ""), texts.WEB_FIELD_FOLLOWER)
     follower = u.session.get(Person, follower_id)
     if follower is None:
-        raise BadInput(texts.NOT_FOLLOWING.format(id=ticket_id))
+        raise BadInput(Refusal.NOT_FOLLOWING, id=ticket_id)
     tickets.unfollow(u, ticket_id, follower, me)
     return follower.name
 
@@ -300,10 +300,10 @@ def _act(u: Unit, viewer: Viewer, ticket_id: int, action: str, form: dict[str, s
     """Call the domain operation the chat command calls; return the detail for the flash."""
     operation = OPERATIONS.get(action)
     if operation is None:
-        raise BadInput(texts.WEB_UNKNOWN_ACTION)
+        raise BadInput(Refusal.WEB_UNKNOWN_ACTION)
     ticket = u.session.get(Ticket, ticket_id)
     if ticket is None or not viewer.sees(ticket):
-        raise NotAllowed(texts.WEB_TICKET_HIDDEN.format(id=ticket_id))
+        raise NotAllowed(Refusal.WEB_TICKET_HIDDEN, id=ticket_id)
     return operation(u, _person(u, viewer), ticket_id, form)
 
 

@@ -93,7 +93,10 @@ def _date(value: str, what: str, errors: list[str]) -> date | None:
 def parse(params: Any, u: Unit) -> Filters:
     """Filters from query parameters; a value that makes no sense is dropped and named."""
     errors: list[str] = []
-    get = lambda k: str(params.get(k, "")).strip()  # noqa: E731
+
+    def get(k: str) -> str:
+        return str(params.get(k, "")).strip()
+
     status = get("status")
     if status and status not in texts.STATUS:
         errors.append(NAME["status"])

@@ -220,6 +220,7 @@ REPORT_COMMAND = Spec(
     texts.USAGE_REPORT,
     ("反映问题", "我要反映", "报事"),
     menu=texts.MENU_REPORT,
+    help=texts.HELP_REPORT,
 )
 SPECS = (REPORT_COMMAND,)
 # /cancel leaves the report from any step.

@@ -137,7 +137,7 @@ def built(cls: type[M], values: dict[str, Any]) -> M:
     cls(**values) fires an attribute event per column and costs about 15 times more; the object
     behaves the same (later assignments are tracked as usual), but column defaults are not applied.
     """
-    obj = cast(M, manager_of_class(cls).new_instance())
+    obj = manager_of_class(cls).new_instance()
     obj.__dict__.update(values)
     return obj
 
