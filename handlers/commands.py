@@ -6,7 +6,21 @@ from collections.abc import Callable, Iterable
 
 from handlers import texts
 
-from . import admin, audit, hotline, moving, normalise, pausing, privacy, resident, rewards, staff, web
+from . import (
+    admin,
+    audit,
+    hotline,
+    ideas,
+    moving,
+    night_visits,
+    normalise,
+    pausing,
+    privacy,
+    resident,
+    rewards,
+    staff,
+    web,
+)
 from .normalise import PLAIN, Shape
 from .report import scene
 from .spec import Spec, Who
@@ -44,6 +58,8 @@ SPECS: tuple[Spec, ...] = (
     *hotline.SPECS,
     *pausing.SPECS,
     *rewards.SPECS,
+    *ideas.SPECS,
+    *night_visits.SPECS,
     staff.CLOSE,
 )
 
