@@ -32,7 +32,9 @@ def moved(tid: int, stage_: Stage, points: int = 0) -> str:
     return texts.IDEA_MOVED.format(id=tid, stage=texts.IDEA_STAGE[stage_], points=earned)
 
 
-async def test_a_proposal_is_screened_starred_and_adopted_and_the_proposer_hears_each_step(h: Harness) -> None:
+async def test_a_proposal_is_screened_starred_and_adopted_and_the_proposer_hears_each_step(
+    h: Harness,
+) -> None:
     """初筛, 入选 (with a reason), 落地: r1 is told three times and earns the idea points once."""
     tid = await proposal(h)
     out = await h.say(f"admin: 筛选 {tid} 初筛")
@@ -60,7 +62,9 @@ async def test_declining_needs_a_reason_and_pays_nothing(h: Harness) -> None:
     assert h.to("admin", out) == [texts.REASON_REQUIRED] and stage(h, tid) == Stage.COLLECTED
     out = await h.say(f"admin: 筛选 {tid} 未采纳 场地不具备条件")
     assert h.to("r1", out) == [
-        texts.R_IDEA_STAGE.format(id=tid, stage="未采纳", reason=texts.R_IDEA_REASON.format(reason="场地不具备条件"))
+        texts.R_IDEA_STAGE.format(
+            id=tid, stage="未采纳", reason=texts.R_IDEA_REASON.format(reason="场地不具备条件")
+        )
     ]
     out = await h.say(f"admin: 筛选 {tid} 初筛")
     assert h.to("admin", out) == [texts.IDEA_STEP.format(id=tid, at="未采纳", to="初筛")]
@@ -123,13 +127,17 @@ async def test_the_office_page_lists_by_stage_and_moves_a_proposal(db_url: str) 
         async with client(h) as http:
             await sign_in(h, http, "admin")
             page = (await http.get("/office/ideas")).text
-            assert page.index('data-stage="collected"') < page.index(f'data-id="{tid}"') < page.index(
-                'data-stage="screened"'
+            assert (
+                page.index('data-stage="collected"')
+                < page.index(f'data-id="{tid}"')
+                < page.index('data-stage="screened"')
             )
             bad = await post_form(http, "/office/ideas", f"/office/tickets/{tid}/idea", {"stage": "approved"})
             assert bad.status_code == 400 and texts.IDEA_STAGE_UNKNOWN.format(stage="approved") in bad.text
             assert stage(h, tid) == Stage.COLLECTED
-            done = await post_form(http, "/office/ideas", f"/office/tickets/{tid}/idea", {"stage": "screened"})
+            done = await post_form(
+                http, "/office/ideas", f"/office/tickets/{tid}/idea", {"stage": "screened"}
+            )
             assert done.status_code == 303 and stage(h, tid) == Stage.SCREENED
             await h.app.sender.flush()
             assert texts.R_IDEA_STAGE.format(id=tid, stage="初筛", reason="") in h.to("r1")

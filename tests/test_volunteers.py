@@ -45,7 +45,9 @@ async def test_a_volunteer_grabs_an_open_category_and_only_then_sees_the_phone(h
     """v1 hears nothing private before 抢单; after it he alone gets the details with the phone."""
     await h.quick_grid()
     await volunteer(h, party=True)
-    tid = await h.quick_report(category="elderly-help", description="独居老人需要有人陪同去医院复诊", phone=PHONE)
+    tid = await h.quick_report(
+        category="elderly-help", description="独居老人需要有人陪同去医院复诊", phone=PHONE
+    )
     assert not any(PHONE in m["text"] for m in h.transcript if m["chat"] == "v1")
     out = await h.say(f"v1: 抢单 {tid}")
     assert h.ticket(tid).handler_id is not None and h.ticket(tid).status == "claimed"
