@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import ideas, points
-from models.errors import BadInput, InvalidTransition, NotAllowed, Refusal
+from models.errors import BadInput, NotAllowed, Refusal
 from models.people import admin_scopes
 from models.store.unit_of_work import Unit
 from models.tables import Person, Ticket
@@ -32,13 +32,7 @@ def stage_named(word: str) -> ideas.Stage:
 def advance(u: Unit, admin: Person, ticket_id: int, word: str, reason: str) -> str:
     """Move a proposal on (the chat command and the office's form); the admin's confirmation."""
     stage = stage_named(word)
-    try:
-        ideas.move(u, ticket_id, admin, stage, reason)
-    except InvalidTransition as exc:  # the stages in words, not their stored values
-        if exc.reason != Refusal.IDEA_STEP:
-            raise
-        at, to = (texts.IDEA_STAGE[str(exc.facts[k])] for k in ("at", "to"))
-        raise InvalidTransition(texts.IDEA_STEP.format(id=ticket_id, at=at, to=to)) from None
+    ideas.move(u, ticket_id, admin, stage, reason)
     paid = u.rules.points.idea if stage == ideas.Stage.ADOPTED else 0
     earned = texts.IDEA_MOVED_POINTS.format(points=paid) if paid and _paid(u, ticket_id) else ""
     return texts.IDEA_MOVED.format(id=ticket_id, stage=texts.IDEA_STAGE[stage], points=earned)

@@ -27,10 +27,10 @@ def visit_from(u: Unit, day: str, team: str, place: str, households: str, notes:
     zone = ZoneInfo(u.rules.sla.timezone)
     visited_on = parse_day(day, u.now.astimezone(zone).date()) if day.strip() else None
     if visited_on is None:
-        raise BadInput(texts.VISIT_DATE_BAD.format(date=day))
+        raise BadInput(Refusal.VISIT_DATE_BAD, date=day)
     count = nfkc(households).strip().removesuffix("户")
     if not count.isdigit() or len(count) > 6:
-        raise BadInput(texts.VISIT_HOUSEHOLDS_BAD.format(count=households))
+        raise BadInput(Refusal.VISIT_HOUSEHOLDS_BAD, count=households)
     return night_visits.Visit(visited_on, team, place, int(count), notes)
 
 

@@ -58,9 +58,11 @@ class Refusal(StrEnum):
     VOLUNTEER_CLOSED = "VOLUNTEER_CLOSED"  # id
     IDEA_NOT_PROPOSAL = "IDEA_NOT_PROPOSAL"  # id
     IDEA_STAGE_UNKNOWN = "IDEA_STAGE_UNKNOWN"  # stage
-    IDEA_STEP = "IDEA_STEP"  # id, at, to
+    IDEA_STEP = "IDEA_STEP"  # id, at, to (ideas.Stage)
     VISIT_EMPTY = "VISIT_EMPTY"
     VISIT_UNKNOWN = "VISIT_UNKNOWN"  # id
+    VISIT_DATE_BAD = "VISIT_DATE_BAD"  # date
+    VISIT_HOUSEHOLDS_BAD = "VISIT_HOUSEHOLDS_BAD"  # count
 
 
 class DomainError(Exception):
