@@ -48,7 +48,8 @@ async def test_a_volunteer_grabs_an_open_category_and_only_then_sees_the_phone(h
     tid = await h.quick_report(
         category="elderly-help", description="独居老人需要有人陪同去医院复诊", phone=PHONE
     )
-    assert not any(PHONE in m["text"] for m in h.transcript if m["chat"] == "v1")
+    asked = await h.say(f"v1: /status {tid}")
+    assert h.to("v1", asked) and not any(PHONE in m["text"] for m in h.transcript if m["chat"] == "v1")
     out = await h.say(f"v1: 抢单 {tid}")
     assert h.ticket(tid).handler_id is not None and h.ticket(tid).status == "claimed"
     told = h.to("v1", out)
