@@ -95,45 +95,43 @@ async def test_a_need_for_no_visit_or_without_words_files_nothing(h: Harness) ->
 
 async def test_the_web_form_records_a_visit_with_its_needs_and_prints_the_jiaobandan(db_url: str) -> None:
     """One form: the visit and a ticket per need line; the visit page lists them; /print is the 交办单."""
-    async with office_with_grids(db_url) as h:
-        async with client(h) as http:
-            await sign_in(h, http, "admin")
-            form = {
-                "date": "2026-11-22",
-                "team": "第二夜访小组",
-                "place": "siji-1",
-                "households": "8",
-                "notes": "居民反映停车难、噪音大",
-                "needs": f"{NEED}\n\n小区健身器材陈旧，希望更换\n",
-            }
-            saved = await post_form(http, "/office/visits", "/office/visits", form)
-            assert saved.status_code == 303 and saved.headers["location"].endswith("/office/visits/1")
-            page = (await http.get("/office/visits/1")).text
-            assert texts.WEB_VISIT_SAVED.format(id=1, count=2) in page
-            ids = h.query(lambda s: [t.id for t in s.query(Ticket).order_by(Ticket.id)])
-            assert len(ids) == 2 and all(f'data-id="{i}"' in page for i in ids)
-            visit = h.query(lambda s: s.get(NightVisit, 1))
-            assert (visit.visited_on, visit.households) == (date(2026, 11, 22), 8)
-            printed = (await http.get("/office/visits/1/print")).text
-            assert texts.WEB_VISIT_PRINT_TITLE.format(id=1) in printed and NEED in printed
-            assert all(f"#{i}" in printed for i in ids) and texts.WEB_VISIT_PRINT_SIGN[0] in printed
-            listed = (await http.get("/office/visits")).text
-            assert 'data-id="1"' in listed and "第二夜访小组" in listed
+    async with office_with_grids(db_url) as h, client(h) as http:
+        await sign_in(h, http, "admin")
+        form = {
+            "date": "2026-11-22",
+            "team": "第二夜访小组",
+            "place": "siji-1",
+            "households": "8",
+            "notes": "居民反映停车难、噪音大",
+            "needs": f"{NEED}\n\n小区健身器材陈旧，希望更换\n",
+        }
+        saved = await post_form(http, "/office/visits", "/office/visits", form)
+        assert saved.status_code == 303 and saved.headers["location"].endswith("/office/visits/1")
+        page = (await http.get("/office/visits/1")).text
+        assert texts.WEB_VISIT_SAVED.format(id=1, count=2) in page
+        ids = h.query(lambda s: [t.id for t in s.query(Ticket).order_by(Ticket.id)])
+        assert len(ids) == 2 and all(f'data-id="{i}"' in page for i in ids)
+        visit = h.query(lambda s: s.get(NightVisit, 1))
+        assert (visit.visited_on, visit.households) == (date(2026, 11, 22), 8)
+        printed = (await http.get("/office/visits/1/print")).text
+        assert texts.WEB_VISIT_PRINT_TITLE.format(id=1) in printed and NEED in printed
+        assert all(f"#{i}" in printed for i in ids) and texts.WEB_VISIT_PRINT_SIGN[0] in printed
+        listed = (await http.get("/office/visits")).text
+        assert 'data-id="1"' in listed and "第二夜访小组" in listed
 
 
 async def test_an_empty_web_visit_is_refused_and_stores_nothing(db_url: str) -> None:
     """No households and no notes: the form comes back with the reason; no visit, no ticket."""
-    async with office_with_grids(db_url) as h:
-        async with client(h) as http:
-            await sign_in(h, http, "w1")
-            form = {
-                "date": "今天",
-                "team": "第一夜访小组",
-                "place": "现代花园",
-                "households": "0",
-                "needs": NEED,
-            }
-            answer = await post_form(http, "/office/visits", "/office/visits", form)
-            assert answer.status_code == 400 and texts.VISIT_EMPTY in answer.text
-            assert h.count(NightVisit) == 0 and h.count(Ticket) == 0
-            assert (await http.get("/office/visits/1")).status_code == 404
+    async with office_with_grids(db_url) as h, client(h) as http:
+        await sign_in(h, http, "w1")
+        form = {
+            "date": "今天",
+            "team": "第一夜访小组",
+            "place": "现代花园",
+            "households": "0",
+            "needs": NEED,
+        }
+        answer = await post_form(http, "/office/visits", "/office/visits", form)
+        assert answer.status_code == 400 and texts.VISIT_EMPTY in answer.text
+        assert h.count(NightVisit) == 0 and h.count(Ticket) == 0
+        assert (await http.get("/office/visits/1")).status_code == 404

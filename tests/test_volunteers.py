@@ -3,9 +3,8 @@ residents earn points for confirmed reports; the ranking keeps staff and the oth
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -24,6 +23,16 @@ from .harness import Harness
 from .office import client, office_with_grids, sign_in
 
 PHONE = "13800138000"
+VOLUNTEER_ROW = "\n".join(
+    [
+        "[[people]]",
+        'name = "王阿姨"',
+        'role = "volunteer"',
+        'scopes = ["siji"]',
+        'console = "v9"',
+        "party_member = true",
+    ]
+)
 # Whatever else each test checks, no group message may carry a phone number.
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -94,14 +103,15 @@ def test_the_staff_file_carries_volunteers_and_the_party_flag(tmp_path: Path) ->
     """role = "volunteer" with party_member = true is read; the flag on a worker is an error."""
     good = tmp_path / "staff.toml"
     good.write_text(
-        '[[people]]\nname = "王阿姨"\nrole = "volunteer"\nscopes = ["siji"]\nconsole = "v9"\nparty_member = true\n',
+        VOLUNTEER_ROW,
         encoding="utf-8",
     )
     (member,) = parse(good).people
     assert (member.role, member.party_member) == (Role.VOLUNTEER, True)
     bad = tmp_path / "bad.toml"
     bad.write_text(
-        '[[people]]\nname = "赵网格"\nrole = "worker"\nscopes = ["siji-1"]\nconsole = "w9"\nparty_member = true\n',
+        '[[people]]\nname = "赵网格"\nrole = "worker"\nscopes = ["siji-1"]\n'
+        'console = "w9"\nparty_member = true\n',
         encoding="utf-8",
     )
     with pytest.raises(DataFileError) as caught:
@@ -113,7 +123,7 @@ async def test_importing_a_volunteer_grants_the_role_with_the_flag(h: Harness, t
     """The staff file's volunteer becomes a volunteer grant marked party member."""
     path = tmp_path / "staff.toml"
     path.write_text(
-        '[[people]]\nname = "王阿姨"\nrole = "volunteer"\nscopes = ["siji"]\nconsole = "v9"\nparty_member = true\n',
+        VOLUNTEER_ROW,
         encoding="utf-8",
     )
     checked = parse(path)
