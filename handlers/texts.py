@@ -493,7 +493,13 @@ EVENT = {
 }
 EVENT_NAME = {kind: name for kind, (name, _) in EVENT.items()}
 EVENT_TOLD = {kind: told for kind, (_, told) in EVENT.items()}  # to the resident
-WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
+WEB_ROLE = {
+    "system": "系统",
+    "resident": "居民",
+    "worker": "网格员",
+    "admin": "管理员",
+    "volunteer": "志愿者",
+}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
 # The office's labels: the tickets list's sorts and filter names, the map legend, the statistics.
 WEB_SORTS = {"new": "最新受理", "old": "最早受理", "due": "期限最近"}

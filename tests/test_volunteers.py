@@ -182,7 +182,7 @@ async def test_the_ranking_keeps_staff_and_volunteers_apart(h: Harness) -> None:
 
 
 async def test_the_weekly_workbook_ranks_volunteers_apart(db_url: str) -> None:
-    """周报: the staff ranking without the volunteer, then his own ranking of volunteers and residents."""
+    """周报 and 统计: the staff ranking without the volunteer, then a ranking of volunteers and residents."""
     async with office_with_grids(db_url) as h:
         await volunteer(h)
         tid = await h.quick_report(category="elderly-help", description="独居老人需要有人帮忙代购生活用品")
@@ -190,6 +190,9 @@ async def test_the_weekly_workbook_ranks_volunteers_apart(db_url: str) -> None:
         async with client(h) as http:
             await sign_in(h, http, "admin")
             wb = load_workbook(io.BytesIO((await http.get("/office/report/week.xlsx")).content))
+            stats = (await http.get("/office/stats")).text
+        public_table = stats[stats.index('id="public-ranking"') :]
+        assert "<td>v1</td><td>2 分</td>" in public_table[: public_table.index("</table>")]
         rows = [r[:3] for r in wb["四季社区"].iter_rows(values_only=True) if r[0] is not None]
         staff = rows.index(texts.XLS_WEEKLY_RANKING)
         public = rows.index(texts.XLS_WEEKLY_PUBLIC_RANKING)
