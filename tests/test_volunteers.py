@@ -198,3 +198,18 @@ async def test_the_weekly_workbook_ranks_volunteers_apart(db_url: str) -> None:
         public = rows.index(texts.XLS_WEEKLY_PUBLIC_RANKING)
         assert staff < public and rows[public + 1] == (1, "v1", 2)
         assert all(r[1] != "v1" for r in rows[staff + 1 : public])
+
+
+async def test_a_merged_duplicate_pays_only_the_first_report(db_url: str, tmp_path: Path) -> None:
+    """r2's duplicate is merged into r1's ticket: when it closes, r1 earns the report points, r2 nothing."""
+    h = await points_on(db_url, tmp_path)
+    try:
+        await h.quick_grid()
+        first = await h.quick_report("r1")
+        dup = await h.quick_report("r2", description="春晗路12号门口人行道也塌了一块，很危险")
+        await h.say(f"admin: /merge {dup} {first}")
+        await h.run(f"w1: 抢单 {first}", f"w1: 办结 {first} 已修复", "r1: 是", "r1: 满意")
+        assert (h.ticket(first).status, h.ticket(dup).status) == ("closed", "merged")
+        assert [row for row in h.ledger() if row[1] == "report"] == [("r1", "report", 5)]
+    finally:
+        h.close()
