@@ -67,13 +67,14 @@ def record(u: Unit, recorder: Person, visit: Visit) -> NightVisit:
 
 
 def _area(u: Unit, where: str, fallback: int) -> int:
-    """The area a place names: an area's code or name, else a grid's 小区 / street, else the recorder's."""
+    """The area a place names: an area's code or unique name, a grid's 小区 / street, else the recorder's."""
     word = where.split()[0]
     area = u.tree.by_code(word)
-    if area is None:
-        area = next((a for a in u.tree.by_id.values() if a.name == word and not a.retired), None)
     if area is not None:
         return area.id
+    named = [a.id for a in u.tree.by_id.values() if a.name == word and not a.retired]
+    if len(named) == 1:  # 四季社区; not 第一网格, which every community has
+        return named[0]
     return place_address(u, where).area_id or fallback
 
 

@@ -87,7 +87,7 @@ def visits_page(office: Office) -> Any:
                 visit_id, count = await office.run(lambda u: _save(u, viewer, form))
             except DomainError as refusal:
                 flash, status = Flash(refusal_text(refusal), ok=False), 400
-            else:
+            else:  # kept under the visit's number made negative: ticket numbers are positive
                 office.flash(
                     viewer.person_id, -visit_id, Flash(texts.WEB_VISIT_SAVED.format(id=visit_id, count=count))
                 )
