@@ -341,7 +341,7 @@ def _points(raw: _Table) -> PointsPolicy:
     base = PointsPolicy()
     whole = {
         k: _whole(p.get(k, getattr(base, k)), f"points.{k}")
-        for k in ("close", "double_yes", "grab", "meet", "overdue", "city_double_yes")
+        for k in ("close", "double_yes", "grab", "meet", "overdue", "city_double_yes", "report", "idea")
     }
     chat_double_yes = p.get("chat_double_yes", base.chat_double_yes)
     if not isinstance(chat_double_yes, bool):

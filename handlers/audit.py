@@ -15,6 +15,7 @@ from models.events import EventKind
 from models.store.unit_of_work import Unit
 from models.tables import PointsEntry, Ticket, TicketEvent
 
+from . import ideas
 from .arguments import ticket_arg
 from .normalise import ticket_number
 from .render import category_name, fmt_time, person_name, role_name
@@ -242,6 +243,7 @@ DETAIL: dict[EventKind, Callable[[Unit, str | None], str]] = {
     EventKind.CITY_VISIT: _city_visit,
     EventKind.PAUSED: _paused,
     EventKind.RESUMED: _resumed,
+    EventKind.IDEA_STAGE: ideas.history_detail,
 }
 
 

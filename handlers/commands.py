@@ -7,7 +7,21 @@ from collections.abc import Callable, Iterable
 from handlers import texts
 from models.people import admin_scopes, is_staff
 
-from . import admin, audit, hotline, moving, normalise, pausing, privacy, resident, rewards, staff, web
+from . import (
+    admin,
+    audit,
+    hotline,
+    ideas,
+    moving,
+    night_visits,
+    normalise,
+    pausing,
+    privacy,
+    resident,
+    rewards,
+    staff,
+    web,
+)
 from .menu import MENU
 from .normalise import PLAIN, Shape
 from .report import scene
@@ -84,6 +98,8 @@ SPECS: tuple[Spec, ...] = (
     *hotline.SPECS,
     *pausing.SPECS,
     *rewards.SPECS,
+    *ideas.SPECS,
+    *night_visits.SPECS,
     staff.CLOSE,
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.errors import DomainError, Refusal
 from models.events import EventKind
+from models.ideas import Stage
 from models.tables import Status
 
 from . import texts
@@ -21,6 +22,7 @@ def refusal_text(exc: DomainError, *, staff: bool = True) -> str:
         k: names[v] if isinstance(v, Status) else texts.DONE[v] if isinstance(v, EventKind) else v
         for k, v in exc.facts.items()
     }
+    facts = {k: texts.IDEA_STAGE[v] if isinstance(v, Stage) else v for k, v in facts.items()}  # 金点子
     if exc.reason == Refusal.ALREADY_DONE and facts.get("who") is None:
         facts["who"] = texts.DONE_BY_RESIDENT
     return SAYS[exc.reason].format(**facts)

@@ -108,6 +108,8 @@ def role_key(u: Unit, person_id: int | None) -> str:
     grants = grants_of(u.session, person_id)
     if any(g.role == Role.ADMIN for g in grants):
         return "admin"
+    if grants and all(g.role == Role.VOLUNTEER for g in grants):
+        return "party_volunteer" if any(g.party_member for g in grants) else "volunteer"
     levels = {u.tree.by_id[g.area_id].level for g in grants if g.area_id in u.tree.by_id}
     if AreaLevel.GRID in levels:
         return "worker"
@@ -123,5 +125,7 @@ def grant_name(u: Unit, role: str, area_id: int) -> str:
     """A role as the person holding it is: 管理员; 网格员 in a grid, 工作人员 elsewhere (a department …)."""
     if role == Role.ADMIN:
         return texts.ROLE_OF["admin"]
+    if role == Role.VOLUNTEER:
+        return texts.ROLE_OF["volunteer"]
     area = u.tree.by_id.get(area_id)
     return texts.ROLE_OF["worker" if area is not None and area.level == AreaLevel.GRID else "staff"]

@@ -205,14 +205,19 @@ def rank(turn: Turn, args: list[str]) -> None:
         binding = binding_of(u.session, turn.msg.channel, turn.msg.chat_id)
         if binding is not None:
             area_ids = u.tree.subtree_ids(binding.area_id)
-    rows = points.ranking(u.session, since, area_ids)
-    if not rows:
+    # 双向积分+: the office's staff and, apart, volunteers and residents.
+    rows = points.ranking(u.session, since, area_ids, staff=True)
+    public = points.ranking(u.session, since, area_ids, staff=False)
+    if not rows and not public:
         turn.reply(texts.RANK_EMPTY)
         return
     lines = [texts.RANK_HEADER.format(period=texts.PERIOD[period])]
-    for pos, (pid, pts) in enumerate(rows, 1):
-        person = u.session.get(Person, pid)
-        lines.append(texts.RANK_LINE.format(pos=pos, name=person.name if person else pid, points=pts))
+    for who, ranked in ((texts.RANK_STAFF, rows), (texts.RANK_PUBLIC, public)):
+        if public and ranked:
+            lines.append(texts.RANK_SECTION.format(who=who))
+        for pos, (pid, pts) in enumerate(ranked, 1):
+            person = u.session.get(Person, pid)
+            lines.append(texts.RANK_LINE.format(pos=pos, name=person.name if person else pid, points=pts))
     turn.reply("\n".join(lines))
 
 

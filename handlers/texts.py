@@ -250,7 +250,7 @@ MERGE_SELF = "不能把工单合并到它自己。"
 MERGE_TARGET_FINAL = "目标工单 #{into} 已结束（{status}），不能合并进去。"
 USER_NOT_FOUND = "没有找到用户 {user}。请对方先给我发一条私信，或检查拼写。"
 AREA_NOT_FOUND = "没有找到范围代码 {code}。发送 /areas 查看全部代码。"
-ROLE_INVALID = "角色只能是 worker（网格员）或 admin（管理员）。"
+ROLE_INVALID = "角色只能是 worker（网格员）、admin（管理员）或 volunteer（志愿者）。"
 GRANT_DONE = "已授予 {user} {role} 角色，范围：{area}。请对方先私聊我一次（发送 /start），才能收到工单详情。"
 GRANT_EXISTS = "{user} 已有 {role} 角色（{area}），无需重复授予。"
 REVOKE_DONE = "已撤销 {user} 的 {role} 角色（{count} 项）。"
@@ -281,6 +281,8 @@ POINTS_REASON = {
     "meet": "见面",
     "overdue": "超期扣分",
     "city_double_yes": "市级考核双是加分",
+    "report": "反映问题获确认",
+    "idea": "金点子落地",
 }
 RANK_HEADER = "积分排行（{period}）："
 RANK_LINE = "{pos}. {name} {points} 分"
@@ -469,10 +471,17 @@ EVENT = {
     "city_visit": ("市级回访", "市级回访"),
     "paused": ("挂起", "挂起"),
     "resumed": ("恢复计时", "继续办理"),
+    "idea_stage": ("金点子筛选", "金点子筛选"),
 }
 EVENT_NAME = {kind: name for kind, (name, _) in EVENT.items()}
 EVENT_TOLD = {kind: told for kind, (_, told) in EVENT.items()}  # to the resident
-WEB_ROLE = {"system": "系统", "resident": "居民", "worker": "网格员", "admin": "管理员"}
+WEB_ROLE = {
+    "system": "系统",
+    "resident": "居民",
+    "worker": "网格员",
+    "admin": "管理员",
+    "volunteer": "志愿者",
+}
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
 # The office's labels: the tickets list's sorts and filter names, the map legend, the statistics.
 WEB_SORTS = {"new": "最新受理", "old": "最早受理", "due": "期限最近"}
@@ -533,6 +542,7 @@ XLS_WEEKLY_RATES = ("三率", "比率")
 XLS_WEEKLY_ON_TIME = ("时限档位", "按时率", "按时办结", "已有结果")
 XLS_WEEKLY_OVERDUE = ("超期工单编号", "类别", "网格", "经办人", "首次超期时间")
 XLS_WEEKLY_RANKING = ("积分排名", "姓名", "积分")
+XLS_WEEKLY_PUBLIC_RANKING = ("志愿者和居民积分排名", "姓名", "积分")
 
 # /report_week (周报): the workbook as a file, or (WeChat cannot send files) a single-use link to it.
 REPORT_WEEK_CAPTION = (
@@ -598,7 +608,15 @@ GROUP_ANSWERED_PRIVATELY = "{name}，已私信回复您。"
 GROUP_ASK_PRIVATE = "{name}，为保护隐私，这条消息的答复只在私聊中发送。请先私聊我（发送 /start），再发一次。"
 
 # --- roles by what the person is, the audit view and the ledger detail --------
-ROLE_OF = {"admin": "管理员", "worker": "网格员", "staff": "工作人员", "resident": "居民", "system": "系统"}
+ROLE_OF = {
+    "admin": "管理员",
+    "worker": "网格员",
+    "staff": "工作人员",
+    "volunteer": "志愿者",
+    "party_volunteer": "党员志愿者",
+    "resident": "居民",
+    "system": "系统",
+}
 HISTORY_HEADER = "工单 #{id} 办理记录（{count} 条，第 {page}/{pages} 页）："
 HISTORY_LINE = "{time} {event} · {actor}{detail}"
 HISTORY_ACTOR = "{name}（{role}）"
@@ -984,3 +1002,107 @@ REDEEM_REJECTED = "您的兑换申请 {id}（{name}）未通过：{reason}。积
 REDEEM_QUEUE_EMPTY = "目前没有待审核的兑换申请。"
 REDEEM_QUEUE_HEADER = "待审核的兑换申请 {count} 件："
 REDEEM_QUEUE_LINE = "{id}. {who}　{name}　{points} 分"
+
+# --- 双向积分+: volunteers, party members and residents -------------------------------------------
+VOLUNTEER_CLOSED = (
+    "工单 #{id} 的类别没有向志愿者开放：志愿者只能抢邻里互助、助老服务等开放给志愿者的工单。"
+    "这张工单由网格员办理。"
+)
+R_REPORT_POINTS = (
+    "感谢您反映的问题（工单 #{id}）已办结销号，您获得 {points} 积分。发送 /points 查看积分，/rewards 兑换。"
+)
+RANK_STAFF = "工作人员"
+RANK_PUBLIC = "志愿者、党员和居民"
+RANK_SECTION = "【{who}】"
+
+# --- 金点子 (星选计划) --------------------------------------------------------------------------
+IDEA_STAGE = {
+    "collected": "收集",
+    "screened": "初筛",
+    "starred": "入选（星选）",
+    "adopted": "落地",
+    "declined": "未采纳",
+}
+# The words an admin types for each stage.
+IDEA_STAGE_WORDS = {
+    "初筛": "screened",
+    "通过初筛": "screened",
+    "入选": "starred",
+    "星选": "starred",
+    "落地": "adopted",
+    "采纳": "adopted",
+    "未采纳": "declined",
+    "不采纳": "declined",
+}
+USAGE_IDEA = "筛选 工单编号 初筛|入选|落地|未采纳 [理由]（未采纳须写理由）"
+USAGE_IDEAS = "金点子列表"
+MENU_IDEAS = "金点子列表"
+IDEA_NOT_PROPOSAL = "工单 #{id} 不是金点子（建议）类工单，不能筛选。"
+IDEA_STAGE_UNKNOWN = "没有“{stage}”这个筛选阶段。可写：初筛、入选、落地、未采纳。"
+IDEA_STEP = (
+    "金点子 #{id} 现在是“{at}”阶段，不能直接改为“{to}”。"
+    "顺序是：收集 → 初筛 → 入选 → 落地，落地之前任一阶段可写未采纳。"
+)
+IDEA_MOVED = "金点子 #{id} 已改为“{stage}”。{points}"
+IDEA_MOVED_POINTS = "提议人获得 {points} 积分。"
+R_IDEA_STAGE = "您的金点子 #{id} 有了新进展：{stage}。{reason}"
+R_IDEA_REASON = "说明：{reason}"
+R_IDEA_ADOPTED_POINTS = "您获得 {points} 积分，感谢您为社区出谋划策！"
+IDEAS_HEADER = "金点子（按筛选阶段）："
+IDEAS_STAGE_LINE = "【{stage}】{count} 件"
+IDEAS_LINE = "  #{id} {description}"
+IDEAS_EMPTY = "目前还没有金点子。"
+IDEA_HISTORY = "：{stage}{reason}"
+
+# --- 夜访日记 ---------------------------------------------------------------------------------
+USAGE_NIGHTVISIT = (
+    "夜访 日期 小组 地点 走访户数 [情况]，例如：夜访 今天 第一夜访小组 现代花园 12 物业交接问题"
+)
+USAGE_VISIT_NEED = "夜访需求 夜访编号 需求内容（每条需求一张代办工单）"
+USAGE_NIGHTVISITS = "夜访记录 [夜访编号]"
+MENU_NIGHTVISIT = "夜访日记"
+VISIT_EMPTY = "夜访记录不能是空的：请写小组、地点和走访户数（1 户以上），或写下了解到的情况。"
+VISIT_UNKNOWN = "没有编号为 {id} 的夜访记录。发送“夜访记录”查看最近的夜访。"
+VISIT_DATE_BAD = "看不懂日期“{date}”：请写 2026-12-07、12月7日、今天或昨天。"
+VISIT_HOUSEHOLDS_BAD = "走访户数“{count}”不是数字：请写走访了几户，例如 12。"
+VISIT_RECORDED = (
+    "夜访记录 {id} 已登记：{date} {team}，{place}（{area}），走访 {households} 户。\n"
+    "了解到的每条需求请发送：夜访需求 {id} 需求内容，系统为每条需求生成一张代办工单。"
+)
+VISIT_NEED_FILED = "夜访 {visit} 的需求已生成代办工单 #{id}（{category}），交 {area} 办理。"
+VISITS_HEADER = "最近的夜访记录："
+VISITS_LINE = "{id}. {date} {team} · {place} · 走访 {households} 户 · 需求 {count} 条"
+VISITS_EMPTY = "还没有夜访记录。"
+VISIT_DETAIL = "夜访记录 {id}：{date} {team}，{place}（{area}），走访 {households} 户。\n情况：{notes}"
+VISIT_TICKET_LINE = "  #{id} {category} · {status} · {description}"
+VISIT_NO_TICKETS = "  （还没有需求工单）"
+
+# --- the web office: 金点子 and 夜访日记 -------------------------------------------------------------
+WEB_DONE["idea"] = "{detail}"
+WEB_IDEAS_TITLE = "金点子（星选计划）"
+WEB_IDEAS_NOTE = (
+    "按筛选阶段列出。顺序：收集 → 初筛 → 入选（星选）→ 落地；落地之前任一阶段可改为未采纳（须写理由）。"
+)
+WEB_IDEAS_HEADERS = ("编号", "提议", "区域", "提交时间", "说明", "下一步")
+WEB_IDEAS_MOVE = "更改"
+WEB_IDEAS_REASON = "理由"
+WEB_IDEAS_NONE = "暂无"
+WEB_VISITS_TITLE = "夜访日记"
+WEB_VISITS_NEW = "登记夜访"
+WEB_VISIT_FIELDS = {
+    "date": "日期",
+    "team": "夜访小组",
+    "place": "地点",
+    "households": "走访户数",
+    "notes": "了解到的情况",
+    "needs": "群众需求（每行一条，每条生成一张代办工单）",
+}
+WEB_VISIT_SAVE = "保存夜访记录"
+WEB_VISITS_HEADERS = ("编号", "日期", "小组", "地点", "走访户数", "需求工单")
+WEB_VISIT_TICKETS = "需求工单"
+WEB_VISIT_TICKET_HEADERS = ("工单", "类别", "区域", "状态", "办理人", "内容")
+WEB_VISIT_PRINT = "打印交办单"
+WEB_VISIT_SAVED = "夜访记录 {id} 已保存，生成代办工单 {count} 张。"
+WEB_VISIT_PRINT_TITLE = "夜访工作交办单（夜访记录 {id}）"
+WEB_VISIT_PRINT_SIGN = ("交办领导签字", "日期", "承办科室（社区）签收")
+WEB_VISIT_HIDDEN = "没有编号为 {id} 的夜访记录，或它不在您负责的范围内。"

@@ -11,9 +11,10 @@ from models import office
 from models.errors import BadInput, NotAllowed, Refusal
 from models.messages import Reply
 from models.outbox import after_commit
-from models.people import is_staff
+from models.people import grants_of
 from models.store.unit_of_work import Unit
 from models.tables import Ticket
+from models.volunteers import office_grants
 
 from .reports import weekly
 from .spec import Spec, Who
@@ -40,7 +41,7 @@ def progress_url(base_url: str, token: str) -> str:
 
 def web(turn: Turn, args: list[str]) -> None:
     """/web: staff get a sign-in link in their private chat."""
-    if not is_staff(turn.u.session, turn.person.id):
+    if not office_grants(grants_of(turn.u.session, turn.person.id)):  # volunteers have no office
         raise NotAllowed(Refusal.WEB_STAFF_ONLY)
     if not turn.private:
         turn.reply(texts.WEB_PRIVATE_ONLY)

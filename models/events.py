@@ -55,6 +55,7 @@ class EventKind(StrEnum):
     CITY_VISIT = "city_visit"  # note: "响应 解决 满意" as y/n, e.g. "yyn"
     PAUSED = "paused"  # 挂起, the clock stops; note: "YYYY-MM-DD: reason" (the limit)
     RESUMED = "resumed"  # the clock runs again; note: the minutes paused
+    IDEA_STAGE = "idea_stage"  # a 金点子 moved a stage (models/ideas.py); note: "stage：reason"
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).
@@ -71,6 +72,7 @@ RESIDENT_NEWS = frozenset(
         EventKind.ESCALATED,
         EventKind.PROGRESS,
         EventKind.MOVED,
+        EventKind.IDEA_STAGE,
     }
 )
 # Events that concern staff only: kept in the trail, not shown in a resident's /status.

@@ -13,6 +13,7 @@ from .security_log import SecurityKind, record
 from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread, attached
 from .tables import Person, Role, RoleGrant, Ticket
 from .territory import AreaTree
+from .volunteers import may_take
 
 # The "person" behind tickets another system files through Open311: not a chat, so no message is
 # ever queued to it (the client reads progress with GET requests and the ticket's token).
@@ -130,8 +131,14 @@ def admin_scopes(session: Session, person_id: int) -> list[int]:
 
 
 def can_handle(session: Session, person_id: int, ticket: Ticket, tree: AreaTree) -> bool:
-    """Staff whose scope holds the ticket, or a worker inside a community-level ticket's area."""
+    """Staff whose scope holds the ticket, or a worker inside a community-level ticket's area.
+
+    A volunteer's grant covers only tickets of categories open to volunteers (models/volunteers.py)."""
     for g in grants_of(session, person_id):
+        if g.role == Role.VOLUNTEER:
+            if may_take(session, g, ticket, tree):
+                return True
+            continue
         if tree.is_within(ticket.area_id, g.area_id):
             return True
         if g.role == Role.WORKER and tree.is_within(g.area_id, ticket.area_id):
@@ -140,9 +147,16 @@ def can_handle(session: Session, person_id: int, ticket: Ticket, tree: AreaTree)
 
 
 def grant(
-    session: Session, person: Person, role: Role, area_id: int, by: Person | None, now: datetime
+    session: Session,
+    person: Person,
+    role: Role,
+    area_id: int,
+    by: Person | None,
+    now: datetime,
+    *,
+    party_member: bool = False,
 ) -> bool:
-    """Give a role; return False when the person already had it there."""
+    """Give a role (a volunteer's may mark him a party member); return False when he already had it there."""
     exists = session.scalar(
         select(RoleGrant).where(
             RoleGrant.person_id == person.id, RoleGrant.role == role, RoleGrant.area_id == area_id
@@ -157,6 +171,7 @@ def grant(
             area_id=area_id,
             granted_by_id=by.id if by else None,
             created_at=now,
+            party_member=party_member,
         )
     )
     record(

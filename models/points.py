@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .tables import PointsEntry, RoleGrant
+from .tables import PointsEntry, Role, RoleGrant, Ticket
 
 
 def award(
@@ -35,16 +35,30 @@ def total(session: Session, person_id: int, since: datetime | None = None) -> in
 
 
 def ranking(
-    session: Session, since: datetime | None, area_ids: set[int] | None = None, limit: int = 10
+    session: Session,
+    since: datetime | None,
+    area_ids: set[int] | None = None,
+    limit: int = 10,
+    *,
+    staff: bool | None = None,
 ) -> list[tuple[int, int]]:
-    """(person_id, points) best first; limited to people with a role in area_ids when given."""
+    """(person_id, points) best first; limited to people with a role in area_ids when given.
+
+    staff: True, only the office's own staff (any role but volunteer); False, only the others
+    (volunteers and residents, 双向积分+, placed in area_ids by their tickets' areas); None, everyone."""
     stmt = select(PointsEntry.person_id, func.sum(PointsEntry.delta).label("pts")).group_by(
         PointsEntry.person_id
     )
     if since is not None:
         stmt = stmt.where(PointsEntry.at >= since)
-    if area_ids is not None:
-        staff = select(RoleGrant.person_id).where(RoleGrant.area_id.in_(area_ids))
-        stmt = stmt.where(PointsEntry.person_id.in_(staff))
+    if area_ids is not None and staff is False:  # no role to place them by: their tickets' areas
+        stmt = stmt.where(PointsEntry.ticket_id.in_(select(Ticket.id).where(Ticket.area_id.in_(area_ids))))
+    elif area_ids is not None:
+        scoped = select(RoleGrant.person_id).where(RoleGrant.area_id.in_(area_ids))
+        stmt = stmt.where(PointsEntry.person_id.in_(scoped))
+    if staff is not None:
+        office = select(RoleGrant.person_id).where(RoleGrant.role != Role.VOLUNTEER)
+        inside = PointsEntry.person_id.in_(office)
+        stmt = stmt.where(inside if staff else ~inside)
     stmt = stmt.order_by(func.sum(PointsEntry.delta).desc(), PointsEntry.person_id).limit(limit)
     return [(int(pid), int(pts)) for pid, pts in session.execute(stmt)]

@@ -55,6 +55,10 @@ class PointsPolicy:
     overdue: int = -5
     # The city's 回访 of a city order reaching 双是 (是否解决 and 是否满意): paid once, as city_double_yes.
     city_double_yes: int = 20
+    # 双向积分+, points outside the office: a resident's confirmed report (paid once, when it closes)
+    # and an adopted 金点子 (paid once, when it reaches 落地).
+    report: int = 0  # off unless [points] report is set (the example config sets 5)
+    idea: int = 20
     # Whether a resident's own chat 双是 pays double_yes (as it always has); a city order never pays it twice.
     chat_double_yes: bool = True
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -53,6 +53,7 @@ class Role(StrEnum):
 
     WORKER = "worker"
     ADMIN = "admin"
+    VOLUNTEER = "volunteer"  # grabs only tickets of categories open to volunteers (models/volunteers.py)
 
 
 class Rating(StrEnum):
@@ -100,6 +101,8 @@ class Category(Base):
     keywords: Mapped[list[Any] | None]
     urgent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     retired: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Volunteers may grab its tickets (0024): 邻里互助, help for the elderly.
+    open_to_volunteers: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class Person(Base):
@@ -129,6 +132,7 @@ class RoleGrant(Base):
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
+    party_member: Mapped[bool] = mapped_column(default=False, server_default=text("false"))  # 0024
 
 
 class StaffInvite(Base):
@@ -143,6 +147,7 @@ class StaffInvite(Base):
     role: Mapped[str] = mapped_column(String(20))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     created_at: Mapped[datetime]
+    party_member: Mapped[bool] = mapped_column(default=False, server_default=text("false"))  # 0024
 
 
 class ChatBinding(Base):
@@ -317,6 +322,42 @@ class Redemption(Base):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class IdeaStage(Base):
+    """Where a 金点子 (a ticket of the proposals category) stands in its screening, and why."""
+
+    __tablename__ = "idea_stages"
+    __table_args__ = (Index("ix_idea_stages_stage", "stage", "ticket_id"),)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class NightVisit(Base):
+    """A 夜访日记 entry: when, which team, where, how many households, what was heard."""
+
+    __tablename__ = "night_visits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visited_on: Mapped[date]
+    team: Mapped[str] = mapped_column(String(60))
+    place: Mapped[str] = mapped_column(String(200))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    households: Mapped[int]
+    notes: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+class NightVisitTicket(Base):
+    """A need noted on a night visit, filed as a 代办 ticket."""
+
+    __tablename__ = "night_visit_tickets"
+    __table_args__ = (Index("ix_night_visit_tickets_visit", "visit_id", "ticket_id"),)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("night_visits.id"))
 
 
 IDLE = "idle"  # the dialog state of a chat in no flow

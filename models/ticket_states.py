@@ -14,10 +14,11 @@ from .errors import AlreadyClaimed, InvalidTransition, NotAllowed, NotFound, Ref
 from .events import EventKind, Happened, record
 from .hours import add_office_time
 from .outbox import drop_held
-from .people import can_handle, has_role
+from .people import can_handle, grants_of, has_role
 from .sla import MAX_LEVEL, deadline, is_urgent, next_check
 from .store.unit_of_work import Unit
 from .tables import Person, Role, Status, Ticket, TicketEvent
+from .volunteers import closed_to
 
 
 class Action(StrEnum):
@@ -320,6 +321,8 @@ def check_right(u: Unit, ticket: Ticket, right: Right, actor: Person) -> None:
     """Refuse unless the actor holds the right over this ticket."""
     if right == Right.SCOPE:
         if not can_handle(u.session, actor.id, ticket, u.tree):
+            if closed_to(u.session, grants_of(u.session, actor.id), ticket, u.tree):
+                raise NotAllowed(Refusal.VOLUNTEER_CLOSED, id=ticket.id)
             raise NotAllowed(Refusal.NOT_IN_SCOPE, id=ticket.id)
     elif right == Right.ADMIN:
         if not is_admin_over(u, actor, ticket):

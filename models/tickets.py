@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from . import followers, points, search
+from .civic_points import pay_report
 from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
 from .events import STAFF_ONLY, EventKind, Happened, record
 from .people import can_handle
@@ -313,6 +314,7 @@ def close(u: Unit, ticket: Ticket, actor: Person | None, rating: Rating) -> Tick
         if rating == Rating.DOUBLE_YES and rules.chat_double_yes and ticket.source != CITY_SOURCE:
             points.award(u.session, paid, ticket.id, rules.double_yes, "double_yes", u.now)
             earned += rules.double_yes
+    pay_report(u, ticket)  # 双向积分+: the resident's confirmed report
     transition(
         u, ticket, Action.CLOSE, actor, changes={"rating": rating}, note=rating, rating=rating, points=earned
     )

@@ -13,6 +13,7 @@ from bot.app import App
 from bot.config import Config
 
 from . import (
+    civic_pages,
     export,
     hotline_api,
     open311,
@@ -70,6 +71,19 @@ def office_app(office: Office) -> Starlette:
             name="action",
         ),
         Route("/views", signed_in(office, saved.save_route(office)), methods=["POST"], name="views"),
+        Route("/ideas", signed_in(office, civic_pages.ideas_page(office), admin=True), name="ideas"),
+        Route(
+            "/visits",
+            signed_in(office, civic_pages.visits_page(office)),
+            methods=["GET", "POST"],
+            name="visits",
+        ),
+        Route("/visits/{visit_id:id}", signed_in(office, civic_pages.visit_page(office)), name="visit"),
+        Route(
+            "/visits/{visit_id:id}/print",
+            signed_in(office, civic_pages.visit_page(office, "visit_print.html")),
+            name="visit_print",
+        ),
         Route("/map", signed_in(office, pages.map_page(office)), name="map"),
         Route("/stats", signed_in(office, statistics.stats_page(office), admin=True), name="stats"),
         Route("/charts/{name}", signed_in(office, pages.chart_file(office), admin=True), name="chart"),

@@ -17,6 +17,7 @@ from models import office, second_factor
 from models.people import grants_of
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Role, Ticket
+from models.volunteers import office_grants
 
 from .context import Flash, Office
 from .throttle import Throttle
@@ -74,7 +75,7 @@ class Viewer:
 
 def viewer_of(u: Unit, person_id: int, name: str) -> Viewer | None:
     """The viewer for a person, or None when they hold no staff role."""
-    grants = grants_of(u.session, person_id)
+    grants = office_grants(grants_of(u.session, person_id))  # a volunteer has no office to sign in to
     if not grants:
         return None
     tree = u.tree
@@ -204,7 +205,7 @@ def login_routes(office_: Office) -> tuple[Callable[[Request], Awaitable[Respons
                     office.refuse(u.session, office.LinkState("code", seen.person_id), u.now)
                     return "code", None, False, None
             state, cookie = office.use_link(u.session, token, u.now)
-            staff = state.person_id is not None and bool(grants_of(u.session, state.person_id))
+            staff = state.person_id is not None and bool(office_grants(grants_of(u.session, state.person_id)))
             return state.kind, cookie, staff, state.next_path
 
         kind, cookie, staff, next_path = await office_.run(use)

@@ -27,7 +27,7 @@ from models.tables import ACTIVE, AreaLevel, Person, Role, RoleGrant, Status, Ti
 from models.ticket_move import movable
 from models.ticket_states import Action, allowed
 
-from . import export, present, query, saved
+from . import civic_pages, export, present, query, saved
 from .auth import Viewer
 from .context import Flash, Office
 
@@ -293,6 +293,7 @@ OPERATIONS: dict[str, Operation] = {
     "grab": _grab,
     "close": _close,
     "unfollow": _unfollow,
+    "idea": civic_pages.idea_stage,  # 金点子: the next stage (筛选 N 阶段 理由)
 }
 
 

@@ -188,6 +188,8 @@ def role_word(u: Unit, t: Ticket, person_id: int | None) -> str:
         return texts.WEB_ROLE["admin"]
     if Role.WORKER in roles:
         return texts.WEB_ROLE["worker"]
+    if Role.VOLUNTEER in roles:
+        return texts.WEB_ROLE["volunteer"]
     return texts.WEB_ROLE["resident"]
 
 

@@ -23,6 +23,7 @@ from ..render import area_label, deadline_words, due_text, fmt_time, person_name
 from ..ticket_text import details_text, followup_buttons, progress_text
 from . import ladder
 from .city import CITY_SAY
+from .civic import CIVIC_SAY, report_points
 from .deliver import (
     card_text,
     mark_moved,
@@ -207,6 +208,7 @@ def _closed(u: Unit, h: Happened) -> None:
             to_followers(u, t, texts.R_AUTOCLOSED.format(id=t.id, days=days))
         else:
             to_resident(u, t, texts.R_AUTOCLOSED.format(id=t.id, days=days))
+    report_points(u, t)
 
 
 def _withdrawn(u: Unit, h: Happened) -> None:
@@ -355,6 +357,7 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.UNFOLLOWED: _unfollowed,
     **CITY_SAY,  # city hotline orders: 退单, 延期, the city's 回访
     **PAUSE_SAY,  # 挂起 and resuming
+    **CIVIC_SAY,  # 金点子 stages
 }
 
 

@@ -100,8 +100,9 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
     s = stats_mod.compute(u.session, sc.area_ids, sc.since)
     on_time = on_time_by_tier(u.session, sc.area_ids, sc.since)
     grids = slowest_grids(u.session, sc.area_ids, sc.since)
-    ranking = points.ranking(u.session, sc.since, sc.area_ids)
-    people = names(u, {pid for pid, _ in ranking})
+    ranking = points.ranking(u.session, sc.since, sc.area_ids, staff=True)
+    public = points.ranking(u.session, sc.since, sc.area_ids, staff=False)  # 双向积分+
+    people = names(u, {pid for pid, _ in ranking + public})
     return {
         "stats": s,
         "by_status": [(texts.CARD_STATUS[k], s.by_status[k]) for k in texts.CARD_STATUS if k in s.by_status],
@@ -115,6 +116,7 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
         "grids": [(area_label(u, g.area_id), fmt_amount(g.avg), g.resolved) for g in grids],
         "grids_raw": grids,
         "ranking": [(i, people.get(pid, str(pid)), pts) for i, (pid, pts) in enumerate(ranking, 1)],
+        "public_ranking": [(i, people.get(pid, str(pid)), pts) for i, (pid, pts) in enumerate(public, 1)],
     }
 
 
@@ -141,6 +143,7 @@ HEADINGS = {
         texts.XLS_WEEKLY_ON_TIME,
         texts.XLS_WEEKLY_OVERDUE,
         texts.XLS_WEEKLY_RANKING,
+        texts.XLS_WEEKLY_PUBLIC_RANKING,
     )
 }
 
@@ -190,6 +193,10 @@ def workbook(u: Unit, everywhere: bool, admin_areas: Iterable[int], communities:
         ws.append([])
         ws.append(list(texts.XLS_WEEKLY_RANKING))
         for pos, name, pts in figs["ranking"]:
+            ws.append([pos, name, pts])
+        ws.append([])
+        ws.append(list(texts.XLS_WEEKLY_PUBLIC_RANKING))
+        for pos, name, pts in figs["public_ranking"]:
             ws.append([pos, name, pts])
         for cells in ws.iter_rows():
             if cells[0].value in HEADINGS:

@@ -23,7 +23,17 @@ LEVELS = (
     ("categories.items", "subitems", "item"),
     ("categories.items.subitems", None, "sub-item"),
 )
-COMMON_KEYS = {"code", "name", "department", "tier", "keywords", "no_deadline", "urgent", "catch_all"}
+COMMON_KEYS = {
+    "code",
+    "name",
+    "department",
+    "tier",
+    "keywords",
+    "no_deadline",
+    "urgent",
+    "catch_all",
+    "open_to_volunteers",
+}
 TIERS = (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING)
 
 
@@ -42,6 +52,7 @@ class Node:
     catch_all: bool
     position: int
     where: str
+    open_to_volunteers: bool = False  # volunteers may grab its tickets (inherited by the items below)
 
 
 @dataclass(frozen=True)
@@ -158,7 +169,7 @@ def _node(
     code = check_code(c, c.at(table, index, "code"), item.get("code"))
     name = check_name(c, c.at(table, index, "name"), item.get("name"))
     flags = {}
-    for flag in ("no_deadline", "urgent", "catch_all"):
+    for flag in ("no_deadline", "urgent", "catch_all", "open_to_volunteers"):
         value = item.get(flag)
         if value is not None and not isinstance(value, bool):
             c.error(c.at(table, index, flag), flag, f"{value!r}: write {flag} = true or leave it out")
@@ -207,7 +218,13 @@ def _node(
         catch_all=bool(flags["catch_all"]),
         position=position,
         where=where,
+        open_to_volunteers=_inherited(flags["open_to_volunteers"], parent),
     )
+
+
+def _inherited(flag: bool | None, parent: Node | None) -> bool:
+    """open_to_volunteers as written, else the parent's."""
+    return flag if flag is not None else bool(parent and parent.open_to_volunteers)
 
 
 def _tier(

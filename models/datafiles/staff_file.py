@@ -10,7 +10,7 @@ from typing import Any
 from ..tables import Role
 from .problems import Collector, DataFileError, check_code, check_name, read_toml, unknown_keys
 
-PERSON_KEYS = {"name", "role", "scopes", "phone", "telegram", "wechat", "wecom", "console"}
+PERSON_KEYS = {"name", "role", "scopes", "phone", "telegram", "wechat", "wecom", "console", "party_member"}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -24,6 +24,7 @@ class StaffMember:
     phone: str | None
     ids: tuple[tuple[str, str], ...]  # (channel, user id) known now
     where: str
+    party_member: bool = False  # a volunteer who is a party member (党员志愿者)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,11 @@ def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
         role_raw = item.get("role")
         role = None
         if role_raw not in {r.value for r in Role}:
-            c.error(c.at("people", index, "role"), "role", f'{role_raw!r}: write role = "worker" or "admin"')
+            c.error(
+                c.at("people", index, "role"),
+                "role",
+                f'{role_raw!r}: write role = "worker", "admin" or "volunteer"',
+            )
         else:
             role = Role(role_raw)
         scopes_raw = item.get("scopes")
@@ -122,7 +127,17 @@ def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
                 "phone",
                 "give a phone (bound when they share it on Telegram) or a telegram / wechat / wecom id",
             )
+        party = item.get("party_member", False)
+        if not isinstance(party, bool):
+            c.error(c.at("people", index, "party_member"), "party_member", f"{party!r}: write true or false")
+            party = False
+        elif party and role not in (None, Role.VOLUNTEER):
+            c.error(
+                c.at("people", index, "party_member"),
+                "party_member",
+                'only a volunteer carries the flag: write role = "volunteer" or leave party_member out',
+            )
         if name and role and wanted and (phone or ids):
-            people.append(StaffMember(name, role, tuple(wanted), phone, tuple(ids), where))
+            people.append(StaffMember(name, role, tuple(wanted), phone, tuple(ids), where, party))
     c.raise_if_errors()
     return CheckedStaff(tuple(people), c)

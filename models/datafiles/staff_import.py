@@ -55,7 +55,9 @@ def import_staff(u: Unit, path: Path, people: tuple[StaffMember, ...]) -> Report
                     )
                 continue
             for area in areas:
-                if grant(u.session, person, member.role, area.id, None, u.now):
+                if grant(
+                    u.session, person, member.role, area.id, None, u.now, party_member=member.party_member
+                ):
                     report.lines.append(
                         f"grant {member.role} {area.code} to {member.name} ({channel} {external_id})"
                     )
@@ -79,6 +81,7 @@ def import_staff(u: Unit, path: Path, people: tuple[StaffMember, ...]) -> Report
                         role=member.role,
                         area_id=area.id,
                         created_at=u.now,
+                        party_member=member.party_member,
                     )
                 )
                 report.lines.append(
@@ -104,7 +107,11 @@ def redeem(u: Unit, person: Person, channel: str, phone: str) -> list[StaffInvit
         .where(StaffInvite.channel == channel, StaffInvite.key == phone)
         .order_by(StaffInvite.id)
     )
-    granted = [i for i in invites if grant(u.session, person, Role(i.role), i.area_id, None, u.now)]
+    granted = [
+        i
+        for i in invites
+        if grant(u.session, person, Role(i.role), i.area_id, None, u.now, party_member=i.party_member)
+    ]
     if granted:
         person.name = granted[0].name
     return granted
