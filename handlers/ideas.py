@@ -79,6 +79,14 @@ def history_detail(u: Unit, note: str | None) -> str:
     return texts.IDEA_HISTORY.format(stage=stage, reason=f"，{reason}" if reason else "")
 
 
-SCREEN = Spec("idea", screen, Who.ADMIN, texts.USAGE_IDEA, ("筛选",), Shape(2, True, 1))
-IDEAS = Spec("ideas", listing, Who.ADMIN, texts.USAGE_IDEAS, ("金点子列表",), menu=texts.MENU_IDEAS)
+SCREEN = Spec("idea", screen, Who.ADMIN, texts.USAGE_IDEA, ("筛选",), Shape(2, True, 1), help=texts.HELP_IDEA)
+IDEAS = Spec(
+    "ideas",
+    listing,
+    Who.ADMIN,
+    texts.USAGE_IDEAS,
+    ("金点子列表",),
+    menu=texts.MENU_IDEAS,
+    help=texts.HELP_IDEAS,
+)
 SPECS = (SCREEN, IDEAS)

@@ -170,7 +170,18 @@ NIGHTVISIT = Spec(
     Shape(4, True),
     menu=texts.MENU_NIGHTVISIT,
     personal=True,
+    help=texts.HELP_NIGHTVISIT,
 )
-VISIT_NEED = Spec("visit_need", need, Who.WORKER, texts.USAGE_VISIT_NEED, ("夜访需求",), Shape(1, True))
-NIGHTVISITS = Spec("nightvisits", listing, Who.WORKER, texts.USAGE_NIGHTVISITS, ("夜访记录",))
+VISIT_NEED = Spec(
+    "visit_need",
+    need,
+    Who.WORKER,
+    texts.USAGE_VISIT_NEED,
+    ("夜访需求",),
+    Shape(1, True),
+    help=texts.HELP_VISIT_NEED,
+)
+NIGHTVISITS = Spec(
+    "nightvisits", listing, Who.WORKER, texts.USAGE_NIGHTVISITS, ("夜访记录",), help=texts.HELP_NIGHTVISITS
+)
 SPECS = (NIGHTVISIT, VISIT_NEED, NIGHTVISITS)

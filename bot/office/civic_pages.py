@@ -13,7 +13,7 @@ from handlers import texts
 from handlers.refusals import refusal_text
 from handlers.render import area_label
 from models import ideas, night_visits
-from models.errors import DomainError, NotAllowed
+from models.errors import DomainError, NotAllowed, Refusal
 from models.store.unit_of_work import Unit
 from models.tables import NightVisit, Person
 
@@ -109,7 +109,7 @@ def _save(u: Unit, viewer: Viewer, form: dict[str, str]) -> tuple[int, int]:
     """One transaction: the visit and a 代办 ticket for each need line (all or nothing)."""
     me = u.session.get(Person, viewer.person_id)
     if me is None:  # pragma: no cover - the session was just checked
-        raise NotAllowed(texts.WEB_SESSION_GONE)
+        raise NotAllowed(Refusal.WEB_SESSION_GONE)
     visit = night_visits.record(
         u,
         me,
