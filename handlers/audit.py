@@ -242,6 +242,7 @@ DETAIL: dict[EventKind, Callable[[Unit, str | None], str]] = {
     EventKind.CITY_VISIT: _city_visit,
     EventKind.PAUSED: _paused,
     EventKind.RESUMED: _resumed,
+    EventKind.ANSWERED: _with_note("answered"),
 }
 
 

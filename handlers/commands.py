@@ -6,7 +6,20 @@ from collections.abc import Callable, Iterable
 
 from handlers import texts
 
-from . import admin, audit, hotline, moving, normalise, pausing, privacy, resident, rewards, staff, web
+from . import (
+    admin,
+    audit,
+    consult,
+    hotline,
+    moving,
+    normalise,
+    pausing,
+    privacy,
+    resident,
+    rewards,
+    staff,
+    web,
+)
 from .normalise import PLAIN, Shape
 from .report import scene
 from .spec import Spec, Who
@@ -44,6 +57,7 @@ SPECS: tuple[Spec, ...] = (
     *hotline.SPECS,
     *pausing.SPECS,
     *rewards.SPECS,
+    *consult.SPECS,
     staff.CLOSE,
 )
 

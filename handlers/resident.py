@@ -10,7 +10,7 @@ from models.dialogs import update_data
 from models.people import admin_scopes, is_staff
 from models.tables import AreaLevel, Status, Ticket
 
-from . import ticket_text, understand
+from . import consult, ticket_text, understand
 from .menu import MENU
 from .normalise import Shape, ticket_number
 from .notify import to_person
@@ -163,6 +163,8 @@ def on_menu(turn: Turn, action: MenuAction) -> None:
 def read(turn: Turn) -> None:
     """Answer free text in private by what it means; the menu only when it means nothing we know."""
     text = turn.msg.text
+    if consult.take(turn, text):  # a question about a service: the FAQ's answer, or a 咨询
+        return
     office = office_keywords(turn)
     understood = understand.reader().intent(text, office) if text else understand.Understood("unknown")
     if understood.intent == "report":

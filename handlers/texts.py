@@ -21,8 +21,9 @@ TIER = {
     "difficult": "复杂事项（3天内办结）",
     "pending": "暂难解决事项（5天内出具初步方案）",
     "none": "建议类（不设办结时限）",
+    "consult": "咨询（按工作日限时答复）",
 }
-TIER_SHORT = {"simple": "简单", "difficult": "复杂", "pending": "暂难解决", "none": "建议"}
+TIER_SHORT = {"simple": "简单", "difficult": "复杂", "pending": "暂难解决", "none": "建议", "consult": "咨询"}
 RATING = {"double_yes": "双是（已解决、满意）", "unsatisfied": "已解决但不满意", "unrated": "未评价"}
 SOURCE = {
     "self": "本人反映",
@@ -164,6 +165,7 @@ DONE = {
     "merged": "合并",
     "moved": "转派",
     "released": "退回待抢",
+    "answered": "答复",
 }
 NOT_IN_SCOPE = "工单 #{id} 不在您负责的范围内。"
 NOT_HANDLER = "工单 #{id} 不是由您办理的。"
@@ -487,6 +489,7 @@ EVENT = {
     "city_visit": ("市级回访", "市级回访"),
     "paused": ("挂起", "挂起"),
     "resumed": ("恢复计时", "继续办理"),
+    "answered": ("答复咨询", "已答复"),
 }
 EVENT_NAME = {kind: name for kind, (name, _) in EVENT.items()}
 EVENT_TOLD = {kind: told for kind, (_, told) in EVENT.items()}  # to the resident
@@ -656,6 +659,7 @@ HISTORY_DETAIL = {
     "city_visit": "：响应{responded}，解决{resolved}，满意{satisfied}",
     "paused": "：至 {date}，{note}",
     "resumed": "：挂起 {minutes} 分钟，办理时限顺延",
+    "answered": "：{note}",
 }
 FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
 ANSWER = {"y": "是", "n": "否"}
@@ -858,6 +862,26 @@ MYDATA_NO_TICKETS = "您还没有反映过问题。"
 # --- city hotline orders (12345 接诉即办) -----------------------------------------------------
 NOT_DISPATCHER = "只有街道管理员（指挥中心）可以处理市级工单的退单、延期和回复。"
 NOT_CITY_ORDER = "工单 #{id} 不是12345市级工单。"
+# --- consultations (咨询): the FAQ's answer, or a question staff answer in words ----------------
+FAQ_ANSWER = (
+    "{answer}\n\n（以上是常见问题的答复。没有解答您的问题？发送“人工咨询 您的问题”，"
+    "工作人员会在{days}个工作日内答复您。）"
+)
+CONSULT_FILED = (
+    "您的咨询已收到，编号 #{id}。工作人员会在{days}个工作日内（{due}前）答复您。"
+    "发送 /status {id} 可查看。"
+)
+CONSULT_NEW = (
+    "新咨询 #{id}（{days}个工作日内答复，{due}前）：\n{question}\n"
+    "答复请发送：答复 {id} 答复内容"
+)
+CONSULT_ANSWERED = "您的咨询 #{id} 已有答复：\n{answer}\n如还有疑问，可以再来问我。"
+CONSULT_ANSWER_DONE = "已答复咨询 #{id}，居民会收到您的答复，咨询已办结。"
+CONSULT_LATE = "咨询 #{id} 已超过答复时限（{due}），还没有答复：\n{question}\n答复请发送：答复 {id} 答复内容"
+NOT_CONSULT = "工单 #{id} 不是咨询，不能“答复”。办结问题请用：办结 {id} 说明。"
+USAGE_ANSWER = "答复 工单号 答复内容（例：答复 12 社区周六上午有人值班）"
+USAGE_ASK = "人工咨询 您的问题（例：人工咨询 社区能开无犯罪记录证明吗）"
+MENU_ASK = "人工咨询：向工作人员提问"
 REQUEST_PENDING = "工单 #{id} 已有一项申请在等待街道审核。"
 NO_REQUEST = "工单 #{id} 没有待审核的申请。"
 CITY_CARD_TAG = "【12345市级工单 {number}，市级时限 {due}】"

@@ -55,6 +55,7 @@ class EventKind(StrEnum):
     CITY_VISIT = "city_visit"  # note: "响应 解决 满意" as y/n, e.g. "yyn"
     PAUSED = "paused"  # 挂起, the clock stops; note: "YYYY-MM-DD: reason" (the limit)
     RESUMED = "resumed"  # the clock runs again; note: the minutes paused
+    ANSWERED = "answered"  # a consultation answered (and so closed); note: the answer
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).

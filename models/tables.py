@@ -46,6 +46,7 @@ class Tier(StrEnum):
     DIFFICULT = "difficult"
     PENDING = "pending"
     NONE = "none"  # suggestions: no deadline
+    CONSULT = "consult"  # 咨询: a question staff answer in words, within its own window (working days)
 
 
 class Role(StrEnum):
@@ -317,6 +318,25 @@ class Redemption(Base):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class FaqEntry(Base):
+    """One answer of the office's FAQ file (咨询答复库): the ways residents ask it, and the answer."""
+
+    __tablename__ = "faq_entries"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int]  # its place in the file
+    questions: Mapped[str] = mapped_column(Text)  # one question a line
+    answer: Mapped[str] = mapped_column(Text)
+
+
+class TicketPhoto(Base):
+    """A report's further photos (the first is Ticket.photo), in the order they were sent."""
+
+    __tablename__ = "ticket_photos"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # 2 for the second photo, 3 …
+    ref: Mapped[str] = mapped_column(String(500))
 
 
 IDLE = "idle"  # the dialog state of a chat in no flow
