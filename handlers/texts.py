@@ -101,6 +101,9 @@ DESCRIPTION_EMPTY = "请用文字描述问题。"
 ASK_PHOTO = "如方便，请发送一张现场照片；没有照片请点「跳过」。"
 PHOTO_ONLY = "只能接收照片（jpg、png、gif、webp），这个文件无法使用。"
 PHOTO_EXPECTED = "这一步请发送照片，或点「跳过」。"
+PHOTO_FIRST = "收到照片！请用一句话说说是什么问题、在哪里（例如：楼道灯坏了，现代花园3幢），我来帮您反映。"
+PHOTO_ADDED = "已收到第 {count} 张照片（最多 {limit} 张），会一并提交。请继续。"
+PHOTOS_FULL = "照片已经有 {limit} 张了，这张没有保存。请继续。"
 ASK_LOCATION = (
     "请发送位置（点「📍 发送位置」），或直接输入详细地址（如：春晗路12号3单元）。"
     "发送位置是自愿的：只用于把问题派给所在网格，仅办理人员可见，保存期满后只保留到约100米。"
@@ -133,6 +136,7 @@ NAME_INVALID = "姓名请在 1–{max} 字之间。"
 SUMMARY_CATEGORY = "类别：{category}"
 SUMMARY_DESCRIPTION = "描述：{description}"
 SUMMARY_PHOTO = "照片：已附 1 张"
+SUMMARY_PHOTOS = "照片：已附 {count} 张"
 SUMMARY_LOCATION = "位置：已定位（{area}）"
 SUMMARY_ADDRESS = "地址：{address}"
 SUMMARY_AREA = "所属：{area}"
@@ -180,6 +184,7 @@ DETAILS = (
     "办理命令：见面 {id} · 进展 {id} 内容 · 定级 {id} 档位 理由 · 办结 {id} 说明"
 )
 DETAILS_PHOTO = "居民上传的现场照片（工单 #{id}）"
+DETAILS_PHOTO_MORE = "居民上传的现场照片 {n}/{count}（工单 #{id}）"
 NONE = "未提供"
 MEET_DONE = "已记录：您与居民见面（工单 #{id}）。"
 NOTE_DONE = "已记录进展（工单 #{id}），居民会收到通知。"
@@ -868,13 +873,9 @@ FAQ_ANSWER = (
     "工作人员会在{days}个工作日内答复您。）"
 )
 CONSULT_FILED = (
-    "您的咨询已收到，编号 #{id}。工作人员会在{days}个工作日内（{due}前）答复您。"
-    "发送 /status {id} 可查看。"
+    "您的咨询已收到，编号 #{id}。工作人员会在{days}个工作日内（{due}前）答复您。发送 /status {id} 可查看。"
 )
-CONSULT_NEW = (
-    "新咨询 #{id}（{days}个工作日内答复，{due}前）：\n{question}\n"
-    "答复请发送：答复 {id} 答复内容"
-)
+CONSULT_NEW = "新咨询 #{id}（{days}个工作日内答复，{due}前）：\n{question}\n答复请发送：答复 {id} 答复内容"
 CONSULT_ANSWERED = "您的咨询 #{id} 已有答复：\n{answer}\n如还有疑问，可以再来问我。"
 CONSULT_ANSWER_DONE = "已答复咨询 #{id}，居民会收到您的答复，咨询已办结。"
 CONSULT_LATE = "咨询 #{id} 已超过答复时限（{due}），还没有答复：\n{question}\n答复请发送：答复 {id} 答复内容"

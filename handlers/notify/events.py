@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from models import followers
+from models import followers, ticket_photos
 from models.escalation import admins_at, level_area
 from models.events import EventKind, Happened
 from models.messages import Button
@@ -43,6 +43,10 @@ def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
         to_person(
             u, worker, texts.DETAILS_PHOTO.format(id=ticket.id), photo=ticket.photo, ticket_id=ticket.id
         )
+        more = ticket_photos.extra(u.session, ticket.id)
+        for n, ref in more:
+            caption = texts.DETAILS_PHOTO_MORE.format(n=n, count=len(more) + 1, id=ticket.id)
+            to_person(u, worker, caption, photo=ref, ticket_id=ticket.id)
 
 
 def _actor_name(h: Happened) -> str:
