@@ -20,7 +20,8 @@ from models.people import is_staff
 
 from . import reader, texts, vocabulary
 from .arguments import ticket_arg
-from .normalise import Shape
+from .menu import MENU
+from .normalise import Shape, nfkc
 from .notify import consult as told
 from .render import fmt_time
 from .spec import Spec, Who
@@ -29,6 +30,8 @@ from .turn import Turn
 # An entry answers when its score is at least MATCH and at least MARGIN above the next entry's.
 MATCH = 0.45
 MARGIN = 0.1
+# A question the reader took for something else is answered when an entry scores this much.
+STRONG = 0.6
 # An entry's score: its closest question, and (a little) its questions and answer together.
 QUESTION_WEIGHT = 0.7
 _ASKING_RE = re.compile("|".join(re.escape(w) for w in vocabulary.ASKING))
@@ -89,14 +92,23 @@ def take(turn: Turn, text: str) -> bool:
     if not turn.private or not text:
         return False
     reading = reader.read(text)
-    if reading.intent is not reader.Intent.CONSULT or not reading.sure:
+    consulting = reading.intent is reader.Intent.CONSULT and reading.sure
+    if not consulting and not _asks(text):
         return False
     found = best(faq.entries(turn.u.session), text)
-    if found is None:
+    if found is not None and (consulting or found.score >= STRONG):
+        days = turn.u.rules.sla.consult_days
+        turn.reply(texts.FAQ_ANSWER.format(answer=found.entry.answer, days=days), MENU)
+    elif consulting:
         _file(turn, text)
     else:
-        turn.reply(texts.FAQ_ANSWER.format(answer=found.entry.answer, days=turn.u.rules.sla.consult_days))
+        return False
     return True
+
+
+def _asks(text: str) -> bool:
+    folded = nfkc(text)
+    return any(word in folded for word in vocabulary.QUESTION)
 
 
 def _file(turn: Turn, question: str) -> None:

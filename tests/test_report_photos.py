@@ -9,8 +9,12 @@ from handlers import texts
 from models.tables import Ticket, TicketPhoto
 
 from .harness import Harness, write_png
+from .tgfake import NEAR_GRID, Tg, cast
+from .wxfake import WxEnv, openid
 
 LOCATION = "[location 29.3451,120.0752]"
+R1 = openid("r1")
+PHOTO = "https://mmbiz.qpic.cn/test/photo.jpg"
 
 
 def photos(tmp_path: Path, n: int) -> list[Path]:
@@ -103,3 +107,39 @@ async def test_a_phone_inside_a_sentence_is_taken(h: Harness) -> None:
     await h.say("r1: [tap 确认提交]")
     assert h.ticket(1).phone == "13912345678"
     assert h.count(Ticket) == 1
+
+
+async def test_telegram_photo_first_several_photos_and_a_phone_in_words(tg: Tg) -> None:
+    """On Telegram: a photo, the words, a second photo at the location step, a phone in a sentence."""
+    u, r1 = tg.u, cast(tg.u).r1
+    first, largest = u.photo(r1)
+    await tg.send(first)
+    assert tg.api.texts(r1["id"])[-1] == texts.PHOTO_FIRST
+    await tg.send(u.text(r1, "楼道灯坏了好几天了，现代花园3幢"))
+    await tg.tap(r1, r1["id"], "物业/其他物业问题")
+    assert tg.api.texts(r1["id"])[-1] == texts.ASK_LOCATION
+    second, second_largest = u.photo(r1)
+    await tg.send(second)
+    assert tg.api.texts(r1["id"])[-1] == texts.PHOTO_ADDED.format(count=2, limit=3)
+    await tg.send(u.location(r1, *NEAR_GRID))
+    await tg.send(u.text(r1, "我电话13912345678，你们打给我"))
+    confirm = tg.api.texts(r1["id"])[-1]
+    assert "照片：已附 2 张" in confirm and "电话：13912345678" in confirm
+    await tg.tap(r1, r1["id"], "确认提交")
+    ticket = tg.query(lambda s: s.get(Ticket, 1))
+    assert (ticket.photo, ticket.phone) == (largest, "13912345678")
+    assert tg.query(lambda s: [p.ref for p in s.query(TicketPhoto)]) == [second_largest]
+
+
+async def test_wechat_photo_first_then_the_words(wx: WxEnv) -> None:
+    """On WeChat: an image first is kept; the description's suggestions come as numbered options."""
+    assert await wx.image(R1, PHOTO) == texts.PHOTO_FIRST
+    suggested = await wx.text(R1, "楼道灯坏了好几天了，现代花园3幢")
+    assert "回复 1：物业/其他物业问题" in suggested
+    assert (await wx.text(R1, "1")).startswith(texts.ASK_LOCATION)
+    assert (await wx.location(R1, 29.3451, 120.0752)).startswith(texts.ASK_PHONE)
+    confirm = await wx.text(R1, "电话 139 1234 5678 白天都在")
+    assert "照片：已附 1 张" in confirm and "电话：13912345678" in confirm
+    assert (await wx.text(R1, "1")).startswith("已受理！工单编号 #1。")
+    ticket = wx.app.db.run_sync(lambda s: s.get(Ticket, 1))
+    assert (ticket.photo, ticket.phone) == (PHOTO, "13912345678")
