@@ -9,6 +9,7 @@ from handlers import texts
 from models.tables import Ticket, TicketPhoto
 
 from .harness import Harness, write_png
+from .office import client, office_with_grids, sign_in
 from .tgfake import NEAR_GRID, Tg, cast
 from .wxfake import WxEnv, openid
 
@@ -143,3 +144,30 @@ async def test_wechat_photo_first_then_the_words(wx: WxEnv) -> None:
     assert (await wx.text(R1, "1")).startswith("已受理！工单编号 #1。")
     ticket = wx.app.db.run_sync(lambda s: s.get(Ticket, 1))
     assert (ticket.photo, ticket.phone) == (PHOTO, "13912345678")
+
+
+async def test_the_office_shows_every_photo_of_a_report(db_url: str, tmp_path: Path) -> None:
+    """The ticket page shows the second and third photos too, each served cleaned; a photo not kept is 404."""
+    a, b, c = photos(tmp_path, 3)
+    async with office_with_grids(db_url) as web:
+        await web.say("r1: /report")
+        await web.say("r1: [tap 大城管]")
+        await web.say("r1: [tap 道路破损]")
+        await web.say("r1: 春晗路12号门口人行道沉降破损约2平方米")
+        for p in (a, b, c):
+            await web.say(f"r1: [photo {p}]")
+        await web.say(f"r1: {LOCATION}")
+        await web.say("r1: [tap 跳过]")
+        await web.say("r1: [tap 确认提交]")
+        async with client(web) as http:
+            await sign_in(web, http, "admin")
+            page = (await http.get("/office/tickets/1")).text
+            assert (
+                'id="report-photo"' in page
+                and 'id="report-photo-2"' in page
+                and 'id="report-photo-3"' in page
+            )
+            for which in ("report", "report-2", "report-3"):
+                served = await http.get(f"/office/tickets/1/photo/{which}")
+                assert served.status_code == 200 and served.headers["content-type"] == "image/png", which
+            assert (await http.get("/office/tickets/1/photo/report-4")).status_code == 404

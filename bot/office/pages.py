@@ -17,7 +17,7 @@ from handlers import moving, texts
 from handlers.hotline_text import city_facts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, category_name, due_text
-from models import tickets
+from models import ticket_photos, tickets
 from models.errors import BadInput, DomainError, NotAllowed
 from models.lateness import late_values
 from models.refdata import catalogue
@@ -141,7 +141,8 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
             else []
         ),
         "followers": present.followers(u, ticket),
-        "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k != Tier.NONE},
+        "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k not in (Tier.NONE, Tier.CONSULT)},
+        "more_photos": [n for n, _ in ticket_photos.extra(u.session, ticket.id)],
     }
 
 
