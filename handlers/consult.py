@@ -1,6 +1,7 @@
 """Consultations (咨询): a question about a service answered from the office's FAQ, else filed.
 
-A private message the reader takes for a consultation is compared with every question of the FAQ
+A private message with a question word (handlers/data/words.toml) that the reader takes for a
+consultation, or that the FAQ answers closely, is compared with every question of the FAQ
 (models/faq.py) by the reader's own character n-gram features, after the words every question
 has (请问, 有没有, 怎么) are taken out. A close enough entry, clearly ahead of the next, answers at
 once; otherwise the question becomes a 咨询 ticket (models/consult.py) for the office to answer
@@ -91,10 +92,10 @@ def take(turn: Turn, text: str) -> bool:
     """Answer a private question about a service, or file it as a 咨询; False when it is not one."""
     if not turn.private or not text:
         return False
+    if not _asks(text):  # statements and greetings are not read twice
+        return False
     reading = reader.read(text)
     consulting = reading.intent is reader.Intent.CONSULT and reading.sure
-    if not consulting and not _asks(text):
-        return False
     found = best(faq.entries(turn.u.session), text)
     if found is not None and (consulting or found.score >= STRONG):
         days = turn.u.rules.sla.consult_days
