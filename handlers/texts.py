@@ -454,6 +454,7 @@ WEB_DONE = {
     "note": "工单 #{id} 的进展已记录，已转告居民。",
     "grab": "您已接单 #{id}，请尽快联系居民。",
     "move": "{detail}",
+    "answer": "咨询 #{id} 已答复并办结，已把答复发给居民。",
 }
 # Each kind of ticket event (models.events.EventKind) in the office's timeline and progress page.
 # Each event of a ticket's trail, once: its name in the audit view and the office, and the words the

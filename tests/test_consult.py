@@ -15,6 +15,7 @@ from models.faq import FaqFileError, import_faq, read_file
 from models.tables import FaqEntry, Status, Ticket, TicketEvent, Tier
 
 from .harness import Harness
+from .office import client, office_with_grids, post_form, sign_in
 from .tgfake import Tg, cast
 from .wxfake import WxEnv, openid
 
@@ -178,3 +179,21 @@ async def test_wechat_question_answered_from_the_faq(wx: WxEnv) -> None:
     r1 = openid("r1")
     assert "居住证明由所在社区居委会出具" in await wx.text(r1, "社区能办居住证明吗")
     assert (await wx.text(r1, UNANSWERED)).startswith("您的咨询已收到，编号 #1。")
+
+
+async def test_the_office_answers_a_consultation(db_url: str) -> None:
+    """The ticket page of a 咨询 has the 答复 form; sent, the resident gets the words and it closes."""
+    async with office_with_grids(db_url) as web:
+        await web.say(f"r1: {UNANSWERED}")
+        async with client(web) as http:
+            await sign_in(web, http, "admin")
+            page = (await http.get("/office/tickets/1")).text
+            assert 'data-action="answer"' in page
+            start = len(web.transcript)
+            answer = "请带身份证到北苑派出所开具。"
+            await post_form(http, "/office/tickets/1", "/office/tickets/1/answer", {"answer": answer})
+            await web.app.sender.flush()
+            told = web.to("r1", web.transcript[start:])
+            assert told == [texts.CONSULT_ANSWERED.format(id=1, answer=answer)]
+            assert web.ticket(1).status == Status.CLOSED
+            assert 'data-action="answer"' not in (await http.get("/office/tickets/1")).text
