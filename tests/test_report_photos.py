@@ -171,3 +171,22 @@ async def test_the_office_shows_every_photo_of_a_report(db_url: str, tmp_path: P
                 served = await http.get(f"/office/tickets/1/photo/{which}")
                 assert served.status_code == 200 and served.headers["content-type"] == "image/png", which
             assert (await http.get("/office/tickets/1/photo/report-4")).status_code == 404
+
+
+async def test_erasing_a_resident_removes_every_photo_of_the_report(h: Harness, tmp_path: Path) -> None:
+    """/erase r1: the first photo and the further ones are gone, files and rows."""
+    await h.setup_grid()
+    a, b = photos(tmp_path, 2)
+    await h.say("r1: /report")
+    await h.say("r1: [tap 大城管]")
+    await h.say("r1: [tap 道路破损]")
+    await h.say("r1: 春晗路12号门口人行道沉降破损约2平方米")
+    await h.say(f"r1: [photo {a}]")
+    await h.say(f"r1: [photo {b}]")
+    await h.say(f"r1: {LOCATION}")
+    await h.say("r1: [tap 跳过]")
+    await h.say("r1: [tap 确认提交]")
+    assert h.count(TicketPhoto) == 1
+    await h.say("admin: /erase r1")
+    assert h.ticket(1).photo is None and h.count(TicketPhoto) == 0
+    assert not a.exists() and not b.exists()
