@@ -36,6 +36,7 @@ LAZY: dict[str, tuple[str, str]] = {
     "wechat": ("bot.cli_wechat", "the WeChat official account"),
     "hotline": ("bot.cli_hotline", "the city's 12345 work orders: dispatch list, 回访, replies"),
     "rewards": ("bot.cli_rewards", "the 积分回馈 rewards file: check or import"),
+    "faq": ("bot.cli_faq", "the FAQ file answering residents' questions: check or import"),
 }
 ALL = "*"  # build_parser(ALL): every sub-command's real parser (imports every module)
 # Top-level commands that bot.cli_db.register adds beside `db` (name -> the help line --help shows).

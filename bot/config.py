@@ -271,10 +271,10 @@ def _sla(raw: _Table) -> SlaPolicy:
     fractions = tuple(float(f) for f in given)
     days = {
         k: _whole(s.get(k, getattr(base, k)), f"sla.{k}")
-        for k in ("simple_days", "difficult_days", "pending_days")
+        for k in ("simple_days", "difficult_days", "pending_days", "consult_days")
     }
     if any(v < 1 for v in days.values()):
-        raise ConfigError("sla: simple_days, difficult_days and pending_days must be at least 1")
+        raise ConfigError("sla: simple_days, difficult_days, pending_days, consult_days must be at least 1")
     positive = {
         key: parse_duration(s.get(key, default), f"sla.{key}")
         for key, default in (
@@ -487,6 +487,13 @@ def _template_fields(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _limits(raw: _Table) -> Limits:
+    photos = _whole(_section(raw, "report").get("max_photos", Limits().photos_max), "report.max_photos")
+    if not 1 <= photos <= 10:
+        raise ConfigError(f"report.max_photos: expected 1 to 10, got {photos}")
+    return Limits(photos_max=photos)
+
+
 def _wechat(wx: _Table, env: dict[str, str]) -> WechatConfig:
     budget, max_body = wx.get("passive_budget"), wx.get("max_body")
     return WechatConfig(
@@ -547,13 +554,14 @@ def load(
     rules = Rules(
         sla=_sla(raw),
         points=_points(raw),
-        limits=Limits(),
+        limits=_limits(raw),
         storage=_storage(raw),
         subdistrict_name=str(sub.get("name", "北苑街道")),
         nearest_grid_km=_number(sub.get("nearest_grid_km", 3.0), "subdistrict.nearest_grid_km"),
         chart_dir=str(_section(raw, "stats").get("chart_dir", "out/charts")),
         web_base_url=web.base_url,
         retention_days=_whole(_section(raw, "privacy").get("retention_days", 365), "privacy.retention_days"),
+        consult_category=str(_section(raw, "consult").get("category", "livelihood")),
     )
     config = Config(
         database_url=check_database_url(env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL))),

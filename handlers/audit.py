@@ -244,6 +244,7 @@ DETAIL: dict[EventKind, Callable[[Unit, str | None], str]] = {
     EventKind.PAUSED: _paused,
     EventKind.RESUMED: _resumed,
     EventKind.IDEA_STAGE: ideas.history_detail,
+    EventKind.ANSWERED: _with_note("answered"),
 }
 
 

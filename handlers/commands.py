@@ -10,6 +10,7 @@ from models.people import admin_scopes, is_staff
 from . import (
     admin,
     audit,
+    consult,
     hotline,
     ideas,
     moving,
@@ -100,6 +101,7 @@ SPECS: tuple[Spec, ...] = (
     *rewards.SPECS,
     *ideas.SPECS,
     *night_visits.SPECS,
+    *consult.SPECS,
     staff.CLOSE,
 )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from handlers import texts
+from models import ticket_photos
 from models.errors import BadInput, NotAllowed, NotFound, Refusal
 from models.people import admin_scopes, find_person, get_or_create_person
 from models.security_log import SecurityKind, record
@@ -43,6 +44,8 @@ def strip(u: Unit, ticket: Ticket, nobody: Person) -> None:
         ticket.lat, ticket.lon = round(ticket.lat, ROUND_TO), round(ticket.lon, ROUND_TO)
     _drop_file(ticket.photo)
     _drop_file(ticket.resolution_photo)
+    for ref in ticket_photos.forget(u.session, ticket.id):
+        _drop_file(ref)
     ticket.photo = ticket.resolution_photo = None
     ticket.description = mask_private(ticket.description)
     for event in u.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)):

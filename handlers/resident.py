@@ -9,12 +9,12 @@ from models import tickets
 from models.dialogs import update_data
 from models.tables import AreaLevel, Status, Ticket
 
-from . import ticket_text, understand
+from . import consult, ticket_text, understand
 from .menu import MENU
 from .normalise import Shape, ticket_number
 from .notify import to_person
 from .render import category_name, deadline_words, fmt_time, person_name, status_name
-from .report import scene
+from .report import photos, scene
 from .report.draft import deeplink_hint, in_report, office_keywords
 from .report.followers import affected_line, is_follower
 from .spec import Spec, Who
@@ -146,6 +146,12 @@ def followup(turn: Turn, stage: int, ticket_id: int, yes: bool) -> None:
 def read(turn: Turn) -> None:
     """Answer free text in private by what it means; the menu only when it means nothing we know."""
     text = turn.msg.text
+    if turn.msg.photo:  # a photo first: kept for the report the words will start
+        photos.first(turn, ask=not text)
+        if not text:
+            return
+    if consult.take(turn, text):  # a question about a service: the FAQ's answer, or a 咨询
+        return
     office = office_keywords(turn)
     understood = understand.reader().intent(text, office) if text else understand.Understood("unknown")
     if understood.intent == "report":

@@ -39,3 +39,16 @@ def parse_phone(text: str) -> str | None:
     if _PHONE_MOBILE.match(digits) or _PHONE_LANDLINE.match(digits):
         return digits
     return None
+
+
+# A phone number written inside a sentence: digits with the separators people type, not part of a
+# longer number (an ID card, an order number).
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![\d])(?:\+?86[\s-]?)?(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8})(?![\d])"
+)
+
+
+def phone_in(text: str) -> str | None:
+    """The one phone number a sentence carries ("我电话13912345678，你们打给我"); None for none or several."""
+    found = {p for m in _PHONE_IN_TEXT.finditer(nfkc(text)) if (p := parse_phone(m.group())) is not None}
+    return found.pop() if len(found) == 1 else None

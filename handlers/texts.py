@@ -21,8 +21,9 @@ TIER = {
     "difficult": "复杂事项（3天内办结）",
     "pending": "暂难解决事项（5天内出具初步方案）",
     "none": "建议类（不设办结时限）",
+    "consult": "咨询（按工作日限时答复）",
 }
-TIER_SHORT = {"simple": "简单", "difficult": "复杂", "pending": "暂难解决", "none": "建议"}
+TIER_SHORT = {"simple": "简单", "difficult": "复杂", "pending": "暂难解决", "none": "建议", "consult": "咨询"}
 RATING = {"double_yes": "双是（已解决、满意）", "unsatisfied": "已解决但不满意", "unrated": "未评价"}
 SOURCE = {
     "self": "本人反映",
@@ -78,6 +79,9 @@ DESCRIPTION_EMPTY = "请用文字描述问题。"
 ASK_PHOTO = "如方便，请发送一张现场照片；没有照片请点「跳过」。"
 PHOTO_ONLY = "只能接收照片（jpg、png、gif、webp），这个文件无法使用。"
 PHOTO_EXPECTED = "这一步请发送照片，或点「跳过」。"
+PHOTO_FIRST = "收到照片！请用一句话说说是什么问题、在哪里（例如：楼道灯坏了，现代花园3幢），我来帮您反映。"
+PHOTO_ADDED = "已收到第 {count} 张照片（最多 {limit} 张），会一并提交。请继续。"
+PHOTOS_FULL = "照片已经有 {limit} 张了，这张没有保存。请继续。"
 ASK_LOCATION = (
     "请发送位置（点「📍 发送位置」），或直接输入详细地址（如：春晗路12号3单元）。"
     "发送位置是自愿的：只用于把问题派给所在网格，仅办理人员可见，保存期满后只保留到约100米。"
@@ -110,6 +114,7 @@ NAME_INVALID = "姓名请在 1–{max} 字之间。"
 SUMMARY_CATEGORY = "类别：{category}"
 SUMMARY_DESCRIPTION = "描述：{description}"
 SUMMARY_PHOTO = "照片：已附 1 张"
+SUMMARY_PHOTOS = "照片：已附 {count} 张"
 SUMMARY_LOCATION = "位置：已定位（{area}）"
 SUMMARY_ADDRESS = "地址：{address}"
 SUMMARY_AREA = "所属：{area}"
@@ -142,6 +147,7 @@ DONE = {
     "merged": "合并",
     "moved": "转派",
     "released": "退回待抢",
+    "answered": "答复",
 }
 NOT_IN_SCOPE = "工单 #{id} 不在您负责的范围内。"
 NOT_HANDLER = "工单 #{id} 不是由您办理的。"
@@ -156,6 +162,7 @@ DETAILS = (
     "办理命令：见面 {id} · 进展 {id} 内容 · 定级 {id} 档位 理由 · 办结 {id} 说明"
 )
 DETAILS_PHOTO = "居民上传的现场照片（工单 #{id}）"
+DETAILS_PHOTO_MORE = "居民上传的现场照片 {n}/{count}（工单 #{id}）"
 NONE = "未提供"
 MEET_DONE = "已记录：您与居民见面（工单 #{id}）。"
 NOTE_DONE = "已记录进展（工单 #{id}），居民会收到通知。"
@@ -431,6 +438,7 @@ WEB_DONE = {
     "note": "工单 #{id} 的进展已记录，已转告居民。",
     "grab": "您已接单 #{id}，请尽快联系居民。",
     "move": "{detail}",
+    "answer": "咨询 #{id} 已答复并办结，已把答复发给居民。",
 }
 # Each kind of ticket event (models.events.EventKind) in the office's timeline and progress page.
 # Each event of a ticket's trail, once: its name in the audit view and the office, and the words the
@@ -472,6 +480,7 @@ EVENT = {
     "paused": ("挂起", "挂起"),
     "resumed": ("恢复计时", "继续办理"),
     "idea_stage": ("金点子筛选", "金点子筛选"),
+    "answered": ("答复咨询", "已答复"),
 }
 EVENT_NAME = {kind: name for kind, (name, _) in EVENT.items()}
 EVENT_TOLD = {kind: told for kind, (_, told) in EVENT.items()}  # to the resident
@@ -656,6 +665,7 @@ HISTORY_DETAIL = {
     "city_visit": "：响应{responded}，解决{resolved}，满意{satisfied}",
     "paused": "：至 {date}，{note}",
     "resumed": "：挂起 {minutes} 分钟，办理时限顺延",
+    "answered": "：{note}",
 }
 FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
 ANSWER = {"y": "是", "n": "否"}
@@ -797,6 +807,8 @@ HELP_HEAD = {"resident": "使用帮助：", "worker": "网格员命令：", "adm
 HELP_LINE = "· {usage}：{help}"
 HELP_FOOT = {"resident": "办理时限（“135”）：简单事项1天办结，复杂事项3天办结，暂难解决的5天内给出初步方案。"}
 HELP_START = "回到主菜单"
+HELP_ASK = "向工作人员咨询政策或服务（不是反映问题），工作人员会在3个工作日内答复"
+HELP_ANSWER = "答复居民的咨询，答复后咨询即办结"
 HELP_IDEA = "推进金点子：收集→初筛→入选→落地，未采纳须写明理由，提议人会收到通知"
 HELP_IDEAS = "按阶段列出辖区内的金点子"
 HELP_NIGHTVISIT = "记录一次夜访：日期、小组、地点、走访户数和情况"
@@ -908,6 +920,22 @@ MYDATA_NO_TICKETS = "您还没有反映过问题。"
 # --- city hotline orders (12345 接诉即办) -----------------------------------------------------
 NOT_DISPATCHER = "只有街道管理员（指挥中心）可以处理市级工单的退单、延期和回复。"
 NOT_CITY_ORDER = "工单 #{id} 不是12345市级工单。"
+# --- consultations (咨询): the FAQ's answer, or a question staff answer in words ----------------
+FAQ_ANSWER = (
+    "{answer}\n\n（以上是常见问题的答复。没有解答您的问题？发送“人工咨询 您的问题”，"
+    "工作人员会在{days}个工作日内答复您。）"
+)
+CONSULT_FILED = (
+    "您的咨询已收到，编号 #{id}。工作人员会在{days}个工作日内（{due}前）答复您。发送 /status {id} 可查看。"
+)
+CONSULT_NEW = "新咨询 #{id}（{days}个工作日内答复，{due}前）：\n{question}\n答复请发送：答复 {id} 答复内容"
+CONSULT_ANSWERED = "您的咨询 #{id} 已有答复：\n{answer}\n如还有疑问，可以再来问我。"
+CONSULT_ANSWER_DONE = "已答复咨询 #{id}，居民会收到您的答复，咨询已办结。"
+CONSULT_LATE = "咨询 #{id} 已超过答复时限（{due}），还没有答复：\n{question}\n答复请发送：答复 {id} 答复内容"
+NOT_CONSULT = "工单 #{id} 不是咨询，不能“答复”。办结问题请用：办结 {id} 说明。"
+USAGE_ANSWER = "答复 编号 答复内容（例：答复 12 社区周六上午有人值班）"
+USAGE_ASK = "人工咨询 您的问题（例：人工咨询 社区能开无犯罪记录证明吗）"
+MENU_ASK = "人工咨询：向工作人员提问"
 REQUEST_PENDING = "工单 #{id} 已有一项申请在等待街道审核。"
 NO_REQUEST = "工单 #{id} 没有待审核的申请。"
 CITY_CARD_TAG = "【12345市级工单 {number}，市级时限 {due}】"

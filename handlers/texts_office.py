@@ -124,6 +124,8 @@ OFFICE = {
     "pick_worker": "选择网格员",
     "act_move": "转派",
     "pick_area": "选择网格、社区或科室",
+    "act_answer": "答复咨询（发给居民并办结）",
+    "act_answer_button": "答复",
     "act_note": "记录进展（转告居民）",
     "act_note_button": "记录",
     "act_tier": "调整时限",

@@ -16,5 +16,9 @@ def _load() -> dict[str, Any]:
 _WORDS = _load()
 # Typed at an optional step of the report: the same as 跳过 (compared bare).
 SKIP = frozenset(bare(w) for w in _WORDS["skip"])
+# Asking words a question is compared with the FAQ without (longest first, as typed).
+ASKING = tuple(sorted(_WORDS["asking"], key=len, reverse=True))
+# Words that make a message a question (compared on the NFKC text).
+QUESTION = tuple(_WORDS["question"])
 # 定级's tier argument (compared lower case) -> the tier.
 TIER = {word.lower(): tier for tier, words in _WORDS["tier"].items() for word in words}

@@ -21,12 +21,14 @@ from sqlalchemy.sql import Executable
 
 from .datafiles import catalogue_file, territory_file
 from .datafiles.importing import import_catalogue, import_territory, live_departments
+from .faq import import_faq, read_file
 from .store.unit_of_work import Rules, Unit
-from .tables import Area, Category, ChatBinding, Dialog, KeyValue, RoleGrant, StaffInvite, Ticket
+from .tables import Area, Category, ChatBinding, Dialog, FaqEntry, KeyValue, RoleGrant, StaffInvite, Ticket
 
 DATA = Path(__file__).resolve().parent / "demo_data"
 TERRITORY = DATA / "territory.toml"
 CATALOGUE = DATA / "catalogue.toml"
+FAQ = DATA / "faq.toml"
 MARKER = "demo:seeded"  # kv key; its value is the demo subdistrict's code
 
 
@@ -75,6 +77,8 @@ def seed(session: Session) -> bool:
     if session.scalar(select(Category.id).limit(1)) is None:
         checked = catalogue_file.parse(CATALOGUE, live_departments(u))
         import_catalogue(u, checked.catalogue, None, _no_moves)
+    if session.scalar(select(FaqEntry.code).limit(1)) is None:
+        import_faq(session, read_file(FAQ.read_text(encoding="utf-8")))
     session.add(KeyValue(key=MARKER, value=territory.code, expires_at=None, updated_at=now))
     session.flush()
     return True

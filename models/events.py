@@ -56,6 +56,7 @@ class EventKind(StrEnum):
     PAUSED = "paused"  # 挂起, the clock stops; note: "YYYY-MM-DD: reason" (the limit)
     RESUMED = "resumed"  # the clock runs again; note: the minutes paused
     IDEA_STAGE = "idea_stage"  # a 金点子 moved a stage (models/ideas.py); note: "stage：reason"
+    ANSWERED = "answered"  # a consultation answered (and so closed); note: the answer
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).

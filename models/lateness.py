@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .policy import SlaPolicy
 from .sla import claim_missed_at
-from .tables import Status, Ticket
+from .tables import Status, Ticket, Tier
 
 
 def claimed_late(now: datetime) -> ColumnElement[bool]:
@@ -24,11 +24,11 @@ def claimed_late(now: datetime) -> ColumnElement[bool]:
 
 
 def unclaimed_late(now: datetime, claim_within: timedelta) -> ColumnElement[bool]:
-    """Open and not grabbed within the claim window, by the ladder's clock."""
+    """Open and not grabbed within the claim window, by the ladder's clock (a 咨询: past its due)."""
     return and_(
         Ticket.status == Status.OPEN,
         Ticket.created_at < now - claim_within,
-        or_(Ticket.level > 0, Ticket.next_check_at <= now),
+        or_(Ticket.level > 0, Ticket.next_check_at <= now, Ticket.overdue_since.is_not(None)),
     )
 
 
@@ -70,13 +70,13 @@ def late_values(
         return overdue_since is not None or (due_at is not None and due_at < now)
     if status != Status.OPEN or created_at >= now - claim_within:
         return False
-    return level > 0 or (next_check_at is not None and next_check_at <= now)
+    return level > 0 or overdue_since is not None or (next_check_at is not None and next_check_at <= now)
 
 
 def first_missed(t: Ticket, policy: SlaPolicy) -> datetime | None:
     """The first deadline a late ticket missed (escalation moves due_at, not this).
 
     For an open ticket, the end of its claim window in office time, as the ladder counts it."""
-    if t.status == Status.OPEN:
+    if t.status == Status.OPEN and t.tier != Tier.CONSULT:  # a 咨询 is due, not to be claimed
         return claim_missed_at(t, policy)
     return t.overdue_since or t.due_at

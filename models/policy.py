@@ -18,6 +18,8 @@ class SlaPolicy:
     simple_days: int = 1
     difficult_days: int = 3
     pending_days: int = 5
+    # 咨询 (a question the FAQ could not answer): answered within this many working days (12345's rule).
+    consult_days: int = 3
     reminder_fractions: tuple[float, ...] = (0.5, 0.8)
     followup_reminder_after: timedelta = timedelta(hours=24)
     followup_autoclose_after: timedelta = timedelta(days=3)
@@ -73,6 +75,8 @@ class Limits:
     address_max: int = 200
     name_max: int = 40
     text_max: int = 4000
+    # Photos one report keeps (the first, and the ones sent after it while the report is written).
+    photos_max: int = 3
 
 
 # Telegram redelivers an update for about 24 hours: a seen key must outlive that, with a margin.

@@ -22,7 +22,7 @@ from .events import RESIDENT_NEWS, EventKind, Happened, record
 from .hours import hold_until
 from .sla import MAX_LEVEL, deadline, is_urgent, next_check, reminder_time
 from .store.unit_of_work import Unit
-from .tables import Person, Rating, Status, Ticket, TicketEvent
+from .tables import Person, Rating, Status, Ticket, TicketEvent, Tier
 from .ticket_states import Action, transition
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,9 @@ def check(u: Unit, ticket: Ticket) -> None:
     urgent = is_urgent(u.session, ticket, u.rules.sla)
     due = next_check(ticket, u.rules.sla, urgent=urgent)
     if due is not None and due <= u.now:
-        if ticket.status == Status.OPEN:
+        if ticket.status == Status.OPEN and ticket.tier == Tier.CONSULT:
+            _consult_late(u, ticket)
+        elif ticket.status == Status.OPEN:
             _unclaimed(u, ticket)
         elif ticket.status == Status.CLAIMED and ticket.paused_at is not None:
             minutes = int((u.now - ticket.paused_at).total_seconds() // 60)
@@ -157,6 +159,14 @@ def _unclaimed(u: Unit, ticket: Ticket) -> None:
         return
     ticket.reminders_sent += 1
     record(u, Happened(EventKind.OVERDUE_REMINDED, ticket, note=f"unclaimed:{ticket.reminders_sent}"))
+
+
+def _consult_late(u: Unit, ticket: Ticket) -> None:
+    """A consultation not answered within its working days: marked late once, the office told."""
+    assert ticket.due_at is not None
+    ticket.overdue_count += 1
+    ticket.overdue_since = ticket.due_at
+    record(u, Happened(EventKind.OVERDUE, ticket, note="consult", missed=ticket.due_at))
 
 
 def _window(u: Unit, ticket: Ticket) -> None:

@@ -23,6 +23,7 @@ def tier_days(tier: str, policy: SlaPolicy) -> int | None:
         Tier.SIMPLE: policy.simple_days,
         Tier.DIFFICULT: policy.difficult_days,
         Tier.PENDING: policy.pending_days,
+        Tier.CONSULT: policy.consult_days,
     }.get(Tier(tier))
 
 
@@ -47,6 +48,8 @@ def add_days(start: datetime, days: int, policy: SlaPolicy) -> datetime:
 def deadline(start: datetime, tier: str, policy: SlaPolicy) -> datetime | None:
     """When a ticket of this tier, claimed at start, must be done (or planned)."""
     days = tier_days(tier, policy)
+    if tier == Tier.CONSULT:  # the city's rule for consultations counts working days, always
+        policy = replace(policy, working_days=True)
     return None if days is None else add_days(start, days, policy)
 
 
@@ -110,6 +113,9 @@ def next_check(ticket: Ticket, policy: SlaPolicy, *, urgent: bool = False) -> da
     """When the scan must next look at a ticket, derived from its state alone (None: never).
 
     `urgent` (see is_urgent): an unclaimed ticket's ladder counts calendar time, not office time."""
+    if ticket.status == Status.OPEN and ticket.tier == Tier.CONSULT:
+        # A consultation is answered, not grabbed: its one check is its deadline.
+        return ticket.due_at if ticket.overdue_since is None else None
     if ticket.status == Status.OPEN:
         if tier_days(ticket.tier, policy) is None:
             return None  # suggestions are under no deadline

@@ -46,6 +46,7 @@ class Tier(StrEnum):
     DIFFICULT = "difficult"
     PENDING = "pending"
     NONE = "none"  # suggestions: no deadline
+    CONSULT = "consult"  # 咨询: a question staff answer in words, within its own window (working days)
 
 
 class Role(StrEnum):
@@ -358,6 +359,23 @@ class NightVisitTicket(Base):
     __table_args__ = (Index("ix_night_visit_tickets_visit", "visit_id", "ticket_id"),)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("night_visits.id"))
+class FaqEntry(Base):
+    """One answer of the office's FAQ file (咨询答复库): the ways residents ask it, and the answer."""
+
+    __tablename__ = "faq_entries"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int]  # its place in the file
+    questions: Mapped[str] = mapped_column(Text)  # one question a line
+    answer: Mapped[str] = mapped_column(Text)
+
+
+class TicketPhoto(Base):
+    """A report's further photos (the first is Ticket.photo), in the order they were sent."""
+
+    __tablename__ = "ticket_photos"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # 2 for the second photo, 3 …
+    ref: Mapped[str] = mapped_column(String(500))
 
 
 IDLE = "idle"  # the dialog state of a chat in no flow

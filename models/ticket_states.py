@@ -53,6 +53,7 @@ class Action(StrEnum):
     CITY_VISIT_REOPEN = "city_visit_reopen"
     PAUSE = "pause"
     RESUME = "resume"
+    ANSWER = "answer"  # a consultation (咨询) answered in words, which closes it
 
 
 class Right(Enum):
@@ -151,6 +152,7 @@ TRANSITIONS: Mapping[Action, Step] = {
     # 挂起: waiting for the resident or a third party stops the clock, with a reason and a limit.
     Action.PAUSE: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.PAUSE,), EventKind.PAUSED),
     Action.RESUME: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.RESUME,), EventKind.RESUMED),
+    Action.ANSWER: Step(_from(OPEN, CLAIMED), CLOSED, Right.SCOPE, (Effect.FINISH,), EventKind.ANSWERED),
     Action.CITY_VISIT_REOPEN: Step(
         _from(RESOLVED, CLOSED), CLAIMED, Right.CITY, (Effect.UNCLOSE, Effect.REOPEN), EventKind.CITY_VISIT
     ),
@@ -352,6 +354,7 @@ DONE_KINDS = frozenset(
         EventKind.MERGED,
         EventKind.MOVED,
         EventKind.RELEASED,
+        EventKind.ANSWERED,
     }
 )
 

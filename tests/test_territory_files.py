@@ -283,7 +283,7 @@ def test_each_staff_error_names_line_field_and_fix(tmp_path: Path, text: str, wo
 
 def test_example_files_are_the_ones_the_demo_loads() -> None:
     """examples/beiyuan is what `demo = true` loads (the package keeps an identical copy)."""
-    for name in ("territory.toml", "grids.geojson", "catalogue.toml"):
+    for name in ("territory.toml", "grids.geojson", "catalogue.toml", "faq.toml"):
         assert filecmp.cmp(ROOT / "examples" / "beiyuan" / name, demo.DATA / name, shallow=False), name
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from handlers import texts
 from handlers.notify import announce
 from handlers.refusals import refusal_text
-from models import hotline_orders, tickets
+from models import consult, hotline_orders, tickets
 from models import pause as pausing
 from models.errors import DomainError, Refusal
 from models.events import EventKind
@@ -48,6 +48,12 @@ def _siji2(u: Unit) -> Area:
     area = u.tree.by_code("siji-2")
     assert area is not None
     return area
+
+
+def _consultation(t: Ticket) -> Ticket:
+    """The ticket as a 咨询 (only a consultation is answered in words)."""
+    t.tier = Tier.CONSULT
+    return t
 
 
 def _to_parking(u: Unit, t: Ticket, p: People) -> object:
@@ -98,6 +104,7 @@ OPS: dict[Action, Op] = {
     ),
     Action.PAUSE: lambda u, t, p: pausing.pause(u, t.id, p.admin, u.now + timedelta(days=2), "等待居民"),
     Action.RESUME: lambda u, t, p: pausing.resume(u, _paused(u, t).id, p.admin),
+    Action.ANSWER: lambda u, t, p: consult.answer(u, _consultation(t).id, p.admin, "请带身份证到派出所开具"),
     Action.CITY_VISIT_REOPEN: lambda u, t, p: hotline_orders.record_visit(
         u, hotline_orders.Visit(_city(u, t).number, True, False, False)
     ),
@@ -157,6 +164,7 @@ CHECKS: dict[Action, Callable[[Ticket, Unit], bool]] = {
     Action.CITY_VISIT_CLOSE: lambda t, u: t.rating == Rating.DOUBLE_YES and t.closed_at == u.now,
     Action.PAUSE: lambda t, u: t.paused_at == u.now and t.next_check_at == t.pause_until,
     Action.RESUME: lambda t, u: t.paused_at is None and t.paused_seconds == 3600,
+    Action.ANSWER: lambda t, u: t.closed_at == u.now and t.resolution_note == "请带身份证到派出所开具",
     Action.CITY_VISIT_REOPEN: lambda t, u: t.closed_at is None and t.level == 1 and t.handler_id is not None,
 }
 LATER = datetime(2030, 1, 1, 15, 59, 59, tzinfo=UTC)

@@ -17,7 +17,7 @@ from handlers import moving, texts
 from handlers.hotline_text import city_facts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, category_name, due_text
-from models import tickets
+from models import consult, ticket_photos, tickets
 from models.errors import BadInput, DomainError, NotAllowed, Refusal
 from models.lateness import late_values
 from models.refdata import catalogue
@@ -109,6 +109,8 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         # 代为办结: an admin resolves a ticket someone else holds (points: the credited worker or nobody).
         "close": admin and not handler and allowed(ticket, Action.RESOLVE),
         "unfollow": admin,  # remove a resident who follows it by mistake
+        # 答复: a consultation is answered in words, which closes it.
+        "answer": (admin or handler) and ticket.tier == Tier.CONSULT and allowed(ticket, Action.ANSWER),
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     if private and (ticket.phone or ticket.address):
@@ -141,7 +143,8 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
             else []
         ),
         "followers": present.followers(u, ticket),
-        "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k != Tier.NONE},
+        "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k not in (Tier.NONE, Tier.CONSULT)},
+        "more_photos": [n for n, _ in ticket_photos.extra(u.session, ticket.id)],
     }
 
 
@@ -258,6 +261,11 @@ def _note(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     return ""
 
 
+def _answer(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    consult.answer(u, ticket_id, me, form.get("answer", ""))
+    return ""
+
+
 def _grab(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     tickets.grab(u, ticket_id, me)
     return ""
@@ -294,6 +302,7 @@ OPERATIONS: dict[str, Operation] = {
     "close": _close,
     "unfollow": _unfollow,
     "idea": civic_pages.idea_stage,  # 金点子: the next stage (筛选 N 阶段 理由)
+    "answer": _answer,
 }
 
 

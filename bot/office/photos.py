@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from models import ticket_photos
 from models.store.unit_of_work import Unit
 from models.tables import Person, Ticket
 
@@ -70,6 +71,8 @@ def _reference(u: Unit, viewer: Viewer, ticket_id: int, which: str) -> tuple[str
         ref, sender = t.photo, t.resident_id
     elif which == "result":
         ref, sender = t.resolution_photo, t.resolved_by_id or t.handler_id
+    elif which.startswith("report-") and which[7:].isdigit():  # the report's second photo, third …
+        ref, sender = dict(ticket_photos.extra(u.session, t.id)).get(int(which[7:])), t.resident_id
     else:
         return None
     if not ref:

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from models import followers
+from models import followers, ticket_photos
 from models.escalation import admins_at, level_area
 from models.events import EventKind, Happened
 from models.messages import Button
 from models.store.unit_of_work import Rules, Unit
-from models.tables import Person, Rating, Status, Ticket
+from models.tables import Person, Rating, Status, Ticket, Tier
 from models.tickets import needs_phone_followup, own_work, payee, self_handled
 
 from .. import texts
@@ -21,7 +21,7 @@ from ..masking import mask_for_resident
 from ..payloads import FollowerSolved, PhoneSatisfied, PhoneSolved
 from ..render import area_label, deadline_words, due_text, fmt_time, person_name, role_name
 from ..ticket_text import details_text, followup_buttons, progress_text
-from . import ladder
+from . import consult, ladder
 from .city import CITY_SAY
 from .civic import CIVIC_SAY, report_points
 from .deliver import (
@@ -44,6 +44,10 @@ def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
         to_person(
             u, worker, texts.DETAILS_PHOTO.format(id=ticket.id), photo=ticket.photo, ticket_id=ticket.id
         )
+        more = ticket_photos.extra(u.session, ticket.id)
+        for n, ref in more:
+            caption = texts.DETAILS_PHOTO_MORE.format(n=n, count=len(more) + 1, id=ticket.id)
+            to_person(u, worker, caption, photo=ref, ticket_id=ticket.id)
 
 
 def _actor_name(h: Happened) -> str:
@@ -266,6 +270,9 @@ def _escalated(u: Unit, h: Happened) -> None:
 
 def _overdue(u: Unit, h: Happened) -> None:
     assert h.missed is not None
+    if h.ticket.tier == Tier.CONSULT:
+        consult.late(u, h.ticket)
+        return
     ladder.announce_overdue_top(u, h.ticket, h.missed, h.points)
 
 
@@ -355,6 +362,7 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     EventKind.PHONE_FOLLOWUP: _quiet,
     EventKind.RELEASED: _released,
     EventKind.UNFOLLOWED: _unfollowed,
+    EventKind.ANSWERED: consult.answered,
     **CITY_SAY,  # city hotline orders: 退单, 延期, the city's 回访
     **PAUSE_SAY,  # 挂起 and resuming
     **CIVIC_SAY,  # 金点子 stages

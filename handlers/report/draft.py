@@ -30,6 +30,7 @@ class WizardData(TypedDict, total=False):
     cat: str
     desc: str
     photo: str | None
+    photos: list[str]  # the photos after the first (report/photos.py)
     lat: float | None
     lon: float | None
     datum: str  # of lat/lon, as the channel sent them

@@ -18,7 +18,7 @@ from ..payloads import WizardAction, WizardNav, unpack
 from ..spec import Spec, Who
 from ..states import REPORT, Step
 from ..turn import Turn
-from . import duplicates, words
+from . import duplicates, photos, words
 from .draft import (
     BACK,
     CANCEL,
@@ -94,7 +94,10 @@ def start(turn: Turn, *, proxy: bool = False) -> None:
     """Begin a report (or a proxy filing), keeping a deep-link grid if one was scanned."""
     if no_catalogue(turn):
         return
-    set_state(turn.dialog, Step.CATEGORY, turn.u.now, {**kept(turn), "back": [], "proxy": proxy})
+    first_photo = {} if proxy else photos.early(turn)
+    set_state(
+        turn.dialog, Step.CATEGORY, turn.u.now, {**kept(turn), **first_photo, "back": [], "proxy": proxy}
+    )
     if proxy:
         goto(turn, Step.PROXY_NAME, {}, push=False)
     else:
@@ -177,6 +180,8 @@ def step(turn: Turn) -> None:
 
 
 def _answer(turn: Turn, spec: StepSpec) -> None:
+    if photos.more(turn):  # another photo, at a step after the photo step
+        return
     if spec.before is not None and _take(turn, spec.before(turn)):
         return
     if spec.skip_words:

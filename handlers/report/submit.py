@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import tickets
+from models import ticket_photos, tickets
 from models.dialogs import set_state
 from models.errors import BadInput, Refusal
 from models.store.unit_of_work import Unit
@@ -14,6 +14,7 @@ from ..render import area_label, category_name
 from ..states import Step
 from ..turn import Turn
 from .draft import data
+from .photos import photos_of
 
 
 def submit(turn: Turn) -> None:
@@ -38,6 +39,7 @@ def submit(turn: Turn) -> None:
     # For a proxy filing the staff member is recorded as the resident of record, so the
     # notices reach someone who can pass them on; the real resident's name is on the ticket.
     ticket = tickets.create(u, turn.person, draft, filed_by=turn.person if proxy else None)
+    ticket_photos.add(u.session, ticket.id, photos_of(d))
     # The scanned grid was for this report; the next one may be elsewhere.
     set_state(turn.dialog, Step.IDLE, u.now, {})
     if proxy:

@@ -35,6 +35,7 @@ class Rules:
     chart_dir: str = "out/charts"
     web_base_url: str = ""  # [web] base_url: sign-in and progress links (none when empty)
     retention_days: int = 365  # [privacy]: a closed ticket's personal data is removed after this
+    consult_category: str = "livelihood"  # [consult] category: what a 咨询 ticket is filed under
 
 
 @dataclass

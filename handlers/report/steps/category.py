@@ -11,6 +11,7 @@ from ...payloads import NO_SUGGESTION, WizardCategory
 from ...render import category_name
 from ...states import Step
 from ...turn import Turn
+from .. import photos
 from ..draft import (
     CANCEL,
     Go,
@@ -67,7 +68,7 @@ def on_category(turn: Turn) -> Go | None:
     if state == Step.SUBCATEGORY and categories(turn, code):
         return Go(Step.SUBITEM, {"item": code})
     # A description written before the report started is kept; no need to ask it.
-    return Go(Step.PHOTO if d.get("prefilled") else Step.DESCRIPTION, {"cat": code})
+    return Go(photos.step_after_description(d) if d.get("prefilled") else Step.DESCRIPTION, {"cat": code})
 
 
 def suggest(turn: Turn, description: str, codes: list[str], *, appended: bool = False) -> Go | bool:
@@ -90,6 +91,7 @@ def suggest(turn: Turn, description: str, codes: list[str], *, appended: bool = 
     keep = {k: v for k, v in (turn.dialog.data or {}).items() if k == "deeplink"}
     fresh = {
         **keep,
+        **photos.early(turn),
         "back": [],
         "proxy": False,
         "desc": description,
@@ -122,7 +124,7 @@ def on_suggestion(turn: Turn) -> Go | bool:
         return Go(Step.CATEGORY, {"suggest": []}, push=False)
     if press.code not in suggested:
         return False
-    return Go(Step.PHOTO, {"suggest": [], "cat": press.code})
+    return Go(photos.step_after_description(data(turn)), {"suggest": [], "cat": press.code})
 
 
 def while_suggesting(turn: Turn, data: WizardData) -> bool:

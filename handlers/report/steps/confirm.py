@@ -39,7 +39,9 @@ def summary(turn: Turn) -> str:
         )
     lines.append(texts.SUMMARY_CATEGORY.format(category=category_name(u.session, d["cat"])))
     lines.append(texts.SUMMARY_DESCRIPTION.format(description=d["desc"]))
-    if d.get("photo"):
+    if d.get("photos"):
+        lines.append(texts.SUMMARY_PHOTOS.format(count=1 + len(d["photos"])))
+    elif d.get("photo"):
         lines.append(texts.SUMMARY_PHOTO)
     if d.get("lat") is not None:
         lines.append(texts.SUMMARY_LOCATION.format(area=area_label(u, d["area"])))

@@ -9,6 +9,7 @@ from ...render import category_name
 from ...states import Step
 from ...textclean import clean
 from ...turn import Turn
+from .. import photos
 from ..draft import Go, Nav, WizardData, data
 from ..words import has_words
 
@@ -45,7 +46,9 @@ def on_description(turn: Turn) -> Go | None:
     elif turn.msg.photo:
         return Go(Step.LOCATION, {"desc": desc, "photo": turn.msg.photo, "desc_at": turn.u.now.isoformat()})
     else:
-        return Go(Step.PHOTO, {"desc": desc, "desc_at": turn.u.now.isoformat()})
+        return Go(
+            photos.step_after_description(data(turn)), {"desc": desc, "desc_at": turn.u.now.isoformat()}
+        )
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ... import texts
 from ...payloads import WizardAction
 from ...states import Step
-from ...textclean import parse_phone
+from ...textclean import parse_phone, phone_in
 from ...turn import Turn
 from ..draft import BACK, CANCEL, SKIP, Go, Nav, WizardData, pressed
 
@@ -26,7 +26,7 @@ def on_phone(turn: Turn) -> Go | None:
     if msg.payload is not None:
         turn.refuse(texts.BUTTON_EXPIRED)
         return None
-    phone = parse_phone(msg.contact or msg.text)
+    phone = parse_phone(msg.contact or msg.text) or phone_in(msg.text)
     if phone is None:
         turn.reply(texts.PHONE_INVALID, (SKIP, BACK, CANCEL))
         return None
