@@ -1,7 +1,7 @@
 """The office's FAQ (咨询答复库) and a report's further photos
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0024
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0020"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
