@@ -106,7 +106,7 @@ def _role(word: str) -> Role:
     try:
         return Role(word.lower())
     except ValueError:
-        mapped = {"网格员": Role.WORKER, "管理员": Role.ADMIN}.get(word)
+        mapped = {"网格员": Role.WORKER, "管理员": Role.ADMIN, "调解员": Role.MEDIATOR}.get(word)
         if mapped is None:
             raise BadInput(Refusal.ROLE_INVALID) from None
         return mapped

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from handlers import texts
 
-from . import admin, audit, hotline, moving, normalise, pausing, privacy, resident, rewards, staff, web
+from . import admin, audit, enterprise, hotline, mediation, moving, normalise, pausing, privacy, resident, rewards, staff, web
 from .normalise import PLAIN, Shape
 from .report import scene
 from .spec import Spec, Who
@@ -44,6 +44,8 @@ SPECS: tuple[Spec, ...] = (
     *hotline.SPECS,
     *pausing.SPECS,
     *rewards.SPECS,
+    *mediation.SPECS,
+    *enterprise.SPECS,
     staff.CLOSE,
 )
 

@@ -53,6 +53,7 @@ class Role(StrEnum):
 
     WORKER = "worker"
     ADMIN = "admin"
+    MEDIATOR = "mediator"  # 调解员: handles the dispute categories of their areas (models/mediation.py)
 
 
 class Rating(StrEnum):
@@ -100,6 +101,8 @@ class Category(Base):
     keywords: Mapped[list[Any] | None]
     urgent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     retired: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Who handles it instead of grid workers (0023): "mediation" (调解员), None for grid workers.
+    route: Mapped[str | None] = mapped_column(String(20))
 
 
 class Person(Base):
@@ -517,3 +520,5 @@ class TicketWord(Base):
 
 
 from .hotline import HotlineOrder  # noqa: E402, F401  (registers the city orders' table with the others)
+from .mediation import Mediation  # noqa: E402, F401  (registers the mediation outcomes' table)
+from .enterprise import ReporterEnterprise, TicketEnterprise  # noqa: E402, F401  (enterprise reporters)

@@ -17,6 +17,7 @@ from ..hotline_text import city_tag
 from ..masking import mask_private
 from ..payloads import FollowerSolved, FollowupSatisfied, FollowupSolved, Grab, PayloadError, Press, unpack
 from ..render import area_label, category_name, fmt_time, person_name, short_description
+from . import mediation as mediation_cards  # a module import: it builds on this module's cards
 
 
 def to_person(
@@ -144,7 +145,11 @@ def grab_button(ticket: Ticket) -> tuple[Button, ...]:
 
 
 def post_card(u: Unit, ticket: Ticket, text: str | None = None) -> int:
-    """Post the ticket's card to the nearest bound group up the tree; tell admins if none."""
+    """Post the ticket's card to the nearest bound group up the tree; tell admins if none.
+
+    A dispute goes to its mediator team instead (handlers/notify/mediation.py), when it has one."""
+    if mediation_cards.post_to_team(u, ticket, text):
+        return 0
     chats = chats_up_from(u.session, u.tree, ticket.area_id)
     for chat in chats:
         to_group(

@@ -9,7 +9,7 @@ from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Ticket
 
 from .. import texts, urgent, web
-from ..notify import post_card
+from ..notify import mediation, post_card
 from ..render import area_label, category_name
 from ..states import Step
 from ..turn import Turn
@@ -62,5 +62,8 @@ def submit(turn: Turn) -> None:
 
 def _handed_to(u: Unit, ticket: Ticket) -> str:
     """已转交 四季社区 第一网格 的网格员; a community or department ticket is handed to the area itself."""
+    mediators = mediation.handed_to(u, ticket, area_label(u, ticket.area_id))
+    if mediators is not None:  # a dispute: its mediator team
+        return mediators
     key = "grid" if u.tree.by_id[ticket.area_id].level == AreaLevel.GRID else "other"
     return texts.SUBMITTED_TO[key].format(area=area_label(u, ticket.area_id))

@@ -23,7 +23,8 @@ LEVELS = (
     ("categories.items", "subitems", "item"),
     ("categories.items.subitems", None, "sub-item"),
 )
-COMMON_KEYS = {"code", "name", "department", "tier", "keywords", "no_deadline", "urgent", "catch_all"}
+COMMON_KEYS = {"code", "name", "department", "tier", "keywords", "no_deadline", "urgent", "catch_all", "route"}
+ROUTES = ("mediation",)  # who handles a category instead of grid workers (inherited downwards)
 TIERS = (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING)
 
 
@@ -42,6 +43,7 @@ class Node:
     catch_all: bool
     position: int
     where: str
+    route: str | None = None  # "mediation": its tickets go to mediators (models/mediation_routing.py)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,7 @@ def _node(
     if code is None or name is None or tier is None:
         return None
     urgent = flags["urgent"] if flags["urgent"] is not None else bool(parent and parent.urgent)
+    route = _route(c, c.at(table, index, "route"), item.get("route"), parent)
     return Node(
         code=code,
         name=name,
@@ -207,7 +210,18 @@ def _node(
         catch_all=bool(flags["catch_all"]),
         position=position,
         where=where,
+        route=route,
     )
+
+
+def _route(c: Collector, where: str, value: object, parent: Node | None) -> str | None:
+    """A category's route as written, else its parent's."""
+    if value is None:
+        return parent.route if parent else None
+    if value not in ROUTES:
+        c.error(where, "route", f'{value!r}: write route = "mediation" (disputes, to mediators) or leave it out')
+        return None
+    return str(value)
 
 
 def _tier(

@@ -222,6 +222,7 @@ def import_catalogue(u: Unit, c: CatalogueFile, move_open_to: str | None, move: 
             "position": n.position,
             "keywords": list(n.keywords) or None,
             "urgent": n.urgent,
+            "route": n.route,
         }
         cat = existing.get(n.code)
         if cat is None:
