@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
 
 from handlers import texts
 from models.errors import BadInput, NotAllowed, Refusal
 from models.mediation import Mediation, Outcome
 from models.mediation_cases import may_mediate, record
-from models.reports import mediation as figures_of
 from models.store.unit_of_work import Unit
 from models.tables import Person, Ticket
 
 from .arguments import ticket_arg
 from .normalise import Shape, nfkc
-from .render import fmt_amount
+from .reports.mediation import stats_text, yuan
 from .reports.weekly import admin_scope
 from .spec import Spec, Who
 from .turn import Turn
@@ -99,10 +99,31 @@ def parse_outcome(words: list[str], usage: str) -> Said:
     return Said(outcome, agreement, amount, to[:TRANSFER_MOST] if to else None)
 
 
-def yuan(fen: int) -> str:
-    """An amount in yuan as people write it: 3000, 1.5, 12.35."""
-    whole, cents = divmod(fen, 100)
-    return f"{whole}" if not cents else f"{whole}.{cents:02d}".rstrip("0")
+def said_from_form(form: dict[str, str]) -> Said:
+    """The web office's form (outcome, to, agreement, amount) as the chat command would read it."""
+    words = {Outcome.SUCCESS.value: "成功", Outcome.FAILED.value: "未成功"}
+    outcome = form.get("outcome", "")
+    if outcome == Outcome.TRANSFERRED:
+        first = "转" + form.get("to", "").strip()
+    else:
+        first = words.get(outcome, outcome or "")
+    tail = [form.get("agreement", "").strip()]
+    said = parse_outcome([first, *(w for w in tail if w)], texts.USAGE_MEDIATE)
+    amount = form.get("amount", "").strip()
+    if not amount:
+        return said
+    fen = parse_amount(amount if any(ch in amount for ch in "元万") else amount + "元")
+    return Said(said.outcome, said.agreement, fen, said.transferred_to)
+
+
+def past(u: Unit, ticket_id: int) -> list[tuple[Mediation, str]]:
+    """A ticket's recorded outcomes, oldest first, each with its words (调解成功（涉及金额 …）)."""
+    rows = u.session.scalars(select(Mediation).where(Mediation.ticket_id == ticket_id).order_by(Mediation.id))
+    out = []
+    for m in rows:
+        said = Said(Outcome(m.outcome), m.agreement, m.amount_fen, m.transferred_to)
+        out.append((m, outcome_name(said) + amount_words(m.amount_fen)))
+    return out
 
 
 def amount_words(fen: int | None) -> str:
@@ -153,40 +174,6 @@ def outcome_name(said: Said) -> str:
     if said.outcome == Outcome.TRANSFERRED:
         return texts.MEDIATION_OUTCOME_TRANSFERRED.format(to=said.transferred_to)
     return texts.MEDIATION_OUTCOME[said.outcome]
-
-
-def _rate(rate: float | None) -> str:
-    return texts.STATS_NA if rate is None else f"{rate * 100:.1f}%"
-
-
-def tally_line(u: Unit, label: str, t: figures_of.Tally) -> str:
-    """One team's or community's figures in a line."""
-    hours = t.settle_hours
-    return texts.MEDIATION_STATS_LINE.format(
-        name=label,
-        cases=t.cases,
-        success=t.success,
-        failed=t.failed,
-        transferred=t.transferred,
-        rate=_rate(t.success_rate),
-        yuan=yuan(t.amount_fen),
-        settle=fmt_amount(timedelta(hours=hours)) if hours is not None else texts.STATS_NA,
-    )
-
-
-def stats_text(u: Unit, area_ids: set[int] | None, period: str, label: str) -> str:
-    """The mediation figures of a scope and period, as /mediation answers them."""
-    since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
-    figs = figures_of.compute(u.session, u.tree, area_ids, since)
-    lines = [texts.MEDIATION_STATS_HEADER.format(period=texts.PERIOD[period], scope=label)]
-    lines.append(tally_line(u, texts.MEDIATION_STATS_TOTAL, figs.total))
-    if figs.by_team:
-        lines.append(texts.MEDIATION_STATS_TEAMS)
-        lines += [tally_line(u, u.tree.by_id[t.area_id or 0].name, t) for t in figs.by_team]
-    if figs.by_community:
-        lines.append(texts.MEDIATION_STATS_COMMUNITIES)
-        lines += [tally_line(u, u.tree.by_id[t.area_id or 0].name, t) for t in figs.by_community]
-    return "\n".join(lines)
 
 
 def mediation_stats(turn: Turn, args: list[str]) -> None:

@@ -166,4 +166,17 @@ OFFICE = {
     "map_title": "未办结工单地图",
     "map_count": "{n} 件有位置",
     "map_capped": "只显示最新的 {n} 件（共 {total} 件有位置），请按社区或网格筛选查看其余工单。",
+    # 滴滴调解 and enterprise reports
+    "act_mediate": "登记调解结果（告知居民，请其评价）",
+    "act_mediate_button": "登记",
+    "mediate_outcomes": {"success": "调解成功", "failed": "调解未成功", "transferred": "转交"},
+    "mediate_to": "转交去向（如 法院、派出所），转交时填写",
+    "mediate_agreement": "协议内容，或未成功的原因",
+    "mediate_amount": "涉及金额（元，可不填）",
+    "mediation_outcome": "调解结果",
+    "enterprise": "企业诉求",
+    "enterprise_tag": "企业",
+    "f_enterprise": "仅企业诉求",
+    "stats_mediation": "滴滴调解",
+    "stats_enterprise": "企业诉求",
 }

@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from handlers import moving, texts
+from handlers import mediation, moving, texts
 from handlers.hotline_text import city_facts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, category_name, due_text
-from models import tickets
+from models import enterprise, tickets
 from models.errors import BadInput, DomainError, NotAllowed
 from models.lateness import late_values
+from models.mediation_routing import is_mediation
 from models.refdata import catalogue
 from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
@@ -109,6 +110,8 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         # 代为办结: an admin resolves a ticket someone else holds (points: the credited worker or nobody).
         "close": admin and not handler and allowed(ticket, Action.RESOLVE),
         "unfollow": admin,  # remove a resident who follows it by mistake
+        # 滴滴调解: the outcome of a dispute, by its handler or an admin (the chat's 调解 N …).
+        "mediate": (admin or handler) and allowed(ticket, Action.RESOLVE) and is_mediation(u.session, ticket.category_code),
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     if private and (ticket.phone or ticket.address):
@@ -142,6 +145,8 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         ),
         "followers": present.followers(u, ticket),
         "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k != Tier.NONE},
+        "mediations": mediation.past(u, ticket.id),
+        "enterprise": enterprise.of_ticket(u.session, ticket.id),
     }
 
 
@@ -273,6 +278,12 @@ def _close(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
 
 
+def _mediate(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    said = mediation.said_from_form(form)
+    mediation.record_said(u, me, ticket_id, said, "web")
+    return mediation.outcome_name(said)
+
+
 def _unfollow(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     follower_id = _number(form.get("person", ""), texts.WEB_FIELD_FOLLOWER)
     follower = u.session.get(Person, follower_id)
@@ -293,6 +304,7 @@ OPERATIONS: dict[str, Operation] = {
     "grab": _grab,
     "close": _close,
     "unfollow": _unfollow,
+    "mediate": _mediate,
 }
 
 
