@@ -10,16 +10,12 @@ from models.errors import BadInput, Refusal
 
 from .normalise import nfkc
 from .spec import Spec, Who
+from .ticket_text import code_words
 from .turn import Turn
 
 # A last word that is meant as a credit code: letters and digits only, long enough to be one.
 _CODE_LIKE = re.compile(r"^[0-9A-Za-z]{15,20}$")
 NAME_LEAST = 2
-
-
-def code_words(code: str | None) -> str:
-    """（统一社会信用代码 …） or nothing."""
-    return texts.COMPANY_CODE.format(code=code) if code else ""
 
 
 def company(turn: Turn, args: list[str]) -> None:

@@ -1008,3 +1008,4 @@ MEDIATION_XLS = ("滴滴调解", "受理", "成功", "未成功", "转交", "成
 WEB_DONE["mediate"] = "已登记工单 #{id} 的调解结果：{detail}，正在请居民确认。"
 HELP_ADMIN += "\n调解统计 [week|month|all]（/mediation）查看调解件数、成功率、涉及金额和调处用时"
 HELP_STAFF += "\n调解员：调解 编号 成功|未成功|转… 协议内容 [金额] 登记调解结果"
+SUBMITTED_COMPANY = "\n以“{name}”的名义登记（企业诉求）。"

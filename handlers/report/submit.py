@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import tickets
+from models import enterprise, tickets
 from models.dialogs import set_state
 from models.errors import BadInput, Refusal
 from models.store.unit_of_work import Unit
@@ -54,10 +54,17 @@ def submit(turn: Turn) -> None:
                 tier=texts.TIER[ticket.tier],
                 handed=_handed_to(u, ticket),
             )
+            + _for_company(u, ticket)
             + web.progress_line(u, ticket)
         )
     post_card(u, ticket)
     urgent.alert_if_urgent(u, ticket)
+
+
+def _for_company(u: Unit, ticket: Ticket) -> str:
+    """以“…公司”的名义登记（企业诉求）, when the resident reports for a company."""
+    company = enterprise.of_ticket(u.session, ticket.id)
+    return texts.SUBMITTED_COMPANY.format(name=company.name) if company is not None else ""
 
 
 def _handed_to(u: Unit, ticket: Ticket) -> str:
