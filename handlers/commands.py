@@ -6,7 +6,21 @@ from collections.abc import Callable, Iterable
 
 from handlers import texts
 
-from . import admin, audit, enterprise, hotline, mediation, moving, normalise, pausing, privacy, resident, rewards, staff, web
+from . import (
+    admin,
+    audit,
+    enterprise,
+    hotline,
+    mediation,
+    moving,
+    normalise,
+    pausing,
+    privacy,
+    resident,
+    rewards,
+    staff,
+    web,
+)
 from .normalise import PLAIN, Shape
 from .report import scene
 from .spec import Spec, Who

@@ -1,4 +1,4 @@
-"""Enterprise reporters in chat: 企业 名称 [统一社会信用代码] files the sender's next reports for a company."""
+"""Enterprise reporters in chat: 企业 名称 [统一社会信用代码] files the sender's reports for a company."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""滴滴调解 in chat: a mediator records the outcome (调解 N 成功|未成功|转… 协议内容 [金额]); admins read the figures."""
+"""滴滴调解 in chat: a mediator records the outcome (调解 N 成功|未成功|转… 协议 [金额]); the figures."""
 
 from __future__ import annotations
 
@@ -40,8 +40,12 @@ TRANSFER_PREFIXES = ("转交", "移交", "转")  # 转法院, 转交 派出所, 
 TRANSFER_MOST = 100
 AMOUNT_MOST_FEN = 10**13  # 一千亿元: anything above is a typing slip
 # The last word is an amount when it reads like one: digits (with , or .), 元 or 万 at the end, or 金额 first.
-_AMOUNT_LIKE = re.compile(r"^(?:金额[:：]?)?[-+]?[\d.,，]*\d[\d.,，]*(?:元|万元|万)?$|^(?:金额[:：]?).+$|^.+元$")
-_AMOUNT = re.compile(r"^(?:金额[:：]?)?(\d{1,12}(?:\.\d{1,2})?)(元)?$|^(?:金额[:：]?)?(\d{1,8}(?:\.\d{1,6})?)(万元|万)$")
+_AMOUNT_LIKE = re.compile(
+    r"^(?:金额[:：]?)?[-+]?[\d.,，]*\d[\d.,，]*(?:元|万元|万)?$|^(?:金额[:：]?).+$|^.+元$"
+)
+_AMOUNT = re.compile(
+    r"^(?:金额[:：]?)?(\d{1,12}(?:\.\d{1,2})?)(元)?$|^(?:金额[:：]?)?(\d{1,8}(?:\.\d{1,6})?)(万元|万)$"
+)
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,7 @@ def parse_amount(word: str) -> int | None:
     found = _AMOUNT.match(word)
     if found is None:
         raise BadInput(Refusal.AMOUNT_INVALID, amount=word)
-    if found.group(1) is not None:
-        fen = Decimal(found.group(1)) * 100
-    else:
-        fen = Decimal(found.group(3)) * 1_000_000
+    fen = Decimal(found.group(1)) * 100 if found.group(1) is not None else Decimal(found.group(3)) * 1_000_000
     try:
         value = int(fen.to_integral_exact())
     except InvalidOperation:  # pragma: no cover - the pattern allows no such number
@@ -134,7 +135,9 @@ def amount_words(fen: int | None) -> str:
 def resident_note(said: Said) -> str:
     """What the resident reads as the ticket's resolution (and the 双是 question after it)."""
     if said.outcome == Outcome.SUCCESS:
-        return texts.MEDIATION_NOTE_SUCCESS.format(agreement=said.agreement, amount=amount_words(said.amount_fen))
+        return texts.MEDIATION_NOTE_SUCCESS.format(
+            agreement=said.agreement, amount=amount_words(said.amount_fen)
+        )
     if said.outcome == Outcome.FAILED:
         return texts.MEDIATION_NOTE_FAILED.format(agreement=said.agreement)
     return texts.MEDIATION_NOTE_TRANSFERRED.format(to=said.transferred_to, agreement=said.agreement)

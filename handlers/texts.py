@@ -692,7 +692,11 @@ DEADLINE_NEW = "新的截止时间 {due}"
 DEADLINE_PROGRESS = "截止时间 {due}"
 DEADLINE_STATUS = "{due}"
 ASK_PROXY_PHONE = "请输入居民的联系电话，方便办理人员联系居民（仅办理人员可见）；没有请点「跳过」。"
-SUBMITTED_TO = {"grid": "已转交 {area} 的网格员", "other": "已转交 {area} 办理", "mediation": "已转交 {area} 的调解员"}
+SUBMITTED_TO = {
+    "grid": "已转交 {area} 的网格员",
+    "other": "已转交 {area} 办理",
+    "mediation": "已转交 {area} 的调解员",
+}
 # Added to the staff help (kept apart from HELP_STAFF so that other blocks can change it freely).
 HELP_AUDIT = "历史 编号（/history）查看工单的全部办理记录（办理人、管理员） · 我的积分 明细 查看积分流水"
 # --- acting on someone else's ticket, merged residents --------------------------
@@ -980,6 +984,11 @@ MEDIATION_NOTE_FAILED = "调解未成功：{agreement}。如有需要，您可�
 MEDIATION_NOTE_TRANSFERRED = "已转交{to}处理：{agreement}"
 MEDIATION_OUTCOME = {"success": "调解成功", "failed": "调解未成功"}
 MEDIATION_OUTCOME_TRANSFERRED = "转交{to}"
+MEDIATION_OUTCOME_CHOICES = {
+    "success": "调解成功",
+    "failed": "调解未成功",
+    "transferred": "转交",
+}  # the web form
 MEDIATION_DONE = "已登记工单 #{id} 的调解结果：{outcome}{amount}。正在请居民确认。"
 MEDIATION_STATS_HEADER = "调解统计（{period}，{scope}）："
 MEDIATION_STATS_TOTAL = "合计"
@@ -993,7 +1002,9 @@ MEDIATION_STATS_COMMUNITIES = "按社区："
 # --- 企业 reporters (问政北苑) ---------------------------------------------------
 USAGE_COMPANY = "企业 单位名称 [统一社会信用代码]（改回个人身份：企业 取消）"
 MENU_COMPANY = "以企业身份反映"
-CREDIT_CODE_INVALID = "统一社会信用代码“{code}”不正确（应为18位，末位是校验码）。请核对营业执照，或只写单位名称。"
+CREDIT_CODE_INVALID = (
+    "统一社会信用代码“{code}”不正确（应为18位，末位是校验码）。请核对营业执照，或只写单位名称。"
+)
 COMPANY_NAME_BAD = "单位名称请写 2–{most} 个字。"
 COMPANY_SET = "好的，您今后反映的问题将以“{name}”{code}的名义登记（企业诉求）。改回个人身份请发送：企业 取消"
 COMPANY_CODE = "（统一社会信用代码 {code}）"

@@ -169,7 +169,6 @@ OFFICE = {
     # 滴滴调解 and enterprise reports
     "act_mediate": "登记调解结果（告知居民，请其评价）",
     "act_mediate_button": "登记",
-    "mediate_outcomes": {"success": "调解成功", "failed": "调解未成功", "transferred": "转交"},
     "mediate_to": "转交去向（如 法院、派出所），转交时填写",
     "mediate_agreement": "协议内容，或未成功的原因",
     "mediate_amount": "涉及金额（元，可不填）",

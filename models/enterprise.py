@@ -47,7 +47,9 @@ def of_person(session: Session, person_id: int) -> ReporterEnterprise | None:
     return session.get(ReporterEnterprise, person_id)
 
 
-def declare(session: Session, person_id: int, name: str, code: str | None, now: datetime) -> ReporterEnterprise:
+def declare(
+    session: Session, person_id: int, name: str, code: str | None, now: datetime
+) -> ReporterEnterprise:
     """Say (or change) the company a person reports for."""
     row = session.get(ReporterEnterprise, person_id)
     if row is None:
@@ -89,6 +91,8 @@ def names_of(session: Session, ticket_ids: list[int]) -> dict[int, str]:
     if not ticket_ids:
         return {}
     rows = session.execute(
-        select(TicketEnterprise.ticket_id, TicketEnterprise.name).where(TicketEnterprise.ticket_id.in_(ticket_ids))
+        select(TicketEnterprise.ticket_id, TicketEnterprise.name).where(
+            TicketEnterprise.ticket_id.in_(ticket_ids)
+        )
     )
     return {int(t): str(n) for t, n in rows}

@@ -519,6 +519,6 @@ class TicketWord(Base):
     private: Mapped[bool] = mapped_column(primary_key=True)
 
 
+from .enterprise import ReporterEnterprise, TicketEnterprise  # noqa: E402, F401  (enterprise reporters)
 from .hotline import HotlineOrder  # noqa: E402, F401  (registers the city orders' table with the others)
 from .mediation import Mediation  # noqa: E402, F401  (registers the mediation outcomes' table)
-from .enterprise import ReporterEnterprise, TicketEnterprise  # noqa: E402, F401  (enterprise reporters)

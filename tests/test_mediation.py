@@ -106,7 +106,9 @@ async def test_each_outcome_word_is_understood(
     n = await h.quick_report("r1", category="dispute", description=DISPUTE)
     await h.say(f"m1: 抢单 {n}")
     await h.say(f"m1: 调解 {n} {line}")
-    rows = h.query(lambda s: s.execute(select(Mediation.outcome, Mediation.transferred_to, Mediation.amount_fen)).all())
+    rows = h.query(
+        lambda s: s.execute(select(Mediation.outcome, Mediation.transferred_to, Mediation.amount_fen)).all()
+    )
     assert [tuple(r) for r in rows] == [(outcome, to, amount)]
     assert h.ticket(n).status == Status.RESOLVED
 

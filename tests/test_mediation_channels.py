@@ -31,7 +31,9 @@ def file_dispute(app: App, channel: str, resident: str) -> int:
         area = u.tree.by_code("siji-1")
         assert area is not None
         person = get_or_create_person(s, channel, resident, u.now, name="李阿姨", chat_id=resident)
-        draft = tickets.Draft(category_code="dispute", description=DISPUTE, area_id=area.id, phone="13700137000")
+        draft = tickets.Draft(
+            category_code="dispute", description=DISPUTE, area_id=area.id, phone="13700137000"
+        )
         ticket = tickets.create(u, person, draft)
         notify.post_card(u, ticket)
         return ticket.id

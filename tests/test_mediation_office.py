@@ -1,4 +1,4 @@
-"""滴滴调解 on the web office and in the figures: the ticket page's form, /mediation, the stats page, the workbook."""
+"""滴滴调解 on the web office and in the figures: the ticket page's form, /mediation, stats page, workbook."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ DISPUTE = "租客与房东因押金退还发生纠纷"
 async def web(db_url: str) -> AsyncIterator[Harness]:
     """The office on; grid siji-1 with w1, w2; the community's mediator m1 and the 综治中心's m2."""
     async with office_with_grids(db_url) as h:
-        await h.run("m1: 你好", "m2: 你好", "admin: /grant m1 mediator siji", "admin: /grant m2 mediator dept-zz")
+        await h.run(
+            "m1: 你好", "m2: 你好", "admin: /grant m1 mediator siji", "admin: /grant m2 mediator dept-zz"
+        )
         yield h
 
 
@@ -35,7 +37,7 @@ async def claimed_dispute(h: Harness, user: str = "r1") -> int:
 
 
 async def test_the_mediator_records_the_outcome_on_the_ticket_page(web: Harness) -> None:
-    """The form calls the chat's operation: the resident reads the same agreement and is asked for the 双是."""
+    """The form calls the chat's operation: the resident reads the same agreement and gives the 双是."""
     n = await claimed_dispute(web)
     async with client(web) as http:
         await sign_in(web, http, "m1")
@@ -50,7 +52,9 @@ async def test_the_mediator_records_the_outcome_on_the_ticket_page(web: Harness)
         assert web.to("r1", web.transcript[start:])[0] == texts.R_RESOLVED.format(id=n, note=note)
         shown = (await http.get(url)).text
         assert "调解成功（涉及金额 2000 元）：房东退还押金，双方签字" in shown
-    rows = web.query(lambda s: s.execute(select(Mediation.outcome, Mediation.amount_fen, Mediation.source)).all())
+    rows = web.query(
+        lambda s: s.execute(select(Mediation.outcome, Mediation.amount_fen, Mediation.source)).all()
+    )
     assert [tuple(r) for r in rows] == [("success", 200000, "web")]
 
 
@@ -98,7 +102,10 @@ async def test_mediation_figures_in_chat_on_the_page_and_in_the_workbook(web: Ha
     async with client(web) as http:
         await sign_in(web, http, "admin")
         page = (await http.get("/office/stats?period=month")).text
-        assert "<td>四季社区调解队伍</td><td>2</td><td>1</td><td>1</td><td>0</td><td>50.0%</td><td>3000</td>" in page
+        assert (
+            "<td>四季社区调解队伍</td><td>2</td><td>1</td><td>1</td><td>0</td><td>50.0%</td><td>3000</td>"
+            in page
+        )
         wb = load_workbook(io.BytesIO((await http.get("/office/report/week.xlsx")).content))
     ws = wb["四季社区"]
     rows = [tuple(c.value for c in r) for r in ws.iter_rows()]

@@ -111,7 +111,9 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "close": admin and not handler and allowed(ticket, Action.RESOLVE),
         "unfollow": admin,  # remove a resident who follows it by mistake
         # 滴滴调解: the outcome of a dispute, by its handler or an admin (the chat's 调解 N …).
-        "mediate": (admin or handler) and allowed(ticket, Action.RESOLVE) and is_mediation(u.session, ticket.category_code),
+        "mediate": (admin or handler)
+        and allowed(ticket, Action.RESOLVE)
+        and is_mediation(u.session, ticket.category_code),
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     if private and (ticket.phone or ticket.address):

@@ -13,8 +13,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from handlers import texts
 from models import search
-from models.lateness import late_ids
 from models.enterprise import TicketEnterprise
+from models.lateness import late_ids
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Ticket, Tier

@@ -5,11 +5,13 @@ from __future__ import annotations
 from models import enterprise, tickets
 from models.dialogs import set_state
 from models.errors import BadInput, Refusal
+from models.mediation_routing import is_mediation
+from models.mediation_routing import team as mediator_team
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Ticket
 
 from .. import texts, urgent, web
-from ..notify import mediation, post_card
+from ..notify import post_card
 from ..render import area_label, category_name
 from ..states import Step
 from ..turn import Turn
@@ -69,8 +71,7 @@ def _for_company(u: Unit, ticket: Ticket) -> str:
 
 def _handed_to(u: Unit, ticket: Ticket) -> str:
     """已转交 四季社区 第一网格 的网格员; a community or department ticket is handed to the area itself."""
-    mediators = mediation.handed_to(u, ticket, area_label(u, ticket.area_id))
-    if mediators is not None:  # a dispute: its mediator team
-        return mediators
+    if is_mediation(u.session, ticket.category_code) and mediator_team(u.session, u.tree, ticket):
+        return texts.SUBMITTED_TO["mediation"].format(area=area_label(u, ticket.area_id))
     key = "grid" if u.tree.by_id[ticket.area_id].level == AreaLevel.GRID else "other"
     return texts.SUBMITTED_TO[key].format(area=area_label(u, ticket.area_id))

@@ -25,13 +25,24 @@ def cells(label: str, t: figures_of.Tally) -> tuple[str, int, int, int, int, str
     """One team's or community's figures: name, cases, outcomes, rate, amount, time to settle."""
     hours = t.settle_hours
     settle = fmt_amount(timedelta(hours=hours)) if hours is not None else texts.STATS_NA
-    return (label, t.cases, t.success, t.failed, t.transferred, _rate(t.success_rate), yuan(t.amount_fen), settle)
+    return (
+        label,
+        t.cases,
+        t.success,
+        t.failed,
+        t.transferred,
+        _rate(t.success_rate),
+        yuan(t.amount_fen),
+        settle,
+    )
 
 
 def rows(u: Unit, figs: figures_of.Figures) -> list[tuple[str, int, int, int, int, str, str, str]]:
     """The total, then each team, then each community (team names marked as teams)."""
     out = [cells(texts.MEDIATION_STATS_TOTAL, figs.total)]
-    out += [cells(texts.MEDIATION_TEAM.format(name=u.tree.by_id[t.area_id or 0].name), t) for t in figs.by_team]
+    out += [
+        cells(texts.MEDIATION_TEAM.format(name=u.tree.by_id[t.area_id or 0].name), t) for t in figs.by_team
+    ]
     out += [cells(u.tree.by_id[t.area_id or 0].name, t) for t in figs.by_community]
     return out
 
@@ -64,5 +75,3 @@ def stats_text(u: Unit, area_ids: set[int] | None, period: str, label: str) -> s
         lines.append(texts.MEDIATION_STATS_COMMUNITIES)
         lines += [tally_line(u.tree.by_id[t.area_id or 0].name, t) for t in figs.by_community]
     return "\n".join(lines)
-
-

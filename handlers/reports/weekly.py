@@ -119,7 +119,9 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
         "grids_raw": grids,
         "ranking": [(i, people.get(pid, str(pid)), pts) for i, (pid, pts) in enumerate(ranking, 1)],
         # 滴滴调解 per team and community, and the reports filed for companies (问政北苑's 企业诉求).
-        "mediation": mediation_words.rows(u, mediation_figures.compute(u.session, u.tree, sc.area_ids, sc.since)),
+        "mediation": mediation_words.rows(
+            u, mediation_figures.compute(u.session, u.tree, sc.area_ids, sc.since)
+        ),
         "enterprise": enterprise_figures.count(u.session, sc.area_ids, sc.since),
     }
 

@@ -23,7 +23,17 @@ LEVELS = (
     ("categories.items", "subitems", "item"),
     ("categories.items.subitems", None, "sub-item"),
 )
-COMMON_KEYS = {"code", "name", "department", "tier", "keywords", "no_deadline", "urgent", "catch_all", "route"}
+COMMON_KEYS = {
+    "code",
+    "name",
+    "department",
+    "tier",
+    "keywords",
+    "no_deadline",
+    "urgent",
+    "catch_all",
+    "route",
+}
 ROUTES = ("mediation",)  # who handles a category instead of grid workers (inherited downwards)
 TIERS = (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING)
 
@@ -219,7 +229,9 @@ def _route(c: Collector, where: str, value: object, parent: Node | None) -> str 
     if value is None:
         return parent.route if parent else None
     if value not in ROUTES:
-        c.error(where, "route", f'{value!r}: write route = "mediation" (disputes, to mediators) or leave it out')
+        c.error(
+            where, "route", f'{value!r}: write route = "mediation" (disputes, to mediators) or leave it out'
+        )
         return None
     return str(value)
 

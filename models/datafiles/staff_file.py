@@ -78,7 +78,11 @@ def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
         role_raw = item.get("role")
         role = None
         if role_raw not in {r.value for r in Role}:
-            c.error(c.at("people", index, "role"), "role", f'{role_raw!r}: write role = "worker", "admin" or "mediator"')
+            c.error(
+                c.at("people", index, "role"),
+                "role",
+                f'{role_raw!r}: write role = "worker", "admin" or "mediator"',
+            )
         else:
             role = Role(role_raw)
         scopes_raw = item.get("scopes")

@@ -13,7 +13,11 @@ from ..tables import Ticket
 
 def count(session: Session, area_ids: set[int] | None, since: datetime | None) -> int:
     """How many tickets reported in the period were filed for a company (问政北苑's 企业 reports)."""
-    stmt = select(func.count()).select_from(TicketEnterprise).join(Ticket, Ticket.id == TicketEnterprise.ticket_id)
+    stmt = (
+        select(func.count())
+        .select_from(TicketEnterprise)
+        .join(Ticket, Ticket.id == TicketEnterprise.ticket_id)
+    )
     if area_ids is not None:
         stmt = stmt.where(Ticket.area_id.in_(area_ids))
     if since is not None:

@@ -1,4 +1,4 @@
-"""Mediation figures (滴滴调解): cases, outcomes, success rate, amounts and time to settle, per team and community."""
+"""Mediation figures: cases, outcomes, success rate, amounts and time to settle, by team and by community."""
 
 from __future__ import annotations
 

@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.Column("recorded_at", models.base.UTCDateTime(), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_mediations_ticket_id_tickets")),
-        sa.ForeignKeyConstraint(["mediator_id"], ["people.id"], name=op.f("fk_mediations_mediator_id_people")),
+        sa.ForeignKeyConstraint(
+            ["mediator_id"], ["people.id"], name=op.f("fk_mediations_mediator_id_people")
+        ),
         sa.ForeignKeyConstraint(["team_id"], ["areas.id"], name=op.f("fk_mediations_team_id_areas")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mediations")),
     )
