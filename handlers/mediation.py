@@ -17,6 +17,7 @@ from models.tables import Person, Ticket
 
 from .arguments import ticket_arg
 from .normalise import Shape, nfkc
+from .reports import weekly
 from .reports.mediation import stats_text, yuan
 from .reports.weekly import admin_scope
 from .spec import Spec, Who
@@ -189,9 +190,9 @@ def mediation_stats(turn: Turn, args: list[str]) -> None:
     period = {"周": "week", "本周": "week", "月": "month", "本月": "month", "全部": "all"}.get(word, word)
     if period not in texts.PERIOD or len(args) > 1:
         raise BadInput(Refusal.USAGE, usage=MEDIATION_STATS.usage)
-    area_ids = None if scope.everywhere else set(scope.admin_areas)
-    label = u.rules.subdistrict_name if scope.everywhere else texts.WEB_MY_SCOPE
-    turn.reply(stats_text(u, area_ids, period, label))
+    sc = weekly.scope(u, scope.everywhere, scope.admin_areas, period, None)
+    heading = texts.MEDIATION_STATS_HEADER.format(period=texts.PERIOD[period], scope=sc.label)
+    turn.reply(stats_text(u, sc.area_ids, sc.since, heading))
 
 
 MEDIATE = Spec(

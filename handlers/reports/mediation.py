@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from models.reports import mediation as figures_of
 from models.store.unit_of_work import Unit
@@ -62,11 +62,10 @@ def tally_line(label: str, t: figures_of.Tally) -> str:
     )
 
 
-def stats_text(u: Unit, area_ids: set[int] | None, period: str, label: str) -> str:
-    """The mediation figures of a scope and period, as /mediation answers them."""
-    since = {"week": u.now - timedelta(days=7), "month": u.now - timedelta(days=30), "all": None}[period]
+def stats_text(u: Unit, area_ids: set[int] | None, since: datetime | None, heading: str) -> str:
+    """The mediation figures of a scope since then, under a heading, as /mediation answers them."""
     figs = figures_of.compute(u.session, u.tree, area_ids, since)
-    lines = [texts.MEDIATION_STATS_HEADER.format(period=texts.PERIOD[period], scope=label)]
+    lines = [heading]
     lines.append(tally_line(texts.MEDIATION_STATS_TOTAL, figs.total))
     if figs.by_team:
         lines.append(texts.MEDIATION_STATS_TEAMS)
