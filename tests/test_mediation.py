@@ -161,3 +161,27 @@ async def test_without_mediators_grid_workers_keep_disputes(h: Harness) -> None:
     assert any(f"#{n}" in t for t in h.to("@siji1"))
     await h.say(f"w1: 抢单 {n}")
     assert h.ticket(n).status == Status.CLAIMED
+
+
+async def test_a_reopened_case_counts_once_by_its_last_outcome(h: Harness) -> None:
+    """未成功, the resident says 否, then 成功: one case settled in total, two outcomes for the team."""
+    await teams(h)
+    n = await h.quick_report("r1", category="dispute", description=DISPUTE)
+    await h.say(f"m1: 抢单 {n}")
+    await h.say(f"m1: 调解 {n} 未成功 双方分歧较大")
+    await h.say("r1: [tap 否]")
+    assert h.ticket(n).status == Status.CLAIMED
+    await h.say(f"m1: 调解 {n} 成功 第二次调解双方和解 800")
+    answer = h.to("admin", await h.say("admin: 调解统计"))[0]
+    total = texts.MEDIATION_STATS_LINE.format(
+        name="合计",
+        cases=1,
+        success=1,
+        failed=0,
+        transferred=0,
+        rate="100.0%",
+        yuan="800",
+        settle="不到1分钟",
+    )
+    team = "四季社区：受理 2 件，成功 1，未成功 1，转交 0，成功率 50.0%"
+    assert total in answer and team in answer, answer

@@ -65,7 +65,8 @@ def dispute_codes(session: Session) -> list[str]:
 def compute(session: Session, tree: AreaTree, area_ids: set[int] | None, since: datetime | None) -> Figures:
     """Cases reported and outcomes recorded since then, in these areas (None: everywhere).
 
-    A case's outcome is its latest one recorded in the period (a reopened case may be recorded again)."""
+    A case counts by its latest outcome in the period (a reopened case may be recorded again);
+    a team counts every outcome it recorded."""
     codes = dispute_codes(session)
     where: list[ColumnElement[bool]] = [Ticket.category_code.in_(codes), Ticket.status.in_(COUNTED)]
     if area_ids is not None:
@@ -97,11 +98,14 @@ def compute(session: Session, tree: AreaTree, area_ids: set[int] | None, since: 
     rows = rows.where(*where).order_by(Mediation.id)
     if since is not None:
         rows = rows.where(Mediation.recorded_at >= since)
-    latest = {int(r.ticket_id): r for r in session.execute(rows)}
-    for r in latest.values():
+    latest = {}
+    for r in session.execute(rows):  # each team counts the outcomes it recorded itself
         team = teams.setdefault(int(r.team_id), Tally(int(r.team_id)))
         team.cases += 1
-        for tally in (total, community(int(r.area_id)), team):
+        _add(team, r.outcome, r.amount_fen, (r.recorded_at - r.created_at).total_seconds())
+        latest[int(r.ticket_id)] = r
+    for r in latest.values():  # a case, in total and in its community, by its latest outcome
+        for tally in (total, community(int(r.area_id))):
             _add(tally, r.outcome, r.amount_fen, (r.recorded_at - r.created_at).total_seconds())
     return Figures(
         total,
