@@ -75,9 +75,13 @@ def compute(session: Session, tree: AreaTree, area_ids: set[int] | None, since: 
     communities: dict[int, Tally] = {}
     teams: dict[int, Tally] = {}
 
+    community_of: dict[int, int] = {}
+
     def community(area_id: int) -> Tally:
-        found = tree.community_of(area_id)
-        key = found.id if found is not None else area_id
+        key = community_of.get(area_id)
+        if key is None:
+            found = tree.community_of(area_id)
+            key = community_of[area_id] = found.id if found is not None else area_id
         return communities.setdefault(key, Tally(key))
 
     cases = select(Ticket.area_id, func.count()).where(*where).group_by(Ticket.area_id)
