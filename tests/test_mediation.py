@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.cli import main
 from handlers import texts
+from models.datafiles import catalogue_file
 from models.mediation import Mediation
 from models.tables import Status
 
@@ -185,3 +188,21 @@ async def test_a_reopened_case_counts_once_by_its_last_outcome(h: Harness) -> No
     )
     team = "四季社区：受理 2 件，成功 1，未成功 1，转交 0，成功率 50.0%"
     assert total in answer and team in answer, answer
+
+
+EXAMPLE_CATALOGUE = Path(__file__).resolve().parent.parent / "examples" / "beiyuan" / "catalogue.toml"
+
+
+def test_the_catalogue_marks_disputes_and_refuses_an_unknown_route(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The example's 矛盾纠纷 is routed to mediators; route = "lawyer" is named with the fix, nothing read."""
+    checked = catalogue_file.parse(EXAMPLE_CATALOGUE).catalogue
+    assert checked.by_code()["dispute"].route == "mediation" and checked.by_code()["road"].route is None
+    bad = tmp_path / "catalogue.toml"
+    bad.write_text(
+        EXAMPLE_CATALOGUE.read_text(encoding="utf-8").replace('route = "mediation"', 'route = "lawyer"'),
+        encoding="utf-8",
+    )
+    assert main(["catalogue", "check", str(bad)]) == 1
+    assert "'lawyer': write route = \"mediation\"" in capsys.readouterr().err
