@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from handlers import texts
 from models.mediation import Mediation
+from models.tables import Person
 
 from .harness import Harness
 from .office import client, office_with_grids, post_form, sign_in
@@ -111,3 +112,20 @@ async def test_mediation_figures_in_chat_on_the_page_and_in_the_workbook(web: Ha
     rows = [tuple(c.value for c in r) for r in ws.iter_rows()]
     at = next(i for i, r in enumerate(rows) if r[0] == texts.MEDIATION_XLS[0])
     assert rows[at + 1][:7] == ("合计", 2, 1, 1, 0, "50.0%", "3000")
+
+
+async def test_an_admin_hands_a_dispute_to_a_mediator_not_a_grid_worker(web: Harness) -> None:
+    """A dispute's 交办 list names its mediator, not the grid's worker; handing it to w1 is refused."""
+    n = await web.quick_report("r1", category="dispute", description=DISPUTE)
+    m1 = web.query(lambda s: s.scalar(select(Person.id).where(Person.external_id == "m1")))
+    w1 = web.query(lambda s: s.scalar(select(Person.id).where(Person.external_id == "w1")))
+    async with client(web) as http:
+        await sign_in(web, http, "admin")
+        url = f"/office/tickets/{n}"
+        page = (await http.get(url)).text
+        assert f'<option value="{m1}">m1</option>' in page and f'<option value="{w1}">' not in page
+        assert (await post_form(http, url, f"{url}/assign", {"worker": str(m1)})).status_code == 303
+        refused = await post_form(http, url, f"{url}/assign", {"worker": str(w1)})
+        assert refused.status_code == 400
+        assert texts.ASSIGN_NOT_IN_SCOPE.format(id=n, user="w1") in refused.text
+    assert web.ticket(n).handler_id == m1

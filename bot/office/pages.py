@@ -21,6 +21,7 @@ from models import enterprise, tickets
 from models.errors import BadInput, DomainError, NotAllowed
 from models.lateness import late_values
 from models.mediation_routing import is_mediation
+from models.mediation_routing import team as mediator_team
 from models.refdata import catalogue
 from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
@@ -139,7 +140,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "private": private,
         "events": present.folded(present.timeline(u, ticket)),
         "may": may,
-        "workers": present.workers_for(u, ticket.area_id) if may["assign"] or may["close"] else [],
+        "workers": _handlers_for(u, ticket) if may["assign"] or may["close"] else [],
         "move_targets": (
             [(c, label) for c, label in moving.targets(u, _person(u, viewer)) if c != area_code(u, ticket)]
             if may["move"]
@@ -209,6 +210,15 @@ def ticket_page(office: Office) -> Any:
         return office.page(request, "ticket.html", context)
 
     return page
+
+
+def _handlers_for(u: Unit, ticket: Ticket) -> list[tuple[int, str]]:
+    """Who an admin may hand the ticket to: a dispute's mediator team, else the area's workers."""
+    if is_mediation(u.session, ticket.category_code):
+        team = mediator_team(u.session, u.tree, ticket)
+        if team:
+            return sorted(((p.id, p.name) for p in team), key=lambda pn: (pn[1], pn[0]))
+    return present.workers_for(u, ticket.area_id)
 
 
 def _person(u: Unit, viewer: Viewer) -> Person:
