@@ -33,7 +33,7 @@ test: $(STAMP)
 ## benchmark does not stop the others
 bench: $(STAMP)
 	status=0; \
-	for b in ingest grab wecom sla_scan held_drop delivery webhook routing understand web storage metrics hotline_import; do \
+	for b in ingest grab wecom sla_scan held_drop delivery webhook routing understand web storage metrics hotline_import mediation; do \
 		$(BIN)/python bench/$$b.py || { echo "bench/$$b.py failed" >&2; status=1; }; \
 	done; exit $$status
 

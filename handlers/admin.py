@@ -13,6 +13,7 @@ from models.errors import BadInput, NotAllowed, NotFound, Refusal
 from models.messages import Reply
 from models.outbox import after_commit
 from models.people import admin_scopes, find_person, grant, grants_of, is_staff, revoke
+from models.reports import enterprise as enterprise_figures
 from models.reports import on_time as performance
 from models.reports import stats as stats_mod
 from models.tables import Area, AreaLevel, ChatBinding, Person, Role
@@ -106,7 +107,8 @@ def _role(word: str) -> Role:
     try:
         return Role(word.lower())
     except ValueError:
-        mapped = {"网格员": Role.WORKER, "管理员": Role.ADMIN, "志愿者": Role.VOLUNTEER}.get(word)
+        words = {"网格员": Role.WORKER, "管理员": Role.ADMIN, "志愿者": Role.VOLUNTEER, "调解员": Role.MEDIATOR}
+        mapped = words.get(word)
         if mapped is None:
             raise BadInput(Refusal.ROLE_INVALID) from None
         return mapped
@@ -269,6 +271,9 @@ def stats(turn: Turn, args: list[str]) -> None:
     ]
     lines += stats_lines(turn, area_ids, since)  # residents following tickets
     lines += _city_line(turn, area_ids, since)
+    companies = enterprise_figures.count(turn.u.session, area_ids, since)
+    if companies:  # 问政北苑's 企业诉求
+        lines.append(texts.STATS_ENTERPRISE.format(count=companies))
     if s.phone_followups:
         lines.insert(1, texts.STATS_PHONE_FOLLOWUPS.format(count=s.phone_followups))
     turn.reply("\n".join(lines))

@@ -11,8 +11,10 @@ from . import (
     admin,
     audit,
     consult,
+    enterprise,
     hotline,
     ideas,
+    mediation,
     moving,
     night_visits,
     normalise,
@@ -102,6 +104,8 @@ SPECS: tuple[Spec, ...] = (
     *ideas.SPECS,
     *night_visits.SPECS,
     *consult.SPECS,
+    *mediation.SPECS,
+    *enterprise.SPECS,
     staff.CLOSE,
 )
 

@@ -108,6 +108,8 @@ def role_key(u: Unit, person_id: int | None) -> str:
     grants = grants_of(u.session, person_id)
     if any(g.role == Role.ADMIN for g in grants):
         return "admin"
+    if any(g.role == Role.MEDIATOR for g in grants):
+        return "mediator"
     if grants and all(g.role == Role.VOLUNTEER for g in grants):
         return "party_volunteer" if any(g.party_member for g in grants) else "volunteer"
     levels = {u.tree.by_id[g.area_id].level for g in grants if g.area_id in u.tree.by_id}
@@ -123,8 +125,8 @@ def role_name(u: Unit, person_id: int | None) -> str:
 
 def grant_name(u: Unit, role: str, area_id: int) -> str:
     """A role as the person holding it is: 管理员; 网格员 in a grid, 工作人员 elsewhere (a department …)."""
-    if role == Role.ADMIN:
-        return texts.ROLE_OF["admin"]
+    if role in (Role.ADMIN, Role.MEDIATOR):
+        return texts.ROLE_OF[role]
     if role == Role.VOLUNTEER:
         return texts.ROLE_OF["volunteer"]
     area = u.tree.by_id.get(area_id)

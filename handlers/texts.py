@@ -257,13 +257,13 @@ MERGE_SELF = "不能把工单合并到它自己。"
 MERGE_TARGET_FINAL = "目标工单 #{into} 已结束（{status}），不能合并进去。"
 USER_NOT_FOUND = "没有找到用户 {user}。请对方先给我发一条私信，或检查拼写。"
 AREA_NOT_FOUND = "没有找到范围代码 {code}。发送 /areas 查看全部代码。"
-ROLE_INVALID = "角色只能是 worker（网格员）、admin（管理员）或 volunteer（志愿者）。"
+ROLE_INVALID = "角色只能是 worker（网格员）、admin（管理员）、volunteer（志愿者）或 mediator（调解员）。"
 GRANT_DONE = "已授予 {user} {role} 角色，范围：{area}。请对方先私聊我一次（发送 /start），才能收到工单详情。"
 GRANT_EXISTS = "{user} 已有 {role} 角色（{area}），无需重复授予。"
 REVOKE_DONE = "已撤销 {user} 的 {role} 角色（{count} 项）。"
 REVOKE_NONE = "{user} 没有 {role} 角色可撤销。"
 GRANT_OUTSIDE = "您只能在自己的管理范围（{area}）内授权。"
-ROLE_NAME = {"worker": "网格员", "admin": "管理员"}
+ROLE_NAME = {"worker": "网格员", "admin": "管理员", "mediator": "调解员"}
 BIND_DONE = "本群已绑定到 {area}（{code}）。该范围的新工单会发到这里，网格员可直接抢单。"
 BIND_MOVED = "本群原绑定 {old}，现改为 {area}（{code}）。"
 AREAS_HEADER = "范围代码："
@@ -490,6 +490,7 @@ WEB_ROLE = {
     "worker": "网格员",
     "admin": "管理员",
     "volunteer": "志愿者",
+    "mediator": "调解员",
 }
 TRACK_NOT_FOUND = "没有找到这个进展查询链接，请核对链接是否完整。"
 # The office's labels: the tickets list's sorts and filter names, the map legend, the statistics.
@@ -620,6 +621,7 @@ GROUP_ASK_PRIVATE = "{name}，为保护隐私，这条消息的答复只在私�
 ROLE_OF = {
     "admin": "管理员",
     "worker": "网格员",
+    "mediator": "调解员",
     "staff": "工作人员",
     "volunteer": "志愿者",
     "party_volunteer": "党员志愿者",
@@ -695,7 +697,11 @@ DEADLINE_NEW = "新的截止时间 {due}"
 DEADLINE_PROGRESS = "截止时间 {due}"
 DEADLINE_STATUS = "{due}"
 ASK_PROXY_PHONE = "请输入居民的联系电话，方便办理人员联系居民（仅办理人员可见）；没有请点「跳过」。"
-SUBMITTED_TO = {"grid": "已转交 {area} 的网格员", "other": "已转交 {area} 办理"}
+SUBMITTED_TO = {
+    "grid": "已转交 {area} 的网格员",
+    "other": "已转交 {area} 办理",
+    "mediation": "已转交 {area} 的调解员",
+}
 # --- acting on someone else's ticket, merged residents --------------------------
 CLOSE_USAGE = "/close 编号 [说明] [--credit 网格员]"
 ON_BEHALF_NOTE = "已由管理员核实办结"
@@ -764,7 +770,7 @@ USAGE_PROXY = "/proxy"
 USAGE_ASSIGN = "/assign 编号 用户"
 USAGE_REJECT = "/reject 编号 理由"
 USAGE_MERGE = "/merge 编号 目标编号"
-USAGE_GRANT = "/grant 用户 worker|admin 范围代码"
+USAGE_GRANT = "/grant 用户 worker|admin|mediator 范围代码"
 USAGE_REVOKE = "/revoke 用户 worker|admin [范围代码]"
 USAGE_REVOKE_SCOPE = "/revoke 用户 worker|admin 范围代码"  # revoking a worker names the scope
 USAGE_BIND = "/bind 范围代码（如 siji-1）"
@@ -807,6 +813,9 @@ HELP_HEAD = {"resident": "使用帮助：", "worker": "网格员命令：", "adm
 HELP_LINE = "· {usage}：{help}"
 HELP_FOOT = {"resident": "办理时限（“135”）：简单事项1天办结，复杂事项3天办结，暂难解决的5天内给出初步方案。"}
 HELP_START = "回到主菜单"
+HELP_MEDIATE = "调解员登记调解结果（成功、未成功或转交去向、协议内容、涉及金额），居民会收到通知并评价"
+HELP_MEDIATION_STATS = "查看调解件数、成功率、涉及金额和调处用时"
+HELP_COMPANY = "以企业身份反映问题（单位名称，可附统一社会信用代码）；企业 取消 改回个人身份"
 HELP_ASK = "向工作人员咨询政策或服务（不是反映问题），工作人员会在3个工作日内答复"
 HELP_ANSWER = "答复居民的咨询，答复后咨询即办结"
 HELP_IDEA = "推进金点子：收集→初筛→入选→落地，未采纳须写明理由，提议人会收到通知"
@@ -1139,3 +1148,53 @@ WEB_VISIT_SAVED = "夜访记录 {id} 已保存，生成代办工单 {count} 张�
 WEB_VISIT_PRINT_TITLE = "夜访工作交办单（夜访记录 {id}）"
 WEB_VISIT_PRINT_SIGN = ("交办领导签字", "日期", "承办科室（社区）签收")
 WEB_VISIT_HIDDEN = "没有编号为 {id} 的夜访记录，或它不在您负责的范围内。"
+
+# --- 滴滴调解 (mediation) ------------------------------------------------------
+USAGE_MEDIATE = "调解 编号 成功|未成功|转…（如 转法院） 协议内容 [金额]"
+MENU_MEDIATE = "登记调解结果"
+USAGE_MEDIATION_STATS = "调解统计 [week|month|all]"
+MENU_MEDIATION_STATS = "调解统计"
+NOT_DISPUTE = "工单 #{id} 不是矛盾纠纷工单，不能登记调解结果。请用：办结 {id} 说明。"
+NOT_MEDIATOR = "调解结果只能由调解员或管理员登记。如需调解，请发送 /report，选择“矛盾纠纷”。"
+OUTCOME_UNKNOWN = "“{word}”不是调解结果。请写 成功、未成功，或 转 加去向（如 转法院、转派出所）。"
+AMOUNT_INVALID = "金额“{amount}”写法不对。请把金额单独写在最后，如 3000、3000元、1.5万（最多两位小数）。"
+MEDIATION_AMOUNT = "（涉及金额 {yuan} 元）"
+MEDIATION_NOTE_SUCCESS = "调解成功。协议内容：{agreement}{amount}"
+MEDIATION_NOTE_FAILED = "调解未成功：{agreement}。如有需要，您可以依法申请仲裁或向人民法院起诉。"
+MEDIATION_NOTE_TRANSFERRED = "已转交{to}处理：{agreement}"
+MEDIATION_OUTCOME = {"success": "调解成功", "failed": "调解未成功"}
+MEDIATION_OUTCOME_TRANSFERRED = "转交{to}"
+MEDIATION_OUTCOME_CHOICES = {
+    "success": "调解成功",
+    "failed": "调解未成功",
+    "transferred": "转交",
+}  # the web form
+MEDIATION_DONE = "已登记工单 #{id} 的调解结果：{outcome}{amount}。正在请居民确认。"
+MEDIATION_STATS_HEADER = "调解统计（{period}，{scope}）："
+MEDIATION_STATS_TOTAL = "合计"
+MEDIATION_STATS_LINE = (
+    "{name}：受理 {cases} 件，成功 {success}，未成功 {failed}，转交 {transferred}，"
+    "成功率 {rate}，涉及金额 {yuan} 元，平均调处用时 {settle}"
+)
+MEDIATION_STATS_TEAMS = "按调解队伍："
+MEDIATION_STATS_COMMUNITIES = "按社区："
+
+# --- 企业 reporters (问政北苑) ---------------------------------------------------
+USAGE_COMPANY = "企业 单位名称 [统一社会信用代码]（改回个人身份：企业 取消）"
+MENU_COMPANY = "以企业身份反映"
+CREDIT_CODE_INVALID = (
+    "统一社会信用代码“{code}”不正确（应为18位，末位是校验码）。请核对营业执照，或只写单位名称。"
+)
+COMPANY_NAME_BAD = "单位名称请写 2–{most} 个字。"
+COMPANY_SET = "好的，您今后反映的问题将以“{name}”{code}的名义登记（企业诉求）。改回个人身份请发送：企业 取消"
+COMPANY_CODE = "（统一社会信用代码 {code}）"
+COMPANY_NOW = "您目前以“{name}”{code}的名义反映问题。改回个人身份请发送：企业 取消"
+COMPANY_NONE = "您目前以个人身份反映问题。如代表企业反映，请发送：" + USAGE_COMPANY
+COMPANY_CLEARED = "好的，您今后反映的问题将以个人身份登记。"
+COMPANY_CLEAR_WORDS = ("取消", "个人", "清除", "cancel")
+DETAILS_COMPANY = "企业诉求：{name}{code}"
+STATS_ENTERPRISE = "企业诉求 {count} 件"
+MEDIATION_TEAM = "{name}调解队伍"
+MEDIATION_XLS = ("滴滴调解", "受理", "成功", "未成功", "转交", "成功率", "涉及金额（元）", "平均调处用时")
+WEB_DONE["mediate"] = "已登记工单 #{id} 的调解结果：{detail}，正在请居民确认。"
+SUBMITTED_COMPANY = "\n以“{name}”的名义登记（企业诉求）。"

@@ -201,4 +201,16 @@ OFFICE = {
     "stats_points": "{n} 分",
     "stats_chart_alt": "统计图",
     "stats_weekly": "下载周报（Excel，每个社区一页）",
+    # 滴滴调解 and enterprise reports
+    "act_mediate": "登记调解结果（告知居民，请其评价）",
+    "act_mediate_button": "登记",
+    "mediate_to": "转交去向（如 法院、派出所），转交时填写",
+    "mediate_agreement": "协议内容，或未成功的原因",
+    "mediate_amount": "涉及金额（元，可不填）",
+    "mediation_outcome": "调解结果",
+    "enterprise": "企业诉求",
+    "enterprise_tag": "企业",
+    "f_enterprise": "仅企业诉求",
+    "stats_mediation": "滴滴调解",
+    "stats_enterprise": "企业诉求",
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import tickets
+from models import enterprise, tickets
 from models.events import EventKind
 from models.messages import Button
 from models.sla import tier_days
@@ -20,7 +20,8 @@ def details_text(u: Unit, ticket: Ticket) -> str:
     """Full details, phone and address included: only for the handler and admins."""
     location = f"{ticket.lat:.5f},{ticket.lon:.5f}" if ticket.lat is not None else texts.NONE
     contact = ticket.contact_name or person_name(u.session, ticket.resident_id)
-    return texts.DETAILS.format(
+    company = enterprise.of_ticket(u.session, ticket.id)
+    text = texts.DETAILS.format(
         id=ticket.id,
         category=category_name(u.session, ticket.category_code),
         description=ticket.description,
@@ -32,6 +33,14 @@ def details_text(u: Unit, ticket: Ticket) -> str:
         tier=texts.TIER_SHORT[ticket.tier],
         due=due_text(u, ticket),
     )
+    if company is None:
+        return text
+    return text + "\n" + texts.DETAILS_COMPANY.format(name=company.name, code=code_words(company.credit_code))
+
+
+def code_words(code: str | None) -> str:
+    """（统一社会信用代码 …） or nothing."""
+    return texts.COMPANY_CODE.format(code=code) if code else ""
 
 
 def history_lines(u: Unit, ticket: Ticket, limit: int = 6) -> list[str]:

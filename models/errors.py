@@ -70,6 +70,12 @@ class Refusal(StrEnum):
     VISIT_UNKNOWN = "VISIT_UNKNOWN"  # id
     VISIT_DATE_BAD = "VISIT_DATE_BAD"  # date
     VISIT_HOUSEHOLDS_BAD = "VISIT_HOUSEHOLDS_BAD"  # count
+    NOT_DISPUTE = "NOT_DISPUTE"  # id, category
+    NOT_MEDIATOR = "NOT_MEDIATOR"
+    OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # word
+    AMOUNT_INVALID = "AMOUNT_INVALID"  # amount
+    CREDIT_CODE_INVALID = "CREDIT_CODE_INVALID"  # code
+    COMPANY_NAME_BAD = "COMPANY_NAME_BAD"  # most
 
 
 class DomainError(Exception):

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from . import mediation_routing
 from .office import end_sessions_of
 from .security_log import SecurityKind, record
 from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread, attached
@@ -133,8 +134,15 @@ def admin_scopes(session: Session, person_id: int) -> list[int]:
 def can_handle(session: Session, person_id: int, ticket: Ticket, tree: AreaTree) -> bool:
     """Staff whose scope holds the ticket, or a worker inside a community-level ticket's area.
 
+    A dispute goes to its mediator team instead (models/mediation_routing.py); mediators take nothing else.
     A volunteer's grant covers only tickets of categories open to volunteers (models/volunteers.py)."""
-    for g in grants_of(session, person_id):
+    grants = grants_of(session, person_id)
+    routed = mediation_routing.may_handle(session, grants, ticket, tree)
+    if routed is not None:
+        return routed
+    for g in grants:
+        if g.role == Role.MEDIATOR:
+            continue
         if g.role == Role.VOLUNTEER:
             if may_take(session, g, ticket, tree):
                 return True

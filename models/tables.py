@@ -55,6 +55,7 @@ class Role(StrEnum):
     WORKER = "worker"
     ADMIN = "admin"
     VOLUNTEER = "volunteer"  # grabs only tickets of categories open to volunteers (models/volunteers.py)
+    MEDIATOR = "mediator"  # 调解员: handles the dispute categories of their areas (models/mediation.py)
 
 
 class Rating(StrEnum):
@@ -104,6 +105,8 @@ class Category(Base):
     retired: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Volunteers may grab its tickets (0024): 邻里互助, help for the elderly.
     open_to_volunteers: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Who handles it instead of grid workers (0023): "mediation" (调解员), None for grid workers.
+    route: Mapped[str | None] = mapped_column(String(20))
 
 
 class Person(Base):
@@ -575,4 +578,6 @@ class TicketWord(Base):
     private: Mapped[bool] = mapped_column(primary_key=True)
 
 
+from .enterprise import ReporterEnterprise, TicketEnterprise  # noqa: E402, F401  (enterprise reporters)
 from .hotline import HotlineOrder  # noqa: E402, F401  (registers the city orders' table with the others)
+from .mediation import Mediation  # noqa: E402, F401  (registers the mediation outcomes' table)

@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from . import followers, points, search
+from . import enterprise, followers, points, search
 from .civic_points import pay_report
 from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
 from .events import STAFF_ONLY, EventKind, Happened, record
@@ -125,6 +125,7 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
     u.session.add(ticket)
     u.session.flush()
     search.index(u.session, ticket)
+    enterprise.stamp(u.session, ticket.id, resident.id)  # he reports for a company: the ticket is its
     record(u, Happened(EventKind.CREATED, ticket, filed_by or resident, note=draft.source))
     return ticket
 

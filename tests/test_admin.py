@@ -148,7 +148,7 @@ async def test_grant_refusals(h: Harness) -> None:
         "admin: /grant x1 boss siji-1": texts.ROLE_INVALID,
         "admin: /grant x1 worker mars-1": texts.AREA_NOT_FOUND.format(code="mars-1"),
         "admin: /grant ghost worker siji-1": texts.USER_NOT_FOUND.format(user="ghost"),
-        "admin: /grant x1 worker": texts.USAGE.format(usage="/grant 用户 worker|admin 范围代码"),
+        "admin: /grant x1 worker": texts.USAGE.format(usage="/grant 用户 worker|admin|mediator 范围代码"),
     }
     for line, answer in cases.items():
         assert h.to("admin", await h.say(line)) == [answer], line

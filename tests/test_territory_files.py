@@ -562,7 +562,7 @@ async def test_the_example_staff_file_checks_and_imports_on_the_demo(
     """examples/beiyuan/staff.toml names only the example territory's scopes and imports onto the demo."""
     territory = str(ROOT / "examples" / "beiyuan" / "territory.toml")
     assert main(["staff", "check", "--territory", territory, str(EXAMPLE_STAFF)]) == 0
-    assert capsys.readouterr().out == f"{EXAMPLE_STAFF}: 13 people\n"
+    assert capsys.readouterr().out == f"{EXAMPLE_STAFF}: 14 people\n"
     h = await Harness.create(db_url)
     h.close()
     assert main(["staff", "import", "--db", db_url, str(EXAMPLE_STAFF)]) == 0
@@ -570,4 +570,5 @@ async def test_the_example_staff_file_checks_and_imports_on_the_demo(
     assert "grant admin beiyuan to 林主任 (telegram 100000001)" in out
     assert "grant worker wangdao-1 to 周网格 (wechat oDEMO000000000000000wangdao1)" in out
     assert "invite 赵网格 (139****0012) as worker of siji-1" in out
-    assert out.endswith("imported " + str(EXAMPLE_STAFF) + ": 15 changes\n")
+    assert "invite 季小强 (139****0014) as mediator of siji" in out  # 滴滴调解: the community's mediator
+    assert out.endswith("imported " + str(EXAMPLE_STAFF) + ": 16 changes\n")

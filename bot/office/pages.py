@@ -13,13 +13,15 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from handlers import moving, texts
+from handlers import mediation, moving, texts
 from handlers.hotline_text import city_facts
 from handlers.refusals import refusal_text
 from handlers.render import area_label, category_name, due_text
-from models import consult, ticket_photos, tickets
+from models import consult, enterprise, ticket_photos, tickets
 from models.errors import BadInput, DomainError, NotAllowed, Refusal
 from models.lateness import late_values
+from models.mediation_routing import is_mediation
+from models.mediation_routing import team as mediator_team
 from models.refdata import catalogue
 from models.security_log import SecurityKind, record
 from models.store.unit_of_work import Unit
@@ -111,6 +113,10 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "unfollow": admin,  # remove a resident who follows it by mistake
         # 答复: a consultation is answered in words, which closes it.
         "answer": (admin or handler) and ticket.tier == Tier.CONSULT and allowed(ticket, Action.ANSWER),
+        # 滴滴调解: the outcome of a dispute, by its handler or an admin (the chat's 调解 N …).
+        "mediate": (admin or handler)
+        and allowed(ticket, Action.RESOLVE)
+        and is_mediation(u.session, ticket.category_code),
     }
     private = admin or handler  # phone and exact address (DESIGN: handler and admins only)
     if private and (ticket.phone or ticket.address):
@@ -136,7 +142,7 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "private": private,
         "events": present.folded(present.timeline(u, ticket)),
         "may": may,
-        "workers": present.workers_for(u, ticket.area_id) if may["assign"] or may["close"] else [],
+        "workers": _handlers_for(u, ticket) if may["assign"] or may["close"] else [],
         "move_targets": (
             [(c, label) for c, label in moving.targets(u, _person(u, viewer)) if c != area_code(u, ticket)]
             if may["move"]
@@ -145,6 +151,8 @@ def _ticket_context(u: Unit, viewer: Viewer, ticket_id: int) -> dict[str, Any] |
         "followers": present.followers(u, ticket),
         "tier_choices": {k: v for k, v in texts.TIER_SHORT.items() if k not in (Tier.NONE, Tier.CONSULT)},
         "more_photos": [n for n, _ in ticket_photos.extra(u.session, ticket.id)],
+        "mediations": mediation.past(u, ticket.id),
+        "enterprise": enterprise.of_ticket(u.session, ticket.id),
     }
 
 
@@ -205,6 +213,15 @@ def ticket_page(office: Office) -> Any:
         return office.page(request, "ticket.html", context)
 
     return page
+
+
+def _handlers_for(u: Unit, ticket: Ticket) -> list[tuple[int, str]]:
+    """Who an admin may hand the ticket to: a dispute's mediator team, else the area's workers."""
+    if is_mediation(u.session, ticket.category_code):
+        team = mediator_team(u.session, u.tree, ticket)
+        if team:
+            return sorted(((p.id, p.name) for p in team), key=lambda pn: (pn[1], pn[0]))
+    return present.workers_for(u, ticket.area_id)
 
 
 def _person(u: Unit, viewer: Viewer) -> Person:
@@ -281,6 +298,12 @@ def _close(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     return texts.ON_BEHALF_CREDIT.format(user=credit.name) if credit else texts.ON_BEHALF_NO_CREDIT_WEB
 
 
+def _mediate(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
+    said = mediation.said_from_form(form)
+    mediation.record_said(u, me, ticket_id, said, "web")
+    return mediation.outcome_name(said)
+
+
 def _unfollow(u: Unit, me: Person, ticket_id: int, form: dict[str, str]) -> str:
     follower_id = _number(form.get("person", ""), texts.WEB_FIELD_FOLLOWER)
     follower = u.session.get(Person, follower_id)
@@ -303,6 +326,7 @@ OPERATIONS: dict[str, Operation] = {
     "unfollow": _unfollow,
     "idea": civic_pages.idea_stage,  # 金点子: the next stage (筛选 N 阶段 理由)
     "answer": _answer,
+    "mediate": _mediate,
 }
 
 

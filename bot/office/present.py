@@ -11,6 +11,7 @@ from handlers import texts
 from handlers.audit import event_detail
 from handlers.masking import mask_private
 from handlers.render import category_name, fmt_elapsed
+from models import enterprise
 from models.events import EventKind
 from models.followers import of_ticket as followers_of
 from models.geo import Datum, convert
@@ -44,6 +45,7 @@ class Row:
     source: str
     lat: float | None
     lon: float | None
+    enterprise: str = ""  # the company it was filed for (问政北苑's 企业 reports), or empty
 
 
 def on_map(u: Unit, t: Ticket) -> tuple[float | None, float | None]:
@@ -70,6 +72,7 @@ def names(u: Unit, ids: set[int]) -> dict[int, str]:
 def rows(u: Unit, tickets: list[Ticket]) -> list[Row]:
     """Table rows for tickets, with people and places by name."""
     people = names(u, {t.handler_id for t in tickets if t.handler_id is not None})
+    companies = enterprise.names_of(u.session, [t.id for t in tickets])
     tree = u.tree
     out = []
     claim_within = u.rules.sla.claim_within
@@ -101,6 +104,7 @@ def rows(u: Unit, tickets: list[Ticket]) -> list[Row]:
                 source=texts.SOURCE.get(t.source, t.source),
                 lat=lat,
                 lon=lon,
+                enterprise=companies.get(t.id, ""),
             )
         )
     return out
@@ -190,6 +194,8 @@ def role_word(u: Unit, t: Ticket, person_id: int | None) -> str:
         return texts.WEB_ROLE["worker"]
     if Role.VOLUNTEER in roles:
         return texts.WEB_ROLE["volunteer"]
+    if Role.MEDIATOR in roles:
+        return texts.WEB_ROLE["mediator"]
     return texts.WEB_ROLE["resident"]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from handlers import texts
 from models import search
+from models.enterprise import TicketEnterprise
 from models.lateness import late_ids
 from models.refdata import catalogue
 from models.store.unit_of_work import Unit
@@ -38,6 +39,7 @@ class Filters:
     since: date | None = None
     until: date | None = None
     handler: int | None = None
+    enterprise: bool = False  # filed for a company (models/enterprise.py)
     q: str = ""
     sort: str = "new"
     page: int = 1
@@ -56,6 +58,7 @@ class Filters:
             "since": f.since.isoformat() if f.since else "",
             "until": f.until.isoformat() if f.until else "",
             "handler": f.handler,
+            "enterprise": "1" if f.enterprise else "",
             "q": f.q,
             "sort": "" if f.sort == "new" else f.sort,
             "page": "" if f.page == 1 else f.page,
@@ -134,6 +137,7 @@ def parse(params: Any, u: Unit) -> Filters:
         since=since,
         until=until,
         handler=_int(get("handler"), NAME["handler"], errors),
+        enterprise=get("enterprise") in ("1", "on", "true"),
         q=q,
         sort=sort,
         page=_int(get("page"), NAME["page"], errors) or 1,
@@ -172,6 +176,8 @@ def conditions(u: Unit, viewer: Viewer, f: Filters, *, with_status: bool = True)
         where.append(Ticket.created_at < _local_start(f.until + timedelta(days=1), tz))
     if f.handler is not None:
         where.append(Ticket.handler_id == f.handler)
+    if f.enterprise:
+        where.append(Ticket.id.in_(select(TicketEnterprise.ticket_id)))
     if f.q:
         where.append(searched(viewer, f.q))
     return where

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import followers
+from models.mediation_routing import is_mediation
+from models.mediation_routing import team as mediator_team
 from models.messages import Button, Reply
 from models.outbox import detach_cards
 from models.people import admins_over, has_chat
@@ -144,7 +146,11 @@ def grab_button(ticket: Ticket) -> tuple[Button, ...]:
 
 
 def post_card(u: Unit, ticket: Ticket, text: str | None = None) -> int:
-    """Post the ticket's card to the nearest bound group up the tree; tell admins if none."""
+    """Post the ticket's card to the nearest bound group up the tree; tell admins if none.
+
+    A dispute goes to its mediator team instead (post_to_team), when it has one."""
+    if post_to_team(u, ticket, text):
+        return 0
     chats = chats_up_from(u.session, u.tree, ticket.area_id)
     for chat in chats:
         to_group(
@@ -162,6 +168,27 @@ def post_card(u: Unit, ticket: Ticket, text: str | None = None) -> int:
         for admin in admins_over(u.session, u.tree, ticket.area_id):
             to_person(u, admin, warning, ticket_id=ticket.id)
     return len(chats)
+
+
+def post_to_team(u: Unit, ticket: Ticket, text: str | None = None) -> bool:
+    """Send an open dispute's card, with 抢单, to each mediator who takes it now (the community's team,
+    the 综治中心's once it climbs); False: not a dispute, or nobody to take it (the groups get it).
+
+    The card is the ticket's own (later changes edit it), as in a grid's group."""
+    if ticket.status != Status.OPEN or not is_mediation(u.session, ticket.category_code):
+        return False
+    people = mediator_team(u.session, u.tree, ticket)
+    for person in people:
+        to_group(
+            u,
+            person.channel,
+            person.chat_id or person.external_id,
+            text or card_text(u, ticket),
+            grab_button(ticket),
+            ticket_id=ticket.id,
+            card_of=ticket.id if text is None else None,
+        )
+    return bool(people)
 
 
 def _card_places(u: Unit, ticket: Ticket) -> list[tuple[str, str]]:

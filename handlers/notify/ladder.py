@@ -21,7 +21,7 @@ from ..render import (
     person_name,
     short_description,
 )
-from .deliver import grab_button, to_group, to_handler, to_person, to_resident
+from .deliver import grab_button, post_to_team, to_group, to_handler, to_person, to_resident
 
 
 def level_label(u: Unit, ticket: Ticket, level: int) -> str:
@@ -72,6 +72,8 @@ def _repost_card(u: Unit, ticket: Ticket, skip: list[ChatBinding]) -> None:
         area=area_label(u, ticket.area_id),
         age=fmt_duration(read_at(u) - ticket.created_at),
     )
+    if post_to_team(u, ticket, text):  # a dispute: its team (the centre's, once it climbs)
+        return
     for chat in chats_up_from(u.session, u.tree, ticket.area_id):
         if (chat.channel, chat.chat_id) not in taken:
             to_group(u, chat.channel, chat.chat_id, text, grab_button(ticket), ticket_id=ticket.id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from models import ticket_photos, tickets
+from models import enterprise, ticket_photos, tickets
 from models.dialogs import set_state
 from models.errors import BadInput, Refusal
+from models.mediation_routing import is_mediation
+from models.mediation_routing import team as mediator_team
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Ticket
 
@@ -56,13 +58,22 @@ def submit(turn: Turn) -> None:
                 tier=texts.TIER[ticket.tier],
                 handed=_handed_to(u, ticket),
             )
+            + _for_company(u, ticket)
             + web.progress_line(u, ticket)
         )
     post_card(u, ticket)
     urgent.alert_if_urgent(u, ticket)
 
 
+def _for_company(u: Unit, ticket: Ticket) -> str:
+    """以“…公司”的名义登记（企业诉求）, when the resident reports for a company."""
+    company = enterprise.of_ticket(u.session, ticket.id)
+    return texts.SUBMITTED_COMPANY.format(name=company.name) if company is not None else ""
+
+
 def _handed_to(u: Unit, ticket: Ticket) -> str:
     """已转交 四季社区 第一网格 的网格员; a community or department ticket is handed to the area itself."""
+    if is_mediation(u.session, ticket.category_code) and mediator_team(u.session, u.tree, ticket):
+        return texts.SUBMITTED_TO["mediation"].format(area=area_label(u, ticket.area_id))
     key = "grid" if u.tree.by_id[ticket.area_id].level == AreaLevel.GRID else "other"
     return texts.SUBMITTED_TO[key].format(area=area_label(u, ticket.area_id))

@@ -20,6 +20,8 @@ from sqlalchemy import select
 from models import points
 from models.lateness import first_missed
 from models.people import grants_of
+from models.reports import enterprise as enterprise_figures
+from models.reports import mediation as mediation_figures
 from models.reports import stats as stats_mod
 from models.reports.digest import late_tickets
 from models.reports.on_time import on_time_by_tier, slowest_grids
@@ -28,6 +30,7 @@ from models.tables import AreaLevel, Person, Role
 
 from .. import texts
 from ..render import area_label, category_name, fmt_amount
+from . import mediation as mediation_words
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -117,6 +120,11 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
         "grids_raw": grids,
         "ranking": [(i, people.get(pid, str(pid)), pts) for i, (pid, pts) in enumerate(ranking, 1)],
         "public_ranking": [(i, people.get(pid, str(pid)), pts) for i, (pid, pts) in enumerate(public, 1)],
+        # 滴滴调解 per team and community, and the reports filed for companies (问政北苑's 企业诉求).
+        "mediation": mediation_words.rows(
+            u, mediation_figures.compute(u.session, u.tree, sc.area_ids, sc.since)
+        ),
+        "enterprise": enterprise_figures.count(u.session, sc.area_ids, sc.since),
     }
 
 
@@ -144,6 +152,7 @@ HEADINGS = {
         texts.XLS_WEEKLY_OVERDUE,
         texts.XLS_WEEKLY_RANKING,
         texts.XLS_WEEKLY_PUBLIC_RANKING,
+        texts.MEDIATION_XLS,
     )
 }
 
@@ -198,6 +207,10 @@ def workbook(u: Unit, everywhere: bool, admin_areas: Iterable[int], communities:
         ws.append(list(texts.XLS_WEEKLY_PUBLIC_RANKING))
         for pos, name, pts in figs["public_ranking"]:
             ws.append([pos, name, pts])
+        ws.append(list(texts.MEDIATION_XLS))
+        for row in figs["mediation"]:
+            ws.append(list(row))
+        ws.append([texts.OFFICE["stats_enterprise"], figs["enterprise"]])
         for cells in ws.iter_rows():
             if cells[0].value in HEADINGS:
                 for cell in cells:

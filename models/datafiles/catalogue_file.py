@@ -33,7 +33,9 @@ COMMON_KEYS = {
     "urgent",
     "catch_all",
     "open_to_volunteers",
+    "route",
 }
+ROUTES = ("mediation",)  # who handles a category instead of grid workers (inherited downwards)
 TIERS = (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING)
 
 
@@ -53,6 +55,7 @@ class Node:
     position: int
     where: str
     open_to_volunteers: bool = False  # volunteers may grab its tickets (inherited by the items below)
+    route: str | None = None  # "mediation": its tickets go to mediators (models/mediation_routing.py)
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ def _node(
     if code is None or name is None or tier is None:
         return None
     urgent = flags["urgent"] if flags["urgent"] is not None else bool(parent and parent.urgent)
+    route = _route(c, c.at(table, index, "route"), item.get("route"), parent)
     return Node(
         code=code,
         name=name,
@@ -219,12 +223,25 @@ def _node(
         position=position,
         where=where,
         open_to_volunteers=_inherited(flags["open_to_volunteers"], parent),
+        route=route,
     )
 
 
 def _inherited(flag: bool | None, parent: Node | None) -> bool:
     """open_to_volunteers as written, else the parent's."""
     return flag if flag is not None else bool(parent and parent.open_to_volunteers)
+
+
+def _route(c: Collector, where: str, value: object, parent: Node | None) -> str | None:
+    """A category's route as written, else its parent's."""
+    if value is None:
+        return parent.route if parent else None
+    if value not in ROUTES:
+        c.error(
+            where, "route", f'{value!r}: write route = "mediation" (disputes, to mediators) or leave it out'
+        )
+        return None
+    return str(value)
 
 
 def _tier(

@@ -223,6 +223,7 @@ def import_catalogue(u: Unit, c: CatalogueFile, move_open_to: str | None, move: 
             "keywords": list(n.keywords) or None,
             "urgent": n.urgent,
             "open_to_volunteers": n.open_to_volunteers,
+            "route": n.route,
         }
         cat = existing.get(n.code)
         if cat is None:

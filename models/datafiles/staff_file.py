@@ -82,7 +82,7 @@ def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
             c.error(
                 c.at("people", index, "role"),
                 "role",
-                f'{role_raw!r}: write role = "worker", "admin" or "volunteer"',
+                f'{role_raw!r}: write role = "worker", "admin", "volunteer" or "mediator"',
             )
         else:
             role = Role(role_raw)
