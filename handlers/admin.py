@@ -107,7 +107,12 @@ def _role(word: str) -> Role:
     try:
         return Role(word.lower())
     except ValueError:
-        words = {"网格员": Role.WORKER, "管理员": Role.ADMIN, "志愿者": Role.VOLUNTEER, "调解员": Role.MEDIATOR}
+        words = {
+            "网格员": Role.WORKER,
+            "管理员": Role.ADMIN,
+            "志愿者": Role.VOLUNTEER,
+            "调解员": Role.MEDIATOR,
+        }
         mapped = words.get(word)
         if mapped is None:
             raise BadInput(Refusal.ROLE_INVALID) from None
