@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from . import points, tickets
+from . import hotline_push, points, tickets
 from .address_place import place
 from .errors import BadInput, InvalidTransition, NotFound, Refusal
 from .events import Happened
@@ -246,6 +246,7 @@ def edit_reply(u: Unit, ticket_id: int, admin: Person, text: str) -> HotlineOrde
     if len(text) > u.rules.limits.description_max:
         raise BadInput(Refusal.TOO_LONG, limit=u.rules.limits.description_max)
     order.reply, order.replied_at = text, u.now
+    hotline_push.reply_edited(u, ticket, order)
     return order
 
 

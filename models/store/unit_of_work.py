@@ -35,6 +35,7 @@ class Rules:
     chart_dir: str = "out/charts"
     web_base_url: str = ""  # [web] base_url: sign-in and progress links (none when empty)
     retention_days: int = 365  # [privacy]: a closed ticket's personal data is removed after this
+    city_callbacks: frozenset[str] = frozenset()  # [hotline] sources whose orders' answers are pushed back
 
 
 @dataclass
