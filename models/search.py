@@ -71,6 +71,17 @@ def index(session: Session, ticket: Ticket) -> None:
         session.execute(insert(TicketWord), rows)
 
 
+def index_new(session: Session, tickets: list[Ticket], resident_name: str | None) -> None:
+    """Put tickets of one resident just created into the index, in one INSERT (no old words to drop)."""
+    rows = [
+        r
+        for t in tickets
+        for r in _rows(t.id, *words_of(t.description, t.contact_name or resident_name, t.address, t.phone))
+    ]
+    if rows:
+        session.execute(insert(TicketWord.__table__), rows)  # the table, not the entity: no ORM per row
+
+
 def reindex(session: Session, batch: int = 2000) -> int:
     """Build the whole index from the tickets table (after a bulk load); return how many tickets."""
     session.execute(delete(TicketWord))
