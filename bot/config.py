@@ -108,7 +108,9 @@ class HotlineSource:
     name: str
     secret: str
     key: str = ""  # the key id the platform signs with (and our pushes to it carry)
-    callback: str = ""  # the city's URL for our 签收, 回复, 退单 and 延期 ("" = replies go back as the export)
+    callback: str = (
+        ""  # the city's URL for our 签收, 回复, 退单 and 延期 ("" = replies go back as the export)
+    )
 
 
 @dataclass

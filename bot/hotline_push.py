@@ -1,4 +1,4 @@
-"""Deliver a city order's 签收, 回复, 退单 and 延期 to the city's callback URL: signed JSON from the outbox."""
+"""A city order's 签收, 回复, 退单 and 延期 sent to the city's callback URL: signed JSON, from the outbox."""
 
 from __future__ import annotations
 
@@ -59,7 +59,9 @@ class CityTransport:
         """POST the row's JSON to its source's callback and say how it went."""
         source = self.sources.get(message.chat_id)
         if source is None or not source.callback:
-            return Delivery(ok=False, error=f"no callback configured for {message.chat_id!r}", attempted=False)
+            return Delivery(
+                ok=False, error=f"no callback configured for {message.chat_id!r}", attempted=False
+            )
         body = message.text.encode()
         key = str(json.loads(message.text).get("idempotency_key", message.id))
         try:

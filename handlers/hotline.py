@@ -27,7 +27,6 @@ from .render import area_label, short_description
 from .spec import Spec, Who
 from .turn import Turn
 
-
 BATCH = 500  # orders filed per batch of statements: few round trips, bounded memory
 
 

@@ -261,5 +261,7 @@ class Callback:
         what = {(b["number"], b["action"], b.get("revision"), b.get("until")) for b in self.applied.values()}
         twice = len(self.applied) - len(what)  # one action applied under two keys
         arrived = [k for k in expected if k in self.applied]
-        reordered = sum(1 for a, b in zip([k for k in got if k in set(expected)], arrived, strict=True) if a != b)
+        reordered = sum(
+            1 for a, b in zip([k for k in got if k in set(expected)], arrived, strict=True) if a != b
+        )
         return lost, twice, reordered

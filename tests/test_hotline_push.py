@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -11,12 +15,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.app import App
 from bot.config import ConfigError, HotlineConfig, HotlineSource, load
 from bot.hotline_push import CityTransport
+from models import outbox
+from models.clock import SystemClock
 from models.hotline_push import CHANNEL
+from models.messages import Reply
 from models.tables import Outbox, OutboxStatus
 
+from . import timing
 from .cityfake import KEY_ID, SECRET, Callback, CallbackFaults, City
 from .flakyapi import serve_app
 from .harness import Harness
@@ -66,7 +76,9 @@ def pushes(h: Harness) -> list[tuple[str, dict[str, object], int]]:
     """The outbox rows for the city, in queue order: status, body, attempts."""
     rows = h.query(
         lambda s: s.execute(
-            select(Outbox.status, Outbox.text, Outbox.attempts).where(Outbox.channel == CHANNEL).order_by(Outbox.id)
+            select(Outbox.status, Outbox.text, Outbox.attempts)
+            .where(Outbox.channel == CHANNEL)
+            .order_by(Outbox.id)
         ).all()
     )
     return [(str(st), json.loads(text), n) for st, text, n in rows]
@@ -103,7 +115,12 @@ async def test_every_answer_reaches_the_city_once_and_in_order(
     # The file's order has no callback source: its answers go back as the export only.
     assert all(body["number"] != by_file[0].number for _, body, _ in queued)
     kinds = [body["action"] for _, body, _ in queued]
-    assert (kinds.count("sign"), kinds.count("return"), kinds.count("extend"), kinds.count("reply")) == (20, 1, 1, 20)
+    assert (kinds.count("sign"), kinds.count("return"), kinds.count("extend"), kinds.count("reply")) == (
+        20,
+        1,
+        1,
+        20,
+    )
     # One lane per city: only its head was tried (refused), the rest wait behind it in order.
     assert {st for st, _, _ in queued} == {OutboxStatus.PENDING}
     assert queued[0][2] >= 1 and all(n == 0 for _, _, n in queued[1:])
@@ -119,7 +136,8 @@ async def test_every_answer_reaches_the_city_once_and_in_order(
             await h.app.sender.flush()
     lost, twice, reordered = callback.counts(expected)
     print(
-        f"\n{len(expected)} answers, {callback.arrivals} calls ({callback.repeats} repeats absorbed by the key): "
+        f"\n{len(expected)} answers, {callback.arrivals} calls "
+        f"({callback.repeats} repeats absorbed by the key): "
         f"lost {lost}, applied twice {twice}, out of order {reordered}"
     )
     assert (lost, twice, reordered) == (0, 0, 0)
@@ -152,7 +170,9 @@ async def test_a_city_that_rejects_the_answer_for_good_fails_it_visibly(town: To
     with serve_app(right.app(), town.port):
         h.clock.advance(timedelta(minutes=1))
         await h.app.sender.flush()
-    assert [st for st, _, _ in pushes(h)] == [OutboxStatus.SENT] and list(right.applied) == [f"{order.number}:sign"]
+    assert [st for st, _, _ in pushes(h)] == [OutboxStatus.SENT] and list(right.applied) == [
+        f"{order.number}:sign"
+    ]
 
 
 def test_a_callback_that_is_not_a_url_is_refused_at_start(tmp_path: Path) -> None:
@@ -173,3 +193,79 @@ def test_a_callback_that_is_not_a_url_is_refused_at_start(tmp_path: Path) -> Non
     config = load(path, env={})
     assert config.rules.city_callbacks == frozenset({"12345"})
     assert config.hotline.sources["bj"].callback == "https://city.example/cb"
+
+
+def test_a_killed_sender_loses_and_doubles_no_answer(empty_db_url: str) -> None:
+    """kill -9 while answers go to a slow city: another process finishes the lane in order; the one
+    call in flight may arrive twice, and its idempotency key keeps the city from applying it twice."""
+    from .test_delivery_processes import _env, log_of, wait_ready  # the process tests' helpers
+
+    count = 40
+    expected = queued_answers(empty_db_url, count)
+    callback = Callback(CallbackFaults(slow=1.0, slow_s=0.15))
+    with serve_app(callback.app()) as base:
+        url = f"{base}/callback"
+        first = city_worker(empty_db_url, url, _env())
+        wait_ready(first)
+        deadline = time.monotonic() + timing.bound(30)
+        while len(callback.applied) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        first.kill()  # SIGKILL: no clean-up at all
+        first.wait(timeout=timing.bound(10))
+        log_of(first)
+        second = city_worker(empty_db_url, url, _env(), "--until-empty")
+        try:
+            second.wait(timeout=timing.bound(90))
+        finally:
+            if second.poll() is None:
+                second.kill()
+        err = log_of(second)
+    assert second.returncode == 0, err
+    lost, twice, reordered = callback.counts(expected)
+    print(
+        f"\nkill -9 after 10 of {count} answers: {callback.arrivals} calls, {callback.repeats} repeated "
+        f"(absorbed by the key): lost {lost}, applied twice {twice}, out of order {reordered}"
+    )
+    assert (lost, twice, reordered) == (0, 0, 0)
+    assert callback.repeats <= 1  # at most the call that was in flight
+
+
+def queued_answers(url: str, count: int) -> list[str]:
+    """Migrate and seed, then queue `count` answers for the city (as the flows would); their keys."""
+    config = load(None, env={})
+    config.database_url = url
+    app = App(config)
+    app.prepare(console=False)
+    now = SystemClock().now()
+    keys = [f"Q{n:05d}:sign" for n in range(count)]
+
+    def add(session: Session) -> None:
+        for key in keys:
+            body = {
+                "idempotency_key": key,
+                "number": key.split(":")[0],
+                "action": "sign",
+                "at": now.isoformat(),
+            }
+            outbox.enqueue(session, Reply(CHANNEL, "12345热线", json.dumps(body, ensure_ascii=False)), now)
+
+    app.db.run_sync(add)
+    app.close()
+    return keys
+
+
+def city_worker(url: str, callback: str, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """Start one delivery process for the city's lane (its log to a file: a full pipe would block it)."""
+    from .test_delivery_processes import ROOT, _logs
+
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by log_of)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.city_worker", url, callback, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    _logs[process.pid] = log
+    return process

@@ -33,7 +33,9 @@ async def visited_orders(h: Harness) -> tuple[int, int, int, int]:
         await h.say(f"{WORKER[o.grid or '']}: 抢单 {where[o.number][0]}")
     for o in orders[:12]:
         await h.say(f"{WORKER[o.grid or '']}: 办结 {where[o.number][0]} 已联系诉求人，现场已修复")
-    verdicts = [(o.number, i != 0, i not in (0, 1, 2), i not in (0, 1, 2, 3)) for i, o in enumerate(orders[:12])]
+    verdicts = [
+        (o.number, i != 0, i not in (0, 1, 2), i not in (0, 1, 2, 3)) for i, o in enumerate(orders[:12])
+    ]
     async with client(h) as http:
         answer = await city.push_results(http, verdicts)
         assert answer.status_code == 200, answer.text
@@ -79,7 +81,9 @@ async def test_the_statistics_page_and_the_weekly_workbook_show_the_stats_figure
     cells = [c for r in book["经发社区"].iter_rows(values_only=True) for c in r if c is not None]
     assert texts.XLS_WEEKLY_CITY[0] not in cells
     # One definition: the figures are those of models/hotline_kpi.py's total.
-    total = h.query(lambda s: kpi(h.app.unit(s), h.clock.now().replace(year=2000), h.clock.now(), By.GRID)[-1])
+    total = h.query(
+        lambda s: kpi(h.app.unit(s), h.clock.now().replace(year=2000), h.clock.now(), By.GRID)[-1]
+    )
     assert (total.dispatched, total.visited, total.responded, total.resolved, total.satisfied) == (
         dispatched,
         12,
