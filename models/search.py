@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from .folding import nfkc
 from .tables import Person, Ticket, TicketWord
 
 WORD_MAX = 24
+_WORDS = cast(Table, TicketWord.__table__)
 PHONE_MIN = 4  # digits at the end of a phone number that find it
 _SPLIT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -79,7 +80,7 @@ def index_new(session: Session, tickets: list[Ticket], resident_name: str | None
         for r in _rows(t.id, *words_of(t.description, t.contact_name or resident_name, t.address, t.phone))
     ]
     if rows:
-        session.execute(insert(TicketWord.__table__), rows)  # the table, not the entity: no ORM per row
+        session.execute(insert(_WORDS), rows)  # the table, not the entity: no ORM work per row
 
 
 def reindex(session: Session, batch: int = 2000) -> int:

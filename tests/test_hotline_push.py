@@ -150,6 +150,12 @@ async def test_every_answer_reaches_the_city_once_and_in_order(
     assert got[f"{extended.number}:reply:1"]["result"] == "已联系诉求人，现场已修复"
     assert got[f"{extended.number}:reply:2"]["result"] == "已联系燃气公司更换管道并回访诉求人"
     assert all(got[f"{o.number}:sign"]["handler"] for o in orders)
+    # What the city receives is what docs/schemas/hotline-callback.schema.json documents.
+    schema_file = Path(__file__).parent.parent / "docs/schemas/hotline-callback.schema.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    rules = {r["if"]["properties"]["action"]["const"]: set(r["then"]["required"]) for r in schema["allOf"]}
+    for body in got.values():
+        assert set(schema["required"]) | rules[str(body["action"])] <= set(body) <= set(schema["properties"])
 
 
 async def test_a_city_that_rejects_the_answer_for_good_fails_it_visibly(town: Town) -> None:
