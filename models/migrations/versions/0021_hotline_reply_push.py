@@ -17,11 +17,13 @@ down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
     """Apply this revision."""
     with op.batch_alter_table("hotline_orders") as batch:
-        batch.add_column(sa.Column("reply_revision", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("reply_revision", ID, nullable=False, server_default="0"))
     # A new card's lookup of an earlier card of its ticket read the chat's whole history (an import
     # of 10,000 orders into four group chats was quadratic).
     op.create_index(
