@@ -107,6 +107,10 @@ class HotlineSource:
 
     name: str
     secret: str
+    key: str = ""  # the key id the platform signs with (and our pushes to it carry)
+    callback: str = (
+        ""  # the city's URL for our 签收, 回复, 退单 and 延期 ("" = replies go back as the export)
+    )
 
 
 @dataclass
@@ -474,7 +478,13 @@ def _hotline(raw: _Table) -> HotlineConfig:
             raise ConfigError(
                 f"hotline.sources: the secret of {entry['name']!r} must be at least 16 characters"
             )
-        sources[str(entry["key"])] = HotlineSource(str(entry["name"])[:80], str(entry["secret"]))
+        callback = str(entry.get("callback", ""))
+        if callback and not callback.startswith(("https://", "http://")):
+            raise ConfigError(
+                f"hotline.sources: the callback of {entry['name']!r} must be an http(s) URL, got {callback!r}"
+            )
+        key = str(entry["key"])
+        sources[key] = HotlineSource(str(entry["name"])[:80], str(entry["secret"]), key, callback)
     skew = _whole(h.get("max_skew_seconds", 300), "hotline.max_skew_seconds")
     if not 10 <= skew <= 3600:
         raise ConfigError(f"hotline.max_skew_seconds: expected 10 to 3600, got {skew}")
@@ -551,6 +561,7 @@ def load(
     wx = _section(raw, "wechat")
     console = _section(raw, "console")
     web = _web(raw, env)
+    hotline = _hotline(raw)
     rules = Rules(
         sla=_sla(raw),
         points=_points(raw),
@@ -562,6 +573,7 @@ def load(
         web_base_url=web.base_url,
         retention_days=_whole(_section(raw, "privacy").get("retention_days", 365), "privacy.retention_days"),
         consult_category=str(_section(raw, "consult").get("category", "livelihood")),
+        city_callbacks=frozenset(s.name for s in hotline.sources.values() if s.callback),
     )
     config = Config(
         database_url=check_database_url(env.get("JIESU_DATABASE_URL") or str(db.get("url", DEFAULT_DB_URL))),
@@ -580,7 +592,7 @@ def load(
         http_listen=check_listen(_section(raw, "http").get("listen", "127.0.0.1:8080"), "http.listen"),
         web=web,
         open311=_open311(raw, env),
-        hotline=_hotline(raw),
+        hotline=hotline,
         seed_demo=bool(sub.get("demo", True)),
         demo_given="demo" in sub,
         delivery_grace=_grace(_section(raw, "delivery").get("grace_seconds", 10)),

@@ -49,6 +49,10 @@ def _channels(app: App, config: Config) -> list[ChannelRuntime]:
         from .channels.wecom import setup as wecom_setup
 
         runtimes.append(wecom_setup(app, config))
+    if any(s.callback for s in config.hotline.sources.values()):
+        from .hotline_push import setup as city_setup
+
+        runtimes.append(city_setup(app, config))
     return runtimes
 
 

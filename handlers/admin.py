@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from models.people import admin_scopes, find_person, grant, grants_of, is_staff,
 from models.reports import enterprise as enterprise_figures
 from models.reports import on_time as performance
 from models.reports import stats as stats_mod
-from models.tables import Area, AreaLevel, ChatBinding, Person, Role
+from models.tables import Area, ChatBinding, Person, Role
 from models.territory import binding_of
 
 from .arguments import ticket_arg
@@ -287,30 +287,16 @@ def stats(turn: Turn, args: list[str]) -> None:
 
 def _city_line(turn: Turn, area_ids: set[int] | None, since: datetime | None) -> list[str]:
     """The city's 三率 of the 12345 orders dispatched in the period, as the city scores the office."""
-    u = turn.u
-    start = since or datetime(2000, 1, 1, tzinfo=UTC)
-    if area_ids is None:
-        found = [hotline_kpi.kpi(u, start, u.now, hotline_kpi.By.COMMUNITY)[-1]]
-    else:  # a community admin: the rows of the communities in his scope
-        names = {u.tree.by_id[i].name for i in area_ids if u.tree.by_id[i].level == AreaLevel.COMMUNITY}
-        found = [
-            r for r in hotline_kpi.kpi(u, start, u.now, hotline_kpi.By.COMMUNITY)[:-1] if r.name in names
-        ]
-    total = sum(r.dispatched for r in found)
-    if not total:
+    r = hotline_kpi.in_scope(turn.u, since, area_ids)
+    if not r.dispatched:
         return []
-    visited = sum(r.visited for r in found)
-
-    def pct(part: int) -> str:
-        return _pct(part / visited if visited else None)
-
     return [
         texts.STATS_CITY.format(
-            count=total,
-            visited=visited,
-            response=pct(sum(r.responded for r in found)),
-            resolution=pct(sum(r.resolved for r in found)),
-            satisfaction=pct(sum(r.satisfied for r in found)),
+            count=r.dispatched,
+            visited=r.visited,
+            response=_pct(r.response_rate),
+            resolution=_pct(r.resolution_rate),
+            satisfaction=_pct(r.satisfaction_rate),
         )
     ]
 

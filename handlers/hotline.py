@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from models import hotline_orders
 from models.errors import DomainError
+from models.escalation import admins_at
 from models.hotline import HotlineOrder, Request
 from models.hotline_orders import Intake, Visit
 from models.hotline_rows import Mapping_, Problem, Read
@@ -26,6 +27,8 @@ from .render import area_label, short_description
 from .spec import Spec, Who
 from .turn import Turn
 
+BATCH = 500  # orders filed per batch of statements: few round trips, bounded memory
+
 
 def intake(u: Unit, read: Read, source: str, mapping: Mapping_, *, good_rows: bool = False) -> Intake | None:
     """File the new orders of a checked list and post their cards; None (nothing filed) when a row
@@ -34,17 +37,19 @@ def intake(u: Unit, read: Read, source: str, mapping: Mapping_, *, good_rows: bo
         return None
     filer = hotline_orders.Filer(u, source, mapping.categories, mapping.fallback)
     known = hotline_orders.known_numbers(u, (r.number for r in read.rows))
-    for row in read.rows:
-        if row.number in known:
-            filer.out.known.append(row.number)
-            continue
-        ticket = filer.create(row)
-        announce_new(u, ticket, row.number)
+    filer.out.known.extend(r.number for r in read.rows if r.number in known)
+    new = [r for r in read.rows if r.number not in known]
+    dispatchers = admins_at(u, u.tree.top().id)
+    for start in range(0, len(new), BATCH):
+        rows = new[start : start + BATCH]
+        for ticket, row in zip(filer.create_many(rows), rows, strict=True):
+            announce_new(u, ticket, row.number, dispatchers)
     return filer.out
 
 
-def announce_new(u: Unit, ticket: Ticket, number: str) -> None:
-    """A routed order's card goes to its grid; an unrouted one to the dispatchers, to assign."""
+def announce_new(u: Unit, ticket: Ticket, number: str, dispatchers: list[Person]) -> None:
+    """A routed order's card goes to its grid; an unrouted one to the dispatchers (the subdistrict's
+    admins), to assign."""
     remember_number(u, ticket, number)
     if ticket.id not in _unrouted(u, ticket):
         with u.session.no_autoflush:  # the group bindings do not depend on the rows just added
@@ -56,9 +61,7 @@ def announce_new(u: Unit, ticket: Ticket, number: str) -> None:
         address=ticket.address or "",
         description=short_description(ticket.description),
     )
-    from models.escalation import admins_at
-
-    for admin in admins_at(u, u.tree.top().id):
+    for admin in dispatchers:
         to_person(u, admin, text, ticket_id=ticket.id)
 
 

@@ -187,6 +187,7 @@ OFFICE = {
     "stats_all_mine": "全部（我的范围）",
     "stats_show": "查看",
     "stats_rates": "三率",
+    "stats_city": "12345市级工单三率",
     "stats_count": "工单数",
     "stats_on_time": "各档位按时率",
     "stats_tier": "档位",

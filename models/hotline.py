@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -53,3 +53,5 @@ class HotlineOrder(Base):
     visit_resolved: Mapped[bool | None]  # 是否解决
     visit_satisfied: Mapped[bool | None]  # 是否满意
     visit_at: Mapped[datetime | None]
+    # Replies pushed to the city's callback so far: each one (a second 办理, an edit) has its own key.
+    reply_revision: Mapped[int] = mapped_column(default=0, server_default=text("0"))

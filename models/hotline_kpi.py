@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -58,14 +58,21 @@ class Rates:
         return self.rate(self.satisfied, self.visited)
 
 
-def kpi(u: Unit, since: datetime, until: datetime, by: By) -> list[Rates]:
-    """The figures of the orders dispatched in [since, until), one row per group and a total last."""
-    rows = u.session.execute(
+BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)  # "all time" for a period without a start
+
+
+def kpi(u: Unit, since: datetime, until: datetime, by: By, area_ids: set[int] | None = None) -> list[Rates]:
+    """The figures of the orders dispatched in [since, until) (handled in those areas, when given),
+    one row per group and a total last."""
+    query = (
         select(HotlineOrder, Ticket)
         .join(Ticket, Ticket.id == HotlineOrder.ticket_id)
         .where(HotlineOrder.dispatched_at >= since, HotlineOrder.dispatched_at < until)
         .order_by(HotlineOrder.id)
-    ).all()
+    )
+    if area_ids is not None:
+        query = query.where(Ticket.area_id.in_(sorted(area_ids)))
+    rows = u.session.execute(query).all()
     key = _grouping(u, by)
     groups: dict[str, Rates] = {}
     total = Rates("合计")
@@ -82,6 +89,12 @@ def kpi(u: Unit, since: datetime, until: datetime, by: By) -> list[Rates]:
                 r.resolved += bool(order.visit_resolved)
                 r.satisfied += bool(order.visit_satisfied)
     return [groups[k] for k in sorted(groups)] + [total]
+
+
+def in_scope(u: Unit, since: datetime | None, area_ids: set[int] | None) -> Rates:
+    """The 三率 of the city orders dispatched since then (ever, without a start) up to now, in the
+    areas (everywhere when None): what /stats, the statistics page and the weekly workbook show."""
+    return kpi(u, since or BEGINNING, u.now, By.COMMUNITY, area_ids)[-1]
 
 
 def _grouping(u: Unit, by: By) -> Callable[[Ticket], str]:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from . import points, tickets
+from . import hotline_push, points, tickets
 from .address_place import place
 from .errors import BadInput, InvalidTransition, NotFound, Refusal
 from .events import Happened
@@ -88,30 +88,34 @@ class Filer:
         self.caller = get_or_create_person(u.session, API_CHANNEL, CALLER, u.now, name="12345")
         self.out = Intake()
 
-    def create(self, row: OrderRow) -> Ticket:
-        """File one new city order as a ticket (the caller posts its card) with its hotline row."""
+    def create_many(self, rows: list[OrderRow]) -> list[Ticket]:
+        """File new city orders as tickets (the caller posts their cards) with their hotline rows, in
+        a few batched statements for the whole list."""
         u = self.u
-        code, fell_back = self.categories.code(row.category)
-        if fell_back:
-            self.out.fell_back[row.category] = code
-        placed = place(u, row.address, self.router)
-        area_id = placed.area_id if placed.area_id is not None else u.tree.top().id
-        routed = Routed.NAME if placed.area_id is not None else Routed.UNROUTED
-        draft = tickets.Draft(
-            category_code=code,
-            description=row.description,
-            area_id=area_id,
-            lat=placed.lat,
-            lon=placed.lon,
-            address=row.address,
-            phone=row.phone,
-            source=CITY_SOURCE,
-            contact_name=row.caller,
-        )
-        ticket = tickets.create(u, self.caller, draft)
-        ticket.city_due_at = row.deadline
-        ticket.location_approx = placed.lat is not None
-        u.session.add(
+        drafts, routes = [], []
+        for row in rows:
+            code, fell_back = self.categories.code(row.category)
+            if fell_back:
+                self.out.fell_back[row.category] = code
+            placed = place(u, row.address, self.router)
+            routes.append(Routed.NAME if placed.area_id is not None else Routed.UNROUTED)
+            drafts.append(
+                tickets.Draft(
+                    category_code=code,
+                    description=row.description,
+                    area_id=placed.area_id if placed.area_id is not None else u.tree.top().id,
+                    lat=placed.lat,
+                    lon=placed.lon,
+                    address=row.address,
+                    phone=row.phone,
+                    source=CITY_SOURCE,
+                    contact_name=row.caller,
+                    city_due_at=row.deadline,
+                    location_approx=placed.lat is not None,
+                )
+            )
+        made = tickets.create_many(u, self.caller, drafts)
+        u.session.add_all(
             HotlineOrder(
                 ticket_id=ticket.id,
                 number=row.number,
@@ -123,11 +127,13 @@ class Filer:
                 routed=routed,
                 imported_at=u.now,
             )
+            for ticket, row, routed in zip(made, rows, routes, strict=True)
         )
-        self.out.created.append((row.number, ticket.id))
-        if routed == Routed.UNROUTED:
-            self.out.unrouted.append(ticket.id)
-        return ticket
+        for ticket, row, routed in zip(made, rows, routes, strict=True):
+            self.out.created.append((row.number, ticket.id))
+            if routed == Routed.UNROUTED:
+                self.out.unrouted.append(ticket.id)
+        return made
 
 
 def order_of(u: Unit, ticket_id: int) -> HotlineOrder:
@@ -246,6 +252,7 @@ def edit_reply(u: Unit, ticket_id: int, admin: Person, text: str) -> HotlineOrde
     if len(text) > u.rules.limits.description_max:
         raise BadInput(Refusal.TOO_LONG, limit=u.rules.limits.description_max)
     order.reply, order.replied_at = text, u.now
+    hotline_push.reply_edited(u, ticket, order)
     return order
 
 

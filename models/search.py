@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from .folding import nfkc
 from .tables import Person, Ticket, TicketWord
 
 WORD_MAX = 24
+_WORDS = cast(Table, TicketWord.__table__)
+_UNNEST = text(
+    "INSERT INTO ticket_words (word, ticket_id, private) SELECT * FROM "
+    "unnest(CAST(:word AS varchar[]), CAST(:ticket_id AS bigint[]), CAST(:private AS boolean[]))"
+)
 PHONE_MIN = 4  # digits at the end of a phone number that find it
 _SPLIT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -69,6 +74,24 @@ def index(session: Session, ticket: Ticket) -> None:
     rows = _rows(ticket.id, *words_of(ticket.description, name, ticket.address, ticket.phone))
     if rows:
         session.execute(insert(TicketWord), rows)
+
+
+def index_new(session: Session, tickets: list[Ticket], resident_name: str | None) -> None:
+    """Put tickets of one resident just created into the index, in one INSERT (no old words to drop)."""
+    rows = [
+        r
+        for t in tickets
+        for r in _rows(t.id, *words_of(t.description, t.contact_name or resident_name, t.address, t.phone))
+    ]
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement with three arrays: an executemany would send one INSERT per word (about 35
+        # per ticket), and a VALUES list this long costs the driver more to build than to run.
+        columns = {k: [r[k] for r in rows] for k in ("word", "ticket_id", "private")}
+        session.execute(_UNNEST, columns)
+    else:
+        session.execute(insert(_WORDS), rows)  # the table, not the entity: no ORM work per row
 
 
 def reindex(session: Session, batch: int = 2000) -> int:

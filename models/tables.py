@@ -449,6 +449,16 @@ class Outbox(Base):
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
         ),
+        # A ticket's cards: the one to edit (or replace) is found without reading its chat's history.
+        Index(
+            "ix_outbox_card",
+            "card_of",
+            "channel",
+            "chat_id",
+            "id",
+            postgresql_where=text("card_of IS NOT NULL"),
+            sqlite_where=text("card_of IS NOT NULL"),
+        ),
         # A ticket's notices not yet sent: what a status change drops when they are held (drop_held).
         Index(
             "ix_outbox_pending_ticket",

@@ -1,11 +1,16 @@
 """A stand-in for the city's 12345 platform: it dispatches orders (a file or a signed push), reads the
-replies back from the export, and returns its 回访 results (a file or a push)."""
+replies back from the export or takes them at its callback (slow, failing or hanging at will), and
+returns its 回访 results (a file or a push)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import hmac
 import json
+import random
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +19,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from openpyxl import Workbook, load_workbook
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from bot.office.hotline_api import KEY, NONCE, SIGNATURE, TIMESTAMP, signature
 from models.hotline_rows import HEADERS
@@ -161,3 +170,98 @@ class City:
             for n, a, b, c in results:
                 w.writerow([n, "是" if a else "否", "是" if b else "否", "满意" if c else "不满意"])
         return path
+
+
+# --- the city's callback: what the office pushes back (签收, 回复, 退单, 延期) -------------------------
+
+
+@dataclass
+class CallbackFaults:
+    """Probabilities per call, and how long slow and hung calls take."""
+
+    fail: float = 0.0  # 503, not applied
+    hang: float = 0.0  # applied, but the answer comes after hang_s (the caller has given up by then)
+    slow: float = 0.0  # applied and answered after slow_s
+    slow_s: float = 0.05
+    hang_s: float = 1.0
+
+
+@dataclass
+class Callback:
+    """The city's callback endpoint: checks the signature and applies each idempotency key once."""
+
+    faults: CallbackFaults = field(default_factory=CallbackFaults)
+    key_id: str = KEY_ID
+    secret: str = SECRET
+    seed: int = 7
+    applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> body, in arrival order
+    arrivals: int = 0  # signed calls that reached the handler
+    repeats: int = 0  # calls with a key applied before (answered 200, not applied again)
+    unsigned: int = 0  # calls refused for their key or signature
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def _fate(self) -> str:
+        f = self.faults
+        with self._lock:
+            r = self._rng.random()
+        for name, p in (("fail", f.fail), ("hang", f.hang), ("slow", f.slow)):
+            if r < p:
+                return name
+            r -= p
+        return "ok"
+
+    def _apply(self, key: str, body: dict[str, Any]) -> bool:
+        with self._lock:
+            if key in self.applied:
+                self.repeats += 1
+                return False
+            self.applied[key] = body
+            return True
+
+    def app(self) -> Starlette:
+        """The endpoint as an ASGI app (POST /callback)."""
+
+        async def callback(request: Request) -> JSONResponse:
+            raw = await request.body()
+            stamp, nonce = request.headers.get(TIMESTAMP, ""), request.headers.get(NONCE, "")
+            given = request.headers.get(SIGNATURE, "")
+            if request.headers.get(KEY) != self.key_id or not hmac.compare_digest(
+                signature(self.secret, stamp, nonce, raw), given
+            ):
+                with self._lock:
+                    self.unsigned += 1
+                return JSONResponse({"error": "bad_signature"}, status_code=403)
+            body = json.loads(raw)
+            key = request.headers.get("Idempotency-Key", "")
+            if key != body.get("idempotency_key"):
+                return JSONResponse({"error": "bad_key"}, status_code=422)
+            with self._lock:
+                self.arrivals += 1
+            fate = self._fate()
+            if fate == "fail":
+                return JSONResponse({"error": "busy"}, status_code=503)
+            if fate == "slow":
+                await asyncio.sleep(self.faults.slow_s)
+            fresh = self._apply(key, body)
+            if fate == "hang":
+                await asyncio.sleep(self.faults.hang_s)
+            return JSONResponse({"ok": True, "duplicate": not fresh})
+
+        return Starlette(routes=[Route("/callback", callback, methods=["POST"])])
+
+    def counts(self, expected: list[str]) -> tuple[int, int, int]:
+        """(lost, applied twice, out of place) for the keys the office queued, in queue order; a call
+        repeated with its key (the office did not hear the answer) is counted in `repeats`."""
+        got = list(self.applied)  # each key once: a repeat is answered, never applied again
+        lost = len(set(expected) - set(got))
+        what = {(b["number"], b["action"], b.get("revision"), b.get("until")) for b in self.applied.values()}
+        twice = len(self.applied) - len(what)  # one action applied under two keys
+        arrived = [k for k in expected if k in self.applied]
+        reordered = sum(
+            1 for a, b in zip([k for k in got if k in set(expected)], arrived, strict=True) if a != b
+        )
+        return lost, twice, reordered

@@ -127,9 +127,16 @@ async def _send(api: FlakyApi, params: dict[str, Any]) -> JSONResponse:
 @contextlib.contextmanager
 def serve(api: FlakyApi) -> Iterator[str]:
     """Serve the fake on a free port in a thread; yields the base_url for [telegram] base_url."""
-    sock = socket.create_server(("127.0.0.1", 0), backlog=2048)
+    with serve_app(_app(api)) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve_app(app: Any, port: int = 0) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1 (a free port unless given) in a thread; yields its base URL."""
+    sock = socket.create_server(("127.0.0.1", port), backlog=2048)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    server = uvicorn.Server(uvicorn.Config(_app(api), log_level="error", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()

@@ -254,7 +254,8 @@ class Sender:
             wait = timedelta(seconds=result.retry_after)
             return outbox.Outcome(message.id, OutboxStatus.PENDING, now + wait, parts, result.error)
         attempts = message.attempts + spent
-        if result.permanent or attempts >= MAX_ATTEMPTS:
+        most = getattr(self.transports.get(message.channel), "max_attempts", MAX_ATTEMPTS)
+        if result.permanent or attempts >= most:
             log.warning(
                 "giving up on outbox row %s after %d attempts: %s", message.id, attempts, result.error
             )

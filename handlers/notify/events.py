@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from models import followers, ticket_photos
+from models import followers, hotline_push, ticket_photos
 from models.escalation import admins_at, level_area
 from models.events import EventKind, Happened
 from models.messages import Button
@@ -382,6 +382,7 @@ def announce(u: Unit, happened: Happened) -> None:
             if happened.actor is not None:
                 to_person(u, happened.actor, texts.W_SAID_MASKED.format(id=happened.ticket.id, said=masked))
     SAY[happened.kind](u, happened)
+    hotline_push.on_event(u, happened)  # a city order's answer to the city's callback, when it has one
 
 
 def unit_of_work(session: Session, now: datetime, rules: Rules) -> Unit:

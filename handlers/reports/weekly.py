@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
-from models import points
+from models import hotline_kpi, points
 from models.lateness import first_missed
 from models.people import grants_of
 from models.reports import enterprise as enterprise_figures
@@ -125,7 +125,21 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
             u, mediation_figures.compute(u.session, u.tree, sc.area_ids, sc.since)
         ),
         "enterprise": enterprise_figures.count(u.session, sc.area_ids, sc.since),
+        "city": city_rows(u, sc),
     }
+
+
+def city_rows(u: Unit, sc: Scope) -> list[tuple[str, int | str]]:
+    """The city's 三率 of the 12345 orders of the scope (counts, then rates); none without orders."""
+    r = hotline_kpi.in_scope(u, sc.since, sc.area_ids)
+    if not r.dispatched:
+        return []
+    rates = (r.response_rate, r.resolution_rate, r.satisfaction_rate)
+    return [
+        (texts.CITY_KPI_COUNTS[0], r.dispatched),
+        (texts.CITY_KPI_COUNTS[1], r.visited),
+        *((name, pct(rate)) for name, rate in zip(texts.WEB_RATES, rates, strict=True)),
+    ]
 
 
 def local(u: Unit, when: datetime | None) -> datetime | None:
@@ -148,6 +162,7 @@ HEADINGS = {
     for t in (
         texts.XLS_WEEKLY_STATUS,
         texts.XLS_WEEKLY_RATES,
+        texts.XLS_WEEKLY_CITY,
         texts.XLS_WEEKLY_ON_TIME,
         texts.XLS_WEEKLY_OVERDUE,
         texts.XLS_WEEKLY_RANKING,
@@ -182,6 +197,11 @@ def workbook(u: Unit, everywhere: bool, admin_areas: Iterable[int], communities:
         for name, rate in figs["rates"]:
             ws.append([name, rate])
         ws.append([])
+        if figs["city"]:
+            ws.append(list(texts.XLS_WEEKLY_CITY))
+            for name, value in figs["city"]:
+                ws.append([name, value])
+            ws.append([])
         ws.append(list(texts.XLS_WEEKLY_ON_TIME))
         for row in figs["on_time"]:
             ws.append(list(row))

@@ -36,6 +36,7 @@ class Rules:
     web_base_url: str = ""  # [web] base_url: sign-in and progress links (none when empty)
     retention_days: int = 365  # [privacy]: a closed ticket's personal data is removed after this
     consult_category: str = "livelihood"  # [consult] category: what a 咨询 ticket is filed under
+    city_callbacks: frozenset[str] = frozenset()  # [hotline] sources whose orders' answers are pushed back
 
 
 @dataclass
