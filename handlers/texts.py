@@ -487,6 +487,7 @@ EVENT = {
     "city_visit": ("市级回访", "市级回访"),
     "paused": ("挂起", "挂起"),
     "resumed": ("恢复计时", "继续办理"),
+    "backstopped": ("转社区兜底", "物业未及时处理，社区兜底"),
 }
 EVENT_NAME = {kind: name for kind, (name, _) in EVENT.items()}
 EVENT_TOLD = {kind: told for kind, (_, told) in EVENT.items()}  # to the resident
@@ -616,7 +617,14 @@ GROUP_ANSWERED_PRIVATELY = "{name}，已私信回复您。"
 GROUP_ASK_PRIVATE = "{name}，为保护隐私，这条消息的答复只在私聊中发送。请先私聊我（发送 /start），再发一次。"
 
 # --- roles by what the person is, the audit view and the ledger detail --------
-ROLE_OF = {"admin": "管理员", "worker": "网格员", "staff": "工作人员", "resident": "居民", "system": "系统"}
+ROLE_OF = {
+    "admin": "管理员",
+    "worker": "网格员",
+    "staff": "工作人员",
+    "property": "物业人员",
+    "resident": "居民",
+    "system": "系统",
+}
 HISTORY_HEADER = "工单 #{id} 办理记录（{count} 条，第 {page}/{pages} 页）："
 HISTORY_LINE = "{time} {event} · {actor}{detail}"
 HISTORY_ACTOR = "{name}（{role}）"
@@ -656,6 +664,7 @@ HISTORY_DETAIL = {
     "city_visit": "：响应{responded}，解决{resolved}，满意{satisfied}",
     "paused": "：至 {date}，{note}",
     "resumed": "：挂起 {minutes} 分钟，办理时限顺延",
+    "backstopped": "{why}",
 }
 FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
 ANSWER = {"y": "是", "n": "否"}

@@ -55,6 +55,7 @@ class EventKind(StrEnum):
     CITY_VISIT = "city_visit"  # note: "响应 解决 满意" as y/n, e.g. "yyn"
     PAUSED = "paused"  # 挂起, the clock stops; note: "YYYY-MM-DD: reason" (the limit)
     RESUMED = "resumed"  # the clock runs again; note: the minutes paused
+    BACKSTOPPED = "backstopped"  # the property company's turn ended, the community took over; note: why
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).
@@ -71,6 +72,7 @@ RESIDENT_NEWS = frozenset(
         EventKind.ESCALATED,
         EventKind.PROGRESS,
         EventKind.MOVED,
+        EventKind.BACKSTOPPED,
     }
 )
 # Events that concern staff only: kept in the trail, not shown in a resident's /status.

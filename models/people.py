@@ -9,6 +9,7 @@ from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from .office import end_sessions_of
+from .property_first import may_take
 from .security_log import SecurityKind, record
 from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread, attached
 from .tables import Person, Role, RoleGrant, Ticket
@@ -130,7 +131,10 @@ def admin_scopes(session: Session, person_id: int) -> list[int]:
 
 
 def can_handle(session: Session, person_id: int, ticket: Ticket, tree: AreaTree) -> bool:
-    """Staff whose scope holds the ticket, or a worker inside a community-level ticket's area."""
+    """Staff whose scope holds the ticket, a worker inside a community-level ticket's area, or the
+    staff of the property company whose turn it is."""
+    if may_take(session, person_id, ticket):
+        return True
     for g in grants_of(session, person_id):
         if tree.is_within(ticket.area_id, g.area_id):
             return True

@@ -100,6 +100,8 @@ class Category(Base):
     keywords: Mapped[list[Any] | None]
     urgent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     retired: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Who gets a ticket first (0022): "property" (the compound's property company), else the grid.
+    first: Mapped[str | None] = mapped_column(String(20))
 
 
 class Person(Base):
@@ -251,6 +253,10 @@ class Ticket(Base):
     paused_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     # lat/lon are a grid's centre found from a typed address (0013), not a point the resident sent.
     location_approx: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # 有事您找我 (0022): the property company the ticket went to first, and when its turn ended
+    # (not taken or not finished in time: the community took over). None: never with a company.
+    property_id: Mapped[int | None]
+    property_left_at: Mapped[datetime | None]
 
 
 class TicketEvent(Base):
@@ -517,3 +523,4 @@ class TicketWord(Base):
 
 
 from .hotline import HotlineOrder  # noqa: E402, F401  (registers the city orders' table with the others)
+from .property_tables import PropertyCompany  # noqa: E402, F401  (registers the property companies' tables)

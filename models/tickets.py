@@ -15,6 +15,7 @@ from . import followers, points, search
 from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
 from .events import STAFF_ONLY, EventKind, Happened, record
 from .people import can_handle
+from .property_first import company_for
 from .refdata import catalogue
 from .sla import is_urgent, next_check
 from .store.prepared import Prepared
@@ -120,7 +121,10 @@ def create(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = No
         created_at=u.now,
         next_push_at=u.now + u.rules.sla.progress_push_after,
     )
-    ticket.next_check_at = next_check(ticket, u.rules.sla, urgent=is_urgent(u.session, ticket, u.rules.sla))
+    urgent = is_urgent(u.session, ticket, u.rules.sla)
+    company = company_for(u.session, ticket, urgent=urgent)  # 有事您找我: the company first
+    ticket.property_id = company.id if company is not None else None
+    ticket.next_check_at = next_check(ticket, u.rules.sla, urgent=urgent)
     u.session.add(ticket)
     u.session.flush()
     search.index(u.session, ticket)

@@ -6,11 +6,12 @@ from models import tickets
 from models.dialogs import set_state
 from models.errors import BadInput, Refusal
 from models.store.unit_of_work import Unit
+from models.property_tables import PropertyCompany
 from models.tables import AreaLevel, Ticket
 
-from .. import texts, urgent, web
+from .. import texts, texts_property, urgent, web
 from ..notify import post_card
-from ..render import area_label, category_name
+from ..render import area_label, category_name, fmt_duration
 from ..states import Step
 from ..turn import Turn
 from .draft import data
@@ -62,5 +63,10 @@ def submit(turn: Turn) -> None:
 
 def _handed_to(u: Unit, ticket: Ticket) -> str:
     """已转交 四季社区 第一网格 的网格员; a community or department ticket is handed to the area itself."""
+    company = u.session.get(PropertyCompany, ticket.property_id) if ticket.property_id is not None else None
+    if company is not None:  # 有事您找我: the compound's property company first
+        desk = texts_property.DESK.format(phone=company.phone) if company.phone else ""
+        window = fmt_duration(u.rules.sla.property_claim_within)
+        return texts_property.HANDED.format(company=company.name, desk=desk, window=window)
     key = "grid" if u.tree.by_id[ticket.area_id].level == AreaLevel.GRID else "other"
     return texts.SUBMITTED_TO[key].format(area=area_label(u, ticket.area_id))

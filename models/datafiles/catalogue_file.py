@@ -23,8 +23,22 @@ LEVELS = (
     ("categories.items", "subitems", "item"),
     ("categories.items.subitems", None, "sub-item"),
 )
-COMMON_KEYS = {"code", "name", "department", "tier", "keywords", "no_deadline", "urgent", "catch_all"}
+COMMON_KEYS = {
+    "code",
+    "name",
+    "department",
+    "tier",
+    "keywords",
+    "no_deadline",
+    "urgent",
+    "catch_all",
+    "first",
+}
 TIERS = (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING)
+# Who gets a ticket first (有事您找我): the compound's property company, or the grid (the default).
+FIRST_PROPERTY = "property"
+FIRST_GRID = "grid"
+FIRSTS = (FIRST_PROPERTY, FIRST_GRID)
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class Node:
     catch_all: bool
     position: int
     where: str
+    first: str | None = None  # FIRST_PROPERTY, or None for the grid (inherited downwards)
 
 
 @dataclass(frozen=True)
@@ -192,9 +207,17 @@ def _node(
             "department's categories in the territory file",
         )
     keywords = check_strings(c, c.at(table, index, "keywords"), item.get("keywords"), "keywords")
+    first = _first(c, c.at(table, index, "first"), item.get("first"), parent)
     if code is None or name is None or tier is None:
         return None
     urgent = flags["urgent"] if flags["urgent"] is not None else bool(parent and parent.urgent)
+    if urgent and first == FIRST_PROPERTY and (item.get("first") is not None or flags["urgent"]):
+        c.warn(
+            where,
+            "first",
+            f"{code!r} is urgent: it goes straight to the community and the department, not to the "
+            'property company first; write first = "grid" here to say so (or drop urgent)',
+        )
     return Node(
         code=code,
         name=name,
@@ -207,7 +230,23 @@ def _node(
         catch_all=bool(flags["catch_all"]),
         position=position,
         where=where,
+        first=first,
     )
+
+
+def _first(c: Collector, where: str, raw: Any, parent: Node | None) -> str | None:
+    """Who answers first: as written, else as the level above says."""
+    if raw is None:
+        return parent.first if parent is not None else None
+    if raw not in FIRSTS:
+        c.error(
+            where,
+            "first",
+            f'{raw!r}: write first = "property" (the compound\'s property company answers first, the '
+            'community steps in when it does not) or first = "grid" (the grid worker, as by default)',
+        )
+        return None
+    return FIRST_PROPERTY if raw == FIRST_PROPERTY else None
 
 
 def _tier(

@@ -145,6 +145,9 @@ def import_territory(u: Unit, t: Territory, move_open_to: str | None, move: Area
     _retire_areas(u, t, existing, keep, move_open_to, move, report)
     _owners(u, t, report)
     u.session.flush()
+    from .property_import import import_companies  # it builds on Report, defined here
+
+    import_companies(u, t.companies, report)
     return report
 
 
@@ -222,6 +225,7 @@ def import_catalogue(u: Unit, c: CatalogueFile, move_open_to: str | None, move: 
             "position": n.position,
             "keywords": list(n.keywords) or None,
             "urgent": n.urgent,
+            "first": n.first,
         }
         cat = existing.get(n.code)
         if cat is None:
