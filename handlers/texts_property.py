@@ -1,4 +1,4 @@
-"""有事您找我's words: what residents, property staff and the community read about a property company's turn."""
+"""有事您找我's words: what residents, property staff and the community read of a company's turn."""
 
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ W_BACKSTOP = "工单 #{id} {why}，已转社区兜底，您无需再办理。"
 HISTORY = {"unclaimed": "：物业{window}内未接单，转社区兜底", "overdue": "：物业未按时办结，转社区兜底"}
 # /stats, the office statistics and the weekly workbook.
 STATS_HEADER = "有事您找我（物业先行）："
-STATS_LINE = "{company}：{routed} 件，接单 {claimed}（响应率 {response}），办结 {resolved}，双是 {double_yes}（{double_yes_rate}），转社区兜底 {backstopped}"
+STATS_LINE = (
+    "{company}：{routed} 件，接单 {claimed}（响应率 {response}），办结 {resolved}，"
+    "双是 {double_yes}（{double_yes_rate}），转社区兜底 {backstopped}"
+)
 STATS_NONE = "有事您找我（物业先行）：本期没有物业工单。"
 SHEET = "物业"
 COLUMNS = ("物业公司", "物业工单", "物业接单", "响应率", "物业办结", "双是", "双是率", "转社区兜底")

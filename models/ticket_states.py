@@ -174,7 +174,7 @@ class _Projected:
 
 
 def _due(u: Unit, view: _Projected, start: datetime) -> datetime | None:
-    """The tier's deadline from start (a property company's own window), never past a city order's 办结时限."""
+    """The tier's deadline from start (a property company's: its own), never past a city order's 办结时限."""
     if with_company(cast(Ticket, view)):
         due: datetime | None = handle_ends(start, u.rules.sla)
     else:

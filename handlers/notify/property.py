@@ -1,4 +1,4 @@
-"""Who hears that a property company's turn ended (有事您找我): the community, the grid, its staff, the resident."""
+"""Who hears that a property company's turn ended (有事您找我): community, grid, its staff, resident."""
 
 from __future__ import annotations
 

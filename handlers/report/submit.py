@@ -5,8 +5,8 @@ from __future__ import annotations
 from models import tickets
 from models.dialogs import set_state
 from models.errors import BadInput, Refusal
-from models.store.unit_of_work import Unit
 from models.property_tables import PropertyCompany
+from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Ticket
 
 from .. import texts, texts_property, urgent, web

@@ -1,4 +1,4 @@
-"""The territory file's property companies (有事您找我): each compound's company and the staff who answer for it."""
+"""The territory file's property companies (有事您找我): each compound's company and its staff."""
 
 from __future__ import annotations
 
@@ -163,7 +163,7 @@ def _staff(c: Collector, index: int, raw: Any) -> CompanyStaff | None:
         c.error(
             where,
             "wecom",
-            "give a wecom, telegram or wechat id (console in a demo): the cards and reminders go to that chat",
+            "give a wecom, telegram or wechat id (console in a demo): cards and reminders go to that chat",
         )
     if name is None or phone is None or not ids:
         return None

@@ -31,7 +31,8 @@ def one_person(u: Unit, name: str, ids: tuple[tuple[str, str], ...], report: Rep
         elif person.id != primary.id and (person.channel, person.external_id) == (channel, external_id):
             person.same_as_id = primary.id  # not linked yet
             report.lines.append(
-                f"link {channel} {external_id} to {primary.channel} {primary.external_id} ({name}: one person)"
+                f"link {channel} {external_id} to {primary.channel} {primary.external_id} "
+                f"({name}: one person)"
             )
     return primary
 

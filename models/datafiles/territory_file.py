@@ -15,7 +15,6 @@ from shapely.validation import explain_validity
 
 from ..geo import Datum
 from .addresses import parse_name
-from .property_file import Company, companies
 from .problems import (
     Collector,
     DataFileError,
@@ -25,6 +24,7 @@ from .problems import (
     read_toml,
     unknown_keys,
 )
+from .property_file import Company, companies
 
 SUBDISTRICT_KEYS = {"code", "name", "datum", "centre", "boundary", "boundaries"}
 DEPARTMENT_KEYS = {"code", "name", "categories"}
