@@ -23,6 +23,7 @@ from .normalise import Shape, ticket_number
 from .render import area_label, category_name, fmt_amount, grant_name
 from .report.followers import stats_lines
 from .reports import chart
+from .reports import property as property_report
 from .reports.digest import overdue_lines
 from .spec import Spec, Who
 from .turn import Turn
@@ -269,6 +270,7 @@ def stats(turn: Turn, args: list[str]) -> None:
     ]
     lines += stats_lines(turn, area_ids, since)  # residents following tickets
     lines += _city_line(turn, area_ids, since)
+    lines += property_report.stats_lines(u, area_ids, since)  # 有事您找我: the property companies
     if s.phone_followups:
         lines.insert(1, texts.STATS_PHONE_FOLLOWUPS.format(count=s.phone_followups))
     turn.reply("\n".join(lines))

@@ -63,6 +63,7 @@ EVERY_KIND: dict[EventKind, tuple[str | None, str]] = {
     EventKind.CITY_VISIT: ("yyn", "市级回访 · 系统：响应是，解决是，满意否"),
     EventKind.PAUSED: ("2026-11-25: 等待居民回家", "挂起 · w1（网格员）：至 2026-11-25，等待居民回家"),
     EventKind.RESUMED: ("90", "恢复计时 · w1（网格员）：挂起 90 分钟，办理时限顺延"),
+    EventKind.BACKSTOPPED: ("unclaimed", "转社区兜底 · 系统：物业30分钟内未接单，转社区兜底"),
 }
 # Who did each: the resident, the system (scheduler), or the worker.
 BY_RESIDENT = {
@@ -80,6 +81,7 @@ BY_SYSTEM = {
     EventKind.OVERDUE_REMINDED,
     EventKind.FOLLOWUP_REMINDED,
     EventKind.PROGRESS,
+    EventKind.BACKSTOPPED,
 }
 
 

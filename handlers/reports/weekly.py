@@ -26,8 +26,9 @@ from models.reports.on_time import on_time_by_tier, slowest_grids
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Person, Role
 
-from .. import texts
+from .. import texts, texts_property
 from ..render import area_label, category_name, fmt_amount
+from . import property as property_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -115,6 +116,8 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
         "grids": [(area_label(u, g.area_id), fmt_amount(g.avg), g.resolved) for g in grids],
         "grids_raw": grids,
         "ranking": [(i, people.get(pid, str(pid)), pts) for i, (pid, pts) in enumerate(ranking, 1)],
+        "property_columns": texts_property.COLUMNS,
+        "property_rows": property_report.rows(u, sc.area_ids, sc.since),  # 有事您找我
     }
 
 
@@ -141,6 +144,7 @@ HEADINGS = {
         texts.XLS_WEEKLY_ON_TIME,
         texts.XLS_WEEKLY_OVERDUE,
         texts.XLS_WEEKLY_RANKING,
+        texts_property.COLUMNS,
     )
 }
 
@@ -191,6 +195,11 @@ def workbook(u: Unit, everywhere: bool, admin_areas: Iterable[int], communities:
         ws.append(list(texts.XLS_WEEKLY_RANKING))
         for pos, name, pts in figs["ranking"]:
             ws.append([pos, name, pts])
+        if figs["property_rows"]:
+            ws.append([])
+            ws.append(list(texts_property.COLUMNS))
+            for row in figs["property_rows"]:
+                ws.append(list(row))
         for cells in ws.iter_rows():
             if cells[0].value in HEADINGS:
                 for cell in cells:
