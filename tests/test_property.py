@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
 from bot.config import ConfigError, load
 from handlers import texts, texts_property
+from handlers.reports import weekly
 from models.datafiles import catalogue_file, territory_file
 from models.datafiles.problems import DataFileError
 from models.property_tables import PropertyCompany, PropertyStaff
 from models.tables import Person, TicketEvent
 
 from .harness import Harness
+from .office import client, office_with_grids, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -322,3 +326,31 @@ def test_a_catalogue_s_first_handler_is_checked(tmp_path: Path) -> None:
     nodes = catalogue_file.parse(EXAMPLE / "catalogue.toml").catalogue.by_code()
     assert nodes["elevator"].first == "property"  # from its category
     assert nodes["road"].first is None
+
+
+async def test_the_statistics_page_and_the_weekly_workbook_show_each_company(db_url: str) -> None:
+    """The office's statistics and the 周报 carry the company's row: sent first, taken, 双是, taken over."""
+    async with office_with_grids(db_url) as h:
+        tid = await company_ticket(h)
+        await h.say("wy3: [tap 抢单]")
+        await h.say(f"wy3: 办结 {tid} 已更换电梯按钮")
+        await h.run("r1: [tap 是]", "r1: [tap 满意]")
+        row = ["丹溪花园物业", "1", "1", "100.0%", "1", "1", "100.0%", "0"]
+        async with client(h) as http:
+            await sign_in(h, http, "admin")
+            page = (await http.get("/office/stats?period=week")).text
+        table = page.split('<table id="property">')[1].split("</table>")[0]
+        assert all(f"<th>{c}</th>" in table for c in texts_property.COLUMNS)
+        assert "".join(f"<td>{c}</td>" for c in row) in table
+
+        def book(s: Session) -> bytes:
+            u = h.app.unit(s)
+            danxi = u.tree.by_code("danxi")
+            assert danxi is not None
+            return weekly.workbook(u, True, [], [danxi.id])
+
+        sheet = load_workbook(io.BytesIO(h.query(book))).active
+        assert sheet is not None
+        cells = [[str(c) if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)]
+        at = cells.index(list(texts_property.COLUMNS) + [""] * (len(cells[0]) - len(texts_property.COLUMNS)))
+        assert cells[at + 1][: len(row)] == row
