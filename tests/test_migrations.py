@@ -107,7 +107,7 @@ async def test_first_start_seeds_once(empty_db_url: str) -> None:
             )
         finally:
             app.close()
-        assert counts == (18, 44)  # 1 subdistrict, 5 departments, 5 communities, 7 grids; 44 categories
+        assert counts == (18, 124)  # 1 subdistrict, 5 departments, 5 communities, 7 grids; 124 categories
 
 
 def test_upgrade_from_0002_keeps_areas_categories_and_tickets(empty_db_url: str) -> None:

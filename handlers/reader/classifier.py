@@ -42,8 +42,8 @@ VECTORIZER: dict[str, Any] = {
 }
 INTENT_C = 10.0
 CATEGORY_C = 10.0
-# The weight of all problem messages together in the intent classifier (about 33 categories' worth).
-PROBLEM_WEIGHT = 12000.0
+# The weight of all problem messages together in the intent classifier (about 50 categories' worth).
+PROBLEM_WEIGHT = 18000.0
 MAX_ITER = 200
 TOL = 1e-3
 # Characters of a message the classifiers read: a report says what it is within its first lines.
