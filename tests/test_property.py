@@ -316,7 +316,7 @@ def test_a_catalogue_s_first_handler_is_checked(tmp_path: Path) -> None:
     """first = "property" or "grid"; anything else is refused with both choices; inherited downwards."""
     text = (EXAMPLE / "catalogue.toml").read_text(encoding="utf-8")
     path = tmp_path / "catalogue.toml"
-    path.write_text(text.replace('first = "property"', 'first = "owner"', 1), encoding="utf-8")
+    path.write_text(text.replace('\nfirst = "property"', '\nfirst = "owner"', 1), encoding="utf-8")
     with pytest.raises(DataFileError) as caught:
         catalogue_file.parse(path)
     assert any(
