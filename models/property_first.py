@@ -12,7 +12,7 @@ from .datafiles.catalogue_file import FIRST_PROPERTY
 from .policy import SlaPolicy
 from .property_tables import PropertyCompany, PropertyStaff
 from .refdata import area_tree, catalogue
-from .tables import Person, Ticket
+from .tables import CITY_SOURCE, Person, Ticket
 
 
 def with_company(ticket: Ticket) -> bool:
@@ -40,9 +40,9 @@ def company_for(session: Session, ticket: Ticket, *, urgent: bool = False) -> Pr
 
     A typed address naming one company's compound decides; otherwise a grid whose compounds all
     belong to one company is that company's. Urgent tickets keep their own path (straight to the
-    community and the department); a company without staff could not act, so it is passed over."""
-    if urgent or not goes_to_property(session, ticket.category_code):
-        return None
+    community and the department), city orders theirs; a company without staff is passed over."""
+    if urgent or ticket.source == CITY_SOURCE or not goes_to_property(session, ticket.category_code):
+        return None  # a city order is signed for (签收) by the office itself
     companies = [c for c in live_companies(session) if c.compounds and staff_ids(session, c.id)]
     if not companies:
         return None
