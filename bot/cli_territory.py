@@ -131,6 +131,8 @@ def _summary_territory(checked: territory_file.Checked, out: TextIO) -> None:
     out.write("  overlapping polygons: none\n")
     owned = [f"{d.code}: {', '.join(d.categories) or '-'}" for d in t.departments]
     out.write(f"  categories owned: {'; '.join(owned) or 'none'}\n")
+    firms = [f"{f.code} ({len(f.compounds)} compounds, {len(f.staff)} staff)" for f in t.companies]
+    out.write(f"  property companies: {'; '.join(firms) or 'none'}\n")
 
 
 def _summary_catalogue(checked: catalogue_file.CheckedCatalogue, out: TextIO) -> None:
@@ -145,6 +147,8 @@ def _summary_catalogue(checked: catalogue_file.CheckedCatalogue, out: TextIO) ->
     out.write(f"  urgent: {', '.join(urgent) or 'none'}\n")
     out.write(f"  no deadline: {', '.join(no_deadline) or 'none'}\n")
     out.write(f"  catch-all (兜底): {', '.join(catch_all)}\n")
+    first = sum(1 for n in nodes if n.first)
+    out.write(f"  to the property company first: {first} of {len(nodes)}\n")
 
 
 def _print_report(report: Report, path: Path, dry_run: bool, out: TextIO) -> None:

@@ -284,6 +284,8 @@ def _sla(raw: _Table) -> SlaPolicy:
         for key, default in (
             ("claim_within", "2h"),
             ("sign_within", "30m"),
+            ("property_claim_within", "30m"),
+            ("property_handle_within", "1d"),
             ("max_pause", "15d"),
             ("progress_push_every", "1d"),
             ("overdue_repeat", "1d"),
@@ -297,6 +299,8 @@ def _sla(raw: _Table) -> SlaPolicy:
     return SlaPolicy(
         claim_within=positive["claim_within"],
         sign_within=positive["sign_within"],
+        property_claim_within=positive["property_claim_within"],
+        property_handle_within=positive["property_handle_within"],
         max_pause=positive["max_pause"],
         reminder_fractions=tuple(sorted(fractions)),
         followup_reminder_after=parse_duration(

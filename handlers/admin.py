@@ -24,6 +24,7 @@ from .normalise import Shape, ticket_number
 from .render import area_label, category_name, fmt_amount, grant_name
 from .report.followers import stats_lines
 from .reports import chart
+from .reports import property as property_report
 from .reports.digest import overdue_lines
 from .spec import Spec, Who
 from .turn import Turn
@@ -279,6 +280,7 @@ def stats(turn: Turn, args: list[str]) -> None:
     companies = enterprise_figures.count(turn.u.session, area_ids, since)
     if companies:  # 问政北苑's 企业诉求
         lines.append(texts.STATS_ENTERPRISE.format(count=companies))
+    lines += property_report.stats_lines(u, area_ids, since)  # 有事您找我: the property companies
     if s.phone_followups:
         lines.insert(1, texts.STATS_PHONE_FOLLOWUPS.format(count=s.phone_followups))
     turn.reply("\n".join(lines))

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from handlers import texts
+from handlers import texts, texts_property
 from models import followers, points, tickets
 from models.errors import BadInput, Refusal
 from models.events import EventKind
@@ -18,7 +18,7 @@ from models.tables import PointsEntry, Ticket, TicketEvent
 from . import ideas
 from .arguments import ticket_arg
 from .normalise import ticket_number
-from .render import category_name, fmt_time, person_name, role_name
+from .render import category_name, fmt_duration, fmt_time, person_name, role_name
 from .spec import Spec, Who
 from .turn import Turn
 
@@ -202,6 +202,12 @@ def _resumed(u: Unit, note: str | None) -> str:
     return texts.HISTORY_DETAIL["resumed"].format(minutes=note or "0")
 
 
+def _backstopped(u: Unit, note: str | None) -> str:
+    window = fmt_duration(u.rules.sla.property_claim_within)
+    why = texts_property.HISTORY.get(note or "", "").format(window=window)
+    return texts.HISTORY_DETAIL["backstopped"].format(why=why)
+
+
 def _nothing(u: Unit, note: str | None) -> str:
     return ""
 
@@ -245,6 +251,7 @@ DETAIL: dict[EventKind, Callable[[Unit, str | None], str]] = {
     EventKind.RESUMED: _resumed,
     EventKind.IDEA_STAGE: ideas.history_detail,
     EventKind.ANSWERED: _with_note("answered"),
+    EventKind.BACKSTOPPED: _backstopped,
 }
 
 

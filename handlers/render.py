@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from models.people import grants_of
+from models.property_first import is_member
 from models.refdata import catalogue
 from models.sla import tier_days
 from models.store.unit_of_work import Unit
@@ -115,6 +116,8 @@ def role_key(u: Unit, person_id: int | None) -> str:
     levels = {u.tree.by_id[g.area_id].level for g in grants if g.area_id in u.tree.by_id}
     if AreaLevel.GRID in levels:
         return "worker"
+    if not grants and is_member(u.session, person_id):
+        return "property"
     return "staff" if grants else "resident"
 
 

@@ -14,6 +14,7 @@ from models import points, tickets
 from models.dialogs import set_state
 from models.errors import BadInput, NotAllowed, NotFound, Refusal
 from models.people import find_person, is_staff
+from models.property_first import is_member
 from models.tables import Person, Status, Ticket
 from models.territory import binding_of
 
@@ -29,7 +30,8 @@ from .turn import Turn
 
 
 def _require_staff(turn: Turn) -> None:
-    if not is_staff(turn.u.session, turn.person.id):
+    """Office staff, or a property company's staff (who act on their company's tickets only)."""
+    if not is_staff(turn.u.session, turn.person.id) and not is_member(turn.u.session, turn.person.id):
         raise NotAllowed(Refusal.NOT_STAFF)
 
 

@@ -481,6 +481,7 @@ EVENT = {
     "resumed": ("恢复计时", "继续办理"),
     "idea_stage": ("金点子筛选", "金点子筛选"),
     "answered": ("答复咨询", "已答复"),
+    "backstopped": ("转社区兜底", "物业未及时处理，社区兜底"),
 }
 EVENT_NAME = {kind: name for kind, (name, _) in EVENT.items()}
 EVENT_TOLD = {kind: told for kind, (_, told) in EVENT.items()}  # to the resident
@@ -627,6 +628,7 @@ ROLE_OF = {
     "staff": "工作人员",
     "volunteer": "志愿者",
     "party_volunteer": "党员志愿者",
+    "property": "物业人员",
     "resident": "居民",
     "system": "系统",
 }
@@ -670,6 +672,7 @@ HISTORY_DETAIL = {
     "paused": "：至 {date}，{note}",
     "resumed": "：挂起 {minutes} 分钟，办理时限顺延",
     "answered": "：{note}",
+    "backstopped": "{why}",
 }
 FOLLOWUP_QUESTION = {"1": "问题解决了吗？", "2": "对这次办理满意吗？"}
 ANSWER = {"y": "是", "n": "否"}

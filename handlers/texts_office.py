@@ -188,6 +188,7 @@ OFFICE = {
     "stats_show": "查看",
     "stats_rates": "三率",
     "stats_city": "12345市级工单三率",
+    "stats_property": "有事您找我（物业先行）",
     "stats_count": "工单数",
     "stats_on_time": "各档位按时率",
     "stats_tier": "档位",

@@ -57,6 +57,7 @@ class EventKind(StrEnum):
     RESUMED = "resumed"  # the clock runs again; note: the minutes paused
     IDEA_STAGE = "idea_stage"  # a 金点子 moved a stage (models/ideas.py); note: "stage：reason"
     ANSWERED = "answered"  # a consultation answered (and so closed); note: the answer
+    BACKSTOPPED = "backstopped"  # the property company's turn ended, the community took over; note: why
 
 
 # Events after which the resident has just heard from us (no progress push needed yet).
@@ -74,6 +75,7 @@ RESIDENT_NEWS = frozenset(
         EventKind.PROGRESS,
         EventKind.MOVED,
         EventKind.IDEA_STAGE,
+        EventKind.BACKSTOPPED,
     }
 )
 # Events that concern staff only: kept in the trail, not shown in a resident's /status.

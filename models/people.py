@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import mediation_routing
 from .office import end_sessions_of
+from .property_first import may_take as company_may_take
 from .security_log import SecurityKind, record
 from .store.prepared import UNREAD, InsertIgnoring, Prepared, Unread, attached
 from .tables import Person, Role, RoleGrant, Ticket
@@ -132,10 +133,13 @@ def admin_scopes(session: Session, person_id: int) -> list[int]:
 
 
 def can_handle(session: Session, person_id: int, ticket: Ticket, tree: AreaTree) -> bool:
-    """Staff whose scope holds the ticket, or a worker inside a community-level ticket's area.
+    """Staff whose scope holds the ticket, a worker inside a community-level ticket's area, or the
+    staff of the property company whose turn it is.
 
     A dispute goes to its mediator team instead (models/mediation_routing.py); mediators take nothing else.
     A volunteer's grant covers only tickets of categories open to volunteers (models/volunteers.py)."""
+    if company_may_take(session, person_id, ticket):
+        return True
     grants = grants_of(session, person_id)
     routed = mediation_routing.may_handle(session, grants, ticket, tree)
     if routed is not None:

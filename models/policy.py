@@ -13,6 +13,10 @@ class SlaPolicy:
     claim_within: timedelta = timedelta(hours=2)
     # A city hotline order's 签收 window (office time, like the claim window it replaces for them).
     sign_within: timedelta = timedelta(minutes=30)
+    # 有事您找我: a property company's staff take a ticket within this (calendar time: the service
+    # desk keeps a 24-hour duty) and finish it within the second; else the community takes over.
+    property_claim_within: timedelta = timedelta(minutes=30)
+    property_handle_within: timedelta = timedelta(days=1)
     # The longest 挂起 (pause) a handler may ask for; at its end the clock runs again by itself.
     max_pause: timedelta = timedelta(days=15)
     simple_days: int = 1

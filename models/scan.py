@@ -20,6 +20,7 @@ from . import points, tickets
 from .base import UTCDateTime
 from .events import RESIDENT_NEWS, EventKind, Happened, record
 from .hours import hold_until
+from .property_first import with_company
 from .sla import MAX_LEVEL, deadline, is_urgent, next_check, reminder_time
 from .store.unit_of_work import Unit
 from .tables import Person, Rating, Status, Ticket, TicketEvent, Tier
@@ -153,6 +154,9 @@ def check(u: Unit, ticket: Ticket) -> None:
 
 def _unclaimed(u: Unit, ticket: Ticket) -> None:
     """Nobody grabbed it: one level up per claim window, then a daily reminder at the top."""
+    if with_company(ticket):  # the property company did not take it: the community steps in (兜底)
+        transition(u, ticket, Action.BACKSTOP, None, note="unclaimed")
+        return
     if ticket.level < MAX_LEVEL:
         ticket.level += 1
         record(u, Happened(EventKind.ESCALATED, ticket, note=f"unclaimed:{ticket.level}"))
@@ -184,6 +188,11 @@ def _window(u: Unit, ticket: Ticket) -> None:
             fraction = fractions[passed - 1]
             note = f"{ticket.level}:{fraction:g}"
             record(u, Happened(EventKind.REMINDED, ticket, note=note, fraction=fraction))
+        return
+    if with_company(ticket):  # taken but not finished in time: the community takes it over
+        _hold_to_office(u, ticket)
+        held_by = ticket.handler_id
+        transition(u, ticket, Action.BACKSTOP, None, note="overdue", missed=due, previous_handler_id=held_by)
         return
     if ticket.reminders_sent > len(fractions):
         ticket.reminders_sent += 1

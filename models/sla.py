@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .hours import add_office_time, is_working_day, next_office_start
 from .policy import SlaPolicy
+from .property_first import claim_ends, with_company
 from .refdata import catalogue
 from .tables import CITY_SOURCE, Status, Ticket, Tier
 
@@ -80,19 +81,22 @@ def window_check(start: datetime, due: datetime, steps: int, policy: SlaPolicy) 
 
 
 def unclaimed_check(
-    created: datetime, level: int, repeats: int, policy: SlaPolicy, *, urgent: bool = False
+    created: datetime, level: int, repeats: int, policy: SlaPolicy, *, urgent: bool = False, first: int = 0
 ) -> datetime:
     """Next moment for an unclaimed ticket: one level up per claim window, then repeats at the top.
 
     Claim windows count office time only, unless the ticket is urgent; the repeats at the
-    top count calendar time and are moved to the next office start when they fall outside."""
+    top count calendar time and are moved to the next office start when they fall outside.
+    first: the level the ticket started climbing from at `created` (1: a property company's
+    ticket the community took over then)."""
+    climbed, rungs = level - first, MAX_LEVEL - first
     if urgent:
         if level < MAX_LEVEL:
-            return created + (level + 1) * policy.claim_within
-        return created + MAX_LEVEL * policy.claim_within + (repeats + 1) * policy.overdue_repeat
+            return created + (climbed + 1) * policy.claim_within
+        return created + rungs * policy.claim_within + (repeats + 1) * policy.overdue_repeat
     if level < MAX_LEVEL:
-        return add_office_time(created, (level + 1) * policy.claim_within, policy)
-    top = add_office_time(created, MAX_LEVEL * policy.claim_within, policy)
+        return add_office_time(created, (climbed + 1) * policy.claim_within, policy)
+    top = add_office_time(created, rungs * policy.claim_within, policy)
     return next_office_start(top + (repeats + 1) * policy.overdue_repeat, policy)
 
 
@@ -101,6 +105,8 @@ def claim_missed_at(ticket: Ticket, policy: SlaPolicy, *, urgent: bool = False) 
 
     Every figure that calls an unclaimed ticket late (digest, /overdue, the office, exports)
     counts from here, so none disagrees with the ladder."""
+    if ticket.property_id is not None:
+        return claim_ends(ticket, policy)  # the company's own window
     return unclaimed_check(ticket.created_at, 0, 0, policy, urgent=urgent)
 
 
@@ -121,6 +127,12 @@ def next_check(ticket: Ticket, policy: SlaPolicy, *, urgent: bool = False) -> da
             return None  # suggestions are under no deadline
         if ticket.source == CITY_SOURCE:  # a city order is to be signed for (签收) within its own window
             policy = replace(policy, claim_within=policy.sign_within)
+        if with_company(ticket):
+            return claim_ends(ticket, policy)  # then the community takes over (兜底)
+        if ticket.property_left_at is not None:  # the community's ladder starts when it took over
+            return unclaimed_check(
+                ticket.property_left_at, ticket.level, ticket.reminders_sent, policy, urgent=urgent, first=1
+            )
         return unclaimed_check(ticket.created_at, ticket.level, ticket.reminders_sent, policy, urgent=urgent)
     if ticket.status == Status.CLAIMED:
         if ticket.paused_at is not None:

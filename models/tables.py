@@ -107,6 +107,8 @@ class Category(Base):
     open_to_volunteers: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Who handles it instead of grid workers (0023): "mediation" (调解员), None for grid workers.
     route: Mapped[str | None] = mapped_column(String(20))
+    # Who gets a ticket first (0022): "property" (the compound's property company), else the grid.
+    first: Mapped[str | None] = mapped_column(String(20))
 
 
 class Person(Base):
@@ -260,6 +262,10 @@ class Ticket(Base):
     paused_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     # lat/lon are a grid's centre found from a typed address (0013), not a point the resident sent.
     location_approx: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # 有事您找我 (0022): the property company the ticket went to first, and when its turn ended
+    # (not taken or not finished in time: the community took over). None: never with a company.
+    property_id: Mapped[int | None]
+    property_left_at: Mapped[datetime | None]
 
 
 class TicketEvent(Base):
@@ -591,3 +597,4 @@ class TicketWord(Base):
 from .enterprise import ReporterEnterprise, TicketEnterprise  # noqa: E402, F401  (enterprise reporters)
 from .hotline import HotlineOrder  # noqa: E402, F401  (registers the city orders' table with the others)
 from .mediation import Mediation  # noqa: E402, F401  (registers the mediation outcomes' table)
+from .property_tables import PropertyCompany  # noqa: E402, F401  (registers the property companies' tables)

@@ -15,6 +15,7 @@ from .events import EventKind, Happened, record
 from .hours import add_office_time
 from .outbox import drop_held
 from .people import can_handle, grants_of, has_role
+from .property_first import handle_ends, with_company
 from .sla import MAX_LEVEL, deadline, is_urgent, next_check
 from .store.unit_of_work import Unit
 from .tables import Person, Role, Status, Ticket, TicketEvent
@@ -54,6 +55,8 @@ class Action(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     ANSWER = "answer"  # a consultation (咨询) answered in words, which closes it
+    # 有事您找我: the property company did not take or finish it in time; the community takes over.
+    BACKSTOP = "backstop"
 
 
 class Right(Enum):
@@ -65,6 +68,7 @@ class Right(Enum):
     RESIDENT = "the resident who reported it"
     DISPATCHER = "an admin of the whole subdistrict (the 指挥中心 that answers to the city)"
     CITY = "the city platform's 回访 (an import or a push: no person)"
+    CLOCK = "the deadline scan (no person)"
 
 
 class Effect(Enum):
@@ -83,6 +87,7 @@ class Effect(Enum):
     UNCLOSE = "closed_at cleared: a closed city order the city's 回访 sends back for 二次办理"
     PAUSE = "paused_at and pause_until set (given in changes): no reminders, the scan resumes it at the limit"
     RESUME = "the window and deadline move by the time paused (never past the city's); reminders follow"
+    BACKSTOP = "the property company's turn ends: no handler, no window, the community's claim clock from now"
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,7 @@ TRANSITIONS: Mapping[Action, Step] = {
     Action.PAUSE: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.PAUSE,), EventKind.PAUSED),
     Action.RESUME: Step(_from(CLAIMED), None, Right.HANDLER_OR_ADMIN, (Effect.RESUME,), EventKind.RESUMED),
     Action.ANSWER: Step(_from(OPEN, CLAIMED), CLOSED, Right.SCOPE, (Effect.FINISH,), EventKind.ANSWERED),
+    Action.BACKSTOP: Step(_from(OPEN, CLAIMED), OPEN, Right.CLOCK, (Effect.BACKSTOP,), EventKind.BACKSTOPPED),
     Action.CITY_VISIT_REOPEN: Step(
         _from(RESOLVED, CLOSED), CLAIMED, Right.CITY, (Effect.UNCLOSE, Effect.REOPEN), EventKind.CITY_VISIT
     ),
@@ -171,8 +177,11 @@ class _Projected:
 
 
 def _due(u: Unit, view: _Projected, start: datetime) -> datetime | None:
-    """The tier's deadline from start, never past a city order's 办结时限."""
-    due = deadline(start, view.tier, u.rules.sla)
+    """The tier's deadline from start (a property company's: its own), never past a city order's 办结时限."""
+    if with_company(cast(Ticket, view)):
+        due: datetime | None = handle_ends(start, u.rules.sla)
+    else:
+        due = deadline(start, view.tier, u.rules.sla)
     city = view.city_due_at
     if city is None:
         return due
@@ -280,6 +289,20 @@ def _return_to_pool(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
     changes["next_check_at"] = add_office_time(u.now, u.rules.sla.claim_within, u.rules.sla)
 
 
+def _backstop(u: Unit, ticket: Ticket, changes: dict[str, Any]) -> None:
+    changes.update(
+        handler_id=None,
+        claimed_at=None,
+        window_started_at=None,
+        due_at=None,
+        reminders_sent=0,
+        met_at=None,
+        level=max(ticket.level, 1),
+        property_left_at=u.now,
+    )
+    _recheck(u, ticket, changes)
+
+
 _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.CLAIM: _claim,
     Effect.REDATE: _redate,
@@ -294,6 +317,7 @@ _EFFECTS: Mapping[Effect, Callable[[Unit, Ticket, dict[str, Any]], None]] = {
     Effect.UNCLOSE: _unclose,
     Effect.PAUSE: _pause,
     Effect.RESUME: _resume,
+    Effect.BACKSTOP: _backstop,
 }
 
 
@@ -335,7 +359,7 @@ def check_right(u: Unit, ticket: Ticket, right: Right, actor: Person) -> None:
     elif right == Right.DISPATCHER:
         if not has_role(u.session, actor.id, Role.ADMIN, u.tree, u.tree.top().id):
             raise NotAllowed(Refusal.NOT_DISPATCHER)
-    elif right == Right.CITY:
+    elif right in (Right.CITY, Right.CLOCK):
         raise NotAllowed(Refusal.NOT_ADMIN)  # only the city's own 回访 results, never a person
     elif ticket.resident_id != actor.id:  # someone else's ticket: reveal nothing about it
         raise NotFound(Refusal.NOT_FOUND, id=ticket.id)

@@ -16,6 +16,7 @@ from .civic_points import pay_report
 from .errors import BadInput, InvalidTransition, NotAllowed, Refusal
 from .events import STAFF_ONLY, EventKind, Happened, record
 from .people import can_handle
+from .property_first import company_for
 from .refdata import catalogue
 from .sla import is_urgent, next_check
 from .store.prepared import Prepared
@@ -147,7 +148,10 @@ def _new(u: Unit, resident: Person, draft: Draft, filed_by: Person | None = None
         city_due_at=draft.city_due_at,
         location_approx=draft.location_approx,
     )
-    ticket.next_check_at = next_check(ticket, u.rules.sla, urgent=is_urgent(u.session, ticket, u.rules.sla))
+    urgent = is_urgent(u.session, ticket, u.rules.sla)
+    company = company_for(u.session, ticket, urgent=urgent)  # 有事您找我: the company first
+    ticket.property_id = company.id if company is not None else None
+    ticket.next_check_at = next_check(ticket, u.rules.sla, urgent=urgent)
     return ticket
 
 

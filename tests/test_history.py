@@ -64,6 +64,7 @@ EVERY_KIND: dict[EventKind, tuple[str | None, str]] = {
     EventKind.PAUSED: ("2026-11-25: 等待居民回家", "挂起 · w1（网格员）：至 2026-11-25，等待居民回家"),
     EventKind.RESUMED: ("90", "恢复计时 · w1（网格员）：挂起 90 分钟，办理时限顺延"),
     EventKind.ANSWERED: ("请带身份证到派出所开具", "答复咨询 · w1（网格员）：请带身份证到派出所开具"),
+    EventKind.BACKSTOPPED: ("unclaimed", "转社区兜底 · 系统：物业30分钟内未接单，转社区兜底"),
 }
 # Who did each: the resident, the system (scheduler), or the worker.
 BY_RESIDENT = {
@@ -81,6 +82,7 @@ BY_SYSTEM = {
     EventKind.OVERDUE_REMINDED,
     EventKind.FOLLOWUP_REMINDED,
     EventKind.PROGRESS,
+    EventKind.BACKSTOPPED,
 }
 
 

@@ -107,7 +107,7 @@ async def test_first_start_seeds_once(empty_db_url: str) -> None:
             )
         finally:
             app.close()
-        assert counts == (18, 47)  # 1 subdistrict, 5 departments, 5 communities, 7 grids; 47 categories
+        assert counts == (18, 127)  # 1 subdistrict, 5 departments, 5 communities, 7 grids; 127 categories
 
 
 def test_upgrade_from_0002_keeps_areas_categories_and_tickets(empty_db_url: str) -> None:

@@ -10,11 +10,12 @@ from models.mediation_routing import team as mediator_team
 from models.messages import Button, Reply
 from models.outbox import detach_cards
 from models.people import admins_over, has_chat
+from models.property_first import claim_ends, staff_of, with_company
 from models.store.unit_of_work import Unit
 from models.tables import Area, Outbox, Person, Status, Ticket
 from models.territory import chats_up_from
 
-from .. import texts
+from .. import texts, texts_property
 from ..hotline_text import city_tag
 from ..masking import mask_private
 from ..payloads import FollowerSolved, FollowupSatisfied, FollowupSolved, Grab, PayloadError, Press, unpack
@@ -148,7 +149,10 @@ def grab_button(ticket: Ticket) -> tuple[Button, ...]:
 def post_card(u: Unit, ticket: Ticket, text: str | None = None) -> int:
     """Post the ticket's card to the nearest bound group up the tree; tell admins if none.
 
-    A dispute goes to its mediator team instead (post_to_team), when it has one."""
+    A dispute goes to its mediator team instead (post_to_team), when it has one; a property company's
+    ticket (有事您找我) goes to the company's staff instead, each privately."""
+    if with_company(ticket):
+        return _to_company(u, ticket)
     if post_to_team(u, ticket, text):
         return 0
     chats = chats_up_from(u.session, u.tree, ticket.area_id)
@@ -191,7 +195,34 @@ def post_to_team(u: Unit, ticket: Ticket, text: str | None = None) -> bool:
     return bool(people)
 
 
-def _card_places(u: Unit, ticket: Ticket) -> list[tuple[str, str]]:
+def _to_company(u: Unit, ticket: Ticket) -> int:
+    """The company's card, with 抢单, to each of its staff: masked as in a group until one holds it."""
+    assert ticket.property_id is not None
+    until = claim_ends(ticket, u.rules.sla)
+    text = texts_property.CARD.format(
+        id=ticket.id,
+        category=category_name(u.session, ticket.category_code),
+        description=short_description(ticket.description),
+        area=area_label(u, ticket.area_id),
+        until=fmt_time(until, u.rules.sla.timezone),
+    )
+    staff = [p for p in staff_of(u.session, ticket.property_id) if has_chat(p)]
+    for person in staff:
+        chat = person.chat_id or person.external_id
+        u.send(
+            Reply(
+                person.channel,
+                chat,
+                mask_private(text),
+                grab_button(ticket),
+                ticket_id=ticket.id,
+                card_of=ticket.id,
+            )
+        )
+    return len(staff)
+
+
+def card_places(u: Unit, ticket: Ticket) -> list[tuple[str, str]]:
     """The chats (channel, chat id) that show a card of this ticket."""
     rows = u.session.execute(
         select(Outbox.channel, Outbox.chat_id)
@@ -204,7 +235,7 @@ def _card_places(u: Unit, ticket: Ticket) -> list[tuple[str, str]]:
 def refresh_card(u: Unit, ticket: Ticket) -> None:
     """Edit every card of this ticket to show its current state."""
     text = card_text(u, ticket)
-    for channel, chat_id in _card_places(u, ticket):
+    for channel, chat_id in card_places(u, ticket):
         to_group(u, channel, chat_id, text, grab_button(ticket), ticket_id=ticket.id, card_of=ticket.id)
 
 
@@ -213,6 +244,6 @@ def mark_moved(u: Unit, ticket: Ticket, area: str) -> None:
     text = texts.CARD_MOVED.format(
         id=ticket.id, category=category_name(u.session, ticket.category_code), area=area
     )
-    for channel, chat_id in _card_places(u, ticket):
+    for channel, chat_id in card_places(u, ticket):
         to_group(u, channel, chat_id, text, ticket_id=ticket.id, card_of=ticket.id)
     detach_cards(u.session, ticket.id)

@@ -35,6 +35,7 @@ from .deliver import (
     to_resident,
 )
 from .pause import PAUSE_SAY
+from .property import PROPERTY_SAY
 
 
 def send_details(u: Unit, ticket: Ticket, worker: Person) -> None:
@@ -366,6 +367,7 @@ SAY: Mapping[EventKind, Callable[[Unit, Happened], None]] = {
     **CITY_SAY,  # city hotline orders: 退单, 延期, the city's 回访
     **PAUSE_SAY,  # 挂起 and resuming
     **CIVIC_SAY,  # 金点子 stages
+    **PROPERTY_SAY,  # 有事您找我: the community takes over from a property company
 }
 
 

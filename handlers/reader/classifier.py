@@ -42,6 +42,8 @@ VECTORIZER: dict[str, Any] = {
 }
 INTENT_C = 10.0
 CATEGORY_C = 10.0
+# The weight of all problem messages together in the intent classifier (about 50 categories' worth).
+PROBLEM_WEIGHT = 18000.0
 MAX_ITER = 200
 TOL = 1e-3
 # Characters of a message the classifiers read: a report says what it is within its first lines.
@@ -137,7 +139,12 @@ def fit(texts: Sequence[str], intents: Sequence[str], categories: Sequence[str])
     """Train both classifiers (categories on the rows that have one); deterministic for the same rows."""
     vectorizer = TfidfVectorizer(**VECTORIZER, dtype=np.float32)
     rows = vectorizer.fit_transform([prepare(t) for t in texts])
-    intent = _regression(INTENT_C).fit(rows, list(intents))
+    # However many categories the catalogue has, problems weigh as PROBLEM_WEIGHT messages in the
+    # intent classifier: a catalogue of a hundred sub-items must not drown the other intents.
+    problems = sum(1 for i in intents if i == "problem")
+    scale = min(1.0, PROBLEM_WEIGHT / problems) if problems else 1.0
+    weights = np.array([scale if i == "problem" else 1.0 for i in intents], dtype=np.float64)
+    intent = _regression(INTENT_C).fit(rows, list(intents), sample_weight=weights)
     reports = [i for i, c in enumerate(categories) if c]
     category = _regression(CATEGORY_C).fit(rows[reports], [categories[i] for i in reports])
     digest = hashlib.sha256(
@@ -147,6 +154,7 @@ def fit(texts: Sequence[str], intents: Sequence[str], categories: Sequence[str])
         "vectorizer": {**VECTORIZER, "ngram_range": list(VECTORIZER["ngram_range"])},
         "intent_C": INTENT_C,
         "category_C": CATEGORY_C,
+        "problem_weight": PROBLEM_WEIGHT,
         "rows": len(texts),
         "corpus_sha256": digest.hexdigest(),
         "trained_with": f"scikit-learn {sklearn.__version__}",

@@ -7,12 +7,13 @@ from models.dialogs import set_state
 from models.errors import BadInput, Refusal
 from models.mediation_routing import is_mediation
 from models.mediation_routing import team as mediator_team
+from models.property_tables import PropertyCompany
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Ticket
 
-from .. import texts, urgent, web
+from .. import texts, texts_property, urgent, web
 from ..notify import post_card
-from ..render import area_label, category_name
+from ..render import area_label, category_name, fmt_duration
 from ..states import Step
 from ..turn import Turn
 from .draft import data
@@ -75,5 +76,10 @@ def _handed_to(u: Unit, ticket: Ticket) -> str:
     """已转交 四季社区 第一网格 的网格员; a community or department ticket is handed to the area itself."""
     if is_mediation(u.session, ticket.category_code) and mediator_team(u.session, u.tree, ticket):
         return texts.SUBMITTED_TO["mediation"].format(area=area_label(u, ticket.area_id))
+    company = u.session.get(PropertyCompany, ticket.property_id) if ticket.property_id is not None else None
+    if company is not None:  # 有事您找我: the compound's property company first
+        desk = texts_property.DESK.format(phone=company.phone) if company.phone else ""
+        window = fmt_duration(u.rules.sla.property_claim_within)
+        return texts_property.HANDED.format(company=company.name, desk=desk, window=window)
     key = "grid" if u.tree.by_id[ticket.area_id].level == AreaLevel.GRID else "other"
     return texts.SUBMITTED_TO[key].format(area=area_label(u, ticket.area_id))

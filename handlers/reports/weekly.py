@@ -28,9 +28,10 @@ from models.reports.on_time import on_time_by_tier, slowest_grids
 from models.store.unit_of_work import Unit
 from models.tables import AreaLevel, Person, Role
 
-from .. import texts
+from .. import texts, texts_property
 from ..render import area_label, category_name, fmt_amount
 from . import mediation as mediation_words
+from . import property as property_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -126,6 +127,8 @@ def figures(u: Unit, sc: Scope) -> dict[str, Any]:
         ),
         "enterprise": enterprise_figures.count(u.session, sc.area_ids, sc.since),
         "city": city_rows(u, sc),
+        "property_columns": texts_property.COLUMNS,
+        "property_rows": property_report.rows(u, sc.area_ids, sc.since),  # 有事您找我
     }
 
 
@@ -168,6 +171,7 @@ HEADINGS = {
         texts.XLS_WEEKLY_RANKING,
         texts.XLS_WEEKLY_PUBLIC_RANKING,
         texts.MEDIATION_XLS,
+        texts_property.COLUMNS,
     )
 }
 
@@ -231,6 +235,11 @@ def workbook(u: Unit, everywhere: bool, admin_areas: Iterable[int], communities:
         for row in figs["mediation"]:
             ws.append(list(row))
         ws.append([texts.OFFICE["stats_enterprise"], figs["enterprise"]])
+        if figs["property_rows"]:
+            ws.append([])
+            ws.append(list(texts_property.COLUMNS))
+            for row in figs["property_rows"]:
+                ws.append(list(row))
         for cells in ws.iter_rows():
             if cells[0].value in HEADINGS:
                 for cell in cells:

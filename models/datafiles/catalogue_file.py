@@ -34,9 +34,14 @@ COMMON_KEYS = {
     "catch_all",
     "open_to_volunteers",
     "route",
+    "first",
 }
 ROUTES = ("mediation",)  # who handles a category instead of grid workers (inherited downwards)
 TIERS = (Tier.SIMPLE, Tier.DIFFICULT, Tier.PENDING)
+# Who gets a ticket first (有事您找我): the compound's property company, or the grid (the default).
+FIRST_PROPERTY = "property"
+FIRST_GRID = "grid"
+FIRSTS = (FIRST_PROPERTY, FIRST_GRID)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class Node:
     where: str
     open_to_volunteers: bool = False  # volunteers may grab its tickets (inherited by the items below)
     route: str | None = None  # "mediation": its tickets go to mediators (models/mediation_routing.py)
+    first: str | None = None  # FIRST_PROPERTY, or None for the grid (inherited downwards)
 
 
 @dataclass(frozen=True)
@@ -206,10 +212,18 @@ def _node(
             "department's categories in the territory file",
         )
     keywords = check_strings(c, c.at(table, index, "keywords"), item.get("keywords"), "keywords")
+    first = _first(c, c.at(table, index, "first"), item.get("first"), parent)
     if code is None or name is None or tier is None:
         return None
     urgent = flags["urgent"] if flags["urgent"] is not None else bool(parent and parent.urgent)
     route = _route(c, c.at(table, index, "route"), item.get("route"), parent)
+    if urgent and first == FIRST_PROPERTY and (item.get("first") is not None or flags["urgent"]):
+        c.warn(
+            where,
+            "first",
+            f"{code!r} is urgent: it goes straight to the community and the department, not to the "
+            'property company first; write first = "grid" here to say so (or drop urgent)',
+        )
     return Node(
         code=code,
         name=name,
@@ -224,6 +238,7 @@ def _node(
         where=where,
         open_to_volunteers=_inherited(flags["open_to_volunteers"], parent),
         route=route,
+        first=first,
     )
 
 
@@ -242,6 +257,21 @@ def _route(c: Collector, where: str, value: object, parent: Node | None) -> str 
         )
         return None
     return str(value)
+
+
+def _first(c: Collector, where: str, raw: Any, parent: Node | None) -> str | None:
+    """Who answers first: as written, else as the level above says."""
+    if raw is None:
+        return parent.first if parent is not None else None
+    if raw not in FIRSTS:
+        c.error(
+            where,
+            "first",
+            f'{raw!r}: write first = "property" (the compound\'s property company answers first, the '
+            'community steps in when it does not) or first = "grid" (the grid worker, as by default)',
+        )
+        return None
+    return FIRST_PROPERTY if raw == FIRST_PROPERTY else None
 
 
 def _tier(

@@ -145,6 +145,9 @@ def import_territory(u: Unit, t: Territory, move_open_to: str | None, move: Area
     _retire_areas(u, t, existing, keep, move_open_to, move, report)
     _owners(u, t, report)
     u.session.flush()
+    from .property_import import import_companies  # it builds on Report, defined here
+
+    import_companies(u, t.companies, report)
     return report
 
 
@@ -224,6 +227,7 @@ def import_catalogue(u: Unit, c: CatalogueFile, move_open_to: str | None, move: 
             "urgent": n.urgent,
             "open_to_volunteers": n.open_to_volunteers,
             "route": n.route,
+            "first": n.first,
         }
         cat = existing.get(n.code)
         if cat is None:

@@ -12,6 +12,7 @@ from .problems import Collector, DataFileError, check_code, check_name, read_tom
 
 PERSON_KEYS = {"name", "role", "scopes", "phone", "telegram", "wechat", "wecom", "console", "party_member"}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
+ID_CHANNELS = ("telegram", "wechat", "wecom", "console")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class CheckedStaff:
     collector: Collector
 
 
-def _phone(c: Collector, where: str, value: Any) -> str | None:
+def check_phone(c: Collector, where: str, value: Any) -> str | None:
+    """A mainland mobile number as 11 digits (absent: None)."""
     if value is None:
         return None
     digits = re.sub(r"[\s-]", "", str(value)).removeprefix("+86")
@@ -45,6 +47,27 @@ def _phone(c: Collector, where: str, value: Any) -> str | None:
         )
         return None
     return digits
+
+
+def check_ids(c: Collector, table: str, index: int, item: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (channel, user id) pairs a person is known by: telegram, wechat, wecom, console."""
+    ids = []
+    for channel in ID_CHANNELS:
+        value = item.get(channel)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
+            c.error(c.at(table, index, channel), channel, f"{value!r}: write the {channel} user id")
+            continue
+        if channel == "telegram" and not str(value).isdigit():
+            c.error(
+                c.at(table, index, channel),
+                channel,
+                f"{value!r}: a Telegram user id is a number, not @name",
+            )
+            continue
+        ids.append((channel, str(value).strip()))
+    return ids
 
 
 def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
@@ -104,23 +127,8 @@ def parse(path: Path, scopes: frozenset[str] | None = None) -> CheckedStaff:
                     )
                 elif code:
                     wanted.append(code)
-        phone = _phone(c, c.at("people", index, "phone"), item.get("phone"))
-        ids = []
-        for channel in ("telegram", "wechat", "wecom", "console"):
-            value = item.get(channel)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
-                c.error(c.at("people", index, channel), channel, f"{value!r}: write the {channel} user id")
-                continue
-            if channel == "telegram" and not str(value).isdigit():
-                c.error(
-                    c.at("people", index, channel),
-                    channel,
-                    f"{value!r}: a Telegram user id is a number, not @name",
-                )
-                continue
-            ids.append((channel, str(value).strip()))
+        phone = check_phone(c, c.at("people", index, "phone"), item.get("phone"))
+        ids = check_ids(c, "people", index, item)
         if phone is None and not ids and "phone" not in item:
             c.error(
                 where,

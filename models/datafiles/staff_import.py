@@ -18,6 +18,25 @@ PHONE_CHANNEL = "telegram"
 WECOM_CHANNEL = "wecom"
 
 
+def one_person(u: Unit, name: str, ids: tuple[tuple[str, str], ...], report: Report) -> Person | None:
+    """The person behind a file's row of channel ids (None: no id), the other ids linked to it.
+
+    Several ids are one person: the 企业微信 one (where staff work in a mainland office) or
+    else the first holds the roles, points and tasks; the others point at it."""
+    primary: Person | None = None
+    for channel, external_id in sorted(ids, key=lambda i: i[0] != WECOM_CHANNEL):
+        person = get_or_create_person(u.session, channel, external_id, u.now, name=name, chat_id=external_id)
+        if primary is None:
+            primary = person
+        elif person.id != primary.id and (person.channel, person.external_id) == (channel, external_id):
+            person.same_as_id = primary.id  # not linked yet
+            report.lines.append(
+                f"link {channel} {external_id} to {primary.channel} {primary.external_id} "
+                f"({name}: one person)"
+            )
+    return primary
+
+
 def import_staff(u: Unit, path: Path, people: tuple[StaffMember, ...]) -> Report:
     """Grant every listed role; nothing is revoked (roles given in chat stay)."""
     report = Report()
@@ -36,27 +55,12 @@ def import_staff(u: Unit, path: Path, people: tuple[StaffMember, ...]) -> Report
                 areas.append(area)
         if problems:
             continue
-        # Several ids are one person: the 企业微信 one (where staff work in a mainland office) or
-        # else the first holds the roles, points and tasks; the others point at it.
-        ids = sorted(member.ids, key=lambda i: i[0] != WECOM_CHANNEL)
-        primary: Person | None = None
-        for channel, external_id in ids:
-            person = get_or_create_person(
-                u.session, channel, external_id, u.now, name=member.name, chat_id=external_id
-            )
-            if primary is None:
-                primary = person
-            elif person.id != primary.id:
-                if (person.channel, person.external_id) == (channel, external_id):  # not linked yet
-                    person.same_as_id = primary.id
-                    report.lines.append(
-                        f"link {channel} {external_id} to {primary.channel} {primary.external_id} "
-                        f"({member.name}: one person)"
-                    )
-                continue
+        primary = one_person(u, member.name, member.ids, report)
+        if primary is not None:
+            channel, external_id = sorted(member.ids, key=lambda i: i[0] != WECOM_CHANNEL)[0]
             for area in areas:
                 if grant(
-                    u.session, person, member.role, area.id, None, u.now, party_member=member.party_member
+                    u.session, primary, member.role, area.id, None, u.now, party_member=member.party_member
                 ):
                     report.lines.append(
                         f"grant {member.role} {area.code} to {member.name} ({channel} {external_id})"

@@ -24,6 +24,7 @@ from .problems import (
     read_toml,
     unknown_keys,
 )
+from .property_file import Company, companies
 
 SUBDISTRICT_KEYS = {"code", "name", "datum", "centre", "boundary", "boundaries"}
 DEPARTMENT_KEYS = {"code", "name", "categories"}
@@ -79,6 +80,7 @@ class Territory:
     departments: tuple[Department, ...]
     communities: tuple[Community, ...]
     drawn_in: str = ""  # the file's own datum when it was converted (bd09), else empty
+    companies: tuple[Company, ...] = ()  # property companies (有事您找我), each with its compounds and staff
 
     def grids(self) -> list[tuple[Community, Place]]:
         """Every grid with its community, in file order."""
@@ -239,7 +241,9 @@ def parse(path: Path) -> Checked:
     """Read and check a territory file; raise DataFileError listing every error."""
     raw, locator = read_toml(path)
     c = Collector(path, locator)
-    unknown_keys(c, "file", raw, {"subdistrict", "departments", "communities"}, "the territory file")
+    unknown_keys(
+        c, "file", raw, {"subdistrict", "departments", "communities", "property"}, "the territory file"
+    )
     sub = raw.get("subdistrict")
     if not isinstance(sub, dict):
         c.error(
@@ -287,6 +291,10 @@ def parse(path: Path) -> Checked:
     _check_codes(c, code, departments, communities)
     _check_overlaps(c, communities)
     _check_names(c, communities)
+    grid_names = {n: g.code for cm in communities for g in cm.grids for n in g.names}
+    codes = {x for x in (code, *(d.code for d in departments), *(cm.code for cm in communities)) if x}
+    codes |= {g.code for cm in communities for g in cm.grids}
+    firms = companies(c, raw.get("property"), grid_names, codes)
     c.raise_if_errors()
     assert code is not None and name is not None and datum is not None
     territory = Territory(
@@ -298,6 +306,7 @@ def parse(path: Path) -> Checked:
         boundary or (features[code][1] if code in features else None),
         tuple(departments),
         tuple(communities),
+        companies=firms,
     )
     if datum_raw == BD09:
         territory = _bd09_to_gcj02(territory)
