@@ -17,13 +17,16 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    event,
     func,
     insert,
     literal_column,
     or_,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from .base import UTCDateTime
@@ -190,7 +193,39 @@ def enqueue(session: Session, reply: Reply, now: datetime, *, not_before: dateti
     row = _INSERT.first(session, values)
     assert row is not None
     values["id"] = row[0]
+    session.info.setdefault(_WRITTEN_KEY, []).append(row[0])
     return built(Outbox, values)
+
+
+# The rows this transaction queued, by id: stamped with the commit order just before COMMIT. A
+# "tx:" key stays in session.info for the whole transaction, also across group-commit units.
+_WRITTEN_KEY = "tx:outbox_written"
+_LANE_LOCKS = 0x4A53  # pg_advisory_xact_lock's first key: Jiesu's outbox lanes
+# Two transactions writing to one chat may commit in the opposite order of their ids. Just before
+# COMMIT, a transaction locks every chat it wrote to (in one sorted order, so two transactions
+# never wait on each other in a circle) and stamps its rows with a fresh sequence number; the
+# locks are held until COMMIT, so within a chat, seq follows the order of the commits.
+_STAMP = text(
+    """
+    WITH mine AS MATERIALIZED (
+        SELECT id, channel, chat_id FROM outbox WHERE id = ANY(CAST(:ids AS bigint[]))
+    ), locks AS MATERIALIZED (
+        SELECT pg_advisory_xact_lock(:ns, k)
+        FROM (SELECT DISTINCT hashtext(channel || ':' || chat_id) AS k FROM mine ORDER BY k) AS chats
+    ), next AS MATERIALIZED (
+        SELECT nextval('outbox_seq') AS v FROM (SELECT count(*) FROM locks) AS held
+    )
+    UPDATE outbox SET seq = next.v FROM next WHERE outbox.id IN (SELECT id FROM mine)
+    """
+)
+
+
+@event.listens_for(Session, "before_commit")
+def stamp_commit_order(session: Session) -> None:
+    """On PostgreSQL, stamp the rows this transaction queued with its place in each lane's commit order."""
+    written = session.info.pop(_WRITTEN_KEY, None)
+    if written and session.get_bind().dialect.name == "postgresql":
+        session.execute(_STAMP, {"ids": written, "ns": _LANE_LOCKS})
 
 
 REPLY = 0  # a direct answer to what a person just did
@@ -251,11 +286,21 @@ def claim_statement(
         # Each lane's head: the smallest open id per chat, read off the partial index in one pass
         # (no correlated probe per row, whose plan goes wrong on stale statistics).
         h = _TABLE.alias("h")
-        grouped = (
-            select(func.min(h.c.id).label("id"))
-            .where(h.c.status.in_(_OPEN_SQL), h.c.channel.in_(channels))
-            .group_by(h.c.channel, h.c.chat_id)
-        )
+        heads: Select[Any]
+        if dialect == "postgresql":  # the lowest (commit seq, id) per chat: the first committed
+            heads = (
+                select(h.c.id)
+                .where(h.c.status.in_(_OPEN_SQL), h.c.channel.in_(channels))
+                .ext(distinct_on(h.c.channel, h.c.chat_id))
+                .order_by(h.c.channel, h.c.chat_id, h.c.seq, h.c.id)
+            )
+        else:  # SQLite commits one transaction at a time: ids are commit order
+            heads = (
+                select(func.min(h.c.id).label("id"))
+                .where(h.c.status.in_(_OPEN_SQL), h.c.channel.in_(channels))
+                .group_by(h.c.channel, h.c.chat_id)
+            )
+        grouped = heads
         pick = select(o.c.id).where(_in(o.c.id, grouped, dialect), _due(o, now))
         pick = pick.order_by(o.c.priority, o.c.id)
     else:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Double, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Double, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -440,10 +440,12 @@ class Outbox(Base):
         Index("ix_outbox_chat", "channel", "chat_id", "id"),
         # Open rows only (pending, sending): lane heads and the claim order stay cheap however
         # many rows were ever sent.
+        # (seq, id) is a lane's order: seq is stamped at commit on PostgreSQL (outbox.stamp_commit_order).
         Index(
             "ix_outbox_open_lane",
             "channel",
             "chat_id",
+            "seq",
             "id",
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
@@ -495,6 +497,9 @@ class Outbox(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # PostgreSQL: the commit order of the transaction that wrote the row, stamped just before its
+    # COMMIT (NULL on SQLite, where transactions commit one at a time: ids are commit order).
+    seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class DeliveryLimit(Base):

@@ -144,7 +144,8 @@ class Database:
     def _together(self, fns: list[Callable[[Session], Any]]) -> list[Outcome]:
         """Run several units of work in one transaction; if any fails, each runs again on its own.
 
-        Between two units the session is flushed and emptied (identity map and info), so each
+        Between two units the session is flushed and emptied (identity map, and info but its "tx:"
+        keys, which belong to the whole transaction), so each
         starts as in a transaction of its own, seeing what the ones before it wrote. A failure
         (a refusal, a lock timeout, a broken statement) rolls back the whole group, and every
         unit then runs in its own transaction with its own retries and its own error: nothing is
@@ -162,7 +163,9 @@ class Database:
                         if values:
                             session.flush()
                             session.expunge_all()
+                            kept = {k: v for k, v in session.info.items() if k.startswith("tx:")}
                             session.info.clear()
+                            session.info.update(kept)
                         values.append(fn(session))
             except Exception:
                 log.debug(
