@@ -1,7 +1,7 @@
 """Outbox lanes in commit order: a sequence stamped at commit, and the lane index over it
 
 Revision ID: 0028
-Revises: 0020
+Revises: 0022
 Create Date: 2026-12-07 23:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0020"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
