@@ -77,3 +77,64 @@ def test_pairs_fold_width_and_case() -> None:
     """Full-width digits and letters fold (NFKC), case folds, punctuation splits, one-character runs stay."""
     assert search.pairs("ＡＢ路灯，灯") == {"ab", "b路", "路灯", "灯"}
     assert search.phone_words("139-1234-5678") >= {"#5678", "#13912345678"}
+
+
+async def city_order(h: Harness, number: str, address: str, phone: str = "13912345678") -> int:
+    """File one 12345 order as an import does (routed by its address); its ticket number."""
+    from datetime import timedelta
+
+    from handlers.hotline import intake
+    from models.hotline_rows import Mapping_, OrderRow, Read
+
+    def write(s: object) -> int:
+        u = h.app.unit(s)  # type: ignore[arg-type]
+        row = OrderRow(
+            row=1,
+            number=number,
+            dispatched_at=u.now,
+            category="城市管理/道路",
+            description=f"{address}门口路面塌陷，请尽快修复",
+            address=address,
+            deadline=u.now + timedelta(days=5),
+            caller="李女士",
+            phone=phone,
+        )
+        done = intake(u, Read(rows=[row]), "file", Mapping_())
+        assert done is not None
+        [(_, tid)] = done.created
+        return tid
+
+    return int(await h.app.db.run(write))
+
+
+@pytest.fixture
+async def town(db_url: str) -> AsyncIterator[Harness]:
+    """The office on; w1, w2 in siji-1 and j1 in jingfa-1."""
+    async with office_with_grids(db_url, jingfa=True) as h:
+        yield h
+
+
+async def test_a_city_number_finds_its_order_for_those_who_see_it(town: Harness) -> None:
+    """The 12345 工单编号 finds its ticket, typed whole in any width or case; a part or a near miss
+    finds nothing; a worker of another grid never finds it, though he finds his own grid's order."""
+    siji = await city_order(town, "BJ2026112300001", "现代花园3幢2单元")
+    jingfa = await city_order(town, "BJ2026112300002", "畈东小区5号楼")
+    digits = await city_order(town, "202612070042", "现代花园5幢1单元")
+    async with client(town) as http:
+        await sign_in(town, http, "admin")
+        for q in ("BJ2026112300001", "bj2026112300001", "ＢＪ２０２６１１２３００００１", " BJ2026112300001 "):
+            assert await found(http, q) == [siji], q
+        assert await found(http, "BJ2026112300002") == [jingfa]
+        assert await found(http, "202612070042") == [digits]  # digits only: a city number, not a phone
+        for q in ("BJ20261123", "BJ2026112300009", "BJ2026112300001X", "BJ2026112300001' OR '1'='1"):
+            assert await found(http, q) == [], q
+        page = await http.get(f"/office/tickets/{siji}")
+        assert "BJ2026112300001" in page.text  # what it was found by is on its page
+    async with client(town) as http:
+        await sign_in(town, http, "w2")  # siji-1, not the handler: city numbers are not private
+        assert await found(http, "BJ2026112300001") == [siji]
+        assert await found(http, "BJ2026112300002") == []
+    async with client(town) as http:
+        await sign_in(town, http, "j1")
+        assert await found(http, "BJ2026112300002") == [jingfa]
+        assert await found(http, "BJ2026112300001") == []
