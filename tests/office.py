@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -122,3 +123,16 @@ async def served(h: Harness) -> AsyncIterator[str]:
 @contextmanager
 def _no_signals() -> Iterator[None]:
     yield
+
+
+def map_data(page: str) -> dict[str, object]:
+    """The JSON the map page draws."""
+    found = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', page, re.S)
+    assert found
+    return dict(json.loads(found.group(1).replace("<\\/", "</")))
+
+
+def map_markers(data: dict[str, object]) -> list[dict[str, object]]:
+    """The map's markers by field name (the page sends each as a short list)."""
+    fields = data["fields"]
+    return [dict(zip(fields, m, strict=True)) for m in data["markers"]]  # type: ignore[call-overload, attr-defined]

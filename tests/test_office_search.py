@@ -122,7 +122,12 @@ async def test_a_city_number_finds_its_order_for_those_who_see_it(town: Harness)
     digits = await city_order(town, "202612070042", "现代花园5幢1单元")
     async with client(town) as http:
         await sign_in(town, http, "admin")
-        for q in ("BJ2026112300001", "bj2026112300001", "ＢＪ２０２６１１２３００００１", " BJ2026112300001 "):
+        for q in (
+            "BJ2026112300001",
+            "bj2026112300001",
+            "ＢＪ２０２６１１２３００００１",
+            " BJ2026112300001 ",
+        ):
             assert await found(http, q) == [siji], q
         assert await found(http, "BJ2026112300002") == [jingfa]
         assert await found(http, "202612070042") == [digits]  # digits only: a city number, not a phone
