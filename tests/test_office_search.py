@@ -11,7 +11,7 @@ from models import search
 from models.tables import TicketWord
 
 from .harness import Harness
-from .office import client, office_with_grids, sign_in
+from .office import city_order, client, office_with_grids, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -77,34 +77,6 @@ def test_pairs_fold_width_and_case() -> None:
     """Full-width digits and letters fold (NFKC), case folds, punctuation splits, one-character runs stay."""
     assert search.pairs("ＡＢ路灯，灯") == {"ab", "b路", "路灯", "灯"}
     assert search.phone_words("139-1234-5678") >= {"#5678", "#13912345678"}
-
-
-async def city_order(h: Harness, number: str, address: str, phone: str = "13912345678") -> int:
-    """File one 12345 order as an import does (routed by its address); its ticket number."""
-    from datetime import timedelta
-
-    from handlers.hotline import intake
-    from models.hotline_rows import Mapping_, OrderRow, Read
-
-    def write(s: object) -> int:
-        u = h.app.unit(s)  # type: ignore[arg-type]
-        row = OrderRow(
-            row=1,
-            number=number,
-            dispatched_at=u.now,
-            category="城市管理/道路",
-            description=f"{address}门口路面塌陷，请尽快修复",
-            address=address,
-            deadline=u.now + timedelta(days=5),
-            caller="李女士",
-            phone=phone,
-        )
-        done = intake(u, Read(rows=[row]), "file", Mapping_())
-        assert done is not None
-        [(_, tid)] = done.created
-        return tid
-
-    return int(await h.app.db.run(write))
 
 
 @pytest.fixture
