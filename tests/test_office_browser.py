@@ -447,6 +447,16 @@ async def test_the_second_step_at_both_sizes_in_chromium(
                 await page.goto(f"{base}/office/map")
                 await page.wait_for_function("window.jiesuMarkers !== undefined")
                 assert await page.evaluate("window.jiesuMarkers") >= 2
+                drawn = await page.evaluate(
+                    "window.jiesuCluster.getLayers().map(l => {"
+                    " const c = l.getPopup()._content;"
+                    " return [l.options.color, (typeof c === 'function' ? c(l) : c).textContent]; })"
+                )
+                labels = {label.split()[0]: (colour, label) for colour, label in drawn}
+                colour, label = labels[f"#{reopened}"]
+                assert colour == "#d62728" and label.endswith(
+                    f"{texts.CARD_STATUS['claimed']} · {texts.WEB_OVERDUE}"
+                )
                 await shot("map", full=False)
                 # Statistics: the figures at once, the chart by its own request.
                 await page.goto(f"{base}/office/stats?period=month")
