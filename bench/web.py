@@ -18,6 +18,7 @@ and SQLite; a PostgreSQL server's own work is not in it): on a busy machine the 
 mostly waiting for a core, the CPU time is what the request itself costs.
 
     .venv/bin/python bench/web.py [--backends sqlite,postgresql] [--size 100000] [--repeat 50] [--pg-url URL]
+        [--only statistics]
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ async def _sign_in(app: App, http: httpx.AsyncClient) -> None:
     assert done.status_code == 303, done.text
 
 
-async def run(backend: str, size: int, repeat: int, pg: str | None) -> list[list[object]]:
+async def run(backend: str, size: int, repeat: int, pg: str | None, only: str = "") -> list[list[object]]:
     url = fresh_database(backend, pg)
     config = office_config(url)
     app = App(config, clock=FakeClock())
@@ -128,7 +129,7 @@ async def run(backend: str, size: int, repeat: int, pg: str | None) -> list[list
                 ),
             ]
             rows: list[list[object]] = []
-            for name, path, times, before in cases:
+            for name, path, times, before in (c for c in cases if only in c[0]):
                 p50, p99, cpu, nbytes = await measure(http, path, times, before)
                 rows.append(
                     [
@@ -155,10 +156,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--pg-url")
+    parser.add_argument("--only", default="", help="only the requests whose name holds this text")
     args = parser.parse_args()
     rows: list[list[object]] = []
     for backend in usable_backends(args.backends.split(","), args.pg_url):
-        rows += asyncio.run(run(backend, args.size, args.repeat, args.pg_url))
+        rows += asyncio.run(run(backend, args.size, args.repeat, args.pg_url, args.only))
     print(f"web office and Open311 at {args.size:,} tickets (n requests per line, in-process ASGI)")
     print(table(["backend", "request", "n", "p50 ms", "p99 ms", "CPU ms", "answer"], rows))
 

@@ -85,10 +85,13 @@ def slowest_grids(
 ) -> list[GridSpeed]:
     """Areas by average report-to-办结 time, slowest first (averaged by the database, per area)."""
     span = _seconds(session, Ticket.resolved_at, Ticket.created_at)
+    # Grouped by an expression, so SQLite reads the covering ix_tickets_stats rather than walking
+    # the area index (in its order) and every row behind it.
+    area = (Ticket.area_id + 0).label("area")
     rows = session.execute(
-        select(Ticket.area_id, func.count(), func.avg(span))
+        select(area, func.count(), func.avg(span))
         .where(*_where(area_ids, since), Ticket.resolved_at.is_not(None))
-        .group_by(Ticket.area_id)
+        .group_by(area)
     )
     speeds = [GridSpeed(int(a), int(n), timedelta(seconds=round(float(avg), 3))) for a, n, avg in rows if n]
     speeds.sort(key=lambda g: (-g.avg, g.area_id))
