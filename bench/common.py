@@ -5,12 +5,14 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import random
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +20,20 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/x.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from bot.app import App  # noqa: E402
 from bot.config import load  # noqa: E402
 from bot.delivery import Delivery, OutgoingMessage  # noqa: E402
 from handlers.payloads import Menu, MenuAction, WizardAction, WizardCategory, WizardNav  # noqa: E402
+from models import search  # noqa: E402
 from models.clock import FakeClock  # noqa: E402
 from models.messages import ChatKind, HandleResult, Inbound  # noqa: E402
+from models.people import get_or_create_person, grant  # noqa: E402
 from models.store.database import normalise_url  # noqa: E402
+from models.tables import CITY_SOURCE, AreaLevel, Role  # noqa: E402
 
 BACKENDS = ("sqlite", "postgresql")
 # Benchmarks never touch the `test` database: their own, overridable by environment or --pg-url.
@@ -315,3 +322,217 @@ async def say(app: App, user: str, text_: str, chat: str | None = None) -> Handl
 async def bind_group(app: App, grid: str = GRID, group: str = GROUP) -> None:
     """The admin binds the benchmark group chat to the grid, with the real /bind command."""
     await say(app, ADMIN, f"/bind {grid}", chat=group)
+
+
+# ---------------------------------------------------------------- 100k tickets for the office's pages
+
+BASE = "http://bench"  # the web office's base URL in the benchmarks
+STATES = (
+    ["open"] * 10
+    + ["claimed"] * 25
+    + ["resolved"] * 5
+    + ["closed"] * 55
+    + ["rejected"] * 3
+    + ["withdrawn"] * 2
+)
+CATEGORIES = [
+    "road",
+    "parking",
+    "sanitation",
+    "greening",
+    "facility",
+    "utilities",
+    "elevator",
+    "property",
+    "dispute",
+]
+TICKET_COLUMNS = (
+    "id",
+    "resident_id",
+    "source",
+    "category_code",
+    "description",
+    "area_id",
+    "status",
+    "tier",
+    "handler_id",
+    "level",
+    "created_at",
+    "claimed_at",
+    "due_at",
+    "resolved_at",
+    "closed_at",
+    "lat",
+    "lon",
+    "phone",
+    "reminders_sent",
+    "followup_stage",
+    "followup_reminded",
+    "reopen_count",
+    "overdue_count",
+)
+EVENT_COLUMNS = ("ticket_id", "actor_id", "at", "kind", "from_status", "to_status", "note")
+HOTLINE_COLUMNS = (
+    "ticket_id",
+    "number",
+    "source",
+    "dispatched_at",
+    "deadline",
+    "category",
+    "routed",
+    "imported_at",
+)
+CITY_EVERY = 50  # every 50th ticket is a 12345 city order, with its 工单编号
+
+
+def city_number(ticket_id: int) -> str:
+    """The bench's 12345 工单编号 of a city order's ticket."""
+    return f"BJ2026{ticket_id:08d}"
+
+
+def office_config(url: str) -> Any:
+    """The default config on url, with the web office at BASE and one Open311 key."""
+    config = load(None, env={})
+    config.database_url = url
+    config.web.base_url = BASE
+    config.open311.api_keys = {"bench-key": "bench"}
+    return config
+
+
+def _staff(app: App) -> tuple[int, list[int], list[tuple[int, float, float]], int]:
+    """A resident, one worker per grid, the grids (with centres) and the subdistrict admin."""
+
+    def make(s: Session) -> tuple[int, list[int], list[tuple[int, float, float]], int]:
+        u = app.unit(s)
+        resident = get_or_create_person(s, "console", "r1", u.now, chat_id="r1")
+        grids = [(a.id, a.lat or 29.34, a.lon or 120.08) for a in u.tree.level(AreaLevel.GRID)]
+        workers = []
+        for n, (grid, _, _) in enumerate(grids):
+            w = get_or_create_person(s, "console", f"w{n}", u.now, chat_id=f"w{n}", name=f"网格员{n}")
+            grant(s, w, Role.WORKER, grid, None, u.now)
+            workers.append(w.id)
+        admin = get_or_create_person(s, "console", "admin", u.now)
+        s.flush()
+        return resident.id, workers, grids, admin.id
+
+    return app.db.run_sync(make)
+
+
+def _rows(
+    size: int, now: datetime, resident: int, workers: list[int], grids: list[tuple[int, float, float]]
+) -> Any:
+    rnd = random.Random(13)
+    naive = now.astimezone(UTC).replace(tzinfo=None)
+    tickets, events, orders = [], [], []
+    for i in range(1, size + 1):
+        g = rnd.randrange(len(grids))
+        grid, lat, lon = grids[g]
+        status = STATES[i % len(STATES)]
+        created = naive - timedelta(minutes=rnd.randrange(180 * 24 * 60))
+        claimed = created + timedelta(hours=1) if status != "open" else None
+        due = created + timedelta(days=1, hours=1) if claimed else None
+        resolved = created + timedelta(hours=20) if status in ("resolved", "closed") else None
+        closed = created + timedelta(days=2) if status in ("closed", "rejected", "withdrawn") else None
+        handler = workers[g] if claimed else None
+        tickets.append(
+            (
+                i,
+                resident,
+                CITY_SOURCE if i % CITY_EVERY == 0 else "self",
+                CATEGORIES[i % len(CATEGORIES)],
+                f"第{i}处问题：人行道破损，路灯不亮",
+                grid,
+                status,
+                "simple",
+                handler,
+                0,
+                created,
+                claimed,
+                due,
+                resolved,
+                closed,
+                lat + rnd.uniform(-0.003, 0.003),
+                lon + rnd.uniform(-0.003, 0.003),
+                f"139{i:08d}",
+                0,
+                0,
+                False,
+                0,
+                1 if i % 17 == 0 else 0,
+            )
+        )
+        events.append((i, resident, created, "created", None, "open", "self"))
+        if claimed:
+            events.append((i, handler, claimed, "grabbed", "open", "claimed", None))
+        if i % CITY_EVERY == 0:
+            number = city_number(i)
+            orders.append(
+                (i, number, "file", created, created + timedelta(days=5), "城市管理/道路", "name", created)
+            )
+    return tickets, events, orders
+
+
+def load_tickets(app: App, size: int) -> float:
+    """Bulk-load size tickets (two events each) and build the search index; the seconds it took."""
+    started = time.perf_counter()
+    resident, workers, grids, _ = _staff(app)
+    tickets, events, orders = _rows(size, app.clock.now(), resident, workers, grids)
+    with app.db.engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        if app.db.sqlite:
+            fmt = "%Y-%m-%d %H:%M:%S.%f"
+
+            def conv(rows: list[tuple[Any, ...]]) -> Any:
+                return (tuple(v.strftime(fmt) if isinstance(v, datetime) else v for v in r) for r in rows)
+
+            raw.execute("BEGIN")
+            for name, cols, rows in (
+                ("tickets", TICKET_COLUMNS, tickets),
+                ("ticket_events", EVENT_COLUMNS, events),
+                ("hotline_orders", HOTLINE_COLUMNS, orders),
+            ):
+                marks = ", ".join("?" for _ in cols)
+                raw.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})", conv(rows))
+            raw.execute("COMMIT")
+            raw.execute("ANALYZE")
+        else:
+            with raw.cursor() as cur:
+                for name, cols, rows in (
+                    ("tickets", TICKET_COLUMNS, tickets),
+                    ("ticket_events", EVENT_COLUMNS, events),
+                    ("hotline_orders", HOTLINE_COLUMNS, orders),
+                ):
+                    with cur.copy(f"COPY {name} ({', '.join(cols)}) FROM STDIN") as copy:
+                        for r in rows:
+                            copy.write_row(r)
+                cur.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), %s)", (size,))
+            raw.commit()
+            # What autovacuum does after a bulk load: statistics, and the visibility map that lets
+            # the counts per status be index-only scans.
+            raw.autocommit = True
+            with raw.cursor() as cur:
+                cur.execute("VACUUM ANALYZE tickets")
+                cur.execute("VACUUM ANALYZE ticket_events")
+            raw.autocommit = False
+    # The search index, as tickets.create() keeps it for tickets filed one by one.
+    app.db.run_sync(lambda s: search.reindex(s))
+    return time.perf_counter() - started
+
+
+async def measure(
+    http: httpx.AsyncClient, url: str, repeat: int, before: Callable[[], object] | None = None
+) -> tuple[float, float, float, int]:
+    """p50 and p99 wall time, median CPU time of this process (all threads) per request, size
+    (before, when given, runs ahead of each request, untimed: e.g. emptying a cache)."""
+    times, cpu = [], []
+    size = 0
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        answer = await http.get(url)
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        assert answer.status_code == 200, (url, answer.status_code, answer.text[:300])
+        size = len(answer.content)
+    return percentile(times, 50) * 1000, percentile(times, 99) * 1000, percentile(cpu, 50) * 1000, size

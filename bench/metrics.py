@@ -1,8 +1,9 @@
 """The cost of one Prometheus scrape at 100k tickets: p50/p99 wall time and CPU per GET /metrics.
 
-For each backend, N tickets (default 100,000, as bench/web.py loads them) and 1,000 pending outbox
-rows over three channels are bulk-loaded; then /metrics is requested through its ASGI app
-in-process. A scrape counts the outbox by channel and the open tickets by status in the database.
+For each backend, N tickets (default 100,000, bench/common.py's load_tickets, as bench/web.py loads
+them) and 1,000 pending outbox rows over three channels are bulk-loaded; then /metrics is requested
+through its ASGI app in-process. A scrape counts the outbox by channel and the open tickets by
+status in the database.
 
     .venv/bin/python bench/metrics.py [--backends sqlite,postgresql] [--size 100000] [--repeat 50]
 """
@@ -21,8 +22,15 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from bench.common import BACKENDS, fresh_database, table, usable_backends  # noqa: E402
-from bench.web import _config, _load, _measure  # noqa: E402
+from bench.common import (  # noqa: E402
+    BACKENDS,
+    fresh_database,
+    load_tickets,
+    measure,
+    office_config,
+    table,
+    usable_backends,
+)
 from bot import metrics  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.runner import settle_heap  # noqa: E402
@@ -34,10 +42,10 @@ from models.outbox import enqueue  # noqa: E402
 async def run(backend: str, size: int, repeat: int, pg: str | None) -> list[list[object]]:
     """Load the tickets and outbox rows, then time the scrapes."""
     url = fresh_database(backend, pg)
-    app = App(_config(url), clock=FakeClock())
+    app = App(office_config(url), clock=FakeClock())
     await app.start()
     try:
-        seconds = _load(app, size)
+        seconds = load_tickets(app, size)
         now = app.clock.now()
 
         def queue(s: object) -> None:
@@ -52,7 +60,7 @@ async def run(backend: str, size: int, repeat: int, pg: str | None) -> list[list
         collected.watch_database(app.db, app.clock.now)
         transport = httpx.ASGITransport(app=metrics.asgi(collected))
         async with httpx.AsyncClient(transport=transport, base_url="http://metrics") as http:
-            p50, p99, cpu, nbytes = await _measure(http, "/metrics", repeat)
+            p50, p99, cpu, nbytes = await measure(http, "/metrics", repeat)
         return [[backend, f"{size:,}", round(p50, 1), round(p99, 1), round(cpu, 1), f"{nbytes // 1024} KiB"]]
     finally:
         app.close()

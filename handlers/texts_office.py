@@ -39,7 +39,7 @@ OFFICE = {
     "f_since": "受理日期从",
     "f_until": "至",
     "f_search": "搜索",
-    "f_search_hint_private": "编号、描述、电话或尾号、姓名、地址",
+    "f_search_hint_private": "编号、市级工单编号、描述、电话或尾号、姓名、地址",
     "f_sort": "排序",
     "f_overdue": "仅超期",
     "f_apply": "筛选",

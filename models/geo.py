@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,8 @@ class Datum(StrEnum):
     GCJ02 = "gcj02"
 
 
+# Remembered: the map converts the same stored points on every view (tens of thousands of them).
+@lru_cache(maxsize=65536)
 def convert(lat: float, lon: float, source: str, target: str) -> tuple[float, float]:
     """The same place in another coordinate system (prcoords; exact inverse for GCJ-02 -> WGS-84)."""
     if source == target:

@@ -182,6 +182,20 @@ class Ticket(Base):
         Index("ix_tickets_category_status", "category_code", "status", "id"),
         Index("ix_tickets_created", "created_at", "id"),
         Index("ix_tickets_status_due", "status", "due_at", "overdue_since", "id"),
+        # The statistics (三率, on-time per tier, slowest grids): grouped counts read this index
+        # alone, by status and period, never the wide rows.
+        Index(
+            "ix_tickets_stats",
+            "status",
+            "created_at",
+            "area_id",
+            "category_code",
+            "tier",
+            "claimed_at",
+            "resolved_at",
+            "overdue_count",
+            "rating",
+        ),
         # The SLA scans walk these from the oldest due value (ties by id, so no sort is needed);
         # closed tickets (NULL) stay out.
         Index(
@@ -274,7 +288,16 @@ class TicketEvent(Base):
     __tablename__ = "ticket_events"
     # A ticket's events in time order; when it last changed (Open311's updated_datetime of up to
     # 1000 tickets at once) is read from this index alone.
-    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at"),)
+    __table_args__ = (
+        Index("ix_ticket_events_ticket_at", "ticket_id", "at"),
+        # The tickets whose 回访 an admin took on the phone (a statistic): a few rows, not a scan.
+        Index(
+            "ix_ticket_events_phone_followup",
+            "ticket_id",
+            postgresql_where=text("kind = 'phone_followup'"),
+            sqlite_where=text("kind = 'phone_followup'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

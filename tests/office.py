@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -122,3 +124,42 @@ async def served(h: Harness) -> AsyncIterator[str]:
 @contextmanager
 def _no_signals() -> Iterator[None]:
     yield
+
+
+def map_data(page: str) -> dict[str, object]:
+    """The JSON the map page draws."""
+    found = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', page, re.S)
+    assert found
+    return dict(json.loads(found.group(1).replace("<\\/", "</")))
+
+
+def map_markers(data: dict[str, object]) -> list[dict[str, object]]:
+    """The map's markers by field name (the page sends each as a short list)."""
+    fields = data["fields"]
+    return [dict(zip(fields, m, strict=True)) for m in data["markers"]]  # type: ignore[call-overload, attr-defined]
+
+
+async def city_order(h: Harness, number: str, address: str, phone: str = "13912345678") -> int:
+    """File one 12345 order as an import does (routed by its address); its ticket number."""
+    from handlers.hotline import intake
+    from models.hotline_rows import Mapping_, OrderRow, Read
+
+    def write(s: object) -> int:
+        u = h.app.unit(s)  # type: ignore[arg-type]
+        row = OrderRow(
+            row=1,
+            number=number,
+            dispatched_at=u.now,
+            category="城市管理/道路",
+            description=f"{address}门口路面塌陷，请尽快修复",
+            address=address,
+            deadline=u.now + timedelta(days=5),
+            caller="李女士",
+            phone=phone,
+        )
+        done = intake(u, Read(rows=[row]), "file", Mapping_())
+        assert done is not None
+        [(_, tid)] = done.created
+        return tid
+
+    return int(await h.app.db.run(write))

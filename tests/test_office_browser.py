@@ -322,3 +322,153 @@ async def test_today_search_phone_layout_and_print_in_chromium(
                 await mobile.screenshot(path=str(SHOTS / "today-phone.png"), full_page=True)
         finally:
             await phone.close()
+
+
+SIZES = {"wide": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+
+
+def picture() -> bytes:
+    """A small JPEG, as a resident's phone sends it."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), "#7aa6c2").save(out, "JPEG")
+    return out.getvalue()
+
+
+async def test_the_second_step_at_both_sizes_in_chromium(
+    web: Harness, chromium: str, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 1366×768 and 390×844: 仅超期, a city number found, a late reopened ticket with its deadlines,
+    history and photo, a reply template picked, a bulk 驳回 with per-ticket results, the map's red
+    markers, the statistics with their chart (its own request) and the printed list."""
+    from datetime import timedelta
+
+    from playwright.async_api import async_playwright
+
+    from bot.office import photos, replies
+    from models.tables import Ticket
+
+    from .office import city_order
+
+    monkeypatch.setattr(photos, "cache_dir", lambda office: tmp_path / "photo-cache")
+
+    async def fetch(ref: str, most: int) -> bytes | None:
+        return picture() if ref == "photo-file-id" else None
+
+    web.app.sender.transports["console"].fetch_photo = fetch  # type: ignore[attr-defined]
+    reopened = await web.quick_resolved("r1", description="小区门口井盖松动，车辆经过响声很大")
+    await web.say("r1: [tap 否]")
+    web.query(lambda s: setattr(s.get(Ticket, reopened), "photo", "photo-file-id"))
+    unclaimed = await web.quick_report("r2", description="消防通道堵塞，车辆无法通行")
+    city = await city_order(web, "BJ2026112300042", "现代花园3幢2单元")
+    await web.advance(timedelta(days=2))  # both late now; reminders fold in the timeline
+    spam = {
+        size: [await web.quick_report(f"s{size}{n}", description="广告广告") for n in range(2)]
+        for size in SIZES
+    }
+    template = replies.load()["note"][0]
+    shots = db_url.startswith("sqlite")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    async with served(web) as base, async_playwright() as pw:
+        web.app.config.web.base_url = base
+        browser = await pw.chromium.connect_over_cdp(chromium)
+        for size, viewport in SIZES.items():
+            phone = size == "phone"
+            context = await browser.new_context(
+                viewport=viewport, is_mobile=phone, has_touch=phone, locale="zh-CN"
+            )
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))  # noqa: B023
+
+            async def shot(name: str, full: bool = True) -> None:
+                if shots:
+                    await page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=full)  # noqa: B023
+
+            try:
+                token = await link_token(web, "admin")
+                await page.goto(f"{base}/office/login/{token}")
+                await page.click("#sign-in")
+                await page.wait_for_url(re.compile(r"/office/tickets$"))
+                # 仅超期: the late reopened ticket, the unclaimed one and the city order nobody signed.
+                await page.check("input[name=overdue]")
+                await page.click("#apply")
+                await page.wait_for_url(re.compile(r"overdue=1"))
+                late = {
+                    int(x)
+                    for x in await page.locator("#tickets tbody tr[data-id]").evaluate_all(
+                        "rows => rows.map(r => r.dataset.id)"
+                    )
+                }
+                assert {reopened, unclaimed, city} <= late and not late & set(spam[size])
+                assert await page.locator("#tickets tbody tr[data-id] .tag.late").count() == len(late)
+                await shot("overdue")
+                # The city's 工单编号 finds its order.
+                await page.goto(f"{base}/office/tickets?q=bj2026112300042")
+                assert await page.locator("#tickets tbody tr[data-id]").evaluate_all(
+                    "rows => rows.map(r => Number(r.dataset.id))"
+                ) == [city]
+                await shot("search-city", full=phone)
+                # The reopened, late ticket: deadlines labelled, the old 办结 as history, the photo.
+                await page.goto(f"{base}/office/tickets/{reopened}")
+                assert await page.locator("#first-due").is_visible()
+                assert "已超期" in await page.locator("#late-by").inner_text()
+                assert "已修复" in await page.locator("#resolutions").inner_text()
+                assert await page.locator("#resolved-at").count() == 0
+                await page.wait_for_function(
+                    "document.getElementById('report-photo').complete"
+                    " && document.getElementById('report-photo').naturalWidth === 320"
+                )
+                # A reply template fills the 进展 text (on a phone, the form opens from the menu first).
+                if phone:
+                    await page.tap(f"#actions summary >> text={texts.OFFICE['act_note']}")
+                await page.select_option("#actions select.reply-pick[data-target=note-text]", label=template)
+                assert await page.input_value("#note-text") == template
+                await shot("ticket-reopened")
+                # Bulk 驳回 of this size's two spam reports (on the phone, one already rejected too:
+                # refused with the chat's words, the others still done).
+                chosen = spam[size] + ([spam["wide"][0]] if phone else [])
+                await page.goto(f"{base}/office/tickets?q=%E5%B9%BF%E5%91%8A")
+                for tid in chosen:
+                    await page.check(f"input[name=ids][value='{tid}']")
+                await page.select_option("#bulk-action", "reject")
+                await page.fill("#bulk-reason", "广告信息，不予受理")
+                await page.click("#do-bulk")
+                await page.wait_for_selector("#bulk-results")
+                outcome = await page.locator("#bulk-results tbody tr").evaluate_all(
+                    "rows => rows.map(r => [Number(r.dataset.id), r.className])"
+                )
+                expected = {tid: "ok" for tid in spam[size]} | ({spam["wide"][0]: "refused"} if phone else {})
+                assert dict(outcome) == expected
+                await shot("bulk")
+                assert all(web.ticket(t).status == "rejected" for t in spam[size])
+                # The map: every open ticket with a position, the late ones red.
+                await page.goto(f"{base}/office/map")
+                await page.wait_for_function("window.jiesuMarkers !== undefined")
+                assert await page.evaluate("window.jiesuMarkers") >= 2
+                drawn = await page.evaluate(
+                    "window.jiesuCluster.getLayers().map(l => {"
+                    " const c = l.getPopup()._content;"
+                    " return [l.options.color, (typeof c === 'function' ? c(l) : c).textContent]; })"
+                )
+                labels = {label.split()[0]: (colour, label) for colour, label in drawn}
+                colour, label = labels[f"#{reopened}"]
+                assert colour == "#d62728" and label.endswith(
+                    f"{texts.CARD_STATUS['claimed']} · {texts.WEB_OVERDUE}"
+                )
+                await shot("map", full=False)
+                # Statistics: the figures at once, the chart by its own request.
+                await page.goto(f"{base}/office/stats?period=month")
+                chart = "document.getElementById('chart')"
+                await page.wait_for_function(f"{chart}.complete && {chart}.naturalWidth > 0")
+                assert "%" in await page.locator("#rates").inner_text()
+                await shot("stats")
+                # The filtered list on paper.
+                await page.goto(f"{base}/office/tickets/print?overdue=1")
+                await page.emulate_media(media="print")
+                assert str(reopened) in await page.inner_text("body")
+                await shot("list-print")
+                assert errors == []
+            finally:
+                await context.close()

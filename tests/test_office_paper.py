@@ -64,31 +64,53 @@ async def test_print_views_of_a_ticket_and_the_list(web: Harness) -> None:
 async def test_statistics_are_cached_until_a_ticket_changes(
     web: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A second view reuses the figures and chart; a new event (a grab) recomputes them."""
+    """A second view reuses the figures and chart; a new event (a grab) recomputes them. The chart
+    is its own request, drawn once per version; a chart of a bad period or community is a 404."""
     from bot.office import statistics
 
     statistics._CACHE.clear()
     computed: list[object] = []
-    real = statistics.figures
+    drawn: list[object] = []
+    real, draw = statistics.figures, statistics._chart
 
     def counting(u: object, sc: object) -> object:
         computed.append(sc)
         return real(u, sc)  # type: ignore[arg-type]
 
+    def drawing(u: object, sc: object, figs: object) -> object:
+        drawn.append(sc)
+        return draw(u, sc, figs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(statistics, "figures", counting)
+    monkeypatch.setattr(statistics, "_chart", drawing)
     tid = await web.quick_report("r1")
     async with client(web) as http:
         await sign_in(web, http, "admin")
         first = (await http.get("/office/stats?period=week")).text
+        assert (len(computed), len(drawn)) == (1, 0)  # the page does not wait for the drawing
         second = (await http.get("/office/stats?period=week")).text
         assert len(computed) == 1
         chart = re.search(r'id="chart" alt="[^"]*" src="([^"]+)"', first)
         assert chart and chart.group(1) in second
+        for _ in range(2):
+            png = await http.get(chart.group(1))
+            assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+            assert png.headers["cache-control"].startswith("private")
+        assert (len(computed), len(drawn)) == (1, 1)
         await http.get("/office/stats?period=month")
         assert len(computed) == 2  # another period, its own entry
         await web.say(f"w1: 抢单 {tid}")
-        await http.get("/office/stats?period=week")
+        third = (await http.get("/office/stats?period=week")).text
         assert len(computed) == 3
+        again = re.search(r'id="chart" alt="[^"]*" src="([^"]+)"', third)
+        assert again and again.group(1) != chart.group(1)  # a browser never shows the old one
+        assert (await http.get(again.group(1))).status_code == 200 and len(drawn) == 2
+        for bad in ("decade/all", "week/99999", "week/abc", "week/"):
+            assert (await http.get(f"/office/stats/chart/{bad}")).status_code == 404, bad
+        assert len(computed) == 3 and len(drawn) == 2
+    async with client(web) as http:
+        await sign_in(web, http, "w1")
+        assert (await http.get(chart.group(1))).status_code == 403
 
 
 async def test_reply_templates_are_pickable_and_an_office_replaces_them(

@@ -11,7 +11,7 @@ from models import search
 from models.tables import TicketWord
 
 from .harness import Harness
-from .office import client, office_with_grids, sign_in
+from .office import city_order, client, office_with_grids, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -77,3 +77,41 @@ def test_pairs_fold_width_and_case() -> None:
     """Full-width digits and letters fold (NFKC), case folds, punctuation splits, one-character runs stay."""
     assert search.pairs("ＡＢ路灯，灯") == {"ab", "b路", "路灯", "灯"}
     assert search.phone_words("139-1234-5678") >= {"#5678", "#13912345678"}
+
+
+@pytest.fixture
+async def town(db_url: str) -> AsyncIterator[Harness]:
+    """The office on; w1, w2 in siji-1 and j1 in jingfa-1."""
+    async with office_with_grids(db_url, jingfa=True) as h:
+        yield h
+
+
+async def test_a_city_number_finds_its_order_for_those_who_see_it(town: Harness) -> None:
+    """The 12345 工单编号 finds its ticket, typed whole in any width or case; a part or a near miss
+    finds nothing; a worker of another grid never finds it, though he finds his own grid's order."""
+    siji = await city_order(town, "BJ2026112300001", "现代花园3幢2单元")
+    jingfa = await city_order(town, "BJ2026112300002", "畈东小区5号楼")
+    digits = await city_order(town, "202612070042", "现代花园5幢1单元")
+    async with client(town) as http:
+        await sign_in(town, http, "admin")
+        for q in (
+            "BJ2026112300001",
+            "bj2026112300001",
+            "ＢＪ２０２６１１２３００００１",
+            " BJ2026112300001 ",
+        ):
+            assert await found(http, q) == [siji], q
+        assert await found(http, "BJ2026112300002") == [jingfa]
+        assert await found(http, "202612070042") == [digits]  # digits only: a city number, not a phone
+        for q in ("BJ20261123", "BJ2026112300009", "BJ2026112300001X", "BJ2026112300001' OR '1'='1"):
+            assert await found(http, q) == [], q
+        page = await http.get(f"/office/tickets/{siji}")
+        assert "BJ2026112300001" in page.text  # what it was found by is on its page
+    async with client(town) as http:
+        await sign_in(town, http, "w2")  # siji-1, not the handler: city numbers are not private
+        assert await found(http, "BJ2026112300001") == [siji]
+        assert await found(http, "BJ2026112300002") == []
+    async with client(town) as http:
+        await sign_in(town, http, "j1")
+        assert await found(http, "BJ2026112300002") == [jingfa]
+        assert await found(http, "BJ2026112300001") == []

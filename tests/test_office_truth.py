@@ -18,7 +18,7 @@ from models.geo import convert
 from models.tables import Ticket
 
 from .harness import Harness
-from .office import API_KEY, client, office_with_grids, sign_in
+from .office import API_KEY, client, map_data, map_markers, office_with_grids, sign_in
 
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
@@ -61,6 +61,10 @@ async def test_only_overdue_holds_what_chat_overdue_holds(web: Harness) -> None:
         assert page.count(f'class="tag late">{texts.OFFICE["overdue"]}') == len(chat_ids)
         csv = (await http.get("/office/tickets.csv?overdue=1")).content.decode("utf-8-sig")
         assert sorted(int(line.split(",")[0]) for line in csv.splitlines()[1:]) == chat_ids
+        # The map's red markers are the same ones.
+        markers = map_markers(map_data((await http.get("/office/map")).text))
+        assert sorted(int(m["id"]) for m in markers if m["late"]) == chat_ids  # type: ignore[call-overload]
+        assert len(markers) == 5
         # The weekly workbook's overdue list is the same one.
         from io import BytesIO
 
@@ -116,13 +120,6 @@ INSIDE_GCJ = (29.3410, 120.0775)
 AS_GPS = convert(*INSIDE_GCJ, "gcj02", "wgs84")
 
 
-def map_data(page: str) -> dict[str, object]:
-    """The JSON the map page draws."""
-    found = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', page, re.S)
-    assert found
-    return dict(json.loads(found.group(1).replace("<\\/", "</")))
-
-
 async def test_pins_are_drawn_in_the_datum_of_the_grid_shapes(web: Harness) -> None:
     """A GPS (WGS-84) point lands inside its own GCJ-02 grid on the map; a WeChat point is not moved."""
     grids = json.loads((Path(__file__).parent.parent / "models/demo_data/grids.geojson").read_text())
@@ -141,7 +138,7 @@ async def test_pins_are_drawn_in_the_datum_of_the_grid_shapes(web: Harness) -> N
     async with client(web) as http:
         await sign_in(web, http, "admin")
         data = map_data((await http.get("/office/map")).text)
-        markers = {m["id"]: m for m in data["markers"]}  # type: ignore[attr-defined]
+        markers = {m["id"]: m for m in map_markers(data)}
         for tid in (gps, wechat):
             m = markers[tid]
             assert siji1.contains(Point(m["lon"], m["lat"]))

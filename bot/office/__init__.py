@@ -86,7 +86,11 @@ def office_app(office: Office) -> Starlette:
         ),
         Route("/map", signed_in(office, pages.map_page(office)), name="map"),
         Route("/stats", signed_in(office, statistics.stats_page(office), admin=True), name="stats"),
-        Route("/charts/{name}", signed_in(office, pages.chart_file(office), admin=True), name="chart"),
+        Route(
+            "/stats/chart/{period}/{community}",
+            signed_in(office, statistics.stats_chart(office), admin=True),
+            name="stats_chart",
+        ),
         Route("/report/week.xlsx", signed_in(office, export.weekly(office), admin=True), name="weekly"),
         Route(
             "/security", signed_in(office, security_page.security_page(office), admin=True), name="security"

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from handlers import mediation, moving, texts
 from handlers.hotline_text import city_facts
@@ -19,7 +17,7 @@ from handlers.refusals import refusal_text
 from handlers.render import area_label, category_name, due_text
 from models import consult, enterprise, ticket_photos, tickets
 from models.errors import BadInput, DomainError, NotAllowed, Refusal
-from models.lateness import late_values
+from models.lateness import late as late_sql
 from models.mediation_routing import is_mediation
 from models.mediation_routing import team as mediator_team
 from models.refdata import catalogue
@@ -425,6 +423,8 @@ def _map(office: Office) -> dict[str, Any]:
 
 MARKER = {"open": "#1f6fd1", "claimed": "#f28e2b", "resolved": "#2e9d5b"}
 OVERDUE = "#d62728"
+# A map marker as sent to the page: indexes into the page's lists of statuses and categories.
+MARKER_FIELDS = ("id", "lat", "lon", "status", "late", "category", "approx")
 
 
 def map_page(office: Office) -> Any:
@@ -437,7 +437,9 @@ def map_page(office: Office) -> Any:
                 Ticket.status.in_(ACTIVE),
                 Ticket.lat.is_not(None),
             ]
-            # Only the columns a marker needs (not whole tickets): the map draws thousands.
+            # Only the columns a marker needs (not whole tickets): the map draws thousands. Late or
+            # not is the database's answer (the one definition), so no times are read.
+            late = case((late_sql(u.now, u.rules.sla.claim_within), 1), else_=0)
             found = u.session.execute(
                 select(
                     Ticket.id,
@@ -446,12 +448,8 @@ def map_page(office: Office) -> Any:
                     Ticket.datum,
                     Ticket.status,
                     Ticket.category_code,
-                    Ticket.overdue_since,
-                    Ticket.due_at,
-                    Ticket.created_at,
                     Ticket.location_approx,
-                    Ticket.level,
-                    Ticket.next_check_at,
+                    late,
                 )
                 .where(*where)
                 .order_by(Ticket.id.desc())
@@ -463,28 +461,34 @@ def map_page(office: Office) -> Any:
                 if len(found) >= MAP_LIMIT
                 else 0
             )
-            claim_within = u.rules.sla.claim_within
-            names: dict[str, str] = {}
+            # Each marker is a short list (MARKER_FIELDS); statuses and categories are named once.
+            statuses = [str(s) for s in ACTIVE]
+            status_at = {s: i for i, s in enumerate(statuses)}
+            codes: dict[str, int] = {}
             markers = []
-            for tid, lat, lon, datum, status, code, since, due, created, approx, level, check in found:
+            for tid, lat, lon, datum, status, code, approx, is_late in found:
                 if lat is None or lon is None:  # pragma: no cover - the query asks for a position
                     continue
-                late = late_values(status, since, due, created, u.now, claim_within, level, check)
-                if code not in names:
-                    names[code] = category_name(u.session, code)
                 lat, lon = present.to_map(u, lat, lon, datum)
-                label = f"#{tid} {names[code]} · {texts.CARD_STATUS[status]}"
+                if code not in codes:
+                    codes[code] = len(codes)
                 markers.append(
-                    {
-                        "id": tid,
-                        "lat": round(lat, 6),
-                        "lon": round(lon, 6),
-                        "color": OVERDUE if late else MARKER.get(status, "#777"),
-                        "label": label
-                        + (f" · {texts.WEB_OVERDUE}" if late else "")
-                        + (f" · {texts.WEB_APPROX}" if approx else ""),
-                    }
+                    [
+                        tid,
+                        round(lat, 6),
+                        round(lon, 6),
+                        status_at[status],
+                        int(is_late),
+                        codes[code],
+                        int(bool(approx)),
+                    ]
                 )
+            kinds = {
+                "statuses": [[texts.CARD_STATUS[s], MARKER.get(s, "#777")] for s in statuses],
+                "categories": [category_name(u.session, c) for c in codes],
+                "late": [texts.WEB_OVERDUE, OVERDUE],
+                "approx": texts.WEB_APPROX,
+            }
             # Boundaries: areas that carry a polygon (none in today's area model) are drawn.
             shapes = [
                 {"name": a.name, "geojson": getattr(a, "boundary", None)}
@@ -499,7 +503,9 @@ def map_page(office: Office) -> Any:
             ]
             top = u.tree.top()
             return {
+                "fields": MARKER_FIELDS,
                 "markers": markers,
+                "kinds": kinds,
                 "shapes": shapes,
                 "centres": centres,
                 "centre": [top.lat or 29.34, top.lon or 120.08],
@@ -507,7 +513,7 @@ def map_page(office: Office) -> Any:
             }
 
         ctx = await office.run(read)
-        data = json.dumps(ctx, ensure_ascii=False).replace("</", "<\\/")
+        data = json.dumps(ctx, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
         return office.page(
             request,
             "map.html",
@@ -527,19 +533,3 @@ def map_page(office: Office) -> Any:
 def _legend() -> list[tuple[str, str]]:
     colours = {**MARKER, "overdue": OVERDUE}
     return [(colours[k], label) for k, label in texts.WEB_MAP_LEGEND.items()]
-
-
-CHART_NAME = re.compile(r"^stats-[a-z0-9-]+\.png$")
-
-
-def chart_file(office: Office) -> Any:
-    """GET /office/charts/{name}: a chart the statistics page drew."""
-
-    async def page(request: Request, viewer: Viewer) -> Response:
-        name = request.path_params["name"]
-        path = Path(office.config.rules.chart_dir) / name
-        if not CHART_NAME.match(name) or not path.is_file():
-            return Response(status_code=404)
-        return FileResponse(path, media_type="image/png")
-
-    return page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from handlers import texts
 from handlers.reports import chart, weekly
@@ -46,35 +47,59 @@ def version(u: Unit) -> tuple[int, int, str]:
     return int(last_event), int(last_ticket), hour
 
 
-# The figures and chart per scope and period, kept until a ticket changes (or the hour turns).
-_CACHE: dict[str, tuple[tuple[int, int, str], dict[str, Any]]] = {}
+@dataclass
+class _Entry:
+    """One scope's figures for one version of the tickets, and its chart once drawn."""
+
+    version: tuple[int, int, str]
+    figures: dict[str, Any]
+    chart: Path | None = None
+
+
+# The figures (and the chart, drawn when first asked for) per scope and period, kept until a ticket
+# changes (or the hour turns).
+_CACHE: dict[str, _Entry] = {}
 CACHE_MOST = 64
 
 
-def cached_figures(u: Unit, sc: Scope) -> dict[str, Any]:
-    """The scope's figures and chart, computed once per version of the tickets."""
+def _entry(u: Unit, sc: Scope) -> _Entry:
     key, now = _key(sc), version(u)
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] == now:
-        drawn = hit[1]["chart"]
-        if drawn is None or (Path(u.rules.chart_dir) / drawn).is_file():  # not pruned meanwhile
-            return hit[1]
-    figs = figures(u, sc)
-    figs = {**figs, "chart": _chart(u, sc, figs)}
+    if hit is not None and hit.version == now:
+        return hit
+    entry = _Entry(now, figures(u, sc))
     if len(_CACHE) >= CACHE_MOST:
         _CACHE.clear()
-    _CACHE[key] = (now, figs)
-    return figs
+    _CACHE[key] = entry
+    return entry
 
 
-def _chart(u: Unit, sc: Scope, figs: dict[str, Any]) -> str | None:
+def cached_figures(u: Unit, sc: Scope) -> dict[str, Any]:
+    """The scope's figures, computed once per version of the tickets (the chart is its own request)."""
+    return _entry(u, sc).figures
+
+
+def cached_chart(u: Unit, sc: Scope) -> Path | None:
+    """The scope's chart, drawn once per version of the tickets (again if pruned meanwhile)."""
+    entry = _entry(u, sc)
+    if entry.chart is None or not entry.chart.is_file():
+        entry.chart = _chart(u, sc, entry.figures)
+    return entry.chart
+
+
+def stamp(u: Unit) -> str:
+    """The tickets' version as a word, so a browser never shows an older chart from its cache."""
+    return "-".join(str(v) for v in version(u))
+
+
+def _chart(u: Unit, sc: Scope, figs: dict[str, Any]) -> Path | None:
     today = u.now.astimezone(ZoneInfo(u.rules.sla.timezone)).date()
     first = today - timedelta(days=6 if sc.period == "week" else 29)
     series = daily(u.session, sc.area_ids, first, today, u.rules.sla.timezone)
     title = texts.CHART_TITLE.format(subdistrict=sc.label, period=PERIODS[sc.period])
     data = chart.chart_data(u, title, figs["stats"], figs["on_time_raw"], figs["grids_raw"], series)
     try:
-        return chart.write_png(data, Path(u.rules.chart_dir), f"stats-web-{_key(sc)}").name
+        return chart.write_png(data, Path(u.rules.chart_dir), f"stats-web-{_key(sc)}")
     except OSError:
         log.exception("cannot write the statistics chart under %s", u.rules.chart_dir)
         return None
@@ -100,14 +125,34 @@ def stats_page(office: Office) -> Any:
                 "sc": sc,
                 "communities": [u.tree.by_id[c] for c in viewer.communities],
                 **figs,
+                "stamp": stamp(u),
             }
 
         ctx = await office.run(read)
+        # The chart is drawn by its own request, so the figures never wait for the drawing.
+        where = request.url_for("stats_chart", period=period, community=ctx["sc"].community or "all")
+        ctx["chart"] = f"{where.path}?v={ctx.pop('stamp')}"
         return office.page(
             request,
             "stats.html",
             {"viewer": viewer, "flash": flash, "periods": PERIODS, "period": period, **ctx},
             400 if flash else 200,
         )
+
+    return page
+
+
+def stats_chart(office: Office) -> Any:
+    """GET /office/stats/chart/{period}/{community}: the statistics page's chart (admins, their scope)."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        period, raw = request.path_params["period"], request.path_params["community"]
+        community = int(raw) if raw.isdigit() and int(raw) in viewer.communities else None
+        if period not in PERIODS or (raw != "all" and community is None):
+            return Response(status_code=404)
+        drawn = await office.run(lambda u: cached_chart(u, scope(u, viewer, period, community)))
+        if drawn is None:
+            return Response(status_code=404)
+        return FileResponse(drawn, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     return page
