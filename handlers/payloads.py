@@ -278,7 +278,9 @@ WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity | Wiza
 FollowerPress = FollowerSolved | FollowerSatisfied
 PhonePress = PhoneSolved | PhoneSatisfied
 ReadingPress = Meant | WithdrawPick | Keep | WorkerDo
-Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied | FollowerPress | PhonePress | ReadingPress
+Press = (
+    Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied | FollowerPress | PhonePress | ReadingPress
+)
 # The longest prefix first, so wz:cat:… is not read as the wizard's own wz:… buttons.
 KINDS: tuple[type[Payload], ...] = (
     WizardSource,

@@ -19,10 +19,8 @@ from handlers import texts
 from models import tickets
 from models.dialogs import update_data
 from models.messages import Button
-from models.outbox import Outbox
 from models.refdata import catalogue
-from models.ticket_states import Action
-from models.tables import Status, Ticket
+from models.tables import Outbox, Status, Ticket
 
 from . import reader, resident, understand
 from .menu import MENU
@@ -65,7 +63,7 @@ def english(text: str) -> bool:
 
 
 def with_english(turn: Turn, start: int, key: str) -> None:
-    """Add the English line to the first message sent back to the sender since `start`, if he wrote English."""
+    """Add the English line to the first reply to the sender since `start`, if he wrote English."""
     if not english(turn.msg.text or ""):
         return
     for row in turn.u.sent[start:]:
@@ -151,7 +149,7 @@ def _phrase_problem(turn: Turn, text: str) -> bool:
 
 
 def describe(turn: Turn, text: str) -> None:
-    """Start a report with the text as its description: the office's keyword matches first, then the model's."""
+    """Start a report with the text as its description: the office's keyword matches, then the model's."""
     limits = turn.u.rules.limits
     if not limits.description_min <= len(text) <= limits.description_max:
         scene.report(turn, [])
@@ -199,7 +197,7 @@ def withdraw_in_words(turn: Turn, ticket_id: int | None) -> None:
     """帮我撤了吧: confirm with the ticket named; with several, ask which; never withdraw on words alone."""
     u = turn.u
     if ticket_id is not None:
-        ticket = tickets.load(u, ticket_id, Action.WITHDRAW, turn.person, lock=False)  # refuses clearly
+        ticket = tickets.withdrawable(u, ticket_id, turn.person)  # refuses clearly
         _confirm_withdraw(turn, ticket)
         return
     rows = list(
@@ -229,7 +227,9 @@ def _confirm_withdraw(turn: Turn, ticket: Ticket) -> None:
     description = ticket.description[:SHOWN] + ("…" if len(ticket.description) > SHOWN else "")
     turn.reply(
         texts.WITHDRAW_ASK.format(
-            id=ticket.id, category=category_name(turn.u.session, ticket.category_code), description=description
+            id=ticket.id,
+            category=category_name(turn.u.session, ticket.category_code),
+            description=description,
         ),
         (Button(texts.BTN_WITHDRAW_YES.format(id=ticket.id), WithdrawPick(ticket.id).pack()), _keep()),
     )
@@ -251,7 +251,7 @@ def on_keep(turn: Turn, press: Keep) -> None:
 
 @dataclass(frozen=True)
 class Answered:
-    """A typed answer to 解决了吗 or 满意吗: yes or no, the words that came with a no, and whether it is broken."""
+    """A typed answer to 解决了吗 or 满意吗: yes or no, the words with a no, whether it is broken."""
 
     yes: bool
     reason: str = ""

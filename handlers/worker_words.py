@@ -1,4 +1,4 @@
-"""A worker's own words about his tickets: "12号单我接了" grabs, "12号搞定了 …" resolves, "12号 明天去修" notes.
+"""A worker's own words about his tickets: "12号单我接了" grabs, "12号搞定了" resolves, "12号 明天去" notes.
 
 Staff write like people, not like commands. The trained reader, told to expect a worker
 (Expect.WORKER), reads grab, progress or resolve; only a sure reading of a ticket the worker holds
@@ -30,9 +30,15 @@ ACT_SURE = reader.ANSWER_SURE
 # A message whose best reading is not a worker's is still his when a worker intent has this much.
 WORKER_FLOOR = 0.3
 PICK_LIMIT = 5
-ACTION_OF = {Intent.GRAB: WorkerAction.GRAB, Intent.RESOLVE: WorkerAction.RESOLVE, Intent.PROGRESS: WorkerAction.NOTE}
+ACTION_OF = {
+    Intent.GRAB: WorkerAction.GRAB,
+    Intent.RESOLVE: WorkerAction.RESOLVE,
+    Intent.PROGRESS: WorkerAction.NOTE,
+}
 # The ticket reference at the start of a message ("12号", "#12", "工单12："), dropped from the note.
-_LEADING_REF = re.compile(r"^\s*(?:#|工单|单号|编号|no\.?)?\s*\d{1,7}\s*(?:号单|号|单)?[\s,，。.:：、]*", re.IGNORECASE)
+_LEADING_REF = re.compile(
+    r"^\s*(?:#|工单|单号|编号|no\.?)?\s*\d{1,7}\s*(?:号单|号|单)?[\s,，。.:：、]*", re.IGNORECASE
+)
 
 
 def read(turn: Turn) -> bool:
@@ -147,7 +153,9 @@ def _confirm_or_pick(
             buttons.append(
                 Button(texts.BTN_WORKER_PICK.format(id=tid, category=category), WorkerDo(action, tid).pack())
             )
-        turn.reply(texts.WORKER_WHICH.format(count=len(held)), (*buttons, Button(texts.BTN_KEEP, Keep().pack())))
+        turn.reply(
+            texts.WORKER_WHICH.format(count=len(held)), (*buttons, Button(texts.BTN_KEEP, Keep().pack()))
+        )
 
 
 def _confirm(turn: Turn, action: WorkerAction, ticket_id: int, note: str) -> None:
@@ -166,7 +174,10 @@ def _confirm(turn: Turn, action: WorkerAction, ticket_id: int, note: str) -> Non
         text, label = texts.WORKER_GRAB_ASK, texts.BTN_WORKER_GRAB
     turn.reply(
         text.format(id=ticket_id, category=category, note=note),
-        (Button(label.format(id=ticket_id), WorkerDo(action, ticket_id).pack()), Button(texts.BTN_KEEP, Keep().pack())),
+        (
+            Button(label.format(id=ticket_id), WorkerDo(action, ticket_id).pack()),
+            Button(texts.BTN_KEEP, Keep().pack()),
+        ),
     )
 
 

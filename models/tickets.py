@@ -353,6 +353,11 @@ def withdraw(u: Unit, ticket_id: int, resident: Person) -> Ticket:
     return ticket
 
 
+def withdrawable(u: Unit, ticket_id: int, resident: Person) -> Ticket:
+    """The ticket, when the resident may withdraw it now; refused as withdraw() would be, nothing changed."""
+    return load(u, ticket_id, Action.WITHDRAW, resident, lock=False)
+
+
 def unfollow(u: Unit, ticket_id: int, follower: Person, actor: Person) -> Ticket:
     """The follower stops following the ticket (himself, or removed by an admin over it)."""
     ticket = get(u, ticket_id, lock=True)

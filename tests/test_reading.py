@@ -1,4 +1,4 @@
-"""Free text read by the trained reader: ask when unsure, withdrawals and reasons in words, workers, English."""
+"""Free text read by the trained reader: ask when unsure, withdrawals and reasons, workers, English."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ def state(h: Harness) -> tuple[Any, ...]:
     """What a message that must change nothing leaves as it was: every ticket and the trail."""
 
     def look(s: Any) -> tuple[Any, ...]:
-        rows = [(t.id, t.status, t.handler_id, t.reopen_count) for t in s.scalars(select(Ticket).order_by(Ticket.id))]
+        rows = [
+            (t.id, t.status, t.handler_id, t.reopen_count)
+            for t in s.scalars(select(Ticket).order_by(Ticket.id))
+        ]
         return (rows, s.scalar(select(func.count()).select_from(TicketEvent)))
 
     return h.query(look)  # type: ignore[no-any-return]
@@ -34,7 +37,9 @@ def trail(h: Harness, ticket_id: int) -> list[tuple[str, str | None]]:
     return h.query(  # type: ignore[no-any-return]
         lambda s: [
             (e.kind, e.note)
-            for e in s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
+            for e in s.scalars(
+                select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+            )
         ]
     )
 
@@ -89,7 +94,14 @@ async def test_a_stale_choice_with_no_words_kept_starts_a_plain_report(h: Harnes
 
 # --- 双是 answers with a reason ------------------------------------------------------------------
 
-REASONS = ["做了但没做好", "还是老样子", "又坏了", "没有，灯还是不亮", "修是修了 过两天又漏水了", "根本没人来看过"]
+REASONS = [
+    "做了但没做好",
+    "还是老样子",
+    "又坏了",
+    "没有，灯还是不亮",
+    "修是修了 过两天又漏水了",
+    "根本没人来看过",
+]
 
 
 @pytest.mark.parametrize("said", REASONS)
@@ -133,7 +145,13 @@ async def test_a_plain_unsatisfied_still_closes(h: Harness) -> None:
 
 # --- withdrawing in words ------------------------------------------------------------------------
 
-WITHDRAW = ["不用管了，我自己弄好了", "帮我撤了吧", "这个单子不要了 取消掉", "不麻烦你们了，我撤回", "那个反映就算了不用来了"]
+WITHDRAW = [
+    "不用管了，我自己弄好了",
+    "帮我撤了吧",
+    "这个单子不要了 取消掉",
+    "不麻烦你们了，我撤回",
+    "那个反映就算了不用来了",
+]
 
 
 @pytest.mark.parametrize("said", WITHDRAW)
@@ -211,7 +229,7 @@ async def test_status_in_words_lists_the_tickets(h: Harness, said: str) -> None:
 
 
 async def test_status_in_words_with_a_number_shows_that_ticket(h: Harness) -> None:
-    """"N号单怎么样了" shows ticket N."""
+    """ "N号单怎么样了" shows ticket N."""
     await h.quick_grid()
     tid = await h.quick_report()
     reply = h.to("r1", await h.say(f"r1: {tid}号单现在怎么样了"))[0]
@@ -220,12 +238,17 @@ async def test_status_in_words_with_a_number_shows_that_ticket(h: Harness) -> No
 
 # --- workers in their own words -------------------------------------------------------------------
 
-RESOLVED = ["{id}号搞定了 垃圾清走了", "{id}号单已经处理好了，现场清理干净", "#{id} 修好了 灯亮了", "{id}号完成了 居民也看过了"]
+RESOLVED = [
+    "{id}号搞定了 垃圾清走了",
+    "{id}号单已经处理好了，现场清理干净",
+    "#{id} 修好了 灯亮了",
+    "{id}号完成了 居民也看过了",
+]
 
 
 @pytest.mark.parametrize("said", RESOLVED)
 async def test_a_workers_done_in_words_resolves_his_ticket(h: Harness, said: str) -> None:
-    """"N号搞定了 …" in private resolves N with his words; no report is opened for him."""
+    """ "N号搞定了 …" in private resolves N with his words; no report is opened for him."""
     tid = await h.quick_claimed()
     tickets_before = h.count(Ticket)
     out = await h.say("w1: " + said.format(id=tid))
@@ -237,7 +260,7 @@ async def test_a_workers_done_in_words_resolves_his_ticket(h: Harness, said: str
 
 
 async def test_done_without_a_number_is_confirmed_with_his_ticket_named(h: Harness) -> None:
-    """"搞定了，已经清理" names no ticket: his one ticket is named, resolved only after the tap."""
+    """ "搞定了，已经清理" names no ticket: his one ticket is named, resolved only after the tap."""
     tid = await h.quick_claimed()
     [ask] = await h.say("w1: 都弄好了，现场已经清理完了")
     assert ask["text"].startswith(f"要把工单 #{tid}（大城管/道路破损）办结吗？")
@@ -259,7 +282,7 @@ async def test_done_with_several_tickets_asks_which(h: Harness) -> None:
 
 
 async def test_done_for_a_ticket_not_his_is_confirmed_then_refused(h: Harness) -> None:
-    """"N号搞定了" for w2's ticket: w1 is asked, and the tap is refused; the ticket stays w2's."""
+    """ "N号搞定了" for w2's ticket: w1 is asked, and the tap is refused; the ticket stays w2's."""
     tid = await h.quick_claimed(worker="w2")
     [ask] = await h.say(f"w1: {tid}号搞定了")
     assert ask["text"].startswith(f"要把工单 #{tid}")
@@ -269,7 +292,7 @@ async def test_done_for_a_ticket_not_his_is_confirmed_then_refused(h: Harness) -
 
 
 async def test_progress_in_words_is_recorded(h: Harness) -> None:
-    """"N号 明天上午去修" records progress and the resident hears it."""
+    """ "N号 明天上午去修" records progress and the resident hears it."""
     tid = await h.quick_claimed()
     out = await h.say(f"w1: {tid}号 明天上午带工具去修")
     assert texts.NOTE_DONE.format(id=tid) in h.to("w1", out)
@@ -288,7 +311,7 @@ async def test_a_forged_worker_button_is_refused(h: Harness) -> None:
 
 @pytest.mark.parametrize("said", ["{id}号单我接了", "{id}号我来处理", "我接{id}号", "{id}号我去"])
 async def test_a_grab_in_words_in_the_group(h: Harness, said: str) -> None:
-    """"N号单我接了" in the grid's group grabs N, as 抢单 N does."""
+    """ "N号单我接了" in the grid's group grabs N, as 抢单 N does."""
     await h.quick_grid()
     tid = await h.quick_report()
     out = await h.say("w1@siji1: " + said.format(id=tid))
@@ -297,7 +320,7 @@ async def test_a_grab_in_words_in_the_group(h: Harness, said: str) -> None:
 
 
 async def test_a_grab_in_words_without_a_number_gets_a_clear_reply(h: Harness) -> None:
-    """"这单我接了" names no ticket: the worker is told how to name it; nothing is grabbed."""
+    """ "这单我接了" names no ticket: the worker is told how to name it; nothing is grabbed."""
     await h.quick_grid()
     tid = await h.quick_report()
     out = await h.say("w1@siji1: 这单我接了")
@@ -325,7 +348,11 @@ async def test_group_chatter_is_left_alone(h: Harness) -> None:
 
 @pytest.mark.parametrize(
     "said",
-    ["the garbage near my shop not collected 3 days", "street light broken outside building 5", "water leaking from the ceiling"],
+    [
+        "the garbage near my shop not collected 3 days",
+        "street light broken outside building 5",
+        "water leaking from the ceiling",
+    ],
 )
 async def test_an_english_report_starts_the_wizard_with_an_english_line(h: Harness, said: str) -> None:
     """An English problem keeps its words as the description; the Chinese reply has one English line."""
@@ -334,7 +361,9 @@ async def test_an_english_report_starts_the_wizard_with_an_english_line(h: Harne
     assert len(ask["buttons"]) > 2
 
 
-@pytest.mark.parametrize("said", ["how is my complaint going", "any news about my report?", "what happened to my problem"])
+@pytest.mark.parametrize(
+    "said", ["how is my complaint going", "any news about my report?", "what happened to my problem"]
+)
 async def test_an_english_status_question_lists_the_tickets(h: Harness, said: str) -> None:
     """How is my complaint going: the list, in Chinese, with the English line."""
     await h.quick_grid()
@@ -345,7 +374,7 @@ async def test_an_english_status_question_lists_the_tickets(h: Harness, said: st
 
 
 async def test_english_yes_and_no_answer_the_followup(h: Harness) -> None:
-    """"no, still broken" reopens with the reason; later "yes it's fixed" and "yes" close it 双是."""
+    """ "no, still broken" reopens with the reason; later "yes it's fixed" and "yes" close it 双是."""
     tid = await h.quick_resolved()
     out = await h.say("r1: no, still broken")
     assert h.ticket(tid).status == "claimed"
@@ -386,7 +415,9 @@ async def test_wechat_numbered_options_for_the_question_and_the_withdrawal(wx: W
     asked = await wx.text(r1, "那事儿")
     assert asked.startswith(texts.MEANT_ASK) and f"回复 3：{texts.BTN_MEANT_WITHDRAW}" in asked
     confirm = await wx.text(r1, "3")
-    assert confirm.startswith("确认撤回工单 #1") and f"回复 1：{texts.BTN_WITHDRAW_YES.format(id=1)}" in confirm
+    assert (
+        confirm.startswith("确认撤回工单 #1") and f"回复 1：{texts.BTN_WITHDRAW_YES.format(id=1)}" in confirm
+    )
     assert (await wx.text(r1, "1")).startswith(texts.WITHDRAW_CONFIRMED.format(id=1))
     english = await wx.text(r1, "how is my complaint going")
     assert english.startswith(texts.MY_HEADER) and texts.ENGLISH["status"] in english

@@ -205,7 +205,9 @@ def _classify(text: str, expecting: Expect, codes: Collection[str] | None) -> Re
             best, p = max(mass.items(), key=lambda kv: kv[1])
             if p >= ANSWER_SURE and mapping.get(intent) == best:
                 answer = best
-                reason = rules.strip_answer(text) if rules.fold(text) not in _answer_words() else _says_why(text)
+                reason = (
+                    rules.strip_answer(text) if rules.fold(text) not in _answer_words() else _says_why(text)
+                )
     sure = confidence >= SURE
     ticket = rules.ticket(text, bare=intent in TICKET_INTENTS)
     return Reading(
