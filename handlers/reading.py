@@ -33,6 +33,8 @@ from .turn import Turn
 
 # What an unsure message may have meant, as the question offers it.
 ASKABLE = frozenset({Intent.PROBLEM, Intent.REPORT, Intent.STATUS, Intent.WITHDRAW})
+# Unsure readings that are only talk: asked about only when the choices above are likely too.
+CHAT = frozenset({Intent.OTHER, Intent.GREETING, Intent.THANKS})
 # An unsure message whose likeliest readings give those this much, together, is asked about too.
 SECOND_FLOOR = 0.3
 # A problem read only by the model whose likeliest category is below this says too little to start on.
@@ -127,8 +129,8 @@ def _act(turn: Turn, r: Reading) -> str | None:
 
 def _askable(r: Reading) -> bool:
     """Tell whether an unsure reading may be one of the things the question offers."""
-    if r.intent in ASKABLE:
-        return True
+    if r.intent not in CHAT:
+        return True  # an unsure yes or no with no question pending ("is it fixed?") too
     return sum(p for i, p in r.alternatives if i in ASKABLE) >= SECOND_FLOOR
 
 

@@ -441,3 +441,22 @@ async def test_telegram_group_grab_and_private_done_in_words(tg: Tg) -> None:
     await tg.send(u.text(c.r1, "还是老样子"))
     assert tg.api.texts(c.w1["id"])[-1] == texts.W_REOPENED_REASON.format(id=tid, reason="还是老样子")
     assert tg.query(lambda s: s.scalar(select(func.count()).select_from(Outbox)))
+
+
+async def test_telegram_unsure_question_and_withdrawal_by_buttons(tg: Tg) -> None:
+    """Telegram: the question comes with inline buttons; ③ then 确认撤回 withdraw the one ticket named."""
+    c = await setup_grid(tg)
+    u, r1 = tg.u, c.r1
+    tid = await report(tg, c.r1)
+    await tg.send(u.text(r1, "那事儿"))
+    asked = tg.api.latest_with_buttons(r1["id"])
+    assert asked["text"] == texts.MEANT_ASK
+    labels = [b["text"] for row in asked["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == MEANT
+    await tg.tap(r1, r1["id"], texts.BTN_MEANT_WITHDRAW)
+    assert tg.api.texts(r1["id"])[-1].startswith(f"确认撤回工单 #{tid}")
+    assert tg.query(lambda s: s.get(Ticket, tid).status) == "open"
+    await tg.tap(r1, r1["id"], texts.BTN_WITHDRAW_YES.format(id=tid))
+    assert tg.query(lambda s: s.get(Ticket, tid).status) == "withdrawn"
+    await tg.send(u.text(c.w1, "这单我接了", chat=c.group))
+    assert tg.api.texts(GROUP_ID)[-1] == texts.WORKER_GRAB_NUMBER
