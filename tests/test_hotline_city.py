@@ -145,12 +145,9 @@ async def test_fifty_city_orders_from_dispatch_to_the_citys_visit(
     assert sum(int(line.split("\t")[1]) for line in out.splitlines()[2:-1]) == 50
     # The same 三率 in the subdistrict admin's /stats.
     said = h.to("admin", await h.say("admin: /stats"))[0]
-    assert (
-        texts.STATS_CITY.format(
-            count=50, visited=49, response="100.0%", resolution="83.7%", satisfaction="83.7%"
-        )
-        in said.splitlines()
-    )
+    assert texts.STATS_CITY.format(
+        count=50, visited=49, response="100.0%", resolution="83.7%", satisfaction="83.7%"
+    ) in said.splitlines()
 
 
 async def test_bad_pushes_are_refused_and_change_nothing(town: Harness) -> None:
