@@ -287,8 +287,9 @@ async def serve(config: Config) -> int:
     try:
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(_database(app))
-            # jieba's dictionary and the trained model take seconds to load: load them beside start-up,
-            # not on the first resident's message (a daemon thread, so neither start-up nor a stop waits for it).
+            # jieba's dictionary and the trained model take seconds to load: load them beside
+            # start-up, not on the first resident's message (a daemon thread, so neither start-up
+            # nor a stop waits for it).
             threading.Thread(target=_warm, name="warm-understand", daemon=True).start()
             await app.start(console=False)
             runtimes = _channels(app, config)
