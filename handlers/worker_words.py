@@ -4,7 +4,7 @@ Staff write like people, not like commands. The trained reader, told to expect a
 (Expect.WORKER), reads grab, progress or resolve; only a sure reading of a ticket the worker holds
 is acted on at once, anything less is confirmed with the ticket named (buttons, numbered on
 WeChat). A worker's message about a ticket is never read as a resident's report. In a group only
-a grab is answered there; resolving and progress are confirmed in private.
+a grab is done; for resolving and progress the worker is told, in private, to write them there.
 """
 
 from __future__ import annotations
@@ -89,10 +89,10 @@ def _in_group(turn: Turn, r: Reading, intent: Intent, staffed: bool) -> bool:
         else:
             return False
         return True
-    if not staffed:
+    if not staffed or r.ticket is None:
         return False
-    turn.answer_privately = True
-    _confirm_or_pick(turn, ACTION_OF[intent], r.ticket, _note(r.text))
+    turn.answer_privately = True  # the words a resident reads are written in private, not in the group
+    turn.reply(texts.WORKER_IN_GROUP.format(id=r.ticket))
     return True
 
 

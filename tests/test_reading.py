@@ -460,3 +460,15 @@ async def test_telegram_unsure_question_and_withdrawal_by_buttons(tg: Tg) -> Non
     assert tg.query(lambda s: s.get(Ticket, tid).status) == "withdrawn"
     await tg.send(u.text(c.w1, "这单我接了", chat=c.group))
     assert tg.api.texts(GROUP_ID)[-1] == texts.WORKER_GRAB_NUMBER
+
+
+async def test_done_in_words_in_the_group_changes_nothing_and_says_where(h: Harness) -> None:
+    """ "N号搞定了" in the group resolves nothing: the worker is told in private to write it there."""
+    tid = await h.quick_claimed()
+    before = state(h)
+    out = await h.say(f"w1@siji1: {tid}号搞定了 路面补好了")
+    assert state(h) == before
+    assert h.to("@siji1", out) == [texts.GROUP_ANSWERED_PRIVATELY.format(name="w1")]
+    assert h.to("w1", out) == [texts.WORKER_IN_GROUP.format(id=tid)]
+    out = await h.say(f"w1: {tid}号搞定了 路面补好了")
+    assert (h.ticket(tid).status, h.ticket(tid).resolution_note) == ("resolved", "搞定了 路面补好了")
