@@ -52,7 +52,7 @@ class Payload:
     def unpack(cls, payload: str) -> Self:
         """Read a payload of this kind; raise PayloadError for anything else."""
         head = cls.prefix + SEP
-        if not payload.startswith(head):
+        if not payload.startswith(head) and payload != cls.prefix:
             raise PayloadError(f"{payload[:SHOWN]!r} does not start with {head!r}")
         fields = dataclasses.fields(cls)
         parts = payload[len(head) :].split(SEP) if fields else []
@@ -140,6 +140,23 @@ class DuplicateAction(StrEnum):
     NEW = "new"
 
 
+class MeantAction(StrEnum):
+    """The answers to 您是想 …？, asked when the reader is not sure what a message means."""
+
+    PROBLEM = "problem"
+    STATUS = "status"
+    WITHDRAW = "withdraw"
+    NONE = "none"
+
+
+class WorkerAction(StrEnum):
+    """What a worker's own words would do to a ticket, once he confirms."""
+
+    GRAB = "grab"
+    RESOLVE = "resolve"
+    NOTE = "note"
+
+
 class Menu(Payload, prefix="menu"):
     """menu:report — a main-menu entry."""
 
@@ -185,6 +202,29 @@ class WizardGrid(Payload, prefix="wz:grid"):
 class Grab(Payload, prefix="grab"):
     """grab:ID — a worker takes a ticket from a group card."""
 
+    ticket_id: int
+
+
+class Meant(Payload, prefix="mt"):
+    """mt:status — what an unsure message meant, as the sender picked it."""
+
+    action: MeantAction
+
+
+class WithdrawPick(Payload, prefix="wd"):
+    """wd:ID — withdraw this ticket (the confirmation of a withdrawal asked for in words)."""
+
+    ticket_id: int
+
+
+class Keep(Payload, prefix="keep"):
+    """keep — leave the tickets as they are (the no of a confirmation)."""
+
+
+class WorkerDo(Payload, prefix="wk"):
+    """wk:resolve:ID — a worker confirms what his own words asked for (the words kept in his dialog)."""
+
+    action: WorkerAction
     ticket_id: int
 
 
@@ -237,7 +277,10 @@ NO_SUGGESTION = WizardCategory("none")
 WizardPress = WizardNav | WizardSource | WizardCategory | WizardCommunity | WizardGrid | WizardDuplicate
 FollowerPress = FollowerSolved | FollowerSatisfied
 PhonePress = PhoneSolved | PhoneSatisfied
-Press = Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied | FollowerPress | PhonePress
+ReadingPress = Meant | WithdrawPick | Keep | WorkerDo
+Press = (
+    Menu | WizardPress | Grab | FollowupSolved | FollowupSatisfied | FollowerPress | PhonePress | ReadingPress
+)
 # The longest prefix first, so wz:cat:… is not read as the wizard's own wz:… buttons.
 KINDS: tuple[type[Payload], ...] = (
     WizardSource,
@@ -254,6 +297,10 @@ KINDS: tuple[type[Payload], ...] = (
     FollowerSatisfied,
     PhoneSolved,
     PhoneSatisfied,
+    Meant,
+    WithdrawPick,
+    Keep,
+    WorkerDo,
 )
 
 

@@ -8,7 +8,7 @@ from handlers import texts
 from models import tickets
 from models.tables import Status, Ticket
 
-from . import ticket_text, understand
+from . import reading, ticket_text
 from .report import followers
 from .turn import Turn
 
@@ -33,14 +33,17 @@ def answer(turn: Turn) -> bool:
     if ticket is None:
         return _as_follower(turn)
     stage = int(ticket.followup_stage)
-    said = understand.reader().answer(turn.msg.text, "yesno" if stage == 1 else "satisfaction")
+    said = reading.answered(turn.msg.text, stage)
     if said is None and tickets.rates_own_work(ticket, turn.person.id):
         return False  # a 代办's filer owes no answer: his other messages are not held up by it
+    start = len(turn.u.sent)
     if said is None:
         again = texts.REASK_RESOLVED if stage == 1 else texts.REASK_SATISFIED
         turn.reply(again.format(id=ticket.id), ticket_text.followup_buttons(ticket))
+        reading.with_english(turn, start, "reask")
         return True
-    tickets.answer_followup(turn.u, ticket.id, turn.person, stage, said in ("yes", "satisfied"))
+    tickets.answer_followup(turn.u, ticket.id, turn.person, stage, said.yes, said.reason, said.broken)
+    reading.with_english(turn, start, "answer")
     return True
 
 
@@ -50,10 +53,10 @@ def _as_follower(turn: Turn) -> bool:
     if row is None:
         return False
     stage = int(row.followup_stage)
-    said = understand.reader().answer(turn.msg.text, "yesno" if stage == 1 else "satisfaction")
+    said = reading.answered(turn.msg.text, stage)
     if said is None:
         again = texts.REASK_RESOLVED if stage == 1 else texts.REASK_SATISFIED
         turn.reply(again.format(id=row.ticket_id), followers.buttons(row))
     else:
-        followers.follower_answer(turn, stage, row.ticket_id, said in ("yes", "satisfied"))
+        followers.follower_answer(turn, stage, row.ticket_id, said.yes)
     return True

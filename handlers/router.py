@@ -14,7 +14,7 @@ from models.people import get_or_create_person, is_staff
 from models.store.inbound import first_reads
 from models.store.unit_of_work import Unit
 
-from . import admin, pending, resident, staff, staff_binding
+from . import admin, pending, reading, resident, staff, staff_binding, worker_words
 from .answers import as_press
 from .commands import COMMANDS, PERSONAL, STAFF_ON_TICKETS, parse
 from .payloads import (
@@ -24,11 +24,14 @@ from .payloads import (
     FollowupSatisfied,
     FollowupSolved,
     Grab,
+    Keep,
+    Meant,
     Menu,
     Payload,
     PayloadError,
     PhoneSatisfied,
     PhoneSolved,
+    WithdrawPick,
     WizardCategory,
     WizardCommunity,
     WizardDuplicate,
@@ -36,6 +39,7 @@ from .payloads import (
     WizardNav,
     WizardPress,
     WizardSource,
+    WorkerDo,
     unpack,
 )
 from .refusals import refusal_text
@@ -173,9 +177,11 @@ def dispatch(turn: Turn, *, numbered: bool = False) -> None:
         if msg.other_file is not None:
             turn.reply(texts.PHOTO_ONLY)
             resident.greet(turn, [])
-        # An owed 双是 answer first, then what the text means; the menu last.
-        elif not pending.answer(turn):
+        # A worker's word about a ticket, an owed 双是 answer, then what the text means; the menu last.
+        elif not worker_words.read(turn) and not pending.answer(turn) and not reading.read(turn):
             resident.read(turn)
+    else:
+        worker_words.read(turn)  # 12号单我接了 in the grid's group
 
 
 def _personal(turn: Turn) -> bool:
@@ -246,4 +252,8 @@ BUTTONS: dict[type[Payload], Callable[[Turn, Any], None]] = {
     FollowerSatisfied: _follower,
     PhoneSolved: _phone,
     PhoneSatisfied: _phone,
+    Meant: reading.on_meant,
+    WithdrawPick: reading.on_withdraw,
+    Keep: reading.on_keep,
+    WorkerDo: worker_words.on_press,
 }

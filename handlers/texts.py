@@ -615,6 +615,49 @@ W_FOLLOWER_NOT_RESOLVED = "关注工单 #{id} 的一位居民反馈：问题尚�
 FOLLOWER_THANKS = "感谢您的反馈！工单 #{id} 的回访已记录。"
 STATS_FOLLOWERS = "关注同一问题的其他居民：{count} 人"  # by the duplicate offer or a merge
 
+# --- free text read by the trained reader (handlers/reading.py, handlers/worker_words.py) --------
+# Not sure what a message means: one short question, never an action on a guess.
+MEANT_ASK = "您是想：①反映新问题 ②查询进展 ③撤回工单？请点选（或回复序号）。"
+BTN_MEANT_PROBLEM = "① 反映新问题"
+BTN_MEANT_STATUS = "② 查询进展"
+BTN_MEANT_WITHDRAW = "③ 撤回工单"
+BTN_MEANT_NONE = "都不是"
+# A withdrawal in words is confirmed with the ticket named; with several, the resident picks one.
+WITHDRAW_ASK = "确认撤回工单 #{id}（{category}：{description}）吗？撤回后网格员将停止办理。"
+WITHDRAW_WHICH = "您有 {count} 件工单可以撤回，要撤回哪一件？"
+WITHDRAW_NONE = "您目前没有可以撤回的工单（只有待接单、办理中的工单可以撤回）。"
+BTN_WITHDRAW_YES = "确认撤回 #{id}"
+BTN_WITHDRAW_PICK = "撤回 #{id} {category}"
+BTN_KEEP = "不用了"
+KEPT = "好的，工单不做改动。还有问题随时找我。"
+# A 双是 "no" with a reason: the handler's notice quotes it.
+W_REOPENED_REASON = "居民反馈工单 #{id} 的问题未解决：“{reason}”。已退回您继续办理，并已上报督办。"
+# A worker's own words: 办结 or 进展 confirmed with the ticket named, or a pick among his tickets.
+WORKER_RESOLVE_ASK = "要把工单 #{id}（{category}）办结吗？办结说明：{note}"
+WORKER_GRAB_ASK = "要抢工单 #{id}（{category}）吗？"
+WORKER_NOTE_ASK = "要把这句话记为工单 #{id}（{category}）的进展吗？{note}"
+WORKER_WHICH = "您手上有 {count} 件在办工单，这句话说的是哪一件？"
+WORKER_NONE = "您手上没有在办的工单。抢单请发“抢单 编号”，办结请发“办结 编号 说明”。"
+WORKER_IN_GROUP = "工单 #{id} 的办结和进展请在这里（私聊）发给我，例如“{id}号搞定了 垃圾已清走”，群里只抢单。"
+WORKER_GRAB_NUMBER = "要抢哪一单？请写明编号，例如“抢单 12”或“12号我接了”。"
+BTN_WORKER_RESOLVE = "确认办结 #{id}"
+BTN_WORKER_GRAB = "抢单 #{id}"
+BTN_WORKER_NOTE = "记为进展 #{id}"
+BTN_WORKER_PICK = "#{id} {category}"
+# Simple English: the Chinese reply keeps one English line (a full English catalogue is not there yet).
+ENGLISH = {
+    "problem": "We got your report. Please choose the kind of problem below.",
+    "report": "Please choose the kind of problem below, then describe it.",
+    "status": "Here is the progress of your reports.",
+    "withdraw": "Please confirm: do you want to cancel this report?",
+    "ask": "Sorry, did you mean: 1 a new problem, 2 progress, 3 cancel a report?",
+    "answer": "Thank you, we have your answer.",
+    "reask": "Please answer: is the problem solved? Reply yes or no.",
+    "thanks": "You are welcome!",
+    "greeting": "Hello! Describe the problem, or choose below.",
+    "nothing": "Sorry, we did not understand. Please describe the problem in simple words.",
+}
+
 # --- personal commands in groups -------------------------------------
 # A personal command (/status, /my, 我的积分 …) sent in a group is answered in private.
 GROUP_ANSWERED_PRIVATELY = "{name}，已私信回复您。"

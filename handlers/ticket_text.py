@@ -13,7 +13,7 @@ from . import texts
 from .payloads import FollowupSatisfied, FollowupSolved
 from .render import area_label, category_name, deadline_words, due_text, fmt_time, person_name
 
-_WITH_NOTE = (EventKind.NOTE, EventKind.RESOLVED, EventKind.REJECTED)
+_WITH_NOTE = (EventKind.NOTE, EventKind.RESOLVED, EventKind.REJECTED, EventKind.REOPENED)
 
 
 def details_text(u: Unit, ticket: Ticket) -> str:

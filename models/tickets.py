@@ -259,11 +259,23 @@ def attach_resolution_photo(u: Unit, ticket_id: int, actor: Person, photo: str) 
     return ticket
 
 
-def answer_followup(u: Unit, ticket_id: int, resident: Person, stage: int, yes: bool) -> Ticket:
-    """Take the resident's 是/否 or 满意/不满意 answer."""
+def answer_followup(
+    u: Unit,
+    ticket_id: int,
+    resident: Person,
+    stage: int,
+    yes: bool,
+    reason: str | None = None,
+    broken: bool = False,
+) -> Ticket:
+    """Take the resident's 是/否 or 满意/不满意 answer.
+
+    reason: the resident's words with a "no" ("还是老样子"), kept in the trail and told to the handler.
+    broken: the "no" says the problem is still there (又坏了 after 满意吗), so it reopens at either stage.
+    """
     ticket = load(u, ticket_id, Action.CONFIRM, resident, check_status=False)
     _refuse_self_rating(ticket, resident)
-    return _answer(u, ticket, resident, stage, yes)
+    return _answer(u, ticket, resident, stage, yes, reason, broken)
 
 
 def own_work(ticket: Ticket) -> set[int]:
@@ -282,11 +294,19 @@ def _refuse_self_rating(ticket: Ticket, person: Person) -> None:
         raise NotAllowed(Refusal.SELF_RATING, id=ticket.id)
 
 
-def _answer(u: Unit, ticket: Ticket, actor: Person, stage: int, yes: bool) -> Ticket:
+def _answer(
+    u: Unit,
+    ticket: Ticket,
+    actor: Person,
+    stage: int,
+    yes: bool,
+    reason: str | None = None,
+    broken: bool = False,
+) -> Ticket:
     if ticket.status != Status.RESOLVED or ticket.followup_stage != stage:
         raise InvalidTransition(Refusal.FOLLOWUP_NOT_NOW, id=ticket.id)
-    if stage == 1 and not yes:
-        return reopen(u, ticket, actor)
+    if not yes and (stage == 1 or broken):
+        return reopen(u, ticket, actor, reason)
     if stage == 1:
         transition(u, ticket, Action.CONFIRM, actor)
         return ticket
@@ -321,10 +341,17 @@ def phone_followup(u: Unit, ticket_id: int, admin: Person, stage: int, yes: bool
     return _answer(u, ticket, admin, stage, yes)
 
 
-def reopen(u: Unit, ticket: Ticket, actor: Person | None) -> Ticket:
-    """The resident says it is not solved: back to the same handler, one level up."""
-    transition(u, ticket, Action.REOPEN, actor)
+def reopen(u: Unit, ticket: Ticket, actor: Person | None, reason: str | None = None) -> Ticket:
+    """The resident says it is not solved: back to the same handler, one level up, with his words if any."""
+    said = _short_reason(u, reason)
+    transition(u, ticket, Action.REOPEN, actor, note=said, said=said)
     return ticket
+
+
+def _short_reason(u: Unit, reason: str | None) -> str | None:
+    """A resident's reason as the trail keeps it: stripped, at most the note limit, None when empty."""
+    text = " ".join((reason or "").split())
+    return text[: u.rules.limits.note_max] or None
 
 
 def close(u: Unit, ticket: Ticket, actor: Person | None, rating: Rating) -> Ticket:
@@ -352,6 +379,11 @@ def withdraw(u: Unit, ticket_id: int, resident: Person) -> Ticket:
     ticket = load(u, ticket_id, Action.WITHDRAW, resident)
     transition(u, ticket, Action.WITHDRAW, resident)
     return ticket
+
+
+def withdrawable(u: Unit, ticket_id: int, resident: Person) -> Ticket:
+    """The ticket, when the resident may withdraw it now; refused as withdraw() would be, nothing changed."""
+    return load(u, ticket_id, Action.WITHDRAW, resident, lock=False)
 
 
 def unfollow(u: Unit, ticket_id: int, follower: Person, actor: Person) -> Ticket:

@@ -8,6 +8,7 @@ httpx.ASGITransport.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import hashlib
@@ -33,6 +34,7 @@ from bot.channels.console import ConsoleTransport
 from bot.channels.wechat import WechatChannel, setup
 from bot.config import WechatConfig, load
 from bot.web import build_asgi
+from handlers import reader
 from models.clock import FakeClock
 
 from .tgfake import VirtualTime
@@ -248,6 +250,9 @@ class WxEnv:
         console = ConsoleTransport(io.StringIO())
         app = App(config, clock=clock, transports={"console": console})
         await app.start()
+        # As `jiesu run` does beside start-up: loading the trained reader on the first message
+        # could take longer than WeChat's passive budget on a loaded machine.
+        await asyncio.to_thread(reader.warm)
         vt = VirtualTime()
         fake.clock = vt.now
         app.sender.wall, app.sender.sleep = vt.now, vt.sleep  # the limits run on virtual time

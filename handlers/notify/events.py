@@ -188,7 +188,10 @@ def _reopened(u: Unit, h: Happened) -> None:
     t = h.ticket
     refresh_card(u, t)
     ladder.announce_reopened(u, t)
-    to_handler(u, t, texts.W_REOPENED.format(id=t.id))
+    told = (
+        texts.W_REOPENED_REASON.format(id=t.id, reason=h.said) if h.said else texts.W_REOPENED.format(id=t.id)
+    )
+    to_handler(u, t, told)
     to_resident(u, t, texts.R_REOPENED.format(id=t.id, handler=person_name(u.session, t.handler_id)))
 
 

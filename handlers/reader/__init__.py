@@ -169,7 +169,7 @@ def read(
         intent = Intent(label)
         answer = ANSWERS[expecting].get(intent)
         if answer is not None:
-            return Reading(clean, intent, 1.0, ((intent, 1.0),), answer=answer)
+            return Reading(clean, intent, 1.0, ((intent, 1.0),), answer=answer, reason=_says_why(clean))
     return _classify(clean, expecting, codes)
 
 
@@ -205,7 +205,9 @@ def _classify(text: str, expecting: Expect, codes: Collection[str] | None) -> Re
             best, p = max(mass.items(), key=lambda kv: kv[1])
             if p >= ANSWER_SURE and mapping.get(intent) == best:
                 answer = best
-                reason = rules.strip_answer(text) if rules.fold(text) not in _answer_words() else ""
+                reason = (
+                    rules.strip_answer(text) if rules.fold(text) not in _answer_words() else _says_why(text)
+                )
     sure = confidence >= SURE
     ticket = rules.ticket(text, bare=intent in TICKET_INTENTS)
     return Reading(
@@ -233,6 +235,11 @@ def _categories(m: Model, rows: object, codes: Collection[str] | None) -> tuple[
     pairs = [(code, p / total) for code, p in pairs]
     pairs.sort(key=lambda cp: (-cp[1], cp[0]))
     return tuple((c, p) for c, p in pairs[:CATEGORY_LIMIT] if p >= CATEGORY_FLOOR) or tuple(pairs[:1])
+
+
+def _says_why(text: str) -> str:
+    """The whole text when it is an answer word that also gives the reason ("还是老样子"), else ""."""
+    return text if rules.fold(text) in rules.rules().says_why else ""
 
 
 def _answer_words() -> frozenset[str]:

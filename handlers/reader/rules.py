@@ -39,6 +39,7 @@ class Rules:
     answers: dict[str, frozenset[str]]
     symbols: dict[str, frozenset[str]]
     not_after: tuple[str, ...]
+    says_why: frozenset[str] = frozenset()
 
 
 @cache
@@ -48,7 +49,8 @@ def rules() -> Rules:
     data = tomllib.loads(text)
     answers = {label: frozenset(fold(w) for w in words) for label, words in data["answers"].items()}
     symbols = {label: frozenset(_plain(s) for s in marks) for label, marks in data["symbols"].items()}
-    return Rules(answers, symbols, tuple(data["tickets"]["not_after"]))
+    says_why = frozenset(fold(w) for w in data.get("reasons", {}).get("says_why", []))
+    return Rules(answers, symbols, tuple(data["tickets"]["not_after"]), says_why)
 
 
 def _plain(text: str) -> str:
