@@ -105,7 +105,9 @@ def _act(turn: Turn, r: Reading) -> str | None:
         withdraw_in_words(turn, r.ticket)
         return "withdraw"
     if r.intent is Intent.PROBLEM and (english(r.text) or not _phrase_problem(turn, r.text)):
-        if not r.categories or r.categories[0][1] < VAGUE:
+        # English reports are few in the corpus, so their categories read vaguer: a sure English
+        # problem starts the report, and the resident picks the category from the offered ones.
+        if not english(r.text) and (not r.categories or r.categories[0][1] < VAGUE):
             ask(turn, r.text)  # "门口那个": a problem, perhaps, but of nothing we could name
             return "ask"
         describe(turn, r.text)

@@ -39,7 +39,7 @@ w1@siji1: [tap 抢单]
 """
 ERRORS = [
     "error: cannot parse 'this line is bad': expected 'USER: TEXT' or 'USER@GROUP: TEXT'",
-    "error: [tap 99]: the latest buttons in r1 are 1..9",
+    "error: [tap 99]: the latest buttons in r1 are 1..10",
     "error: [location abc]: expected LAT,LON like 29.345,120.075",
     "error: unknown directive !frobnicate: only !advance DURATION exists",
     "error: !advance: expected a duration like '30m', '2h' or '3d', got 'soon'",
@@ -93,7 +93,7 @@ async def test_text_output_format_errors_and_exit_code(db_url: str, tmp_path: Pa
     i = lines.index("[r1] 请选择问题类别：")
     assert lines[i + 1] == (
         "  [1] 大城管  [2] 住房  [3] 物业  [4] 矛盾纠纷  [5] 民生服务  [6] 公共安全"
-        "  [7] 建议 金点子  [8] 其他  [9] ✖️ 取消"
+        "  [7] 邻里互助  [8] 建议 金点子  [9] 其他  [10] ✖️ 取消"
     )
     card = lines.index("[@siji1] 【新工单 #1】大城管/道路破损")
     assert lines[card + 1 : card + 6] == [

@@ -50,7 +50,7 @@ async def test_remove_clears_an_unused_demo_and_the_office_imports_its_own(
     assert main(["demo", "remove", "--dry-run", "--db", db_url]) == 0
     out = capsys.readouterr().out
     assert out.startswith("dry run: the built-in 北苑街道 demo at ")
-    assert "is 18 areas, 47 categories, 1 role grants" in out and out.endswith("; nothing was written\n")
+    assert "is 18 areas, 127 categories, 1 role grants" in out and out.endswith("; nothing was written\n")
     assert len(areas(db_url)) == 18
 
     assert main(["demo", "remove", "--db", db_url]) == 0
@@ -111,7 +111,7 @@ async def test_import_over_the_demo_says_how_to_clear_it(
 
     assert main(["territory", "import", "--replace-demo", "--db", db_url, str(TOWN)]) == 0
     out = capsys.readouterr().out
-    assert "\n  remove the built-in demo: 18 areas, 47 categories" in out
+    assert "\n  remove the built-in demo: 18 areas, 127 categories" in out
     assert set(areas(db_url)) == {
         "town",
         "dept-a",

@@ -65,6 +65,7 @@ EVERY_KIND: dict[EventKind, tuple[str | None, str]] = {
     EventKind.RESUMED: ("90", "恢复计时 · w1（网格员）：挂起 90 分钟，办理时限顺延"),
     EventKind.ANSWERED: ("请带身份证到派出所开具", "答复咨询 · w1（网格员）：请带身份证到派出所开具"),
     EventKind.BACKSTOPPED: ("unclaimed", "转社区兜底 · 系统：物业30分钟内未接单，转社区兜底"),
+    EventKind.IDEA_STAGE: ("starred：群众呼声高", "金点子筛选 · w1（网格员）：入选（星选），群众呼声高"),
 }
 # Who did each: the resident, the system (scheduler), or the worker.
 BY_RESIDENT = {

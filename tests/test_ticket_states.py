@@ -22,7 +22,7 @@ from models.refdata import catalogue
 from models.store.unit_of_work import Unit
 from models.tables import Area, Outbox, Person, Rating, Status, Ticket, TicketEvent, Tier
 from models.ticket_move import recategorise, relocate
-from models.ticket_states import TRANSITIONS, Action
+from models.ticket_states import TRANSITIONS, Action, transition
 
 from .harness import Harness
 
@@ -108,6 +108,7 @@ OPS: dict[Action, Op] = {
     Action.CITY_VISIT_REOPEN: lambda u, t, p: hotline_orders.record_visit(
         u, hotline_orders.Visit(_city(u, t).number, True, False, False)
     ),
+    Action.BACKSTOP: lambda u, t, p: transition(u, t, Action.BACKSTOP, None, note="unclaimed"),
 }
 # Rows that one operation picks between by the ticket's status (a resolved ticket stays resolved
 # when moved): the operation is refused only from a status neither row allows.
@@ -166,6 +167,7 @@ CHECKS: dict[Action, Callable[[Ticket, Unit], bool]] = {
     Action.RESUME: lambda t, u: t.paused_at is None and t.paused_seconds == 3600,
     Action.ANSWER: lambda t, u: t.closed_at == u.now and t.resolution_note == "请带身份证到派出所开具",
     Action.CITY_VISIT_REOPEN: lambda t, u: t.closed_at is None and t.level == 1 and t.handler_id is not None,
+    Action.BACKSTOP: lambda t, u: t.handler_id is None and t.property_left_at == u.now and t.level >= 1,
 }
 LATER = datetime(2030, 1, 1, 15, 59, 59, tzinfo=UTC)
 

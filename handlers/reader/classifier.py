@@ -143,7 +143,11 @@ def fit(texts: Sequence[str], intents: Sequence[str], categories: Sequence[str])
     # intent classifier: a catalogue of a hundred sub-items must not drown the other intents.
     problems = sum(1 for i in intents if i == "problem")
     scale = min(1.0, PROBLEM_WEIGHT / problems) if problems else 1.0
-    weights = np.array([scale if i == "problem" else 1.0 for i in intents], dtype=np.float64)
+    # English reports are few and spread over every category: they keep their full weight.
+    weights = np.array(
+        [scale if i == "problem" and not t.isascii() else 1.0 for i, t in zip(intents, texts, strict=True)],
+        dtype=np.float64,
+    )
     intent = _regression(INTENT_C).fit(rows, list(intents), sample_weight=weights)
     reports = [i for i, c in enumerate(categories) if c]
     category = _regression(CATEGORY_C).fit(rows[reports], [categories[i] for i in reports])
