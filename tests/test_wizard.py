@@ -19,7 +19,17 @@ from .harness import Harness, write_png
 pytestmark = pytest.mark.usefixtures("group_privacy")
 
 MENU_LABELS = [texts.BTN_REPORT, texts.BTN_MY, texts.BTN_HELP]
-TOP_CATEGORIES = ["大城管", "住房", "物业", "矛盾纠纷", "民生服务", "公共安全", "邻里互助", "建议 金点子", "其他"]
+TOP_CATEGORIES = [
+    "大城管",
+    "住房",
+    "物业",
+    "矛盾纠纷",
+    "民生服务",
+    "公共安全",
+    "邻里互助",
+    "建议 金点子",
+    "其他",
+]
 
 
 def state(h: Harness, user: str = "r1") -> str:
