@@ -536,6 +536,9 @@ XLS_TICKET_HEADERS = (
     "是否超期",
     "评价",
     "来源",
+    "市级工单编号",
+    "市级办结时限",
+    "已签收",
 )
 XLS_YES, XLS_NO = "是", "否"
 XLS_TICKETS_SHEET = "工单"

@@ -213,6 +213,11 @@ OFFICE = {
     "enterprise": "企业诉求",
     "enterprise_tag": "企业",
     "f_enterprise": "仅企业诉求",
+    "f_city": "仅12345市级工单",
+    "city_tag": "12345",
+    "city_title": "市级工单 {number}，市级时限 {due}，{signed}",
+    "city_signed": "已签收",
+    "city_unsigned": "未签收",
     "stats_mediation": "滴滴调解",
     "stats_enterprise": "企业诉求",
 }

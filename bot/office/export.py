@@ -32,7 +32,7 @@ from .context import Office
 
 EXPORT_LIMIT = 50_000  # rows in a workbook at most (the CSV has no limit)
 BATCH = 2000  # CSV rows read per transaction
-WIDTHS = (8, 16, 18, 12, 12, 48, 10, 12, 17, 17, 17, 17, 10, 18, 10)
+WIDTHS = (8, 16, 18, 12, 12, 48, 10, 12, 17, 17, 17, 17, 10, 18, 10, 20, 17, 8)
 # (header, width) in column order
 COLUMNS: list[tuple[str, int]] = list(zip(texts.XLS_TICKET_HEADERS, WIDTHS, strict=True))
 
@@ -69,6 +69,9 @@ def _cells(u: Unit, r: present.Row) -> list[Any]:
         texts.XLS_YES if r.overdue else texts.XLS_NO,
         r.rating,
         r.source,
+        r.city_number,
+        _local(u, r.city_due),
+        (texts.XLS_YES if r.city_signed else texts.XLS_NO) if r.city_number else "",
     ]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from handlers import texts
 from handlers.audit import event_detail
@@ -15,6 +16,7 @@ from models import enterprise
 from models.events import EventKind
 from models.followers import of_ticket as followers_of
 from models.geo import Datum, convert
+from models.hotline import HotlineOrder
 from models.lateness import first_missed, is_late
 from models.people import grants_of
 from models.store.unit_of_work import Unit
@@ -46,6 +48,9 @@ class Row:
     lat: float | None
     lon: float | None
     enterprise: str = ""  # the company it was filed for (问政北苑's 企业 reports), or empty
+    city_number: str = ""  # a 12345 order's 工单编号, or empty for a resident's own report
+    city_due: datetime | None = None  # the city's 办结时限 (moved by an approved 延期)
+    city_signed: bool = False  # 签收: someone took the order (the city was told)
 
 
 def on_map(u: Unit, t: Ticket) -> tuple[float | None, float | None]:
@@ -69,10 +74,21 @@ def names(u: Unit, ids: set[int]) -> dict[int, str]:
     }
 
 
+def city_numbers(session: Session, ids: list[int]) -> dict[int, str]:
+    """The 12345 工单编号 of those tickets that are city orders, in one query."""
+    if not ids:
+        return {}
+    found = session.execute(
+        select(HotlineOrder.ticket_id, HotlineOrder.number).where(HotlineOrder.ticket_id.in_(ids))
+    )
+    return {tid: number for tid, number in found}
+
+
 def rows(u: Unit, tickets: list[Ticket]) -> list[Row]:
     """Table rows for tickets, with people and places by name."""
     people = names(u, {t.handler_id for t in tickets if t.handler_id is not None})
     companies = enterprise.names_of(u.session, [t.id for t in tickets])
+    city = city_numbers(u.session, [t.id for t in tickets])
     tree = u.tree
     out = []
     claim_within = u.rules.sla.claim_within
@@ -105,6 +121,9 @@ def rows(u: Unit, tickets: list[Ticket]) -> list[Row]:
                 lat=lat,
                 lon=lon,
                 enterprise=companies.get(t.id, ""),
+                city_number=city.get(t.id, ""),
+                city_due=t.city_due_at if t.id in city else None,
+                city_signed=t.id in city and t.claimed_at is not None,
             )
         )
     return out

@@ -42,6 +42,7 @@ class Filters:
     until: date | None = None
     handler: int | None = None
     enterprise: bool = False  # filed for a company (models/enterprise.py)
+    city: bool = False  # the city's 12345 orders only (models/hotline.py)
     q: str = ""
     sort: str = "new"
     page: int = 1
@@ -61,6 +62,7 @@ class Filters:
             "until": f.until.isoformat() if f.until else "",
             "handler": f.handler,
             "enterprise": "1" if f.enterprise else "",
+            "city": "1" if f.city else "",
             "q": f.q,
             "sort": "" if f.sort == "new" else f.sort,
             "page": "" if f.page == 1 else f.page,
@@ -140,6 +142,7 @@ def parse(params: Any, u: Unit) -> Filters:
         until=until,
         handler=_int(get("handler"), NAME["handler"], errors),
         enterprise=get("enterprise") in ("1", "on", "true"),
+        city=get("city") in ("1", "on", "true"),
         q=q,
         sort=sort,
         page=_int(get("page"), NAME["page"], errors) or 1,
@@ -180,6 +183,8 @@ def conditions(u: Unit, viewer: Viewer, f: Filters, *, with_status: bool = True)
         where.append(Ticket.handler_id == f.handler)
     if f.enterprise:
         where.append(Ticket.id.in_(select(TicketEnterprise.ticket_id)))
+    if f.city:
+        where.append(Ticket.id.in_(select(HotlineOrder.ticket_id)))
     if f.q:
         where.append(searched(viewer, f.q))
     return where
