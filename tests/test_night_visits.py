@@ -3,9 +3,11 @@ tickets listed together, and a printable 交办单; bad input is answered and st
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 
 from handlers import texts
 from models.people import get_or_create_person, grant
@@ -135,3 +137,37 @@ async def test_an_empty_web_visit_is_refused_and_stores_nothing(db_url: str) -> 
         assert answer.status_code == 400 and texts.VISIT_EMPTY in answer.text
         assert h.count(NightVisit) == 0 and h.count(Ticket) == 0
         assert (await http.get("/office/visits/1")).status_code == 404
+
+
+async def test_the_jiaobandan_downloads_as_a_sheet_with_the_visit_its_tickets_and_signature_lines(
+    db_url: str,
+) -> None:
+    """/office/visits/1/jiaoban.xlsx: title, the visit, a row per need's ticket (no phone), sign lines;
+    a visit that does not exist is a 404 and no file."""
+    async with office_with_grids(db_url) as h, client(h) as http:
+        await sign_in(h, http, "admin")
+        form = {
+            "date": "2026-11-22",
+            "team": "第二夜访小组",
+            "place": "siji-1",
+            "households": "8",
+            "notes": "居民反映停车难",
+            "needs": f"{NEED}，联系电话13800138000\n小区健身器材陈旧，希望更换\n",
+        }
+        saved = await post_form(http, "/office/visits", "/office/visits", form)
+        assert saved.status_code == 303
+        answer = await http.get("/office/visits/1/jiaoban.xlsx")
+        assert answer.status_code == 200
+        assert "attachment" in answer.headers["content-disposition"]
+        missing = await http.get("/office/visits/9/jiaoban.xlsx")
+        assert missing.status_code == 404 and not missing.content.startswith(b"PK")
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    cells = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    flat = " ".join(str(c) for row in cells for c in row)
+    assert texts.WEB_VISIT_PRINT_TITLE.format(id=1) in str(cells[0][0])
+    assert "第二夜访小组" in str(cells[1][0])
+    header = next(i for i, row in enumerate(cells) if tuple(row) == texts.XLS_VISIT_HEADERS)
+    tickets = [row for row in cells[header + 1 :] if row and str(row[0]).startswith("#")]
+    assert len(tickets) == 2
+    assert "13800138000" not in flat  # lists and exports never carry a phone
+    assert all(label in flat for label in texts.WEB_VISIT_PRINT_SIGN)

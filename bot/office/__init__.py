@@ -84,6 +84,11 @@ def office_app(office: Office) -> Starlette:
             signed_in(office, civic_pages.visit_page(office, "visit_print.html")),
             name="visit_print",
         ),
+        Route(
+            "/visits/{visit_id:id}/jiaoban.xlsx",
+            signed_in(office, civic_pages.visit_workbook(office)),
+            name="visit_xlsx",
+        ),
         Route("/map", signed_in(office, pages.map_page(office)), name="map"),
         Route("/stats", signed_in(office, statistics.stats_page(office), admin=True), name="stats"),
         Route(

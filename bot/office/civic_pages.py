@@ -17,7 +17,7 @@ from models.errors import DomainError, NotAllowed, Refusal
 from models.store.unit_of_work import Unit
 from models.tables import NightVisit, Person
 
-from . import present
+from . import export, present
 from .auth import Viewer
 from .context import Flash, Office
 
@@ -126,6 +126,38 @@ def _save(u: Unit, viewer: Viewer, form: dict[str, str]) -> tuple[int, int]:
     for need in needs:
         visit_flow.file_need(u, me, visit.id, need)
     return visit.id, len(needs)
+
+
+def visit_workbook(office: Office) -> Any:
+    """GET /office/visits/{id}/jiaoban.xlsx: the same 交办单 as a sheet, for offices that file in Excel."""
+
+    async def page(request: Request, viewer: Viewer) -> Response:
+        visit_id = int(request.path_params["visit_id"])
+
+        def build(u: Unit) -> bytes | None:
+            ctx = _visit_context(u, viewer, visit_id)
+            if ctx is None:
+                return None
+            v = ctx["visit"]
+            detail = texts.VISIT_DETAIL.format(
+                id=v.id,
+                date=v.visited_on,
+                team=v.team,
+                place=v.place,
+                area=ctx["area"],
+                households=v.households,
+                notes=v.notes or texts.NONE,
+            )
+            title = f"{u.rules.subdistrict_name} {texts.WEB_VISIT_PRINT_TITLE.format(id=v.id)}"
+            return export.visit_workbook(u, title, detail, ctx["rows"])
+
+        body = await office.run(build)
+        if body is None:
+            message = texts.WEB_VISIT_HIDDEN.format(id=visit_id)
+            return office.page(request, "message.html", {"viewer": viewer, "message": message}, 404)
+        return export.xlsx_download(body, texts.XLS_VISIT_FILE.format(id=visit_id))
+
+    return page
 
 
 def visit_page(office: Office, template: str = "visit.html") -> Any:

@@ -83,6 +83,44 @@ def _header(ws: Worksheet, headers: list[tuple[str, int]], row: int = 1) -> None
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
+VISIT_COLUMNS = [
+    (name, width) for name, width in zip(texts.XLS_VISIT_HEADERS, (8, 18, 22, 48, 12, 17), strict=True)
+]
+
+
+def visit_workbook(u: Unit, title: str, detail: str, rows: list[present.Row]) -> bytes:
+    """A night visit's 交办单 as .xlsx: the visit, its tickets (masked, as in every list), signature lines."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = texts.XLS_VISIT_SHEET
+    ws.append([inert(title)])
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    ws.append([inert(detail)])
+    ws.append([])
+    _header(ws, VISIT_COLUMNS, row=4)
+    for r in rows:
+        ws.append(
+            [
+                f"#{r.id}",
+                r.category,
+                f"{r.community} {r.grid}".strip(),
+                inert(r.description),
+                r.handler or texts.OFFICE["no_handler"],
+                _local(u, r.first_due),
+            ]
+        )
+    for cell in ws["D"][4:]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.append([])
+    for label in texts.WEB_VISIT_PRINT_SIGN:
+        ws.append([label, "", "", ""])
+        ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def tickets_workbook(u: Unit, rows: list[present.Row], total: int | None = None) -> bytes:
     """The filtered list as .xlsx: Chinese headers, widths, real dates, frozen header row.
 
@@ -137,6 +175,11 @@ def tickets_csv(u: Unit, rows: list[present.Row]) -> bytes:
 def _download(body: bytes, media: str, filename: str, headers: dict[str, str] | None = None) -> Response:
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
     return Response(body, media_type=media, headers={"Content-Disposition": disposition, **(headers or {})})
+
+
+def xlsx_download(body: bytes, name: str) -> Response:
+    """A workbook as an attachment named in Chinese (RFC 5987)."""
+    return _download(body, XLSX, f"{name}.xlsx")
 
 
 def _file_name(u: Unit) -> str:
