@@ -104,19 +104,22 @@ def need(turn: Turn, args: list[str]) -> None:
     )
 
 
+def visit_detail(u: Unit, visit: NightVisit) -> str:
+    """One visit in words: the chat's 夜访记录 V, the office's visit page, its 交办单 (print and sheet)."""
+    return texts.VISIT_DETAIL.format(
+        id=visit.id,
+        date=visit.visited_on.isoformat(),
+        team=visit.team,
+        place=visit.place,
+        area=area_label(u, visit.area_id),
+        households=visit.households,
+        notes=visit.notes or texts.NONE,
+    )
+
+
 def detail_lines(u: Unit, visit: NightVisit) -> list[str]:
     """One visit and its tickets, in words."""
-    lines = [
-        texts.VISIT_DETAIL.format(
-            id=visit.id,
-            date=visit.visited_on.isoformat(),
-            team=visit.team,
-            place=visit.place,
-            area=area_label(u, visit.area_id),
-            households=visit.households,
-            notes=visit.notes or texts.NONE,
-        )
-    ]
+    lines = [visit_detail(u, visit)]
     rows = night_visits.tickets_of(u.session, visit.id)
     lines += [
         texts.VISIT_TICKET_LINE.format(

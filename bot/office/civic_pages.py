@@ -68,7 +68,7 @@ def _visit_context(u: Unit, viewer: Viewer, visit_id: int) -> dict[str, Any] | N
     found = [t for t in night_visits.tickets_of(u.session, visit.id) if viewer.sees(t)]
     return {
         "visit": visit,
-        "area": area_label(u, visit.area_id),
+        "detail": visit_flow.visit_detail(u, visit),
         "rows": present.rows(u, found),
         "recorder": present.names(u, {visit.recorded_by_id}).get(visit.recorded_by_id, ""),
     }
@@ -138,18 +138,8 @@ def visit_workbook(office: Office) -> Any:
             ctx = _visit_context(u, viewer, visit_id)
             if ctx is None:
                 return None
-            v = ctx["visit"]
-            detail = texts.VISIT_DETAIL.format(
-                id=v.id,
-                date=v.visited_on,
-                team=v.team,
-                place=v.place,
-                area=ctx["area"],
-                households=v.households,
-                notes=v.notes or texts.NONE,
-            )
-            title = f"{u.rules.subdistrict_name} {texts.WEB_VISIT_PRINT_TITLE.format(id=v.id)}"
-            return export.visit_workbook(u, title, detail, ctx["rows"])
+            title = f"{u.rules.subdistrict_name} {texts.WEB_VISIT_PRINT_TITLE.format(id=visit_id)}"
+            return export.visit_workbook(u, title, ctx["detail"], ctx["rows"])
 
         body = await office.run(build)
         if body is None:
