@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from . import timing
+from .test_golden_demo import console_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted((ROOT / "tests" / "data" / "month").glob("*.txt"))
@@ -22,20 +20,11 @@ def _expectations(script: str) -> tuple[list[str], list[str]]:
 
 
 def _replay(script: Path, db_url: str, cwd: Path) -> str:
-    """Run one script through `jiesu console` and return what the people in it read."""
-    jiesu = Path(sys.executable).with_name("jiesu")
-    result = subprocess.run(
-        [str(jiesu), "console", "--db", db_url, "--script", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=timing.bound(120),
-        cwd=cwd,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    """Run one script through `jiesu console` and keep what the people in it read under out/month/."""
+    out = console_script(script, db_url, cwd)
     (ROOT / "out" / "month").mkdir(parents=True, exist_ok=True)
-    (ROOT / "out" / "month" / script.name).write_text(result.stdout, encoding="utf-8")
-    return result.stdout
+    (ROOT / "out" / "month" / script.name).write_text(out, encoding="utf-8")
+    return out
 
 
 def test_every_transcript_states_what_it_expects() -> None:
