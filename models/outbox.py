@@ -283,24 +283,23 @@ def claim_statement(
     """
     o = _TABLE.alias("o")
     if lanes:
-        # Each lane's head: the smallest open id per chat, read off the partial index in one pass
+        # Each lane's head: its first-committed open row, read off the partial index in one pass
         # (no correlated probe per row, whose plan goes wrong on stale statistics).
         h = _TABLE.alias("h")
-        heads: Select[Any]
-        if dialect == "postgresql":  # the lowest (commit seq, id) per chat: the first committed
-            heads = (
+        grouped: Select[Any]
+        if dialect == "postgresql":  # the lowest (commit seq, id) per chat
+            grouped = (
                 select(h.c.id)
                 .where(h.c.status.in_(_OPEN_SQL), h.c.channel.in_(channels))
                 .ext(distinct_on(h.c.channel, h.c.chat_id))
                 .order_by(h.c.channel, h.c.chat_id, h.c.seq, h.c.id)
             )
-        else:  # SQLite commits one transaction at a time: ids are commit order
-            heads = (
+        else:  # SQLite commits one transaction at a time: the smallest open id per chat
+            grouped = (
                 select(func.min(h.c.id).label("id"))
                 .where(h.c.status.in_(_OPEN_SQL), h.c.channel.in_(channels))
                 .group_by(h.c.channel, h.c.chat_id)
             )
-        grouped = heads
         pick = select(o.c.id).where(_in(o.c.id, grouped, dialect), _due(o, now))
         pick = pick.order_by(o.c.priority, o.c.id)
     else:

@@ -144,9 +144,9 @@ class Database:
     def _together(self, fns: list[Callable[[Session], Any]]) -> list[Outcome]:
         """Run several units of work in one transaction; if any fails, each runs again on its own.
 
-        Between two units the session is flushed and emptied (identity map, and info but its "tx:"
-        keys, which belong to the whole transaction), so each
-        starts as in a transaction of its own, seeing what the ones before it wrote. A failure
+        Between two units the session is flushed and emptied (identity map, and info but for its
+        "tx:" keys, which belong to the whole transaction), so each starts as in a transaction of
+        its own, seeing what the ones before it wrote. A failure
         (a refusal, a lock timeout, a broken statement) rolls back the whole group, and every
         unit then runs in its own transaction with its own retries and its own error: nothing is
         lost or applied twice, and one bad message never fails another.
