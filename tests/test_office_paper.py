@@ -68,7 +68,6 @@ async def test_statistics_are_cached_until_a_ticket_changes(
     is its own request, drawn once per version; a chart of a bad period or community is a 404."""
     from bot.office import statistics
 
-    statistics._CACHE.clear()
     computed: list[object] = []
     drawn: list[object] = []
     real, draw = statistics.figures, statistics._chart

@@ -45,6 +45,7 @@ class Office:
         self.secret = config.web.secret or secrets.token_hex(32)  # signs CSRF tokens
         self._flashes: OrderedDict[tuple[int, int], Flash] = OrderedDict()
         self.replies = replies.load(config.web.replies)
+        self.stats_cache: dict[str, Any] = {}  # statistics.cached: this office's figures per scope
 
     def local(self, when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """A UTC time as local wall-clock text."""

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -56,40 +56,36 @@ class _Entry:
     chart: Path | None = None
 
 
-# The figures (and the chart, drawn when first asked for) per scope and period, kept until a ticket
-# changes (or the hour turns).
-_CACHE: dict[str, _Entry] = {}
+# Each office keeps its own cache (Office.stats_cache): the figures and the chart, drawn when first
+# asked for, per scope and period, until a ticket changes (or the hour turns). A cache shared by the
+# process would hand one database's figures to another whose latest ids happen to be the same.
 CACHE_MOST = 64
 
 
-def _entry(u: Unit, sc: Scope) -> _Entry:
+def cached(cache: dict[str, Any], u: Unit, sc: Scope) -> _Entry:
+    """The scope's figures for the tickets' current version, computed once per version."""
     key, now = _key(sc), version(u)
-    hit = _CACHE.get(key)
+    hit = cache.get(key)
     if hit is not None and hit.version == now:
-        return hit
+        return cast(_Entry, hit)
     entry = _Entry(now, figures(u, sc))
-    if len(_CACHE) >= CACHE_MOST:
-        _CACHE.clear()
-    _CACHE[key] = entry
+    if len(cache) >= CACHE_MOST:
+        cache.clear()
+    cache[key] = entry
     return entry
 
 
-def cached_figures(u: Unit, sc: Scope) -> dict[str, Any]:
-    """The scope's figures, computed once per version of the tickets (the chart is its own request)."""
-    return _entry(u, sc).figures
-
-
-def cached_chart(u: Unit, sc: Scope) -> Path | None:
+def cached_chart(cache: dict[str, Any], u: Unit, sc: Scope) -> Path | None:
     """The scope's chart, drawn once per version of the tickets (again if pruned meanwhile)."""
-    entry = _entry(u, sc)
+    entry = cached(cache, u, sc)
     if entry.chart is None or not entry.chart.is_file():
         entry.chart = _chart(u, sc, entry.figures)
     return entry.chart
 
 
-def stamp(u: Unit) -> str:
+def stamp(entry: _Entry) -> str:
     """The tickets' version as a word, so a browser never shows an older chart from its cache."""
-    return "-".join(str(v) for v in version(u))
+    return "-".join(str(v) for v in entry.version)
 
 
 def _chart(u: Unit, sc: Scope, figs: dict[str, Any]) -> Path | None:
@@ -120,12 +116,12 @@ def stats_page(office: Office) -> Any:
                 flash = Flash(texts.WEB_BAD_FILTER.format(what=texts.WEB_FILTER["stats"]), ok=False)
                 period = period if period in PERIODS else "week"
             sc = scope(u, viewer, period, community)
-            figs = cached_figures(u, sc)
+            entry = cached(office.stats_cache, u, sc)
             return {
                 "sc": sc,
                 "communities": [u.tree.by_id[c] for c in viewer.communities],
-                **figs,
-                "stamp": stamp(u),
+                **entry.figures,
+                "stamp": stamp(entry),
             }
 
         ctx = await office.run(read)
@@ -150,7 +146,9 @@ def stats_chart(office: Office) -> Any:
         community = int(raw) if raw.isdigit() and int(raw) in viewer.communities else None
         if period not in PERIODS or (raw != "all" and community is None):
             return Response(status_code=404)
-        drawn = await office.run(lambda u: cached_chart(u, scope(u, viewer, period, community)))
+        drawn = await office.run(
+            lambda u: cached_chart(office.stats_cache, u, scope(u, viewer, period, community))
+        )
         if drawn is None:
             return Response(status_code=404)
         return FileResponse(drawn, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
